@@ -1,0 +1,78 @@
+"""Domain errors: every layer raises these, and only the faces translate them for people.
+
+Bad input must be reported with *where* it is (file, line, field) and *what was expected*,
+so the errors carry those as structured fields rather than only a formatted message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class ClusterhubError(Exception):
+    """Base of every error clusterhub raises on purpose."""
+
+
+class NotFound(ClusterhubError):
+    """A code, record or file that was asked for does not exist."""
+
+
+class Conflict(ClusterhubError):
+    """A write that would contradict what is already stored."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One defect in an input: where it is and what was expected there."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    field: str | None = None
+    value: str | None = None
+
+    def __str__(self) -> str:
+        where = ":".join(str(p) for p in (self.file, self.line) if p is not None)
+        parts = [where] if where else []
+        if self.field is not None:
+            parts.append(f"field '{self.field}'")
+        if self.value is not None:
+            parts.append(f"value {self.value!r}")
+        prefix = ", ".join(parts)
+        return f"{prefix}: {self.message}" if prefix else self.message
+
+
+@dataclass
+class InvalidInput(ClusterhubError):
+    """Input that cannot be used as it is; lists every problem found, not only the first."""
+
+    problems: list[Problem] = field(default_factory=list)
+    summary: str = "invalid input"
+
+    def __post_init__(self) -> None:
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        shown = [f"  - {p}" for p in self.problems[:20]]
+        more = len(self.problems) - len(shown)
+        if more > 0:
+            shown.append(f"  ... and {more} more")
+        return "\n".join([self.summary, *shown]) if shown else self.summary
+
+    @classmethod
+    def single(
+        cls,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        field: str | None = None,
+        value: str | None = None,
+    ) -> InvalidInput:
+        """One-problem shorthand, so call sites stay short."""
+        problem = Problem(message, file=file, line=line, field=field, value=value)
+        return cls([problem], summary=str(problem))
+
+
+class DataSourceError(ClusterhubError):
+    """A data set could not be fetched or found in the cache or mirror."""
