@@ -1,0 +1,210 @@
+"""Cluster metrics per region x cluster x year: size, focus, specialisation, productivity, dynamism.
+
+All measures are relative to a *reference area* (the EU, a country, the U.S.) and compared only
+among regions of the same type (NUTS level, U.S. states), as both published observatories do.
+Formulas and sources: ``docs/methodology/metrics.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import polars as pl
+
+from clusterhub.errors import InvalidInput
+from clusterhub.stats.schema import CLUSTER_CELLS, REGION_TOTALS, conform
+
+Denominator = Literal["all", "traded"]
+
+#: Regions are ranked against peers of the same type, for one cluster and year.
+PEER_GROUP = ("cluster_code", "region_type", "year")
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    """Reference-area totals for when the cells do not cover the whole reference area.
+
+    The U.S. project's LQ divides by national totals that include areas absent from a
+    50-state table (DC, territories); without this the LQ would be computed against the
+    wrong denominator. ``clusters`` has ``cluster_code, year, employment``; ``totals`` has
+    ``year, total_employment`` and/or ``traded_employment``.
+    """
+
+    clusters: pl.DataFrame
+    totals: pl.DataFrame
+
+
+@dataclass(frozen=True)
+class MetricOptions:
+    """Choices of the metric definitions; defaults follow the European observatory."""
+
+    denominator: Denominator = "all"
+    growth_years: int = 5
+
+    def __post_init__(self) -> None:
+        if self.denominator not in ("all", "traded"):
+            raise InvalidInput.single(
+                "expected 'all' or 'traded'", field="denominator", value=str(self.denominator)
+            )
+        if self.growth_years < 1:
+            raise InvalidInput.single(
+                "expected a period of at least 1 year",
+                field="growth_years",
+                value=str(self.growth_years),
+            )
+
+
+def compute_metrics(
+    cells: pl.DataFrame,
+    totals: pl.DataFrame,
+    *,
+    options: MetricOptions | None = None,
+    benchmark: Benchmark | None = None,
+) -> pl.DataFrame:
+    """Add the observatory's measures to cluster cells.
+
+    Parameters
+    ----------
+    cells
+        Frame with the ``CLUSTER_CELLS`` columns (extra columns such as ``traded`` are kept).
+    totals
+        Frame with the ``REGION_TOTALS`` columns: the denominators of focus and LQ.
+    options
+        Denominator of the LQ and the growth period.
+    benchmark
+        Reference-area totals replacing the sums over the regions present.
+
+    Returns
+    -------
+    polars.DataFrame
+        One row per region x cluster x year with ``region_total, size_share, focus, lq,
+        wage_per_employee, growth`` and ranks / percentiles within each peer group.
+    """
+    opts = options or MetricOptions()
+    extra = [c for c in cells.columns if c not in CLUSTER_CELLS]
+    base = conform(cells, CLUSTER_CELLS, what="cluster cells").hstack(cells.select(extra))
+    _reject_duplicates(base, ["region_code", "cluster_code", "year"], "cluster cells")
+    region_totals = _region_denominators(totals, opts.denominator)
+    frame = base.lazy().join(
+        region_totals.lazy(), on=["region_code", "region_type", "year"], how="left"
+    )
+    frame = _with_reference(frame, region_totals, benchmark, opts.denominator)
+    frame = frame.with_columns(
+        size_share=_ratio(pl.col("employment"), pl.col("ref_cluster_employment")),
+        focus=_ratio(pl.col("employment"), pl.col("region_total")),
+        wage_per_employee=_ratio(pl.col("wages"), pl.col("employment")),
+    ).with_columns(
+        lq=_ratio(
+            pl.col("focus"),
+            _ratio(pl.col("ref_cluster_employment"), pl.col("ref_total_employment")),
+        ),
+    )
+    frame = _with_growth(frame, opts.growth_years)
+    frame = _with_ranks(frame)
+    return frame.drop("ref_cluster_employment", "ref_total_employment").collect()
+
+
+def _reject_duplicates(frame: pl.DataFrame, keys: list[str], what: str) -> None:
+    dupes = frame.group_by(keys).len().filter(pl.col("len") > 1)
+    if dupes.height:
+        first = dupes.row(0, named=True)
+        shown = ", ".join(f"{k}={first[k]}" for k in keys)
+        raise InvalidInput.single(
+            f"{what}: {dupes.height} duplicate key(s), e.g. {shown}; expected one row per "
+            + " x ".join(keys)
+        )
+
+
+def _region_denominators(totals: pl.DataFrame, denominator: Denominator) -> pl.DataFrame:
+    column = "total_employment" if denominator == "all" else "traded_employment"
+    frame = conform(totals, REGION_TOTALS, what="region totals")
+    _reject_duplicates(frame, ["region_code", "region_type", "year"], "region totals")
+    if frame.get_column(column).null_count() == frame.height and frame.height:
+        raise InvalidInput.single(
+            f"region totals have no '{column}' values; needed for denominator '{denominator}'",
+            field=column,
+        )
+    return frame.select("region_code", "region_type", "year", pl.col(column).alias("region_total"))
+
+
+def _with_reference(
+    frame: pl.LazyFrame,
+    region_totals: pl.DataFrame,
+    benchmark: Benchmark | None,
+    denominator: Denominator,
+) -> pl.LazyFrame:
+    """Reference-area cluster and total employment, by default summed over the regions present.
+
+    Summing per region type keeps each NUTS level its own reference area, so that a table
+    mixing countries and NUTS 2 regions does not count the same workers twice.
+    """
+    if benchmark is None:
+        reference_totals = region_totals.group_by("region_type", "year").agg(
+            pl.col("region_total").sum().alias("ref_total_employment")
+        )
+        return frame.with_columns(
+            ref_cluster_employment=pl.col("employment").sum().over(PEER_GROUP)
+        ).join(reference_totals.lazy(), on=["region_type", "year"], how="left")
+    column = "total_employment" if denominator == "all" else "traded_employment"
+    if column not in benchmark.totals.columns:
+        raise InvalidInput.single(f"benchmark totals lack '{column}'", field=column)
+    clusters = benchmark.clusters.select(
+        pl.col("cluster_code").cast(pl.String),
+        pl.col("year").cast(pl.Int32),
+        pl.col("employment").cast(pl.Float64).alias("ref_cluster_employment"),
+    )
+    totals = benchmark.totals.select(
+        pl.col("year").cast(pl.Int32),
+        pl.col(column).cast(pl.Float64).alias("ref_total_employment"),
+    )
+    return frame.join(clusters.lazy(), on=["cluster_code", "year"], how="left").join(
+        totals.lazy(), on="year", how="left"
+    )
+
+
+def _ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
+    """Division that yields null, not inf or NaN, when the denominator is zero or missing."""
+    return pl.when(denominator > 0).then(numerator / denominator).otherwise(None)
+
+
+def _with_growth(frame: pl.LazyFrame, years: int) -> pl.LazyFrame:
+    """Compound annual growth of employment over the last ``years`` years (dynamism)."""
+    earlier = frame.select(
+        "region_code",
+        "cluster_code",
+        (pl.col("year") + years).cast(pl.Int32).alias("year"),
+        pl.col("employment").alias("employment_start"),
+    )
+    ratio = _ratio(pl.col("employment"), pl.col("employment_start"))
+    return (
+        frame.join(earlier, on=["region_code", "cluster_code", "year"], how="left")
+        .with_columns(
+            growth=pl.when(ratio > 0).then(ratio.pow(1.0 / years) - 1.0).otherwise(None),
+            employment_change=pl.col("employment") - pl.col("employment_start"),
+        )
+        .drop("employment_start")
+    )
+
+
+RANKED = {
+    "employment": "emp",
+    "lq": "lq",
+    "wage_per_employee": "wage",
+    "growth": "growth",
+    "establishments": "est",
+}
+
+
+def _with_ranks(frame: pl.LazyFrame) -> pl.LazyFrame:
+    """Rank 1 = highest among peers with employment; percentile = share of peers at or below."""
+    present = pl.col("employment") > 0
+    exprs: list[pl.Expr] = []
+    for column, short in RANKED.items():
+        value = pl.when(present).then(pl.col(column)).otherwise(None)
+        count = value.count().over(PEER_GROUP)
+        exprs.append(value.rank("min", descending=True).over(PEER_GROUP).alias(f"{short}_rank"))
+        exprs.append(
+            (100.0 * value.rank("max").over(PEER_GROUP) / count).alias(f"{short}_percentile")
+        )
+    return frame.with_columns(exprs)

@@ -1,0 +1,153 @@
+"""Cluster strength ratings: the U.S. Cluster Mapping Project's flags and the European stars.
+
+Both are relative rules: a region's cluster is compared with the same cluster in every other
+region of the same type and year (the peer group), using R-7 quantiles (linear interpolation,
+the default of R and of ``numpy.quantile``) over the peers with employment. Formulas, defaults
+and their sources: ``docs/methodology/ratings.md``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import polars as pl
+
+from clusterhub.errors import InvalidInput
+from clusterhub.stats.metrics import PEER_GROUP
+
+ThresholdKind = Literal["quantile", "absolute"]
+
+
+def _peer_quantile(column: str, q: float) -> pl.Expr:
+    """R-7 quantile of ``column`` over the peers that have employment."""
+    value = pl.when(pl.col("employment") > 0).then(pl.col(column)).otherwise(None)
+    return value.quantile(q, interpolation="linear").over(PEER_GROUP)
+
+
+def us_strength(metrics: pl.DataFrame) -> pl.DataFrame:
+    """Add ``strong, strong10, significant, qualifying`` as the U.S. project defines them.
+
+    strong: LQ >= 75th percentile, employment > 25th percentile, establishments > 25th
+    percentile and LQ >= 1; strong10: the same with the 90th LQ percentile; significant: LQ
+    above the median; qualifying: LQ above the 25th percentile. Only regions with employment
+    take part. Where a peer group has no establishment counts at all (Eurostat SBS), the
+    establishment condition is dropped rather than failing every region; a cluster flagged as
+    not traded (column ``traded`` false) gets nulls, as the project rates traded clusters only.
+    """
+    present = pl.col("employment") > 0
+    has_est = pl.col("establishments").is_not_null().any().over(PEER_GROUP)
+    est_ok = (~has_est) | (pl.col("establishments") > _peer_quantile("establishments", 0.25))
+    base = (
+        present
+        & (pl.col("lq") >= 1.0)
+        & (pl.col("employment") > _peer_quantile("employment", 0.25))
+        & est_ok
+    )
+    flags = {
+        "strong": base & (pl.col("lq") >= _peer_quantile("lq", 0.75)),
+        "strong10": base & (pl.col("lq") >= _peer_quantile("lq", 0.90)),
+        "significant": present & (pl.col("lq") > _peer_quantile("lq", 0.50)),
+        "qualifying": present & (pl.col("lq") > _peer_quantile("lq", 0.25)),
+    }
+    rated = pl.col("traded") if "traded" in metrics.columns else pl.lit(value=True)
+    return metrics.with_columns(
+        pl.when(rated).then(expr.fill_null(value=False)).otherwise(None).alias(name)
+        for name, expr in flags.items()
+    )
+
+
+@dataclass(frozen=True)
+class StarCriterion:
+    """One star: a measure and the threshold a region's cluster must reach on it."""
+
+    name: str
+    column: str
+    kind: ThresholdKind
+    threshold: float
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("quantile", "absolute"):
+            raise InvalidInput.single(
+                "expected 'quantile' or 'absolute'", field=f"{self.name}.kind", value=self.kind
+            )
+        if self.kind == "quantile" and not 0.0 < self.threshold < 1.0:
+            raise InvalidInput.single(
+                "a quantile threshold must lie strictly between 0 and 1",
+                field=f"{self.name}.threshold",
+                value=str(self.threshold),
+            )
+
+    def met(self) -> pl.Expr:
+        """True where the cell reaches the threshold, null where the measure is unknown."""
+        value = pl.col(self.column)
+        cut = (
+            _peer_quantile(self.column, self.threshold)
+            if self.kind == "quantile"
+            else pl.lit(self.threshold)
+        )
+        present = pl.col("employment") > 0
+        return pl.when(value.is_null()).then(None).otherwise(present & (value >= cut))
+
+
+@dataclass(frozen=True)
+class StarRules:
+    """A set of star criteria; the star count is how many of them a cell meets."""
+
+    criteria: tuple[StarCriterion, ...] = field(default_factory=tuple)
+
+    def __post_init__(self) -> None:
+        names = [c.name for c in self.criteria]
+        if len(set(names)) != len(names) or not names:
+            raise InvalidInput.single(
+                "expected at least one criterion and unique names", field="criteria"
+            )
+
+
+#: European Observatory for Clusters and Industrial Change (2016-2021): size, specialisation,
+#: productivity; dynamism added as the issue's fourth dimension. Top-10 % cuts are inferred
+#: from the published star counts (see docs/methodology/ratings.md), LQ >= 2 is the older
+#: observatory's published specialisation cut.
+EOCIC = StarRules(
+    (
+        StarCriterion("size", "employment", "quantile", 0.9),
+        StarCriterion("specialisation", "lq", "absolute", 2.0),
+        StarCriterion("productivity", "wage_per_employee", "quantile", 0.9),
+        StarCriterion("dynamism", "growth", "quantile", 0.9),
+    )
+)
+
+#: European Cluster Observatory (2007-2015): size, specialisation and focus.
+ECO_2007 = StarRules(
+    (
+        StarCriterion("size", "employment", "quantile", 0.9),
+        StarCriterion("specialisation", "lq", "absolute", 2.0),
+        StarCriterion("focus", "focus", "quantile", 0.9),
+    )
+)
+
+STAR_PRESETS = {"eocic": EOCIC, "eco2007": ECO_2007}
+
+
+def eu_stars(metrics: pl.DataFrame, rules: StarRules = EOCIC) -> pl.DataFrame:
+    """Add ``star_<criterion>`` flags, ``stars`` (criteria met) and ``stars_possible``.
+
+    A criterion whose measure is unknown for a cell (no wages in the source, or no earlier
+    year for growth) is left null and not counted in ``stars_possible``, so a cell is never
+    penalised for data the source does not publish.
+    """
+    missing = [c.column for c in rules.criteria if c.column not in metrics.columns]
+    if missing:
+        raise InvalidInput.single(
+            f"star criteria need column(s) {', '.join(missing)}, absent from the metrics",
+            field="criteria",
+        )
+    flags = [pl.col(f"star_{c.name}") for c in rules.criteria]
+    return metrics.with_columns(
+        c.met().alias(f"star_{c.name}") for c in rules.criteria
+    ).with_columns(
+        stars=pl.sum_horizontal(f.cast(pl.Int8).fill_null(0) for f in flags).cast(pl.Int8),
+        stars_possible=pl.sum_horizontal(f.is_not_null().cast(pl.Int8) for f in flags).cast(
+            pl.Int8
+        ),
+    )
