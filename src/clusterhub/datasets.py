@@ -1,0 +1,323 @@
+"""Where each public data set comes from, and how to get a local copy of it.
+
+Every data set has two routes. A *mirror* is a directory laid out like ``/eu``, ``/us``,
+``/cordis`` (``CLUSTERHUB_DATA_MIRROR``): offline and air-gapped installs read from it and
+nothing is ever downloaded. Without a mirror, a data set with an official URL is downloaded
+once into ``CLUSTERHUB_CACHE_DIR`` and reused. Some data sets have no trustworthy official
+file URL (they are extracts or flattenings of official sources); for those the mirror is the
+only route, and the error says so instead of guessing a URL.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO
+
+from clusterhub.config import Settings, get_settings
+from clusterhub.errors import DataSourceError, NotFound
+
+#: Called after every chunk with (bytes received so far, total bytes or None if unknown).
+ProgressCallback = Callable[[int, int | None], None]
+
+_CHUNK = 64 * 1024
+_EUROSTAT_LICENCE = (
+    "Eurostat copyright notice: reuse authorised, also commercially, with acknowledgement "
+    "of the source (Commission Decision 2011/833/EU)"
+)
+_GISCO_LICENCE = (
+    "© EuroGeographics for the administrative boundaries; GISCO terms: reuse with "
+    "acknowledgement of EuroGeographics and Eurostat"
+)
+_CMP_LICENCE = (
+    "U.S. Cluster Mapping Project, Institute for Strategy and Competitiveness, Harvard "
+    "Business School: free to use with attribution (clustermapping.us terms of use); the "
+    "project's code is GPL-2.0"
+)
+_CORDIS_LICENCE = "CORDIS open data, European Commission: CC BY 4.0 (Decision 2011/833/EU)"
+_GISCO_NUTS = "https://gisco-services.ec.europa.eu/distribution/v2/nuts/geojson/"
+_EUROSTAT_API = "https://ec.europa.eu/eurostat/api/dissemination/sdmx/2.1/data/"
+
+
+@dataclass(frozen=True)
+class DatasetSpec:
+    """One public data set: where it sits in a mirror and where it officially comes from.
+
+    ``download_path`` is where the official download is cached, relative to the cache
+    directory; it differs from ``mirror_path`` when the official file has another format
+    than the mirror's extract (the Eurostat SBS mirror is a one-year extract, the official
+    download is the full bulk TSV), so the two are never mistaken for each other.
+    """
+
+    key: str
+    mirror_path: str
+    url: str | None
+    description: str
+    licence: str
+    download_path: str | None = None
+
+    @property
+    def cache_path(self) -> str:
+        """Path of the downloaded copy, relative to the cache directory."""
+        return self.download_path or self.mirror_path
+
+
+def _nuts(level: int) -> DatasetSpec:
+    name = f"NUTS_RG_60M_2021_4326_LEVL_{level}.geojson"
+    return DatasetSpec(
+        key=f"nuts2021-l{level}",
+        mirror_path=f"eu/nuts2021/{name}",
+        url=_GISCO_NUTS + name,
+        description=(
+            f"GISCO NUTS 2021 level-{level} region polygons, 1:60 million, WGS84 (EPSG:4326). "
+            "Properties NUTS_ID, LEVL_CODE, CNTR_CODE, NAME_LATN, NUTS_NAME."
+        ),
+        licence=_GISCO_LICENCE,
+    )
+
+
+_SPECS = (
+    DatasetSpec(
+        key="eurostat-sbs",
+        mirror_path="eu/sbs_r_nuts06_r2_2015.csv",
+        url=_EUROSTAT_API + "sbs_r_nuts06_r2?format=TSV&compressed=true",
+        download_path="eu/sbs_r_nuts06_r2.tsv.gz",
+        description=(
+            "Eurostat Structural Business Statistics sbs_r_nuts06_r2 (SBS by NUTS 2 region and "
+            "NACE Rev.2, 2008-2020). The mirror holds a 2015 employment extract "
+            "(nace_r2;geo;n2015, read with read_sbs_csv); the official download is the whole "
+            "data set as a gzipped bulk TSV with every indicator and year (read with "
+            "read_eurostat_tsv, indicator V16110 = persons employed)."
+        ),
+        licence=_EUROSTAT_LICENCE,
+    ),
+    DatasetSpec(
+        key="nace-rev2",
+        mirror_path="eu/nace_rev2.csv",
+        url=None,
+        description=(
+            "NACE Rev.2 hierarchy (code, name, level, parent, includes/excludes notes) from "
+            "Eurostat's classification server. Eurostat retired the RAMON file downloads and "
+            "its successor (EU Vocabularies / ShowVoc) has no stable file URL for this layout: "
+            "mirror only."
+        ),
+        licence=_EUROSTAT_LICENCE,
+    ),
+    DatasetSpec(
+        key="naics-nace",
+        mirror_path="eu/naics2017_to_nace_rev2.csv",
+        url=None,
+        description=(
+            "Eurostat correspondence table NAICS 2017 (6-digit) to NACE Rev.2 (class). "
+            "Published on Eurostat's classification pages without a stable file URL: "
+            "mirror only."
+        ),
+        licence=_EUROSTAT_LICENCE,
+    ),
+    *(_nuts(level) for level in range(4)),
+    DatasetSpec(
+        key="cmp-states",
+        mirror_path="us/clustermapping_states_2016.csv",
+        url=None,
+        description=(
+            "U.S. Cluster Mapping Project results for the 50 states, 2016, per traded and "
+            "local cluster (read with read_cmp_states). A flattening of the project's data "
+            "API (clustermapping.us/data, JSON records with these field names), which serves "
+            "no file: mirror only."
+        ),
+        licence=_CMP_LICENCE,
+    ),
+    DatasetSpec(
+        key="cmp-clusters",
+        mirror_path="us/cmp_traded_clusters_naics.csv",
+        url=None,
+        description=(
+            "The 51 traded cluster definitions (Delgado, Porter & Stern 2016) as NAICS "
+            "6-digit codes, transcribed from the project's published definitions: mirror only."
+        ),
+        licence=_CMP_LICENCE,
+    ),
+    DatasetSpec(
+        key="cmp-related",
+        mirror_path="us/cmp_related_clusters.json",
+        url=None,
+        description=(
+            "The U.S. Cluster Mapping Project's 2,601 cluster-pair relatedness records "
+            "(rel_all_90_v3 flags related pairs), from the project's data API: mirror only."
+        ),
+        licence=_CMP_LICENCE,
+    ),
+    DatasetSpec(
+        key="cmp-orgs",
+        mirror_path="us/cluster_organizations_raw.csv",
+        url=None,
+        description=(
+            "U.S. Cluster Mapping Project registry of cluster organisations and the cluster "
+            "categories they serve (org_id,org_title,cluster_name): mirror only."
+        ),
+        licence=_CMP_LICENCE,
+    ),
+    DatasetSpec(
+        key="cordis-participations",
+        mirror_path="cordis/h2020_participations.csv.gz",
+        url=None,
+        description=(
+            "Every Horizon 2020 project participation, derived from the CORDIS H2020 open "
+            "data export (officially cordis.europa.eu/data/cordis-h2020projects-csv.zip, a "
+            "zip of several tables in another layout): mirror only."
+        ),
+        licence=_CORDIS_LICENCE,
+    ),
+    DatasetSpec(
+        key="cordis-programme-parts",
+        mirror_path="cordis/h2020_programme_parts.csv.gz",
+        url=None,
+        description=(
+            "rcn,programme_part: the H2020 programme part(s) of each project, derived from "
+            "the same CORDIS export: mirror only."
+        ),
+        licence=_CORDIS_LICENCE,
+    ),
+)
+
+#: Every known data set by key.
+DATASETS: Mapping[str, DatasetSpec] = {spec.key: spec for spec in _SPECS}
+
+
+def get_spec(key: str) -> DatasetSpec:
+    """Return the registered data set called ``key``.
+
+    Raises
+    ------
+    NotFound
+        If no data set has that key; the message lists the known keys.
+    """
+    try:
+        return DATASETS[key]
+    except KeyError:
+        known = ", ".join(sorted(DATASETS))
+        raise NotFound(f"unknown data set {key!r}; known data sets: {known}") from None
+
+
+def fetch(
+    dataset: str | DatasetSpec,
+    settings: Settings | None = None,
+    *,
+    progress: ProgressCallback | None = None,
+) -> Path:
+    """Return a local path to a data set, downloading it only when that is allowed.
+
+    With a mirror configured the mirror is the only source (air-gapped installs must
+    never reach out). Otherwise a cached copy is reused, and only a missing one is
+    downloaded from the official URL, atomically, so an interrupted download never
+    leaves a truncated file that a later run would take for the real thing.
+
+    Parameters
+    ----------
+    dataset
+        A registered key (see ``DATASETS``) or a ``DatasetSpec``.
+    settings
+        Where the mirror and cache are; defaults to the environment's settings.
+    progress
+        Optional ``(done_bytes, total_bytes | None)`` callback, called while downloading.
+
+    Returns
+    -------
+    Path
+        The mirror file, the cached file, or the freshly downloaded file.
+
+    Raises
+    ------
+    NotFound
+        If ``dataset`` is an unknown key.
+    DataSourceError
+        If the mirror lacks the file, the data set has no official URL and is not cached,
+        or the download fails (HTTP error, timeout, connection dropped).
+    """
+    spec = get_spec(dataset) if isinstance(dataset, str) else dataset
+    settings = settings or get_settings()
+    if settings.data_mirror is not None:
+        path = settings.data_mirror / spec.mirror_path
+        if not path.is_file():
+            raise DataSourceError(
+                f"data set {spec.key!r} is not in the mirror: {path} does not exist "
+                f"(CLUSTERHUB_DATA_MIRROR={settings.data_mirror}; nothing is downloaded "
+                "while a mirror is configured)"
+            )
+        return path
+    target = settings.cache_dir / spec.cache_path
+    if target.is_file():
+        return target
+    if spec.url is None:
+        raise DataSourceError(
+            f"data set {spec.key!r} has no official download URL and is not cached at "
+            f"{target}; set CLUSTERHUB_DATA_MIRROR to a directory holding {spec.mirror_path}"
+        )
+    _download(spec, spec.url, target, settings.download_timeout, progress)
+    return target
+
+
+def _download(
+    spec: DatasetSpec,
+    url: str,
+    target: Path,
+    timeout: float,
+    progress: ProgressCallback | None,
+) -> None:
+    """Stream ``url`` into a temporary file beside ``target``, then rename it into place."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, name = tempfile.mkstemp(
+        dir=target.parent, prefix=f".{target.name}.", suffix=".part"
+    )
+    temp = Path(name)
+    try:
+        with os.fdopen(descriptor, "wb") as out:
+            _stream(url, out, timeout, progress)
+        temp.replace(target)
+    except BaseException as exc:
+        temp.unlink(missing_ok=True)
+        reason = _reason(exc, timeout)
+        if reason is None:
+            raise
+        raise DataSourceError(f"could not download {spec.key!r} from {url}: {reason}") from exc
+
+
+def _reason(exc: BaseException, timeout: float) -> str | None:
+    """Say why a download failed, or None for errors that are not about the download."""
+    if isinstance(exc, DataSourceError):
+        return str(exc)
+    if isinstance(exc, urllib.error.HTTPError):
+        return f"HTTP {exc.code} {exc.reason}"
+    if isinstance(exc, urllib.error.URLError) and not isinstance(exc.reason, TimeoutError):
+        return str(exc.reason)
+    if isinstance(exc, TimeoutError | urllib.error.URLError):
+        return f"no answer within {timeout:g} s"
+    if isinstance(exc, http.client.HTTPException | OSError):
+        return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def _stream(url: str, out: BinaryIO, timeout: float, progress: ProgressCallback | None) -> None:
+    """Copy the response body to ``out``, checking it is as long as announced."""
+    if not url.startswith(("http://", "https://")):
+        raise DataSourceError(f"only http(s) URLs can be downloaded, not {url!r}")
+    request = urllib.request.Request(url, headers={"User-Agent": "clusterhub"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        length = response.headers.get("Content-Length")
+        total = int(length) if length and length.isdigit() else None
+        done = 0
+        if progress is not None:
+            progress(done, total)
+        while chunk := response.read(_CHUNK):
+            out.write(chunk)
+            done += len(chunk)
+            if progress is not None:
+                progress(done, total)
+    if total is not None and done != total:
+        raise DataSourceError(f"connection closed after {done} of {total} bytes")
