@@ -1,0 +1,67 @@
+"""Codes and taxonomies: NACE, NAICS, NUTS, the NAICS→NACE crosswalk and cluster definitions.
+
+The bottom layer: it reads the files it is given (locating or downloading them is another
+module's job) and turns them into small objects and Polars frames that the engine joins on.
+"""
+
+from clusterhub.classify.clusters import (
+    KINDS,
+    Classification,
+    Taxonomy,
+    aggregate_to_level,
+    derive_nace,
+    load_cmp_traded,
+)
+from clusterhub.classify.crosswalk import (
+    FALLBACK_PREFIXES,
+    MatchHow,
+    NaceMatch,
+    NaicsToNace,
+    load_crosswalk,
+)
+from clusterhub.classify.nace import CLASS, DIVISION, GROUP, SECTION, NaceHierarchy, load_nace
+from clusterhub.classify.naics import is_naics, naics_parent, naics_prefixes, normalise_naics
+from clusterhub.classify.regions import (
+    EXTRA_REGIO,
+    MALFORMED,
+    RegionCatalogue,
+    RegionMatch,
+    is_extra_regio,
+    iso_country,
+    load_regions,
+    nuts_level,
+)
+from clusterhub.classify.taxonomy_files import load_taxonomy_file
+
+__all__ = [
+    "CLASS",
+    "DIVISION",
+    "EXTRA_REGIO",
+    "FALLBACK_PREFIXES",
+    "GROUP",
+    "KINDS",
+    "MALFORMED",
+    "SECTION",
+    "Classification",
+    "MatchHow",
+    "NaceHierarchy",
+    "NaceMatch",
+    "NaicsToNace",
+    "RegionCatalogue",
+    "RegionMatch",
+    "Taxonomy",
+    "aggregate_to_level",
+    "derive_nace",
+    "is_extra_regio",
+    "is_naics",
+    "iso_country",
+    "load_cmp_traded",
+    "load_crosswalk",
+    "load_nace",
+    "load_regions",
+    "load_taxonomy_file",
+    "naics_parent",
+    "naics_prefixes",
+    "normalise_naics",
+    "nuts_level",
+]

@@ -38,6 +38,7 @@ MEMBERS_SCHEMA = {"cluster_code": pl.String, "code": pl.String, "weight": pl.Flo
 TOLERANCE = 1e-9
 
 _CMP_COLUMNS = ("cluster_code", "cluster_name", "naics")
+_LEVEL_NAMES = {1: "sections", 2: "divisions", 3: "groups", 4: "classes"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -223,7 +224,7 @@ def aggregate_to_level(
     *,
     available_codes: set[str] | None = None,
 ) -> tuple[Taxonomy, pl.DataFrame]:
-    """Re-express a NACE taxonomy at a coarser level (1 section, 2 division, 3 group).
+    """Re-express a NACE taxonomy at a coarser level (1 section, 2 division, 3 group, 4 class).
 
     Data such as Eurostat SBS has no class-level employment, so each class is assumed to hold
     an equal share of its coarse code: the weight of coarse code ``d`` for cluster ``c`` is
@@ -238,7 +239,7 @@ def aggregate_to_level(
     nace
         The hierarchy, for class counts and ancestors.
     level
-        Target level: 1, 2 or 3.
+        Target level: 1, 2 or 3; 4 only spreads coarser member codes over their classes.
     available_codes
         Codes a data set has, in any spelling :meth:`NaceHierarchy.normalise` accepts
         (``"C20"``). When given, only coarse codes among them are kept, and coverage reports
@@ -253,6 +254,12 @@ def aggregate_to_level(
         ``mean_weight`` (of its coarse codes), ``visible_codes`` and ``visible_share`` (share
         of class weight in available coarse codes; null without ``available_codes``).
     """
+    if level not in _LEVEL_NAMES:
+        raise InvalidInput.single(
+            "expected a NACE level: 1 section, 2 division, 3 group or 4 class",
+            field="level",
+            value=str(level),
+        )
     classes = _class_members(taxonomy, nace)
     classes = classes.with_columns(
         coarse=pl.col("code").map_elements(
@@ -278,10 +285,9 @@ def aggregate_to_level(
     members = coarse.filter("visible").select(
         "cluster_code", pl.col("coarse").alias("code"), "weight"
     )
-    label = {1: "sections", 2: "divisions", 3: "groups"}[level]
     result = Taxonomy(
         key=f"{taxonomy.key}-l{level}",
-        name=f"{taxonomy.name}, at NACE {label}",
+        name=f"{taxonomy.name}, at NACE {_LEVEL_NAMES[level]}",
         classification="nace",
         clusters=taxonomy.clusters,
         members=_ordered_like(members.sort("cluster_code", "code"), taxonomy.clusters),
