@@ -1,0 +1,21 @@
+"""The ``clusterhub`` command: a Typer root that gathers the command groups."""
+
+from __future__ import annotations
+
+import typer
+
+from clusterhub.cli import data, observatory
+
+app = typer.Typer(
+    name="clusterhub",
+    help="Cluster intelligence and collaboration: map, rate and compare regional clusters.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+observatory.register(app)
+app.add_typer(data.app, name="data")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

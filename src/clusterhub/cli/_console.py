@@ -1,0 +1,98 @@
+"""Shared console plumbing: Rich output, friendly errors, download progress bars."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from typing import TypeVar
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from clusterhub.config import Settings, get_settings
+from clusterhub.datasets import ProgressCallback
+from clusterhub.errors import ClusterhubError, InvalidInput, NotFound
+from clusterhub.services.reference import ReferenceData
+
+console = Console()
+errors = Console(stderr=True)
+
+#: Exit codes: 1 for input the user can fix, 2 for something not found / unavailable.
+EXIT_INVALID = 1
+EXIT_UNAVAILABLE = 2
+
+
+@contextmanager
+def friendly_errors() -> Iterator[None]:
+    """Turn domain errors into a clear message and an exit code, never a traceback."""
+    try:
+        yield
+    except InvalidInput as exc:
+        errors.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(EXIT_INVALID) from None
+    except (NotFound, ClusterhubError) as exc:
+        errors.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        raise typer.Exit(EXIT_UNAVAILABLE) from None
+
+
+@contextmanager
+def reference_data(settings: Settings | None = None) -> Iterator[ReferenceData]:
+    """Reference data whose downloads show a progress bar on the error console."""
+    with Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=errors,
+        transient=True,
+    ) as bar:
+        yield ReferenceData(settings or get_settings(), progress=_bar_callback(bar))
+
+
+def _bar_callback(bar: Progress) -> ProgressCallback:
+    task: list[TaskID] = []
+
+    def update(done: int, total: int | None) -> None:
+        if not task:
+            task.append(bar.add_task("downloading", total=total))
+        bar.update(task[0], completed=done, total=total)
+
+    return update
+
+
+@contextmanager
+def step_progress() -> Iterator[Callable[[str, int, int], None]]:
+    """A Rich bar over the named steps of a long job: ``update(step, done, total)``."""
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=errors,
+    ) as bar:
+        task = bar.add_task("starting", total=None)
+
+        def update(step: str, done: int, total: int) -> None:
+            bar.update(task, description=step, completed=done, total=total)
+
+        yield update
+
+
+Choice = TypeVar("Choice", bound=str)
+
+
+def choice(value: str, allowed: Sequence[Choice], field: str) -> Choice:
+    """The allowed option equal to ``value``, typed as the option set; else a clear error."""
+    for option in allowed:
+        if value == option:
+            return option
+    raise InvalidInput.single(f"expected one of {', '.join(allowed)}", field=field, value=value)

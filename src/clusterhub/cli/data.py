@@ -1,0 +1,34 @@
+"""``clusterhub data``: see and fetch the public data sets into the local cache."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from clusterhub.cli._console import console, friendly_errors, reference_data
+from clusterhub.datasets import DATASETS
+
+app = typer.Typer(help="List and fetch the public data sets (mirror, cache or download).")
+
+
+@app.command("list")
+def list_command() -> None:
+    """The registered data sets, their official source and mirror path."""
+    table = Table(title="Data sets")
+    for column in ("key", "mirror path", "official source"):
+        table.add_column(column)
+    for key, spec in sorted(DATASETS.items()):
+        table.add_row(key, spec.mirror_path, spec.url or "(mirror only)")
+    console.print(table)
+
+
+@app.command("fetch")
+def fetch_command(
+    keys: Annotated[list[str] | None, typer.Argument(help="Data set keys; default: all.")] = None,
+) -> None:
+    """Make data sets available locally (from the mirror, the cache, or a download)."""
+    with friendly_errors(), reference_data() as reference:
+        for key in keys or sorted(DATASETS):
+            console.print(f"{key}: {reference.fetch(key)}")

@@ -1,0 +1,224 @@
+"""Observatory commands: map, region, cluster, map-html, build."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import polars as pl
+import typer
+from rich.table import Table
+
+from clusterhub.cli._console import choice, console, friendly_errors, reference_data, step_progress
+from clusterhub.services.analytics import SOURCES, ClusterMap, MapRequest, Source, build_cluster_map
+from clusterhub.services.build import BuildRequest, build_outputs
+from clusterhub.services.maps import MEASURE_LABELS, MapLayer, Measure, cluster_figure, write_html
+from clusterhub.services.profiles import (
+    ClusterProfile,
+    RegionProfile,
+    cluster_profile,
+    read_table,
+    region_profile,
+    write_table,
+)
+from clusterhub.services.reference import ReferenceData
+from clusterhub.stats.cells import FILL_METHODS, FillMethod
+from clusterhub.stats.mapping import RatingOptions
+from clusterhub.stats.metrics import Denominator, MetricOptions
+from clusterhub.stats.ratings import STAR_PRESETS
+
+SourceOpt = Annotated[
+    str, typer.Option("--source", help=f"Kind of input: {', '.join(SOURCES)}.")
+]
+InputOpt = Annotated[
+    Path | None,
+    typer.Option("--input", help="Input file; default: the source's official data set."),
+]
+MapOpt = Annotated[
+    Path | None,
+    typer.Option("--map", help="A cluster map written by `clusterhub map` (skips recomputing)."),
+]
+YearOpt = Annotated[int | None, typer.Option(help="Year; default: the latest.")]
+TopOpt = Annotated[int, typer.Option(min=1, help="How many rows to show.")]
+
+
+def register(app: typer.Typer) -> None:
+    """Attach the observatory commands to the root app."""
+    app.command("map")(map_command)
+    app.command("region")(region_command)
+    app.command("cluster")(cluster_command)
+    app.command("map-html")(map_html_command)
+    app.command("build")(build_command)
+
+
+def map_command(
+    out: Annotated[Path, typer.Option(help="Output file: .csv, .parquet or .json.")],
+    source: SourceOpt = "eurostat-sbs",
+    input_path: InputOpt = None,
+    taxonomy: Annotated[
+        Path | None, typer.Option(help="User-defined taxonomy (CSV or YAML, NACE codes).")
+    ] = None,
+    fill: Annotated[str, typer.Option(help=f"Missing cells: {', '.join(FILL_METHODS)}.")] = (
+        "parent-residual"
+    ),
+    level: Annotated[
+        int | None, typer.Option(min=1, max=4, help="NACE level of the data; default: detected.")
+    ] = None,
+    denominator: Annotated[str, typer.Option(help="LQ denominator: all or traded.")] = "all",
+    stars: Annotated[str, typer.Option(help=f"Star rules: {', '.join(STAR_PRESETS)}.")] = "eocic",
+    growth_years: Annotated[int, typer.Option(min=1, help="Period of the growth rate.")] = 5,
+) -> None:
+    """Map clusters: one row per region x cluster x year with metrics and ratings."""
+    with friendly_errors(), reference_data() as reference:
+        request = MapRequest(
+            source=choice(source, SOURCES, "source"),
+            input_path=input_path,
+            taxonomy_path=taxonomy,
+            fill=choice(fill, FILL_METHODS, "fill"),
+            nace_level=level,
+            rating=RatingOptions(
+                metrics=MetricOptions(
+                    denominator=choice(denominator, ("all", "traded"), "denominator"),
+                    growth_years=growth_years,
+                ),
+                stars=STAR_PRESETS[choice(stars, tuple(STAR_PRESETS), "stars")],
+            ),
+        )
+        with console.status("Mapping clusters"):
+            result = build_cluster_map(request, reference)
+        write_table(result.table, out)
+        _print_notes(result)
+        console.print(f"[green]wrote[/] {out} ({result.table.height:,} rows)")
+
+
+def region_command(
+    code: Annotated[str, typer.Argument(help="Region code, e.g. DE21 (NUTS) or 06 (U.S. FIPS).")],
+    source: SourceOpt = "eurostat-sbs",
+    input_path: InputOpt = None,
+    map_path: MapOpt = None,
+    year: YearOpt = None,
+    top: TopOpt = 10,
+) -> None:
+    """Profile of a region: its strongest clusters."""
+    with friendly_errors(), reference_data() as reference:
+        table = _table(map_path, source, input_path, reference)
+        _print_region(region_profile(table, code, year=year, top=top))
+
+
+def cluster_command(
+    code: Annotated[str, typer.Argument(help="Cluster code, e.g. 1 (Aerospace).")],
+    source: SourceOpt = "eurostat-sbs",
+    input_path: InputOpt = None,
+    map_path: MapOpt = None,
+    year: YearOpt = None,
+    region_type: Annotated[
+        str | None, typer.Option(help="nuts0..nuts3 or state; default: the most detailed.")
+    ] = None,
+    top: TopOpt = 10,
+) -> None:
+    """Profile of a cluster: the regions where it is strongest."""
+    with friendly_errors(), reference_data() as reference:
+        table = _table(map_path, source, input_path, reference)
+        _print_cluster(cluster_profile(table, code, year=year, region_type=region_type, top=top))
+
+
+def map_html_command(
+    cluster: Annotated[str, typer.Option(help="Cluster code to map.")],
+    out: Annotated[Path, typer.Option(help="HTML file to write (self-contained, offline).")],
+    measure: Annotated[str, typer.Option(help=f"One of {', '.join(MEASURE_LABELS)}.")] = "stars",
+    region_type: Annotated[str, typer.Option(help="NUTS level: nuts0 .. nuts3.")] = "nuts2",
+    source: SourceOpt = "eurostat-sbs",
+    input_path: InputOpt = None,
+    map_path: MapOpt = None,
+    year: YearOpt = None,
+) -> None:
+    """Write an offline interactive choropleth of one cluster's strength."""
+    with friendly_errors(), reference_data() as reference:
+        table = _table(map_path, source, input_path, reference)
+        profile = cluster_profile(table, cluster, year=year, region_type=region_type)
+        layer = MapLayer(
+            cluster_code=cluster,
+            cluster_name=profile.cluster_name or cluster,
+            year=profile.year,
+            measure=choice(measure, tuple(MEASURE_LABELS), "measure"),
+            region_type=region_type,
+        )
+        level = int(region_type.removeprefix("nuts"))
+        figure = cluster_figure(table, reference.regions.geojson(level), layer)
+        console.print(f"[green]wrote[/] {write_html(figure, out)}")
+
+
+def build_command(
+    out: Annotated[Path, typer.Option(help="Directory for the outputs.")] = Path("out"),
+) -> None:
+    """The main job: EU and U.S. cluster maps, coverage, profiles and maps, into one folder."""
+    with friendly_errors(), reference_data() as reference:
+        with step_progress() as progress:
+            summary = build_outputs(BuildRequest(out_dir=out), reference, progress=progress)
+    for note in summary.notes:
+        console.print(f"[dim]{note}[/]", highlight=False)
+    for path in summary.files:
+        console.print(f"[green]wrote[/] {path}")
+
+
+def _table(
+    map_path: Path | None, source: str, input_path: Path | None, reference: ReferenceData
+) -> pl.DataFrame:
+    if map_path is not None:
+        return read_table(map_path)
+    request = MapRequest(source=choice(source, SOURCES, "source"), input_path=input_path)
+    with console.status("Mapping clusters"):
+        return build_cluster_map(request, reference).table
+
+
+def _print_notes(result: ClusterMap) -> None:
+    for note in result.notes:
+        console.print(f"[dim]{note}[/]", highlight=False)
+
+
+def _fmt(value: object, spec: str = ",.0f") -> str:
+    return "–" if value is None else format(value, spec)
+
+
+def _flag(value: object) -> str:
+    return {True: "yes", False: "", None: "–"}.get(value, str(value))  # type: ignore[call-overload]
+
+
+def _print_region(profile: RegionProfile) -> None:
+    name = profile.region_name or profile.region_code
+    title = f"{name} ({profile.region_code}, {profile.region_type}), {profile.year}"
+    table = Table(title=title, caption=f"total employment {_fmt(profile.total_employment)}")
+    for column in ("cluster", "employment", "LQ", "share of region", "stars", "strong", "strong10"):
+        table.add_column(column, justify="left" if column == "cluster" else "right")
+    for row in profile.clusters.iter_rows(named=True):
+        table.add_row(
+            f"{row.get('cluster_name') or row['cluster_code']} ({row['cluster_code']})",
+            _fmt(row["employment"]),
+            _fmt(row["lq"], ".2f"),
+            _fmt(None if row["focus"] is None else 100 * row["focus"], ".1f") + " %",
+            "★" * int(row["stars"] or 0),
+            _flag(row["strong"]),
+            _flag(row["strong10"]),
+        )
+    console.print(table)
+
+
+def _print_cluster(profile: ClusterProfile) -> None:
+    counts = ", ".join(f"{k}★: {v}" for k, v in profile.star_counts.items())
+    table = Table(
+        title=f"{profile.cluster_name or profile.cluster_code} ({profile.cluster_code}), "
+        f"{profile.region_type}, {profile.year}",
+        caption=f"regions by stars — {counts}",
+    )
+    for column in ("region", "employment", "LQ", "share of cluster", "stars", "strong"):
+        table.add_column(column, justify="left" if column == "region" else "right")
+    for row in profile.regions.iter_rows(named=True):
+        table.add_row(
+            f"{row.get('region_name') or ''} ({row['region_code']})",
+            _fmt(row["employment"]),
+            _fmt(row["lq"], ".2f"),
+            _fmt(None if row["size_share"] is None else 100 * row["size_share"], ".1f") + " %",
+            "★" * int(row["stars"] or 0),
+            _flag(row["strong"]),
+        )
+    console.print(table)

@@ -1,0 +1,236 @@
+"""Observatory use cases: build a rated cluster map from a source, and profile it.
+
+The faces (CLI now, web later) call these; each returns plain records and frames, so the same
+run can be printed as a Rich table, served as JSON or written to Parquet.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import polars as pl
+
+from clusterhub.classify import Taxonomy, aggregate_to_level, load_taxonomy_file
+from clusterhub.config import Settings
+from clusterhub.errors import InvalidInput, NotFound
+from clusterhub.services.reference import ReferenceData
+from clusterhub.stats.cells import FillMethod, fill_missing
+from clusterhub.stats.mapping import (
+    RatingOptions,
+    aggregate_to_clusters,
+    nuts_region_type,
+    rate_clusters,
+)
+from clusterhub.stats.metrics import Benchmark, MetricOptions
+from clusterhub.stats.sources import (
+    ReadReport,
+    read_cmp_states,
+    read_eurostat_tsv,
+    read_long_table,
+    read_sbs_csv,
+    read_sdmx_csv,
+)
+
+Source = Literal["eurostat-sbs", "cmp-states", "long"]
+SOURCES: tuple[Source, ...] = ("eurostat-sbs", "cmp-states", "long")
+DEFAULT_DATASET = {"eurostat-sbs": "eurostat-sbs", "cmp-states": "cmp-states"}
+
+
+@dataclass(frozen=True)
+class MapRequest:
+    """What to map and how: the source, its file, the taxonomy and the rating rules."""
+
+    source: Source
+    input_path: Path | None = None
+    taxonomy_path: Path | None = None
+    fill: FillMethod = "parent-residual"
+    nace_level: int | None = None
+    rating: RatingOptions = field(default_factory=RatingOptions)
+
+
+@dataclass(frozen=True)
+class ClusterMap:
+    """A rated cluster map and what a reader must know to trust it."""
+
+    source: str
+    table: pl.DataFrame
+    coverage: pl.DataFrame
+    notes: tuple[str, ...]
+
+
+def build_cluster_map(request: MapRequest, reference: ReferenceData) -> ClusterMap:
+    """Read, fill, aggregate, measure and rate: one row per region x cluster x year."""
+    if request.source not in SOURCES:
+        raise InvalidInput.single(
+            f"expected one of {', '.join(SOURCES)}", field="source", value=request.source
+        )
+    if request.source == "cmp-states":
+        return _cmp_map(request, reference)
+    return _industry_map(request, reference)
+
+
+def _input(request: MapRequest, reference: ReferenceData) -> Path:
+    if request.input_path is not None:
+        if not request.input_path.exists():
+            raise NotFound(f"input file {request.input_path} does not exist")
+        return request.input_path
+    dataset = DEFAULT_DATASET.get(request.source)
+    if dataset is None:
+        raise InvalidInput.single("a long table needs --input FILE", field="input")
+    return reference.fetch(dataset)
+
+
+def read_industry_source(source: Source, path: Path) -> tuple[pl.DataFrame, ReadReport]:
+    """Pick the reader by source and file shape (extract CSV, bulk TSV or SDMX-CSV)."""
+    if source == "long":
+        return read_long_table(path)
+    name = path.name.lower()
+    if name.endswith((".tsv", ".tsv.gz")):
+        return read_eurostat_tsv(path)
+    with path.open("rb") as handle:
+        head = handle.read(64).decode("utf-8-sig", errors="replace")
+    if head.startswith("DATAFLOW"):
+        return read_sdmx_csv(path)
+    return read_sbs_csv(path)
+
+
+def _industry_map(request: MapRequest, reference: ReferenceData) -> ClusterMap:
+    path = _input(request, reference)
+    cells, report = read_industry_source(request.source, path)
+    nace = reference.nace
+    unknown = sorted(
+        code for code in cells.get_column("industry_code").unique() if not nace.contains(code)
+    )
+    if unknown:
+        raise InvalidInput.single(
+            f"{len(unknown)} industry code(s) are not NACE Rev.2 codes: {', '.join(unknown[:10])}",
+            file=str(path),
+            field="industry",
+        )
+    codes = set(cells.get_column("industry_code").unique().to_list())
+    level = request.nace_level or _data_level(codes, reference)
+    parents = {code: _nearest_parent(code, codes, reference) for code in codes}
+    filled, fill_report = fill_missing(cells, request.fill, industry_parent=parents)
+    taxonomy = _taxonomy(request, reference)
+    partition = {code for code in codes if nace.level(code) == level}
+    at_level, coverage = aggregate_to_level(taxonomy, nace, level, available_codes=partition)
+    cluster_cells, totals = aggregate_to_clusters(
+        filled,
+        at_level.members,
+        partition_codes=partition,
+        region_type=_region_type(filled),
+    )
+    table = rate_clusters(cluster_cells, totals, options=request.rating)
+    table = _named(table, at_level, reference)
+    notes = (
+        _read_note(report),
+        str(fill_report),
+        f"industry level: NACE level {level} ({len(partition)} codes)",
+        *_region_notes(table, reference),
+    )
+    return ClusterMap(str(path), table, coverage, notes)
+
+
+def _data_level(codes: set[str], reference: ReferenceData) -> int:
+    """The NACE level with the most codes in the data (SBS: divisions, with a few groups)."""
+    levels = [reference.nace.level(code) for code in codes]
+    return max(set(levels), key=lambda lvl: (levels.count(lvl), lvl))
+
+
+def _nearest_parent(code: str, present: set[str], reference: ReferenceData) -> str | None:
+    """Closest ancestor that the data set itself publishes: residuals need its value."""
+    parent = reference.nace.parent(code)
+    while parent is not None and parent not in present:
+        parent = reference.nace.parent(parent)
+    return parent
+
+
+def _taxonomy(request: MapRequest, reference: ReferenceData) -> Taxonomy:
+    if request.taxonomy_path is None:
+        return reference.nace_clusters
+    taxonomy = load_taxonomy_file(request.taxonomy_path, reference.nace)
+    if taxonomy.classification != "nace":
+        raise InvalidInput.single(
+            "industry statistics here are NACE-coded: the taxonomy must use NACE codes",
+            file=str(request.taxonomy_path),
+            field="classification",
+            value=taxonomy.classification,
+        )
+    return taxonomy
+
+
+def _region_type(cells: pl.DataFrame) -> pl.Expr | str:
+    codes = cells.get_column("region_code")
+    looks_nuts = codes.str.contains(r"^[A-Z]{2}[A-Z0-9]{0,3}$").all()
+    return nuts_region_type() if looks_nuts else "region"
+
+
+def _named(table: pl.DataFrame, taxonomy: Taxonomy, reference: ReferenceData) -> pl.DataFrame:
+    names = taxonomy.clusters.select("cluster_code", "cluster_name")
+    regions = reference.regions.frame.select(
+        pl.col("code").alias("region_code"), pl.col("name").alias("region_name")
+    )
+    return (
+        table.join(names, on="cluster_code", how="left")
+        .join(regions, on="region_code", how="left")
+        .select(_LEADING, pl.exclude(_LEADING))
+    )
+
+
+_LEADING = ["region_code", "region_name", "region_type", "cluster_code", "cluster_name", "year"]
+
+
+def _read_note(report: ReadReport) -> str:
+    return (
+        f"read {report.rows_read} rows from {report.file}: {report.cells} cells, "
+        f"{report.missing} missing or confidential"
+    )
+
+
+def _region_notes(table: pl.DataFrame, reference: ReferenceData) -> list[str]:
+    codes = table.get_column("region_code").unique().sort().to_list()
+    match = reference.regions.match(codes)
+    if match.unmatched.is_empty():
+        return [f"all {len(codes)} regions have a NUTS 2021 polygon"]
+    notes = [
+        f"{len(match.matched)} of {len(codes)} regions have a NUTS 2021 polygon; "
+        f"{match.unmatched.height} do not (kept in the tables, absent from maps):"
+    ]
+    for reason, group in match.unmatched.group_by("reason", maintain_order=True):
+        listed = ", ".join(group.get_column("code").to_list())
+        notes.append(f"  {reason[0]}: {listed}")
+    return notes
+
+
+def _cmp_map(request: MapRequest, reference: ReferenceData) -> ClusterMap:
+    """U.S. states: traded clusters against traded employment, local against local."""
+    path = _input(request, reference)
+    states = read_cmp_states(path)
+    parts = []
+    for traded, total in ((True, states.traded_total), (False, states.local_total)):
+        cells = states.cells.filter(pl.col("traded") == traded)
+        totals = cells.group_by("region_code", "region_type", "year").agg(
+            pl.col("employment").sum().alias("traded_employment")
+        )
+        benchmark = Benchmark(
+            clusters=states.benchmark,
+            totals=pl.DataFrame({"year": cells.get_column("year").unique(), "traded_employment": total}),
+        )
+        options = RatingOptions(
+            metrics=MetricOptions(denominator="traded", growth_years=request.rating.metrics.growth_years),
+            stars=request.rating.stars,
+        )
+        parts.append(rate_clusters(cells, totals, options=options, benchmark=benchmark))
+    table = pl.concat(parts, how="diagonal_relaxed").select(
+        _LEADING, pl.exclude(_LEADING)
+    )
+    coverage = states.cells.select("cluster_code", "cluster_name", "traded").unique().sort(
+        "cluster_code"
+    )
+    notes = (
+        _read_note(states.report),
+        "LQ denominators: traded (local) employment; U.S. national totals from the published shares",
+    )
+    return ClusterMap(str(path), table, coverage, notes)

@@ -1,0 +1,75 @@
+"""Reference data every observatory run needs: classifications, regions, the 51 clusters.
+
+Each piece is fetched (mirror, cache or official download) and parsed once per
+``ReferenceData`` object, on first use, so that a command needing only NACE never reads the
+NUTS polygons.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+import polars as pl
+
+from clusterhub.classify import (
+    NaceHierarchy,
+    NaicsToNace,
+    RegionCatalogue,
+    Taxonomy,
+    derive_nace,
+    load_cmp_traded,
+    load_crosswalk,
+    load_nace,
+    load_regions,
+)
+from clusterhub.config import Settings
+from clusterhub.datasets import ProgressCallback, fetch
+
+NUTS_LEVELS = (0, 1, 2, 3)
+
+
+class ReferenceData:
+    """Lazily loaded classifications and taxonomies for one settings object."""
+
+    def __init__(self, settings: Settings, progress: ProgressCallback | None = None) -> None:
+        self._settings = settings
+        self._progress = progress
+
+    def fetch(self, key: str) -> Path:
+        """Local path of any registered data set (see ``clusterhub.datasets``)."""
+        return fetch(key, self._settings, progress=self._progress)
+
+    @cached_property
+    def nace(self) -> NaceHierarchy:
+        """NACE Rev.2 hierarchy."""
+        return load_nace(self.fetch("nace-rev2"))
+
+    @cached_property
+    def crosswalk(self) -> NaicsToNace:
+        """NAICS 2017 to NACE Rev.2 correspondence."""
+        return load_crosswalk(self.fetch("naics-nace"), self.nace)
+
+    @cached_property
+    def regions(self) -> RegionCatalogue:
+        """NUTS 2021 regions with their polygons."""
+        return load_regions([self.fetch(f"nuts2021-l{level}") for level in NUTS_LEVELS])
+
+    @cached_property
+    def cmp_traded(self) -> Taxonomy:
+        """The U.S. Cluster Mapping Project's 51 traded clusters, NAICS codes."""
+        return load_cmp_traded(self.fetch("cmp-clusters"))
+
+    @cached_property
+    def _nace_clusters(self) -> tuple[Taxonomy, pl.DataFrame]:
+        return derive_nace(self.cmp_traded, self.crosswalk)
+
+    @property
+    def nace_clusters(self) -> Taxonomy:
+        """The 51 traded clusters translated to NACE Rev.2 classes (weighted)."""
+        return self._nace_clusters[0]
+
+    @property
+    def nace_derivation(self) -> pl.DataFrame:
+        """Per cluster: how its NAICS codes reached NACE (exact, by prefix, unmatched)."""
+        return self._nace_clusters[1]
