@@ -122,7 +122,8 @@ def test_division_weight_is_the_equal_split_of_class_weights(
 def test_sbs_restriction_reports_invisible_clusters(
     derived: tuple[Taxonomy, pl.DataFrame], nace: NaceHierarchy, sbs_codes: set[str]
 ) -> None:
-    divisions, coverage = aggregate_to_level(derived[0], nace, 2, available_codes=sbs_codes)
+    with_aggregate = sbs_codes | {"B-N_S95_X_K"}  # Eurostat aggregates are not NACE codes
+    divisions, coverage = aggregate_to_level(derived[0], nace, 2, available_codes=with_aggregate)
     assert coverage.height == 51  # every cluster is reported, seen or not
     visible = dict(coverage.select("cluster_code", "visible_share").iter_rows())
     assert visible[INSURANCE] == 0.0  # all in section K, which SBS does not cover

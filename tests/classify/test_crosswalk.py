@@ -27,6 +27,7 @@ def test_links_are_class_level_and_unique(crosswalk: NaicsToNace, nace: NaceHier
     assert links.select("naics", "nace").is_unique().all()
     assert all(nace.level(code) == 4 for code in links["nace"].unique())
     assert len(crosswalk.naics_codes()) == 1057
+    assert links["nace"].n_unique() == 613  # all classes but 98.10 and 98.20 (households)
     assert crosswalk.nace_for("111336") == nace.classes_under("01.2")
 
 

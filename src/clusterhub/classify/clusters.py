@@ -91,30 +91,7 @@ def load_cmp_traded(path: Path) -> Taxonomy:
                 line=1,
             )
         rows = [(reader.line_num, row) for row in reader if any(row.values())]
-    problems: list[Problem] = []
-    names: dict[str, str] = {}
-    seen: set[tuple[str, str]] = set()
-    for line, row in rows:
-        code, name, naics = (row[c].strip() for c in _CMP_COLUMNS)
-        if len(naics) != 6 or not is_naics(naics):
-            problems.append(
-                Problem("expected a 6-digit NAICS code", str(path), line, "naics", naics)
-            )
-        if names.setdefault(code, name) != name:
-            problems.append(
-                Problem(
-                    f"expected {names[code]!r}, as on earlier rows",
-                    str(path),
-                    line,
-                    "cluster_name",
-                    name,
-                )
-            )
-        if (code, naics) in seen:
-            problems.append(
-                Problem("code repeated in this cluster", str(path), line, "naics", naics)
-            )
-        seen.add((code, naics))
+    problems, names = _cmp_problems(rows, path)
     if problems:
         raise InvalidInput(problems, summary=f"{path}: not a usable CMP cluster definition")
     return Taxonomy(
@@ -132,6 +109,30 @@ def load_cmp_traded(path: Path) -> Taxonomy:
             orient="row",
         ),
     )
+
+
+def _cmp_problems(
+    rows: list[tuple[int, dict[str, str]]], path: Path
+) -> tuple[list[Problem], dict[str, str]]:
+    """Defects of the CMP rows, and each cluster code's name (in first-seen order)."""
+    problems: list[Problem] = []
+    names: dict[str, str] = {}
+    seen: set[tuple[str, str]] = set()
+    for line, row in rows:
+        code, name, naics = (row[c].strip() for c in _CMP_COLUMNS)
+        if len(naics) != 6 or not is_naics(naics):
+            problems.append(
+                Problem("expected a 6-digit NAICS code", str(path), line, "naics", naics)
+            )
+        if names.setdefault(code, name) != name:
+            expected = f"expected {names[code]!r}, as on earlier rows"
+            problems.append(Problem(expected, str(path), line, "cluster_name", name))
+        if (code, naics) in seen:
+            problems.append(
+                Problem("code repeated in this cluster", str(path), line, "naics", naics)
+            )
+        seen.add((code, naics))
+    return problems, names
 
 
 def derive_nace(taxonomy: Taxonomy, crosswalk: NaicsToNace) -> tuple[Taxonomy, pl.DataFrame]:
@@ -242,8 +243,9 @@ def aggregate_to_level(
         Target level: 1, 2 or 3; 4 only spreads coarser member codes over their classes.
     available_codes
         Codes a data set has, in any spelling :meth:`NaceHierarchy.normalise` accepts
-        (``"C20"``). When given, only coarse codes among them are kept, and coverage reports
-        how much of each cluster the data can see.
+        (``"C20"``); aggregates that are not NACE codes are ignored. When given, only coarse
+        codes among them are kept, and coverage reports how much of each cluster the data can
+        see.
 
     Returns
     -------
@@ -261,26 +263,10 @@ def aggregate_to_level(
             value=str(level),
         )
     classes = _class_members(taxonomy, nace)
-    classes = classes.with_columns(
-        coarse=pl.col("code").map_elements(
-            lambda c: nace.ancestor_at(c, level), return_dtype=pl.String
-        )
-    )
-    sizes = {code: len(nace.classes_under(code)) for code in classes["coarse"].unique()}
-    coarse = (
-        classes.group_by("cluster_code", "coarse")
-        .agg(pl.col("weight").sum())
-        .with_columns(
-            (pl.col("weight") / pl.col("coarse").replace_strict(sizes, return_dtype=pl.Float64))
-            .clip(upper_bound=1.0)
-            .alias("weight")
-        )
-    )
+    ancestors = {code: nace.ancestor_at(code, level) for code in classes["code"].unique()}
+    classes = classes.with_columns(coarse=pl.col("code").replace_strict(ancestors))
     visible = _visible(nace, level, available_codes)
-    coarse = coarse.with_columns(
-        exact=pl.col("weight") >= 1.0 - TOLERANCE,
-        visible=pl.lit(True) if visible is None else pl.col("coarse").is_in(sorted(visible)),
-    )
+    coarse = _coarse_weights(classes, nace, visible)
     coverage = _coverage(taxonomy, classes, coarse, assessed=visible is not None)
     members = coarse.filter("visible").select(
         "cluster_code", pl.col("coarse").alias("code"), "weight"
@@ -293,6 +279,23 @@ def aggregate_to_level(
         members=_ordered_like(members.sort("cluster_code", "code"), taxonomy.clusters),
     )
     return result, coverage
+
+
+def _coarse_weights(
+    classes: pl.DataFrame, nace: NaceHierarchy, visible: set[str] | None
+) -> pl.DataFrame:
+    """``cluster_code, coarse, weight, exact, visible``: equal-split weight per coarse code."""
+    sizes = {code: len(nace.classes_under(code)) for code in classes["coarse"].unique()}
+    size = pl.col("coarse").replace_strict(sizes, return_dtype=pl.Float64)
+    return (
+        classes.group_by("cluster_code", "coarse")
+        .agg(pl.col("weight").sum())
+        .with_columns((pl.col("weight") / size).clip(upper_bound=1.0).alias("weight"))
+        .with_columns(
+            exact=pl.col("weight") >= 1.0 - TOLERANCE,
+            visible=pl.lit(True) if visible is None else pl.col("coarse").is_in(sorted(visible)),
+        )
+    )
 
 
 def _class_members(taxonomy: Taxonomy, nace: NaceHierarchy) -> pl.DataFrame:
@@ -320,10 +323,14 @@ def _class_members(taxonomy: Taxonomy, nace: NaceHierarchy) -> pl.DataFrame:
 
 
 def _visible(nace: NaceHierarchy, level: int, available: set[str] | None) -> set[str] | None:
-    """The available codes that sit at ``level``, normalised; ``None`` if not restricted."""
+    """The available codes that sit at ``level``, normalised; ``None`` if not restricted.
+
+    Codes that are not NACE codes (Eurostat aggregates such as ``B-N_S95_X_K``) cannot hold a
+    cluster's coarse code, so they are left out rather than refused.
+    """
     if available is None:
         return None
-    normal = {nace.normalise(code) for code in available}
+    normal = {nace.normalise(code) for code in available if nace.contains(code)}
     return {code for code in normal if nace.level(code) == level}
 
 
