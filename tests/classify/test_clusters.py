@@ -172,3 +172,30 @@ def test_aggregation_refuses_overlaps_and_bad_levels(
         aggregate_to_level(overlapping, nace, 0)
     with pytest.raises(InvalidInput, match="expected a NACE taxonomy"):
         aggregate_to_level(cmp_traded, nace, 2)
+
+
+@pytest.mark.parametrize(
+    ("weights", "expected"),
+    [
+        ([0.5], [0.5 / 5]),  # half of 325411, one of the five links of 21.20
+        ([0.5, 0.5], [0.5 / 5, 0.5 / 5]),  # an explicit 50/50 split is kept
+        ([1.0, 1.0], [0.5 / 5, 0.5 / 5]),  # two full claims on one code are halved
+    ],
+)
+def test_member_weights_scale_claims(
+    crosswalk: NaicsToNace, weights: list[float], expected: list[float]
+) -> None:
+    codes = [f"C{i}" for i in range(len(weights))]
+    taxonomy = Taxonomy(
+        key="t",
+        name="t",
+        classification="naics",
+        clusters=pl.DataFrame(
+            {"cluster_code": codes, "cluster_name": codes, "kind": ["local"] * len(codes)}
+        ),
+        members=pl.DataFrame(
+            {"cluster_code": codes, "code": ["325411"] * len(codes), "weight": weights}
+        ),
+    )
+    derived, _ = derive_nace(taxonomy, crosswalk)
+    assert [_weight(derived, c, "21.20") for c in codes] == pytest.approx(expected)

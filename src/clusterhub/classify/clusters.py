@@ -16,6 +16,7 @@ explained with worked examples in ``docs/methodology/taxonomies.md``.
 from __future__ import annotations
 
 import csv
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -139,12 +140,12 @@ def derive_nace(taxonomy: Taxonomy, crosswalk: NaicsToNace) -> tuple[Taxonomy, p
     """Translate a NAICS taxonomy into NACE Rev.2 classes with split weights.
 
     Each NAICS code is matched to the correspondence (exactly, else through its longest
-    covered prefix) and becomes a set of NAICS 2017 table codes. A table code claimed by
-    several clusters is shared in proportion to their claims, exact claims overriding prefix
-    guesses. A cluster's weight on a NACE class is then the (shared) number of correspondence
-    links from its table codes to the class divided by the number of links from all NAICS
-    2017 codes to the class. Weights of a class therefore sum to at most 1 over the clusters;
-    the rest is the part of the class outside the taxonomy.
+    covered prefix) and becomes a set of NAICS 2017 table codes, each claimed with the member's
+    weight. Exact claims override prefix guesses; claims on one table code are scaled down in
+    proportion when they add up to more than 1. A cluster's weight on a NACE class is then the
+    (shared) number of correspondence links from its table codes to the class divided by the
+    number of links from all NAICS 2017 codes to the class. Weights of a class therefore sum to
+    at most 1 over the clusters; the rest is the part of the class outside the taxonomy.
 
     Parameters
     ----------
@@ -165,14 +166,16 @@ def derive_nace(taxonomy: Taxonomy, crosswalk: NaicsToNace) -> tuple[Taxonomy, p
         )
     matches = crosswalk.match_all(taxonomy.members["code"].unique().sort())
     claims = (
-        taxonomy.members.select("cluster_code", "code")
+        taxonomy.members.select("cluster_code", "code", "weight")
         .join(matches, left_on="code", right_on="naics", how="left")
         .explode("via")
         .drop_nulls("via")
         .filter(pl.col("how").eq("exact").any().over("via").not_() | pl.col("how").eq("exact"))
         .group_by("cluster_code", "via")
-        .agg(pl.len().alias("claims"))
-        .with_columns(share=pl.col("claims") / pl.col("claims").sum().over("via"))
+        .agg(pl.col("weight").sum().alias("claims"))
+        .with_columns(
+            share=pl.col("claims") / pl.max_horizontal(pl.col("claims").sum().over("via"), 1.0)
+        )
     )
     members = (
         claims.join(crosswalk.links, left_on="via", right_on="naics")
@@ -223,7 +226,7 @@ def aggregate_to_level(
     nace: NaceHierarchy,
     level: int,
     *,
-    available_codes: set[str] | None = None,
+    available_codes: Collection[str] | None = None,
 ) -> tuple[Taxonomy, pl.DataFrame]:
     """Re-express a NACE taxonomy at a coarser level (1 section, 2 division, 3 group, 4 class).
 
@@ -322,7 +325,7 @@ def _class_members(taxonomy: Taxonomy, nace: NaceHierarchy) -> pl.DataFrame:
     return frame
 
 
-def _visible(nace: NaceHierarchy, level: int, available: set[str] | None) -> set[str] | None:
+def _visible(nace: NaceHierarchy, level: int, available: Collection[str] | None) -> set[str] | None:
     """The available codes that sit at ``level``, normalised; ``None`` if not restricted.
 
     Codes that are not NACE codes (Eurostat aggregates such as ``B-N_S95_X_K``) cannot hold a

@@ -41,7 +41,7 @@ from clusterhub.classify.clusters import (
     Taxonomy,
 )
 from clusterhub.classify.nace import NaceHierarchy
-from clusterhub.classify.naics import is_naics
+from clusterhub.classify.naics import is_naics, naics_prefixes
 from clusterhub.errors import InvalidInput, Problem
 
 _CSV_REQUIRED = ("cluster_code", "cluster_name", "classification", "code")
@@ -349,6 +349,7 @@ def _overlaps(draft: _Draft, rows: list[tuple[_Member, str, float]], nace: NaceH
 
 
 def _ancestors(code: str, classification: str, nace: NaceHierarchy) -> list[str]:
+    """Codes that contain ``code``: its NACE ancestors, or its NAICS prefixes."""
     if classification == "nace":
         return [nace.ancestor_at(code, level) for level in range(1, nace.level(code))]
-    return [code[:n] for n in range(2, len(code))]
+    return naics_prefixes(code) if is_naics(code) else []
