@@ -100,3 +100,11 @@ def test_shipped_example_of_emerging_industries(nace: NaceHierarchy) -> None:
     )
     assert digital["61"] == 1.0 and digital["62"] == 1.0
     assert digital["63"] == pytest.approx(2 / 4)  # 63.11 and 63.12 of 63's four classes
+
+
+def test_csv_classification_and_ragged_rows(nace: NaceHierarchy) -> None:
+    problems = _problems(FIXTURES / "bad_classification.csv", nace)
+    assert {(p.line, p.field, p.value) for p in problems} == {
+        (2, "classification", "isic"),  # neither naics nor nace (case does not matter)
+        (3, None, "['extra']"),  # more cells than the header has columns
+    }

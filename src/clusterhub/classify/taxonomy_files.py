@@ -81,11 +81,12 @@ class _Draft:
     key: str = ""
     name: str = ""
     classification: str = ""
+    classification_line: int | None = None
     clusters: dict[str, _Cluster] = field(default_factory=dict)
     members: list[_Member] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
 
-    def problem(self, message: str, line: int | None, where: str, value: Any = None) -> None:
+    def problem(self, message: str, line: int | None, where: str | None, value: Any = None) -> None:
         shown = None if value is None else str(value)
         self.problems.append(Problem(message, str(self.path), line, where, shown))
 
@@ -142,7 +143,10 @@ def _read_csv(path: Path) -> _Draft:
         ]
     first: dict[str, tuple[int, str]] = {}
     for line, row in rows:
+        if None in row:
+            draft.problem("more cells than columns in the header", line, None, row[None])
         cells = {k: (v or "").strip() for k, v in row.items() if k is not None}
+        cells["classification"] = cells["classification"].lower()
         for column in ("taxonomy", "classification"):
             if column in cells:
                 _same_everywhere(draft, first, column, cells[column], line)
@@ -165,7 +169,7 @@ def _read_csv(path: Path) -> _Draft:
         draft.members.append(_Member(cluster, cells["code"], weight, line, "code", "weight"))
     if "taxonomy" in first:
         draft.key = draft.name = first["taxonomy"][1]
-    draft.classification = first.get("classification", (0, ""))[1]
+    draft.classification_line, draft.classification = first.get("classification", (None, ""))
     return draft
 
 
@@ -197,7 +201,7 @@ def _read_yaml(path: Path) -> _Draft:
         draft.problem("expected a short identifier text", None, "key", document.get("key"))
     draft.key = str(document.get("key") or "").strip()
     draft.name = str(document.get("name") or draft.key).strip()
-    draft.classification = str(document.get("classification") or "").strip()
+    draft.classification = str(document.get("classification") or "").strip().lower()
     clusters = document.get("clusters")
     if not isinstance(clusters, list) or not clusters:
         draft.problem("expected a non-empty list of clusters", None, "clusters")
@@ -254,7 +258,7 @@ def _finish(draft: _Draft, nace: NaceHierarchy) -> Taxonomy:
     if draft.classification not in CLASSIFICATIONS:
         draft.problem(
             f"expected one of {', '.join(CLASSIFICATIONS)}",
-            None,
+            draft.classification_line,
             "classification",
             draft.classification,
         )
@@ -263,7 +267,7 @@ def _finish(draft: _Draft, nace: NaceHierarchy) -> Taxonomy:
             message = f"expected one of {', '.join(KINDS)} (cluster {cluster_code})"
             draft.problem(message, cluster.line, cluster.kind_field, cluster.kind)
     if not draft.members and not draft.problems:
-        draft.problem("no cluster members found", None, "")
+        draft.problem("no cluster members found", None, None)
     rows: list[tuple[_Member, str, float]] = []
     for member in draft.members:
         normal = _member_code(draft, member, nace)
