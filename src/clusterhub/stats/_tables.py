@@ -1,0 +1,316 @@
+"""Shared machinery of the readers: delimited text in, validated Polars columns out.
+
+Kept apart from ``sources`` so that each reader there reads as the rules of its format.
+Everything here records problems on a ``Table`` instead of raising at the first one, so a
+refused file comes back with *all* its defects (file, line, field, value, expectation).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO
+
+import polars as pl
+
+from clusterhub.errors import InvalidInput, NotFound, Problem
+
+_FLAG = "[bcdefinprsuz]"
+#: A non-negative number (decimal or scientific), optionally followed by Eurostat flags.
+NUMBER = rf"^\s*((?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*({_FLAG}*)\s*$"
+#: Eurostat's "not available" (``:``, ``: c``) or a bare Eurostat flag without a number.
+NOT_AVAILABLE = rf"^\s*(?::\s*{_FLAG}*|{_FLAG}+)\s*$"
+#: What a spreadsheet shows for a number formatted as a time of day (``12:00 AM``).
+SHEET_TIME = r"^\s*\d{1,2}:\d{2}(?::\d{2})?\s*[AP]M\s*$"
+_MAX_LISTED = 10_000
+
+#: Meanings of the Eurostat flag letters, for the warnings.
+EUROSTAT_FLAGS: Mapping[str, str] = {
+    "b": "break in time series",
+    "c": "confidential",
+    "d": "definition differs",
+    "e": "estimated",
+    "f": "forecast",
+    "i": "see metadata",
+    "n": "not significant",
+    "p": "provisional",
+    "r": "revised",
+    "s": "Eurostat estimate",
+    "u": "low reliability",
+    "z": "not applicable",
+}
+
+
+@dataclass(frozen=True)
+class ReadReport:
+    """What a reader did: rows read, cells produced, cells left missing, values flagged.
+
+    ``missing`` counts every cell with null employment; ``confidential`` is the part of
+    it the source marked confidential explicitly (Eurostat flag ``c``). ``warnings`` are
+    problems that were handled by documented rules rather than refused.
+    """
+
+    file: str
+    rows_read: int
+    cells: int
+    missing: int
+    confidential: int = 0
+    flags: Mapping[str, int] = field(default_factory=dict)
+    warnings: tuple[Problem, ...] = ()
+
+
+@dataclass
+class Table:
+    """A file read as strings, with each row's line number and what was found wrong so far."""
+
+    name: str
+    header: list[str]
+    frame: pl.DataFrame
+    problems: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
+
+    @property
+    def rows_read(self) -> int:
+        """Data rows read (blank lines and rows refused for their field count excluded)."""
+        return self.frame.height
+
+
+def open_text(path: Path) -> IO[str]:
+    """Open plain or gzipped UTF-8 text (dropping a BOM) for the csv module."""
+    if not path.is_file():
+        raise NotFound(f"{path} does not exist")
+    with path.open("rb") as raw:
+        gzipped = raw.read(2) == b"\x1f\x8b"
+    if gzipped:
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
+    return path.open(encoding="utf-8-sig", newline="")
+
+
+def read_table(path: Path, separator: str, expected: str) -> Table:
+    """Read a delimited file as strings, keeping the line of every row for error messages."""
+    name = str(path)
+    with open_text(path) as text:
+        reader = csv.reader(text, delimiter=separator)
+        try:
+            header = [h.strip() for h in next(reader, [])]
+            __check_header(name, header, separator, expected)
+            columns: list[list[str]] = [[] for _ in header]
+            lines: list[int] = []
+            problems: list[Problem] = []
+            for row in reader:
+                if len(row) == len(header):
+                    lines.append(reader.line_num)
+                    for column, value in zip(columns, row, strict=True):
+                        column.append(value)
+                elif any(cell.strip() for cell in row):
+                    message = (
+                        f"expected {len(header)} {separator!r} separated fields, found {len(row)}"
+                    )
+                    problems.append(Problem(message, name, reader.line_num))
+        except UnicodeDecodeError as exc:
+            raise InvalidInput.single(f"not UTF-8 text ({exc.reason})", file=name) from exc
+        except csv.Error as exc:
+            raise InvalidInput.single(str(exc), file=name, line=reader.line_num) from exc
+        except (OSError, EOFError) as exc:
+            raise InvalidInput.single(f"cannot read the file: {exc}", file=name) from exc
+    frame = pl.DataFrame(
+        dict(zip(header, columns, strict=True)), schema=dict.fromkeys(header, pl.String)
+    )
+    return Table(name, header, frame.with_columns(_line=pl.Series(lines, dtype=pl.Int64)), problems)
+
+
+def __check_header(name: str, header: list[str], separator: str, expected: str) -> None:
+    """Refuse an empty file, a wrong separator and duplicate column names, naming line 1."""
+    if not header:
+        raise InvalidInput.single(f"empty file; expected a header {expected}", file=name, line=1)
+    if len(header) == 1:
+        others = [s for s in (",", ";", "\t", "|") if s != separator]
+        found = max(others, key=header[0].count)
+        found_text = repr(found) if found in header[0] else "a single column"
+        raise InvalidInput.single(
+            f"expected {separator!r} separated columns {expected}, found {found_text}",
+            file=name,
+            line=1,
+            value=header[0][:80],
+        )
+    twice = sorted({h for h in header if header.count(h) > 1})
+    if twice:
+        raise InvalidInput.single(f"duplicate column(s) {', '.join(twice)}", file=name, line=1)
+
+
+def read_long(path: Path, expected: str) -> Table:
+    """Read a long table from Parquet, or from CSV with its separator sniffed from line 1."""
+    if path.suffix.lower() not in (".parquet", ".pq"):
+        with open_text(path) as text:
+            first = text.readline()
+        separator = max((",", ";", "\t"), key=first.count)
+        return read_table(path, separator, expected)
+    try:
+        raw = pl.read_parquet(path)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise InvalidInput.single(f"cannot read as Parquet: {exc}", file=str(path)) from exc
+    frame = raw.select(pl.all().cast(pl.String)).with_columns(
+        _line=pl.int_range(2, raw.height + 2, dtype=pl.Int64)
+    )
+    return Table(str(path), raw.columns, frame)
+
+
+def require(table: Table, columns: Sequence[str], expected: str, extra: str | None = None) -> None:
+    """Stop at once when required columns are absent: nothing else can be checked then."""
+    missing = [c for c in columns if c not in table.header] + ([extra] if extra else [])
+    if missing:
+        problems = [
+            Problem(f"missing column; expected columns {expected}", table.name, 1, c)
+            for c in missing
+        ]
+        raise InvalidInput(
+            problems, summary=f"cannot read {table.name}: missing {', '.join(missing)}"
+        )
+
+
+def parse_values(frame: pl.DataFrame, raw: str, out: str, flag: str | None = None) -> pl.DataFrame:
+    """Add ``out`` (Float64), ``out_flag`` and ``out_kind`` parsed from the string column ``raw``.
+
+    Kinds: value, blank (also ``NA``), not-available (``:``), sheet-time (a number a
+    spreadsheet displayed as a time), negative, invalid.
+    """
+    value = pl.col(raw).fill_null("")
+    number = value.str.extract(NUMBER, 1)
+    kind = (
+        pl.when(value.str.strip_chars().is_in(["", "NA"]))
+        .then(pl.lit("blank"))
+        .when(number.is_not_null())
+        .then(pl.lit("value"))
+        .when(value.str.contains(NOT_AVAILABLE))
+        .then(pl.lit("not-available"))
+        .when(value.str.contains(SHEET_TIME))
+        .then(pl.lit("sheet-time"))
+        .when(value.str.contains(r"^\s*-\s*\d"))
+        .then(pl.lit("negative"))
+        .otherwise(pl.lit("invalid"))
+    )
+    letters: pl.Expr = (
+        pl.when(kind == "value")
+        .then(value.str.extract(NUMBER, 2))
+        .when(kind == "not-available")
+        .then(value.str.replace_all(r"[\s:]", ""))
+    )
+    if flag is not None:
+        letters = pl.coalesce(pl.col(flag).str.strip_chars(), letters)
+    return frame.with_columns(
+        number.cast(pl.Float64).alias(out),
+        pl.when(letters != "").then(letters).alias(f"{out}_flag"),
+        kind.alias(f"{out}_kind"),
+    )
+
+
+def value_problems(
+    table: Table,
+    frame: pl.DataFrame,
+    raw: str,
+    out: str,
+    field: str | pl.Expr,
+    *,
+    flags_allowed: bool = True,
+) -> None:
+    """Record refused values as problems and spreadsheet-mangled ones as warnings."""
+    kind, flags = pl.col(f"{out}_kind"), pl.col(f"{out}_flag")
+    refused = kind.is_in(["negative", "invalid"])
+    if not flags_allowed:
+        refused = refused | flags.is_not_null()
+    field_expr = pl.lit(field) if isinstance(field, str) else field
+    messages = {
+        "negative": "negative value; expected a non-negative number",
+        "invalid": "not a number; expected a non-negative number, blank, NA or ':' (with flags)",
+    }
+    rows = frame.filter(refused).select("_line", field_expr.alias("_f"), raw, f"{out}_kind")
+    table.problems.extend(
+        Problem(messages.get(k, "flag letters are not allowed here"), table.name, line, f, v)
+        for line, f, v, k in rows.head(_MAX_LISTED).iter_rows()
+    )
+    if rows.height > _MAX_LISTED:
+        table.problems.append(Problem(f"{rows.height - _MAX_LISTED} more bad values", table.name))
+    mangled = frame.filter(kind == "sheet-time").select("_line", field_expr.alias("_f"), raw)
+    table.warnings.extend(
+        Problem(
+            "a spreadsheet displayed this number as a time of day; the number is lost, "
+            "read as missing",
+            table.name,
+            line,
+            f,
+            v,
+        )
+        for line, f, v in mangled.iter_rows()
+    )
+
+
+def check(table: Table, frame: pl.DataFrame, bad: pl.Expr, column: str, message: str) -> None:
+    """Record one problem per line where ``bad`` holds, naming ``column`` and its value."""
+    rows = frame.filter(bad).unique("_line", keep="first", maintain_order=True)
+    table.problems.extend(
+        Problem(message, table.name, line, column, value)
+        for line, value in rows.select("_line", column).head(_MAX_LISTED).iter_rows()
+    )
+
+
+def duplicates(table: Table, frame: pl.DataFrame, code: str, column: str) -> None:
+    """Record every repeat of a region x code x year key, pointing at its first line."""
+    keys = ["region_code", code, "year"]
+    repeats = frame.with_columns(_first=pl.col("_line").min().over(keys)).filter(
+        pl.col("_line") != pl.col("_first")
+    )
+    rows = repeats.unique("_line", maintain_order=True).select("_line", "_first", *keys)
+    table.problems.extend(
+        Problem(
+            f"duplicate key (region, code, year), first on line {first}",
+            table.name,
+            line,
+            column,
+            f"{region} x {key} x {year}",
+        )
+        for line, first, region, key, year in rows.head(_MAX_LISTED).iter_rows()
+    )
+
+
+def raise_if(table: Table) -> None:
+    if table.problems:
+        count = len(table.problems)
+        raise InvalidInput(table.problems, summary=f"cannot read {table.name}: {count} problem(s)")
+
+
+def build_report(table: Table, cells: pl.DataFrame, frame: pl.DataFrame) -> ReadReport:
+    """Summarise a successful read: missing cells, confidential ones, flag counts, warnings."""
+    flags: dict[str, int] = {}
+    flag_rows: list[tuple[str, int, int]] = []
+    confidential = 0
+    if "employment_flag" in frame.columns:
+        flagged = frame.filter(pl.col("employment_flag").is_not_null())
+        counts = flagged.group_by("employment_flag").agg(
+            pl.len(), pl.col("employment").is_not_null().sum().alias("kept")
+        )
+        flag_rows = list(counts.sort("employment_flag").iter_rows())
+        flags = {f: n for f, n, _ in flag_rows}
+        confidential = flagged.filter(
+            pl.col("employment").is_null() & pl.col("employment_flag").str.contains("c")
+        ).height
+    notes = [
+        Problem(
+            f"{n} cells flagged {f!r} ({EUROSTAT_FLAGS.get(f, 'unknown flag')}): "
+            f"{k} with a number (kept), {n - k} without (missing)",
+            table.name,
+        )
+        for f, n, k in flag_rows
+    ]
+    return ReadReport(
+        file=table.name,
+        rows_read=table.rows_read,
+        cells=cells.height,
+        missing=cells["employment"].null_count(),
+        confidential=confidential,
+        flags=flags,
+        warnings=(*table.warnings, *notes),
+    )

@@ -1,0 +1,318 @@
+"""Read published statistics into ``INDUSTRY_CELLS`` / ``CLUSTER_CELLS`` frames, validating all.
+
+A reader either returns numbers it can vouch for, with a ``ReadReport`` saying what was
+missing or flagged, or raises ``InvalidInput`` listing every defect with its file, line
+(1-based, the header is line 1), field and what was expected. Blank, ``NA`` and Eurostat's
+``:`` mean *missing* (null employment, counted); Eurostat flag letters after a number
+(``123 p``) keep the number and are counted; everything else that is not a non-negative
+number is an error, because a silently wrong number is worse than no number.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import polars as pl
+
+from clusterhub.errors import InvalidInput, Problem
+from clusterhub.stats._cmp import CmpStates, read_cmp
+from clusterhub.stats._tables import (
+    EUROSTAT_FLAGS,
+    ReadReport,
+    Table,
+    build_report,
+    check,
+    duplicates,
+    parse_values,
+    raise_if,
+    read_long,
+    read_table,
+    require,
+    value_problems,
+)
+from clusterhub.stats.schema import INDUSTRY_CELLS, conform
+
+__all__ = [
+    "EMPLOYMENT_INDICATOR",
+    "EUROSTAT_FLAGS",
+    "SIZE_CLASSES",
+    "CmpStates",
+    "ReadReport",
+    "normalise_nace",
+    "read_cmp_states",
+    "read_eurostat_tsv",
+    "read_long_table",
+    "read_sbs_csv",
+    "read_sdmx_csv",
+]
+
+#: Eurostat SBS indicator code of "persons employed - number" (indic_sb dimension).
+EMPLOYMENT_INDICATOR = "V16110"
+#: County Business Patterns employment size classes (letters of suppressed cells).
+SIZE_CLASSES = frozenset("ABCEFGHIJKLM")
+_SBS_NACE = re.compile(r"([A-U])(?:(\d{2})(\d{1,2})?)?")
+_NACE_AGGREGATE = re.compile(r"[A-U](?:\d{2})?(?:[-_][A-Z0-9]+)+|TOTAL")
+_NUTS = r"^[A-Z]{2}[A-Z0-9]{0,3}$"
+_GEO_AGGREGATE = r"^(?:E[AU]\d|EFTA)|_"
+_CODE = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+
+
+def normalise_nace(raw: str) -> str | None:
+    """Turn an SBS-style NACE code into the normalised form, or None if it is not one.
+
+    ``"B"`` stays ``"B"`` (section), ``"C20"`` becomes ``"20"`` (division), ``"G451"``
+    ``"45.1"`` (group), ``"C1011"`` ``"10.11"`` (class); normalised codes pass unchanged.
+    Whether the code exists in NACE is checked later against the classification.
+    """
+    code = raw.strip()
+    if match := _SBS_NACE.fullmatch(code):
+        section, division, rest = match.groups()
+        if division is None:
+            return str(section)
+        return str(division) if rest is None else f"{division}.{rest}"
+    return code if re.fullmatch(r"\d{2}(?:\.\d{1,2})?", code) else None
+
+
+def read_sbs_csv(path: str | Path) -> tuple[pl.DataFrame, ReadReport]:
+    """Read the Eurostat SBS extract ``nace_r2;geo;nYYYY[;nYYYY...]`` into industry cells.
+
+    A blank value is a confidential or missing cell (null employment, counted). A value a
+    spreadsheet turned into a time of day (``12:00 AM``) has lost its number: it is read
+    as missing with a warning naming the line.
+
+    Parameters
+    ----------
+    path
+        The semicolon-separated file, plain or gzipped.
+
+    Returns
+    -------
+    tuple[pl.DataFrame, ReadReport]
+        ``INDUSTRY_CELLS`` with ``region_code`` = geo, normalised NACE ``industry_code``
+        and ``year`` from the column name; and what was read.
+
+    Raises
+    ------
+    InvalidInput
+        Wrong separator, missing columns, malformed codes, negative or non-numeric values,
+        duplicate region x industry x year keys.
+    """
+    path = Path(path)
+    table = read_table(path, ";", "nace_r2;geo;nYYYY")
+    years = [c for c in table.header if re.fullmatch(r"n\d{4}", c)]
+    require(table, ["nace_r2", "geo"], "nace_r2;geo;nYYYY", extra=None if years else "nYYYY")
+    long = table.frame.unpivot(
+        index=["_line", "nace_r2", "geo"], on=years, variable_name="_field", value_name="_raw"
+    ).with_columns(year=pl.col("_field").str.slice(1).cast(pl.Int32))
+    return _eurostat_cells(long, table)
+
+
+def read_eurostat_tsv(
+    path: str | Path, *, indicator: str | None = EMPLOYMENT_INDICATOR, dimension: str = "indic_sb"
+) -> tuple[pl.DataFrame, ReadReport]:
+    """Read Eurostat's bulk TSV (``freq,indic_sb,nace_r2,geo\\TIME_PERIOD`` then years).
+
+    ``:`` (with or without a flag, e.g. ``: c``) is a missing cell, counted, and counted as
+    confidential when flagged ``c``; flags after a number are kept as counts. Aggregate
+    codes (``B-N_S95_X_K``, ``EU28``) are skipped with a warning: they are sums of the
+    cells read, not cells. ``indicator`` selects the rows of ``dimension`` to keep (None
+    keeps all, for single-indicator files); V16110 is persons employed in sbs_r_nuts06_r2.
+    """
+    path = Path(path)
+    expected = "freq,indic_sb,nace_r2,geo\\TIME_PERIOD followed by year columns"
+    table = read_table(path, "\t", expected)
+    first, periods = table.header[0], [p.strip() for p in table.header[1:]]
+    head = re.fullmatch(r"([\w,]+)[\\/](?:TIME_PERIOD|time)", first, re.IGNORECASE)
+    dims = [d.lower() for d in head.group(1).split(",")] if head else []
+    problems = [] if head else [_header_problem(table, first, f"expected {expected}")]
+    problems += [
+        _header_problem(table, p, "expected an annual period YYYY")
+        for p in periods
+        if not re.fullmatch(r"\d{4}", p)
+    ]
+    problems += [
+        _header_problem(table, first, f"expected a dimension {d!r}")
+        for d in ("nace_r2", "geo", *([dimension] if indicator else []))
+        if head and d not in dims
+    ]
+    if problems:
+        raise InvalidInput(problems, summary=f"cannot read {table.name}: bad header")
+    parts = pl.col(first).str.split(",")
+    frame = table.frame.with_columns(parts.list.len().alias("_dims"))
+    table.problems.extend(
+        Problem(f"expected {len(dims)} comma-separated codes {','.join(dims)}", table.name, line)
+        for line in frame.filter(pl.col("_dims") != len(dims))["_line"]
+    )
+    frame = frame.filter(pl.col("_dims") == len(dims)).with_columns(
+        parts.list.get(i).str.strip_chars().alias(d) for i, d in enumerate(dims)
+    )
+    frame = _select_indicator(frame, table.name, dimension, indicator)
+    renamed = dict(zip(table.header[1:], periods, strict=True))
+    long = (
+        frame.rename(renamed)
+        .unpivot(index=["_line", "nace_r2", "geo"], on=periods, variable_name="_field")
+        .rename({"value": "_raw"})
+        .with_columns(year=pl.col("_field").cast(pl.Int32))
+    )
+    return _eurostat_cells(long, table)
+
+
+def read_sdmx_csv(
+    path: str | Path, *, indicator: str | None = EMPLOYMENT_INDICATOR, dimension: str = "indic_sb"
+) -> tuple[pl.DataFrame, ReadReport]:
+    """Read Eurostat SDMX-CSV (``DATAFLOW,LAST UPDATE,freq,indic_sb,nace_r2,geo,...``).
+
+    One observation per line: ``OBS_VALUE`` blank means missing, ``OBS_FLAG`` carries the
+    flag letters (``c`` confidential). Rules otherwise as in ``read_eurostat_tsv``.
+    """
+    path = Path(path)
+    expected = "DATAFLOW,LAST UPDATE,freq,indic_sb,nace_r2,geo,TIME_PERIOD,OBS_VALUE,OBS_FLAG"
+    table = read_table(path, ",", expected)
+    table.frame = table.frame.rename({c: c.lower() for c in table.header})
+    table.header = [c.lower() for c in table.header]
+    wanted = ["nace_r2", "geo", "time_period", "obs_value", *([dimension] if indicator else [])]
+    require(table, wanted, expected)
+    frame = _select_indicator(table.frame, table.name, dimension, indicator)
+    bad_years = frame.filter(~pl.col("time_period").str.contains(r"^\s*\d{4}\s*$"))
+    table.problems.extend(
+        Problem("expected an annual period YYYY", table.name, line, "TIME_PERIOD", value)
+        for line, value in bad_years.select("_line", "time_period").iter_rows()
+    )
+    long = frame.filter(pl.col("time_period").str.contains(r"^\s*\d{4}\s*$")).select(
+        "_line",
+        "nace_r2",
+        "geo",
+        _raw=pl.col("obs_value"),
+        _field=pl.lit("OBS_VALUE"),
+        year=pl.col("time_period").str.strip_chars().cast(pl.Int32),
+        _flag=pl.col("obs_flag") if "obs_flag" in frame.columns else pl.lit(None, pl.String),
+    )
+    return _eurostat_cells(long, table)
+
+
+def read_long_table(path: str | Path) -> tuple[pl.DataFrame, ReadReport]:
+    """Read a long table: ``region,industry,year,employment[,establishments][,wages][,size_class]``.
+
+    CSV (comma, semicolon or tab) or Parquet (``.parquet``); ``region_code`` and
+    ``industry_code`` are accepted as column names too. Blank or ``NA`` values are missing;
+    ``size_class`` must be a County Business Patterns letter (A-C, E-M). For Parquet,
+    ``line`` in problems is the row number plus one, as if the table were a CSV.
+    """
+    path = Path(path)
+    expected = "region,industry,year,employment[,establishments][,wages][,size_class]"
+    table = read_long(path, expected)
+    aliases = {"region_code": "region", "industry_code": "industry"}
+    table.frame = table.frame.rename({k: v for k, v in aliases.items() if k in table.header})
+    table.header = [aliases.get(c, c) for c in table.header]
+    require(table, ["region", "industry", "year", "employment"], expected)
+    frame = table.frame.with_columns(
+        pl.col(c).str.strip_chars() for c in ("region", "industry", "year")
+    )
+    for column in ("region", "industry"):
+        check(table, frame, ~pl.col(column).str.contains(_CODE), column, "expected a code")
+    check(table, frame, ~pl.col("year").str.contains(r"^\d{4}$"), "year", "expected YYYY")
+    numbers = [c for c in ("employment", "establishments", "wages") if c in table.header]
+    for column in numbers:
+        frame = parse_values(frame, column, f"_{column}")
+        value_problems(table, frame, column, f"_{column}", column, flags_allowed=False)
+    if "size_class" in table.header:
+        size = pl.col("size_class").str.strip_chars().str.to_uppercase()
+        frame = frame.with_columns(size_class=pl.when(size != "").then(size))
+        known = pl.col("size_class").is_in(sorted(SIZE_CLASSES)) | pl.col("size_class").is_null()
+        check(
+            table,
+            frame,
+            ~known,
+            "size_class",
+            "unknown size class; expected one of " + ", ".join(sorted(SIZE_CLASSES)),
+        )
+    frame = frame.rename({"region": "region_code", "industry": "industry_code"})
+    duplicates(table, frame, "industry_code", "industry")
+    raise_if(table)
+    frame = frame.with_columns(
+        year=pl.col("year").cast(pl.Int32), **{c: pl.col(f"_{c}") for c in numbers}
+    )
+    cells = conform(frame, INDUSTRY_CELLS, what=table.name)
+    return cells, build_report(table, cells, frame)
+
+
+def read_cmp_states(path: str | Path, *, tolerance: float = 1e-5) -> CmpStates:
+    """Read the U.S. Cluster Mapping Project state file (``clustermapping_states_2016.csv``).
+
+    ``wages`` is ``ap_tl`` (annual payroll in $1000s) times 1000; ``imputed_share`` is
+    the part of ``emp_tl`` the project imputed for suppressed cells,
+    ``1 - emp_reported_tl / emp_tl``. Blank or ``NA`` in a numeric column is missing; in
+    ``strong_b`` / ``strong10_b`` it is an unrated cell (null); ``traded_b`` must be TRUE
+    or FALSE and agree with the cluster code (traded 1-51, local 101-116).
+
+    The national denominators of the published LQ include DC and areas outside the 50
+    states, so they cannot be summed from this file; they are recovered per cell instead:
+    national cluster employment ``emp_tl / cluster_emp_per_tf`` and the national traded
+    (or local) total ``lq_tf * emp_tl / (region_emp_per_tf * cluster_emp_per_tf)``.
+    Every cell must agree within ``tolerance`` (relative), or the file is refused.
+    """
+    return read_cmp(Path(path), tolerance)
+
+
+def _header_problem(table: Table, column: str, message: str) -> Problem:
+    return Problem(message, table.name, 1, column)
+
+
+def _select_indicator(
+    frame: pl.DataFrame, name: str, dimension: str, indicator: str | None
+) -> pl.DataFrame:
+    """Keep one indicator's rows; an absent indicator is an error, not an empty result."""
+    if indicator is None:
+        return frame
+    kept = frame.filter(pl.col(dimension).str.strip_chars() == indicator)
+    if kept.is_empty():
+        found = sorted(frame[dimension].drop_nulls().unique().to_list())[:20]
+        raise InvalidInput.single(
+            f"indicator {indicator!r} not found; the file has {', '.join(found) or 'no rows'}",
+            file=name,
+            field=dimension,
+        )
+    return kept
+
+
+def _eurostat_cells(long: pl.DataFrame, table: Table) -> tuple[pl.DataFrame, ReadReport]:
+    """Validate codes and values of a long Eurostat frame and shape it as industry cells."""
+    raw_codes = long["nace_r2"].unique().to_list()
+    mapping = {code: normalise_nace(code or "") for code in raw_codes}
+    long = long.with_columns(
+        industry_code=pl.col("nace_r2").replace_strict(mapping, return_dtype=pl.String),
+        region_code=pl.col("geo").str.strip_chars(),
+    )
+    aggregate = pl.col("nace_r2").str.strip_chars().str.contains(
+        f"^(?:{_NACE_AGGREGATE.pattern})$"
+    ) | pl.col("region_code").str.contains(_GEO_AGGREGATE)
+    skipped = long.filter(aggregate)
+    if skipped.height:
+        examples = ", ".join(sorted(set(skipped["nace_r2"]) | set(skipped["geo"]))[:5])
+        table.warnings.append(
+            Problem(f"{skipped.height} cells of aggregates skipped ({examples}, ...)", table.name)
+        )
+    long = long.filter(~aggregate)
+    check(
+        table,
+        long,
+        pl.col("industry_code").is_null(),
+        "nace_r2",
+        "unknown NACE code; expected a section letter with 0, 2, 3 or 4 digits (B, C20, G451)",
+    )
+    check(
+        table,
+        long,
+        ~pl.col("region_code").str.contains(_NUTS),
+        "geo",
+        "malformed region code; expected a NUTS code (2 letters, then up to 3 letters/digits)",
+    )
+    long = parse_values(
+        long, "_raw", "employment", flag="_flag" if "_flag" in long.columns else None
+    )
+    value_problems(table, long, "_raw", "employment", pl.col("_field"))
+    duplicates(table, long, "industry_code", "nace_r2")
+    raise_if(table)
+    cells = conform(long, INDUSTRY_CELLS, what=table.name)
+    return cells, build_report(table, cells, long)
