@@ -1,0 +1,372 @@
+"""Missing and confidential cells: the two published ways of filling them, always flagged.
+
+Statistics offices suppress small or confidential cells, and a cluster map built on the
+remaining cells under-counts exactly the small regions and industries. Both observatories
+filled them, differently:
+
+* European Cluster Observatory (``parent-residual``): take the nearest available parent,
+  subtract the known children, split the remainder equally among the missing children.
+* U.S. Cluster Mapping Project (``size-class``): a suppressed County Business Patterns
+  cell gets the midpoint of its employment size class.
+
+Every filled cell carries its method in ``imputed``, so results can always say how much of
+a number is measured and how much is filled. See ``docs/methodology/missing-cells.md``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+import polars as pl
+
+from clusterhub.errors import InvalidInput, Problem
+
+#: A hierarchy: a child -> parent mapping, or a function giving a code's parent (None at the top).
+ParentOf = Mapping[str, str] | Callable[[str], str | None]
+Dimension = Literal["industry", "region"]
+FillMethod = Literal["parent-residual", "size-class", "none"]
+
+#: Midpoints of the County Business Patterns employment size classes (U.S. CMP).
+SIZE_CLASS_MIDPOINTS: Mapping[str, float] = {
+    "A": 10.0,
+    "B": 60.0,
+    "C": 175.0,
+    "E": 375.0,
+    "F": 750.0,
+    "G": 1750.0,
+    "H": 3750.0,
+    "I": 7500.0,
+    "J": 17500.0,
+    "K": 37500.0,
+    "L": 75000.0,
+    "M": 100000.0,
+}
+
+_CODE_COLUMN = {"industry": "industry_code", "region": "region_code"}
+_KEYS = ("region_code", "industry_code", "year")
+_MAX_DEPTH = 12
+
+
+@dataclass(frozen=True)
+class FillReport:
+    """What a fill did: cells filled per pass, clamped remainders, cells still missing.
+
+    ``filled`` is keyed by pass: ``"industry"`` and ``"region"`` for parent-residual,
+    ``"size-class"`` for the midpoint method. ``clamped`` counts parent x children groups
+    whose known children already exceeded the parent (their missing children got 0).
+    """
+
+    method: str
+    filled: Mapping[str, int] = field(default_factory=dict)
+    clamped: int = 0
+    still_missing: int = 0
+    warnings: tuple[str, ...] = ()
+
+    @property
+    def total_filled(self) -> int:
+        """Cells filled by all passes together."""
+        return sum(self.filled.values())
+
+
+def nuts_parent(code: str) -> str | None:
+    """Return the NUTS parent of a region code: the code minus its last character.
+
+    Countries (two letters) have no parent. This holds for every NUTS version because
+    the codes are built by appending one character per level (``DE`` > ``DE2`` > ``DE21``).
+    """
+    return code[:-1] if len(code) > 2 else None
+
+
+def fill_parent_residual(
+    cells: pl.DataFrame, parent_of: ParentOf, *, dimension: Dimension = "industry"
+) -> tuple[pl.DataFrame, FillReport]:
+    """Fill missing employment from the parent's value minus the known children.
+
+    For each parent and each combination of the other key columns, the remainder
+    ``parent - sum(known children)`` is split equally among the missing children;
+    a negative remainder is clamped to 0 and counted. Levels are processed top-down so
+    that a parent filled at one level feeds its children at the next. A code's parent is
+    its nearest ancestor present in ``cells``; the remainder is split only among the
+    child rows present in ``cells`` (a data set listing four of a division's groups
+    shares the residual among those four).
+
+    Parameters
+    ----------
+    cells
+        ``INDUSTRY_CELLS``-shaped frame (needs region_code, industry_code, year,
+        employment; unique per key).
+    parent_of
+        The hierarchy of ``dimension``: a child -> parent mapping or a function.
+    dimension
+        ``"industry"`` (children are industry codes) or ``"region"``.
+
+    Returns
+    -------
+    tuple[pl.DataFrame, FillReport]
+        The cells with filled employment flagged ``imputed="parent-residual"``, and counts.
+
+    Raises
+    ------
+    InvalidInput
+        Missing columns, duplicate keys, or a hierarchy with a cycle.
+    """
+    frame = _prepared(cells)
+    column = _CODE_COLUMN[dimension]
+    others = [k for k in _KEYS if k != column]
+    parents = _present_parents(frame[column].unique().to_list(), parent_of)
+    depths = _depths(parents)
+    filled = clamped = 0
+    for level in range(1, max(depths.values(), default=0) + 1):
+        links = {child: parents[child] for child, d in depths.items() if d == level}
+        frame, done, negative = _fill_level(frame, column, others, links)
+        filled, clamped = filled + done, clamped + negative
+    warnings = (
+        (
+            f"{clamped} {dimension} groups had known children above their parent; "
+            "their missing children were set to 0",
+        )
+        if clamped
+        else ()
+    )
+    report = FillReport(
+        method="parent-residual",
+        filled={dimension: filled},
+        clamped=clamped,
+        still_missing=frame["employment"].null_count(),
+        warnings=warnings,
+    )
+    return frame, report
+
+
+def fill_size_class(cells: pl.DataFrame) -> tuple[pl.DataFrame, FillReport]:
+    """Fill suppressed employment with the midpoint of its County Business Patterns size class.
+
+    Cells with employment keep it; cells without employment and without a size class stay
+    missing. Filled cells are flagged ``imputed="size-class"``.
+
+    Parameters
+    ----------
+    cells
+        ``INDUSTRY_CELLS``-shaped frame with a ``size_class`` column (letters A-C, E-M).
+
+    Returns
+    -------
+    tuple[pl.DataFrame, FillReport]
+        The filled cells and counts.
+
+    Raises
+    ------
+    InvalidInput
+        A size class letter without a published midpoint (naming the cell and letter).
+    """
+    frame = _prepared(cells)
+    size = pl.col("size_class")
+    unknown = frame.filter(size.is_not_null() & ~size.is_in(list(SIZE_CLASS_MIDPOINTS)))
+    if unknown.height:
+        letters = ", ".join(SIZE_CLASS_MIDPOINTS)
+        problems = [
+            Problem(
+                f"unknown size class for {r} x {i} x {y}; expected one of {letters}",
+                None,
+                None,
+                "size_class",
+                s,
+            )
+            for r, i, y, s in unknown.select(*_KEYS, "size_class").iter_rows()
+        ]
+        raise InvalidInput(problems, summary=f"{unknown.height} cell(s) with unknown size class")
+    use = pl.col("employment").is_null() & size.is_not_null()
+    filled = frame.filter(use).height
+    frame = frame.with_columns(
+        employment=pl.when(use)
+        .then(size.replace_strict(SIZE_CLASS_MIDPOINTS, default=None, return_dtype=pl.Float64))
+        .otherwise(pl.col("employment")),
+        imputed=pl.when(use).then(pl.lit("size-class")).otherwise(pl.col("imputed")),
+    )
+    report = FillReport(
+        method="size-class",
+        filled={"size-class": filled},
+        still_missing=frame["employment"].null_count(),
+    )
+    return frame, report
+
+
+def fill_missing(
+    cells: pl.DataFrame,
+    method: FillMethod,
+    *,
+    industry_parent: ParentOf | None = None,
+    region_parent: ParentOf = nuts_parent,
+) -> tuple[pl.DataFrame, FillReport]:
+    """Fill missing cells by one of the published methods, or leave them (``"none"``).
+
+    ``"parent-residual"`` runs along the industry hierarchy first (when ``industry_parent``
+    is given; this module does not know NACE, so the caller passes it), then along the
+    region hierarchy for the cells still missing.
+
+    Parameters
+    ----------
+    cells
+        ``INDUSTRY_CELLS``-shaped frame.
+    method
+        ``"parent-residual"`` (European Cluster Observatory), ``"size-class"`` (U.S.
+        Cluster Mapping Project) or ``"none"``.
+    industry_parent
+        Industry hierarchy for the first parent-residual pass (child -> parent).
+    region_parent
+        Region hierarchy for the second pass; NUTS by default.
+
+    Returns
+    -------
+    tuple[pl.DataFrame, FillReport]
+        The cells and a report with the cells filled per pass and those still missing.
+
+    Raises
+    ------
+    InvalidInput
+        An unknown method, or what the chosen method raises.
+    """
+    if method == "size-class":
+        return fill_size_class(cells)
+    if method == "none":
+        frame = _prepared(cells)
+        return frame, FillReport("none", still_missing=frame["employment"].null_count())
+    if method != "parent-residual":
+        raise InvalidInput.single(
+            "unknown fill method; expected parent-residual, size-class or none",
+            field="method",
+            value=str(method),
+        )
+    frame, clamped = cells, 0
+    filled: dict[str, int] = {}
+    warnings: list[str] = []
+    if industry_parent is None:
+        warnings.append("industry pass skipped: no industry hierarchy was given")
+    passes: list[tuple[Dimension, ParentOf]] = [("region", region_parent)]
+    if industry_parent is not None:
+        passes.insert(0, ("industry", industry_parent))
+    for dimension, parent_of in passes:
+        frame, report = fill_parent_residual(frame, parent_of, dimension=dimension)
+        filled.update(report.filled)
+        clamped += report.clamped
+        warnings.extend(report.warnings)
+    return frame, FillReport(
+        method="parent-residual",
+        filled=filled,
+        clamped=clamped,
+        still_missing=frame["employment"].null_count(),
+        warnings=tuple(warnings),
+    )
+
+
+def _prepared(cells: pl.DataFrame) -> pl.DataFrame:
+    """Check the key columns and their uniqueness; add ``imputed`` / ``size_class`` if absent."""
+    missing = [c for c in (*_KEYS, "employment") if c not in cells.columns]
+    if missing:
+        raise InvalidInput.single(
+            f"cells lack column(s) {', '.join(missing)}", field=", ".join(missing)
+        )
+    repeated = cells.filter(cells.select(_KEYS).is_duplicated())
+    if repeated.height:
+        problems = [
+            Problem(
+                "duplicate cell; expected one row per region x industry x year",
+                None,
+                None,
+                "region_code, industry_code, year",
+                f"{r} x {i} x {y}",
+            )
+            for r, i, y in repeated.select(_KEYS).unique(maintain_order=True).head(100).iter_rows()
+        ]
+        raise InvalidInput(problems, summary=f"{repeated.height} duplicate cells")
+    extra = [
+        pl.lit(None, pl.String).alias(c)
+        for c in ("imputed", "size_class")
+        if c not in cells.columns
+    ]
+    return cells.with_columns(extra) if extra else cells
+
+
+def _present_parents(codes: list[str], parent_of: ParentOf) -> dict[str, str]:
+    """Map each code to its nearest ancestor that is present among ``codes``."""
+    lookup = parent_of.get if isinstance(parent_of, Mapping) else parent_of
+    present = set(codes)
+    parents: dict[str, str] = {}
+    for code in codes:
+        parent, steps = lookup(code), 0
+        while parent is not None and parent not in present:
+            parent, steps = lookup(parent), steps + 1
+            if steps > _MAX_DEPTH:
+                raise InvalidInput.single(
+                    "the hierarchy does not end; expected a tree", field="parent", value=code
+                )
+        if parent is not None:
+            parents[code] = parent
+    return parents
+
+
+def _depths(parents: Mapping[str, str]) -> dict[str, int]:
+    """Depth of every child code below its root (roots are depth 0 and not listed)."""
+    depths: dict[str, int] = {}
+    for code in parents:
+        chain: list[str] = []
+        current = code
+        while current in parents and current not in depths:
+            if current in chain or len(chain) > _MAX_DEPTH:
+                raise InvalidInput.single(
+                    "the hierarchy has a cycle; expected a tree", field="parent", value=current
+                )
+            chain.append(current)
+            current = parents[current]
+        base = depths.get(current, 0)
+        for offset, child in enumerate(reversed(chain), start=1):
+            depths[child] = base + offset
+    return depths
+
+
+def _fill_level(
+    frame: pl.DataFrame, column: str, others: list[str], links: Mapping[str, str]
+) -> tuple[pl.DataFrame, int, int]:
+    """Fill the missing children of one level; returns the frame, cells filled, clamps."""
+    link = pl.DataFrame(
+        {column: list(links), "_parent": list(links.values())},
+        schema={column: pl.String, "_parent": pl.String},
+    )
+    indexed = frame.with_row_index("_row")
+    parent_values = frame.select(*others, _parent=pl.col(column), _value=pl.col("employment"))
+    children = indexed.join(link, on=column).join(
+        parent_values, on=[*others, "_parent"], how="left"
+    )
+    groups = (
+        children.group_by([*others, "_parent"])
+        .agg(
+            _known=pl.col("employment").sum(),
+            _missing=pl.col("employment").is_null().sum(),
+            _value=pl.col("_value").first(),
+        )
+        .filter((pl.col("_missing") > 0) & pl.col("_value").is_not_null())
+        .with_columns(_remainder=pl.col("_value") - pl.col("_known"))
+    )
+    clamped = groups.filter(pl.col("_remainder") < 0).height
+    shares = groups.select(
+        *others, "_parent", _share=pl.col("_remainder").clip(lower_bound=0) / pl.col("_missing")
+    )
+    fills = (
+        children.filter(pl.col("employment").is_null())
+        .join(shares, on=[*others, "_parent"])
+        .select("_row", "_share")
+    )
+    share = pl.col("_share")
+    filled = (
+        indexed.join(fills, on="_row", how="left", maintain_order="left")
+        .with_columns(
+            employment=pl.coalesce("employment", share),
+            imputed=pl.when(share.is_not_null())
+            .then(pl.lit("parent-residual"))
+            .otherwise(pl.col("imputed")),
+        )
+        .drop("_row", "_share")
+    )
+    return filled, fills.height, clamped
