@@ -1,0 +1,437 @@
+"""Time and measure the engine against the pandas baseline on SYNTHETIC NUTS 3 x NACE data.
+
+Run ``uv run python -m benchmarks.bench_mapping [--scale full|small] [--repeat N] [--write]``
+(``make bench`` is the full scale with ``--write``).
+
+What is measured, and why this way:
+
+* **Wall time**, in this process, of ``aggregate_to_clusters`` + ``rate_clusters`` (clusterhub)
+  and of the same two steps of :mod:`benchmarks.pandas_baseline`, each repeated; min and median
+  are reported, the median is held against the targets. The data are generated once and
+  converted to pandas once, outside the timed region, since the issue asks for the cost of the
+  computation, not of reading.
+* **Agreement**: the outputs of the last repetition must have the same rows and values (floats
+  to 1e-9 relative, flags and ranks exactly), else the comparison would be of different work.
+* **Peak memory**: each implementation runs once more in a fresh ``spawn`` child, which
+  regenerates the same seeded data, resets the kernel's resident-set high-water mark
+  (``/proc/self/clear_refs`` = 5) and reads ``VmHWM`` from ``/proc/self/status`` after the run.
+  The peak therefore includes the resident input data (what a user needs to do the job) but
+  not the generator's temporaries. ``getrusage(RUSAGE_CHILDREN)`` is not used because Linux
+  carries the parent's high-water mark into a child started by fork/vfork + exec, which would
+  report the parent's gigabytes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import gc
+import os
+import platform
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Literal, TypeVar
+
+import numpy as np
+import pandas as pd
+import polars as pl
+
+from benchmarks import pandas_baseline
+from benchmarks.synthetic import DEFAULT_SEED, SCALES, ScaleName, SyntheticData, generate
+from clusterhub.stats.mapping import aggregate_to_clusters, nuts_region_type, rate_clusters
+
+Implementation = Literal["clusterhub", "pandas"]
+T = TypeVar("T")
+
+REPORT = Path(__file__).resolve().parents[1] / "BENCHMARKS.md"
+TARGET_SECONDS = 10.0
+TARGET_PEAK_BYTES = 4_000_000_000
+TARGET_SPEEDUP = 5.0
+KEYS = ["year", "cluster_code", "region_code"]
+
+
+def run_clusterhub(data: SyntheticData) -> pl.DataFrame:
+    """The engine's path from industry cells to rated cluster cells."""
+    clusters, totals = aggregate_to_clusters(
+        data.cells,
+        data.members,
+        partition_codes=data.partition_codes,
+        region_type=nuts_region_type(),
+    )
+    return rate_clusters(clusters, totals)
+
+
+def run_pandas(cells: pd.DataFrame, members: pd.DataFrame, codes: list[str]) -> pd.DataFrame:
+    """The baseline's path, on inputs already converted to pandas."""
+    clusters, totals = pandas_baseline.aggregate_to_clusters(
+        cells, members, partition_codes=codes, region_type=pandas_baseline.nuts_region_type
+    )
+    return pandas_baseline.rate_clusters(clusters, totals)
+
+
+def disagreements(engine: pl.DataFrame, baseline: pd.DataFrame, *, rel: float = 1e-9) -> list[str]:
+    """Where the two outputs differ, one line per column; empty when they agree.
+
+    Both outputs are sorted by year, cluster and region, so equal key columns mean equal rows.
+    Numbers (ranks and star counts included) must agree to ``rel`` relative and have nulls in
+    the same places; strings and flags must be identical, nulls included.
+    """
+    problems: list[str] = []
+    if set(engine.columns) != set(baseline.columns):
+        problems.append(
+            f"columns differ: only clusterhub {sorted(set(engine.columns) - set(baseline.columns))}"
+            f", only pandas {sorted(set(baseline.columns) - set(engine.columns))}"
+        )
+    if engine.height != len(baseline):
+        return [*problems, f"rows differ: clusterhub {engine.height}, pandas {len(baseline)}"]
+    for name in [c for c in engine.columns if c in baseline.columns]:
+        ours, theirs = _comparable(engine.get_column(name), baseline[name])
+        if ours.dtype.kind == "f":
+            nulls_differ = np.isnan(ours) != np.isnan(theirs)
+            with np.errstate(invalid="ignore"):
+                off = np.abs(ours - theirs) > rel * np.maximum(np.abs(ours), np.abs(theirs))
+            bad = nulls_differ | off
+        else:
+            bad = ours != theirs
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            where = ", ".join(f"{k}={engine.get_column(k)[row]}" for k in KEYS)
+            problems.append(
+                f"{name}: {int(bad.sum())} row(s) differ, e.g. {where}: "
+                f"clusterhub {ours[row]!r}, pandas {theirs[row]!r}"
+            )
+    return problems
+
+
+def _comparable(ours: pl.Series, theirs: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Both columns as numpy arrays of one kind: float with NaN, or objects with None."""
+    if ours.dtype.is_numeric():
+        return ours.cast(pl.Float64).to_numpy(), theirs.to_numpy(dtype=float, na_value=np.nan)
+    return (
+        np.asarray(ours.to_list(), dtype=object),
+        np.asarray(theirs.astype(object).where(theirs.notna(), None).tolist(), dtype=object),
+    )
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Wall times of the repetitions of one implementation, split by step."""
+
+    aggregate: list[float]
+    rate: list[float]
+
+    @property
+    def total(self) -> list[float]:
+        return [a + r for a, r in zip(self.aggregate, self.rate, strict=True)]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.total)
+
+
+def _timed(step: Callable[[], T]) -> tuple[T, float]:
+    start = time.perf_counter()
+    result = step()
+    return result, time.perf_counter() - start
+
+
+def time_clusterhub(data: SyntheticData, repeat: int) -> tuple[Timing, pl.DataFrame]:
+    """Repeated runs of the engine; returns the timings and the last output."""
+    aggregate, rate = [], []
+    for _ in range(repeat):
+        (clusters, totals), seconds = _timed(
+            lambda: aggregate_to_clusters(
+                data.cells,
+                data.members,
+                partition_codes=data.partition_codes,
+                region_type=nuts_region_type(),
+            )
+        )
+        aggregate.append(seconds)
+        result, seconds = _timed(lambda: rate_clusters(clusters, totals))  # noqa: B023
+        rate.append(seconds)
+    return Timing(aggregate, rate), result
+
+
+def time_pandas(
+    cells: pd.DataFrame, members: pd.DataFrame, codes: list[str], repeat: int
+) -> tuple[Timing, pd.DataFrame]:
+    """Repeated runs of the baseline; returns the timings and the last output."""
+    aggregate, rate = [], []
+    for _ in range(repeat):
+        (clusters, totals), seconds = _timed(
+            lambda: pandas_baseline.aggregate_to_clusters(
+                cells,
+                members,
+                partition_codes=codes,
+                region_type=pandas_baseline.nuts_region_type,
+            )
+        )
+        aggregate.append(seconds)
+        result, seconds = _timed(lambda: pandas_baseline.rate_clusters(clusters, totals))  # noqa: B023
+        rate.append(seconds)
+    return Timing(aggregate, rate), result
+
+
+@dataclass(frozen=True)
+class MemoryUse:
+    """Resident memory of one run in a fresh process (bytes)."""
+
+    before: int
+    peak: int
+    reset: bool
+
+
+def _status_bytes(field: str) -> int:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError(f"/proc/self/status has no {field}")
+
+
+def _measure_in_child(implementation: Implementation, scale: ScaleName, seed: int) -> MemoryUse:
+    """Body of the spawn child: make the inputs, reset the high-water mark, run once."""
+    data = generate(SCALES[scale], seed)
+    if implementation == "pandas":
+        cells = pandas_baseline.to_pandas(data.cells)
+        members = pandas_baseline.to_pandas(data.members)
+        codes = data.partition_codes
+        del data
+        gc.collect()
+
+        def run() -> object:
+            return run_pandas(cells, members, codes)
+    else:
+
+        def run() -> object:
+            return run_clusterhub(data)
+
+    try:
+        Path("/proc/self/clear_refs").write_text("5")
+        reset = True
+    except OSError:
+        reset = False
+    before = _status_bytes("VmRSS")
+    run()
+    return MemoryUse(before=before, peak=_status_bytes("VmHWM"), reset=reset)
+
+
+def measure_memory(implementation: Implementation, scale: ScaleName, seed: int) -> MemoryUse:
+    """Peak resident memory of one run of ``implementation`` in a fresh spawned process."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(_measure_in_child, implementation, scale, seed).result()
+
+
+def machine_facts() -> dict[str, str]:
+    """What the numbers depend on: CPU, cores, memory, system and library versions."""
+    cpuinfo = Path("/proc/cpuinfo").read_text() if Path("/proc/cpuinfo").exists() else ""
+    models = [
+        line.split(":", 1)[1].strip() for line in cpuinfo.splitlines() if "model name" in line
+    ]
+    os_release = Path("/etc/os-release")
+    pretty = next(
+        (
+            line.split("=", 1)[1].strip('"')
+            for line in (os_release.read_text().splitlines() if os_release.exists() else [])
+            if line.startswith("PRETTY_NAME=")
+        ),
+        platform.system(),
+    )
+    return {
+        "CPU": models[0] if models else platform.processor() or "unknown",
+        "cores": f"{len(os.sched_getaffinity(0))} usable, polars pool {pl.thread_pool_size()}",
+        "RAM": f"{_status_ram_gib():.1f} GiB",
+        "OS": f"{pretty}, kernel {platform.release()}",
+        "Python": platform.python_version(),
+        "libraries": f"polars {pl.__version__}, pandas {pd.__version__}, numpy {np.__version__}",
+    }
+
+
+def _status_ram_gib() -> float:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemTotal:"):
+            return int(line.split()[1]) / 1024**2
+    return float("nan")
+
+
+@dataclass(frozen=True)
+class Results:
+    """Everything one run of the benchmark found, ready to print or record."""
+
+    scale: ScaleName
+    seed: int
+    data: SyntheticData
+    generate_seconds: float
+    convert_seconds: float
+    clusterhub: Timing
+    pandas: Timing
+    rows: int
+    problems: list[str]
+    memory: dict[Implementation, MemoryUse]
+
+    @property
+    def speedup(self) -> float:
+        return self.pandas.median / self.clusterhub.median
+
+    def targets(self) -> list[tuple[str, str, bool]]:
+        """(target, measured, met) for the issue's three targets."""
+        peak = self.memory["clusterhub"].peak
+        return [
+            (
+                f"clusterhub wall time <= {TARGET_SECONDS:g} s (median)",
+                f"{self.clusterhub.median:.2f} s",
+                self.clusterhub.median <= TARGET_SECONDS,
+            ),
+            (
+                f"clusterhub peak RSS <= {TARGET_PEAK_BYTES / 1e9:g} GB",
+                f"{peak / 1e9:.2f} GB",
+                peak <= TARGET_PEAK_BYTES,
+            ),
+            (
+                f">= {TARGET_SPEEDUP:g}x faster than pandas (ratio of medians)",
+                f"{self.speedup:.1f}x",
+                self.speedup >= TARGET_SPEEDUP,
+            ),
+        ]
+
+
+def render(results: Results) -> str:
+    """The Markdown section for ``results``, between markers so a rerun replaces it."""
+    cells = results.data.cells
+    n_regions = cells.get_column("region_code").n_unique()
+    n_years = cells.get_column("year").n_unique()
+    members = results.data.members
+    n_clusters = members.get_column("cluster_code").n_unique()
+    lines = [
+        _marker(results.scale, "start"),
+        f"## Scale `{results.scale}`: {n_regions:,} regions x {len(results.data.partition_codes)}"
+        f" classes x {n_years} years = {cells.height:,} industry cells",
+        "",
+        f"Run on {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC with "
+        f"`uv run python -m benchmarks.bench_mapping --scale {results.scale} --write`"
+        f" (seed {results.seed}).",
+        "",
+        *(f"- **{key}**: {value}" for key, value in machine_facts().items()),
+        "",
+        "**Data (SYNTHETIC)**: "
+        f"{results.data.code_source}; taxonomy: synthetic, {n_clusters}"
+        f" clusters over {members.get_column('code').n_unique()} classes ({members.height} member"
+        f" rows with split codes). Output: {results.rows:,} rated cluster cells."
+        f" Generating took {results.generate_seconds:.1f} s and converting to pandas"
+        f" {results.convert_seconds:.1f} s; neither is counted below.",
+        "",
+        "| | runs | min (s) | median (s) | median aggregate (s) | median rate (s) "
+        "| peak RSS (GB) | RSS before run (GB) |",
+        "|---|---|---|---|---|---|---|---|",
+        *(_timing_row(name, timing, results.memory[name]) for name, timing in _timings(results)),
+        "",
+        f"Speed-up (median pandas / median clusterhub): **{results.speedup:.1f}x**.",
+        "Agreement of the outputs: "
+        + ("**identical** rows and values." if not results.problems else "**DISAGREE**:"),
+        *(f"- {problem}" for problem in results.problems),
+        "",
+        "| target | measured | met |",
+        "|---|---|---|",
+        *(f"| {t} | {m} | {'yes' if ok else '**no**'} |" for t, m, ok in results.targets()),
+        "",
+        _marker(results.scale, "end"),
+    ]
+    if not all(m.reset for m in results.memory.values()):
+        lines.insert(-1, "Peak RSS could not be reset after generating the data: it includes it.\n")
+    return "\n".join(lines)
+
+
+def _timings(results: Results) -> list[tuple[Implementation, Timing]]:
+    return [("clusterhub", results.clusterhub), ("pandas", results.pandas)]
+
+
+def _timing_row(name: str, timing: Timing, memory: MemoryUse) -> str:
+    return (
+        f"| {name} | {len(timing.total)} | {min(timing.total):.2f} | {timing.median:.2f} "
+        f"| {statistics.median(timing.aggregate):.2f} | {statistics.median(timing.rate):.2f} "
+        f"| {memory.peak / 1e9:.2f} | {memory.before / 1e9:.2f} |"
+    )
+
+
+def _marker(scale: ScaleName, edge: str) -> str:
+    return f"<!-- bench_mapping:{scale}:{edge} -->"
+
+
+def write_section(text: str, scale: ScaleName, path: Path = REPORT) -> None:
+    """Replace this scale's section of ``path`` (or append it); the rest is left as it is."""
+    current = path.read_text(encoding="utf-8") if path.exists() else ""
+    start, end = _marker(scale, "start"), _marker(scale, "end")
+    if start in current and end in current:
+        before, rest = current.split(start, 1)
+        after = rest.split(end, 1)[1]
+        updated = before + text + after
+    else:
+        updated = current.rstrip("\n") + ("\n\n" if current else "") + text + "\n"
+    path.write_text(updated, encoding="utf-8")
+
+
+def run(scale: ScaleName, repeat: int, seed: int = DEFAULT_SEED) -> Results:
+    """Generate once, time both implementations, compare them, measure their peaks."""
+    print(f"generating {scale} data (seed {seed}) ...", flush=True)
+    data, generate_seconds = _timed(lambda: generate(SCALES[scale], seed))
+    (cells, members), convert_seconds = _timed(
+        lambda: (pandas_baseline.to_pandas(data.cells), pandas_baseline.to_pandas(data.members))
+    )
+    print(f"  {data.cells.height:,} cells in {generate_seconds:.1f} s", flush=True)
+    print(f"timing clusterhub x{repeat} ...", flush=True)
+    engine_timing, engine_result = time_clusterhub(data, repeat)
+    print(f"  {_summary(engine_timing)}\ntiming pandas x{repeat} ...", flush=True)
+    pandas_timing, pandas_result = time_pandas(cells, members, data.partition_codes, repeat)
+    print(f"  {_summary(pandas_timing)}\ncomparing outputs ...", flush=True)
+    problems = disagreements(engine_result, pandas_result)
+    rows = engine_result.height
+    del cells, members, engine_result, pandas_result
+    gc.collect()
+    memory: dict[Implementation, MemoryUse] = {}
+    for implementation in ("clusterhub", "pandas"):
+        print(f"peak memory of {implementation} in a child process ...", flush=True)
+        memory[implementation] = measure_memory(implementation, scale, seed)
+    return Results(
+        scale=scale,
+        seed=seed,
+        data=data,
+        generate_seconds=generate_seconds,
+        convert_seconds=convert_seconds,
+        clusterhub=engine_timing,
+        pandas=pandas_timing,
+        rows=rows,
+        problems=problems,
+        memory=memory,
+    )
+
+
+def _summary(timing: Timing) -> str:
+    runs = " ".join(f"{t:.2f}" for t in timing.total)
+    return f"runs {runs} s; min {min(timing.total):.2f} s, median {timing.median:.2f} s"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Command line: run, print the section, and record it with ``--write``."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", choices=sorted(SCALES), default="full")
+    parser.add_argument("--repeat", type=int, default=5, help="timed runs per implementation")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
+    parser.add_argument("--write", action="store_true", help=f"record in {REPORT.name}")
+    args = parser.parse_args(argv)
+    results = run(args.scale, args.repeat, args.seed)
+    text = render(results)
+    print(text)
+    if args.write:
+        write_section(text, args.scale)
+        print(f"recorded in {REPORT}")
+    return 1 if results.problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
