@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, get_args
 
 import polars as pl
 import typer
@@ -22,14 +22,13 @@ from clusterhub.services.profiles import (
     write_table,
 )
 from clusterhub.services.reference import ReferenceData
-from clusterhub.stats.cells import FILL_METHODS, FillMethod
+from clusterhub.stats.cells import FillMethod
 from clusterhub.stats.mapping import RatingOptions
 from clusterhub.stats.metrics import Denominator, MetricOptions
 from clusterhub.stats.ratings import STAR_PRESETS
 
-SourceOpt = Annotated[
-    str, typer.Option("--source", help=f"Kind of input: {', '.join(SOURCES)}.")
-]
+FILL_METHODS: tuple[FillMethod, ...] = get_args(FillMethod)
+SourceOpt = Annotated[str, typer.Option("--source", help=f"Kind of input: {', '.join(SOURCES)}.")]
 InputOpt = Annotated[
     Path | None,
     typer.Option("--input", help="Input file; default: the source's official data set."),
@@ -140,7 +139,7 @@ def map_html_command(
             cluster_code=cluster,
             cluster_name=profile.cluster_name or cluster,
             year=profile.year,
-            measure=choice(measure, tuple(MEASURE_LABELS), "measure"),
+            measure=choice(measure, get_args(Measure), "measure"),
             region_type=region_type,
         )
         level = int(region_type.removeprefix("nuts"))
@@ -181,7 +180,9 @@ def _fmt(value: object, spec: str = ",.0f") -> str:
 
 
 def _flag(value: object) -> str:
-    return {True: "yes", False: "", None: "–"}.get(value, str(value))  # type: ignore[call-overload]
+    if value is None:
+        return "–"
+    return "yes" if value else ""
 
 
 def _print_region(profile: RegionProfile) -> None:

@@ -16,7 +16,7 @@ from clusterhub.classify import Taxonomy, aggregate_to_level, load_taxonomy_file
 from clusterhub.config import Settings
 from clusterhub.errors import InvalidInput, NotFound
 from clusterhub.services.reference import ReferenceData
-from clusterhub.stats.cells import FillMethod, fill_missing
+from clusterhub.stats.cells import FillMethod, FillReport, fill_missing
 from clusterhub.stats.mapping import (
     RatingOptions,
     aggregate_to_clusters,
@@ -111,8 +111,7 @@ def _industry_map(request: MapRequest, reference: ReferenceData) -> ClusterMap:
         )
     codes = set(cells.get_column("industry_code").unique().to_list())
     level = request.nace_level or _data_level(codes, reference)
-    parents = {code: _nearest_parent(code, codes, reference) for code in codes}
-    filled, fill_report = fill_missing(cells, request.fill, industry_parent=parents)
+    filled, fill_report = fill_missing(cells, request.fill, industry_parent=nace.parent)
     taxonomy = _taxonomy(request, reference)
     partition = {code for code in codes if nace.level(code) == level}
     at_level, coverage = aggregate_to_level(taxonomy, nace, level, available_codes=partition)
@@ -126,7 +125,7 @@ def _industry_map(request: MapRequest, reference: ReferenceData) -> ClusterMap:
     table = _named(table, at_level, reference)
     notes = (
         _read_note(report),
-        str(fill_report),
+        _fill_note(fill_report),
         f"industry level: NACE level {level} ({len(partition)} codes)",
         *_region_notes(table, reference),
     )
@@ -137,14 +136,6 @@ def _data_level(codes: set[str], reference: ReferenceData) -> int:
     """The NACE level with the most codes in the data (SBS: divisions, with a few groups)."""
     levels = [reference.nace.level(code) for code in codes]
     return max(set(levels), key=lambda lvl: (levels.count(lvl), lvl))
-
-
-def _nearest_parent(code: str, present: set[str], reference: ReferenceData) -> str | None:
-    """Closest ancestor that the data set itself publishes: residuals need its value."""
-    parent = reference.nace.parent(code)
-    while parent is not None and parent not in present:
-        parent = reference.nace.parent(parent)
-    return parent
 
 
 def _taxonomy(request: MapRequest, reference: ReferenceData) -> Taxonomy:
@@ -175,7 +166,7 @@ def _named(table: pl.DataFrame, taxonomy: Taxonomy, reference: ReferenceData) ->
     return (
         table.join(names, on="cluster_code", how="left")
         .join(regions, on="region_code", how="left")
-        .select(_LEADING, pl.exclude(_LEADING))
+        .select(*_LEADING, pl.exclude(_LEADING))
     )
 
 
@@ -185,7 +176,16 @@ _LEADING = ["region_code", "region_name", "region_type", "cluster_code", "cluste
 def _read_note(report: ReadReport) -> str:
     return (
         f"read {report.rows_read} rows from {report.file}: {report.cells} cells, "
-        f"{report.missing} missing or confidential"
+        f"{report.missing} missing or confidential, {len(report.warnings)} warning(s)"
+        + "".join(f"\n  {w}" for w in report.warnings[:5])
+    )
+
+
+def _fill_note(report: FillReport) -> str:
+    passes = ", ".join(f"{n} along the {name} hierarchy" for name, n in report.filled.items())
+    return (
+        f"missing cells ({report.method}): filled {passes or 'none'}; "
+        f"{report.still_missing} still missing" + "".join(f"; {w}" for w in report.warnings)
     )
 
 
@@ -209,25 +209,32 @@ def _cmp_map(request: MapRequest, reference: ReferenceData) -> ClusterMap:
     path = _input(request, reference)
     states = read_cmp_states(path)
     parts = []
-    for traded, total in ((True, states.traded_total), (False, states.local_total)):
+    for traded in (True, False):
         cells = states.cells.filter(pl.col("traded") == traded)
+        # Local clusters are measured against local employment: the "traded" denominator
+        # slot then holds the local total, as in the project's own LQ for local clusters.
         totals = cells.group_by("region_code", "region_type", "year").agg(
             pl.col("employment").sum().alias("traded_employment")
         )
+        national = states.benchmark.filter(pl.col("traded") == traded)
         benchmark = Benchmark(
-            clusters=states.benchmark,
-            totals=pl.DataFrame({"year": cells.get_column("year").unique(), "traded_employment": total}),
+            clusters=national.select(
+                "cluster_code", "year", pl.col("national_employment").alias("employment")
+            ),
+            totals=national.group_by("year").agg(
+                pl.col("national_total").first().alias("traded_employment")
+            ),
         )
         options = RatingOptions(
-            metrics=MetricOptions(denominator="traded", growth_years=request.rating.metrics.growth_years),
+            metrics=MetricOptions(
+                denominator="traded", growth_years=request.rating.metrics.growth_years
+            ),
             stars=request.rating.stars,
         )
         parts.append(rate_clusters(cells, totals, options=options, benchmark=benchmark))
-    table = pl.concat(parts, how="diagonal_relaxed").select(
-        _LEADING, pl.exclude(_LEADING)
-    )
-    coverage = states.cells.select("cluster_code", "cluster_name", "traded").unique().sort(
-        "cluster_code"
+    table = pl.concat(parts, how="diagonal_relaxed").select(*_LEADING, pl.exclude(_LEADING))
+    coverage = (
+        states.cells.select("cluster_code", "cluster_name", "traded").unique().sort("cluster_code")
     )
     notes = (
         _read_note(states.report),

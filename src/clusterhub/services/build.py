@@ -43,7 +43,7 @@ def build_outputs(
 ) -> BuildSummary:
     """Run both cluster maps and write tables, taxonomy, coverage, maps and a report."""
     steps = 4 + request.maps
-    report = (progress or _silent)
+    report = progress or _silent
     summary = BuildSummary()
     out = request.out_dir
     report("EU cluster map (Eurostat SBS)", 0, steps)
@@ -60,7 +60,9 @@ def build_outputs(
     summary.files.extend(_tables(us.table, out / "us" / "cluster_map"))
     for done, code in enumerate(_map_clusters(eu.table, request.maps), start=3):
         report(f"map of cluster {code}", done, steps)
-        summary.files.append(_map(eu, code, reference, out / "eu" / "maps" / f"cluster_{code}.html"))
+        summary.files.append(
+            _map(eu, code, reference, out / "eu" / "maps" / f"cluster_{code}.html")
+        )
     report("report", steps - 1, steps)
     summary.files.append(_write_report(out / "report.md", eu, us))
     report("done", steps, steps)

@@ -133,7 +133,9 @@ def read_table(path: Path) -> pl.DataFrame:
     if suffix == ".parquet":
         return pl.read_parquet(path)
     if suffix == ".csv":
-        return pl.read_csv(path, schema_overrides={"region_code": pl.String, "cluster_code": pl.String})
+        return pl.read_csv(
+            path, schema_overrides={"region_code": pl.String, "cluster_code": pl.String}
+        )
     if suffix == ".json":
         return pl.read_json(path)
     raise InvalidInput.single(

@@ -26,7 +26,14 @@ from clusterhub.stats._tables import (
 )
 from clusterhub.stats.schema import CLUSTER_CELLS, conform
 
-_CMP_TEXT = ("region_type_t", "region_code_t", "cluster_code_t", "cluster_name_t", "year_t")
+_CMP_TEXT = (
+    "region_type_t",
+    "region_code_t",
+    "region_name_t",
+    "cluster_code_t",
+    "cluster_name_t",
+    "year_t",
+)
 _CMP_NUMBERS = ("emp_tl", "est_tl", "ap_tl", "lq_tf", "region_emp_per_tf", "cluster_emp_per_tf")
 _CMP_FLAGS = ("traded_b", "strong_b", "strong10_b")
 
@@ -35,7 +42,8 @@ _CMP_FLAGS = ("traded_b", "strong_b", "strong10_b")
 class CmpStates:
     """The U.S. Cluster Mapping Project state file, split by use.
 
-    ``cells`` is a ``CLUSTER_CELLS`` frame plus ``traded`` and ``cluster_name``;
+    ``cells`` is a ``CLUSTER_CELLS`` frame plus ``traded``, ``cluster_name`` and
+    ``region_name``;
     ``benchmark`` holds the national employment per cluster recovered from the published
     shares; ``published`` keeps the project's own ``lq``, ``strong`` and ``strong10``
     (null where the project published NA: local clusters are not rated).
@@ -133,13 +141,14 @@ def _split(table: Table, frame: pl.DataFrame, tolerance: float) -> CmpStates:
         region_type=pl.col("region_type_t"),
         traded=pl.col("traded_b") == "TRUE",
         cluster_name=pl.col("cluster_name_t"),
+        region_name=pl.col("region_name_t"),
         employment=employment,
         establishments=pl.col("_est_tl"),
         wages=pl.col("_ap_tl") * 1000,
         imputed_share=share,
     )
     cells = conform(frame, CLUSTER_CELLS, what=table.name).with_columns(
-        frame.select("traded", "cluster_name")
+        frame.select("traded", "cluster_name", "region_name")
     )
     published = frame.select(
         "region_code",
