@@ -13,7 +13,6 @@ from typing import Literal
 import polars as pl
 
 from clusterhub.classify import Taxonomy, aggregate_to_level, load_taxonomy_file
-from clusterhub.config import Settings
 from clusterhub.errors import InvalidInput, NotFound
 from clusterhub.services.reference import ReferenceData
 from clusterhub.stats.cells import FillMethod, FillReport, fill_missing
@@ -238,6 +237,7 @@ def _cmp_map(request: MapRequest, reference: ReferenceData) -> ClusterMap:
     )
     notes = (
         _read_note(states.report),
-        "LQ denominators: traded (local) employment; U.S. national totals from the published shares",
+        "LQ denominators: traded (local) employment; "
+        "U.S. national totals recovered from the published shares",
     )
     return ClusterMap(str(path), table, coverage, notes)
