@@ -126,6 +126,7 @@ def _industry_map(request: MapRequest, reference: ReferenceData) -> ClusterMap:
         _read_note(report),
         _fill_note(fill_report),
         f"industry level: NACE level {level} ({len(partition)} codes)",
+        *_invisible_note(coverage, at_level),
         *_region_notes(table, reference),
     )
     return ClusterMap(str(path), table, coverage, notes)
@@ -178,6 +179,17 @@ def _read_note(report: ReadReport) -> str:
         f"{report.missing} missing or confidential, {len(report.warnings)} warning(s)"
         + "".join(f"\n  {w}" for w in report.warnings[:5])
     )
+
+
+def _invisible_note(coverage: pl.DataFrame, taxonomy: Taxonomy) -> list[str]:
+    """Clusters the data's industry codes cannot see at all are absent from the table."""
+    hidden = coverage.filter(pl.col("visible_share") == 0).join(
+        taxonomy.clusters, on="cluster_code", how="left"
+    )
+    if hidden.is_empty():
+        return []
+    listed = ", ".join(f"{c} {n}" for c, n in hidden.select("cluster_code", "cluster_name").rows())
+    return [f"not visible at this industry level (no rows): {listed}"]
 
 
 def _fill_note(report: FillReport) -> str:

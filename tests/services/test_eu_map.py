@@ -1,0 +1,103 @@
+"""The EU cluster map from the real Eurostat SBS 2015 file: shape, coverage and sanity."""
+
+from __future__ import annotations
+
+import math
+
+import polars as pl
+import pytest
+
+from clusterhub.errors import InvalidInput, NotFound
+from clusterhub.services.analytics import ClusterMap, MapRequest, build_cluster_map
+from clusterhub.services.profiles import cluster_profile, region_profile
+from clusterhub.services.reference import ReferenceData
+
+STABLE_COLUMNS = ["region_code", "cluster_code", "year", "employment", "lq", "strong", "strong10"]
+
+
+def test_one_row_per_region_cluster_year_with_the_stable_columns(eu_map: ClusterMap) -> None:
+    table = eu_map.table
+    assert set(STABLE_COLUMNS) | {"stars"} <= set(table.columns)
+    assert table.select(pl.struct("region_code", "cluster_code", "year").is_unique().all()).item()
+    # Insurance (section K) is invisible in SBS: reported in the notes, absent from the rows.
+    assert table.get_column("cluster_code").n_unique() == 50
+    assert "not visible at this industry level (no rows): 24 Insurance Services" in eu_map.notes
+    assert table.get_column("region_code").n_unique() == 470
+    assert table.get_column("year").unique().to_list() == [2015]
+
+
+def test_no_nan_or_infinite_measure_reaches_the_table(eu_map: ClusterMap) -> None:
+    for column in ("employment", "lq", "focus", "size_share"):
+        values = eu_map.table.get_column(column).drop_nulls().to_list()
+        assert all(math.isfinite(v) for v in values), column
+
+
+def test_lq_averages_to_one_over_the_reference_area(eu_map: ClusterMap) -> None:
+    # sum_r T_r * LQ_rc = sum_r E_rc * T_R / E_Rc = T_R: the total-weighted mean LQ of every
+    # cluster over all regions of one level is exactly 1 (regions without the cluster count 0).
+    countries = eu_map.table.filter(pl.col("region_type") == "nuts0")
+    reference_total = countries.unique("region_code").get_column("region_total").sum()
+    mean_lq = countries.group_by("cluster_code").agg(
+        ((pl.col("lq").fill_null(0) * pl.col("region_total")).sum() / reference_total).alias("m")
+    )
+    assert mean_lq.height == 50
+    assert ((mean_lq.get_column("m") - 1.0).abs() < 1e-9).all()
+
+
+def test_coverage_reports_what_the_division_level_cannot_see(eu_map: ClusterMap) -> None:
+    coverage = eu_map.coverage
+    assert coverage.height == 51
+    insurance = coverage.filter(pl.col("cluster_code") == "24").row(0, named=True)
+    assert insurance["visible_share"] == 0.0  # section K is not in SBS
+    tobacco = coverage.filter(pl.col("cluster_code") == "43").row(0, named=True)
+    assert tobacco["visible_share"] == 1.0
+    assert tobacco["exact_share"] == 1.0
+
+
+def test_notes_name_regions_without_a_nuts_2021_polygon(eu_map: ClusterMap) -> None:
+    text = "\n".join(eu_map.notes)
+    assert "361 of 470 regions have a NUTS 2021 polygon" in text
+    assert "extra-regio: CZZ" in text
+    assert "FR21" in text
+
+
+def test_a_known_industrial_region_shows_its_known_strength(eu_map: ClusterMap) -> None:
+    # Stuttgart (DE11) is Europe's textbook automotive region.
+    profile = region_profile(eu_map.table, "DE11", top=3)
+    assert profile.region_name == "Stuttgart"
+    top = profile.clusters.get_column("cluster_code").to_list()
+    assert "4" in top
+    automotive = profile.clusters.filter(pl.col("cluster_code") == "4").row(0, named=True)
+    assert automotive["lq"] > 3 and automotive["strong10"]
+
+
+def test_cluster_profile_ranks_regions_of_one_level(eu_map: ClusterMap) -> None:
+    profile = cluster_profile(eu_map.table, "4", top=5)
+    assert profile.region_type == "nuts2"
+    assert profile.regions.height == 5
+    assert sum(profile.star_counts.values()) > 250
+    stars = profile.regions.get_column("stars").to_list()
+    assert stars == sorted(stars, reverse=True)
+
+
+def test_unknown_codes_are_not_found_with_suggestions(eu_map: ClusterMap) -> None:
+    with pytest.raises(NotFound, match="did you mean DE1, "):
+        region_profile(eu_map.table, "DE1l")
+    with pytest.raises(NotFound, match="no cluster with code '99'"):
+        cluster_profile(eu_map.table, "99")
+
+
+def test_fill_none_leaves_more_cells_unknown(reference: ReferenceData, eu_map: ClusterMap) -> None:
+    raw = build_cluster_map(MapRequest(source="eurostat-sbs", fill="none"), reference)
+    filled_share = eu_map.table.get_column("imputed_share").mean()
+    assert raw.table.get_column("imputed_share").max() == 0.0
+    assert filled_share is not None and filled_share > 0.0  # type: ignore[operator]
+
+
+def test_a_naics_taxonomy_cannot_map_nace_statistics(
+    reference: ReferenceData, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    path = tmp_path_factory.mktemp("tax") / "naics.csv"
+    path.write_text("cluster_code,cluster_name,classification,code\n1,Aero,naics,336411\n")
+    with pytest.raises(InvalidInput, match="must use NACE codes"):
+        build_cluster_map(MapRequest(source="eurostat-sbs", taxonomy_path=path), reference)
