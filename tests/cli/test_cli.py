@@ -9,6 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from clusterhub.cli import app
+from clusterhub.config import get_settings
 
 runner = CliRunner()
 
@@ -16,8 +17,6 @@ runner = CliRunner()
 @pytest.fixture(autouse=True)
 def _mirror(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLUSTERHUB_DATA_MIRROR", str(shared_data))
-    from clusterhub.config import get_settings
-
     get_settings.cache_clear()
 
 

@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from clusterhub.cli._console import choice, console, friendly_errors, reference_data, step_progress
-from clusterhub.services.analytics import SOURCES, ClusterMap, MapRequest, Source, build_cluster_map
+from clusterhub.services.analytics import SOURCES, ClusterMap, MapRequest, build_cluster_map
 from clusterhub.services.build import BuildRequest, build_outputs
 from clusterhub.services.maps import MEASURE_LABELS, MapLayer, Measure, cluster_figure, write_html
 from clusterhub.services.profiles import (
@@ -24,7 +24,7 @@ from clusterhub.services.profiles import (
 from clusterhub.services.reference import ReferenceData
 from clusterhub.stats.cells import FillMethod
 from clusterhub.stats.mapping import RatingOptions
-from clusterhub.stats.metrics import Denominator, MetricOptions
+from clusterhub.stats.metrics import MetricOptions
 from clusterhub.stats.ratings import STAR_PRESETS
 
 FILL_METHODS: tuple[FillMethod, ...] = get_args(FillMethod)
@@ -151,9 +151,8 @@ def build_command(
     out: Annotated[Path, typer.Option(help="Directory for the outputs.")] = Path("out"),
 ) -> None:
     """The main job: EU and U.S. cluster maps, coverage, profiles and maps, into one folder."""
-    with friendly_errors(), reference_data() as reference:
-        with step_progress() as progress:
-            summary = build_outputs(BuildRequest(out_dir=out), reference, progress=progress)
+    with friendly_errors(), reference_data() as reference, step_progress() as progress:
+        summary = build_outputs(BuildRequest(out_dir=out), reference, progress=progress)
     for note in summary.notes:
         console.print(f"[dim]{note}[/]", highlight=False)
     for path in summary.files:
