@@ -58,7 +58,7 @@ def build_outputs(
     report("U.S. cluster map (Cluster Mapping Project states)", 2, steps)
     us = build_cluster_map(MapRequest(source="cmp-states"), reference)
     summary.files.extend(_tables(us.table, out / "us" / "cluster_map"))
-    for done, code in enumerate(_map_clusters(eu.table, request.maps), start=3):
+    for done, code in enumerate(_map_clusters(eu, request.maps), start=3):
         report(f"map of cluster {code}", done, steps)
         summary.files.append(
             _map(eu, code, reference, out / "eu" / "maps" / f"cluster_{code}.html")
@@ -85,10 +85,13 @@ def _taxonomy_table(reference: ReferenceData) -> pl.DataFrame:
     )
 
 
-def _map_clusters(table: pl.DataFrame, count: int) -> list[str]:
-    """The clusters with the most NUTS 2 regions holding 2 or more stars."""
+def _map_clusters(result: ClusterMap, count: int) -> list[str]:
+    """Fully visible clusters with the most NUTS 2 regions holding 2 or more stars."""
+    visible = result.coverage.filter(pl.col("visible_share") >= 1.0).get_column("cluster_code")
     ranked = (
-        table.filter(pl.col("region_type") == MAP_REGION_TYPE)
+        result.table.filter(
+            (pl.col("region_type") == MAP_REGION_TYPE) & pl.col("cluster_code").is_in(visible)
+        )
         .group_by("cluster_code")
         .agg((pl.col("stars") >= 2).sum().alias("starred"))
         .sort(["starred", "cluster_code"], descending=[True, False])
