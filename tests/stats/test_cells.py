@@ -70,7 +70,8 @@ def test_the_residual_is_split_equally_and_feeds_the_next_level() -> None:
             ("R", "10.3", None),  # 15
         ]
     )
-    out, report = fill_parent_residual(cells, NACE, dimension="industry")
+    # One region: every missing code is missing "everywhere", so skip_empty must be off.
+    out, report = fill_parent_residual(cells, NACE, dimension="industry", skip_empty=False)
     assert _get(out, "R", "10") == (35.0, "parent-residual")
     assert _get(out, "R", "12") == (35.0, "parent-residual")
     assert _get(out, "R", "10.2") == (15.0, "parent-residual")
@@ -83,13 +84,13 @@ def test_the_residual_is_split_equally_and_feeds_the_next_level() -> None:
 def test_the_residual_goes_only_to_the_children_the_data_lists() -> None:
     # 45 has four groups in NACE; this data set lists two, so 45.2 gets the whole remainder.
     cells = _cells([("R", "45", 50.0), ("R", "45.1", 10.0), ("R", "45.2", None)])
-    out, _ = fill_parent_residual(cells, NACE)
+    out, _ = fill_parent_residual(cells, NACE, skip_empty=False)
     assert _get(out, "R", "45.2") == (40.0, "parent-residual")
 
 
 def test_a_negative_remainder_is_clamped_to_zero_and_counted() -> None:
     cells = _cells([("R", "B", 10.0), ("R", "05", 8.0), ("R", "06", 7.0), ("R", "07", None)])
-    out, report = fill_parent_residual(cells, NACE)
+    out, report = fill_parent_residual(cells, NACE, skip_empty=False)
     assert _get(out, "R", "07") == (0.0, "parent-residual")
     assert report.clamped == 1 and "1 industry groups" in report.warnings[0]
 
@@ -97,7 +98,7 @@ def test_a_negative_remainder_is_clamped_to_zero_and_counted() -> None:
 def test_the_nearest_present_ancestor_is_the_parent() -> None:
     # No division 10 anywhere in the data: groups 10.x hang directly under section C.
     cells = _cells([("R", "C", 60.0), ("R", "11", 10.0), ("R", "10.1", None), ("R", "10.2", 20.0)])
-    out, _ = fill_parent_residual(cells, NACE)
+    out, _ = fill_parent_residual(cells, NACE, skip_empty=False)
     assert _get(out, "R", "10.1") == (30.0, "parent-residual")
 
 
@@ -107,12 +108,14 @@ def test_years_and_regions_are_filled_independently() -> None:
             _cells([("R", "C", 100.0), ("R", "10", None), ("R", "11", 30.0)], 2015),
             _cells([("R", "C", 90.0), ("R", "10", None), ("R", "11", 80.0)], 2016),
             _cells([("S", "C", None), ("S", "10", None), ("S", "11", 5.0)], 2015),
+            _cells([("T", "C", 8.0), ("T", "10", 8.0), ("T", "11", None)], 2016),
         ]
     )
-    out, report = fill_parent_residual(cells, NACE.get)  # a function, not a mapping
+    out, report = fill_parent_residual(cells, NACE.get, skip_empty=False)  # a function
     assert _get(out, "R", "10", 2015)[0] == 70.0
     assert _get(out, "R", "10", 2016)[0] == 10.0
     assert _get(out, "S", "10", 2015) == (None, None), "no parent value: nothing to split"
+    assert _get(out, "T", "11", 2016)[0] == 0.0
     assert report.still_missing == 2
 
 
@@ -124,6 +127,7 @@ def test_regions_top_down_with_an_imputed_parent_feeding_its_children() -> None:
             ("XX2", "20", 40.0),
             ("XX11", "20", None),  # imputed XX1 60 - 10 = 50
             ("XX12", "20", 10.0),
+            *((region, "21", 1.0) for region in ("XX", "XX1", "XX2", "XX11", "XX12")),
         ]
     )
     out, report = fill_parent_residual(cells, nuts_parent, dimension="region")
@@ -154,10 +158,34 @@ def test_parent_residual_runs_industry_then_region() -> None:
 
 
 def test_without_an_industry_hierarchy_only_regions_are_used() -> None:
-    cells = _cells([("XX", "20", 9.0), ("XX1", "20", None)])
+    cells = _cells([("XX", "20", 9.0), ("XX1", "20", None), ("XX1", "21", 1.0)])
     out, report = fill_missing(cells, "parent-residual")
     assert _get(out, "XX1", "20")[0] == 9.0
     assert "industry pass skipped" in report.warnings[0]
+
+
+def test_codes_without_any_value_are_not_children() -> None:
+    # XX1 is an old region code listed without data (replaced by XX3); it must not take
+    # half of the residual that belongs to XX3.
+    cells = _cells(
+        [
+            ("XX", "20", 100.0),
+            ("XX", "21", 50.0),
+            ("XX1", "20", None),
+            ("XX1", "21", None),
+            ("XX2", "20", 40.0),
+            ("XX2", "21", 20.0),
+            ("XX3", "20", None),
+            ("XX3", "21", 30.0),
+        ]
+    )
+    out, report = fill_parent_residual(cells, nuts_parent, dimension="region")
+    assert _get(out, "XX3", "20") == (60.0, "parent-residual")
+    assert _get(out, "XX1", "20") == (None, None)
+    assert report.skipped == {"region": 2} and report.still_missing == 2
+    out, report = fill_parent_residual(cells, nuts_parent, dimension="region", skip_empty=False)
+    assert _get(out, "XX3", "20")[0] == _get(out, "XX1", "20")[0] == 30.0
+    assert report.skipped == {"region": 0}
 
 
 def test_a_cyclic_hierarchy_is_refused() -> None:
@@ -220,13 +248,21 @@ def test_parent_residual_on_the_real_sbs_extract(shared_data: Path) -> None:
     parents = {c: p for c, p in nace.select("nace2", "Parent").iter_rows() if p not in (None, "NA")}
     out, report = fill_missing(cells, "parent-residual", industry_parent=parents)
     assert read.missing == 8_648
-    # Measured: the industry pass fills 2,942, the region pass 5,533; 173 stay missing
+    # Measured: 4,949 missing cells belong to 53 region codes without any value (NUTS 2010
+    # codes replaced in NUTS 2013, extra-regio ZZ codes): not children, left alone. Of the
+    # 3,699 others the industry pass fills 2,942 and the region pass 584; 173 stay missing
     # (IE and MT, whose national cell is itself missing, so there is nothing to split).
-    assert report.filled == {"industry": 2_942, "region": 5_533}
-    assert report.still_missing == 173 == read.missing - report.total_filled
-    still = out.filter(pl.col("employment").is_null())
+    assert report.skipped == {"industry": 0, "region": 4_949}
+    assert report.filled == {"industry": 2_942, "region": 584}
+    assert report.still_missing == 5_122 == read.missing - report.total_filled
+    assert report.clamped == 48
+    empty = cells.group_by("region_code").agg(pl.col("employment").is_not_null().any())
+    empty_codes = empty.filter(~pl.col("employment"))["region_code"]
+    assert empty_codes.len() == 53 and {"SI01", "EL1", "CZZ"} <= set(empty_codes)
+    still = out.filter(
+        pl.col("employment").is_null() & ~pl.col("region_code").is_in(empty_codes.implode())
+    )
     assert set(still["region_code"].str.slice(0, 2)) == {"IE", "MT"}
-    assert report.clamped == 237
     assert out.filter(pl.col("employment") < 0).is_empty()
     assert out.filter(pl.col("imputed").is_not_null()).height == report.total_filled
     reported = cells.filter(pl.col("employment").is_not_null())

@@ -71,6 +71,7 @@ def test_the_real_sbs_extract_reads_every_cell(shared_data: Path) -> None:
     assert report.flags == {"d": 386}
     mangled = [w for w in report.warnings if w.value == "12:00 AM"]
     assert len(mangled) == 30 and mangled[0].line == 725 and mangled[0].field == "n2015"
+    assert any("53 region codes have no value at all" in w.message for w in report.warnings)
     assert _value(cells, "AT", "B", 2015) == 7089.0
     assert _value(cells, "AT11", "B", 2015) == 232.0
     assert _value(cells, "IS", "05", 2015) is None  # "12:00 AM": the number is lost

@@ -54,12 +54,15 @@ class FillReport:
     """What a fill did: cells filled per pass, clamped remainders, cells still missing.
 
     ``filled`` is keyed by pass: ``"industry"`` and ``"region"`` for parent-residual,
-    ``"size-class"`` for the midpoint method. ``clamped`` counts parent x children groups
-    whose known children already exceeded the parent (their missing children got 0).
+    ``"size-class"`` for the midpoint method. ``skipped`` counts, per pass, the missing
+    cells of codes that have no value at all in their year (left alone, see
+    ``fill_parent_residual``). ``clamped`` counts parent x children groups whose known
+    children already exceeded the parent (their missing children got 0).
     """
 
     method: str
     filled: Mapping[str, int] = field(default_factory=dict)
+    skipped: Mapping[str, int] = field(default_factory=dict)
     clamped: int = 0
     still_missing: int = 0
     warnings: tuple[str, ...] = ()
@@ -80,7 +83,11 @@ def nuts_parent(code: str) -> str | None:
 
 
 def fill_parent_residual(
-    cells: pl.DataFrame, parent_of: ParentOf, *, dimension: Dimension = "industry"
+    cells: pl.DataFrame,
+    parent_of: ParentOf,
+    *,
+    dimension: Dimension = "industry",
+    skip_empty: bool = True,
 ) -> tuple[pl.DataFrame, FillReport]:
     """Fill missing employment from the parent's value minus the known children.
 
@@ -92,6 +99,13 @@ def fill_parent_residual(
     child rows present in ``cells`` (a data set listing four of a division's groups
     shares the residual among those four).
 
+    With ``skip_empty`` a code that has no value at all in a year (a region code listed
+    without any data, such as a NUTS code replaced by a later NUTS version, or an
+    extra-regio ``ZZ`` code) is not a child: it is neither known nor missing, never filled,
+    and its cells are counted in ``FillReport.skipped``. Without this rule the residual of a
+    country would be shared between its old and its new regions. It judges the data set as
+    a whole: in a frame of one region every missing industry looks empty, so turn it off.
+
     Parameters
     ----------
     cells
@@ -101,6 +115,8 @@ def fill_parent_residual(
         The hierarchy of ``dimension``: a child -> parent mapping or a function.
     dimension
         ``"industry"`` (children are industry codes) or ``"region"``.
+    skip_empty
+        Leave out codes without any value in the year (see above).
 
     Returns
     -------
@@ -117,25 +133,26 @@ def fill_parent_residual(
     others = [k for k in _KEYS if k != column]
     parents = _present_parents(frame[column].unique().to_list(), parent_of)
     depths = _depths(parents)
+    empty = _empty_codes(frame, column) if skip_empty else frame.clear().select(column, "year")
     filled = clamped = 0
     for level in range(1, max(depths.values(), default=0) + 1):
         links = {child: parents[child] for child, d in depths.items() if d == level}
-        frame, done, negative = _fill_level(frame, column, others, links)
+        frame, done, negative = _fill_level(frame, column, others, links, empty)
         filled, clamped = filled + done, clamped + negative
-    warnings = (
-        (
-            f"{clamped} {dimension} groups had known children above their parent; "
-            "their missing children were set to 0",
-        )
-        if clamped
-        else ()
-    )
+    skipped = frame.join(empty, on=[column, "year"], how="semi").height
+    warnings = [
+        f"{clamped} {dimension} groups had known children above their parent; their missing "
+        "children were set to 0",
+        f"{skipped} missing cells belong to {dimension} codes without any value in their year "
+        "(e.g. codes of an older classification, extra-regio codes); left missing",
+    ]
     report = FillReport(
         method="parent-residual",
         filled={dimension: filled},
+        skipped={dimension: skipped},
         clamped=clamped,
         still_missing=frame["employment"].null_count(),
-        warnings=warnings,
+        warnings=tuple(w for w, count in zip(warnings, (clamped, skipped), strict=True) if count),
     )
     return frame, report
 
@@ -199,6 +216,7 @@ def fill_missing(
     *,
     industry_parent: ParentOf | None = None,
     region_parent: ParentOf = nuts_parent,
+    skip_empty: bool = True,
 ) -> tuple[pl.DataFrame, FillReport]:
     """Fill missing cells by one of the published methods, or leave them (``"none"``).
 
@@ -217,6 +235,8 @@ def fill_missing(
         Industry hierarchy for the first parent-residual pass (child -> parent).
     region_parent
         Region hierarchy for the second pass; NUTS by default.
+    skip_empty
+        Leave codes without any value in a year alone (see ``fill_parent_residual``).
 
     Returns
     -------
@@ -241,6 +261,7 @@ def fill_missing(
         )
     frame, clamped = cells, 0
     filled: dict[str, int] = {}
+    skipped: dict[str, int] = {}
     warnings: list[str] = []
     if industry_parent is None:
         warnings.append("industry pass skipped: no industry hierarchy was given")
@@ -248,13 +269,17 @@ def fill_missing(
     if industry_parent is not None:
         passes.insert(0, ("industry", industry_parent))
     for dimension, parent_of in passes:
-        frame, report = fill_parent_residual(frame, parent_of, dimension=dimension)
+        frame, report = fill_parent_residual(
+            frame, parent_of, dimension=dimension, skip_empty=skip_empty
+        )
         filled.update(report.filled)
+        skipped.update(report.skipped)
         clamped += report.clamped
         warnings.extend(report.warnings)
     return frame, FillReport(
         method="parent-residual",
         filled=filled,
+        skipped=skipped,
         clamped=clamped,
         still_missing=frame["employment"].null_count(),
         warnings=tuple(warnings),
@@ -287,6 +312,13 @@ def _prepared(cells: pl.DataFrame) -> pl.DataFrame:
         if c not in cells.columns
     ]
     return cells.with_columns(extra) if extra else cells
+
+
+def _empty_codes(frame: pl.DataFrame, column: str) -> pl.DataFrame:
+    """The (code, year) pairs of ``column`` that have no value in any row."""
+    has_value = pl.col("employment").is_not_null().any().alias("_has_value")
+    listed = frame.group_by(column, "year").agg(has_value)
+    return listed.filter(~pl.col("_has_value")).drop("_has_value")
 
 
 def _present_parents(codes: list[str], parent_of: ParentOf) -> dict[str, str]:
@@ -327,17 +359,26 @@ def _depths(parents: Mapping[str, str]) -> dict[str, int]:
 
 
 def _fill_level(
-    frame: pl.DataFrame, column: str, others: list[str], links: Mapping[str, str]
+    frame: pl.DataFrame,
+    column: str,
+    others: list[str],
+    links: Mapping[str, str],
+    empty: pl.DataFrame,
 ) -> tuple[pl.DataFrame, int, int]:
-    """Fill the missing children of one level; returns the frame, cells filled, clamps."""
+    """Fill the missing children of one level; returns the frame, cells filled, clamps.
+
+    ``empty`` lists (code, year) pairs that are not children at all (no value anywhere).
+    """
     link = pl.DataFrame(
         {column: list(links), "_parent": list(links.values())},
         schema={column: pl.String, "_parent": pl.String},
     )
     indexed = frame.with_row_index("_row")
     parent_values = frame.select(*others, _parent=pl.col(column), _value=pl.col("employment"))
-    children = indexed.join(link, on=column).join(
-        parent_values, on=[*others, "_parent"], how="left"
+    children = (
+        indexed.join(link, on=column)
+        .join(empty, on=[column, "year"], how="anti")
+        .join(parent_values, on=[*others, "_parent"], how="left")
     )
     groups = (
         children.group_by([*others, "_parent"])

@@ -315,4 +315,15 @@ def _eurostat_cells(long: pl.DataFrame, table: Table) -> tuple[pl.DataFrame, Rea
     duplicates(table, long, "industry_code", "nace_r2")
     raise_if(table)
     cells = conform(long, INDUSTRY_CELLS, what=table.name)
+    listed = cells.group_by("region_code").agg(pl.col("employment").is_not_null().any())
+    empty = sorted(listed.filter(~pl.col("employment"))["region_code"])
+    if empty:
+        shown = ", ".join(empty[:12]) + (", ..." if len(empty) > 12 else "")
+        table.warnings.append(
+            Problem(
+                f"{len(empty)} region codes have no value at all ({shown}): codes of an older "
+                "NUTS version or extra-regio codes, not suppressed cells",
+                table.name,
+            )
+        )
     return cells, build_report(table, cells, long)
