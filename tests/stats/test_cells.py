@@ -81,6 +81,13 @@ def test_the_residual_is_split_equally_and_feeds_the_next_level() -> None:
     assert out.columns[:4] == cells.columns and out.height == cells.height
 
 
+def test_the_hierarchy_may_be_a_child_parent_frame() -> None:
+    cells = _cells([("R", "45", 50.0), ("R", "45.1", 10.0), ("R", "45.2", None)])
+    hierarchy = pl.DataFrame({"child": ["45.1", "45.2"], "parent": ["45", "45"]})
+    out, _ = fill_parent_residual(cells, hierarchy, skip_empty=False)
+    assert _get(out, "R", "45.2") == (40.0, "parent-residual")
+
+
 def test_the_residual_goes_only_to_the_children_the_data_lists() -> None:
     # 45 has four groups in NACE; this data set lists two, so 45.2 gets the whole remainder.
     cells = _cells([("R", "45", 50.0), ("R", "45.1", 10.0), ("R", "45.2", None)])

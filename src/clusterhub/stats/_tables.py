@@ -97,7 +97,7 @@ def read_table(path: Path, separator: str, expected: str) -> Table:
         reader = csv.reader(text, delimiter=separator)
         try:
             header = [h.strip() for h in next(reader, [])]
-            __check_header(name, header, separator, expected)
+            _check_header(name, header, separator, expected)
             columns: list[list[str]] = [[] for _ in header]
             lines: list[int] = []
             problems: list[Problem] = []
@@ -123,7 +123,7 @@ def read_table(path: Path, separator: str, expected: str) -> Table:
     return Table(name, header, frame.with_columns(_line=pl.Series(lines, dtype=pl.Int64)), problems)
 
 
-def __check_header(name: str, header: list[str], separator: str, expected: str) -> None:
+def _check_header(name: str, header: list[str], separator: str, expected: str) -> None:
     """Refuse an empty file, a wrong separator and duplicate column names, naming line 1."""
     if not header:
         raise InvalidInput.single(f"empty file; expected a header {expected}", file=name, line=1)
@@ -249,8 +249,8 @@ def value_problems(
 
 
 def check(table: Table, frame: pl.DataFrame, bad: pl.Expr, column: str, message: str) -> None:
-    """Record one problem per line where ``bad`` holds, naming ``column`` and its value."""
-    rows = frame.filter(bad).unique("_line", keep="first", maintain_order=True)
+    """Record one problem per line where ``bad`` holds (or is null), naming ``column``."""
+    rows = frame.filter(bad.fill_null(True)).unique("_line", keep="first", maintain_order=True)
     table.problems.extend(
         Problem(message, table.name, line, column, value)
         for line, value in rows.select("_line", column).head(_MAX_LISTED).iter_rows()
@@ -277,6 +277,7 @@ def duplicates(table: Table, frame: pl.DataFrame, code: str, column: str) -> Non
 
 
 def raise_if(table: Table) -> None:
+    """Refuse the file with every problem recorded so far, if there is any."""
     if table.problems:
         count = len(table.problems)
         raise InvalidInput(table.problems, summary=f"cannot read {table.name}: {count} problem(s)")

@@ -23,8 +23,9 @@ import polars as pl
 
 from clusterhub.errors import InvalidInput, Problem
 
-#: A hierarchy: a child -> parent mapping, or a function giving a code's parent (None at the top).
-ParentOf = Mapping[str, str] | Callable[[str], str | None]
+#: A hierarchy: a child -> parent mapping, a function giving a code's parent (None at the
+#: top), or a frame whose first two columns are child and parent.
+ParentOf = Mapping[str, str] | Callable[[str], str | None] | pl.DataFrame
 Dimension = Literal["industry", "region"]
 FillMethod = Literal["parent-residual", "size-class", "none"]
 
@@ -112,7 +113,8 @@ def fill_parent_residual(
         ``INDUSTRY_CELLS``-shaped frame (needs region_code, industry_code, year,
         employment; unique per key).
     parent_of
-        The hierarchy of ``dimension``: a child -> parent mapping or a function.
+        The hierarchy of ``dimension``: a child -> parent mapping, a function, or a frame
+        of (child, parent) columns.
     dimension
         ``"industry"`` (children are industry codes) or ``"region"``.
     skip_empty
@@ -323,6 +325,8 @@ def _empty_codes(frame: pl.DataFrame, column: str) -> pl.DataFrame:
 
 def _present_parents(codes: list[str], parent_of: ParentOf) -> dict[str, str]:
     """Map each code to its nearest ancestor that is present among ``codes``."""
+    if isinstance(parent_of, pl.DataFrame):
+        parent_of = dict(parent_of.select(parent_of.columns[:2]).drop_nulls().iter_rows())
     lookup = parent_of.get if isinstance(parent_of, Mapping) else parent_of
     present = set(codes)
     parents: dict[str, str] = {}
