@@ -23,6 +23,7 @@ def _mirror(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture(scope="module")
 def eu_parquet(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Path:
     out = tmp_path_factory.mktemp("cli") / "eu.parquet"
+    get_settings.cache_clear()  # runs before the autouse fixture: read the mirror here too
     result = runner.invoke(
         app,
         ["map", "--source", "eurostat-sbs", "--out", str(out)],
