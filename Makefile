@@ -9,7 +9,7 @@ MIRROR ?= $(abspath ../shared/data)
 export CLUSTERHUB_DATA_MIRROR ?= $(if $(wildcard $(MIRROR)),$(MIRROR),)
 OUT ?= out
 
-.PHONY: run test lint bench docs uv sync
+.PHONY: run test lint bench uv sync
 
 uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -30,6 +30,3 @@ lint: sync
 
 bench: sync
 	$(UV) run --frozen python -m benchmarks.bench_mapping --write
-
-docs: sync
-	$(UV) run --frozen python -m clusterhub.cli.docs
