@@ -75,3 +75,18 @@ def test_summing_the_50_states_instead_of_national_totals_flips_a_flag(
         on=["region_code", "cluster_code", "year"],
     )
     assert rated.filter(pl.col("strong") != pl.col("strong_pub")).height == 1
+
+
+def test_lq_ranks_equal_the_published_ranks(us_map: ClusterMap, shared_data: Path) -> None:
+    published = pl.read_csv(
+        shared_data / "us" / "clustermapping_states_2016.csv", infer_schema_length=0
+    ).select(
+        pl.col("region_code_t").alias("region_code"),
+        pl.col("cluster_code_t").alias("cluster_code"),
+        pl.col("lq_tf_rank_i").replace("NA", None).cast(pl.UInt32).alias("rank_pub"),
+    )
+    joined = us_map.table.filter(pl.col("traded")).join(
+        published, on=["region_code", "cluster_code"]
+    )
+    assert joined.height == 2550
+    assert joined.filter(pl.col("lq_rank").ne_missing(pl.col("rank_pub"))).is_empty()
