@@ -81,7 +81,8 @@ def test_map_html_is_self_contained(tmp_path: Path, eu_parquet: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     html = out.read_text(encoding="utf-8")
-    assert "choroplethmap" in html and "DE11" in html
+    assert '"type":"choropleth"' in html and "DE11" in html
+    assert html.index("window.PlotlyGeoAssets") < html.index("Plotly.newPlot")
     # plotly.js is embedded (its source mentions a topojson CDN as a default it never uses
     # for choroplethmap); the page itself loads nothing from elsewhere.
     assert "<script src=" not in html.replace('<script src="data:', "")

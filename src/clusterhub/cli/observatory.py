@@ -145,10 +145,6 @@ def map_html_command(
         level = int(region_type.removeprefix("nuts"))
         figure = cluster_figure(table, reference.regions.geojson(level), layer)
         console.print(f"[green]wrote[/] {write_html(figure, out)}")
-        console.print(
-            "[dim]Chromium-based browsers refuse the map's web worker on file:// pages: open it "
-            f"through a local server, e.g. `python -m http.server -d {out.parent}`.[/]"
-        )
 
 
 def build_command(

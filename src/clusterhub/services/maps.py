@@ -1,14 +1,17 @@
 """Choropleth maps of one cluster's strength, built to work with no network at all.
 
-Plotly's ``choropleth_map`` with the ``white-bg`` style draws only our GISCO polygons: no tile
-server, no CDN. The HTML embeds plotly.js, so a file opened on an air-gapped intranet renders.
-(``px.choropleth`` with geo projections fetches a world topojson from a CDN and draws nothing
-offline; see ``../shared/research/stack-notes.md``.)
+We draw our GISCO polygons as SVG with Plotly's ``geo`` subplot, base map hidden. Two offline
+traps are avoided: the tile-based ``choroplethmap`` needs a web worker that Chromium refuses
+on ``file://`` pages (the map stays blank when a user double-clicks the file), and the ``geo``
+subplot fetches a world topojson from a CDN unless ``window.PlotlyGeoAssets`` already holds
+one — so the page defines an empty one before plotly.js runs. The HTML embeds plotly.js: no
+request leaves the page.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+import json
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,6 +21,26 @@ import polars as pl
 from clusterhub.errors import InvalidInput
 
 Measure = Literal["stars", "lq", "employment", "size_share", "growth", "wage_per_employee"]
+#: The view: Europe from the Azores' longitude to the Urals' foothills; outermost regions
+#: (Canaries, Madeira, French overseas) stay in the data but out of the default frame.
+EUROPE_LON = (-25.0, 45.0)
+EUROPE_LAT = (34.0, 71.5)
+#: plotly.js looks up its base map here (scope "world", resolution 110) before fetching it.
+BASE_TOPOJSON = "world_110m"
+_EMPTY_TOPOJSON = {
+    "type": "Topology",
+    "arcs": [],
+    "objects": {
+        layer: {"type": "GeometryCollection", "geometries": []}
+        for layer in ("land", "ocean", "lakes", "rivers", "countries", "coastlines", "subunits")
+    },
+}
+OFFLINE_GEO_SCRIPT = (
+    "<script>window.PlotlyGeoAssets = {topojson: {"
+    f"{BASE_TOPOJSON}: {json.dumps(_EMPTY_TOPOJSON)}"
+    "}};</script>"
+)
+
 MEASURE_LABELS: dict[str, str] = {
     "stars": "Stars",
     "lq": "Location quotient",
@@ -67,7 +90,7 @@ def cluster_figure(table: pl.DataFrame, geojson: dict[str, Any], layer: MapLayer
         "Employment: %{customdata[1]:,.0f}<br>LQ: %{customdata[2]:.2f}<br>"
         "Stars: %{customdata[3]}<extra></extra>"
     )
-    trace = go.Choroplethmap(
+    trace = go.Choropleth(
         geojson=geojson,
         featureidkey="properties.NUTS_ID",
         locations=rows.get_column("region_code").to_list(),
@@ -75,16 +98,20 @@ def cluster_figure(table: pl.DataFrame, geojson: dict[str, Any], layer: MapLayer
         customdata=rows.select("region_name", "employment", "lq", "stars").rows(),
         hovertemplate=hover,
         colorscale="Blues",
-        marker_line_width=0.3,
+        marker_line_width=0.4,
         marker_line_color="#555",
         colorbar_title_text=label,
     )
     figure = go.Figure(trace)
+    figure.update_geos(
+        visible=False,
+        projection_type="mercator",
+        lonaxis_range=list(EUROPE_LON),
+        lataxis_range=list(EUROPE_LAT),
+    )
     figure.update_layout(
         title=f"{layer.cluster_name}: {label.lower()} by region, {layer.year}",
-        map_style="white-bg",
-        map_center={"lat": 52.0, "lon": 12.0},
-        map_zoom=2.6,
+        height=720,
         margin={"l": 0, "r": 0, "t": 48, "b": 0},
     )
     return figure
@@ -92,6 +119,7 @@ def cluster_figure(table: pl.DataFrame, geojson: dict[str, Any], layer: MapLayer
 
 def write_html(figure: go.Figure, path: Path) -> Path:
     """Write a self-contained HTML file (plotly.js embedded: no request at page load)."""
+    html = figure.to_html(include_plotlyjs=True, full_html=True)
     path.parent.mkdir(parents=True, exist_ok=True)
-    figure.write_html(path, include_plotlyjs=True, full_html=True)
+    path.write_text(html.replace("<body>", f"<body>{OFFLINE_GEO_SCRIPT}", 1), encoding="utf-8")
     return path
