@@ -63,6 +63,9 @@ def map_command(
     level: Annotated[
         int | None, typer.Option(min=1, max=4, help="NACE level of the data; default: detected.")
     ] = None,
+    classification: Annotated[
+        str, typer.Option(help="Industry codes: auto, nace or naics (auto: 3-6 digits = NAICS).")
+    ] = "auto",
     denominator: Annotated[str, typer.Option(help="LQ denominator: all or traded.")] = "all",
     stars: Annotated[str, typer.Option(help=f"Star rules: {', '.join(STAR_PRESETS)}.")] = "eocic",
     growth_years: Annotated[int, typer.Option(min=1, help="Period of the growth rate.")] = 5,
@@ -75,6 +78,7 @@ def map_command(
             taxonomy_path=taxonomy,
             fill=choice(fill, FILL_METHODS, "fill"),
             nace_level=level,
+            classification=choice(classification, ("auto", "nace", "naics"), "classification"),
             rating=RatingOptions(
                 metrics=MetricOptions(
                     denominator=choice(denominator, ("all", "traded"), "denominator"),

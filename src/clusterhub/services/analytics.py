@@ -6,13 +6,15 @@ run can be printed as a Rich table, served as JSON or written to Parquet.
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
 import polars as pl
 
-from clusterhub.classify import Taxonomy, aggregate_to_level, load_taxonomy_file
+from clusterhub.classify import Taxonomy, aggregate_to_level, load_taxonomy_file, naics_parent
 from clusterhub.errors import InvalidInput, NotFound
 from clusterhub.services.reference import ReferenceData
 from clusterhub.stats.cells import FillMethod, FillReport, fill_missing
@@ -46,6 +48,7 @@ class MapRequest:
     taxonomy_path: Path | None = None
     fill: FillMethod = "parent-residual"
     nace_level: int | None = None
+    classification: Literal["auto", "nace", "naics"] = "auto"
     rating: RatingOptions = field(default_factory=RatingOptions)
 
 
@@ -98,38 +101,65 @@ def read_industry_source(source: Source, path: Path) -> tuple[pl.DataFrame, Read
 def _industry_map(request: MapRequest, reference: ReferenceData) -> ClusterMap:
     path = _input(request, reference)
     cells, report = read_industry_source(request.source, path)
-    nace = reference.nace
-    unknown = sorted(
-        code for code in cells.get_column("industry_code").unique() if not nace.contains(code)
+    codes = set(cells.get_column("industry_code").unique().to_list())
+    classification = request.classification
+    if classification == "auto":
+        classification = "naics" if all(_NAICS_DATA.fullmatch(c) for c in codes) else "nace"
+    plan = (
+        _naics_plan(request, reference, codes)
+        if classification == "naics"
+        else _nace_plan(request, reference, codes, path)
     )
+    filled, fill_report = fill_missing(cells, request.fill, industry_parent=plan.parent)
+    cluster_cells, totals = aggregate_to_clusters(
+        filled,
+        plan.taxonomy.members,
+        partition_codes=plan.partition,
+        region_type=_region_type(filled),
+    )
+    table = rate_clusters(cluster_cells, totals, options=request.rating)
+    table = _named(table, plan.taxonomy, reference)
+    notes = (
+        _read_note(report),
+        _fill_note(fill_report),
+        plan.level_note,
+        *_invisible_note(plan.coverage, plan.taxonomy),
+        *_region_notes(table, reference),
+    )
+    return ClusterMap(str(path), table, plan.coverage, notes)
+
+
+#: Industry codes read as NAICS when every code is 3 to 6 digits (2 digits is ambiguous with
+#: NACE divisions, which is what Eurostat data uses; pass the classification to override).
+_NAICS_DATA = re.compile(r"\d{3,6}")
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How one data set's industry codes become clusters."""
+
+    taxonomy: Taxonomy
+    partition: set[str]
+    coverage: pl.DataFrame
+    parent: Callable[[str], str | None]
+    level_note: str
+
+
+def _nace_plan(request: MapRequest, reference: ReferenceData, codes: set[str], path: Path) -> _Plan:
+    nace = reference.nace
+    unknown = sorted(code for code in codes if not nace.contains(code))
     if unknown:
         raise InvalidInput.single(
             f"{len(unknown)} industry code(s) are not NACE Rev.2 codes: {', '.join(unknown[:10])}",
             file=str(path),
             field="industry",
         )
-    codes = set(cells.get_column("industry_code").unique().to_list())
     level = request.nace_level or _data_level(codes, reference)
-    filled, fill_report = fill_missing(cells, request.fill, industry_parent=nace.parent)
-    taxonomy = _taxonomy(request, reference)
     partition = {code for code in codes if nace.level(code) == level}
+    taxonomy = _taxonomy(request, reference, "nace")
     at_level, coverage = aggregate_to_level(taxonomy, nace, level, available_codes=partition)
-    cluster_cells, totals = aggregate_to_clusters(
-        filled,
-        at_level.members,
-        partition_codes=partition,
-        region_type=_region_type(filled),
-    )
-    table = rate_clusters(cluster_cells, totals, options=request.rating)
-    table = _named(table, at_level, reference)
-    notes = (
-        _read_note(report),
-        _fill_note(fill_report),
-        f"industry level: NACE level {level} ({len(partition)} codes)",
-        *_invisible_note(coverage, at_level),
-        *_region_notes(table, reference),
-    )
-    return ClusterMap(str(path), table, coverage, notes)
+    note = f"industry level: NACE level {level} ({len(partition)} codes)"
+    return _Plan(at_level, partition, coverage, nace.parent, note)
 
 
 def _data_level(codes: set[str], reference: ReferenceData) -> int:
@@ -138,13 +168,36 @@ def _data_level(codes: set[str], reference: ReferenceData) -> int:
     return max(set(levels), key=lambda lvl: (levels.count(lvl), lvl))
 
 
-def _taxonomy(request: MapRequest, reference: ReferenceData) -> Taxonomy:
+def _naics_plan(request: MapRequest, reference: ReferenceData, codes: set[str]) -> _Plan:
+    """NAICS data (e.g. County Business Patterns): the taxonomy's codes are joined as they are."""
+    lengths = [len(code) for code in codes]
+    digits = max(set(lengths), key=lambda n: (lengths.count(n), n))
+    partition = {code for code in codes if len(code) == digits}
+    taxonomy = _taxonomy(request, reference, "naics")
+    coverage = (
+        taxonomy.members.group_by("cluster_code")
+        .agg(
+            pl.len().alias("codes"),
+            pl.col("code").is_in(list(partition)).sum().alias("visible_codes"),
+            (pl.col("weight") * pl.col("code").is_in(list(partition))).sum().alias("_seen"),
+            pl.col("weight").sum().alias("_all"),
+        )
+        .with_columns(visible_share=pl.col("_seen") / pl.col("_all"))
+        .drop("_seen", "_all")
+        .sort("cluster_code")
+    )
+    note = f"industry level: NAICS {digits}-digit ({len(partition)} codes)"
+    return _Plan(taxonomy, partition, coverage, naics_parent, note)
+
+
+def _taxonomy(request: MapRequest, reference: ReferenceData, classification: str) -> Taxonomy:
     if request.taxonomy_path is None:
-        return reference.nace_clusters
+        return reference.nace_clusters if classification == "nace" else reference.cmp_traded
     taxonomy = load_taxonomy_file(request.taxonomy_path, reference.nace)
-    if taxonomy.classification != "nace":
+    if taxonomy.classification != classification:
         raise InvalidInput.single(
-            "industry statistics here are NACE-coded: the taxonomy must use NACE codes",
+            f"the industry statistics are {classification.upper()}-coded: the taxonomy must "
+            f"use {classification.upper()} codes",
             file=str(request.taxonomy_path),
             field="classification",
             value=taxonomy.classification,
