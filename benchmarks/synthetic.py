@@ -17,15 +17,20 @@ What is made realistic, because it changes how the engine works:
   The ``imputed`` column marks both (``"confidential"`` for a null cell, ``"estimated"`` for an
   estimate), like the status flags of the source;
 * employment, establishments and the wage bill (thousand EUR) are whole numbers, like published
-  counts. Together with the dyadic taxonomy weights below this keeps every weighted sum exact
-  in floating point, so the engine and the baseline must agree bit for bit on sums and on ties
-  in ranks and quantile cuts; any disagreement then points at a real difference of method.
+  counts.
 
 The industry codes are the 615 NACE Rev.2 classes of the shared data mirror
 (``eu/nace_rev2.csv``, level 4) when it is there, else 615 generated dotted codes of the same
-shape. The taxonomy (:func:`synthetic_members`) is synthetic too: 51 clusters ``syn01`` ..
-``syn51`` over about 60 % of the classes, some classes split between two clusters or only
-partly inside one.
+shape. Two taxonomies can be attached:
+
+* ``cmp-nace`` (REAL, the benchmark's default): the U.S. Cluster Mapping Project's 51 traded
+  clusters translated to NACE classes by ``clusterhub.classify.derive_nace`` from the mirror's
+  files, 707 member rows with weights such as 1/3 or 1/12;
+* ``synthetic``: 51 clusters ``syn01`` .. ``syn51`` over about 60 % of the classes, some split
+  between two clusters or only partly inside one, all weights dyadic (1, 3/4, 1/2, 1/4). With
+  whole-number cells every weighted sum is then exact in floating point, whatever the order of
+  summation, so the engine and the baseline must agree bit for bit, ties in ranks and quantile
+  cuts included: the agreement test uses it for that reason.
 """
 
 from __future__ import annotations
@@ -38,10 +43,14 @@ from typing import Literal
 import numpy as np
 import polars as pl
 
+from clusterhub.classify.clusters import derive_nace, load_cmp_traded
+from clusterhub.classify.crosswalk import load_crosswalk
+from clusterhub.classify.nace import load_nace
 from clusterhub.config import get_settings
 from clusterhub.stats.schema import INDUSTRY_CELLS
 
 ScaleName = Literal["full", "small"]
+TaxonomyName = Literal["cmp-nace", "synthetic"]
 
 #: NUTS 3 regions per country (NUTS 2021, EU27 plus four EFTA countries); only the proportions
 #: matter, the generator rescales them to the number of regions asked for.
@@ -83,6 +92,7 @@ class SyntheticData:
     members: pl.DataFrame
     partition_codes: list[str]
     code_source: str
+    taxonomy_source: str
 
 
 def nace_classes() -> tuple[list[str], str]:
@@ -248,15 +258,41 @@ def synthetic_members(classes: list[str], rng: np.random.Generator) -> pl.DataFr
     return pl.DataFrame(rows, schema=schema).sort("cluster_code", "code")
 
 
-def generate(scale: Scale, seed: int = DEFAULT_SEED) -> SyntheticData:
-    """The whole synthetic instance for ``scale``; the same seed gives the same frames."""
+def cmp_nace_members() -> pl.DataFrame | None:
+    """The real 51 CMP traded clusters in NACE classes, or None without the mirror's files.
+
+    Derived with the project's own ``derive_nace`` so that the benchmark sees the weights the
+    observatory uses; only the mirror is read, nothing is downloaded.
+    """
+    mirror = _mirror()
+    nace_path = mirror / "eu" / "nace_rev2.csv"
+    crosswalk_path = mirror / "eu" / "naics2017_to_nace_rev2.csv"
+    clusters_path = mirror / "us" / "cmp_traded_clusters_naics.csv"
+    if not all(p.is_file() for p in (nace_path, crosswalk_path, clusters_path)):
+        return None
+    crosswalk = load_crosswalk(crosswalk_path, load_nace(nace_path))
+    taxonomy, _ = derive_nace(load_cmp_traded(clusters_path), crosswalk)
+    return taxonomy.members.select("cluster_code", "code", "weight")
+
+
+def generate(
+    scale: Scale, seed: int = DEFAULT_SEED, taxonomy: TaxonomyName = "synthetic"
+) -> SyntheticData:
+    """The whole instance for ``scale``; the same seed and taxonomy give the same frames.
+
+    ``cmp-nace`` falls back to the synthetic taxonomy (and says so in ``taxonomy_source``)
+    when the mirror is absent, so that the benchmark still runs.
+    """
     rng = np.random.default_rng(seed)
     classes, source = nace_classes()
     regions = region_codes(scale.regions, rng)
     years = list(range(scale.last_year - scale.years + 1, scale.last_year + 1))
-    return SyntheticData(
-        cells=industry_cells(regions, classes, years, rng),
-        members=synthetic_members(classes, rng),
-        partition_codes=classes,
-        code_source=source,
-    )
+    cells = industry_cells(regions, classes, years, rng)
+    real = cmp_nace_members() if taxonomy == "cmp-nace" else None
+    if real is not None:
+        note = "REAL: the 51 U.S. CMP traded clusters derived to NACE classes by derive_nace"
+        return SyntheticData(cells, real, classes, source, note)
+    note = "SYNTHETIC: 51 clusters syn01..syn51, dyadic weights"
+    if taxonomy == "cmp-nace":
+        note += " (cmp-nace was asked for, but the data mirror was not found)"
+    return SyntheticData(cells, synthetic_members(classes, rng), classes, source, note)

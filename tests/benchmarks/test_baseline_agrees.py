@@ -51,7 +51,9 @@ def test_baseline_agrees_with_mixed_region_types_and_empty_clusters(small: Synth
         .alias(m)
         for m in ("employment", "wages")
     )
-    data = SyntheticData(edited, small.members, small.partition_codes, small.code_source)
+    data = SyntheticData(
+        edited, small.members, small.partition_codes, small.code_source, small.taxonomy_source
+    )
     assert _both(data) == []
 
 
