@@ -138,6 +138,17 @@ def _show(value: object) -> str:
     return "null" if value is None else repr(value)
 
 
+def worst_per_column(problems: list[str]) -> list[str]:
+    """Of several comparisons' lines, the one with the most differing rows for each column."""
+    worst: dict[str, tuple[int, str]] = {}
+    for line in problems:
+        name, rest = line.split(":", 1)
+        count = int(rest.split()[0]) if rest.split()[0].isdigit() else 0
+        if name not in worst or count > worst[name][0]:
+            worst[name] = (count, line)
+    return [line for _, line in worst.values()]
+
+
 def columns_of(problems: list[str]) -> set[str]:
     """The column names that :func:`disagreements` lines are about."""
     return {line.split(":", 1)[0] for line in problems}
@@ -166,9 +177,9 @@ def _timed(step: Callable[[], T]) -> tuple[T, float]:
 
 
 def time_clusterhub(data: SyntheticData, repeat: int) -> tuple[Timing, list[pl.DataFrame]]:
-    """Repeated runs of the engine; returns the timings and the last two outputs.
+    """Repeated runs of the engine; returns the timings and every run's output.
 
-    Two outputs, so that the engine can be compared with itself as well as with pandas.
+    All outputs are kept so that the engine can be compared with itself as well as with pandas.
     """
     aggregate, rate = [], []
     outputs: list[pl.DataFrame] = []
@@ -184,7 +195,7 @@ def time_clusterhub(data: SyntheticData, repeat: int) -> tuple[Timing, list[pl.D
         aggregate.append(seconds)
         result, seconds = _timed(lambda: rate_clusters(clusters, totals))  # noqa: B023
         rate.append(seconds)
-        outputs = [*outputs[-1:], result]
+        outputs.append(result)
     return Timing(aggregate, rate), outputs
 
 
@@ -409,7 +420,8 @@ def _agreement(results: Results) -> list[str]:
         "clusterhub vs pandas:",
         *(f"- {line}" for line in results.problems or ["no difference"]),
         "",
-        "clusterhub vs clusterhub (the two last timed runs, same input):",
+        "clusterhub vs clusterhub (last timed run vs each earlier one, same input; the largest"
+        " count per column):",
         *(f"- {line}" for line in results.unstable or ["no difference"]),
     ]
 
@@ -461,7 +473,13 @@ def run(scale: ScaleName, repeat: int, taxonomy: TaxonomyName, seed: int = DEFAU
     pandas_timing, pandas_result = time_pandas(cells, members, data.partition_codes, repeat)
     print(f"  {_summary(pandas_timing)}\ncomparing outputs ...", flush=True)
     problems = disagreements(engine_results[-1], pandas_result)
-    unstable = disagreements(engine_results[-1], engine_results[0])
+    unstable = worst_per_column(
+        [
+            line
+            for earlier in engine_results[:-1]
+            for line in disagreements(engine_results[-1], earlier)
+        ]
+    )
     rows = engine_results[-1].height
     del cells, members, engine_results, pandas_result
     gc.collect()
