@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine, text
 
 from clusterhub.config import Settings
 from clusterhub.services.analytics import ClusterMap, MapRequest, build_cluster_map
 from clusterhub.services.reference import ReferenceData
+from clusterhub.store.db import make_engine, upgrade
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -44,3 +49,54 @@ def eu_map(reference: ReferenceData) -> ClusterMap:
 def us_map(reference: ReferenceData) -> ClusterMap:
     """The cluster map of the real U.S. Cluster Mapping Project state file, built once."""
     return build_cluster_map(MapRequest(source="cmp-states"), reference)
+
+
+PG_URL = os.environ.get(
+    "CLUSTERHUB_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _pg_reachable() -> str | None:
+    """None when PostgreSQL answers, else why not (shown as the skip reason)."""
+    try:
+        engine = create_engine(PG_URL)
+        with engine.connect() as connection:
+            connection.execute(text("select 1"))
+        engine.dispose()
+    except Exception as exc:  # any failure means: not reachable here
+        return f"PostgreSQL not reachable at {PG_URL}: {exc.__class__.__name__}"
+    return None
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def db_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    """Settings for an empty, migrated database of each kind, private to the test.
+
+    PostgreSQL gets a schema of its own per test (dropped afterwards), so tests never see
+    each other's rows and can run in parallel workers.
+    """
+    if request.param == "sqlite":
+        settings = Settings(database_url=f"sqlite:///{tmp_path / 'test.db'}", environment="test")
+        upgrade(make_engine(settings))
+        yield settings
+        return
+    reason = _pg_reachable()
+    if reason and os.environ.get("CLUSTERHUB_REQUIRE_PG"):
+        pytest.fail(f"{reason}, and CLUSTERHUB_REQUIRE_PG is set (CI found it running)")
+    if reason:
+        pytest.skip(reason)
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as connection:
+        connection.execute(text(f'create schema "{schema}"'))
+    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
+    settings = Settings(database_url=url, environment="test")
+    engine = make_engine(settings)
+    upgrade(engine)
+    engine.dispose()
+    try:
+        yield settings
+    finally:
+        with admin.begin() as connection:
+            connection.execute(text(f'drop schema "{schema}" cascade'))
+        admin.dispose()

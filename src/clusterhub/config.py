@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 def _default_cache_dir() -> Path:
     return Path.home() / ".cache" / "clusterhub"
+
+
+def _default_state_dir() -> Path:
+    return Path.home() / ".local" / "share" / "clusterhub"
+
+
+INSECURE_SECRET = "development-only-secret-change-me"
 
 
 class Settings(BaseSettings):
@@ -32,6 +40,47 @@ class Settings(BaseSettings):
     download_timeout: float = Field(
         default=120.0, description="Seconds to wait for an official source before giving up."
     )
+    environment: Literal["development", "test", "production"] = Field(
+        default="development",
+        description="Deployment kind; 'production' refuses insecure defaults (secret key, HTTP).",
+    )
+    state_dir: Path = Field(
+        default_factory=_default_state_dir,
+        description="Where the embedded SQLite database and outgoing mail files are kept.",
+    )
+    database_url: str = Field(
+        default="",
+        description=(
+            "SQLAlchemy URL; empty means SQLite at STATE_DIR/clusterhub.db. PostgreSQL: "
+            "postgresql+psycopg://user@host:5432/dbname."
+        ),
+    )
+    secret_key: str = Field(
+        default=INSECURE_SECRET,
+        description="Signs session and CSRF tokens; must be set (32+ characters) in production.",
+    )
+    mail_backend: Literal["console", "file"] = Field(
+        default="console",
+        description="Where account e-mails go: printed to the log, or written to STATE_DIR/mail.",
+    )
+    session_days: int = Field(default=14, description="Days a login session stays valid.")
+    login_attempts: int = Field(
+        default=5, description="Failed logins allowed per e-mail and per client in the window."
+    )
+    login_window_minutes: int = Field(
+        default=15, description="Length of the login rate-limit window, in minutes."
+    )
+
+    @model_validator(mode="after")
+    def _resolve(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.state_dir / 'clusterhub.db'}"
+        if self.environment == "production" and (
+            self.secret_key == INSECURE_SECRET or len(self.secret_key) < 32
+        ):
+            msg = "CLUSTERHUB_SECRET_KEY must be set to 32+ random characters in production"
+            raise ValueError(msg)
+        return self
 
 
 @lru_cache(maxsize=1)
