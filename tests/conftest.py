@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -68,15 +69,18 @@ def _pg_reachable() -> str | None:
     return None
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def db_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
-    """Settings for an empty, migrated database of each kind, private to the test.
+DB_KINDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
-    PostgreSQL gets a schema of its own per test (dropped afterwards), so tests never see
-    each other's rows and can run in parallel workers.
+
+@contextmanager
+def migrated_database(kind: str, folder: Path) -> Iterator[Settings]:
+    """Settings for an empty, migrated database of ``kind``, removed afterwards.
+
+    PostgreSQL gets a schema of its own (dropped afterwards), so tests never see each other's
+    rows and can run in parallel workers.
     """
-    if request.param == "sqlite":
-        settings = Settings(database_url=f"sqlite:///{tmp_path / 'test.db'}", environment="test")
+    if kind == "sqlite":
+        settings = Settings(database_url=f"sqlite:///{folder / 'test.db'}", environment="test")
         upgrade(make_engine(settings))
         yield settings
         return
@@ -89,8 +93,9 @@ def db_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sett
     admin = create_engine(PG_URL)
     with admin.begin() as connection:
         connection.execute(text(f'create schema "{schema}"'))
-    url = f"{PG_URL}?options=-csearch_path%3D{schema}"
-    settings = Settings(database_url=url, environment="test")
+    settings = Settings(
+        database_url=f"{PG_URL}?options=-csearch_path%3D{schema}", environment="test"
+    )
     engine = make_engine(settings)
     upgrade(engine)
     engine.dispose()
@@ -100,3 +105,10 @@ def db_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Sett
         with admin.begin() as connection:
             connection.execute(text(f'drop schema "{schema}" cascade'))
         admin.dispose()
+
+
+@pytest.fixture(params=DB_KINDS)
+def db_settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    """An empty migrated database of each kind, private to the test."""
+    with migrated_database(request.param, tmp_path) as settings:
+        yield settings

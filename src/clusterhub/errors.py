@@ -21,6 +21,14 @@ class Conflict(ClusterhubError):
     """A write that would contradict what is already stored."""
 
 
+class PermissionDenied(ClusterhubError):
+    """The user is known but may not do this (not logged in, wrong role, not the owner)."""
+
+
+class NotAuthenticated(PermissionDenied):
+    """The action needs a logged-in user."""
+
+
 @dataclass(frozen=True)
 class Problem:
     """One defect in an input: where it is and what was expected there."""
