@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from clusterhub.errors import InvalidInput
-from clusterhub.stats.metrics import Benchmark, MetricOptions, compute_metrics
+from clusterhub.stats.metrics import STABLE_DECIMALS, Benchmark, MetricOptions, metrics_plan
 from clusterhub.stats.ratings import EOCIC, StarRules, eu_stars, us_strength
 from clusterhub.stats.schema import INDUSTRY_CELLS, conform
 
 MEASURES = ("employment", "establishments", "wages")
+#: Decimals kept of each weighted sum: counts far below one person, money to the cent.
+DECIMALS = {"employment": STABLE_DECIMALS, "establishments": STABLE_DECIMALS, "wages": 2}
 
 
 def nuts_region_type() -> pl.Expr:
@@ -61,28 +63,41 @@ def aggregate_to_clusters(
             field="industry_code",
         )
     kind = pl.lit(region_type) if isinstance(region_type, str) else region_type
+    imputed = pl.when(pl.col("imputed").is_not_null()).then(pl.col("employment")).otherwise(0.0)
     weighted = (
         level.lazy()
+        .select("region_code", "industry_code", "year", *MEASURES, imputed.alias("_imputed"))
         .join(
-            members.lazy().select(pl.col("code").alias("industry_code"), "cluster_code", "weight"),
+            members.lazy().select(
+                pl.col("code").alias("industry_code"),
+                pl.col("cluster_code").cast(pl.Categorical),
+                "weight",
+            ),
             on="industry_code",
             how="inner",
         )
-        .with_columns(pl.col(m) * pl.col("weight") for m in MEASURES)
+        .with_columns(pl.col(m) * pl.col("weight") for m in (*MEASURES, "_imputed"))
     )
+    # Plain sums and counts group fastest; a sum is null when no cell had a value
+    # (unknown is not zero), and rounded so that it does not depend on addition order.
     clusters = (
         weighted.group_by("region_code", "cluster_code", "year")
         .agg(
-            *(_sum_or_null(m) for m in MEASURES),
-            pl.col("employment").filter(pl.col("imputed").is_not_null()).sum().alias("_imputed"),
+            *(pl.col(m).sum() for m in (*MEASURES, "_imputed")),
+            *(pl.col(m).count().alias(f"_n_{m}") for m in MEASURES),
         )
         .with_columns(
+            pl.when(pl.col(f"_n_{m}") > 0).then(pl.col(m).round(DECIMALS[m])).alias(m)
+            for m in MEASURES
+        )
+        .with_columns(
+            cluster_code=pl.col("cluster_code").cast(pl.String),
             region_type=kind,
             imputed_share=pl.when(pl.col("employment") > 0)
-            .then(pl.col("_imputed") / pl.col("employment"))
+            .then(pl.col("_imputed").round(STABLE_DECIMALS) / pl.col("employment"))
             .otherwise(0.0),
         )
-        .drop("_imputed")
+        .drop("_imputed", *(f"_n_{m}" for m in MEASURES))
     )
     traded = clusters.group_by("region_code", "year").agg(
         pl.col("employment").sum().alias("traded_employment")
@@ -95,12 +110,6 @@ def aggregate_to_clusters(
         .with_columns(region_type=kind)
     )
     return pl.collect_all([clusters, totals])  # type: ignore[return-value]
-
-
-def _sum_or_null(column: str) -> pl.Expr:
-    """Sum that stays null when no contributing cell has a value (unknown is not zero)."""
-    col = pl.col(column)
-    return pl.when(col.is_not_null().any()).then(col.sum()).otherwise(None).alias(column)
 
 
 @dataclass(frozen=True)
@@ -120,5 +129,5 @@ def rate_clusters(
 ) -> pl.DataFrame:
     """Metrics plus both rating systems, one row per region x cluster x year."""
     opts = options or RatingOptions()
-    metrics = compute_metrics(cells, totals, options=opts.metrics, benchmark=benchmark)
-    return eu_stars(us_strength(metrics), opts.stars).sort("year", "cluster_code", "region_code")
+    plan = metrics_plan(cells, totals, options=opts.metrics, benchmark=benchmark)
+    return eu_stars(us_strength(plan), opts.stars).collect()

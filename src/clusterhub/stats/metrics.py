@@ -81,13 +81,35 @@ def compute_metrics(
         One row per region x cluster x year with ``region_total, size_share, focus, lq,
         wage_per_employee, growth`` and ranks / percentiles within each peer group.
     """
+    return metrics_plan(cells, totals, options=options, benchmark=benchmark).collect()
+
+
+def metrics_plan(
+    cells: pl.DataFrame,
+    totals: pl.DataFrame,
+    *,
+    options: MetricOptions | None = None,
+    benchmark: Benchmark | None = None,
+) -> pl.LazyFrame:
+    """The query behind ``compute_metrics``, uncollected, so ratings can join the same plan.
+
+    Rows come out sorted by year, cluster and region: the joins keep the order of the sorted
+    cells, so no wide sort of the result is needed.
+    """
     opts = options or MetricOptions()
     extra = [c for c in cells.columns if c not in CLUSTER_CELLS]
     base = conform(cells, CLUSTER_CELLS, what="cluster cells").hstack(cells.select(extra))
     _reject_duplicates(base, ["region_code", "cluster_code", "year"], "cluster cells")
     region_totals = _region_denominators(totals, opts.denominator)
-    frame = base.lazy().join(
-        region_totals.lazy(), on=["region_code", "region_type", "year"], how="left"
+    frame = (
+        base.lazy()
+        .sort("year", "cluster_code", "region_code")
+        .join(
+            region_totals.lazy(),
+            on=["region_code", "region_type", "year"],
+            how="left",
+            maintain_order="left",
+        )
     )
     frame = _with_reference(frame, region_totals, benchmark, opts.denominator)
     frame = frame.with_columns(
@@ -102,10 +124,12 @@ def compute_metrics(
     )
     frame = _with_growth(frame, opts.growth_years)
     frame = _with_ranks(frame)
-    return frame.drop("ref_cluster_employment", "ref_total_employment").collect()
+    return frame.drop("ref_cluster_employment", "ref_total_employment")
 
 
 def _reject_duplicates(frame: pl.DataFrame, keys: list[str], what: str) -> None:
+    if not frame.select(pl.struct(keys).is_duplicated().any()).item():
+        return
     dupes = frame.group_by(keys).len().filter(pl.col("len") > 1)
     if dupes.height:
         first = dupes.row(0, named=True)
@@ -144,8 +168,10 @@ def _with_reference(
             pl.col("region_total").sum().alias("ref_total_employment")
         )
         return frame.with_columns(
-            ref_cluster_employment=pl.col("employment").sum().over(PEER_GROUP)
-        ).join(reference_totals.lazy(), on=["region_type", "year"], how="left")
+            ref_cluster_employment=_stable(pl.col("employment").sum().over(PEER_GROUP))
+        ).join(
+            reference_totals.lazy(), on=["region_type", "year"], how="left", maintain_order="left"
+        )
     column = "total_employment" if denominator == "all" else "traded_employment"
     if column not in benchmark.totals.columns:
         raise InvalidInput.single(f"benchmark totals lack '{column}'", field=column)
@@ -158,9 +184,20 @@ def _with_reference(
         pl.col("year").cast(pl.Int32),
         pl.col(column).cast(pl.Float64).alias("ref_total_employment"),
     )
-    return frame.join(clusters.lazy(), on=["cluster_code", "year"], how="left").join(
-        totals.lazy(), on="year", how="left"
-    )
+    return frame.join(
+        clusters.lazy(), on=["cluster_code", "year"], how="left", maintain_order="left"
+    ).join(totals.lazy(), on="year", how="left", maintain_order="left")
+
+
+#: Decimals kept of sums of weighted counts. Float sums computed in parallel come out in a
+#: different order from run to run and differ in the last bit; rounding far below meaning makes
+#: sums that are equal in exact arithmetic equal in fact, so ties rank the same every time.
+STABLE_DECIMALS = 6
+
+
+def _stable(expr: pl.Expr) -> pl.Expr:
+    """A sum rounded so that its value does not depend on the order of addition."""
+    return expr.round(STABLE_DECIMALS)
 
 
 def _ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
@@ -178,7 +215,9 @@ def _with_growth(frame: pl.LazyFrame, years: int) -> pl.LazyFrame:
     )
     ratio = _ratio(pl.col("employment"), pl.col("employment_start"))
     return (
-        frame.join(earlier, on=["region_code", "cluster_code", "year"], how="left")
+        frame.join(
+            earlier, on=["region_code", "cluster_code", "year"], how="left", maintain_order="left"
+        )
         .with_columns(
             growth=pl.when(ratio > 0).then(ratio.pow(1.0 / years) - 1.0).otherwise(None),
             employment_change=pl.col("employment") - pl.col("employment_start"),
@@ -202,9 +241,14 @@ def _with_ranks(frame: pl.LazyFrame) -> pl.LazyFrame:
     exprs: list[pl.Expr] = []
     for column, short in RANKED.items():
         value = pl.when(present).then(pl.col(column)).otherwise(None)
-        count = value.count().over(PEER_GROUP)
-        exprs.append(value.rank("min", descending=True).over(PEER_GROUP).alias(f"{short}_rank"))
-        exprs.append(
-            (100.0 * value.rank("max").over(PEER_GROUP) / count).alias(f"{short}_percentile")
-        )
-    return frame.with_columns(exprs)
+        exprs.append(value.rank("max").over(PEER_GROUP).alias(f"_{short}_le"))
+        exprs.append(value.count().over(PEER_GROUP).alias(f"_{short}_n"))
+    # One sort per measure: the rank from the top ("min" rank, descending) is the number of
+    # peers above plus one, i.e. n - #(peers <= x) + 1.
+    finish: list[pl.Expr] = []
+    for short in RANKED.values():
+        at_or_below, count = pl.col(f"_{short}_le"), pl.col(f"_{short}_n")
+        finish.append((count - at_or_below + 1).cast(pl.UInt32).alias(f"{short}_rank"))
+        finish.append((100.0 * at_or_below / count).alias(f"{short}_percentile"))
+    helpers = [f"_{short}_{part}" for short in RANKED.values() for part in ("le", "n")]
+    return frame.with_columns(exprs).with_columns(finish).drop(helpers)

@@ -9,7 +9,7 @@ and their sources: ``docs/methodology/ratings.md``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, TypeVar
 
 import polars as pl
 
@@ -17,6 +17,8 @@ from clusterhub.errors import InvalidInput
 from clusterhub.stats.metrics import PEER_GROUP
 
 ThresholdKind = Literal["quantile", "absolute"]
+#: Ratings add columns to eager frames and to lazy plans alike (one query for the engine).
+Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 
 def _peer_quantile(column: str, q: float) -> pl.Expr:
@@ -25,7 +27,7 @@ def _peer_quantile(column: str, q: float) -> pl.Expr:
     return value.quantile(q, interpolation="linear").over(PEER_GROUP)
 
 
-def us_strength(metrics: pl.DataFrame) -> pl.DataFrame:
+def us_strength(metrics: Frame) -> Frame:
     """Add ``strong, strong10, significant, qualifying`` as the U.S. project defines them.
 
     strong: LQ >= 75th percentile, employment > 25th percentile, establishments > 25th
@@ -50,7 +52,7 @@ def us_strength(metrics: pl.DataFrame) -> pl.DataFrame:
         "significant": present & (pl.col("lq") > _peer_quantile("lq", 0.50)),
         "qualifying": present & (pl.col("lq") > _peer_quantile("lq", 0.25)),
     }
-    rated = pl.col("traded") if "traded" in metrics.columns else pl.lit(value=True)
+    rated = pl.col("traded") if "traded" in metrics.collect_schema() else pl.lit(value=True)
     return metrics.with_columns(
         pl.when(rated).then(expr.fill_null(value=False)).otherwise(None).alias(name)
         for name, expr in flags.items()
@@ -129,14 +131,15 @@ ECO_2007 = StarRules(
 STAR_PRESETS = {"eocic": EOCIC, "eco2007": ECO_2007}
 
 
-def eu_stars(metrics: pl.DataFrame, rules: StarRules = EOCIC) -> pl.DataFrame:
+def eu_stars(metrics: Frame, rules: StarRules = EOCIC) -> Frame:
     """Add ``star_<criterion>`` flags, ``stars`` (criteria met) and ``stars_possible``.
 
     A criterion whose measure is unknown for a cell (no wages in the source, or no earlier
     year for growth) is left null and not counted in ``stars_possible``, so a cell is never
     penalised for data the source does not publish.
     """
-    missing = [c.column for c in rules.criteria if c.column not in metrics.columns]
+    columns = metrics.collect_schema()
+    missing = [c.column for c in rules.criteria if c.column not in columns]
     if missing:
         raise InvalidInput.single(
             f"star criteria need column(s) {', '.join(missing)}, absent from the metrics",
