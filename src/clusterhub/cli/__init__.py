@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from clusterhub.cli import data, observatory
+from clusterhub.cli import data, observatory, serve
 
 app = typer.Typer(
     name="clusterhub",
@@ -14,6 +14,7 @@ app = typer.Typer(
 )
 observatory.register(app)
 app.add_typer(data.app, name="data")
+app.command("serve")(serve.serve_command)
 
 
 def main() -> None:

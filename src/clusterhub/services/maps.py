@@ -19,6 +19,7 @@ import plotly.graph_objects as go
 import polars as pl
 
 from clusterhub.errors import InvalidInput
+from clusterhub.services.schemas import ClusterPublic
 
 Measure = Literal["stars", "lq", "employment", "size_share", "growth", "wage_per_employee"]
 #: The view: Europe from the Azores' longitude to the Urals' foothills; outermost regions
@@ -35,11 +36,10 @@ _EMPTY_TOPOJSON = {
         for layer in ("land", "ocean", "lakes", "rivers", "countries", "coastlines", "subunits")
     },
 }
-OFFLINE_GEO_SCRIPT = (
-    "<script>window.PlotlyGeoAssets = {topojson: {"
-    f"{BASE_TOPOJSON}: {json.dumps(_EMPTY_TOPOJSON)}"
-    "}};</script>"
+OFFLINE_GEO_JS = (
+    f"window.PlotlyGeoAssets = {{topojson: {{{BASE_TOPOJSON}: {json.dumps(_EMPTY_TOPOJSON)}}}}};"
 )
+OFFLINE_GEO_SCRIPT = f"<script>{OFFLINE_GEO_JS}</script>"
 
 MEASURE_LABELS: dict[str, str] = {
     "stars": "Stars",
@@ -62,12 +62,15 @@ class MapLayer:
     region_type: str
 
 
-def cluster_figure(table: pl.DataFrame, geojson: dict[str, Any], layer: MapLayer) -> go.Figure:
+def cluster_figure(
+    table: pl.DataFrame, geojson: dict[str, Any] | str, layer: MapLayer
+) -> go.Figure:
     """A choropleth of ``layer.measure`` for the regions of ``table`` that have a polygon.
 
     ``table`` is the rated cluster map (one row per region x cluster x year, with
-    ``region_name``). Regions without a polygon in ``geojson`` are simply not drawn; callers
-    report them (NUTS version mismatches) rather than hide them.
+    ``region_name``). ``geojson`` is the FeatureCollection or a same-site URL to it (pages
+    let the browser cache the polygons). Regions without a polygon are simply not drawn;
+    callers report them (NUTS version mismatches) rather than hide them.
     """
     if layer.measure not in MEASURE_LABELS:
         raise InvalidInput.single(
@@ -123,3 +126,21 @@ def write_html(figure: go.Figure, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(html.replace("<body>", f"<body>{OFFLINE_GEO_SCRIPT}", 1), encoding="utf-8")
     return path
+
+
+def cluster_map_figure(
+    cluster: ClusterPublic, geojson: dict[str, Any] | str, measure: Measure
+) -> go.Figure:
+    """The map of a cluster as the database holds it (``services.observatory``)."""
+    rows = pl.DataFrame(
+        [m.model_dump(exclude={"star_flags"}) for m in cluster.regions],
+        infer_schema_length=None,
+    )
+    layer = MapLayer(
+        cluster_code=cluster.code,
+        cluster_name=cluster.name,
+        year=cluster.year,
+        measure=measure,
+        region_type=cluster.region_type,
+    )
+    return cluster_figure(rows, geojson, layer)

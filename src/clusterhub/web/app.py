@@ -1,0 +1,70 @@
+"""The web application factory: pages (Jinja2 + HTMX) and the JSON API, on one engine.
+
+``create_app(settings)`` builds everything explicitly — nothing connects at import time — so
+tests create apps on throw-away databases and the CLI on the configured one.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import plotly
+from fastapi import FastAPI
+from fastapi.responses import FileResponse, Response
+from fastapi.staticfiles import StaticFiles
+
+from clusterhub import __version__
+from clusterhub.config import Settings, get_settings
+from clusterhub.services.maps import OFFLINE_GEO_JS
+from clusterhub.services.reference import ReferenceData
+from clusterhub.store.db import make_engine, make_session_factory
+from clusterhub.web import errors
+from clusterhub.web.rendering import make_templates
+from clusterhub.web.routes import api, observatory
+
+STATIC = Path(__file__).resolve().parent / "static"
+PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
+#: Browsers may keep static files a day; their names change with their versions.
+STATIC_CACHE = "public, max-age=86400"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """A clusterhub web app on ``settings`` (default: the environment's)."""
+    settings = settings or get_settings()
+    engine = make_engine(settings)
+    app = FastAPI(
+        title="clusterhub",
+        version=__version__,
+        summary="Cluster intelligence and collaboration: the observatory's JSON API.",
+        docs_url=None,  # Swagger UI loads from a CDN; the spec is at /openapi.json
+        redoc_url=None,
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessions = make_session_factory(engine)
+    app.state.templates = make_templates()
+    app.state.reference = ReferenceData(settings)
+    errors.install(app)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.add_api_route("/vendor/plotly.min.js", _plotly_js, include_in_schema=False, methods=["GET"])
+    app.add_api_route(
+        "/vendor/geo-assets.js", _geo_assets, include_in_schema=False, methods=["GET"]
+    )
+    app.include_router(api.router)
+    app.include_router(observatory.router)
+    return app
+
+
+def _plotly_js() -> FileResponse:
+    """plotly.js from the installed Python package: maps and charts need no CDN."""
+    return FileResponse(
+        PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": STATIC_CACHE}
+    )
+
+
+def _geo_assets() -> Response:
+    """The empty base map that keeps plotly.js from fetching one from a CDN."""
+    return Response(
+        OFFLINE_GEO_JS, media_type="text/javascript", headers={"Cache-Control": STATIC_CACHE}
+    )

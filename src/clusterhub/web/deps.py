@@ -1,0 +1,28 @@
+"""Request-scoped dependencies: a database session per request, the settings."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import Depends, Request
+from sqlalchemy.orm import Session
+
+from clusterhub.config import Settings
+
+
+def db_session(request: Request) -> Iterator[Session]:
+    """A session committed when the request succeeds and rolled back when it fails."""
+    factory = request.app.state.sessions
+    with factory() as session, session.begin():
+        yield session
+
+
+def app_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+DbSession = Annotated[Session, Depends(db_session)]
+AppSettings = Annotated[Settings, Depends(app_settings)]

@@ -1,0 +1,159 @@
+"""JSON API ``/api/v1``: what the observatory pages show, for programs. Parse, call, return."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query
+from pydantic import BaseModel
+
+from clusterhub.services import observatory
+from clusterhub.services.observatory import MAX_PAGE_SIZE, MetricFilter, SortKey
+from clusterhub.services.schemas import (
+    ClusterPublic,
+    ClusterSummary,
+    DatasetPublic,
+    MetricPublic,
+    Page,
+    RegionPublic,
+    RegionSummary,
+)
+from clusterhub.web.deps import DbSession
+
+
+class ErrorDetail(BaseModel):
+    """What went wrong: a stable code, a message for people, structured details."""
+
+    code: str
+    message: str
+    details: Any = None
+
+
+class ErrorBody(BaseModel):
+    """Every error of the API has this shape."""
+
+    error: ErrorDetail
+
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    404: {"model": ErrorBody, "description": "Unknown code, with close matches suggested"},
+    422: {"model": ErrorBody, "description": "A parameter is malformed; the field is named"},
+}
+
+router = APIRouter(prefix="/api/v1", tags=["observatory"], responses=ERRORS)
+
+Code = Annotated[str, Path(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_.-]+$")]
+DatasetKey = Annotated[
+    str | None,
+    Query(max_length=64, description="Data set key (see /api/v1/datasets); default: the first."),
+]
+Year = Annotated[int | None, Query(ge=1900, le=2100, description="Default: the latest year.")]
+RegionType = Annotated[
+    str | None, Query(max_length=16, description="nuts0, nuts1, nuts2, nuts3 or state.")
+]
+PageNo = Annotated[int, Query(ge=1, le=100_000)]
+PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
+Limit = Annotated[int | None, Query(ge=1, le=1000, description="At most this many rows.")]
+
+
+@router.get("/datasets")
+def datasets(session: DbSession) -> list[DatasetPublic]:
+    """Loaded cluster maps with their sources and the notes needed to read them."""
+    return observatory.list_datasets(session)
+
+
+@router.get("/regions")
+def regions(
+    session: DbSession,
+    dataset: DatasetKey = None,
+    region_type: RegionType = None,
+    country: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
+    q: Annotated[str | None, Query(max_length=100, description="Name or code fragment.")] = None,
+    page: PageNo = 1,
+    page_size: PageSize = 50,
+) -> Page[RegionSummary]:
+    """Regions, filtered by type, country or a name fragment, one page at a time."""
+    return observatory.list_regions(
+        session,
+        dataset=dataset,
+        region_type=region_type,
+        country=country,
+        q=q,
+        page=page,
+        page_size=page_size,
+    )
+
+
+@router.get("/regions/{nuts_code}")
+def region(
+    session: DbSession,
+    nuts_code: Code,
+    dataset: DatasetKey = None,
+    year: Year = None,
+    limit: Limit = None,
+) -> RegionPublic:
+    """A region's clusters with metrics and ratings, strongest first."""
+    return observatory.region_detail(
+        session, code=nuts_code, dataset=dataset, year=year, limit=limit
+    )
+
+
+@router.get("/clusters")
+def clusters(
+    session: DbSession,
+    dataset: DatasetKey = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+) -> list[ClusterSummary]:
+    """Cluster categories with how much of each the data can see."""
+    return observatory.list_clusters(session, dataset=dataset, q=q)
+
+
+@router.get("/clusters/{cluster_code}")
+def cluster(
+    session: DbSession,
+    cluster_code: Code,
+    dataset: DatasetKey = None,
+    year: Year = None,
+    region_type: RegionType = None,
+    limit: Limit = None,
+) -> ClusterPublic:
+    """A cluster's regions with metrics and ratings, strongest first, and its star counts."""
+    return observatory.cluster_detail(
+        session,
+        code=cluster_code,
+        dataset=dataset,
+        year=year,
+        region_type=region_type,
+        limit=limit,
+    )
+
+
+@router.get("/metrics")
+def metrics(
+    session: DbSession,
+    dataset: DatasetKey = None,
+    region: Annotated[str | None, Query(max_length=16)] = None,
+    cluster: Annotated[str | None, Query(max_length=16)] = None,
+    year: Year = None,
+    region_type: RegionType = None,
+    country: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
+    min_stars: Annotated[int | None, Query(ge=0, le=10)] = None,
+    strong: bool | None = None,
+    sort: SortKey = "strength",
+    page: PageNo = 1,
+    page_size: PageSize = 50,
+) -> Page[MetricPublic]:
+    """Metric rows (region x cluster x year) filtered and paged."""
+    filters = MetricFilter(
+        dataset=dataset,
+        region=region,
+        cluster=cluster,
+        year=year,
+        region_type=region_type,
+        country=country.upper() if country else None,
+        min_stars=min_stars,
+        strong=strong,
+    )
+    return observatory.list_metrics(
+        session, filters=filters, sort=sort, page=page, page_size=page_size
+    )

@@ -1,0 +1,327 @@
+"""Observatory pages: the map, region and cluster profiles, lists, search and methodology.
+
+Each handler parses its parameters, calls one service, and renders a template; tables come
+with CSV / XLSX downloads built from the same records.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated, Any
+
+import plotly.graph_objects as go
+from fastapi import APIRouter, Path, Query, Request
+from fastapi.responses import HTMLResponse, JSONResponse, Response
+
+from clusterhub.classify import nuts_level
+from clusterhub.services import observatory
+from clusterhub.services.charts import (
+    employment_structure,
+    specialisation_comparison,
+    star_distribution,
+)
+from clusterhub.services.maps import MEASURE_LABELS, Measure, cluster_map_figure
+from clusterhub.services.methodology import methodology_html
+from clusterhub.services.observatory import MetricFilter
+from clusterhub.services.schemas import MetricPublic, RegionPublic
+from clusterhub.web.deps import DbSession
+from clusterhub.web.exporting import ExportFormat, export_table
+
+router = APIRouter(include_in_schema=False)
+
+Code = Annotated[str, Path(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_.-]+$")]
+DatasetKey = Annotated[str | None, Query(max_length=64)]
+Year = Annotated[int | None, Query(ge=1900, le=2100)]
+MAX_PEERS = 5
+METRIC_EXPORT = [
+    "dataset", "region_code", "region_name", "region_type", "cluster_code", "cluster_name",
+    "year", "employment", "size_share", "focus", "lq", "wage_per_employee", "growth",
+    "emp_rank", "lq_rank", "strong", "strong10", "stars", "stars_possible", "imputed_share",
+]  # fmt: skip
+
+
+def _render(request: Request, template: str, **context: Any) -> HTMLResponse:
+    templates = request.app.state.templates
+    response: HTMLResponse = templates.TemplateResponse(request, template, context)
+    return response
+
+
+def _figure_json(figure: go.Figure) -> str:
+    """Figure JSON for a ``data-figure`` attribute (Jinja escapes it there)."""
+    text: str = figure.to_json()
+    return text
+
+
+@router.get("/", response_class=HTMLResponse)
+def home(
+    request: Request,
+    session: DbSession,
+    dataset: DatasetKey = None,
+    cluster: Annotated[str, Query(max_length=16)] = "4",
+    measure: Measure = "stars",
+    region_type: Annotated[str, Query(pattern=r"^nuts[0-3]$")] = "nuts2",
+) -> HTMLResponse:
+    """What clusterhub is, and a map of Europe coloured by a cluster's strength."""
+    data = _nuts_dataset(session, dataset)
+    clusters = observatory.list_clusters(session, dataset=data)
+    map_context = _map_context(session, data, cluster, measure, region_type)
+    return _render(
+        request,
+        "pages/home.html",
+        nav="home",
+        dataset=data,
+        clusters=clusters,
+        measures=MEASURE_LABELS,
+        region_types=observatory.region_types(session, data),
+        datasets=observatory.list_datasets(session),
+        **map_context,
+    )
+
+
+@router.get("/_partials/map", response_class=HTMLResponse)
+def map_fragment(
+    request: Request,
+    session: DbSession,
+    dataset: DatasetKey = None,
+    cluster: Annotated[str, Query(max_length=16)] = "4",
+    measure: Measure = "stars",
+    region_type: Annotated[str, Query(pattern=r"^nuts[0-3]$")] = "nuts2",
+) -> HTMLResponse:
+    """The map alone, for HTMX to swap in when the user picks another cluster or measure."""
+    data = _nuts_dataset(session, dataset)
+    return _render(
+        request, "_partials/_map.html", **_map_context(session, data, cluster, measure, region_type)
+    )
+
+
+def _nuts_dataset(session: DbSession, dataset: str | None) -> str:
+    """The requested data set, or the first one with NUTS regions (maps need polygons)."""
+    if dataset is not None:
+        return dataset
+    for item in observatory.list_datasets(session):
+        if any(kind.startswith("nuts") for kind in observatory.region_types(session, item.key)):
+            return item.key
+    return observatory.list_datasets(session)[0].key if observatory.list_datasets(session) else ""
+
+
+def _map_context(
+    session: DbSession, dataset: str, cluster: str, measure: Measure, region_type: str
+) -> dict[str, Any]:
+    detail = observatory.cluster_detail(
+        session, code=cluster, dataset=dataset, region_type=region_type
+    )
+    figure = cluster_map_figure(detail, f"/geo/nuts{region_type[-1]}.json", measure)
+    return {
+        "cluster": detail,
+        "measure": measure,
+        "region_type": region_type,
+        "figure_json": _figure_json(figure),
+        "top_regions": detail.regions[:10],
+    }
+
+
+@router.get("/geo/nuts{level}.json")
+def geojson(request: Request, level: Annotated[int, Path(ge=0, le=3)]) -> Response:
+    """NUTS 2021 polygons of one level (GISCO), cached by the browser for a day."""
+    body = json.dumps(request.app.state.reference.regions.geojson(level), separators=(",", ":"))
+    return Response(
+        body, media_type="application/geo+json", headers={"Cache-Control": "public, max-age=86400"}
+    )
+
+
+@router.get("/regions", response_class=HTMLResponse)
+def regions(
+    request: Request,
+    session: DbSession,
+    dataset: DatasetKey = None,
+    region_type: Annotated[str | None, Query(max_length=16)] = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+) -> HTMLResponse:
+    """All regions of a data set, filterable."""
+    listing = observatory.list_regions(
+        session, dataset=dataset, region_type=region_type, q=q, page=page, page_size=100
+    )
+    return _render(
+        request,
+        "pages/regions.html",
+        nav="regions",
+        listing=listing,
+        q=q,
+        dataset=dataset,
+        region_type=region_type,
+        datasets=observatory.list_datasets(session),
+    )
+
+
+@router.get("/regions/{code}", response_class=HTMLResponse)
+def region(
+    request: Request,
+    session: DbSession,
+    code: Code,
+    dataset: DatasetKey = None,
+    year: Year = None,
+    peers: Annotated[str | None, Query(max_length=100, pattern=r"^[A-Za-z0-9, ]*$")] = None,
+) -> HTMLResponse:
+    """A region's profile: strong clusters, employment structure, country and peer comparison."""
+    detail = observatory.region_detail(session, code=code, dataset=dataset, year=year)
+    peer_codes = _peer_codes(peers, code)
+    others = _comparison_regions(session, detail, peer_codes)
+    return _render(
+        request,
+        "pages/region.html",
+        nav="regions",
+        region=detail,
+        strong=[m for m in detail.clusters if m.stars > 0 or m.strong],
+        structure_json=_figure_json(employment_structure(detail)),
+        comparison_json=_figure_json(specialisation_comparison(detail, others)),
+        others=others,
+        peers=", ".join(peer_codes),
+        max_peers=MAX_PEERS,
+    )
+
+
+def _peer_codes(peers: str | None, code: str) -> list[str]:
+    codes = [p.strip().upper() for p in (peers or "").split(",") if p.strip()]
+    return [c for c in dict.fromkeys(codes) if c != code][:MAX_PEERS]
+
+
+def _comparison_regions(
+    session: DbSession, region: RegionPublic, peers: list[str]
+) -> list[RegionPublic]:
+    """The region's country (for NUTS 1-3 regions) and the chosen peers of the same data set."""
+    codes = []
+    if region.region_type.startswith("nuts") and nuts_level(region.code) > 0:
+        codes.append(region.code[:2])
+    codes.extend(peers)
+    return [
+        observatory.region_detail(session, code=c, dataset=region.dataset, year=region.year)
+        for c in codes
+    ]
+
+
+@router.get("/regions/{code}/clusters.{fmt}")
+def region_export(
+    session: DbSession, code: Code, fmt: ExportFormat, dataset: DatasetKey = None, year: Year = None
+) -> Response:
+    """The region's cluster table as CSV or XLSX."""
+    detail = observatory.region_detail(session, code=code, dataset=dataset, year=year)
+    return export_table(_rows(detail.clusters), METRIC_EXPORT, name=f"region_{code}", fmt=fmt)
+
+
+def _rows(metrics: list[MetricPublic]) -> list[dict[str, Any]]:
+    return [m.model_dump() for m in metrics]
+
+
+@router.get("/clusters", response_class=HTMLResponse)
+def clusters(
+    request: Request,
+    session: DbSession,
+    dataset: DatasetKey = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+) -> HTMLResponse:
+    """The cluster categories of a data set."""
+    return _render(
+        request,
+        "pages/clusters.html",
+        nav="clusters",
+        clusters=observatory.list_clusters(session, dataset=dataset, q=q),
+        datasets=observatory.list_datasets(session),
+        dataset=dataset,
+        q=q,
+    )
+
+
+@router.get("/clusters/{code}", response_class=HTMLResponse)
+def cluster(
+    request: Request,
+    session: DbSession,
+    code: Code,
+    dataset: DatasetKey = None,
+    year: Year = None,
+    region_type: Annotated[str | None, Query(max_length=16)] = None,
+) -> HTMLResponse:
+    """A cluster's profile: top regions, map (NUTS data) and rating distribution."""
+    detail = observatory.cluster_detail(
+        session, code=code, dataset=dataset, year=year, region_type=region_type
+    )
+    has_map = detail.region_type.startswith("nuts")
+    figure = (
+        cluster_map_figure(detail, f"/geo/nuts{detail.region_type[-1]}.json", "stars")
+        if has_map
+        else None
+    )
+    return _render(
+        request,
+        "pages/cluster.html",
+        nav="clusters",
+        cluster=detail,
+        top_regions=detail.regions[:25],
+        region_types=observatory.region_types(session, detail.dataset),
+        figure_json=_figure_json(figure) if figure else None,
+        stars_json=_figure_json(star_distribution(detail)),
+    )
+
+
+@router.get("/clusters/{code}/regions.{fmt}")
+def cluster_export(
+    session: DbSession,
+    code: Code,
+    fmt: ExportFormat,
+    dataset: DatasetKey = None,
+    year: Year = None,
+    region_type: Annotated[str | None, Query(max_length=16)] = None,
+) -> Response:
+    """The cluster's region table as CSV or XLSX."""
+    detail = observatory.cluster_detail(
+        session, code=code, dataset=dataset, year=year, region_type=region_type
+    )
+    return export_table(_rows(detail.regions), METRIC_EXPORT, name=f"cluster_{code}", fmt=fmt)
+
+
+@router.get("/search", response_class=HTMLResponse)
+def search(
+    request: Request,
+    session: DbSession,
+    q: Annotated[str, Query(max_length=100)] = "",
+) -> HTMLResponse:
+    """Regions and clusters whose name or code contains the words typed."""
+    found_regions, found_clusters = [], []
+    if q.strip():
+        for item in observatory.list_datasets(session):
+            found_regions += observatory.list_regions(
+                session, dataset=item.key, q=q.strip(), page_size=25
+            ).items
+            found_clusters += observatory.list_clusters(session, dataset=item.key, q=q.strip())
+    return _render(
+        request, "pages/search.html", q=q, regions=found_regions, clusters=found_clusters
+    )
+
+
+@router.get("/methodology", response_class=HTMLResponse)
+def methodology(request: Request) -> HTMLResponse:
+    """The methodology, rendered from the documentation that ships with the code."""
+    return _render(request, "pages/methodology.html", nav="methodology", body=methodology_html())
+
+
+@router.get("/metrics.{fmt}")
+def metrics_export(
+    session: DbSession,
+    fmt: ExportFormat,
+    dataset: DatasetKey = None,
+    cluster: Annotated[str | None, Query(max_length=16)] = None,
+    region: Annotated[str | None, Query(max_length=16)] = None,
+) -> Response:
+    """Any metric listing as a download (at most 500 rows per request, like the API)."""
+    page = observatory.list_metrics(
+        session,
+        filters=MetricFilter(dataset=dataset, cluster=cluster, region=region),
+        page_size=500,
+    )
+    return export_table(_rows(page.items), METRIC_EXPORT, name="metrics", fmt=fmt)
+
+
+@router.get("/healthz", include_in_schema=False)
+def health() -> JSONResponse:
+    """Liveness for load balancers."""
+    return JSONResponse({"status": "ok"})

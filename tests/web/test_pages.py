@@ -1,0 +1,89 @@
+"""The observatory pages render real data, link to each other, export, and never answer 500."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+
+
+def test_home_shows_a_map_of_the_chosen_cluster(client: TestClient) -> None:
+    page = client.get("/", params={"cluster": "4"})
+    assert page.status_code == 200
+    html = page.text
+    assert "Automotive" in html and 'data-figure="' in html
+    assert "/vendor/plotly.min.js" in html and "nuts2.json" in html
+    assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
+
+
+def test_map_fragment_for_htmx(client: TestClient) -> None:
+    fragment = client.get("/_partials/map", params={"cluster": "3", "measure": "lq"})
+    assert fragment.status_code == 200
+    assert fragment.text.lstrip().startswith('<div id="map-area">')
+    assert "Apparel" in fragment.text
+
+
+def test_region_page_has_its_strong_clusters_and_comparisons(client: TestClient) -> None:
+    page = client.get("/regions/DE11", params={"peers": "DE21, FR10,de11"})
+    assert page.status_code == 200
+    assert "Stuttgart" in page.text and "Automotive" in page.text
+    assert "Oberbayern" in page.text and "Deutschland" in page.text  # peer and country
+
+
+def test_cluster_page_for_both_data_sets(client: TestClient) -> None:
+    assert "Automotive" in client.get("/clusters/4").text
+    us = client.get("/clusters/4", params={"dataset": "us-states"})
+    assert us.status_code == 200 and "Michigan" in us.text
+
+
+def test_exports_hold_the_same_rows_as_the_api(client: TestClient) -> None:
+    api = client.get("/api/v1/regions/DE11").json()
+    raw = client.get("/regions/DE11/clusters.csv").content.decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(raw)))
+    assert len(rows) == len(api["clusters"])
+    assert rows[0]["cluster_code"] == api["clusters"][0]["cluster_code"]
+    xlsx = client.get("/clusters/4/regions.xlsx")
+    assert xlsx.headers["content-type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    assert sheet is not None and sheet.max_row > 300
+
+
+def test_methodology_is_rendered_from_the_docs(client: TestClient) -> None:
+    page = client.get("/methodology")
+    assert page.status_code == 200 and "<table>" in page.text and "R-7" in page.text
+
+
+def test_search_finds_regions_and_clusters(client: TestClient) -> None:
+    page = client.get("/search", params={"q": "bayern"})
+    assert "Oberbayern" in page.text
+    assert "Automotive" in client.get("/search", params={"q": "automo"}).text
+
+
+def test_static_assets_are_served_locally(client: TestClient) -> None:
+    assert client.get("/vendor/plotly.min.js").status_code == 200
+    assert "PlotlyGeoAssets" in client.get("/vendor/geo-assets.js").text
+    geo = client.get("/geo/nuts2.json").json()
+    assert geo["type"] == "FeatureCollection" and len(geo["features"]) > 300
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/regions/XX99",
+        "/clusters/999",
+        "/regions/DE11?year=abc",
+        "/regions/DE11/clusters.pdf",
+        "/?cluster=999",
+        "/?measure=nonsense",
+        "/regions/DE11?peers=<script>",
+        "/no/such/page",
+        "/geo/nuts9.json",
+    ],
+)
+def test_bad_input_gets_an_error_page_not_a_500(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert 400 <= response.status_code < 500
+    assert "<h1>" in response.text and "<script>alert" not in response.text
