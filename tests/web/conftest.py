@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
+from clusterhub.config import Settings
 from clusterhub.services.analytics import ClusterMap
 from clusterhub.services.observatory import load_cluster_map
 from clusterhub.services.reference import ReferenceData
@@ -22,9 +23,10 @@ def client(
     eu_map: ClusterMap,
     us_map: ClusterMap,
     reference: ReferenceData,
+    mirror_settings: Settings,
 ) -> Iterator[TestClient]:
-    with migrated_database(request.param, tmp_path_factory.mktemp("web")) as settings:
-        settings = settings.model_copy(update={"data_mirror": reference_mirror(reference)})
+    with migrated_database(request.param, tmp_path_factory.mktemp("web")) as database:
+        settings = database.model_copy(update={"data_mirror": mirror_settings.data_mirror})
         factory = make_session_factory(make_engine(settings))
         with transaction(factory) as session:
             load_cluster_map(
@@ -37,8 +39,3 @@ def client(
             load_cluster_map(session, key="us-states", title="U.S. states", result=us_map)
         with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
             yield test_client
-
-
-def reference_mirror(reference: ReferenceData) -> object:
-    """The mirror the shared reference data reads from (the app loads NUTS polygons there)."""
-    return reference._settings.data_mirror
