@@ -11,6 +11,9 @@ hand-rolled numpy grouping: the point is to measure what the straightforward app
 Conventions carried over from the engine, because they decide which rows are equal:
 
 * a cluster's measure is null when none of its industry cells has a value (``sum(min_count=1)``);
+* weighted sums are rounded (counts to 6 decimals, wages to 2) and so is the reference area's
+  cluster employment, so that sums equal in exact arithmetic are equal in fact, whatever the
+  order of addition, and ties rank the same way in both implementations;
 * ratios are null (NaN), never inf, when the denominator is zero or missing;
 * only peers with employment > 0 enter ranks, percentiles and quantiles (R-7, i.e. linear);
 * a star is null when its measure is unknown, and then it is not counted as possible.
@@ -29,6 +32,9 @@ MEASURES = ["employment", "establishments", "wages"]
 PEER_GROUP = ["cluster_code", "region_type", "year"]
 REGION_KEYS = ["region_code", "region_type", "year"]
 GROWTH_YEARS = 5
+#: Decimals kept of weighted sums: far below one person, money to the cent.
+STABLE_DECIMALS = 6
+DECIMALS = {"employment": STABLE_DECIMALS, "establishments": STABLE_DECIMALS, "wages": 2}
 
 #: Measure ranked among peers -> short name used in the output columns.
 RANKED = {
@@ -72,8 +78,8 @@ def aggregate_to_clusters(
     weighted["imputed_employment"] = weighted["employment"].where(weighted["imputed"].notna())
 
     grouped = weighted.groupby(["region_code", "cluster_code", "year"], sort=False)
-    clusters = grouped[MEASURES].sum(min_count=1)
-    clusters["imputed_employment"] = grouped["imputed_employment"].sum()
+    clusters = grouped[MEASURES].sum(min_count=1).round(DECIMALS)
+    clusters["imputed_employment"] = grouped["imputed_employment"].sum().round(STABLE_DECIMALS)
     clusters = clusters.reset_index()
     clusters["region_type"] = _region_type(clusters["region_code"], region_type)
     clusters["imputed_share"] = (clusters["imputed_employment"] / clusters["employment"]).where(
@@ -124,8 +130,8 @@ def compute_metrics(clusters: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFram
         .reset_index()
     )
     frame = frame.merge(reference, on=["region_type", "year"], how="left")
-    frame["ref_cluster_employment"] = frame.groupby(PEER_GROUP, sort=False)["employment"].transform(
-        "sum"
+    frame["ref_cluster_employment"] = (
+        frame.groupby(PEER_GROUP, sort=False)["employment"].transform("sum").round(STABLE_DECIMALS)
     )
 
     frame["size_share"] = _ratio(frame["employment"], frame["ref_cluster_employment"])
