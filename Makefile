@@ -8,8 +8,10 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 MIRROR ?= $(abspath ../shared/data)
 export CLUSTERHUB_DATA_MIRROR ?= $(if $(wildcard $(MIRROR)),$(MIRROR),)
 OUT ?= out
+HOST ?= 127.0.0.1
+PORT ?= 8000
 
-.PHONY: run test lint bench uv sync
+.PHONY: run build test lint bench uv sync
 
 uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -18,6 +20,9 @@ sync: uv
 	@$(UV) sync --frozen --quiet
 
 run: sync
+	$(UV) run --frozen clusterhub serve --host $(HOST) --port $(PORT)
+
+build: sync
 	$(UV) run --frozen clusterhub build --out $(OUT)
 
 test: sync
