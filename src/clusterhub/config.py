@@ -63,6 +63,10 @@ class Settings(BaseSettings):
         default="console",
         description="Where account e-mails go: printed to the log, or written to STATE_DIR/mail.",
     )
+    api_cache_seconds: float = Field(
+        default=300.0,
+        description="Seconds a JSON API answer is reused from memory (0 turns the cache off).",
+    )
     session_days: int = Field(default=14, description="Days a login session stays valid.")
     login_attempts: int = Field(
         default=5, description="Failed logins allowed per e-mail and per client in the window."

@@ -93,3 +93,16 @@ def test_openapi_documents_the_stable_paths(client: TestClient) -> None:
         "/api/v1/metrics",
     ):
         assert path in spec["paths"]
+
+
+def test_api_answers_are_cached_and_timed(client: TestClient) -> None:
+    path = "/api/v1/clusters/7?limit=3&region_type=nuts1"
+    first, second = client.get(path), client.get(path)
+    assert first.headers["x-cache"] == "miss" and second.headers["x-cache"] == "hit"
+    assert first.json() == second.json()
+    assert second.headers["content-type"] == "application/json"
+    assert first.headers["server-timing"].startswith("app;dur=")
+    missing = client.get("/api/v1/clusters/777")
+    again = client.get("/api/v1/clusters/777")
+    assert missing.status_code == again.status_code == 404
+    assert again.headers["x-cache"] == "miss"  # errors are never cached

@@ -19,6 +19,7 @@ from clusterhub.services.maps import OFFLINE_GEO_JS
 from clusterhub.services.reference import ReferenceData
 from clusterhub.store.db import make_engine, make_session_factory
 from clusterhub.web import errors
+from clusterhub.web.caching import ApiCache, ServerTiming
 from clusterhub.web.rendering import make_templates
 from clusterhub.web.routes import api, observatory
 
@@ -51,6 +52,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_api_route(
         "/vendor/geo-assets.js", _geo_assets, include_in_schema=False, methods=["GET"]
     )
+    app.add_middleware(ApiCache, ttl=settings.api_cache_seconds)
+    app.add_middleware(ServerTiming)
     app.include_router(api.router)
     app.include_router(observatory.router)
     return app
