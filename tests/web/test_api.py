@@ -102,6 +102,7 @@ def test_api_answers_are_cached_and_timed(client: TestClient) -> None:
     assert first.json() == second.json()
     assert second.headers["content-type"] == "application/json"
     assert first.headers["server-timing"].startswith("app;dur=")
+    assert second.headers.get_list("server-timing") == [second.headers["server-timing"]]
     missing = client.get("/api/v1/clusters/777")
     again = client.get("/api/v1/clusters/777")
     assert missing.status_code == again.status_code == 404

@@ -67,7 +67,8 @@ class ApiCache:
         async def capture(message: Message) -> None:
             nonlocal start
             if message["type"] == "http.response.start":
-                start = message
+                # A snapshot: outer middleware add their own headers to the message later.
+                start = {"status": message["status"], "headers": list(message.get("headers", []))}
                 MutableHeaders(scope=message).append("x-cache", "miss")
             elif message["type"] == "http.response.body":
                 chunks.append(message.get("body", b""))
@@ -78,7 +79,7 @@ class ApiCache:
         await self.app(scope, receive, capture)
 
     def _remember(self, key: str, start: Message, body: bytes) -> None:
-        headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"x-cache"]
+        headers = start["headers"]
         self.entries[key] = _Entry(time.monotonic() + self.ttl, start["status"], headers, body)
         self.entries.move_to_end(key)
         while len(self.entries) > self.size:

@@ -20,7 +20,7 @@ from clusterhub.services.charts import (
     specialisation_comparison,
     star_distribution,
 )
-from clusterhub.services.maps import MEASURE_LABELS, Measure, cluster_map_figure
+from clusterhub.services.maps import MEASURE_LABELS, Figure, Measure, cluster_map_figure
 from clusterhub.services.methodology import methodology_html
 from clusterhub.services.observatory import MetricFilter
 from clusterhub.services.schemas import MetricPublic, RegionPublic
@@ -46,8 +46,10 @@ def _render(request: Request, template: str, **context: Any) -> HTMLResponse:
     return response
 
 
-def _figure_json(figure: go.Figure) -> str:
+def _figure_json(figure: go.Figure | Figure) -> str:
     """Figure JSON for a ``data-figure`` attribute (Jinja escapes it there)."""
+    if isinstance(figure, dict):
+        return json.dumps(figure, separators=(",", ":"))
     text: str = figure.to_json()
     return text
 

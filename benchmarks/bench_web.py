@@ -1,0 +1,203 @@
+"""Page and API latency of the web platform under concurrent load from a second process.
+
+``uv run python -m benchmarks.bench_web [--requests N] [--concurrency C] [--write]``
+
+The server runs as it does in production (``uvicorn`` with the app factory, SQLite with the real
+EU and U.S. data loaded) in one process; the load comes from another process on loopback with
+``C`` keep-alive clients. For each endpoint we report the server's own time (``Server-Timing``,
+set by the app around each request) and the client's round trip, as p50 / p95. API endpoints are
+measured warm: their answers come from the response cache, as they would for repeated calls.
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import httpx
+
+from benchmarks.bench_mapping import machine_facts, write_section
+from clusterhub.config import Settings
+from clusterhub.services.bootstrap import prepare_database
+from clusterhub.services.reference import ReferenceData
+
+MIRROR = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+PAGES = {
+    "home page": "/?cluster=4",
+    "region page": "/regions/DE11",
+    "cluster page": "/clusters/4",
+}
+API = {
+    "API region": "/api/v1/regions/DE11",
+    "API cluster": "/api/v1/clusters/4?limit=50",
+    "API metrics": "/api/v1/metrics?country=DE&min_stars=2&page_size=50",
+}
+TARGET_PAGE_P95_MS = 200.0
+TARGET_API_P95_MS = 50.0
+
+
+@dataclass(frozen=True)
+class Latency:
+    """Percentiles of one endpoint, in milliseconds."""
+
+    name: str
+    path: str
+    requests: int
+    server_p50: float
+    server_p95: float
+    client_p50: float
+    client_p95: float
+    per_second: float
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def _percentile(values: list[float], q: float) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
+
+
+def _load(base: str, path: str, requests: int, concurrency: int) -> tuple[list[float], ...]:
+    """Runs in the load process: ``requests`` GETs from ``concurrency`` keep-alive clients."""
+    server: list[float] = []
+    client: list[float] = []
+    per_worker = requests // concurrency
+
+    def worker() -> None:
+        with httpx.Client(base_url=base, timeout=30) as http:
+            for _ in range(per_worker):
+                began = time.perf_counter()
+                response = http.get(path)
+                client.append((time.perf_counter() - began) * 1000)
+                response.raise_for_status()
+                timing = response.headers["server-timing"].split("dur=")[1]
+                server.append(float(timing))
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        for future in [pool.submit(worker) for _ in range(concurrency)]:
+            future.result()
+    return server, client, [time.perf_counter() - began]
+
+
+def measure(base: str, requests: int, concurrency: int) -> list[Latency]:
+    """Warm each endpoint, then load it from a separate (spawned) process."""
+    results = []
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(1) as pool:
+        for name, path in {**PAGES, **API}.items():
+            pool.apply(_load, (base, path, concurrency * 2, concurrency))  # warm-up
+            server, client, (elapsed,) = pool.apply(_load, (base, path, requests, concurrency))
+            results.append(
+                Latency(
+                    name,
+                    path,
+                    len(server),
+                    _percentile(server, 50),
+                    _percentile(server, 95),
+                    _percentile(client, 50),
+                    _percentile(client, 95),
+                    len(server) / elapsed,
+                )
+            )
+    return results
+
+
+def _serve(settings: Settings, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "CLUSTERHUB_DATABASE_URL": settings.database_url,
+        "CLUSTERHUB_DATA_MIRROR": str(settings.data_mirror or ""),
+    }
+    command = [
+        sys.executable, "-m", "uvicorn", "clusterhub.web.app:create_app", "--factory",
+        "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
+    ]  # fmt: skip
+    process = subprocess.Popen(command, env=env)
+    for _ in range(100):
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz").status_code == 200:
+                return process
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("the server did not start")
+
+
+def render(results: list[Latency], requests: int, concurrency: int) -> str:
+    """The BENCHMARKS.md section."""
+    facts = machine_facts()
+    lines = [
+        "## Web platform: page and API latency under load",
+        "",
+        f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with "
+        f"`uv run python -m benchmarks.bench_web --requests {requests} "
+        f"--concurrency {concurrency} --write`.",
+        "",
+        *[f"- **{k}**: {v}" for k, v in facts.items()],
+        "- **server**: one uvicorn process (the app factory), SQLite with the real EU SBS and "
+        "U.S. CMP data sets loaded; load from a second process on loopback, "
+        f"{concurrency} keep-alive clients, {requests} requests per endpoint after a warm-up",
+        "- **server time** is the app's own `Server-Timing`; **round trip** is measured by the "
+        "client and includes queueing behind the other clients",
+        "",
+        "| endpoint | path | server p50 (ms) | server p95 (ms) | round trip p50 (ms) "
+        "| round trip p95 (ms) | requests/s | target p95 | met |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        target = TARGET_API_P95_MS if r.name.startswith("API") else TARGET_PAGE_P95_MS
+        lines.append(
+            f"| {r.name} | `{r.path}` | {r.server_p50:.1f} | {r.server_p95:.1f} | "
+            f"{r.client_p50:.1f} | {r.client_p95:.1f} | {r.per_second:.0f} | "
+            f"{target:.0f} ms (server) | {'yes' if r.server_p95 <= target else '**no**'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Prepare a database, start the server, load it, report."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=400)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--write", action="store_true", help="record in BENCHMARKS.md")
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as folder:
+        settings = Settings(
+            database_url=f"sqlite:///{folder}/bench.db",
+            data_mirror=MIRROR if MIRROR.exists() else None,
+        )
+        prepare_database(settings, ReferenceData(settings))
+        server = _serve(settings, _free_port())
+        try:
+            port = server.args[server.args.index("--port") + 1]  # type: ignore[index, union-attr]
+            results = measure(f"http://127.0.0.1:{port}", args.requests, args.concurrency)
+        finally:
+            server.terminate()
+            server.wait(10)
+    text = render(results, args.requests, args.concurrency)
+    print(text)
+    if args.write:
+        section = "web:load"
+        start, end = (f"<!-- bench_mapping:{section}:{edge} -->" for edge in ("start", "end"))
+        write_section(f"{start}\n{text}{end}", section)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
