@@ -87,3 +87,12 @@ def test_bad_input_gets_an_error_page_not_a_500(client: TestClient, path: str) -
     response = client.get(path)
     assert 400 <= response.status_code < 500
     assert "<h1>" in response.text and "<script>alert" not in response.text
+
+
+@pytest.mark.parametrize(("path", "rows"), [("/regions.csv", 470 + 50), ("/clusters.csv", 50 + 67)])
+def test_list_pages_export_every_row(client: TestClient, path: str, rows: int) -> None:
+    merged = 0
+    for dataset in ("eu-sbs", "us-states"):
+        raw = client.get(path, params={"dataset": dataset}).content.decode("utf-8-sig")
+        merged += len(list(csv.DictReader(io.StringIO(raw))))
+    assert merged == rows

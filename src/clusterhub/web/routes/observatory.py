@@ -131,6 +131,42 @@ def geojson(request: Request, level: Annotated[int, Path(ge=0, le=3)]) -> Respon
     )
 
 
+@router.get("/regions.{fmt}")
+def regions_export(
+    session: DbSession,
+    fmt: ExportFormat,
+    dataset: DatasetKey = None,
+    region_type: Annotated[str | None, Query(max_length=16)] = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:
+    """The region list as CSV or XLSX (every page of it)."""
+    rows: list[dict[str, Any]] = []
+    page = 1
+    while True:
+        listing = observatory.list_regions(
+            session, dataset=dataset, region_type=region_type, q=q, page=page, page_size=500
+        )
+        rows += [r.model_dump() for r in listing.items]
+        if page * listing.page_size >= listing.total:
+            break
+        page += 1
+    columns = ["dataset", "code", "name", "region_type", "country", "total_employment"]
+    return export_table(rows, columns, name="regions", fmt=fmt)
+
+
+@router.get("/clusters.{fmt}")
+def clusters_export(
+    session: DbSession,
+    fmt: ExportFormat,
+    dataset: DatasetKey = None,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+) -> Response:
+    """The cluster list as CSV or XLSX."""
+    rows = [c.model_dump() for c in observatory.list_clusters(session, dataset=dataset, q=q)]
+    columns = ["dataset", "code", "name", "kind", "visible_share"]
+    return export_table(rows, columns, name="clusters", fmt=fmt)
+
+
 @router.get("/regions", response_class=HTMLResponse)
 def regions(
     request: Request,
