@@ -11,7 +11,7 @@ OUT ?= out
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run build test lint bench uv sync
+.PHONY: run build test lint bench docs uv sync
 
 uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
@@ -32,6 +32,10 @@ lint: sync
 	$(UV) run --frozen ruff check src tests benchmarks
 	$(UV) run --frozen ruff format --check src tests benchmarks
 	$(UV) run --frozen mypy
+
+docs: sync
+	$(UV) run --frozen typer clusterhub.cli utils docs --name clusterhub --output docs/reference/cli.md
+	$(UV) run --frozen python -c "from clusterhub.config import settings_reference as s; print(s(), end='')" > docs/reference/settings.md
 
 bench: sync
 	$(UV) run --frozen python -m benchmarks.bench_mapping --write

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args, get_origin
 
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -74,6 +74,17 @@ class Settings(BaseSettings):
     login_window_minutes: int = Field(
         default=15, description="Length of the login rate-limit window, in minutes."
     )
+    password_reset_minutes: int = Field(
+        default=60, ge=5, le=1440, description="Minutes a password reset link stays valid."
+    )
+    public_url: str = Field(
+        default="",
+        description=(
+            "Address people reach the site at (https://clusterhub.example.org), used for links "
+            "in e-mails. Empty uses the request's own address, which is safe only in development "
+            "and tests: the Host header is chosen by the client, so production must set this."
+        ),
+    )
 
     @model_validator(mode="after")
     def _resolve(self) -> Settings:
@@ -84,6 +95,9 @@ class Settings(BaseSettings):
         ):
             msg = "CLUSTERHUB_SECRET_KEY must be set to 32+ random characters in production"
             raise ValueError(msg)
+        if self.environment == "production" and not self.public_url.startswith("https://"):
+            msg = "CLUSTERHUB_PUBLIC_URL must be set to the site's https:// address in production"
+            raise ValueError(msg)
         return self
 
 
@@ -91,3 +105,31 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """Settings from the environment, read once per process."""
     return Settings()
+
+
+def settings_reference() -> str:
+    """The settings table of ``docs/reference/settings.md`` (a test keeps the file in step)."""
+    lines = [
+        "# Settings",
+        "",
+        "Every setting is read from an environment variable with the `CLUSTERHUB_` prefix.",
+        "Generated from `clusterhub.config.Settings` by `make docs`.",
+        "",
+        "| variable | type | default | meaning |",
+        "|---|---|---|---|",
+    ]
+    for name, field in Settings.model_fields.items():
+        default = "(computed)" if field.default_factory else repr(field.default)
+        kind = _type_name(field.annotation)
+        lines.append(f"| `CLUSTERHUB_{name.upper()}` | {kind} | {default} | {field.description} |")
+    return "\n".join(lines) + "\n"
+
+
+def _type_name(annotation: object) -> str:
+    """``Path``, ``str or None``, ``one of: a, b`` — readable types for the reference."""
+    args = get_args(annotation)
+    if get_origin(annotation) is Literal:
+        return "one of: " + ", ".join(str(a) for a in args)
+    if args:
+        return " or ".join(_type_name(a) for a in args)
+    return "None" if annotation is type(None) else getattr(annotation, "__name__", str(annotation))
