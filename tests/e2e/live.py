@@ -1,0 +1,216 @@
+"""A real clusterhub server and an offline headless Chromium, for browser tests and screenshots.
+
+``LiveServer`` runs ``clusterhub serve`` in a subprocess on a free loopback port with its own
+SQLite database (the command migrates it and loads the real EU and U.S. data on first start),
+waits until ``/healthz`` answers, and stops the process afterwards.
+
+``launch_browser`` starts the machine's Debian Chromium through Playwright (``playwright
+install`` cannot download browsers here). ``guard_page`` makes a page that can reach nothing but
+the server: every other request is aborted by a route handler and recorded, and console errors
+and uncaught exceptions are collected, so tests can assert that none happened.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from urllib.parse import urlsplit
+
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    Route,
+    ViewportSize,
+)
+
+CHROMIUM = Path(os.environ.get("CLUSTERHUB_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    # A second fence behind the route handler: no host name but the loopback resolves.
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+]
+#: First start migrates and loads both data sets (about 8 s here); leave room on slow CI.
+START_TIMEOUT = 120.0
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+MOBILE: ViewportSize = {"width": 360, "height": 740}
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on at the moment (the OS picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def _executable() -> list[str]:
+    """The ``clusterhub`` console script of the running environment (uv's venv)."""
+    script = Path(sys.executable).with_name("clusterhub")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("clusterhub")
+    if found:
+        return [found]
+    return [sys.executable, "-c", "from clusterhub.cli import main; main()"]
+
+
+class LiveServer:
+    """``clusterhub serve`` on ``127.0.0.1:<free port>``, data in ``folder``; a context manager."""
+
+    def __init__(self, folder: Path, data_mirror: Path) -> None:
+        self.folder = folder
+        self.data_mirror = data_mirror
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log_path = folder / "server.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def environment(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CLUSTERHUB_")}
+        env.update(
+            CLUSTERHUB_DATABASE_URL=f"sqlite:///{self.folder / 'e2e.db'}",
+            CLUSTERHUB_DATA_MIRROR=str(self.data_mirror),
+            CLUSTERHUB_STATE_DIR=str(self.folder / "state"),
+            CLUSTERHUB_CACHE_DIR=str(self.folder / "cache"),
+            CLUSTERHUB_MAIL_BACKEND="file",
+            CLUSTERHUB_ENVIRONMENT="test",
+            NO_COLOR="1",
+        )
+        return env
+
+    def start(self) -> LiveServer:
+        command = [*_executable(), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+        with self.log_path.open("wb") as log:
+            self.process = subprocess.Popen(
+                command,
+                env=self.environment(),
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,  # its own process group: stopped as a whole
+            )
+        self._wait_until_healthy()
+        return self
+
+    def _wait_until_healthy(self) -> None:
+        assert self.process is not None
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(
+                    f"clusterhub serve exited with {self.process.returncode}:\n{self.log_tail()}"
+                )
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError(f"clusterhub serve not healthy in {START_TIMEOUT} s:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 40) -> str:
+        if not self.log_path.exists():
+            return ""
+        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+
+    def __enter__(self) -> LiveServer:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+def launch_browser(playwright: Playwright) -> Browser:
+    """Headless Debian Chromium with background networking off."""
+    return playwright.chromium.launch(
+        executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+    )
+
+
+@dataclass
+class PageGuard:
+    """What a page tried that it must not: requests off the server, console errors."""
+
+    origin: str
+    blocked: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+    def route(self, route: Route) -> None:
+        url = route.request.url
+        parts = urlsplit(url)
+        if parts.scheme in {"http", "https", "ws", "wss"} and (
+            f"{parts.scheme}://{parts.netloc}" != self.origin
+        ):
+            self.blocked.append(url)
+            route.abort("blockedbyclient")
+            return
+        route.continue_()
+
+    def console(self, message: ConsoleMessage) -> None:
+        if message.type == "error":
+            self.console_errors.append(f"{message.text} ({message.location.get('url', '')})")
+
+    def page_error(self, error: Exception) -> None:
+        self.console_errors.append(f"uncaught: {error}")
+
+    def problems(self) -> list[str]:
+        return [f"request off the server: {u}" for u in self.blocked] + [
+            f"console error: {e}" for e in self.console_errors
+        ]
+
+
+def guard_page(context: BrowserContext, origin: str) -> tuple[Page, PageGuard]:
+    """A new page in ``context`` whose every request off ``origin`` is aborted and recorded."""
+    guard = PageGuard(origin)
+    context.route("**/*", guard.route)
+    page = context.new_page()
+    page.on("console", guard.console)
+    page.on("pageerror", guard.page_error)
+    return page, guard
+
+
+def wait_for_chart(page: Page, selector: str, min_paths: int = 1, timeout: float = 30_000) -> int:
+    """Wait until Plotly has drawn at least ``min_paths`` SVG paths inside ``selector``."""
+    page.wait_for_function(
+        "([sel, n]) => { const el = document.querySelector(sel);"
+        " return !!el && el.querySelectorAll('svg path').length >= n; }",
+        arg=[selector, min_paths],
+        timeout=timeout,
+    )
+    count: int = page.eval_on_selector(selector, "el => el.querySelectorAll('svg path').length")
+    return count
