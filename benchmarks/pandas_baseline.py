@@ -11,8 +11,8 @@ hand-rolled numpy grouping: the point is to measure what the straightforward app
 Conventions carried over from the engine, because they decide which rows are equal:
 
 * a cluster's measure is null when none of its industry cells has a value (``sum(min_count=1)``);
-* weighted sums are rounded (counts to 6 decimals, wages to 2) and so is the reference area's
-  cluster employment, so that sums equal in exact arithmetic are equal in fact, whatever the
+* weighted sums are snapped to a binary grid (counts to 2**-20, wages to 2**-7) and so is the
+  reference area's cluster employment, so that sums equal in exact arithmetic are equal in fact, whatever the
   order of addition, and ties rank the same way in both implementations;
 * ratios are null (NaN), never inf, when the denominator is zero or missing;
 * only peers with employment > 0 enter ranks, percentiles and quantiles (R-7, i.e. linear);
@@ -33,8 +33,15 @@ PEER_GROUP = ["cluster_code", "region_type", "year"]
 REGION_KEYS = ["region_code", "region_type", "year"]
 GROWTH_YEARS = 5
 #: Decimals kept of weighted sums: far below one person, money to the cent.
-STABLE_DECIMALS = 6
-DECIMALS = {"employment": STABLE_DECIMALS, "establishments": STABLE_DECIMALS, "wages": 2}
+COUNT_BITS = 20
+GRID_BITS = {"employment": COUNT_BITS, "establishments": COUNT_BITS, "wages": 7}
+
+
+def _stable(values: pd.DataFrame | pd.Series, bits: int = COUNT_BITS) -> pd.DataFrame | pd.Series:
+    """Snap sums to a binary grid, as the engine does (``clusterhub.stats.metrics.stable``)."""
+    scale = float(2**bits)
+    return (values * scale).round() / scale
+
 
 #: Measure ranked among peers -> short name used in the output columns.
 RANKED = {
@@ -78,8 +85,9 @@ def aggregate_to_clusters(
     weighted["imputed_employment"] = weighted["employment"].where(weighted["imputed"].notna())
 
     grouped = weighted.groupby(["region_code", "cluster_code", "year"], sort=False)
-    clusters = grouped[MEASURES].sum(min_count=1).round(DECIMALS)
-    clusters["imputed_employment"] = grouped["imputed_employment"].sum().round(STABLE_DECIMALS)
+    sums = grouped[MEASURES].sum(min_count=1)
+    clusters = pd.concat([_stable(sums[m], GRID_BITS[m]) for m in MEASURES], axis=1)
+    clusters["imputed_employment"] = _stable(grouped["imputed_employment"].sum())
     clusters = clusters.reset_index()
     clusters["region_type"] = _region_type(clusters["region_code"], region_type)
     clusters["imputed_share"] = (clusters["imputed_employment"] / clusters["employment"]).where(
@@ -130,8 +138,8 @@ def compute_metrics(clusters: pd.DataFrame, totals: pd.DataFrame) -> pd.DataFram
         .reset_index()
     )
     frame = frame.merge(reference, on=["region_type", "year"], how="left")
-    frame["ref_cluster_employment"] = (
-        frame.groupby(PEER_GROUP, sort=False)["employment"].transform("sum").round(STABLE_DECIMALS)
+    frame["ref_cluster_employment"] = _stable(
+        frame.groupby(PEER_GROUP, sort=False)["employment"].transform("sum")
     )
 
     frame["size_share"] = _ratio(frame["employment"], frame["ref_cluster_employment"])

@@ -13,13 +13,20 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from clusterhub.errors import InvalidInput
-from clusterhub.stats.metrics import STABLE_DECIMALS, Benchmark, MetricOptions, metrics_plan
+from clusterhub.stats.metrics import (
+    COUNT_BITS,
+    MONEY_BITS,
+    Benchmark,
+    MetricOptions,
+    metrics_plan,
+    stable,
+)
 from clusterhub.stats.ratings import EOCIC, StarRules, eu_stars, us_strength
 from clusterhub.stats.schema import INDUSTRY_CELLS, conform
 
 MEASURES = ("employment", "establishments", "wages")
-#: Decimals kept of each weighted sum: counts far below one person, money to the cent.
-DECIMALS = {"employment": STABLE_DECIMALS, "establishments": STABLE_DECIMALS, "wages": 2}
+#: Binary places kept of each weighted sum (see ``metrics.stable``).
+GRID_BITS = {"employment": COUNT_BITS, "establishments": COUNT_BITS, "wages": MONEY_BITS}
 
 
 def nuts_region_type() -> pl.Expr:
@@ -87,14 +94,14 @@ def aggregate_to_clusters(
             *(pl.col(m).count().alias(f"_n_{m}") for m in MEASURES),
         )
         .with_columns(
-            pl.when(pl.col(f"_n_{m}") > 0).then(pl.col(m).round(DECIMALS[m])).alias(m)
+            pl.when(pl.col(f"_n_{m}") > 0).then(stable(pl.col(m), GRID_BITS[m])).alias(m)
             for m in MEASURES
         )
         .with_columns(
             cluster_code=pl.col("cluster_code").cast(pl.String),
             region_type=kind,
             imputed_share=pl.when(pl.col("employment") > 0)
-            .then(pl.col("_imputed").round(STABLE_DECIMALS) / pl.col("employment"))
+            .then(stable(pl.col("_imputed")) / pl.col("employment"))
             .otherwise(0.0),
         )
         .drop("_imputed", *(f"_n_{m}" for m in MEASURES))

@@ -168,7 +168,7 @@ def _with_reference(
             pl.col("region_total").sum().alias("ref_total_employment")
         )
         return frame.with_columns(
-            ref_cluster_employment=_stable(pl.col("employment").sum().over(PEER_GROUP))
+            ref_cluster_employment=stable(pl.col("employment").sum().over(PEER_GROUP))
         ).join(
             reference_totals.lazy(), on=["region_type", "year"], how="left", maintain_order="left"
         )
@@ -189,15 +189,22 @@ def _with_reference(
     ).join(totals.lazy(), on="year", how="left", maintain_order="left")
 
 
-#: Decimals kept of sums of weighted counts. Float sums computed in parallel come out in a
-#: different order from run to run and differ in the last bit; rounding far below meaning makes
-#: sums that are equal in exact arithmetic equal in fact, so ties rank the same every time.
-STABLE_DECIMALS = 6
+#: Binary places kept of sums of weighted counts. Float sums computed in parallel come out in
+#: a different order from run to run and differ in the last bit; snapping them to a binary grid
+#: far below meaning (2**-20, about 1e-6 of a person) makes sums that are equal in exact
+#: arithmetic equal in fact, so ties rank the same every time. A binary grid, unlike decimal
+#: rounding, keeps weights such as 1/8 or 1/128 exact instead of landing them on a half-way
+#: point that the last-bit noise then decides.
+COUNT_BITS = 20
+#: Money sums are large (a wage bill of 1e10 has a last-bit size of ~2e-6), so their grid is
+#: coarser: 2**-7, under a cent.
+MONEY_BITS = 7
 
 
-def _stable(expr: pl.Expr) -> pl.Expr:
-    """A sum rounded so that its value does not depend on the order of addition."""
-    return expr.round(STABLE_DECIMALS)
+def stable(expr: pl.Expr, bits: int = COUNT_BITS) -> pl.Expr:
+    """A sum snapped to the 2**-bits grid so that it does not depend on the addition order."""
+    scale = float(2**bits)
+    return (expr * scale).round() / scale
 
 
 def _ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
