@@ -210,7 +210,9 @@ def region(
         "pages/region.html",
         nav="regions",
         region=detail,
-        strong=[m for m in detail.clusters if m.stars > 0 or m.strong],
+        # One star alone is often size only (large regions are in the top 10 % of many
+        # clusters); "strong" means two stars or the U.S. rule, which needs specialisation.
+        strong=[m for m in detail.clusters if m.stars >= 2 or m.strong],
         structure_json=_figure_json(employment_structure(detail)),
         comparison_json=_figure_json(specialisation_comparison(detail, others)),
         others=others,
