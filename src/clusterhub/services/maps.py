@@ -41,6 +41,14 @@ OFFLINE_GEO_JS = (
 )
 OFFLINE_GEO_SCRIPT = f"<script>{OFFLINE_GEO_JS}</script>"
 
+#: Light (low) to dark (high). Spelled out: plotly.js's named "Blues" runs the other way round
+#: from plotly.py's, and figures here are plain data that plotly.py does not translate.
+BLUES = [
+    [0.0, "#f7fbff"], [0.125, "#deebf7"], [0.25, "#c6dbef"], [0.375, "#9ecae1"],
+    [0.5, "#6baed6"], [0.625, "#4292c6"], [0.75, "#2171b5"], [0.875, "#08519c"],
+    [1.0, "#08306b"],
+]  # fmt: skip
+
 MEASURE_LABELS: dict[str, str] = {
     "stars": "Stars",
     "lq": "Location quotient",
@@ -115,7 +123,7 @@ def _choropleth(
             "Employment: %{customdata[1]:,.0f}<br>LQ: %{customdata[2]:.2f}<br>"
             "Stars: %{customdata[3]}<extra></extra>"
         ),
-        "colorscale": "Blues",
+        "colorscale": BLUES,
         "marker": {"line": {"width": 0.4, "color": "#555"}},
         "colorbar": {"title": {"text": label}},
     }
