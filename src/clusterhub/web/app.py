@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import plotly
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
@@ -18,10 +18,10 @@ from clusterhub.config import Settings, get_settings
 from clusterhub.services.maps import OFFLINE_GEO_JS
 from clusterhub.services.reference import ReferenceData
 from clusterhub.store.db import make_engine, make_session_factory
-from clusterhub.web import errors
+from clusterhub.web import errors, security
 from clusterhub.web.caching import ApiCache, ServerTiming
 from clusterhub.web.rendering import make_templates
-from clusterhub.web.routes import api, observatory
+from clusterhub.web.routes import accounts, api, observatory
 
 STATIC = Path(__file__).resolve().parent / "static"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # Swagger UI loads from a CDN; the spec is at /openapi.json
         redoc_url=None,
         openapi_url="/openapi.json",
+        dependencies=[Depends(security.request_guard)],  # user + CSRF check on every route
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -53,9 +54,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         "/vendor/geo-assets.js", _geo_assets, include_in_schema=False, methods=["GET"]
     )
     app.add_middleware(ApiCache, ttl=settings.api_cache_seconds)
+    app.add_middleware(security.CsrfCookie, settings=settings)
     app.add_middleware(ServerTiming)
     app.include_router(api.router)
     app.include_router(observatory.router)
+    app.include_router(accounts.router)
     return app
 
 

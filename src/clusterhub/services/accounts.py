@@ -1,0 +1,607 @@
+"""Accounts: registration, login sessions, password changes and resets, roles.
+
+Security rules live here, not in the faces, so the web, the CLI and batch jobs share them:
+
+* passwords are hashed with argon2id and rehashed on login when the parameters change;
+* sessions and reset tokens are random; only their SHA-256 hashes are stored, so a copy of the
+  database does not let anyone log in;
+* failed logins are counted per e-mail and per client address (``LoginAttempt`` rows, so the
+  limit holds across workers) and further attempts are refused while either is over the limit;
+* every write records an audit entry in the same transaction (``services.audit``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import re
+import secrets
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from clusterhub.config import Settings
+from clusterhub.errors import ClusterhubError, InvalidInput, NotFound, PermissionDenied, Problem
+from clusterhub.services import audit
+from clusterhub.services.audit import AuditPublic
+from clusterhub.services.mail import Mailer, OutgoingMail
+from clusterhub.store.models import LoginAttempt, PasswordResetToken, User, UserSession, utcnow
+
+MIN_PASSWORD_LENGTH = 12
+#: argon2 accepts any length; the cap keeps a form post from making hashing expensive.
+MAX_PASSWORD_LENGTH = 1024
+MAX_NAME_LENGTH = 120
+MAX_EMAIL_LENGTH = 254
+MAX_USERS_LISTED = 500
+_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+_DOMAIN = re.compile(rf"^{_LABEL}(?:\.{_LABEL})+$")
+_LOCAL_FORBIDDEN = set(' @<>()[],;:"\\')
+_HASHER = PasswordHasher()
+
+
+class Role(StrEnum):
+    """What a person may do, in increasing order: each role may do all the ones before it."""
+
+    VISITOR = "visitor"
+    MEMBER = "member"
+    ORG_ADMIN = "org_admin"
+    PROGRAMME_OFFICER = "programme_officer"
+    SITE_ADMIN = "site_admin"
+
+    @property
+    def rank(self) -> int:
+        """Position in the order (visitor 0 ... site admin 4)."""
+        return list(Role).index(self)
+
+    @property
+    def label(self) -> str:
+        """Name for people."""
+        return ROLE_LABELS[self]
+
+
+ROLE_LABELS = {
+    Role.VISITOR: "Visitor",
+    Role.MEMBER: "Member",
+    Role.ORG_ADMIN: "Organisation admin",
+    Role.PROGRAMME_OFFICER: "Programme officer",
+    Role.SITE_ADMIN: "Site admin",
+}
+
+
+class UserPublic(BaseModel):
+    """A user as faces see it: never the password hash."""
+
+    model_config = ConfigDict(from_attributes=True, frozen=True)
+
+    id: int
+    email: str
+    display_name: str
+    role: Role
+    is_active: bool
+    created_at: datetime
+    last_login_at: datetime | None
+
+    def at_least(self, minimum: Role) -> bool:
+        """Whether this user's role is ``minimum`` or above."""
+        return self.role.rank >= minimum.rank
+
+
+@dataclass(frozen=True)
+class NewSession:
+    """A started login session: ``token`` goes into the cookie and is never stored."""
+
+    token: str
+    user: UserPublic
+    expires_at: datetime
+
+
+class RateLimited(ClusterhubError):
+    """Too many failed logins for this e-mail or client; try again after ``retry_after``."""
+
+    def __init__(self, retry_after: int) -> None:
+        self.retry_after = max(1, retry_after)
+        minutes = -(-self.retry_after // 60)
+        super().__init__(
+            f"Too many failed log-in attempts. Try again in {minutes} minute"
+            f"{'s' if minutes != 1 else ''}, or reset your password."
+        )
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def token_hash(token: str) -> str:
+    """SHA-256 of a session or reset token: what the database keeps instead of the token."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _email_problem(email: str) -> str | None:
+    if not email:
+        return "Enter your e-mail address."
+    if len(email) > MAX_EMAIL_LENGTH or email.count("@") != 1:
+        return "Enter an e-mail address like name@example.org."
+    local, domain = email.split("@")
+    if not local or len(local) > 64 or any(c in _LOCAL_FORBIDDEN for c in local):
+        return "Enter an e-mail address like name@example.org."
+    try:
+        ascii_domain = domain.encode("idna").decode("ascii")
+    except UnicodeError:
+        return "The part after @ is not a valid domain name."
+    if not _DOMAIN.match(ascii_domain):
+        return "The part after @ is not a valid domain name."
+    return None
+
+
+def normalise_email(raw: str) -> str:
+    """The e-mail lower-cased and trimmed, or ``InvalidInput`` naming the ``email`` field."""
+    email = unicodedata.normalize("NFC", raw.strip()).lower()
+    if any(unicodedata.category(c) == "Cc" for c in email):
+        email = "\0"  # control characters: reported as a malformed address below
+    problem = _email_problem(email)
+    if problem:
+        raise InvalidInput.single(problem, field="email")
+    return email
+
+
+def clean_display_name(raw: str) -> str:
+    """Trimmed, inner whitespace collapsed; ``InvalidInput`` naming ``display_name`` if unusable."""
+    name = " ".join(raw.split())
+    if not name:
+        raise InvalidInput.single("Enter a name to show to others.", field="display_name")
+    if len(name) > MAX_NAME_LENGTH:
+        message = f"Use at most {MAX_NAME_LENGTH} characters for your name."
+        raise InvalidInput.single(message, field="display_name")
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in name):
+        message = "The name contains invisible control characters."
+        raise InvalidInput.single(message, field="display_name")
+    return name
+
+
+def password_problems(password: str, *, email: str, field: str = "password") -> list[Problem]:
+    """What is wrong with ``password`` as a new password (empty when it is acceptable)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        message = f"Use at least {MIN_PASSWORD_LENGTH} characters for the password."
+        return [Problem(message, field=field)]
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return [Problem(f"Use at most {MAX_PASSWORD_LENGTH} characters.", field=field)]
+    folded = password.strip().casefold()
+    if email and folded in (email.casefold(), email.split("@", maxsplit=1)[0].casefold()):
+        return [Problem("The password must not be your e-mail address.", field=field)]
+    return []
+
+
+def _problems_of(clean: Callable[[str], str], raw: str) -> tuple[str, list[Problem]]:
+    """Run a cleaning function, turning its ``InvalidInput`` into a list of problems."""
+    try:
+        value = clean(raw)
+    except InvalidInput as exc:
+        return "", exc.problems
+    return value, []
+
+
+def _raise_if(problems: list[Problem]) -> None:
+    if problems:
+        raise InvalidInput(problems, summary="Please correct the marked fields.")
+
+
+# --- users ------------------------------------------------------------------------------------
+
+
+def create_user(
+    session: Session,
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    role: Role = Role.MEMBER,
+    actor_id: int | None = None,
+) -> UserPublic:
+    """A new account with ``role`` (bootstrap and tests; people use ``register``)."""
+    user = _insert_user(
+        session, email=email, display_name=display_name, password=password, role=role
+    )
+    audit.record(
+        session, actor_id=actor_id, action="user.create", entity_type="user",
+        entity_id=user.id, details={"role": role.value},
+    )  # fmt: skip
+    return UserPublic.model_validate(user)
+
+
+def register(
+    session: Session, *, email: str, display_name: str, password: str, settings: Settings
+) -> NewSession:
+    """Self-registration as a member, logged in at once. Never grants more than member.
+
+    Naming an e-mail that already has an account is reported on the ``email`` field: without
+    e-mail verification a registration form cannot hide which addresses are taken.
+    """
+    user = _insert_user(session, email=email, display_name=display_name, password=password)
+    audit.record(
+        session, actor_id=user.id, action="user.register", entity_type="user", entity_id=user.id
+    )
+    return _start_session(session, user, settings)
+
+
+def _insert_user(
+    session: Session, *, email: str, display_name: str, password: str, role: Role = Role.MEMBER
+) -> User:
+    clean_email, problems = _problems_of(normalise_email, email)
+    name, name_problems = _problems_of(clean_display_name, display_name)
+    problems += name_problems + password_problems(password, email=clean_email)
+    _raise_if(problems)
+    taken = Problem(
+        "An account with this e-mail already exists: log in, or reset its password.",
+        field="email",
+    )
+    if session.scalar(select(User.id).where(User.email == clean_email)) is not None:
+        raise InvalidInput([taken], summary=taken.message)
+    user = User(
+        email=clean_email, display_name=name, password_hash=_HASHER.hash(password),
+        role=role.value, is_active=True, created_at=utcnow(),
+    )  # fmt: skip
+    try:
+        with session.begin_nested():  # a concurrent registration loses here, not with a 500
+            session.add(user)
+    except IntegrityError:
+        raise InvalidInput([taken], summary=taken.message) from None
+    return user
+
+
+def get_user(session: Session, *, user_id: int) -> UserPublic:
+    """One user, or ``NotFound``."""
+    return UserPublic.model_validate(_user(session, user_id))
+
+
+def _user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"no user with id {user_id}")
+    return user
+
+
+def update_profile(session: Session, *, user_id: int, display_name: str) -> UserPublic:
+    """Change the user's own display name (``user_id`` comes from the session, never a form)."""
+    user = _user(session, user_id)
+    old, user.display_name = user.display_name, clean_display_name(display_name)
+    audit.record(
+        session, actor_id=user_id, action="user.update", entity_type="user", entity_id=user_id,
+        details={"display_name": {"from": old, "to": user.display_name}},
+    )  # fmt: skip
+    return UserPublic.model_validate(user)
+
+
+# --- login sessions -------------------------------------------------------------------------
+
+
+def _now() -> datetime:
+    return utcnow()
+
+
+def client_key(client: str) -> str:
+    """Rate-limit key of a client address; IPv6 clients by their /64, which one host owns."""
+    try:
+        address = ipaddress.ip_address(client)
+    except ValueError:
+        return f"ip:{client[:200]}"
+    if address.version == 6:
+        return f"ip:{ipaddress.ip_network(f'{address}/64', strict=False)}"
+    return f"ip:{address}"
+
+
+@cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the e-mail is unknown, so both cases take as long."""
+    return _HASHER.hash(secrets.token_urlsafe(16))
+
+
+def login(
+    session: Session, *, email: str, password: str, client: str, settings: Settings
+) -> NewSession | None:
+    """A new session for a correct e-mail and password, else None (and the failure counted).
+
+    Raises ``RateLimited`` *before* checking the password when the e-mail or the client is over
+    the limit, so a correct guess is refused too. Failures are returned, not raised, so that
+    the caller's transaction keeps the recorded attempt.
+    """
+    problems = [] if email.strip() else [Problem("Enter your e-mail address.", field="email")]
+    if not password:
+        problems.append(Problem("Enter your password.", field="password"))
+    _raise_if(problems)
+    clean = normalise_email(email)
+    keys = [f"email:{clean}", client_key(client)]
+    _check_rate(session, keys, settings)
+    user = session.scalar(select(User).where(User.email == clean))
+    if user is None or not user.is_active or not _verify(user.password_hash, password):
+        if user is None:
+            _verify(_dummy_hash(), password)
+        _record_failure(session, keys, settings)
+        if user is not None:
+            audit.record(
+                session, actor_id=None, action="login.failed", entity_type="user",
+                entity_id=user.id, details={"client": keys[1]},
+            )  # fmt: skip
+        return None
+    if _HASHER.check_needs_rehash(user.password_hash):
+        user.password_hash = _HASHER.hash(password)
+    _clear_failures(session, keys[0])  # the owner proved it; the client's count stays
+    user.last_login_at = _now()
+    audit.record(
+        session, actor_id=user.id, action="login", entity_type="user", entity_id=user.id,
+        details={"client": keys[1]},
+    )  # fmt: skip
+    return _start_session(session, user, settings)
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _start_session(session: Session, user: User, settings: Settings) -> NewSession:
+    now = _now()
+    session.execute(
+        delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at <= now)
+    )
+    token = secrets.token_urlsafe(32)
+    expires = now + timedelta(days=settings.session_days)
+    session.add(
+        UserSession(
+            token_hash=token_hash(token), user_id=user.id, created_at=now, expires_at=expires
+        )
+    )
+    session.flush()
+    return NewSession(token=token, user=UserPublic.model_validate(user), expires_at=expires)
+
+
+def user_for_session(session: Session, *, token: str) -> UserPublic | None:
+    """The active user a session token belongs to, or None (unknown, expired, deactivated)."""
+    if not token or len(token) > 200:
+        return None
+    user = session.scalar(
+        select(User)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(UserSession.token_hash == token_hash(token), UserSession.expires_at > _now())
+    )
+    if user is None or not user.is_active:
+        return None
+    return UserPublic.model_validate(user)
+
+
+def logout(session: Session, *, token: str) -> None:
+    """End the session of ``token`` (nothing happens for an unknown token)."""
+    row = session.get(UserSession, token_hash(token)) if token else None
+    if row is None:
+        return
+    audit.record(
+        session, actor_id=row.user_id, action="logout", entity_type="user", entity_id=row.user_id
+    )
+    session.delete(row)
+
+
+# --- rate limit -------------------------------------------------------------------------------
+
+
+def _check_rate(session: Session, keys: list[str], settings: Settings) -> None:
+    """``RateLimited`` when any key has ``login_attempts`` failures inside the window."""
+    window = timedelta(minutes=settings.login_window_minutes)
+    now = _now()
+    for key in keys:
+        count, oldest = session.execute(
+            select(func.count(), func.min(LoginAttempt.at)).where(
+                LoginAttempt.key == key, LoginAttempt.at > now - window
+            )
+        ).one()
+        if count >= settings.login_attempts and oldest is not None:
+            free_at = _aware(oldest) + window
+            raise RateLimited(retry_after=int((free_at - now).total_seconds()) + 1)
+
+
+def _record_failure(session: Session, keys: list[str], settings: Settings) -> None:
+    """Count one failure under each key; rows older than the window are dropped meanwhile."""
+    now = _now()
+    cutoff = now - timedelta(minutes=settings.login_window_minutes)
+    session.execute(delete(LoginAttempt).where(LoginAttempt.at <= cutoff))
+    session.add_all([LoginAttempt(key=key[:300], at=now) for key in keys])
+
+
+def _clear_failures(session: Session, key: str) -> None:
+    session.execute(delete(LoginAttempt).where(LoginAttempt.key == key))
+
+
+def _aware(moment: datetime) -> datetime:
+    """SQLite returns naive datetimes; every stored time is UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+# --- passwords --------------------------------------------------------------------------------
+
+
+def change_password(
+    session: Session,
+    *,
+    user_id: int,
+    current_password: str,
+    new_password: str,
+    keep_token: str | None = None,
+) -> None:
+    """Set a new password after checking the current one; every other session is ended."""
+    user = _user(session, user_id)
+    if not _verify(user.password_hash, current_password):
+        problem = Problem("This is not your current password.", field="current_password")
+        raise InvalidInput([problem], summary=problem.message)
+    _raise_if(password_problems(new_password, email=user.email, field="new_password"))
+    user.password_hash = _HASHER.hash(new_password)
+    kept = token_hash(keep_token) if keep_token else ""
+    session.execute(
+        delete(UserSession).where(UserSession.user_id == user_id, UserSession.token_hash != kept)
+    )
+    audit.record(
+        session, actor_id=user_id, action="user.password_change", entity_type="user",
+        entity_id=user_id,
+    )  # fmt: skip
+
+
+def request_password_reset(
+    session: Session, *, email: str, mailer: Mailer, request_base: str, settings: Settings
+) -> None:
+    """Mail a one-hour reset link if the e-mail has an account; answer the same either way.
+
+    A malformed address is still reported (that reveals nothing about accounts). At most
+    ``login_attempts`` links per address and window are sent, so the form cannot flood a
+    mailbox; requests over the limit are silently dropped.
+    """
+    clean = normalise_email(email)
+    user = session.scalar(select(User).where(User.email == clean, User.is_active.is_(True)))
+    key = f"reset:{clean}"
+    if user is None or _over_limit(session, key, settings):
+        return
+    _record_failure(session, [key], settings)
+    token = secrets.token_urlsafe(32)
+    now = _now()
+    session.add(
+        PasswordResetToken(
+            token_hash=token_hash(token), user_id=user.id, created_at=now,
+            expires_at=now + timedelta(minutes=settings.password_reset_minutes),
+        )
+    )  # fmt: skip
+    audit.record(
+        session, actor_id=None, action="password_reset.request", entity_type="user",
+        entity_id=user.id,
+    )  # fmt: skip
+    base = (settings.public_url or request_base).rstrip("/")
+    mailer.send(_reset_mail(user, f"{base}/account/password-reset/{token}", settings))
+
+
+def _over_limit(session: Session, key: str, settings: Settings) -> bool:
+    try:
+        _check_rate(session, [key], settings)
+    except RateLimited:
+        return True
+    return False
+
+
+def _reset_mail(user: User, link: str, settings: Settings) -> OutgoingMail:
+    body = (
+        f"Hello {user.display_name},\n\n"
+        "someone (hopefully you) asked to reset the password of your clusterhub account.\n"
+        f"To choose a new password, open this link within {settings.password_reset_minutes} "
+        f"minutes:\n\n{link}\n\n"
+        "The link works once. If you did not ask for it, ignore this message: your password "
+        "stays as it is.\n"
+    )
+    return OutgoingMail(to=user.email, subject="Reset your clusterhub password", body=body)
+
+
+def _valid_reset(session: Session, token: str) -> PasswordResetToken | None:
+    if not token or len(token) > 200:
+        return None
+    return session.scalar(
+        select(PasswordResetToken).where(
+            PasswordResetToken.token_hash == token_hash(token),
+            PasswordResetToken.used_at.is_(None),
+            PasswordResetToken.expires_at > _now(),
+        )
+    )
+
+
+def reset_token_valid(session: Session, *, token: str) -> bool:
+    """Whether ``token`` is a known, unused, unexpired reset token."""
+    return _valid_reset(session, token) is not None
+
+
+def reset_password(session: Session, *, token: str, new_password: str) -> UserPublic:
+    """Set a new password with a reset token: single use, ends all the user's sessions."""
+    expired = Problem(
+        "This reset link is invalid, used or expired: ask for a new one.", field="token"
+    )
+    row = _valid_reset(session, token)
+    if row is None:
+        raise InvalidInput([expired], summary=expired.message)
+    user = _user(session, row.user_id)
+    _raise_if(password_problems(new_password, email=user.email))
+    claimed = session.execute(  # atomic: of two concurrent uses, only one updates the row
+        update(PasswordResetToken)
+        .where(
+            PasswordResetToken.token_hash == row.token_hash, PasswordResetToken.used_at.is_(None)
+        )
+        .values(used_at=_now())
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        raise InvalidInput([expired], summary=expired.message)
+    user.password_hash = _HASHER.hash(new_password)
+    session.execute(delete(UserSession).where(UserSession.user_id == user.id))
+    session.execute(
+        delete(PasswordResetToken).where(
+            PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None)
+        )
+    )
+    _clear_failures(session, f"email:{user.email}")
+    audit.record(
+        session, actor_id=user.id, action="user.password_reset", entity_type="user",
+        entity_id=user.id,
+    )  # fmt: skip
+    return UserPublic.model_validate(user)
+
+
+# --- roles ------------------------------------------------------------------------------------
+
+
+def require(session: Session, *, actor: UserPublic | None, minimum: Role) -> User:
+    """The acting user as stored now, if active and at least ``minimum``; else an error.
+
+    The stored role is read again so a role withdrawn a second ago is not used.
+    """
+    if actor is None:
+        raise PermissionDenied("You need to log in to do this.")
+    user = session.get(User, actor.id)
+    if user is None or not user.is_active or Role(user.role).rank < minimum.rank:
+        raise PermissionDenied(f"This needs the role '{minimum.label}' or above.")
+    return user
+
+
+def set_role(session: Session, *, actor: UserPublic, user_id: int, role: str) -> UserPublic:
+    """Give user ``user_id`` the role ``role``; only site admins, never on themselves.
+
+    Refusing self-changes means the last site admin cannot lock everyone out by accident.
+    """
+    require(session, actor=actor, minimum=Role.SITE_ADMIN)
+    try:
+        new_role = Role(role)
+    except ValueError:
+        choices = ", ".join(r.value for r in Role)
+        raise InvalidInput.single(f"Choose one of: {choices}.", field="role", value=role) from None
+    if actor.id == user_id:
+        raise PermissionDenied("You cannot change your own role; ask another site admin.")
+    user = _user(session, user_id)
+    old, user.role = user.role, new_role.value
+    audit.record(
+        session, actor_id=actor.id, action="user.role", entity_type="user", entity_id=user_id,
+        details={"from": old, "to": new_role.value},
+    )  # fmt: skip
+    return UserPublic.model_validate(user)
+
+
+def list_users(session: Session, *, actor: UserPublic | None) -> list[UserPublic]:
+    """Every account, oldest first (site admins only)."""
+    require(session, actor=actor, minimum=Role.SITE_ADMIN)
+    users = session.scalars(select(User).order_by(User.id).limit(MAX_USERS_LISTED))
+    return [UserPublic.model_validate(u) for u in users]
+
+
+def audit_log(session: Session, *, actor: UserPublic | None, limit: int = 100) -> list[AuditPublic]:
+    """The newest audit entries (site admins only)."""
+    require(session, actor=actor, minimum=Role.SITE_ADMIN)
+    return audit.recent(session, limit=limit)
