@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Item = TypeVar("Item")
 
@@ -28,7 +28,14 @@ class DatasetPublic(BaseModel):
     title: str
     source: str
     notes: list[str]
-    loaded_at: datetime
+    loaded_at: datetime = Field(description="When the data set was loaded (UTC, with offset).")
+
+    @field_validator("loaded_at")
+    @classmethod
+    def _in_utc(cls, value: datetime) -> datetime:
+        """Timestamps are stored in UTC, but SQLite hands them back without an offset, which
+        would serialise as a local time that is not an RFC 3339 ``date-time``."""
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class MetricPublic(BaseModel):

@@ -42,10 +42,21 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 
 router = APIRouter(prefix="/api/v1", tags=["observatory"], responses=ERRORS)
 
-Code = Annotated[str, Path(min_length=1, max_length=16, pattern=r"^[A-Za-z0-9_.-]+$")]
+CODE_PATTERN = r"^[A-Za-z0-9_.-]+$"
+# The examples document the API and give fuzzers (tests/web/test_fuzz_api.py) codes that exist.
+RegionCode = Annotated[
+    str, Path(min_length=1, max_length=16, pattern=CODE_PATTERN, examples=["DE11", "DE", "CA"])
+]
+ClusterCode = Annotated[
+    str, Path(min_length=1, max_length=16, pattern=CODE_PATTERN, examples=["4", "3"])
+]
 DatasetKey = Annotated[
     str | None,
-    Query(max_length=64, description="Data set key (see /api/v1/datasets); default: the first."),
+    Query(
+        max_length=64,
+        description="Data set key (see /api/v1/datasets); default: the first.",
+        examples=["eu-sbs", "us-states"],
+    ),
 ]
 Year = Annotated[int | None, Query(ge=1900, le=2100, description="Default: the latest year.")]
 RegionType = Annotated[
@@ -87,7 +98,7 @@ def regions(
 @router.get("/regions/{nuts_code}")
 def region(
     session: DbSession,
-    nuts_code: Code,
+    nuts_code: RegionCode,
     dataset: DatasetKey = None,
     year: Year = None,
     limit: Limit = None,
@@ -111,7 +122,7 @@ def clusters(
 @router.get("/clusters/{cluster_code}")
 def cluster(
     session: DbSession,
-    cluster_code: Code,
+    cluster_code: ClusterCode,
     dataset: DatasetKey = None,
     year: Year = None,
     region_type: RegionType = None,
