@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import schemathesis
 from fastapi import FastAPI
+from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, settings
 from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import (
@@ -29,7 +30,7 @@ from clusterhub.services.observatory import load_cluster_map
 from clusterhub.services.reference import ReferenceData
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.web.app import create_app
-from tests.conftest import migrated_database
+from tests.conftest import DB_KINDS, migrated_database
 
 not_a_server_error = schemathesis.checks.not_a_server_error
 CHECKS = [
@@ -41,18 +42,19 @@ CHECKS = [
 MAX_EXAMPLES = 30
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="module", params=DB_KINDS)
 def fuzz_app(
+    request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
     eu_map: ClusterMap,
     us_map: ClusterMap,
     reference: ReferenceData,
     mirror_settings: Settings,
 ) -> Iterator[FastAPI]:
-    """The app on a SQLite database holding the real EU and U.S. maps; no response cache, so
+    """The app on each database kind holding the real EU and U.S. maps; no response cache, so
     every generated request reaches the code."""
     folder: Path = tmp_path_factory.mktemp("fuzz")
-    with migrated_database("sqlite", folder) as database:
+    with migrated_database(request.param, folder) as database:
         app_settings = database.model_copy(
             update={"data_mirror": mirror_settings.data_mirror, "api_cache_seconds": 0}
         )
@@ -132,3 +134,25 @@ def test_known_good_requests_answer_200_as_documented(
     rows = body if isinstance(body, list) else body.get("items") or body.get("clusters")
     rows = rows or body.get("regions")
     assert rows, "a known-good request answered no rows"
+
+
+#: Every free-text parameter of the API with a NUL character: PostgreSQL cannot store one in
+#: text, so before the guard these reached the database and answered 500 there.
+NUL_REQUESTS = [
+    "/api/v1/regions?q=a%00b",
+    "/api/v1/regions?dataset=%00&region_type=%00&country=D%00",
+    "/api/v1/regions/DE11?dataset=eu%00",
+    "/api/v1/clusters?q=%00",
+    "/api/v1/clusters/4?region_type=nuts%00",
+    "/api/v1/metrics?region=%00&cluster=%00",
+    "/api/v1/metrics?dataset=%00",
+]
+
+
+@pytest.mark.parametrize("url", NUL_REQUESTS)
+def test_nul_characters_are_refused_not_a_server_error(fuzz_app: FastAPI, url: str) -> None:
+    with TestClient(fuzz_app, raise_server_exceptions=False) as client:
+        response = client.get(url)
+    assert response.status_code == 422, response.text
+    error = response.json()["error"]
+    assert error["code"] == "invalid_input" and "NUL" in error["message"]

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from pydantic import BaseModel
 
+from clusterhub.errors import InvalidInput
 from clusterhub.services import observatory
 from clusterhub.services.observatory import MAX_PAGE_SIZE, MetricFilter, SortKey
 from clusterhub.services.schemas import (
@@ -40,7 +41,23 @@ ERRORS: dict[int | str, dict[str, Any]] = {
     422: {"model": ErrorBody, "description": "A parameter is malformed; the field is named"},
 }
 
-router = APIRouter(prefix="/api/v1", tags=["observatory"], responses=ERRORS)
+
+def no_nul_characters(request: Request) -> None:
+    """Refuse NUL characters in any query parameter (422): PostgreSQL text cannot hold them,
+    so they would otherwise reach the database and fail there as a server error."""
+    for name, value in request.query_params.multi_items():
+        if "\x00" in value:
+            raise InvalidInput.single(
+                "text cannot contain NUL characters", field=name, value=repr(value)[1:-1]
+            )
+
+
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["observatory"],
+    responses=ERRORS,
+    dependencies=[Depends(no_nul_characters)],
+)
 
 CODE_PATTERN = r"^[A-Za-z0-9_.-]+$"
 # The examples document the API and give fuzzers (tests/web/test_fuzz_api.py) codes that exist.
