@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import ipaddress
+import math
 import re
 import secrets
 import unicodedata
@@ -405,7 +406,7 @@ def _check_rate(session: Session, keys: list[str], settings: Settings) -> None:
         ).one()
         if count >= settings.login_attempts and oldest is not None:
             free_at = _aware(oldest) + window
-            raise RateLimited(retry_after=int((free_at - now).total_seconds()) + 1)
+            raise RateLimited(retry_after=math.ceil((free_at - now).total_seconds()))
 
 
 def _record_failure(session: Session, keys: list[str], settings: Settings) -> None:
