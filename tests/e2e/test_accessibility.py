@@ -1,0 +1,184 @@
+"""Accessibility basics of every page type, checked in the browser (WCAG 2.1 A/AA subset).
+
+Per page: one ``<h1>``; ``header``, ``nav``, ``main`` and ``footer`` landmarks; ``html lang``;
+an accessible name for every form control; ``role="img"`` and a label on every chart and an
+``alt`` on every image; the skip link first in the tab order, moving focus to ``main``; and on a
+360 px wide phone no horizontal scrolling of the page (wide tables scroll inside their
+``.table-wrap``). Colour contrast is checked from the stylesheet in tests/web/test_accessibility.py.
+"""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, Page
+
+from tests.e2e.live import MOBILE, LiveServer, PageGuard, guard_page
+
+pytestmark = pytest.mark.e2e
+
+#: (name, path, HTTP status) of one page of each kind.
+PAGES = [
+    ("home", "/", 200),
+    ("region", "/regions/DE11", 200),
+    ("cluster", "/clusters/4", 200),
+    ("regions", "/regions", 200),
+    ("clusters", "/clusters", 200),
+    ("search", "/search?q=bayern", 200),
+    ("methodology", "/methodology", 200),
+    ("error", "/regions/XX99", 404),
+]
+#: Sub-pixel rounding only.
+OVERFLOW_TOLERANCE = 1
+
+
+def _known_bug(reason: str) -> pytest.MarkDecorator:
+    """A failure reported and owned elsewhere; strict, so the fix turns it into a failure
+    that asks for this mark to be removed."""
+    return pytest.mark.xfail(reason=reason, strict=True)
+
+
+H1_BUGS = {
+    "methodology": "the methodology joins four Markdown documents, each with its own '# ' title,"
+    " so the page has four <h1> (services/methodology.py)",
+}
+OVERFLOW_BUGS = {
+    "home": "the cluster <select> is as wide as its longest option (405 px)",
+    "region": "the .visually-hidden star texts in the tables are position:absolute and escape"
+    " .table-wrap (no positioned ancestor), widening the page to 690 px",
+    "cluster": "the .visually-hidden star texts escape .table-wrap, widening the page to 671 px",
+    "regions": "the data set <select> is as wide as its longest title (416 px)",
+    "clusters": "the data set <select> is as wide as its longest title (416 px)",
+    "methodology": "wide Markdown tables and code blocks are not in a scrolling box (1533 px)",
+}
+
+
+def _params(bugs: dict[str, str]) -> list[object]:
+    return [
+        pytest.param(path, status, id=name, marks=[_known_bug(bugs[name])] if name in bugs else [])
+        for name, path, status in PAGES
+    ]
+
+
+def _open(page: Page, guard: PageGuard, path: str, status: int, *, charts: bool = True) -> None:
+    """Load ``path``, expect ``status``, and (with ``charts``) wait until every chart is drawn."""
+    response = page.goto(path)
+    assert response is not None and response.status == status
+    if status >= 400:  # the browser logs the error status of the page itself; that is expected
+        guard.console_errors[:] = [
+            e for e in guard.console_errors if f"status of {status}" not in e
+        ]
+    if charts:
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('[data-figure]')]"
+            ".every(el => el.querySelector('svg path'))",
+            timeout=30_000,
+        )
+
+
+STRUCTURE_JS = """
+() => {
+  const text = (el) => (el ? el.textContent.replace(/\\s+/g, ' ').trim() : '');
+  const nameOf = (el) => {
+    if (el.getAttribute('aria-label')) return el.getAttribute('aria-label').trim();
+    const by = el.getAttribute('aria-labelledby');
+    if (by) return by.split(/\\s+/).map((id) => text(document.getElementById(id))).join(' ').trim();
+    const labels = el.labels ? [...el.labels].map(text).join(' ').trim() : '';
+    if (labels) return labels;
+    if (el.tagName === 'BUTTON') return text(el);
+    if (el.tagName === 'INPUT' && ['submit', 'button', 'reset'].includes(el.type)) return el.value;
+    return (el.getAttribute('title') || '').trim();
+  };
+  const controls = [...document.querySelectorAll('input, select, textarea, button')]
+    .filter((el) => el.type !== 'hidden');
+  const figures = [...document.querySelectorAll('[data-figure], .map, .chart')];
+  return {
+    lang: document.documentElement.getAttribute('lang') || '',
+    h1: [...document.querySelectorAll('h1')].map(text),
+    banner: document.querySelectorAll('body > header').length,
+    nav: document.querySelectorAll('header nav, body > nav').length,
+    main: document.querySelectorAll('main').length,
+    mainId: document.querySelector('main') ? document.querySelector('main').id : '',
+    contentinfo: document.querySelectorAll('body > footer').length,
+    unlabelledControls: controls.filter((el) => !nameOf(el))
+      .map((el) => el.outerHTML.slice(0, 120)),
+    controls: controls.length,
+    unlabelledFigures: figures
+      .filter((el) => el.getAttribute('role') !== 'img' || !el.getAttribute('aria-label'))
+      .map((el) => el.outerHTML.slice(0, 120)),
+    imagesWithoutAlt: [...document.querySelectorAll('img')]
+      .filter((el) => !el.hasAttribute('alt')).map((el) => el.outerHTML.slice(0, 120)),
+  };
+}
+"""
+
+
+@pytest.mark.parametrize(("path", "status"), _params({}))
+def test_landmarks_labels_and_images(page: Page, guard: PageGuard, path: str, status: int) -> None:
+    _open(page, guard, path, status)
+    found = page.evaluate(STRUCTURE_JS)
+    assert found["lang"] == "en"
+    assert found["banner"] == 1 and found["nav"] >= 1, "header with navigation"
+    assert found["main"] == 1 and found["mainId"] == "main"
+    assert found["contentinfo"] == 1, "footer"
+    assert found["controls"] >= 2  # at least the site search box and its button
+    assert found["unlabelledControls"] == []
+    assert found["unlabelledFigures"] == []
+    assert found["imagesWithoutAlt"] == []
+
+
+@pytest.mark.parametrize(("path", "status"), _params(H1_BUGS))
+def test_one_h1(page: Page, guard: PageGuard, path: str, status: int) -> None:
+    _open(page, guard, path, status, charts=False)
+    headings = page.evaluate("[...document.querySelectorAll('h1')].map(h => h.textContent)")
+    assert len(headings) == 1, headings
+    assert headings[0].strip()
+
+
+@pytest.mark.parametrize(("path", "status"), _params({}))
+def test_skip_link_is_first_and_moves_focus_to_main(
+    page: Page, guard: PageGuard, path: str, status: int
+) -> None:
+    _open(page, guard, path, status, charts=False)
+    page.keyboard.press("Tab")
+    focused = page.evaluate(
+        "() => { const el = document.activeElement; const box = el.getBoundingClientRect();"
+        " return {cls: el.className, href: el.getAttribute('href'), text: el.textContent,"
+        " visible: box.left >= 0 && box.top >= 0 && box.width > 0}; }"
+    )
+    assert focused["cls"] == "skip" and focused["href"] == "#main", focused
+    assert focused["text"] == "Skip to content"
+    assert focused["visible"], "the skip link must show when it has focus"
+    page.keyboard.press("Enter")
+    page.wait_for_function("() => document.activeElement && document.activeElement.id === 'main'")
+    assert page.evaluate("document.activeElement.tagName") == "MAIN"
+
+
+OVERFLOW_JS = """
+(limit) => {
+  const wide = [];
+  for (const el of document.querySelectorAll('body *')) {
+    if (el.parentElement && el.parentElement.closest('.table-wrap')
+        && getComputedStyle(el).position !== 'absolute') continue;
+    const right = el.getBoundingClientRect().right;
+    const name = `${el.tagName.toLowerCase()}.${el.getAttribute('class') || ''}`;
+    if (right > limit) wide.push(`${name} (${Math.round(right)} px)`);
+  }
+  return {width: document.documentElement.scrollWidth, wide: wide.slice(0, 8)};
+}
+"""
+
+
+@pytest.mark.parametrize(("path", "status"), _params(OVERFLOW_BUGS))
+def test_no_horizontal_scrolling_on_a_phone(
+    browser: Browser, live_server: LiveServer, path: str, status: int
+) -> None:
+    context = browser.new_context(base_url=live_server.url, viewport=MOBILE, is_mobile=True)
+    try:
+        page, guard = guard_page(context, live_server.url)
+        _open(page, guard, path, status)
+        limit = MOBILE["width"] + OVERFLOW_TOLERANCE
+        found = page.evaluate(OVERFLOW_JS, limit)
+        assert found["width"] <= limit, f"page is {found['width']} px wide: {found['wide']}"
+        assert guard.problems() == []
+    finally:
+        context.close()
