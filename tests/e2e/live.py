@@ -188,6 +188,11 @@ class PageGuard:
     def page_error(self, error: Exception) -> None:
         self.console_errors.append(f"uncaught: {error}")
 
+    def expect_error_status(self, status: int) -> None:
+        """Forget the console's report of an error status the test provoked on purpose (the
+        browser logs every 4xx response, including the page itself)."""
+        self.console_errors[:] = [e for e in self.console_errors if f"status of {status} " not in e]
+
     def problems(self) -> list[str]:
         return [f"request off the server: {u}" for u in self.blocked] + [
             f"console error: {e}" for e in self.console_errors

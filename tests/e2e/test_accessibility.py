@@ -26,6 +26,8 @@ PAGES = [
     ("search", "/search?q=bayern", 200),
     ("methodology", "/methodology", 200),
     ("error", "/regions/XX99", 404),
+    ("login", "/account/login", 200),
+    ("register", "/account/register", 200),
 ]
 #: Sub-pixel rounding only.
 OVERFLOW_TOLERANCE = 1
@@ -63,10 +65,8 @@ def _open(page: Page, guard: PageGuard, path: str, status: int, *, charts: bool 
     """Load ``path``, expect ``status``, and (with ``charts``) wait until every chart is drawn."""
     response = page.goto(path)
     assert response is not None and response.status == status
-    if status >= 400:  # the browser logs the error status of the page itself; that is expected
-        guard.console_errors[:] = [
-            e for e in guard.console_errors if f"status of {status}" not in e
-        ]
+    if status >= 400:
+        guard.expect_error_status(status)
     if charts:
         page.wait_for_function(
             "() => [...document.querySelectorAll('[data-figure]')]"
