@@ -147,7 +147,12 @@ def test_wrong_password_rerenders_the_form_without_the_password(web: TestClient)
 def test_open_redirects_are_refused(web: TestClient) -> None:
     _register(web)
     _logout(web)
-    for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+    for target in (
+        "//evil.example/x",
+        "https://evil.example/",
+        "/\\evil.example",
+        "/\t/evil.example",
+    ):
         page = _login(web, "ann@example.org", next_url=target)
         assert page.headers["location"] == "/account", target
         _logout(web)
@@ -414,3 +419,17 @@ def test_odd_requests_never_answer_500(web: TestClient) -> None:
         ).status_code
         == 403
     )
+
+
+def test_production_cookies_are_secure_and_host_bound(settings: Settings) -> None:
+    production = settings.model_copy(
+        update={"environment": "production", "secret_key": "s" * 40,
+                "public_url": "https://hub.example.org"}
+    )  # fmt: skip
+    with TestClient(create_app(production), base_url="https://testserver") as client:
+        nonce = client.get("/account/register").headers["set-cookie"].lower()
+        assert nonce.startswith("__host-ch_csrf=") and "; secure" in nonce
+        _register(client)
+        session = client.cookies.get("__Host-ch_session")
+        assert session and client.get("/account").status_code == 200
+        assert not client.cookies.get("ch_session")

@@ -20,7 +20,6 @@ import hmac
 import secrets
 from collections.abc import Callable
 from typing import Annotated
-from urllib.parse import urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import Response
@@ -215,10 +214,12 @@ def client_address(request: Request) -> str:
 
 
 def safe_next(target: str | None) -> str:
-    """``target`` if it is a path on this site, else ``/account``: no open redirects."""
+    """``target`` if it is a path on this site, else ``/account``: no open redirects.
+
+    Browsers read ``//host``, ``/\\host`` and ``/<tab>/host`` as other sites, so those go too.
+    """
     if not target or not target.startswith("/") or target.startswith("//"):
         return DEFAULT_NEXT
-    if "\\" in target or any(ord(c) < 32 for c in target):
+    if "\\" in target or any(ord(c) < 32 or ord(c) == 127 for c in target):
         return DEFAULT_NEXT
-    parts = urlsplit(target)
-    return DEFAULT_NEXT if parts.scheme or parts.netloc else target
+    return target
