@@ -1,0 +1,89 @@
+"""Take the README's screenshots from a real server: ``uv run python -m tests.e2e.screenshots``.
+
+Starts ``clusterhub serve`` on a throw-away database with the shared data (as the browser tests
+do), opens each page in offline headless Chromium, waits until its charts are drawn and saves
+a PNG of the viewport under ``docs/screenshots/`` (``--out`` to change). The page must not
+try to reach another host or log a console error, or no screenshot is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from playwright.sync_api import ViewportSize, sync_playwright
+
+from tests.e2e.live import DESKTOP, MOBILE, LiveServer, guard_page, launch_browser
+
+REPO = Path(__file__).resolve().parents[2]
+SHARED_DATA = (REPO / ".." / "shared" / "data").resolve()
+
+
+@dataclass(frozen=True)
+class Shot:
+    """One screenshot: its file name, the page, the viewport (the top of the page is shown)."""
+
+    name: str
+    path: str
+    viewport: ViewportSize
+
+
+SHOTS = (
+    Shot("home_map", "/", DESKTOP),
+    Shot("region_DE11", "/regions/DE11", DESKTOP),
+    Shot("cluster_4", "/clusters/4", DESKTOP),
+    Shot("methodology", "/methodology", DESKTOP),
+    Shot("home_mobile", "/", MOBILE),
+)
+CHARTS_DRAWN = (
+    "() => [...document.querySelectorAll('[data-figure]')]"
+    ".every(el => el.querySelector('svg path'))"
+)
+
+
+def take(out: Path, data_mirror: Path = SHARED_DATA) -> list[Path]:
+    """Write every screenshot of ``SHOTS`` into ``out``; returns the files written."""
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    with (
+        tempfile.TemporaryDirectory() as folder,
+        LiveServer(Path(folder), data_mirror) as server,
+        sync_playwright() as playwright,
+    ):
+        browser = launch_browser(playwright)
+        for shot in SHOTS:
+            context = browser.new_context(
+                base_url=server.url,
+                viewport=shot.viewport,
+                is_mobile=shot.viewport["width"] < 640,
+                locale="en-GB",
+            )
+            page, guard = guard_page(context, server.url)
+            page.goto(shot.path)
+            page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
+            page.wait_for_timeout(300)  # Plotly's responsive relayout after the first draw
+            if guard.problems():
+                raise RuntimeError(f"{shot.path}: " + "; ".join(guard.problems()))
+            target = out / f"{shot.name}.png"
+            page.screenshot(path=str(target))
+            written.append(target)
+            context.close()
+        browser.close()
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
+    parser.add_argument("--data", type=Path, default=SHARED_DATA, help="the data mirror")
+    args = parser.parse_args(argv)
+    for path in take(args.out, args.data):
+        print(path.relative_to(REPO) if path.is_relative_to(REPO) else path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
