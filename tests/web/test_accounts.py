@@ -379,6 +379,8 @@ def test_malformed_registration_names_the_field(
     assert "There is a problem" in page.text
     for name in fields:
         assert f'href="#{name}"' in page.text and f'id="{name}"' in page.text
+        assert f'id="{name}-error"' in page.text
+        assert re.search(rf'aria-describedby="(?:{name}-hint )?{name}-error"', page.text)
     assert 'aria-invalid="true"' in page.text
 
 

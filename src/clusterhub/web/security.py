@@ -47,7 +47,7 @@ class CsrfRejected(PermissionDenied):
     def __init__(self) -> None:
         super().__init__(
             "This form has expired or was not sent from a clusterhub page (missing or wrong "
-            "security token). Reload the page and try again."
+            "security token). Reload the page and try again; cookies must be allowed."
         )
 
 
