@@ -122,3 +122,30 @@ def test_malformed_input_file_names_file_line_and_field(tmp_path: Path) -> None:
     assert f"{bad}:3" in result.output.replace("\n", "")
     assert "n2015" in result.output
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_users_create_makes_a_site_admin_and_refuses_bad_input(tmp_path: Path) -> None:
+    env = {"CLUSTERHUB_DATABASE_URL": f"sqlite:///{tmp_path / 'u.db'}"}
+    get_settings.cache_clear()
+    ok = runner.invoke(
+        app,
+        ["users", "create", "Admin@Example.org", "--name", "Ada"],
+        env={**env, "CLUSTERHUB_NEW_PASSWORD": "a long enough passphrase"},
+    )
+    assert ok.exit_code == 0, ok.output
+    assert "admin@example.org (site_admin)" in ok.output
+    get_settings.cache_clear()
+    again = runner.invoke(
+        app,
+        ["users", "create", "admin@example.org"],
+        env={**env, "CLUSTERHUB_NEW_PASSWORD": "a long enough passphrase"},
+    )
+    assert again.exit_code == 1 and "Traceback" not in again.output
+    get_settings.cache_clear()
+    short = runner.invoke(
+        app,
+        ["users", "create", "b@example.org", "--role", "emperor"],
+        env={**env, "CLUSTERHUB_NEW_PASSWORD": "x"},
+    )
+    assert short.exit_code == 1 and "role" in short.output
+    get_settings.cache_clear()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from clusterhub.cli import data, observatory, serve
+from clusterhub.cli import data, observatory, serve, users
 
 app = typer.Typer(
     name="clusterhub",
@@ -14,6 +14,7 @@ app = typer.Typer(
 )
 observatory.register(app)
 app.add_typer(data.app, name="data")
+app.add_typer(users.app, name="users")
 app.command("serve")(serve.serve_command)
 
 
