@@ -10,9 +10,9 @@ an accessible name for every form control; ``role="img"`` and a label on every c
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 
-from tests.e2e.live import MOBILE, LiveServer, PageGuard, guard_page
+from tests.e2e.live import MOBILE, PageGuard
 
 pytestmark = pytest.mark.e2e
 
@@ -170,15 +170,10 @@ OVERFLOW_JS = """
 
 @pytest.mark.parametrize(("path", "status"), _params(OVERFLOW_BUGS))
 def test_no_horizontal_scrolling_on_a_phone(
-    browser: Browser, live_server: LiveServer, path: str, status: int
+    mobile_guarded: tuple[Page, PageGuard], path: str, status: int
 ) -> None:
-    context = browser.new_context(base_url=live_server.url, viewport=MOBILE, is_mobile=True)
-    try:
-        page, guard = guard_page(context, live_server.url)
-        _open(page, guard, path, status)
-        limit = MOBILE["width"] + OVERFLOW_TOLERANCE
-        found = page.evaluate(OVERFLOW_JS, limit)
-        assert found["width"] <= limit, f"page is {found['width']} px wide: {found['wide']}"
-        assert guard.problems() == []
-    finally:
-        context.close()
+    page, guard = mobile_guarded
+    _open(page, guard, path, status)
+    limit = MOBILE["width"] + OVERFLOW_TOLERANCE
+    found = page.evaluate(OVERFLOW_JS, limit)
+    assert found["width"] <= limit, f"page is {found['width']} px wide: {found['wide']}"
