@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from pathlib import Path
 
@@ -12,20 +13,35 @@ CANDIDATES = (
     Path(__file__).resolve().parents[1] / "_docs",
     Path(__file__).resolve().parents[3] / "docs",
 )
+#: (file, anchor of its section on the page); the first one is the page's title.
 PAGES = (
-    "methodology.md",
-    "methodology/taxonomies.md",
-    "methodology/missing-cells.md",
-    "methodology/data-sources.md",
+    ("methodology.md", "methodology"),
+    ("methodology/taxonomies.md", "taxonomies"),
+    ("methodology/missing-cells.md", "missing-cells"),
+    ("methodology/data-sources.md", "data-sources"),
 )
+_LINK = re.compile(r"\]\((?:\.\./|methodology/)*([\w-]+)\.md(#[\w-]+)?\)")
 
 
 @lru_cache(maxsize=1)
 def methodology_html() -> str:
-    """All methodology pages as one HTML document (the docs are the single source)."""
-    folder = next((c for c in CANDIDATES if (c / PAGES[0]).exists()), None)
+    """All methodology pages as one HTML document (the docs are the single source).
+
+    The pages become sections of one page: one ``<h1>`` (the first page's title; the other
+    pages' titles become ``<h2>``) and links between the Markdown files become in-page links.
+    """
+    folder = next((c for c in CANDIDATES if (c / PAGES[0][0]).exists()), None)
     if folder is None:
         return "<p>The methodology documents are not installed with this copy.</p>"
-    text = "\n\n".join((folder / page).read_text(encoding="utf-8") for page in PAGES)
-    html: str = markdown.markdown(text, extensions=["tables", "fenced_code", "toc"])
+    anchors = {Path(name).stem: anchor for name, anchor in PAGES}
+    parts = []
+    for index, (name, anchor) in enumerate(PAGES):
+        text = (folder / name).read_text(encoding="utf-8")
+        if index:
+            text = re.sub(r"^(#+) ", r"#\1 ", text, flags=re.MULTILINE)
+        text = _LINK.sub(lambda m: f"](#{anchors.get(m.group(1), m.group(1))})", text)
+        parts.append(f'<section id="{anchor}" markdown="1">\n\n{text}\n\n</section>')
+    html: str = markdown.markdown(
+        "\n\n".join(parts), extensions=["tables", "fenced_code", "toc", "md_in_html"]
+    )
     return html
