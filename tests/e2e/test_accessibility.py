@@ -39,19 +39,9 @@ def _known_bug(reason: str) -> pytest.MarkDecorator:
     return pytest.mark.xfail(reason=reason, strict=True)
 
 
-H1_BUGS = {
-    "methodology": "the methodology joins four Markdown documents, each with its own '# ' title,"
-    " so the page has four <h1> (services/methodology.py)",
-}
-OVERFLOW_BUGS = {
-    "home": "the cluster <select> is as wide as its longest option (405 px)",
-    "region": "the .visually-hidden star texts in the tables are position:absolute and escape"
-    " .table-wrap (no positioned ancestor), widening the page to 690 px",
-    "cluster": "the .visually-hidden star texts escape .table-wrap, widening the page to 671 px",
-    "regions": "the data set <select> is as wide as its longest title (416 px)",
-    "clusters": "the data set <select> is as wide as its longest title (416 px)",
-    "methodology": "wide Markdown tables and code blocks are not in a scrolling box (1533 px)",
-}
+#: Known failures, each a strict xfail naming its cause (none open now).
+H1_BUGS: dict[str, str] = {}
+OVERFLOW_BUGS: dict[str, str] = {}
 
 
 def _params(bugs: dict[str, str]) -> list[object]:

@@ -23,15 +23,7 @@ PAGES = [
     pytest.param("/regions", id="regions"),
     pytest.param("/clusters", id="clusters"),
     pytest.param("/search?q=bayern", id="search"),
-    pytest.param(
-        "/methodology",
-        id="methodology",
-        marks=pytest.mark.xfail(
-            strict=True,
-            reason="the Markdown cross-links (methodology/data-sources.md, missing-cells.md...)"
-            " are rendered as they are, so the page links to /methodology/*.md, which answer 404",
-        ),
-    ),
+    pytest.param("/methodology", id="methodology"),
     pytest.param("/account/login", id="login"),
 ]
 PER_SHAPE = 12
