@@ -12,8 +12,8 @@ Conventions carried over from the engine, because they decide which rows are equ
 
 * a cluster's measure is null when none of its industry cells has a value (``sum(min_count=1)``);
 * weighted sums are snapped to a binary grid (counts to 2**-20, wages to 2**-7) and so is the
-  reference area's cluster employment, so that sums equal in exact arithmetic are equal in fact, whatever the
-  order of addition, and ties rank the same way in both implementations;
+  reference area's cluster employment, so that sums equal in exact arithmetic are equal in
+  fact, whatever the order of addition, and ties rank the same way in both implementations;
 * ratios are null (NaN), never inf, when the denominator is zero or missing;
 * only peers with employment > 0 enter ranks, percentiles and quantiles (R-7, i.e. linear);
 * a star is null when its measure is unknown, and then it is not counted as possible.

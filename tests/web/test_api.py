@@ -107,3 +107,12 @@ def test_api_answers_are_cached_and_timed(client: TestClient) -> None:
     again = client.get("/api/v1/clusters/777")
     assert missing.status_code == again.status_code == 404
     assert again.headers["x-cache"] == "miss"  # errors are never cached
+
+
+def test_datasets_do_not_reveal_server_paths(client: TestClient) -> None:
+    datasets = client.get("/api/v1/datasets").json()
+    assert {d["source"] for d in datasets} == {
+        "sbs_r_nuts06_r2_2015.csv",
+        "clustermapping_states_2016.csv",
+    }
+    assert not any("/work/" in note or "/shared/" in note for d in datasets for note in d["notes"])

@@ -96,3 +96,22 @@ def test_list_pages_export_every_row(client: TestClient, path: str, rows: int) -
         raw = client.get(path, params={"dataset": dataset}).content.decode("utf-8-sig")
         merged += len(list(csv.DictReader(io.StringIO(raw))))
     assert merged == rows
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/regions?q=%00",
+        "/clusters?q=%00",
+        "/regions?dataset=%00",
+        "/regions/DE11?dataset=%00",
+        "/clusters/4?region_type=%00",
+        "/metrics.csv?cluster=%00",
+        "/?cluster=%00",
+        "/_partials/map?cluster=%00",
+    ],
+)
+def test_nul_characters_are_refused_on_pages_too(client: TestClient, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 422
+    assert "NUL" in response.text

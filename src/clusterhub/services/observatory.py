@@ -10,6 +10,7 @@ import difflib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any, Literal
 
 import polars as pl
@@ -52,7 +53,14 @@ def load_cluster_map(
 ) -> Dataset:
     """Store ``result`` as data set ``key``, replacing any earlier version of it."""
     session.execute(delete(Dataset).where(Dataset.key == key))
-    dataset = Dataset(key=key, title=title, source=result.source, notes=list(result.notes))
+    # Readers of the platform see file names, not where the server keeps its files.
+    folder = str(PurePath(result.source).parent) + "/"
+    dataset = Dataset(
+        key=key,
+        title=title,
+        source=PurePath(result.source).name,
+        notes=[note.replace(folder, "") for note in result.notes],
+    )
     session.add(dataset)
     session.flush()
     table = result.table

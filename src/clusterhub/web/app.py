@@ -20,6 +20,7 @@ from clusterhub.services.reference import ReferenceData
 from clusterhub.store.db import make_engine, make_session_factory
 from clusterhub.web import errors, security
 from clusterhub.web.caching import ApiCache, ServerTiming
+from clusterhub.web.deps import no_nul_characters
 from clusterhub.web.rendering import make_templates
 from clusterhub.web.routes import accounts, api, observatory
 
@@ -40,7 +41,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # Swagger UI loads from a CDN; the spec is at /openapi.json
         redoc_url=None,
         openapi_url="/openapi.json",
-        dependencies=[Depends(security.request_guard)],  # user + CSRF check on every route
+        # On every route: refuse NUL in parameters, find the user, check CSRF.
+        dependencies=[Depends(no_nul_characters), Depends(security.request_guard)],
     )
     app.state.settings = settings
     app.state.engine = engine

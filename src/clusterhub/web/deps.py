@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
 from clusterhub.config import Settings
+from clusterhub.errors import InvalidInput
 
 
 def db_session(request: Request) -> Iterator[Session]:
@@ -26,3 +27,13 @@ def app_settings(request: Request) -> Settings:
 
 DbSession = Annotated[Session, Depends(db_session)]
 AppSettings = Annotated[Settings, Depends(app_settings)]
+
+
+def no_nul_characters(request: Request) -> None:
+    """Refuse NUL characters in any query parameter (422), on every page and API route:
+    PostgreSQL text cannot hold them, so they would otherwise fail in the database as a 500."""
+    for name, value in request.query_params.multi_items():
+        if "\x00" in value:
+            raise InvalidInput.single(
+                "text cannot contain NUL characters", field=name, value=repr(value)[1:-1]
+            )

@@ -47,9 +47,14 @@ def _render(request: Request, template: str, **context: Any) -> HTMLResponse:
 
 
 def _figure_json(figure: go.Figure | Figure) -> str:
-    """Figure JSON for a ``data-figure`` attribute (Jinja escapes it there)."""
+    """Figure JSON for a ``data-figure`` attribute (Jinja escapes it there).
+
+    Maps drop their fixed height: on a page the CSS sizes them to the screen (a phone gets a
+    shorter map rather than a small map in a tall empty box).
+    """
     if isinstance(figure, dict):
-        return json.dumps(figure, separators=(",", ":"))
+        layout = {k: v for k, v in figure["layout"].items() if k != "height"}
+        return json.dumps({**figure, "layout": layout}, separators=(",", ":"))
     text: str = figure.to_json()
     return text
 
