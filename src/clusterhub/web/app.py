@@ -21,6 +21,7 @@ from clusterhub.store.db import make_engine, make_session_factory
 from clusterhub.web import errors, security
 from clusterhub.web.caching import ApiCache, ServerTiming
 from clusterhub.web.deps import no_nul_characters
+from clusterhub.web.memo import Memo
 from clusterhub.web.rendering import make_templates
 from clusterhub.web.routes import accounts, api, observatory
 
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.sessions = make_session_factory(engine)
     app.state.templates = make_templates()
     app.state.reference = ReferenceData(settings)
+    app.state.memo = Memo(ttl=settings.api_cache_seconds)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/vendor/plotly.min.js", _plotly_js, include_in_schema=False, methods=["GET"])

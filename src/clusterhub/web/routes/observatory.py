@@ -7,6 +7,7 @@ with CSV / XLSX downloads built from the same records.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Annotated, Any
 
 import plotly.graph_objects as go
@@ -46,6 +47,11 @@ def _render(request: Request, template: str, **context: Any) -> HTMLResponse:
     return response
 
 
+def _memo(request: Request, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
+    """The page data for ``key`` from the app's memo (see ``web.memo``)."""
+    return request.app.state.memo.get(key, build)
+
+
 def _figure_json(figure: go.Figure | Figure) -> str:
     """Figure JSON for a ``data-figure`` attribute (Jinja escapes it there).
 
@@ -69,20 +75,19 @@ def home(
     region_type: Annotated[str, Query(pattern=r"^nuts[0-3]$")] = "nuts2",
 ) -> HTMLResponse:
     """What clusterhub is, and a map of Europe coloured by a cluster's strength."""
-    data = _nuts_dataset(session, dataset)
-    clusters = observatory.list_clusters(session, dataset=data)
-    map_context = _map_context(session, data, cluster, measure, region_type)
-    return _render(
-        request,
-        "pages/home.html",
-        nav="home",
-        dataset=data,
-        clusters=clusters,
-        measures=MEASURE_LABELS,
-        region_types=observatory.region_types(session, data),
-        datasets=observatory.list_datasets(session),
-        **map_context,
-    )
+
+    def build() -> dict[str, Any]:
+        data = _nuts_dataset(session, dataset)
+        return {
+            "dataset": data,
+            "clusters": observatory.list_clusters(session, dataset=data),
+            "region_types": observatory.region_types(session, data),
+            "datasets": observatory.list_datasets(session),
+            **_map_context(session, data, cluster, measure, region_type),
+        }
+
+    context = _memo(request, ("home", dataset, cluster, measure, region_type), build)
+    return _render(request, "pages/home.html", nav="home", measures=MEASURE_LABELS, **context)
 
 
 @router.get("/_partials/map", response_class=HTMLResponse)
@@ -95,10 +100,13 @@ def map_fragment(
     region_type: Annotated[str, Query(pattern=r"^nuts[0-3]$")] = "nuts2",
 ) -> HTMLResponse:
     """The map alone, for HTMX to swap in when the user picks another cluster or measure."""
-    data = _nuts_dataset(session, dataset)
-    return _render(
-        request, "_partials/_map.html", **_map_context(session, data, cluster, measure, region_type)
-    )
+
+    def build() -> dict[str, Any]:
+        data = _nuts_dataset(session, dataset)
+        return _map_context(session, data, cluster, measure, region_type)
+
+    context = _memo(request, ("map", dataset, cluster, measure, region_type), build)
+    return _render(request, "_partials/_map.html", **context)
 
 
 def _nuts_dataset(session: DbSession, dataset: str | None) -> str:
@@ -130,7 +138,13 @@ def _map_context(
 @router.get("/geo/nuts{level}.json")
 def geojson(request: Request, level: Annotated[int, Path(ge=0, le=3)]) -> Response:
     """NUTS 2021 polygons of one level (GISCO), cached by the browser for a day."""
-    body = json.dumps(request.app.state.reference.regions.geojson(level), separators=(",", ":"))
+    body = _memo(
+        request,
+        ("geo", level),
+        lambda: json.dumps(
+            request.app.state.reference.regions.geojson(level), separators=(",", ":")
+        ),
+    )
     return Response(
         body, media_type="application/geo+json", headers={"Cache-Control": "public, max-age=86400"}
     )
@@ -207,22 +221,29 @@ def region(
     peers: Annotated[str | None, Query(max_length=100, pattern=r"^[A-Za-z0-9, ]*$")] = None,
 ) -> HTMLResponse:
     """A region's profile: strong clusters, employment structure, country and peer comparison."""
-    detail = observatory.region_detail(session, code=code, dataset=dataset, year=year)
     peer_codes = _peer_codes(peers, code)
-    others = _comparison_regions(session, detail, peer_codes)
+
+    def build() -> dict[str, Any]:
+        detail = observatory.region_detail(session, code=code, dataset=dataset, year=year)
+        others = _comparison_regions(session, detail, peer_codes)
+        return {
+            "region": detail,
+            # One star alone is often size only (large regions are in the top 10 % of many
+            # clusters); "strong" means two stars or the U.S. rule, which needs specialisation.
+            "strong": [m for m in detail.clusters if m.stars >= 2 or m.strong],
+            "structure_json": _figure_json(employment_structure(detail)),
+            "comparison_json": _figure_json(specialisation_comparison(detail, others)),
+            "others": others,
+        }
+
+    context = _memo(request, ("region", code, dataset, year, tuple(peer_codes)), build)
     return _render(
         request,
         "pages/region.html",
         nav="regions",
-        region=detail,
-        # One star alone is often size only (large regions are in the top 10 % of many
-        # clusters); "strong" means two stars or the U.S. rule, which needs specialisation.
-        strong=[m for m in detail.clusters if m.stars >= 2 or m.strong],
-        structure_json=_figure_json(employment_structure(detail)),
-        comparison_json=_figure_json(specialisation_comparison(detail, others)),
-        others=others,
         peers=", ".join(peer_codes),
         max_peers=MAX_PEERS,
+        **context,
     )
 
 
@@ -287,25 +308,27 @@ def cluster(
     region_type: Annotated[str | None, Query(max_length=16)] = None,
 ) -> HTMLResponse:
     """A cluster's profile: top regions, map (NUTS data) and rating distribution."""
-    detail = observatory.cluster_detail(
-        session, code=code, dataset=dataset, year=year, region_type=region_type
-    )
-    has_map = detail.region_type.startswith("nuts")
-    figure = (
-        cluster_map_figure(detail, f"/geo/nuts{detail.region_type[-1]}.json", "stars")
-        if has_map
-        else None
-    )
-    return _render(
-        request,
-        "pages/cluster.html",
-        nav="clusters",
-        cluster=detail,
-        top_regions=detail.regions[:25],
-        region_types=observatory.region_types(session, detail.dataset),
-        figure_json=_figure_json(figure) if figure else None,
-        stars_json=_figure_json(star_distribution(detail)),
-    )
+
+    def build() -> dict[str, Any]:
+        detail = observatory.cluster_detail(
+            session, code=code, dataset=dataset, year=year, region_type=region_type
+        )
+        has_map = detail.region_type.startswith("nuts")
+        figure = (
+            cluster_map_figure(detail, f"/geo/nuts{detail.region_type[-1]}.json", "stars")
+            if has_map
+            else None
+        )
+        return {
+            "cluster": detail,
+            "top_regions": detail.regions[:25],
+            "region_types": observatory.region_types(session, detail.dataset),
+            "figure_json": _figure_json(figure) if figure else None,
+            "stars_json": _figure_json(star_distribution(detail)),
+        }
+
+    context = _memo(request, ("cluster", code, dataset, year, region_type), build)
+    return _render(request, "pages/cluster.html", nav="clusters", **context)
 
 
 @router.get("/clusters/{code}/regions.{fmt}")
