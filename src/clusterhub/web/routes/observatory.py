@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import plotly.graph_objects as go
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from clusterhub.classify import nuts_level
@@ -65,47 +66,48 @@ def _figure_json(figure: go.Figure | Figure) -> str:
     return text
 
 
+@dataclass(frozen=True)
+class MapChoice:
+    """What the home map shows: query parameters shared by the page and its HTMX fragment."""
+
+    dataset: DatasetKey = None
+    cluster: Annotated[str, Query(max_length=16)] = "4"
+    measure: Measure = "stars"
+    region_type: Annotated[str, Query(pattern=r"^nuts[0-3]$")] = "nuts2"
+
+    def key(self) -> tuple[str | None, ...]:
+        return (self.dataset, self.cluster, self.measure, self.region_type)
+
+
+MapQuery = Annotated[MapChoice, Depends()]
+
+
 @router.get("/", response_class=HTMLResponse)
-def home(
-    request: Request,
-    session: DbSession,
-    dataset: DatasetKey = None,
-    cluster: Annotated[str, Query(max_length=16)] = "4",
-    measure: Measure = "stars",
-    region_type: Annotated[str, Query(pattern=r"^nuts[0-3]$")] = "nuts2",
-) -> HTMLResponse:
+def home(request: Request, session: DbSession, choice: MapQuery) -> HTMLResponse:
     """What clusterhub is, and a map of Europe coloured by a cluster's strength."""
 
     def build() -> dict[str, Any]:
-        data = _nuts_dataset(session, dataset)
+        data = _nuts_dataset(session, choice.dataset)
         return {
             "dataset": data,
             "clusters": observatory.list_clusters(session, dataset=data),
             "region_types": observatory.region_types(session, data),
             "datasets": observatory.list_datasets(session),
-            **_map_context(session, data, cluster, measure, region_type),
+            **_map_context(session, data, choice),
         }
 
-    context = _memo(request, ("home", dataset, cluster, measure, region_type), build)
+    context = _memo(request, ("home", *choice.key()), build)
     return _render(request, "pages/home.html", nav="home", measures=MEASURE_LABELS, **context)
 
 
 @router.get("/_partials/map", response_class=HTMLResponse)
-def map_fragment(
-    request: Request,
-    session: DbSession,
-    dataset: DatasetKey = None,
-    cluster: Annotated[str, Query(max_length=16)] = "4",
-    measure: Measure = "stars",
-    region_type: Annotated[str, Query(pattern=r"^nuts[0-3]$")] = "nuts2",
-) -> HTMLResponse:
+def map_fragment(request: Request, session: DbSession, choice: MapQuery) -> HTMLResponse:
     """The map alone, for HTMX to swap in when the user picks another cluster or measure."""
 
     def build() -> dict[str, Any]:
-        data = _nuts_dataset(session, dataset)
-        return _map_context(session, data, cluster, measure, region_type)
+        return _map_context(session, _nuts_dataset(session, choice.dataset), choice)
 
-    context = _memo(request, ("map", dataset, cluster, measure, region_type), build)
+    context = _memo(request, ("map", *choice.key()), build)
     return _render(request, "_partials/_map.html", **context)
 
 
@@ -119,16 +121,15 @@ def _nuts_dataset(session: DbSession, dataset: str | None) -> str:
     return observatory.list_datasets(session)[0].key if observatory.list_datasets(session) else ""
 
 
-def _map_context(
-    session: DbSession, dataset: str, cluster: str, measure: Measure, region_type: str
-) -> dict[str, Any]:
+def _map_context(session: DbSession, dataset: str, choice: MapChoice) -> dict[str, Any]:
+    region_type = choice.region_type
     detail = observatory.cluster_detail(
-        session, code=cluster, dataset=dataset, region_type=region_type
+        session, code=choice.cluster, dataset=dataset, region_type=region_type
     )
-    figure = cluster_map_figure(detail, f"/geo/nuts{region_type[-1]}.json", measure)
+    figure = cluster_map_figure(detail, f"/geo/nuts{region_type[-1]}.json", choice.measure)
     return {
         "cluster": detail,
-        "measure": measure,
+        "measure": choice.measure,
         "region_type": region_type,
         "figure_json": _figure_json(figure),
         "top_regions": detail.regions[:10],
