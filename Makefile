@@ -14,7 +14,7 @@ PORT ?= 8000
 .PHONY: run build test lint bench docs uv sync
 
 uv:
-	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv
+	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv || python3 -m pip install --quiet --user --break-system-packages uv
 
 sync: uv
 	@$(UV) sync --frozen --quiet
