@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, get_args
+from typing import Annotated, Any, get_args
 
 import polars as pl
 import typer
@@ -190,39 +191,59 @@ def _flag(value: object) -> str:
 
 def _print_region(profile: RegionProfile) -> None:
     name = profile.region_name or profile.region_code
-    title = f"{name} ({profile.region_code}, {profile.region_type}), {profile.year}"
-    table = Table(title=title, caption=f"total employment {_fmt(profile.total_employment)}")
-    for column in ("cluster", "employment", "LQ", "share of region", "stars", "strong", "strong10"):
-        table.add_column(column, justify="left" if column == "cluster" else "right")
-    for row in profile.clusters.iter_rows(named=True):
-        table.add_row(
-            f"{row.get('cluster_name') or row['cluster_code']} ({row['cluster_code']})",
-            _fmt(row["employment"]),
-            _fmt(row["lq"], ".2f"),
-            _fmt(None if row["focus"] is None else 100 * row["focus"], ".1f") + " %",
-            "★" * int(row["stars"] or 0),
-            _flag(row["strong"]),
-            _flag(row["strong10"]),
-        )
-    console.print(table)
+    _print_metrics(
+        Table(
+            title=f"{name} ({profile.region_code}, {profile.region_type}), {profile.year}",
+            caption=f"total employment {_fmt(profile.total_employment)}",
+        ),
+        profile.clusters,
+        first="cluster",
+        label=lambda row: (
+            f"{row.get('cluster_name') or row['cluster_code']} ({row['cluster_code']})"
+        ),
+        share=("share of region", "focus"),
+        flags=("strong", "strong10"),
+    )
 
 
 def _print_cluster(profile: ClusterProfile) -> None:
     counts = ", ".join(f"{k}★: {v}" for k, v in profile.star_counts.items())
-    table = Table(
-        title=f"{profile.cluster_name or profile.cluster_code} ({profile.cluster_code}), "
-        f"{profile.region_type}, {profile.year}",
-        caption=f"regions by stars — {counts}",
+    _print_metrics(
+        Table(
+            title=f"{profile.cluster_name or profile.cluster_code} ({profile.cluster_code}), "
+            f"{profile.region_type}, {profile.year}",
+            caption=f"regions by stars — {counts}",
+        ),
+        profile.regions,
+        first="region",
+        label=lambda row: f"{row.get('region_name') or ''} ({row['region_code']})",
+        share=("share of cluster", "size_share"),
+        flags=("strong",),
     )
-    for column in ("region", "employment", "LQ", "share of cluster", "stars", "strong"):
-        table.add_column(column, justify="left" if column == "region" else "right")
-    for row in profile.regions.iter_rows(named=True):
+
+
+def _print_metrics(
+    table: Table,
+    rows: pl.DataFrame,
+    *,
+    first: str,
+    label: Callable[[dict[str, Any]], str],
+    share: tuple[str, str],
+    flags: tuple[str, ...],
+) -> None:
+    """One profile table: a label column, employment, LQ, a share, stars and U.S. flags."""
+    share_title, share_column = share
+    table.add_column(first)
+    for column in ("employment", "LQ", share_title, "stars", *flags):
+        table.add_column(column, justify="right")
+    for row in rows.iter_rows(named=True):
+        value = row[share_column]
         table.add_row(
-            f"{row.get('region_name') or ''} ({row['region_code']})",
+            label(row),
             _fmt(row["employment"]),
             _fmt(row["lq"], ".2f"),
-            _fmt(None if row["size_share"] is None else 100 * row["size_share"], ".1f") + " %",
+            _fmt(None if value is None else 100 * value, ".1f") + " %",
             "★" * int(row["stars"] or 0),
-            _flag(row["strong"]),
+            *(_flag(row[flag]) for flag in flags),
         )
     console.print(table)

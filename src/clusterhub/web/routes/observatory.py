@@ -111,17 +111,22 @@ def map_fragment(request: Request, session: DbSession, choice: MapQuery) -> HTML
     return _render(request, "_partials/_map.html", **context)
 
 
-def _nuts_dataset(session: DbSession, dataset: str | None) -> str:
-    """The requested data set, or the first one with NUTS regions (maps need polygons)."""
+def _nuts_dataset(session: DbSession, dataset: str | None) -> str | None:
+    """The requested data set, or the first one with NUTS regions (maps need polygons).
+
+    None when nothing is loaded: the service then answers "no data loaded".
+    """
     if dataset is not None:
         return dataset
-    for item in observatory.list_datasets(session):
-        if any(kind.startswith("nuts") for kind in observatory.region_types(session, item.key)):
-            return item.key
-    return observatory.list_datasets(session)[0].key if observatory.list_datasets(session) else ""
+    keys = [item.key for item in observatory.list_datasets(session)]
+    with_nuts = (
+        key for key in keys
+        if any(kind.startswith("nuts") for kind in observatory.region_types(session, key))
+    )  # fmt: skip
+    return next(with_nuts, keys[0] if keys else None)
 
 
-def _map_context(session: DbSession, dataset: str, choice: MapChoice) -> dict[str, Any]:
+def _map_context(session: DbSession, dataset: str | None, choice: MapChoice) -> dict[str, Any]:
     region_type = choice.region_type
     detail = observatory.cluster_detail(
         session, code=choice.cluster, dataset=dataset, region_type=region_type
