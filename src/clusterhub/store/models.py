@@ -6,17 +6,19 @@ mappings with the migrated schema so that the two cannot drift apart.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     SmallInteger,
     String,
@@ -195,3 +197,261 @@ class ClusterMetric(Base):
     stars: Mapped[int] = mapped_column(SmallInteger, default=0)
     stars_possible: Mapped[int] = mapped_column(SmallInteger, default=0)
     star_flags: Mapped[dict[str, bool | None]] = mapped_column(JSON, default=dict)
+
+
+# --- directory --------------------------------------------------------------------------------
+
+
+class Organisation(Base):
+    """A directory profile: a cluster organisation, a member, a project partner or a partnership.
+
+    ``key`` is the stable identity imports update by (``cmp:332``, ``cordis:998616262``, a user's
+    own key), so re-importing a file changes profiles instead of duplicating them. ``version`` is
+    SQLAlchemy's optimistic lock: an update whose version is stale fails instead of overwriting.
+    """
+
+    __tablename__ = "organisations"
+    __table_args__ = (
+        Index("ix_organisations_country_type", "country", "profile_type"),
+        Index("ix_organisations_updated_at", "updated_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    source: Mapped[str] = mapped_column(String(32))
+    profile_type: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(300))
+    acronym: Mapped[str | None] = mapped_column(String(60))
+    country: Mapped[str | None] = mapped_column(String(2))
+    nuts_code: Mapped[str | None] = mapped_column(String(8), index=True)
+    city: Mapped[str | None] = mapped_column(String(120))
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
+    website: Mapped[str | None] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(Text, default="")
+    nace_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    ecosystems: Mapped[list[str]] = mapped_column(JSON, default=list)
+    technologies: Mapped[list[str]] = mapped_column(JSON, default=list)
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    s3_priorities: Mapped[list[str]] = mapped_column(JSON, default=list)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)
+    target_countries: Mapped[list[str]] = mapped_column(JSON, default=list)
+    members_sme: Mapped[int | None] = mapped_column(Integer)
+    members_large: Mapped[int | None] = mapped_column(Integer)
+    members_research: Mapped[int | None] = mapped_column(Integer)
+    members_public: Mapped[int | None] = mapped_column(Integer)
+    members_other: Mapped[int | None] = mapped_column(Integer)
+    members_total: Mapped[int | None] = mapped_column(Integer)
+    management_fte: Mapped[float | None] = mapped_column(Float)
+    founded_year: Mapped[int | None] = mapped_column(SmallInteger)
+    label: Mapped[str | None] = mapped_column(String(16))
+    label_valid_until: Mapped[date | None] = mapped_column(Date)
+    contact_name: Mapped[str | None] = mapped_column(String(120))
+    contact_email: Mapped[str | None] = mapped_column(String(254))
+    contact_phone: Mapped[str | None] = mapped_column(String(40))
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    is_synthetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    clusters: Mapped[list[OrganisationCluster]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="OrganisationCluster.cluster_code"
+    )
+
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class OrganisationCluster(Base):
+    """One cluster category (51-cluster taxonomy code) a profile serves; a table so it can facet."""
+
+    __tablename__ = "organisation_clusters"
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    cluster_code: Mapped[str] = mapped_column(String(16), primary_key=True, index=True)
+
+
+class OrganisationAdmin(Base):
+    """A user who may edit a profile (besides site admins)."""
+
+    __tablename__ = "organisation_admins"
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class OrganisationRevision(Base):
+    """One saved change of a profile: which fields changed from what to what, by whom."""
+
+    __tablename__ = "organisation_revisions"
+    __table_args__ = (UniqueConstraint("organisation_id", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    source: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    changes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class OrganisationEmbedding(Base):
+    """The sentence embedding of a profile's text; ``text_hash`` skips re-embedding unchanged text."""
+
+    __tablename__ = "organisation_embeddings"
+
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    model: Mapped[str] = mapped_column(String(64))
+    text_hash: Mapped[str] = mapped_column(String(64))
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class Partnership(Base):
+    """A partnership or programme action profiles belong to (e.g. an ESCP-4i partnership)."""
+
+    __tablename__ = "partnerships"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(120), unique=True)
+    name: Mapped[str] = mapped_column(String(300))
+    acronym: Mapped[str | None] = mapped_column(String(60))
+    programme: Mapped[str] = mapped_column(String(200))
+    sectors: Mapped[list[str]] = mapped_column(JSON, default=list)
+    cluster_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    start_year: Mapped[int | None] = mapped_column(SmallInteger)
+    end_year: Mapped[int | None] = mapped_column(SmallInteger)
+    description: Mapped[str] = mapped_column(Text, default="")
+    website: Mapped[str | None] = mapped_column(String(500))
+    source: Mapped[str] = mapped_column(String(200))
+
+
+class PartnershipMember(Base):
+    """A profile's membership of a partnership (lead partner, partner, associated)."""
+
+    __tablename__ = "partnership_members"
+
+    partnership_id: Mapped[int] = mapped_column(
+        ForeignKey("partnerships.id", ondelete="CASCADE"), primary_key=True
+    )
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[str] = mapped_column(String(32), default="partner")
+
+
+class Project(Base):
+    """A funded project (a Horizon 2020 grant, by CORDIS record number): an edge set of partners."""
+
+    __tablename__ = "projects"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    programme_parts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    start_date: Mapped[date | None] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    total_cost: Mapped[float | None] = mapped_column(Float)
+    max_contribution: Mapped[float | None] = mapped_column(Float)
+
+
+class Participation(Base):
+    """A profile's role in a project; co-participations form the collaboration graph."""
+
+    __tablename__ = "participations"
+    __table_args__ = (UniqueConstraint("project_id", "organisation_id", "role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id", ondelete="CASCADE"))
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    contribution: Mapped[float | None] = mapped_column(Float)
+
+
+class PartnerPost(Base):
+    """A cooperation offer or request a profile publishes, until it expires or is closed."""
+
+    __tablename__ = "partner_posts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    keywords: Mapped[list[str]] = mapped_column(JSON, default=list)
+    cluster_codes: Mapped[list[str]] = mapped_column(JSON, default=list)
+    target_countries: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PostInterest(Base):
+    """Someone's "express interest" in a post; the poster is notified."""
+
+    __tablename__ = "post_interests"
+    __table_args__ = (UniqueConstraint("post_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("partner_posts.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    organisation_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id", ondelete="SET NULL")
+    )
+    message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class PostFollow(Base):
+    """A user following a post: they are notified of its changes and new interest."""
+
+    __tablename__ = "post_follows"
+
+    post_id: Mapped[int] = mapped_column(
+        ForeignKey("partner_posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class Notification(Base):
+    """A message for a user inside the platform (mirrored by e-mail where a mailer is set)."""
+
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)
+    link: Mapped[str | None] = mapped_column(String(300))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class IndexGeneration(Base):
+    """A counter bumped in every transaction that changes profiles.
+
+    Each process keeps its search index (vectors, facets) in memory; reading one row tells it
+    whether another process has changed the directory since, without scanning the table.
+    """
+
+    __tablename__ = "index_generations"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=0)

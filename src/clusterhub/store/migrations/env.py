@@ -9,6 +9,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from clusterhub.config import get_settings
+from clusterhub.store.fts import is_index_table
 from clusterhub.store.models import Base
 
 config = context.config
@@ -32,9 +33,15 @@ def _migrate(connection: object) -> None:
         target_metadata=target_metadata,
         render_as_batch=True,
         compare_type=True,
+        include_name=_described_by_models,
     )
     with context.begin_transaction():
         context.run_migrations()
+
+
+def _described_by_models(name: str | None, type_: str, _parents: object) -> bool:
+    """Autogenerate leaves the full-text index alone: its DDL is per-database (``store.fts``)."""
+    return not (type_ == "table" and name is not None and is_index_table(name))
 
 
 run()
