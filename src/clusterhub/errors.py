@@ -18,7 +18,15 @@ class NotFound(ClusterhubError):
 
 
 class Conflict(ClusterhubError):
-    """A write that would contradict what is already stored."""
+    """A write that would contradict what is already stored.
+
+    ``details`` says what the writer needs to resolve it (e.g. the current version of a record
+    edited concurrently); the web shows it in the error body.
+    """
+
+    def __init__(self, message: str, details: dict[str, object] | None = None) -> None:
+        super().__init__(message)
+        self.details = details
 
 
 class PermissionDenied(ClusterhubError):

@@ -2,12 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from typing import Generic, TypeVar
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Annotated, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 Item = TypeVar("Item")
+
+
+def _utc(value: datetime) -> datetime:
+    """SQLite hands timestamps back without an offset; they were stored in UTC."""
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+ShortText = Annotated[str, Field(min_length=1, max_length=100)]
 
 
 class Page(BaseModel, Generic[Item]):
@@ -28,14 +38,7 @@ class DatasetPublic(BaseModel):
     title: str
     source: str
     notes: list[str]
-    loaded_at: datetime = Field(description="When the data set was loaded (UTC, with offset).")
-
-    @field_validator("loaded_at")
-    @classmethod
-    def _in_utc(cls, value: datetime) -> datetime:
-        """Timestamps are stored in UTC, but SQLite hands them back without an offset, which
-        would serialise as a local time that is not an RFC 3339 ``date-time``."""
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    loaded_at: UtcDatetime = Field(description="When the data set was loaded (UTC, with offset).")
 
 
 class MetricPublic(BaseModel):
@@ -112,3 +115,213 @@ class ClusterPublic(ClusterSummary):
     region_type: str
     star_counts: dict[int, int]
     regions: list[MetricPublic]
+
+
+# --- directory --------------------------------------------------------------------------------
+
+
+class ProfileType(StrEnum):
+    """The profile types of the European Cluster Collaboration Platform, plus project partners."""
+
+    CLUSTER_ORGANISATION = "cluster_organisation"
+    CLUSTER_MEMBER = "cluster_member"
+    PROJECT = "project"
+    NATIONAL_ORGANISATION = "national_organisation"
+    PROJECT_PARTNER = "project_partner"
+
+    @property
+    def label(self) -> str:
+        """Name for people."""
+        return PROFILE_TYPE_LABELS[self]
+
+
+PROFILE_TYPE_LABELS = {
+    ProfileType.CLUSTER_ORGANISATION: "Cluster organisation",
+    ProfileType.CLUSTER_MEMBER: "Cluster member",
+    ProfileType.PROJECT: "Cluster-related project or partnership",
+    ProfileType.NATIONAL_ORGANISATION: "National cluster organisation",
+    ProfileType.PROJECT_PARTNER: "Research and innovation project partner",
+}
+
+
+class Label(StrEnum):
+    """Cluster management excellence labels (ESCA, now EUCLES)."""
+
+    BRONZE = "bronze"
+    SILVER = "silver"
+    GOLD = "gold"
+
+
+class OrganisationInput(BaseModel):
+    """A profile as people and import files write it. Shape is checked here; codes (country,
+    NUTS, NACE, cluster, language) are checked by ``services.directory`` against the catalogues.
+
+    HTML in text fields is kept as typed and escaped wherever it is shown.
+    """
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    key: str | None = Field(
+        default=None,
+        max_length=120,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9:._-]*$",
+        description="Stable identity for re-imports; generated when left out.",
+    )
+    profile_type: ProfileType = ProfileType.CLUSTER_ORGANISATION
+    name: str = Field(min_length=1, max_length=300)
+    acronym: str | None = Field(default=None, max_length=60)
+    country: str | None = Field(default=None, description="ISO 3166 alpha-2 (EL, UK as Eurostat).")
+    nuts_code: str | None = Field(default=None, max_length=8)
+    city: str | None = Field(default=None, max_length=120)
+    latitude: float | None = Field(default=None, ge=-90, le=90)
+    longitude: float | None = Field(default=None, ge=-180, le=180)
+    website: str | None = Field(default=None, max_length=500)
+    description: str = Field(default="", max_length=10_000)
+    cluster_codes: list[str] = Field(default_factory=list, max_length=51)
+    nace_codes: list[str] = Field(default_factory=list, max_length=60)
+    ecosystems: list[ShortText] = Field(default_factory=list, max_length=30)
+    technologies: list[ShortText] = Field(default_factory=list, max_length=30)
+    keywords: list[ShortText] = Field(default_factory=list, max_length=30)
+    s3_priorities: list[ShortText] = Field(default_factory=list, max_length=30)
+    languages: list[str] = Field(default_factory=list, max_length=30)
+    target_countries: list[str] = Field(default_factory=list, max_length=250)
+    members_sme: int | None = Field(default=None, ge=0, le=1_000_000)
+    members_large: int | None = Field(default=None, ge=0, le=1_000_000)
+    members_research: int | None = Field(default=None, ge=0, le=1_000_000)
+    members_public: int | None = Field(default=None, ge=0, le=1_000_000)
+    members_other: int | None = Field(default=None, ge=0, le=1_000_000)
+    members_total: int | None = Field(default=None, ge=0, le=5_000_000)
+    management_fte: float | None = Field(default=None, ge=0, le=10_000)
+    founded_year: int | None = Field(default=None, ge=1800, le=2100)
+    label: Label | None = None
+    label_valid_until: date | None = None
+    contact_name: str | None = Field(default=None, max_length=120)
+    contact_email: str | None = Field(default=None, max_length=254)
+    contact_phone: str | None = Field(default=None, max_length=40, pattern=r"^[0-9+()./ -]{3,40}$")
+    is_synthetic: bool = False
+
+
+class EligibilityCheck(BaseModel):
+    """One rule of the European platform's registration criteria, computed from the profile."""
+
+    code: str
+    requirement: str
+    passed: bool | None = Field(description="None when the profile lacks the data to decide.")
+    detail: str
+
+
+class PartnershipSummary(BaseModel):
+    """A partnership in lists and on member profiles."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    key: str
+    name: str
+    acronym: str | None
+    programme: str
+    sectors: list[str]
+    role: str | None = None
+
+
+class OrganisationSummary(BaseModel):
+    """A profile in lists and search results."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    key: str
+    name: str
+    acronym: str | None
+    profile_type: ProfileType
+    country: str | None
+    nuts_code: str | None
+    city: str | None
+    cluster_codes: list[str]
+    label: Label | None
+    label_status: str | None = Field(description="valid, expired or none.")
+    members_total: int | None
+    size_band: str
+    is_synthetic: bool
+    source: str
+
+
+class OrganisationPublic(OrganisationSummary):
+    """A full profile. Contacts are filled only for logged-in members."""
+
+    website: str | None
+    description: str
+    latitude: float | None
+    longitude: float | None
+    nace_codes: list[str]
+    ecosystems: list[str]
+    technologies: list[str]
+    keywords: list[str]
+    s3_priorities: list[str]
+    languages: list[str]
+    target_countries: list[str]
+    members_sme: int | None
+    members_large: int | None
+    members_research: int | None
+    members_public: int | None
+    members_other: int | None
+    management_fte: float | None
+    founded_year: int | None
+    label_valid_until: date | None
+    contact_name: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+    facts: dict[str, object]
+    eligibility: list[EligibilityCheck]
+    partnerships: list[PartnershipSummary]
+    version: int
+    created_at: UtcDatetime
+    updated_at: UtcDatetime
+
+
+class RevisionPublic(BaseModel):
+    """One saved change of a profile (visible to its admins)."""
+
+    version: int
+    at: UtcDatetime
+    user: str | None
+    source: str
+    changes: dict[str, list[object]] = Field(description="field -> [before, after]")
+
+
+class FacetValue(BaseModel):
+    """One value of a facet and how many results have it."""
+
+    value: str
+    label: str
+    count: int
+
+
+class SearchHit(OrganisationSummary):
+    """A search result: the profile, its score and highlighted HTML (terms in ``<mark>``)."""
+
+    score: float
+    name_html: str | None = None
+    snippet_html: str | None = None
+
+
+class SearchResults(BaseModel):
+    """A page of search results with facet counts over all results."""
+
+    items: list[SearchHit]
+    total: int
+    page: int
+    page_size: int
+    mode: str
+    query: str
+    facets: dict[str, list[FacetValue]]
+
+
+class ImportReport(BaseModel):
+    """What an import did (it either did all of it or nothing)."""
+
+    source: str
+    rows: int
+    created: int
+    updated: int
+    unchanged: int
+    extra: dict[str, int] = Field(default_factory=dict)

@@ -1,0 +1,668 @@
+"""The directory of cluster organisations: validating, saving and showing profiles.
+
+Rules that the web, the CLI and imports share live here:
+
+* every code is checked against its catalogue (countries, NUTS 2021, NACE Rev.2, the 51 cluster
+  categories, languages) and every problem is reported at once, with the field and value;
+* only a profile's admins and site admins may change it; whoever creates a profile becomes its
+  first admin;
+* edits are optimistic: the editor says which version they edited, and a save against a newer
+  version is refused with what changed meanwhile, instead of silently overwriting it;
+* every save writes a revision (field → [before, after]) and re-indexes the profile for keyword
+  and semantic search in the same transaction.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from pydantic import ValidationError
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+from sqlalchemy.orm.exc import StaleDataError
+
+from clusterhub.classify.countries import normalise_country, normalise_language
+from clusterhub.classify.nace import NaceHierarchy
+from clusterhub.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
+from clusterhub.services import audit, indexing
+from clusterhub.services.accounts import Role, UserPublic, normalise_email, require
+from clusterhub.services.embeddings import Embedder
+from clusterhub.services.reference import ReferenceData
+from clusterhub.services.schemas import (
+    EligibilityCheck,
+    OrganisationInput,
+    OrganisationPublic,
+    OrganisationSummary,
+    PartnershipSummary,
+    ProfileType,
+    RevisionPublic,
+)
+from clusterhub.store.models import (
+    Organisation,
+    OrganisationAdmin,
+    OrganisationCluster,
+    OrganisationRevision,
+    Partnership,
+    PartnershipMember,
+    User,
+    utcnow,
+)
+
+#: Member-count bands of the size facet (lower bounds); the platform's mean is ~170 members.
+SIZE_BANDS = ((500, "500+"), (150, "150–499"), (50, "50–149"), (15, "15–49"), (1, "1–14"))
+UNKNOWN_SIZE = "unknown"
+MIN_MANAGEMENT_FTE = 0.5
+MIN_MEMBERS = 15
+MIN_MEMBER_TYPES = 2
+MEMBER_FIELDS = (
+    "members_sme",
+    "members_large",
+    "members_research",
+    "members_public",
+    "members_other",
+)
+#: Fields that ``OrganisationInput`` and the table share (everything a profile editor may set).
+PROFILE_FIELDS = tuple(name for name in OrganisationInput.model_fields if name != "key")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+@dataclass(frozen=True, eq=False)
+class Catalogues:
+    """The code lists profiles are validated against (loaded once per process)."""
+
+    nuts: frozenset[str]
+    nace: NaceHierarchy
+    clusters: dict[str, str]
+
+    @classmethod
+    def from_reference(cls, reference: ReferenceData) -> Catalogues:
+        """Codes from the reference data: NUTS 2021, NACE Rev.2, the 51 traded clusters."""
+        clusters = reference.cmp_traded.clusters.filter(kind="traded")
+        return cls(
+            nuts=frozenset(reference.regions.frame["code"].to_list()),
+            nace=reference.nace,
+            clusters=dict(clusters.select("cluster_code", "cluster_name").iter_rows()),
+        )
+
+    def cluster_code(self, value: str) -> str | None:
+        """A cluster's code from its code or its exact name (case-insensitive), else None."""
+        text = value.strip()
+        if text in self.clusters:
+            return text
+        lowered = text.casefold()
+        return next((c for c, n in self.clusters.items() if n.casefold() == lowered), None)
+
+
+# --- validation -------------------------------------------------------------------------------
+
+
+def validate(
+    data: Mapping[str, Any] | OrganisationInput,
+    catalogues: Catalogues,
+    *,
+    file: str | None = None,
+    line: int | None = None,
+) -> OrganisationInput:
+    """A profile with every code checked and normalised, or ``InvalidInput`` listing all problems.
+
+    ``file`` and ``line`` are copied into each problem, so an import can say where it was.
+    """
+    if not isinstance(data, OrganisationInput):
+        try:
+            data = OrganisationInput.model_validate(data)
+        except ValidationError as error:
+            raise _invalid([_pydantic_problem(e, file, line) for e in error.errors()]) from None
+    checker = _Checker(catalogues, file=file, line=line)
+    clean = checker.check(data)
+    if checker.problems:
+        raise _invalid(checker.problems)
+    return clean
+
+
+def _invalid(problems: list[Problem]) -> InvalidInput:
+    summary = str(problems[0]) if len(problems) == 1 else f"{len(problems)} problems in the profile"
+    return InvalidInput(problems, summary=summary)
+
+
+def _pydantic_problem(error: Any, file: str | None, line: int | None) -> Problem:
+    field = ".".join(str(part) for part in error["loc"]) or None
+    value = error.get("input")
+    shown = None if isinstance(value, dict) or value is None else str(value)[:80]
+    return Problem(error["msg"], file=file, line=line, field=field, value=shown)
+
+
+class _Checker:
+    """Collects every problem of one profile rather than stopping at the first."""
+
+    def __init__(self, catalogues: Catalogues, *, file: str | None, line: int | None) -> None:
+        self.catalogues = catalogues
+        self.file = file
+        self.line = line
+        self.problems: list[Problem] = []
+
+    def add(self, field: str, message: str, value: object = None) -> None:
+        shown = None if value is None else str(value)[:80]
+        self.problems.append(
+            Problem(message, file=self.file, line=self.line, field=field, value=shown)
+        )
+
+    def code(self, field: str, value: str, normalise: Any) -> str | None:
+        try:
+            return str(normalise(value, field=field))
+        except InvalidInput as error:
+            self.add(field, error.problems[0].message, value)
+            return None
+
+    def check(self, data: OrganisationInput) -> OrganisationInput:
+        for name in ("name", "acronym", "city", "description", "contact_name"):
+            value = getattr(data, name)
+            if value and _CONTROL.search(value):
+                self.add(name, "control characters are not allowed", value)
+        country = self._country(data)
+        update: dict[str, Any] = {
+            "country": country,
+            "nuts_code": self._nuts(data.nuts_code, country),
+            "website": self._website(data.website),
+            "contact_email": self._email(data.contact_email),
+            "nace_codes": self._nace(data.nace_codes),
+            "cluster_codes": self._clusters(data.cluster_codes),
+            "languages": _unique(
+                c for v in data.languages if (c := self.code("languages", v, normalise_language))
+            ),
+            "target_countries": _unique(
+                c
+                for v in data.target_countries
+                if (c := self.code("target_countries", v, normalise_country))
+            ),
+            "members_total": self._members_total(data),
+        }
+        for name in ("ecosystems", "technologies", "keywords", "s3_priorities"):
+            update[name] = _unique(getattr(data, name))
+        if data.label is not None and data.label_valid_until is None:
+            self.add("label_valid_until", "a label needs its valid-until date (YYYY-MM-DD)")
+        return data.model_copy(update=update)
+
+    def _country(self, data: OrganisationInput) -> str | None:
+        if data.country:
+            return self.code("country", data.country, normalise_country)
+        return data.nuts_code[:2].upper() if data.nuts_code else None
+
+    def _nuts(self, nuts_code: str | None, country: str | None) -> str | None:
+        if not nuts_code:
+            return None
+        code = nuts_code.strip().upper()
+        if code not in self.catalogues.nuts:
+            self.add(
+                "nuts_code", "unknown region; expected a NUTS 2021 code such as DE21 or FR101", code
+            )
+            return None
+        if country and not code.startswith(country):
+            self.add("nuts_code", f"region {code} is not in country {country}", code)
+        return code
+
+    def _website(self, url: str | None) -> str | None:
+        if not url:
+            return None
+        parts = urlsplit(url)
+        if parts.scheme not in {"http", "https"} or "." not in parts.netloc or " " in url:
+            self.add("website", "expected a web address starting with http:// or https://", url)
+            return None
+        return url
+
+    def _email(self, email: str | None) -> str | None:
+        if not email:
+            return None
+        try:
+            return normalise_email(email)
+        except InvalidInput as error:
+            self.add("contact_email", error.problems[0].message, email)
+            return None
+
+    def _nace(self, codes: list[str]) -> list[str]:
+        return _unique(c for v in codes if (c := self.code("nace_codes", v, self._normalise_nace)))
+
+    def _normalise_nace(self, value: str, *, field: str) -> str:
+        return self.catalogues.nace.normalise(value)
+
+    def _clusters(self, values: list[str]) -> list[str]:
+        codes = []
+        for value in values:
+            code = self.catalogues.cluster_code(value)
+            if code is None:
+                self.add(
+                    "cluster_codes",
+                    "unknown cluster category; expected a code 1-51 or a name of the "
+                    "51-cluster taxonomy (see /clusters)",
+                    value,
+                )
+            else:
+                codes.append(code)
+        return _unique(codes)
+
+    def _members_total(self, data: OrganisationInput) -> int | None:
+        parts = [getattr(data, name) for name in MEMBER_FIELDS]
+        known = sum(p for p in parts if p is not None)
+        if data.members_total is None:
+            return known if any(p is not None for p in parts) else None
+        if data.members_total < known:
+            self.add(
+                "members_total",
+                f"smaller than the sum of members by type ({known})",
+                data.members_total,
+            )
+        return data.members_total
+
+
+def _unique(values: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(v for v in values if v))
+
+
+# --- derived facts ----------------------------------------------------------------------------
+
+
+def size_band(members_total: int | None) -> str:
+    """The size facet's band of a member count."""
+    if members_total:
+        for lower, band in SIZE_BANDS:
+            if members_total >= lower:
+                return band
+    return UNKNOWN_SIZE
+
+
+def label_status(label: str | None, valid_until: date | None, today: date | None = None) -> str:
+    """``valid`` until the label's date has passed, then ``expired``; ``none`` without a label."""
+    if label is None:
+        return "none"
+    today = today or datetime.now(UTC).date()
+    return "expired" if valid_until is not None and valid_until < today else "valid"
+
+
+def eligibility(org: Organisation) -> list[EligibilityCheck]:
+    """The European platform's registration criteria for cluster organisations, from the data.
+
+    Other profile types have no criteria (an empty list).
+    """
+    if org.profile_type not in {
+        ProfileType.CLUSTER_ORGANISATION,
+        ProfileType.NATIONAL_ORGANISATION,
+    }:
+        return []
+    fte = org.management_fte
+    types = [getattr(org, name) for name in MEMBER_FIELDS]
+    known_types = [t for t in types if t is not None]
+    with_members = sum(1 for t in known_types if t > 0)
+    total = org.members_total
+    return [
+        EligibilityCheck(
+            code="management",
+            requirement=f"A management team of at least {MIN_MANAGEMENT_FTE} full-time equivalent",
+            passed=None if fte is None else fte >= MIN_MANAGEMENT_FTE,
+            detail="not stated" if fte is None else f"{fte:g} FTE",
+        ),
+        EligibilityCheck(
+            code="members",
+            requirement=f"At least {MIN_MEMBERS} committed members",
+            passed=None if total is None else total >= MIN_MEMBERS,
+            detail="not stated" if total is None else f"{total} members",
+        ),
+        EligibilityCheck(
+            code="member_types",
+            requirement=f"Members of at least {MIN_MEMBER_TYPES} types (SMEs, large firms, "
+            "research and education, public bodies, others)",
+            passed=None if not known_types else with_members >= MIN_MEMBER_TYPES,
+            detail="not stated" if not known_types else f"{with_members} types",
+        ),
+        EligibilityCheck(
+            code="website",
+            requirement="A website showing the cluster's activity",
+            passed=bool(org.website),
+            detail=org.website or "none",
+        ),
+    ]
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def summary(org: Organisation) -> OrganisationSummary:
+    """The list/search shape of a profile."""
+    return OrganisationSummary.model_validate(_summary_fields(org))
+
+
+def _summary_fields(org: Organisation) -> dict[str, Any]:
+    return {
+        **{
+            name: getattr(org, name)
+            for name in OrganisationSummary.model_fields
+            if hasattr(org, name)
+        },
+        "cluster_codes": [c.cluster_code for c in org.clusters],
+        "label_status": label_status(org.label, org.label_valid_until),
+        "size_band": size_band(org.members_total),
+    }
+
+
+def get_profile(
+    session: Session, *, organisation_id: int, viewer: UserPublic | None
+) -> OrganisationPublic:
+    """A full profile; contacts only for logged-in viewers (the platform's rule)."""
+    org = _organisation(session, organisation_id)
+    fields = {
+        **{
+            name: getattr(org, name)
+            for name in OrganisationPublic.model_fields
+            if hasattr(org, name)
+        },
+        **_summary_fields(org),
+        "eligibility": eligibility(org),
+        "partnerships": _partnerships(session, org.id),
+    }
+    if viewer is None:
+        fields.update(contact_name=None, contact_email=None, contact_phone=None)
+    return OrganisationPublic.model_validate(fields)
+
+
+def find_by_key(session: Session, *, key: str) -> int:
+    """The id of the profile with a stable key."""
+    found = session.scalar(select(Organisation.id).where(Organisation.key == key))
+    if found is None:
+        raise NotFound(f"no profile with key {key!r}")
+    return found
+
+
+def _organisation(session: Session, organisation_id: int) -> Organisation:
+    org = session.get(Organisation, organisation_id)
+    if org is None:
+        raise NotFound(f"no profile with id {organisation_id}")
+    return org
+
+
+def _partnerships(session: Session, organisation_id: int) -> list[PartnershipSummary]:
+    rows = session.execute(
+        select(Partnership, PartnershipMember.role)
+        .join(PartnershipMember, PartnershipMember.partnership_id == Partnership.id)
+        .where(PartnershipMember.organisation_id == organisation_id)
+        .order_by(Partnership.name)
+    )
+    return [
+        PartnershipSummary.model_validate(
+            {**PartnershipSummary.model_validate(p).model_dump(), "role": role}
+        )
+        for p, role in rows
+    ]
+
+
+def my_profiles(session: Session, *, actor: UserPublic) -> list[OrganisationSummary]:
+    """The profiles ``actor`` administers, by name."""
+    rows = session.scalars(
+        select(Organisation)
+        .join(OrganisationAdmin, OrganisationAdmin.organisation_id == Organisation.id)
+        .where(OrganisationAdmin.user_id == actor.id)
+        .order_by(Organisation.name)
+    )
+    return [summary(org) for org in rows]
+
+
+def can_edit(session: Session, *, actor: UserPublic | None, organisation_id: int) -> bool:
+    """Whether ``actor`` may change the profile: one of its admins, or a site admin."""
+    if actor is None:
+        return False
+    if Role(actor.role) is Role.SITE_ADMIN:
+        return True
+    return (
+        session.get(OrganisationAdmin, {"organisation_id": organisation_id, "user_id": actor.id})
+        is not None
+    )
+
+
+def _require_editor(session: Session, actor: UserPublic | None, organisation_id: int) -> None:
+    require(session, actor=actor, minimum=Role.MEMBER)
+    if not can_edit(session, actor=actor, organisation_id=organisation_id):
+        raise PermissionDenied("only this profile's admins may change it")
+
+
+def history(
+    session: Session, *, organisation_id: int, actor: UserPublic | None
+) -> list[RevisionPublic]:
+    """Every saved change of a profile, newest first (admins only)."""
+    _organisation(session, organisation_id)
+    _require_editor(session, actor, organisation_id)
+    rows = session.execute(
+        select(OrganisationRevision, User.display_name)
+        .outerjoin(User, User.id == OrganisationRevision.user_id)
+        .where(OrganisationRevision.organisation_id == organisation_id)
+        .order_by(OrganisationRevision.version.desc())
+    )
+    return [
+        RevisionPublic(version=r.version, at=r.at, user=name, source=r.source, changes=r.changes)
+        for r, name in rows
+    ]
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+
+def create_profile(
+    session: Session,
+    *,
+    data: OrganisationInput,
+    actor: UserPublic,
+    catalogues: Catalogues,
+    embedder: Embedder | None,
+) -> OrganisationPublic:
+    """Save a new profile owned by ``actor`` (who becomes its first admin)."""
+    user = require(session, actor=actor, minimum=Role.MEMBER)
+    clean = validate(data, catalogues)
+    key = clean.key or f"user:{secrets.token_hex(8)}"
+    if session.scalar(select(Organisation.id).where(Organisation.key == key)) is not None:
+        raise Conflict(f"a profile with key {key!r} already exists")
+    org = Organisation(key=key, source="user", version=1)
+    changes = _apply(org, clean, PROFILE_FIELDS)
+    session.add(org)
+    session.flush()
+    session.add(OrganisationAdmin(organisation_id=org.id, user_id=user.id))
+    if Role(user.role).rank < Role.ORG_ADMIN.rank:
+        user.role = Role.ORG_ADMIN
+    _record(session, org, changes, source="edit", user_id=user.id)
+    indexing.index_profiles(session, [org], catalogues=catalogues, embedder=embedder)
+    return get_profile(session, organisation_id=org.id, viewer=actor)
+
+
+def update_profile(
+    session: Session,
+    *,
+    organisation_id: int,
+    changes: Mapping[str, Any],
+    expected_version: int,
+    actor: UserPublic | None,
+    catalogues: Catalogues,
+    embedder: Embedder | None,
+) -> OrganisationPublic:
+    """Apply ``changes`` (a partial profile) unless someone saved after ``expected_version``."""
+    org = _organisation(session, organisation_id)
+    _require_editor(session, actor, organisation_id)
+    if org.version != expected_version:
+        raise _stale(session, org, expected_version)
+    unknown = sorted(set(changes) - set(PROFILE_FIELDS))
+    if unknown:
+        raise InvalidInput.single("not an editable profile field", field=unknown[0])
+    current = _as_input(org)
+    merged = validate({**current.model_dump(exclude_none=True), **changes}, catalogues)
+    diff = _apply(org, merged, tuple(changes))
+    if not diff:
+        return get_profile(session, organisation_id=org.id, viewer=actor)
+    org.updated_at = utcnow()
+    try:
+        session.flush()
+    except StaleDataError:
+        raise Conflict("someone else saved this profile at the same moment; reload it") from None
+    _record(session, org, diff, source="edit", user_id=actor.id if actor else None)
+    indexing.index_profiles(session, [org], catalogues=catalogues, embedder=embedder)
+    return get_profile(session, organisation_id=org.id, viewer=actor)
+
+
+def _stale(session: Session, org: Organisation, expected: int) -> Conflict:
+    newer = session.scalars(
+        select(OrganisationRevision)
+        .where(OrganisationRevision.organisation_id == org.id)
+        .where(OrganisationRevision.version > expected)
+    )
+    fields = sorted({name for revision in newer for name in revision.changes})
+    return Conflict(
+        f"this profile was changed since you opened it (your version {expected}, now "
+        f"{org.version}; changed: {', '.join(fields) or 'unknown'}). "
+        "Reload it and apply your edit again.",
+        details={"current_version": org.version, "changed_fields": fields},
+    )
+
+
+def delete_profile(session: Session, *, organisation_id: int, actor: UserPublic | None) -> None:
+    """Remove a profile and everything attached to it (admins only)."""
+    org = _organisation(session, organisation_id)
+    _require_editor(session, actor, organisation_id)
+    indexing.unindex(session, [org.id])
+    audit.record(
+        session,
+        actor_id=actor.id if actor else None,
+        action="directory.delete",
+        entity_type="organisation",
+        entity_id=org.key,
+    )
+    session.delete(org)
+
+
+def add_admin(
+    session: Session, *, organisation_id: int, email: str, actor: UserPublic | None
+) -> None:
+    """Let a colleague (an existing account) edit the profile too."""
+    _require_editor(session, actor, organisation_id)
+    user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    if user is None:
+        raise NotFound("no account with that e-mail address; ask them to register first")
+    if session.get(OrganisationAdmin, {"organisation_id": organisation_id, "user_id": user.id}):
+        return
+    session.add(OrganisationAdmin(organisation_id=organisation_id, user_id=user.id))
+    if Role(user.role).rank < Role.ORG_ADMIN.rank:
+        user.role = Role.ORG_ADMIN
+    audit.record(
+        session,
+        actor_id=actor.id if actor else None,
+        action="directory.add_admin",
+        entity_type="organisation",
+        entity_id=organisation_id,
+        details={"user_id": user.id},
+    )
+
+
+def upsert_profiles(
+    session: Session,
+    *,
+    records: Sequence[OrganisationInput],
+    source: str,
+    catalogues: Catalogues,
+    embedder: Embedder | None,
+    progress: indexing.Progress | None = None,
+) -> tuple[int, int, int]:
+    """Create or update profiles by their ``key`` (validated records); returns
+    ``(created, updated, unchanged)``. The caller's transaction makes it all-or-nothing."""
+    keys = [r.key for r in records]
+    if any(k is None for k in keys):
+        raise InvalidInput.single("every imported profile needs a key", field="key")
+    existing = {
+        org.key: org
+        for start in range(0, len(keys), 900)
+        for org in session.scalars(
+            select(Organisation).where(Organisation.key.in_(keys[start : start + 900]))
+        )
+    }
+    touched: list[Organisation] = []
+    created = updated = 0
+    pending: list[tuple[Organisation, dict[str, list[Any]]]] = []
+    for record in records:
+        org = existing.get(str(record.key))
+        if org is None:
+            org = Organisation(key=record.key, source=source, version=1)
+            session.add(org)
+            created += 1
+        diff = _apply(org, record, PROFILE_FIELDS)
+        if org.id is not None and not diff:
+            continue
+        if org.id is not None:
+            org.updated_at = utcnow()
+            updated += 1
+        touched.append(org)
+        pending.append((org, diff))
+    session.flush()
+    for org, diff in pending:
+        _record(session, org, diff, source=f"import:{source}", user_id=None)
+    indexing.index_profiles(
+        session, touched, catalogues=catalogues, embedder=embedder, progress=progress
+    )
+    return created, updated, len(records) - created - updated
+
+
+def _as_input(org: Organisation) -> OrganisationInput:
+    values = {name: getattr(org, name) for name in PROFILE_FIELDS if name != "cluster_codes"}
+    values["cluster_codes"] = [c.cluster_code for c in org.clusters]
+    return OrganisationInput.model_validate(values)
+
+
+def _apply(
+    org: Organisation, data: OrganisationInput, fields: Iterable[str]
+) -> dict[str, list[Any]]:
+    """Copy ``fields`` from ``data`` onto ``org``; the changes as field → [before, after]."""
+    changes: dict[str, list[Any]] = {}
+    for name in fields:
+        after = getattr(data, name)
+        if name == "cluster_codes":
+            before = [c.cluster_code for c in org.clusters] if org.id is not None else []
+            if before != after:
+                keep = {c.cluster_code: c for c in org.clusters if c.cluster_code in after}
+                org.clusters = [keep.get(c) or OrganisationCluster(cluster_code=c) for c in after]
+                changes[name] = [before, after]
+            continue
+        before = getattr(org, name) if org.id is not None else None
+        if hasattr(after, "value"):
+            after = after.value
+        if before != after and not (before is None and after in ([], "")):
+            setattr(org, name, after)
+            changes[name] = [_jsonable(before), _jsonable(after)]
+    return changes
+
+
+def _jsonable(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _record(
+    session: Session,
+    org: Organisation,
+    changes: dict[str, list[Any]],
+    *,
+    source: str,
+    user_id: int | None,
+) -> None:
+    session.add(
+        OrganisationRevision(
+            organisation_id=org.id,
+            version=org.version,
+            user_id=user_id,
+            source=source,
+            changes=changes,
+        )
+    )
+
+
+def remove_all_from_source(session: Session, *, source: str) -> int:
+    """Delete every profile an import source created (e.g. to drop synthetic demo data)."""
+    ids = list(session.scalars(select(Organisation.id).where(Organisation.source == source)))
+    indexing.unindex(session, ids)
+    for start in range(0, len(ids), 900):
+        session.execute(delete(Organisation).where(Organisation.id.in_(ids[start : start + 900])))
+    return len(ids)

@@ -1,0 +1,134 @@
+"""Keeping the search indexes in step with the profiles.
+
+Every profile write calls :func:`index_profiles` in its own transaction: the keyword index gets
+the new text, the embedding is recomputed only when the text it was made from changed (its hash
+is stored), and the directory's generation counter is bumped so that every process refreshes its
+in-memory search catalogue on its next query.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from clusterhub.classify.countries import country_names
+from clusterhub.services.embeddings import Embedder, text_hash, to_blob
+from clusterhub.services.schemas import ProfileType
+from clusterhub.store import fts, generations
+from clusterhub.store.models import Organisation, OrganisationEmbedding
+
+if TYPE_CHECKING:
+    from clusterhub.services.directory import Catalogues
+
+#: Called with the number of profiles just embedded (drives progress bars).
+Progress = Callable[[int], None]
+_CHUNK = 900
+
+
+def _cluster_names(org: Organisation, catalogues: Catalogues) -> list[str]:
+    return [catalogues.clusters.get(c.cluster_code, c.cluster_code) for c in org.clusters]
+
+
+def _nace_names(org: Organisation, catalogues: Catalogues) -> list[str]:
+    return [catalogues.nace.name(code) for code in org.nace_codes if catalogues.nace.contains(code)]
+
+
+def _place(org: Organisation) -> str:
+    country = country_names().get(org.country or "", org.country or "")
+    return ", ".join(p for p in (org.city, country) if p)
+
+
+def document(org: Organisation, catalogues: Catalogues) -> fts.Document:
+    """The keyword-index entry: name and acronym weighted apart from everything else."""
+    body = " ".join(
+        [
+            ProfileType(org.profile_type).label,
+            _place(org),
+            " ".join(_cluster_names(org, catalogues)),
+            " ".join(_nace_names(org, catalogues)),
+            " ".join(org.ecosystems + org.technologies + org.keywords + org.s3_priorities),
+            org.description,
+        ]
+    )
+    return fts.Document(org.id, org.name, org.acronym or "", body)
+
+
+def embedding_text(org: Organisation, catalogues: Catalogues) -> str:
+    """What the sentence model reads: the most telling fields first (it sees 256 tokens)."""
+    parts = [
+        f"{org.name} ({org.acronym})" if org.acronym else org.name,
+        f"{ProfileType(org.profile_type).label} in {_place(org)}" if _place(org) else "",
+        _listed("Clusters", _cluster_names(org, catalogues)),
+        _listed("Technologies", org.technologies),
+        _listed("Keywords", org.keywords),
+        _listed("Ecosystems", org.ecosystems),
+        _listed("Activities", _nace_names(org, catalogues)),
+        org.description,
+    ]
+    return ". ".join(p for p in parts if p)
+
+
+def _listed(title: str, values: Sequence[str]) -> str:
+    return f"{title}: {', '.join(values)}" if values else ""
+
+
+def index_profiles(
+    session: Session,
+    orgs: Sequence[Organisation],
+    *,
+    catalogues: Catalogues,
+    embedder: Embedder | None,
+    progress: Progress | None = None,
+) -> None:
+    """Re-index ``orgs`` (already flushed, so they have ids) for keyword and semantic search."""
+    if not orgs:
+        return
+    fts.upsert(session, [document(org, catalogues) for org in orgs])
+    if embedder is not None:
+        _embed(session, orgs, catalogues, embedder, progress)
+    generations.bump(session)
+
+
+def _embed(
+    session: Session,
+    orgs: Sequence[Organisation],
+    catalogues: Catalogues,
+    embedder: Embedder,
+    progress: Progress | None,
+) -> None:
+    texts = {org.id: embedding_text(org, catalogues) for org in orgs}
+    hashes = {org_id: text_hash(text) for org_id, text in texts.items()}
+    ids = list(texts)
+    stored: dict[int, str] = {}
+    for start in range(0, len(ids), _CHUNK):
+        rows = session.execute(
+            select(OrganisationEmbedding.organisation_id, OrganisationEmbedding.text_hash)
+            .where(OrganisationEmbedding.organisation_id.in_(ids[start : start + _CHUNK]))
+            .where(OrganisationEmbedding.model == embedder.name)
+        )
+        stored.update({int(row[0]): str(row[1]) for row in rows})
+    todo = [org_id for org_id in ids if stored.get(org_id) != hashes[org_id]]
+    if not todo:
+        return
+    vectors = embedder.encode([texts[org_id] for org_id in todo], progress=progress)
+    for start in range(0, len(todo), _CHUNK):
+        chunk = todo[start : start + _CHUNK]
+        session.execute(
+            delete(OrganisationEmbedding).where(OrganisationEmbedding.organisation_id.in_(chunk))
+        )
+    session.add_all(
+        OrganisationEmbedding(
+            organisation_id=org_id, model=embedder.name, text_hash=hashes[org_id], vector=to_blob(v)
+        )
+        for org_id, v in zip(todo, vectors, strict=True)
+    )
+    session.flush()
+
+
+def unindex(session: Session, organisation_ids: list[int]) -> None:
+    """Drop profiles from the keyword index (embeddings go with the profile's row)."""
+    fts.delete(session, organisation_ids)
+    generations.bump(session)
