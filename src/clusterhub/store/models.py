@@ -305,7 +305,7 @@ class OrganisationRevision(Base):
 
 
 class OrganisationEmbedding(Base):
-    """The sentence embedding of a profile's text; ``text_hash`` skips re-embedding unchanged text."""
+    """A profile text's sentence embedding; ``text_hash`` skips re-embedding unchanged text."""
 
     __tablename__ = "organisation_embeddings"
 
