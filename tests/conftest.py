@@ -13,6 +13,8 @@ from sqlalchemy import create_engine, text
 
 from clusterhub.config import Settings
 from clusterhub.services.analytics import ClusterMap, MapRequest, build_cluster_map
+from clusterhub.services.directory import Catalogues
+from clusterhub.services.embeddings import Embedder, load_embedder
 from clusterhub.services.reference import ReferenceData
 from clusterhub.store.db import make_engine, upgrade
 
@@ -50,6 +52,18 @@ def eu_map(reference: ReferenceData) -> ClusterMap:
 def us_map(reference: ReferenceData) -> ClusterMap:
     """The cluster map of the real U.S. Cluster Mapping Project state file, built once."""
     return build_cluster_map(MapRequest(source="cmp-states"), reference)
+
+
+@pytest.fixture(scope="session")
+def catalogues(reference: ReferenceData) -> Catalogues:
+    """The code lists directory profiles are validated against (NUTS, NACE, clusters)."""
+    return Catalogues.from_reference(reference)
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    """The all-MiniLM-L6-v2 sentence model (numpy), loaded once per session."""
+    return load_embedder()
 
 
 PG_URL = os.environ.get(
