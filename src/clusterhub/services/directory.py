@@ -493,6 +493,7 @@ def update_profile(
     if unknown:
         raise InvalidInput.single("not an editable profile field", field=unknown[0])
     current = _as_input(org)
+    changes = _with_derived_total(current, changes)
     merged = validate({**current.model_dump(exclude_none=True), **changes}, catalogues)
     diff = _apply(org, merged, tuple(changes))
     if not diff:
@@ -505,6 +506,17 @@ def update_profile(
     _record(session, org, diff, source="edit", user_id=actor.id if actor else None)
     indexing.index_profiles(session, [org], catalogues=catalogues, embedder=embedder)
     return get_profile(session, organisation_id=org.id, viewer=actor)
+
+
+def _with_derived_total(current: OrganisationInput, changes: Mapping[str, Any]) -> dict[str, Any]:
+    """Keep a derived member total derived: when the stored total is the sum of the types and an
+    edit changes a type but not the total, the total follows."""
+    result = dict(changes)
+    parts = [getattr(current, name) for name in MEMBER_FIELDS]
+    derived = current.members_total == sum(p or 0 for p in parts)
+    if derived and "members_total" not in result and set(MEMBER_FIELDS) & set(result):
+        result["members_total"] = None
+    return result
 
 
 def _stale(session: Session, org: Organisation, expected: int) -> Conflict:
