@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
+from clusterhub.web.caching import ApiCache
+
 
 def test_region_answers_metrics_and_ratings(client: TestClient) -> None:
     response = client.get("/api/v1/regions/DE11")
@@ -116,3 +118,15 @@ def test_datasets_do_not_reveal_server_paths(client: TestClient) -> None:
         "clustermapping_states_2016.csv",
     }
     assert not any("/work/" in note or "/shared/" in note for d in datasets for note in d["notes"])
+
+
+def test_only_observatory_answers_are_cached() -> None:
+    """Directory answers change at any time and some depend on who asks: never cached."""
+    cache = ApiCache(app=lambda *_: None, ttl=300)  # type: ignore[arg-type,return-value]
+
+    def cacheable(path: str) -> bool:
+        return cache._cacheable({"type": "http", "method": "GET", "path": path})
+
+    assert cacheable("/api/v1/clusters/7") and cacheable("/api/v1/metrics")
+    for path in ("/api/v1/organisations", "/api/v1/notifications", "/api/v1/posts/1"):
+        assert not cacheable(path)

@@ -1,9 +1,13 @@
 """Response cache for the read-only JSON API, and server timing for every response.
 
 The observatory's data change only when a data set is (re)loaded, which happens before the
-server starts (``clusterhub serve``), so API answers can be kept in memory for a while. Each
+server starts (``clusterhub serve``), so its API answers can be kept in memory for a while. Each
 worker process keeps its own small LRU cache; ``Server-Timing`` tells clients and the
 benchmark how long the application itself took.
+
+Only the observatory's read-only paths are cached: directory profiles change at any time and
+some answers depend on who asks (contacts, notifications), so caching them would show stale or
+someone else's data.
 """
 
 from __future__ import annotations
@@ -15,7 +19,8 @@ from dataclasses import dataclass
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-CACHED_PREFIX = "/api/v1/"
+#: The observatory's read-only API paths; nothing else is cached.
+CACHED_PREFIXES = ("/api/v1/datasets", "/api/v1/regions", "/api/v1/clusters", "/api/v1/metrics")
 
 
 @dataclass
@@ -52,7 +57,7 @@ class ApiCache:
             self.ttl > 0
             and scope["type"] == "http"
             and scope["method"] == "GET"
-            and scope["path"].startswith(CACHED_PREFIX)
+            and scope["path"].startswith(CACHED_PREFIXES)
         )
 
     async def _replay(self, entry: _Entry, send: Send) -> None:
