@@ -39,3 +39,6 @@ def client(
             load_cluster_map(session, key="us-states", title="U.S. states", result=us_map)
         with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
             yield test_client
+
+
+from tests.web.directory_fixtures import directory_world  # noqa: E402, F401 - package fixture

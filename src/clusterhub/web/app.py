@@ -20,10 +20,10 @@ from clusterhub.services.reference import ReferenceData
 from clusterhub.store.db import make_engine, make_session_factory
 from clusterhub.web import errors, security
 from clusterhub.web.caching import ApiCache, ServerTiming
-from clusterhub.web.deps import no_nul_characters
+from clusterhub.web.deps import DirectoryResources, no_nul_characters
 from clusterhub.web.memo import Memo
 from clusterhub.web.rendering import make_templates
-from clusterhub.web.routes import accounts, api, observatory
+from clusterhub.web.routes import accounts, api, api_directory, directory, observatory
 
 STATIC = Path(__file__).resolve().parent / "static"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = make_templates()
     app.state.reference = ReferenceData(settings)
     app.state.memo = Memo(ttl=settings.api_cache_seconds)
+    app.state.directory = DirectoryResources(app.state.reference)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_api_route("/vendor/plotly.min.js", _plotly_js, include_in_schema=False, methods=["GET"])
@@ -63,6 +64,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api.router)
     app.include_router(observatory.router)
     app.include_router(accounts.router)
+    app.include_router(api_directory.router)
+    app.include_router(directory.router)
     return app
 
 

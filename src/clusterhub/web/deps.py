@@ -1,15 +1,29 @@
-"""Request-scoped dependencies: a database session per request, the settings."""
+"""Request-scoped dependencies: a database session per request, the settings, and the
+directory's shared resources (code lists, search index, sentence model)."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
+from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from clusterhub.config import Settings
 from clusterhub.errors import InvalidInput
+from clusterhub.services.directory import Catalogues
+from clusterhub.services.embeddings import Embedder, load_embedder
+from clusterhub.services.reference import ReferenceData
+from clusterhub.services.schemas import ProfileType
+from clusterhub.services.search import (
+    DirectoryIndex,
+    LabelFilter,
+    SearchMode,
+    SearchRequest,
+    SortOrder,
+)
 
 
 def db_session(request: Request) -> Iterator[Session]:
@@ -37,3 +51,104 @@ def no_nul_characters(request: Request) -> None:
             raise InvalidInput.single(
                 "text cannot contain NUL characters", field=name, value=repr(value)[1:-1]
             )
+
+
+class DirectoryResources:
+    """What the directory's pages and API share per app, built on first use (not at start-up,
+    so observatory-only processes never load the code lists or the sentence model).
+
+    Thread-safe: route handlers run in a thread pool, and the first requests may race.
+    """
+
+    def __init__(self, reference: ReferenceData) -> None:
+        self._reference = reference
+        self._lock = threading.Lock()
+        self._catalogues: Catalogues | None = None
+        self._index: DirectoryIndex | None = None
+
+    @property
+    def catalogues(self) -> Catalogues:
+        """Country, NUTS, NACE and cluster code lists profiles are validated against."""
+        with self._lock:
+            if self._catalogues is None:
+                self._catalogues = Catalogues.from_reference(self._reference)
+            return self._catalogues
+
+    @property
+    def index(self) -> DirectoryIndex:
+        """The in-memory search catalogue (refreshes itself when profiles change)."""
+        catalogues = self.catalogues
+        with self._lock:
+            if self._index is None:
+                regions = self._reference.regions.frame.select("code", "name").iter_rows()
+                self._index = DirectoryIndex(
+                    cluster_names=catalogues.clusters, region_names=dict(regions)
+                )
+            return self._index
+
+    @property
+    def embedder(self) -> Embedder:
+        """The sentence model (one per process, read on first use)."""
+        return load_embedder()
+
+
+def _directory(request: Request) -> DirectoryResources:
+    resources: DirectoryResources = request.app.state.directory
+    return resources
+
+
+def directory_catalogues(request: Request) -> Catalogues:
+    """The directory's code lists."""
+    return _directory(request).catalogues
+
+
+def directory_index(request: Request) -> DirectoryIndex:
+    """The directory's search index."""
+    return _directory(request).index
+
+
+def sentence_embedder(request: Request) -> Embedder:
+    """The sentence model for semantic search and re-indexing edited profiles."""
+    return _directory(request).embedder
+
+
+DirCatalogues = Annotated[Catalogues, Depends(directory_catalogues)]
+DirIndex = Annotated[DirectoryIndex, Depends(directory_index)]
+SentenceEmbedder = Annotated[Embedder, Depends(sentence_embedder)]
+
+
+def search_request(
+    *,
+    q: Annotated[str, Query(max_length=500, description="Words to look for.")] = "",
+    mode: SearchMode = SearchMode.HYBRID,
+    country: Annotated[list[str], Query(max_length=60, description="ISO codes (EL, UK).")] = [],  # noqa: B006 - FastAPI copies defaults
+    region: Annotated[list[str], Query(max_length=60, description="NUTS codes, any level.")] = [],  # noqa: B006
+    cluster: Annotated[list[str], Query(max_length=60, description="Cluster codes 1-51.")] = [],  # noqa: B006
+    profile_type: Annotated[list[ProfileType], Query(max_length=10)] = [],  # noqa: B006
+    label: Annotated[list[LabelFilter], Query(max_length=10)] = [],  # noqa: B006
+    size_band: Annotated[list[str], Query(max_length=10, description="e.g. 15–49, unknown.")] = [],  # noqa: B006
+    synthetic: Annotated[
+        bool | None, Query(description="Omitted: all; false: real only; true: synthetic only.")
+    ] = None,
+    sort: SortOrder = SortOrder.RELEVANCE,
+    page: Annotated[int, Query(ge=1, le=10_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> SearchRequest:
+    """The directory query from the address (shared by the page and the JSON API)."""
+    try:
+        return SearchRequest(
+            q=q, mode=mode, country=country, region=region, cluster=cluster,
+            profile_type=profile_type, label=label, size_band=size_band, synthetic=synthetic,
+            sort=sort, page=page, page_size=page_size,
+        )  # fmt: skip
+    except ValidationError as error:
+        first = error.errors()[0]
+        value = first.get("input")
+        raise InvalidInput.single(
+            first["msg"],
+            field=str(first["loc"][0]),
+            value=value if isinstance(value, str) else None,
+        ) from None
+
+
+SearchQuery = Annotated[SearchRequest, Depends(search_request)]
