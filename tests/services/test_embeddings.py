@@ -1,0 +1,194 @@
+"""The numpy all-MiniLM-L6-v2 reproduces sentence-transformers, offline and without torch."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from clusterhub.services.embeddings import (
+    DIMENSIONS,
+    MODEL_NAME,
+    Embedder,
+    NumpyEmbedder,
+    from_blob,
+    gelu,
+    load_embedder,
+    text_hash,
+    to_blob,
+)
+
+REFERENCE = Path(__file__).resolve().parents[1] / "data" / "minilm_reference.json"
+#: Measured: 2.7e-7 (numpy, batch of 64 against sentence-transformers' batch of 1).
+TOLERANCE = 1e-5
+
+
+@contextmanager
+def no_network() -> Iterator[None]:
+    """Any attempt to open a connection fails the test: the model must load from the wheel."""
+
+    def refuse(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError(f"network access attempted: {args}")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(socket.socket, "connect", refuse)
+        patch.setattr(socket, "create_connection", refuse)
+        patch.setattr(socket, "getaddrinfo", refuse)
+        yield
+
+
+@pytest.fixture(scope="module")
+def reference() -> tuple[list[str], np.ndarray]:
+    data = json.loads(REFERENCE.read_text(encoding="utf-8"))
+    assert data["model"] == MODEL_NAME
+    texts = [row["text"] for row in data["sentences"]]
+    return texts, np.array([row["vector"] for row in data["sentences"]], dtype=np.float64)
+
+
+@pytest.fixture(scope="module")
+def embedder() -> Embedder:
+    with no_network():
+        model = load_embedder()
+        model.encode(["load the weights now, with the network refused"])
+    return model
+
+
+def cosine(model: Embedder, a: str, b: str) -> float:
+    u, v = model.encode([a, b])
+    return float(u @ v)
+
+
+def test_matches_sentence_transformers(
+    embedder: Embedder, reference: tuple[list[str], np.ndarray]
+) -> None:
+    texts, expected = reference
+    for batch_size in (64, 1, 3):
+        got = embedder.encode(texts, batch_size=batch_size)
+        assert got.dtype == np.float32
+        assert got.shape == (len(texts), DIMENSIONS)
+        assert np.abs(got - expected).max() <= TOLERANCE
+
+
+def test_reference_covers_the_edge_cases(reference: tuple[list[str], np.ndarray]) -> None:
+    texts, _ = reference
+    assert "" in texts
+    assert "Île-de-France énergie" in texts
+    assert any(len(t.split()) >= 256 for t in texts), "one text must be truncated at 256 tokens"
+
+
+def test_truncates_at_256_tokens(
+    embedder: Embedder, reference: tuple[list[str], np.ndarray]
+) -> None:
+    long = max(reference[0], key=len)
+    longer = long + " and many more words that the model never sees" * 20
+    a, b = embedder.encode([long, longer])
+    assert np.abs(a - b).max() < 1e-6
+
+
+def test_vectors_are_unit_length(embedder: Embedder) -> None:
+    vectors = embedder.encode(["", "a", "Aerospace cluster in Toulouse", "x " * 400])
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-6)
+
+
+def test_order_is_kept_with_length_sorting_and_duplicates(embedder: Embedder) -> None:
+    texts = [
+        "a much longer profile text about maritime logistics and port automation in Rotterdam",
+        "short",
+        "",
+        "short",
+        "medium length text about biotech",
+        "a much longer profile text about maritime logistics and port automation in Rotterdam",
+        "SHORT",  # lower-cased by the tokenizer: the same tokens as "short"
+    ]
+    calls: list[int] = []
+    together = embedder.encode(texts, batch_size=2, progress=calls.append)
+    alone = np.vstack([embedder.encode([t]) for t in texts])
+    assert np.abs(together - alone).max() < 1e-6
+    assert np.array_equal(together[1], together[3])
+    assert np.array_equal(together[1], together[6])
+    assert np.array_equal(together[0], together[5])
+    assert sum(calls) == len(texts)
+    assert embedder.encode([]).shape == (0, DIMENSIONS)
+
+
+def test_semantic_neighbours(embedder: Embedder) -> None:
+    energy = "renewable energy"
+    assert cosine(embedder, energy, "solar power plants") > cosine(
+        embedder, energy, "textile fashion"
+    )
+    drones = "Aerospace cluster in Toulouse seeking partners for drone testing"
+    assert cosine(embedder, drones, "unmanned aerial vehicles test site") > cosine(
+        embedder, drones, "organic dairy farming cooperative"
+    )
+
+
+def test_loader_is_cached_and_named(embedder: Embedder) -> None:
+    assert load_embedder() is embedder
+    assert embedder.name == MODEL_NAME
+    assert embedder.dimensions == DIMENSIONS
+    with pytest.raises(ValueError, match="unknown embedding backend"):
+        load_embedder("onnx")
+    with pytest.raises(TypeError):
+        embedder.encode("one string, not a list")  # type: ignore[arg-type]
+
+
+def test_fresh_load_touches_no_network() -> None:
+    with no_network():
+        vector = NumpyEmbedder().encode(["Île-de-France énergie"])
+    assert vector.shape == (1, DIMENSIONS)
+
+
+def test_gelu_is_the_erf_form() -> None:
+    from math import erf, sqrt  # noqa: PLC0415
+
+    xs = np.linspace(-8, 8, 4001, dtype=np.float32)
+    exact = np.array([0.5 * x * (1 + erf(x / sqrt(2))) for x in xs.astype(np.float64)])
+    assert np.abs(gelu(xs.reshape(1, -1).copy()).ravel() - exact).max() < 2e-6
+
+
+def test_blob_round_trip_and_bad_length() -> None:
+    vector = np.random.default_rng(0).standard_normal(DIMENSIONS).astype(np.float32)
+    blob = to_blob(vector)
+    assert len(blob) == DIMENSIONS * 4
+    assert np.array_equal(from_blob(blob), vector)
+    assert from_blob(blob).dtype == np.float32
+    assert np.array_equal(from_blob(to_blob(vector.astype(np.float64))), vector)
+    with pytest.raises(ValueError, match="bytes"):
+        from_blob(blob[:-4])
+    with pytest.raises(ValueError, match="shape"):
+        to_blob(vector[:10])
+
+
+def test_text_hash_ignores_what_the_model_ignores() -> None:
+    assert text_hash("Île-de-France  énergie\n") == text_hash(" Île-de-France énergie")
+    nfd = unicodedata.normalize("NFD", "Île-de-France énergie")
+    assert nfd != "Île-de-France énergie"
+    assert text_hash(nfd) == text_hash("Île-de-France énergie")
+    assert text_hash("solar") != text_hash("wind")
+    assert len(text_hash("")) == 64
+
+
+def test_import_does_not_load_torch() -> None:
+    code = (
+        "import sys, clusterhub.services.embeddings as e;"
+        "e.load_embedder().encode(['x']);"
+        "print(sorted({'torch', 'sentence_transformers', 'transformers'} & set(sys.modules)))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+def test_torch_backend_agrees(reference: tuple[list[str], np.ndarray]) -> None:
+    pytest.importorskip("torch")
+    texts, expected = reference
+    got = load_embedder("torch").encode(texts, batch_size=4)
+    assert np.abs(got - expected).max() <= TOLERANCE
