@@ -20,7 +20,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Annotated
@@ -52,6 +52,8 @@ from clusterhub.store.models import Organisation
 
 #: Reciprocal rank fusion constant (Cormack, Clarke & Büttcher 2009).
 RRF_K = 60
+#: How deep each ranking reaches into the fusion (as in the TREC runs Cormack et al. fused).
+RRF_DEPTH = 1000
 #: Cosine similarity under which a profile is not a semantic result (see the methodology).
 MIN_SIMILARITY = 0.25
 #: Most values a country, region or cluster facet lists (the most frequent first).
@@ -127,14 +129,22 @@ class SearchRequest(BaseModel):
     page_size: int = Field(20, ge=1, le=100)
 
 
+Scored = tuple[Mask, npt.NDArray[np.float64]]
+
+
 @dataclass(frozen=True)
 class _Ranked:
-    """What the query matched: a mask over catalogue rows and a score per row."""
+    """What the query matched: a mask over catalogue rows and a score per row.
+
+    A hybrid query keeps its two rankings in ``parts``: they are fused once the filters are
+    known, so that ranks count among the results the user sees.
+    """
 
     hits: Mask
     score: npt.NDArray[np.float64]
     mode: SearchMode
     query: fts.Query | None
+    parts: tuple[Scored, Scored] | None = None
 
 
 class DirectoryIndex:
@@ -182,6 +192,8 @@ class DirectoryIndex:
         selected = ranked.hits.copy()
         for mask in filters.values():
             selected &= mask
+        if ranked.parts is not None:
+            ranked = replace(ranked, score=_fused(catalogue, ranked.parts, selected))
         rows = _ordered(catalogue, selected, ranked, request)
         start = (request.page - 1) * request.page_size
         page = rows[start : start + request.page_size]
@@ -224,7 +236,7 @@ class DirectoryIndex:
             assert embedder is not None
             keyword = _keyword(session, catalogue, query)
             semantic = _semantic(catalogue, self._embed(embedder, request.q))
-            hits, score = keyword[0] | semantic[0], _fused(catalogue, keyword, semantic)
+            return _Ranked(keyword[0] | semantic[0], keyword[1], mode, query, (keyword, semantic))
         return _Ranked(hits, score, mode, query)
 
     def _embed(self, embedder: Embedder, text: str) -> npt.NDArray[np.float32]:
@@ -326,20 +338,18 @@ def _semantic(
 
 
 def _fused(
-    catalogue: Catalogue,
-    keyword: tuple[Mask, npt.NDArray[np.float64]],
-    semantic: tuple[Mask, npt.NDArray[np.float64]],
+    catalogue: Catalogue, parts: tuple[Scored, Scored], selected: Mask
 ) -> npt.NDArray[np.float64]:
     """Reciprocal rank fusion: the sum over both rankings of 1 / (RRF_K + rank).
 
-    Each ranking is complete (every keyword hit; every profile above the similarity floor), so
-    nothing is cut at a depth; a profile missing from one ranking gets nothing from it.
+    Ranks count among the ``selected`` rows (the results after filtering), and each ranking
+    contributes only its first :data:`RRF_DEPTH`; a profile ranked deeper in both gets 0 and
+    follows the fused ones (in name order).
     """
     fused = np.zeros(catalogue.size)
-    for hits, score in (keyword, semantic):
-        rows = np.flatnonzero(hits)
-        order = rows[np.lexsort((catalogue.name_rank[rows], -score[rows]))]
-        fused[order] += 1.0 / (RRF_K + np.arange(1, len(order) + 1))
+    for hits, score in parts:
+        best = _top(catalogue, np.flatnonzero(hits & selected), score, RRF_DEPTH)
+        fused[best] += 1.0 / (RRF_K + np.arange(1, len(best) + 1))
     return fused
 
 
@@ -375,7 +385,8 @@ def _ordered(
     """The selected rows in the requested order, as far as the requested page reaches."""
     sort = request.sort
     if sort is SortOrder.RELEVANCE and ranked.query is not None:
-        return _top(catalogue, np.flatnonzero(selected), ranked, request.page * request.page_size)
+        count = request.page * request.page_size
+        return _top(catalogue, np.flatnonzero(selected), ranked.score, count)
     order = {
         SortOrder.RELEVANCE: catalogue.name_order,
         SortOrder.NAME: catalogue.name_order,
@@ -387,11 +398,11 @@ def _ordered(
 
 
 def _top(
-    catalogue: Catalogue, rows: npt.NDArray[np.intp], ranked: _Ranked, count: int
+    catalogue: Catalogue, rows: npt.NDArray[np.intp], scores: npt.NDArray[np.float64], count: int
 ) -> npt.NDArray[np.intp]:
     """The best ``count`` of ``rows`` by score, ties by name: every row tying with the last one
     is sorted too, so consecutive pages never overlap or skip."""
-    score = ranked.score[rows]
+    score = scores[rows]
     if count < len(rows):
         cut = np.partition(-score, count - 1)[count - 1]
         keep = -score <= cut
@@ -460,6 +471,7 @@ __all__ = [
     "FACET_LIMIT",
     "LABEL_VALUES",
     "MIN_SIMILARITY",
+    "RRF_DEPTH",
     "RRF_K",
     "DirectoryIndex",
     "LabelFilter",
