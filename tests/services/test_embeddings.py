@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
+from clusterhub.services import embeddings
 from clusterhub.services.embeddings import (
     DIMENSIONS,
     MODEL_NAME,
@@ -99,7 +100,10 @@ def test_vectors_are_unit_length(embedder: Embedder) -> None:
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-6)
 
 
-def test_order_is_kept_with_length_sorting_and_duplicates(embedder: Embedder) -> None:
+def test_order_is_kept_with_length_sorting_and_duplicates(
+    embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(embeddings, "_BATCH_TOKENS", 20)  # a 15-token text alone
     texts = [
         "a much longer profile text about maritime logistics and port automation in Rotterdam",
         "short",
@@ -117,6 +121,8 @@ def test_order_is_kept_with_length_sorting_and_duplicates(embedder: Embedder) ->
     assert np.array_equal(together[1], together[6])
     assert np.array_equal(together[0], together[5])
     assert sum(calls) == len(texts)
+    # Distinct token sequences of 2, 3, 8, 15 tokens, shortest first; duplicates counted.
+    assert calls == [4, 1, 2]
     assert embedder.encode([]).shape == (0, DIMENSIONS)
 
 

