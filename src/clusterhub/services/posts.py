@@ -429,7 +429,8 @@ def _text_matches(q: str) -> Any:
 # --- writing posts ----------------------------------------------------------------------------
 
 
-def _require_editor(session: Session, actor: UserPublic | None, organisation_id: int) -> User:
+def require_editor(session: Session, *, actor: UserPublic | None, organisation_id: int) -> User:
+    """The acting user if they may publish for the profile, else ``PermissionDenied``."""
     user = require(session, actor=actor, minimum=Role.MEMBER)
     if not can_edit(session, actor=actor, organisation_id=organisation_id):
         raise PermissionDenied("Only this profile's admins may publish and change its posts.")
@@ -448,7 +449,7 @@ def create_post(
     org = session.get(Organisation, organisation_id) if 1 <= organisation_id <= MAX_ID else None
     if org is None:
         raise NotFound(f"no profile with id {organisation_id}")
-    user = _require_editor(session, actor, org.id)
+    user = require_editor(session, actor=actor, organisation_id=org.id)
     clean = validate_post(data, catalogues)
     assert clean.expires_on is not None  # validate_post sets it
     post = PartnerPost(
@@ -486,7 +487,7 @@ def update_post(
 ) -> PostPublic:
     """Replace a post's text, codes and expiry (its admins only); followers are notified."""
     post, org = _post(session, post_id)
-    user = _require_editor(session, actor, org.id)
+    user = require_editor(session, actor=actor, organisation_id=org.id)
     if post.closed_at is not None:
         raise Conflict("This post is closed and can no longer be edited; publish a new one.")
     clean = validate_post(data, catalogues)
@@ -517,7 +518,7 @@ def update_post(
 def close_post(session: Session, *, post_id: int, actor: UserPublic | None) -> PostPublic:
     """Stop listing a post and taking interest (its admins only); followers are notified."""
     post, org = _post(session, post_id)
-    user = _require_editor(session, actor, org.id)
+    user = require_editor(session, actor=actor, organisation_id=org.id)
     if post.closed_at is None:
         post.closed_at = utcnow()
         audit.record(

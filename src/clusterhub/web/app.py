@@ -23,7 +23,7 @@ from clusterhub.web.caching import ApiCache, ServerTiming
 from clusterhub.web.deps import DirectoryResources, no_nul_characters
 from clusterhub.web.memo import Memo
 from clusterhub.web.rendering import make_templates
-from clusterhub.web.routes import accounts, api, api_directory, directory, observatory
+from clusterhub.web.routes import accounts, api, api_directory, directory, observatory, posts
 
 STATIC = Path(__file__).resolve().parent / "static"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
@@ -66,6 +66,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts.router)
     app.include_router(api_directory.router)
     app.include_router(directory.router)
+    app.include_router(posts.router)
     return app
 
 
