@@ -18,7 +18,7 @@ from clusterhub.services import directory
 from clusterhub.services.accounts import Role, UserPublic, create_user
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import Embedder
-from clusterhub.services.schemas import OrganisationInput, SearchResults
+from clusterhub.services.schemas import OrganisationInput, OrganisationSummary, SearchResults
 from clusterhub.services.search import (
     DirectoryIndex,
     SearchMode,
@@ -27,6 +27,7 @@ from clusterhub.services.search import (
     search,
 )
 from clusterhub.store.db import make_engine, make_session_factory, transaction
+from clusterhub.store.models import Organisation
 from tests.conftest import DB_KINDS, migrated_database
 
 MARKER = "zephyrite"  # a made-up word, only in descriptions of the marked profiles
@@ -234,6 +235,18 @@ def test_highlight_escapes_html_and_marks_terms(session: Session, index: Directo
     assert "<mark>cybersecurity</mark>" in hit.snippet_html
     named = _run(session, index, q="robotics", mode="keyword").items[0]
     assert named.name_html == "<mark>Robotics</mark> Alliance"
+
+
+def test_hits_carry_what_the_directory_summary_says(
+    session: Session, index: DirectoryIndex
+) -> None:
+    results = _run(session, index, q="", page_size=100)
+    assert results.total == len(results.items)
+    for hit in results.items:
+        org = session.get(Organisation, hit.id)
+        assert org is not None
+        fields = set(OrganisationSummary.model_fields)
+        assert OrganisationSummary(**hit.model_dump(include=fields)) == directory.summary(org)
 
 
 # --- semantic and hybrid ----------------------------------------------------------------------

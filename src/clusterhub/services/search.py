@@ -23,12 +23,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 import numpy as np
 import numpy.typing as npt
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clusterhub.classify.countries import country_names
@@ -48,7 +47,6 @@ from clusterhub.services.search_catalogue import (
     refresh,
 )
 from clusterhub.store import fts, generations
-from clusterhub.store.models import Organisation
 
 #: Reciprocal rank fusion constant (Cormack, Clarke & Büttcher 2009).
 RRF_K = 60
@@ -418,31 +416,50 @@ def _top(
 def _hits(
     session: Session, catalogue: Catalogue, page: npt.NDArray[np.intp], ranked: _Ranked
 ) -> list[SearchHit]:
-    """The page's profiles from the database, highlighted for keyword and hybrid queries."""
+    """The page's profiles, from the catalogue (current as of this query's generation) and
+    highlighted by the database for keyword and hybrid queries."""
     ids = [int(i) for i in catalogue.rows.ids[page]]
-    if not ids:
-        return []
-    orgs = {o.id: o for o in session.scalars(select(Organisation).where(Organisation.id.in_(ids)))}
     marked = (
         fts.highlight(session, ranked.query, ids)
-        if ranked.query is not None and ranked.mode is not SearchMode.SEMANTIC
+        if ids and ranked.query is not None and ranked.mode is not SearchMode.SEMANTIC
         else {}
     )
     hits = []
     for row, org_id in zip(page.tolist(), ids, strict=True):
-        org = orgs.get(org_id)
-        if org is None:  # deleted since the catalogue was built
-            continue
         mark = marked.get(org_id)
         hits.append(
             SearchHit(
-                **directory.summary(org).model_dump(),
+                **_summary(catalogue, row),
                 score=float(ranked.score[row]) if ranked.query is not None else 0.0,
                 name_html=str(mark.name) if mark else None,
                 snippet_html=str(mark.snippet) if mark else None,
             )
         )
     return hits
+
+
+def _summary(catalogue: Catalogue, row: int) -> dict[str, Any]:
+    """The fields of ``directory.summary`` from the catalogue (no database round trip)."""
+    rows = catalogue.rows
+    label = rows.label[row] or None
+    members = int(rows.members[row])
+    return {
+        "id": int(rows.ids[row]),
+        "key": rows.keys[row],
+        "name": rows.names[row],
+        "acronym": rows.acronyms[row] or None,
+        "profile_type": rows.profile_type[row],
+        "country": rows.country[row] or None,
+        "nuts_code": rows.nuts[row] or None,
+        "city": rows.cities[row] or None,
+        "cluster_codes": catalogue.cluster_codes(row),
+        "label": label,
+        "label_status": directory.label_status(label, catalogue.label_until(row)),
+        "members_total": None if members < 0 else members,
+        "size_band": directory.size_band(None if members < 0 else members),
+        "is_synthetic": bool(rows.synthetic[row]),
+        "source": rows.sources[row],
+    }
 
 
 def _by_count(

@@ -58,7 +58,11 @@ class Rows:
     ids: Ints
     versions: Ints
     hashes: npt.NDArray[np.object_]
+    keys: npt.NDArray[np.object_]
+    sources: npt.NDArray[np.object_]
     names: npt.NDArray[np.object_]
+    acronyms: npt.NDArray[np.object_]
+    cities: npt.NDArray[np.object_]
     country: npt.NDArray[np.object_]
     nuts: npt.NDArray[np.object_]
     profile_type: npt.NDArray[np.object_]
@@ -108,7 +112,11 @@ def empty_rows() -> Rows:
         ids=ints,
         versions=ints,
         hashes=none,
+        keys=none,
+        sources=none,
         names=none,
+        acronyms=none,
+        cities=none,
         country=none,
         nuts=none,
         profile_type=none,
@@ -206,6 +214,10 @@ def _org_columns() -> Select[*tuple[Any, ...]]:
         Organisation.members_total,
         Organisation.is_synthetic,
         Organisation.updated_at,
+        Organisation.key,
+        Organisation.source,
+        Organisation.acronym,
+        Organisation.city,
     )
 
 
@@ -233,7 +245,11 @@ def _rows(org_rows: list[Any], pairs: list[Any], vector_rows: list[Any]) -> Rows
         ids=ids,
         versions=_ints((r[1] for r in org_rows), n),
         hashes=hashes,
+        keys=_strings(r[11] for r in org_rows),
+        sources=_strings(r[12] for r in org_rows),
         names=_strings(r[2] for r in org_rows),
+        acronyms=_strings(r[13] for r in org_rows),
+        cities=_strings(r[14] for r in org_rows),
         country=_strings(r[3] for r in org_rows),
         nuts=_strings(r[4] for r in org_rows),
         profile_type=_strings(r[5] for r in org_rows),
@@ -313,6 +329,10 @@ class Catalogue:
         self._label = Column.of(rows.label, LABEL_VALUES)
         self.pair_rows = np.searchsorted(rows.ids, rows.pair_ids)
         self.clusters = Column.of(rows.pair_codes)
+        self._pairs_by_row = np.argsort(self.pair_rows, kind="stable")
+        self._pair_starts = np.searchsorted(
+            self.pair_rows[self._pairs_by_row], np.arange(self.size + 1)
+        )
         self.has_vector = rows.hashes != ""
         names = [n.casefold() for n in rows.names.tolist()]
         self.name_order = np.array(sorted(range(self.size), key=names.__getitem__), dtype=np.intp)
@@ -343,6 +363,16 @@ class Catalogue:
         mask = np.zeros(self.size, dtype=np.bool_)
         mask[self.pair_rows[pairs]] = True
         return mask
+
+    def cluster_codes(self, row: int) -> list[str]:
+        """The cluster codes of one row, in code order (as ``directory.summary`` lists them)."""
+        pairs = self._pairs_by_row[self._pair_starts[row] : self._pair_starts[row + 1]]
+        return sorted(self.clusters.values[c] for c in self.clusters.codes[pairs])
+
+    def label_until(self, row: int) -> date | None:
+        """The valid-until date of one row's label."""
+        day = int(self.rows.label_until[row])
+        return None if day == _NO_DATE else date.fromordinal(day)
 
     def cluster_counts(self, rows: Mask) -> dict[str, int]:
         """How many of ``rows`` serve each cluster (a profile counts once per cluster)."""
