@@ -103,7 +103,10 @@ def test_follow_answers_htmx_with_the_button_and_browsers_with_the_page(
 def test_edit_close_and_the_followers_notifications(
     admin: TestClient, other: TestClient, directory_world: DirectoryWorld
 ) -> None:
-    post = publish(admin, directory_world, keywords=["a", "b"], target_countries=["ES"])
+    title = f"<i>Robots</i> {uuid.uuid4().hex[:8]}"
+    post = publish(
+        admin, directory_world, title=title, keywords=["a", "b"], target_countries=["ES"]
+    )
     url = f"/posts/{post['id']}"
     other.post(f"{url}/follow")
     form = admin.get(f"{url}/edit")
@@ -121,6 +124,7 @@ def test_edit_close_and_the_followers_notifications(
     inbox = other.get("/notifications")
     assert inbox.status_code == 200
     assert "was closed by its publisher" in inbox.text and "was updated" in inbox.text
+    assert "&lt;i&gt;Robots&lt;/i&gt;" in inbox.text and "<i>Robots" not in inbox.text
     badge = other.get("/notifications/badge")
     count = int(re.search(r'class="badge">(\d+)', badge.text).group(1))  # type: ignore[union-attr]
     assert count >= 2 and "hx-get" not in badge.text
