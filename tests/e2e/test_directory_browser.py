@@ -11,6 +11,7 @@ import re
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -20,7 +21,8 @@ from clusterhub.services import accounts, directory
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import Embedder
 from clusterhub.store.db import make_engine, make_session_factory, transaction
-from tests.e2e.live import LiveServer, PageGuard
+from tests.e2e.live import MOBILE, LiveServer, PageGuard
+from tests.e2e.test_accessibility import OVERFLOW_JS, OVERFLOW_TOLERANCE, STRUCTURE_JS
 
 pytestmark = pytest.mark.e2e
 
@@ -64,10 +66,13 @@ def seeded(
     return Seeded(created.id, word, owner, other)
 
 
-def _log_in(page: Page, email: str) -> None:
+def _log_in(page: Page, email: str, then: str) -> None:
+    """Fill the log-in form and wait until it has led to the path ``then`` (the form's own
+    address names ``then`` too, in its ``next`` parameter: compare paths, not URLs)."""
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password", exact=True).fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: urlsplit(url).path == then)
 
 
 def test_search_open_edit_as_admin_and_refused_to_others(
@@ -88,8 +93,8 @@ def test_search_open_edit_as_admin_and_refused_to_others(
     expect(page.get_by_role("link", name="Edit")).to_have_count(0)
 
     page.locator("header.site").get_by_role("link", name="Log in").click()
-    _log_in(page, seeded.owner)
-    page.wait_for_url(re.compile(rf"/directory/{seeded.profile_id}$"))
+    _log_in(page, seeded.owner, then=f"/directory/{seeded.profile_id}")
+    expect(page.locator("header.site")).to_contain_text("Olga Owner")
     page.get_by_role("link", name="Edit").click()
     city = page.get_by_label("City", exact=True)
     expect(city).to_have_value("Bergen")
@@ -101,11 +106,54 @@ def test_search_open_edit_as_admin_and_refused_to_others(
 
     page.locator("header.site").get_by_role("button", name="Log out").click()
     page.goto(f"/account/login?next=/directory/{seeded.profile_id}")
-    _log_in(page, seeded.other)
-    page.wait_for_url(re.compile(rf"/directory/{seeded.profile_id}$"))
+    _log_in(page, seeded.other, then=f"/directory/{seeded.profile_id}")
+    expect(page.locator("header.site")).to_contain_text("Otto Other")
     expect(page.locator("main")).to_contain_text("Ålesund")
     expect(page.get_by_role("link", name="Edit")).to_have_count(0)
     guard.expect_error_status(403)
     answer = page.goto(f"/directory/{seeded.profile_id}/edit")
     assert answer is not None and answer.status == 403
     expect(page.locator("h1")).to_have_text("Not allowed")
+
+
+def _directory_pages(seeded: Seeded) -> list[str]:
+    return [
+        f"/directory?q={seeded.word}&mode=keyword",
+        f"/directory/{seeded.profile_id}",
+        f"/directory/{seeded.profile_id}/edit",
+        f"/directory/{seeded.profile_id}/history",
+        f"/directory/{seeded.profile_id}/admins",
+        "/directory/new",
+        "/account/organisations",
+        "/partnerships",
+    ]
+
+
+def _as_owner(page: Page, seeded: Seeded) -> None:
+    page.goto("/account/login?next=/account/organisations")
+    _log_in(page, seeded.owner, then="/account/organisations")
+
+
+def test_directory_pages_are_labelled_with_one_h1(
+    page: Page, guard: PageGuard, seeded: Seeded
+) -> None:
+    _as_owner(page, seeded)
+    for path in _directory_pages(seeded):
+        answer = page.goto(path)
+        assert answer is not None and answer.status == 200, path
+        found = page.evaluate(STRUCTURE_JS)
+        assert len(found["h1"]) == 1 and found["main"] == 1, (path, found["h1"])
+        assert found["unlabelledControls"] == [], (path, found["unlabelledControls"])
+        assert found["imagesWithoutAlt"] == [], path
+
+
+def test_directory_pages_fit_a_phone(
+    mobile_guarded: tuple[Page, PageGuard], seeded: Seeded
+) -> None:
+    page, _guard = mobile_guarded
+    _as_owner(page, seeded)
+    limit = MOBILE["width"] + OVERFLOW_TOLERANCE
+    for path in _directory_pages(seeded):
+        page.goto(path)
+        found = page.evaluate(OVERFLOW_JS, limit)
+        assert found["width"] <= limit, f"{path} is {found['width']} px wide: {found['wide']}"
