@@ -23,7 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Generic, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -58,6 +58,8 @@ MIN_SIMILARITY = 0.25
 FACET_LIMIT = 50
 #: Query embeddings kept per process (repeated and paged queries skip the model).
 QUERY_CACHE = 256
+#: Keyword matches kept per process and generation (paging and facet clicks skip the database).
+MATCH_CACHE = 32
 
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$", to_upper=True)]
 NutsCode = Annotated[
@@ -128,6 +130,8 @@ class SearchRequest(BaseModel):
 
 
 Scored = tuple[Mask, npt.NDArray[np.float64]]
+Key = TypeVar("Key")
+Value = TypeVar("Value")
 
 
 @dataclass(frozen=True)
@@ -164,8 +168,8 @@ class DirectoryIndex:
         self.model = model
         self._catalogue = Catalogue(empty_rows(), generation=-1)
         self._lock = threading.Lock()
-        self._queries: OrderedDict[str, npt.NDArray[np.float32]] = OrderedDict()
-        self._queries_lock = threading.Lock()
+        self._vectors: _Lru[str, npt.NDArray[np.float32]] = _Lru(QUERY_CACHE)
+        self._matches: _Lru[tuple[int, str], Scored] = _Lru(MATCH_CACHE)
 
     def catalogue(self, session: Session) -> Catalogue:
         """The catalogue, refreshed first when the directory changed since it was built."""
@@ -226,29 +230,32 @@ class DirectoryIndex:
                 )
             mode = SearchMode.KEYWORD
         if mode is SearchMode.KEYWORD:
-            hits, score = _keyword(session, catalogue, query)
+            hits, score = self._keyword(session, catalogue, query)
         elif mode is SearchMode.SEMANTIC:
             assert embedder is not None
             hits, score = _semantic(catalogue, self._embed(embedder, request.q))
         else:
             assert embedder is not None
-            keyword = _keyword(session, catalogue, query)
+            keyword = self._keyword(session, catalogue, query)
             semantic = _semantic(catalogue, self._embed(embedder, request.q))
             return _Ranked(keyword[0] | semantic[0], keyword[1], mode, query, (keyword, semantic))
         return _Ranked(hits, score, mode, query)
 
     def _embed(self, embedder: Embedder, text: str) -> npt.NDArray[np.float32]:
         key = " ".join(text.split())
-        with self._queries_lock:
-            if key in self._queries:
-                self._queries.move_to_end(key)
-                return self._queries[key]
-        vector: npt.NDArray[np.float32] = embedder.encode([key])[0]
-        with self._queries_lock:
-            self._queries[key] = vector
-            while len(self._queries) > QUERY_CACHE:
-                self._queries.popitem(last=False)
+        vector = self._vectors.get(key)
+        if vector is None:
+            vector = embedder.encode([key])[0]
+            self._vectors.put(key, vector)
         return vector
+
+    def _keyword(self, session: Session, catalogue: Catalogue, query: fts.Query) -> Scored:
+        key = (catalogue.generation, query.fts5)
+        found = self._matches.get(key)
+        if found is None:
+            found = _keyword(session, catalogue, query)
+            self._matches.put(key, found)
+        return found
 
     def _facets(
         self,
@@ -296,6 +303,28 @@ _LABEL_NAMES = {
     NO_LABEL: "No label",
 }
 _SIZE_NAMES = {v: ("Unknown size" if v == "unknown" else f"{v} members") for v in SIZE_VALUES}
+
+
+class _Lru(Generic[Key, Value]):
+    """A small thread-safe least-recently-used cache (values are never mutated by readers)."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._items: OrderedDict[Key, Value] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Key) -> Value | None:
+        with self._lock:
+            if key not in self._items:
+                return None
+            self._items.move_to_end(key)
+            return self._items[key]
+
+    def put(self, key: Key, value: Value) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > self._size:
+                self._items.popitem(last=False)
 
 
 def search(
