@@ -45,7 +45,9 @@ def app_settings(request: Request) -> Settings:
     return settings
 
 
-DbSession = Annotated[Session, Depends(db_session)]
+#: ``scope="function"`` commits before the response is sent: with the default (request scope)
+#: FastAPI would send a success first and a failing commit would lose the write unseen.
+DbSession = Annotated[Session, Depends(db_session, scope="function")]
 AppSettings = Annotated[Settings, Depends(app_settings)]
 
 
