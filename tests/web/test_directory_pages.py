@@ -270,6 +270,10 @@ def test_adding_an_admin_lets_the_colleague_edit(
     assert token
     unknown = owner.post(url + "/admins", data={"csrf_token": token.group(1), "email": "bad"})
     assert unknown.status_code == 422 and 'id="email-error"' in unknown.text
+    nobody = owner.post(
+        url + "/admins", data={"csrf_token": token.group(1), "email": "nobody@example.org"}
+    )
+    assert nobody.status_code == 422 and "ask them to register first" in nobody.text
     added = owner.post(
         url + "/admins",
         data={"csrf_token": token.group(1), "email": directory_world.other_email},

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from clusterhub.classify.countries import country_names, language_names
-from clusterhub.errors import Conflict, InvalidInput, PermissionDenied, Problem
+from clusterhub.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
 from clusterhub.services import directory, observatory, partnerships, profile_admins
 from clusterhub.services.accounts import UserPublic
 from clusterhub.services.schemas import Label, OrganisationPublic, ProfileType
@@ -364,8 +364,11 @@ def add_admin(
     """Let a colleague with an account edit the profile too."""
     try:
         directory.add_admin(session, organisation_id=organisation_id, email=email, actor=user)
-    except InvalidInput as exc:
-        problems = [Problem(p.message, field="email") for p in exc.problems]
+    except (InvalidInput, NotFound) as exc:
+        messages = (
+            [p.message for p in exc.problems] if isinstance(exc, InvalidInput) else [str(exc)]
+        )
+        problems = [Problem(message, field="email") for message in messages]
         return _admins_page(request, session, user, organisation_id, 422, errors=problems,
                             email=email)  # fmt: skip
     return _redirect(f"/directory/{organisation_id}/admins?saved=admin")
