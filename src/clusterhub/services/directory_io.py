@@ -1,0 +1,370 @@
+"""Directory profiles in and out of files: CSV, JSON and XLSX with the same columns.
+
+The columns are the fields of :class:`~clusterhub.services.schemas.OrganisationInput`, so a
+file exported here imports back unchanged. Imports are all-or-nothing: every row of the file
+is read and validated before anything is written, and all problems (file, line, field, value,
+what was expected) are reported together rather than one per attempt. Each row needs a
+``key``: it is what makes re-importing a corrected file update its profiles instead of
+duplicating them.
+
+Where a problem is: in CSV the line a text editor shows (the header is line 1, the first data
+row line 2); in XLSX the row number Excel shows; in JSON the item's number in the list (1 for
+the first object) — reported in the ``line`` field, since a JSON item has no line of its own.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
+
+import openpyxl
+from openpyxl.cell import WriteOnlyCell
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clusterhub.errors import InvalidInput, Problem
+from clusterhub.services import directory, indexing
+from clusterhub.services.directory import Catalogues
+from clusterhub.services.embeddings import Embedder
+from clusterhub.services.schemas import ImportReport, OrganisationInput
+from clusterhub.store.models import Organisation
+
+FileFormat = Literal["csv", "json", "xlsx"]
+FORMATS: tuple[FileFormat, ...] = get_args(FileFormat)
+#: Column order of every export and the accepted import columns.
+COLUMNS: tuple[str, ...] = tuple(OrganisationInput.model_fields)
+LIST_COLUMNS = frozenset(
+    name
+    for name, info in OrganisationInput.model_fields.items()
+    if get_origin(info.annotation) is list
+)
+#: Separator of list cells (cluster codes, NACE codes, keywords...) in CSV and XLSX.
+LIST_SEPARATOR = ";"
+MAX_FILE_BYTES = 50 * 1024 * 1024
+#: Above this many, problems are counted but not listed (a wrong file gives thousands).
+MAX_PROBLEMS = 200
+_CSV_FIELD_LIMIT = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class _Row:
+    line: int
+    values: dict[str, Any]
+
+
+def file_format(path: Path, format: str | None = None) -> FileFormat:
+    """The format named, or the one the file's suffix says; a clear error otherwise."""
+    text = (format or path.suffix.lstrip(".")).lower()
+    for option in FORMATS:
+        if text == option:
+            return option
+    raise InvalidInput.single(
+        f"unknown file format; expected one of {', '.join(FORMATS)} (or a file ending so)",
+        file=path.name,
+        field="format",
+        value=text or None,
+    )
+
+
+# --- reading ----------------------------------------------------------------------------------
+
+
+def read_profiles(
+    path: Path, *, catalogues: Catalogues, format: str | None = None
+) -> list[OrganisationInput]:
+    """Every profile of an import file, validated; ``InvalidInput`` lists all problems.
+
+    Parameters
+    ----------
+    path
+        A CSV (UTF-8, a BOM is fine), JSON (a list of objects, or ``{"organisations": [...]}``)
+        or XLSX file (first sheet, header row first).
+    catalogues
+        Code lists the rows' countries, regions, NACE and cluster codes are checked against.
+    format
+        ``csv``, ``json`` or ``xlsx``; by default from the file's suffix.
+    """
+    kind = file_format(path, format)
+    _check_size(path)
+    rows = {"csv": _csv_rows, "json": _json_rows, "xlsx": _xlsx_rows}[kind](path)
+    problems: list[Problem] = []
+    profiles: list[OrganisationInput] = []
+    seen: dict[str, int] = {}
+    for row in rows:
+        problems.extend(_key_problems(row, seen, path.name))
+        try:
+            profiles.append(
+                directory.validate(row.values, catalogues, file=path.name, line=row.line)
+            )
+        except InvalidInput as error:
+            problems.extend(error.problems)
+    if problems:
+        raise _report(problems, path.name, kind)
+    return profiles
+
+
+def _check_size(path: Path) -> None:
+    if not path.is_file():
+        raise InvalidInput.single("no such file", file=str(path))
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        raise InvalidInput.single(
+            f"file is {size / 1e6:.1f} MB; imports are limited to {MAX_FILE_BYTES // 2**20} MB "
+            "(split it into several files)",
+            file=path.name,
+        )
+
+
+def _key_problems(row: _Row, seen: dict[str, int], file: str) -> list[Problem]:
+    key = row.values.get("key")
+    if key is None or str(key).strip() == "":
+        return [
+            Problem(
+                "every row needs a key (a stable identifier such as 'acme-cluster'), so that "
+                "importing the file again updates these profiles instead of duplicating them",
+                file=file,
+                line=row.line,
+                field="key",
+            )
+        ]
+    text = str(key).strip()
+    if text in seen:
+        return [
+            Problem(
+                f"duplicate key: also on line {seen[text]}; each profile must appear once",
+                file=file,
+                line=row.line,
+                field="key",
+                value=text,
+            )
+        ]
+    seen[text] = row.line
+    return []
+
+
+def _report(problems: list[Problem], file: str, kind: FileFormat) -> InvalidInput:
+    lines = len({p.line for p in problems})
+    where = "items" if kind == "json" else "lines"
+    summary = f"{file}: {len(problems)} problems on {lines} {where}; nothing was imported"
+    if kind == "json":
+        summary += " (for JSON, 'line' is the item's number in the list, from 1)"
+    if len(problems) > MAX_PROBLEMS:
+        summary += f"; the first {MAX_PROBLEMS} are listed"
+        problems = problems[:MAX_PROBLEMS]
+    return InvalidInput(problems, summary=summary)
+
+
+def _cells(header: Sequence[str], values: Sequence[Any], line: int) -> _Row:
+    """A row's non-empty cells by column, list columns split on ``;``."""
+    cells: dict[str, Any] = {}
+    for name, value in zip(header, values, strict=False):
+        if value is None or (isinstance(value, str) and value.strip() == ""):
+            continue
+        if name in LIST_COLUMNS and isinstance(value, str):
+            cells[name] = [p.strip() for p in value.split(LIST_SEPARATOR) if p.strip()]
+        else:
+            cells[name] = value
+    return _Row(line, cells)
+
+
+def _check_header(header: Sequence[str], file: str) -> list[str]:
+    names = [str(h).strip() if h is not None else "" for h in header]
+    unknown = [n for n in names if n not in COLUMNS]
+    if unknown:
+        raise InvalidInput.single(
+            f"unknown columns {', '.join(repr(n) for n in unknown)}; the columns are the "
+            f"profile fields: {', '.join(COLUMNS)}",
+            file=file,
+            line=1,
+        )
+    doubled = sorted({n for n in names if names.count(n) > 1})
+    if doubled:
+        raise InvalidInput.single(
+            f"column(s) {', '.join(doubled)} appear more than once", file=file, line=1
+        )
+    return names
+
+
+def _csv_rows(path: Path) -> Iterator[_Row]:
+    csv.field_size_limit(_CSV_FIELD_LIMIT)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InvalidInput.single(
+            f"not UTF-8 text (byte {error.start}); save the file as CSV UTF-8", file=path.name
+        ) from None
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = _check_header(next(reader, []), path.name)
+    start = reader.line_num + 1
+    try:
+        for values in reader:
+            if any(v.strip() for v in values):
+                if len(values) > len(header):
+                    raise InvalidInput.single(
+                        f"{len(values)} cells but the header has {len(header)} columns",
+                        file=path.name,
+                        line=start,
+                    )
+                yield _cells(header, values, start)
+            start = reader.line_num + 1
+    except csv.Error as error:
+        raise InvalidInput.single(f"unreadable CSV: {error}", file=path.name, line=start) from None
+
+
+def _json_rows(path: Path) -> Iterator[_Row]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InvalidInput.single(f"not valid JSON: {error}", file=path.name) from None
+    if isinstance(data, dict) and set(data) == {"organisations"}:
+        data = data["organisations"]
+    if not isinstance(data, list):
+        raise InvalidInput.single(
+            'expected a list of profiles, or {"organisations": [...]}', file=path.name
+        )
+    for number, item in enumerate(data, start=1):
+        if not isinstance(item, dict):
+            raise InvalidInput.single("expected an object", file=path.name, line=number)
+        _check_header(list(item), path.name)
+        yield _cells(list(item), list(item.values()), number)
+
+
+def _xlsx_rows(path: Path) -> Iterator[_Row]:
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many kinds for a damaged file
+        raise InvalidInput.single(
+            f"not a readable XLSX workbook ({error.__class__.__name__})", file=path.name
+        ) from None
+    try:
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        first = list(next(rows, ()))
+        while first and first[-1] is None:
+            first.pop()
+        header = _check_header([str(h) if h is not None else "" for h in first], path.name)
+        for number, values in enumerate(rows, start=2):
+            if any(v is not None and str(v).strip() for v in values):
+                yield _cells(header, [_xlsx_value(v) for v in values], number)
+    finally:
+        book.close()
+
+
+def _xlsx_value(value: Any) -> Any:
+    """Spreadsheet cells as the text a CSV would hold (Excel stores 12 as 12.0, dates as such)."""
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+# --- importing --------------------------------------------------------------------------------
+
+
+def import_file(
+    session: Session,
+    *,
+    path: Path,
+    catalogues: Catalogues,
+    embedder: Embedder | None,
+    format: str | None = None,
+    progress: indexing.Progress | None = None,
+) -> ImportReport:
+    """Create or update the file's profiles by key, in the caller's transaction.
+
+    Nothing is written unless every row is valid; on an error the caller rolls back.
+    """
+    records = read_profiles(path, catalogues=catalogues, format=format)
+    created, updated, unchanged = directory.upsert_profiles(
+        session,
+        records=records,
+        source="file",
+        catalogues=catalogues,
+        embedder=embedder,
+        progress=progress,
+    )
+    return ImportReport(
+        source="file", rows=len(records), created=created, updated=updated, unchanged=unchanged
+    )
+
+
+# --- exporting --------------------------------------------------------------------------------
+
+
+def export_profiles(
+    session: Session,
+    *,
+    path: Path,
+    format: str | None = None,
+    source: str | None = None,
+    country: str | None = None,
+) -> int:
+    """Write profiles (optionally of one source or country) as an import file; the row count.
+
+    Contacts are included, so the faces offer this to site admins only.
+    """
+    kind = file_format(path, format)
+    query = select(Organisation).order_by(Organisation.key)
+    if source is not None:
+        query = query.where(Organisation.source == source)
+    if country is not None:
+        query = query.where(Organisation.country == country.upper())
+    rows = [_export_row(org) for org in session.scalars(query)]
+    {"csv": _write_csv, "json": _write_json, "xlsx": _write_xlsx}[kind](path, rows)
+    return len(rows)
+
+
+def _export_row(org: Organisation) -> dict[str, Any]:
+    values = {name: getattr(org, name) for name in COLUMNS if name != "cluster_codes"}
+    values["cluster_codes"] = [c.cluster_code for c in org.clusters]
+    return OrganisationInput.model_validate(values).model_dump(mode="json")
+
+
+def _flat(name: str, value: Any) -> Any:
+    """A value as one cell: lists joined with ``;``, booleans as true/false, None empty."""
+    if name in LIST_COLUMNS:
+        return LIST_SEPARATOR.join(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return "" if value is None else value
+
+
+def _write_csv(path: Path, rows: Sequence[Mapping[str, Any]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(COLUMNS)
+        writer.writerows([_flat(name, row[name]) for name in COLUMNS] for row in rows)
+
+
+def _write_json(path: Path, rows: Sequence[Mapping[str, Any]]) -> None:
+    path.write_text(
+        json.dumps({"organisations": list(rows)}, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+
+
+def _write_xlsx(path: Path, rows: Sequence[Mapping[str, Any]]) -> None:
+    book = openpyxl.Workbook(write_only=True)
+    sheet = book.create_sheet("organisations")
+    sheet.append(list(COLUMNS))
+    for row in rows:
+        sheet.append([_xlsx_cell(sheet, _flat(name, row[name])) for name in COLUMNS])
+    book.save(path)
+
+
+def _xlsx_cell(sheet: Any, value: Any) -> Any:
+    """Text that starts with ``=`` stays text: openpyxl would otherwise write a formula."""
+    if not (isinstance(value, str) and value.startswith("=")):
+        return value
+    cell = WriteOnlyCell(sheet, value)
+    cell.data_type = "s"
+    return cell
