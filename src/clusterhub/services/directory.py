@@ -634,7 +634,8 @@ def _apply(
         after = getattr(data, name)
         if name == "cluster_codes":
             before = [c.cluster_code for c in org.clusters] if org.id is not None else []
-            if before != after:
+            # Stored codes come back sorted (the relationship's order): compare as sets.
+            if sorted(before) != sorted(after):
                 keep = {c.cluster_code: c for c in org.clusters if c.cluster_code in after}
                 org.clusters = [keep.get(c) or OrganisationCluster(cluster_code=c) for c in after]
                 changes[name] = [before, after]
