@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import socket
 import subprocess
@@ -191,6 +192,14 @@ def test_import_does_not_load_torch() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_torch_backend_is_optional() -> None:
+    if importlib.util.find_spec("torch") is None:
+        with pytest.raises(ImportError, match="extra"):
+            load_embedder("torch")
+    else:
+        assert load_embedder("torch").name == MODEL_NAME
 
 
 def test_torch_backend_agrees(reference: tuple[list[str], np.ndarray]) -> None:

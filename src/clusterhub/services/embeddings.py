@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import json
 import math
 import os
@@ -86,6 +87,8 @@ def load_embedder(backend: str = "numpy") -> Embedder:
     if backend == "numpy":
         return NumpyEmbedder()
     if backend == "torch":
+        if importlib.util.find_spec("torch") is None:
+            raise ImportError("the torch backend needs the torch extra: uv sync --extra torch")
         return TorchEmbedder()
     raise ValueError(f"unknown embedding backend {backend!r}: expected 'numpy' or 'torch'")
 
