@@ -22,6 +22,7 @@ from clusterhub.services.schemas import OrganisationPublic
 FormValues = dict[str, str | list[str]]
 _LIST_SPLIT = re.compile(r"[;\n]")
 _CODE_SPLIT = re.compile(r"[,;\s]+")
+MULTI_HINT = "Hold Ctrl (⌘ on a Mac) to choose several."
 
 
 @dataclass(frozen=True)
@@ -48,7 +49,7 @@ FIELDS = (
     FormField("city", "City", group="Location"),
     FormField("latitude", "Latitude", "number", group="Location"),
     FormField("longitude", "Longitude", "number", group="Location"),
-    FormField("cluster_codes", "Cluster categories", "multi", group="Activities"),
+    FormField("cluster_codes", "Cluster categories", "multi", MULTI_HINT, "Activities"),
     FormField("nace_codes", "Industries (NACE Rev.2 codes)", "codes",
               "Separated by commas, for example 29.10, 28.4.", "Activities"),
     FormField("ecosystems", "Industrial ecosystems", "lines", "One per line.", "Activities"),
@@ -67,8 +68,8 @@ FIELDS = (
               group="Members"),
     FormField("label", "Cluster management label", "select", group="Label"),
     FormField("label_valid_until", "Label valid until", "date", group="Label"),
-    FormField("languages", "Working languages", "multi", group="International"),
-    FormField("target_countries", "Target countries", "multi", group="International"),
+    FormField("languages", "Working languages", "multi", MULTI_HINT, "International"),
+    FormField("target_countries", "Target countries", "multi", MULTI_HINT, "International"),
     FormField("contact_name", "Contact person", group="Contact"),
     FormField("contact_email", "Contact e-mail", "email", group="Contact"),
     FormField("contact_phone", "Contact telephone", group="Contact"),
@@ -147,14 +148,12 @@ def new_profile(sent: Mapping[str, str | list[str]]) -> dict[str, Any]:
 
 
 def field_problems(problems: list[Problem]) -> list[Problem]:
-    """Problems pointed at the form's inputs (``keywords.2`` is the ``keywords`` box)."""
+    """Problems pointed at the form's inputs (``keywords.2`` is the ``keywords`` box) and
+    named by their labels, so the summary at the top of the form reads on its own."""
     result = []
     for problem in problems:
         name = (problem.field or "").split(".")[0]
-        field = name if name in BY_NAME else None
-        result.append(
-            Problem(problem.message, field=field, value=problem.value)
-            if field != problem.field
-            else problem
-        )
+        field = BY_NAME.get(name)
+        message = f"{field.label}: {problem.message}" if field else problem.message
+        result.append(Problem(message, field=field.name if field else None, value=problem.value))
     return result

@@ -303,13 +303,17 @@ def _form(
         options={
             "profile_type": [(t.value, t.label) for t in ProfileType],
             "label": [("", "No label"), *((lab.value, lab.value.title()) for lab in Label)],
-            "country": [("", "Not stated"), *country_names().items()],
-            "cluster_codes": sorted(catalogues.clusters.items(), key=lambda kv: kv[1]),
-            "languages": sorted(language_names().items(), key=lambda kv: kv[1]),
-            "target_countries": list(country_names().items()),
+            "country": [("", "Not stated"), *_by_name(country_names())],
+            "cluster_codes": _by_name(catalogues.clusters),
+            "languages": _by_name(language_names()),
+            "target_countries": _by_name(country_names()),
         },
         **context,
     )
+
+
+def _by_name(names: dict[str, str]) -> list[tuple[str, str]]:
+    return sorted(names.items(), key=lambda item: item[1])
 
 
 # --- history, admins, my organisations --------------------------------------------------------
