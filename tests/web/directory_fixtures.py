@@ -24,7 +24,7 @@ from clusterhub.services.accounts import Role, UserPublic
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import Embedder
 from clusterhub.store.db import transaction
-from clusterhub.store.models import Partnership, PartnershipMember
+from clusterhub.store.models import Organisation, Partnership, PartnershipMember
 
 PASSWORD = "correct horse battery staple"
 TOKEN = re.compile(r'"X-CSRF-Token": "([0-9a-f]{64})"')
@@ -69,6 +69,11 @@ PROFILES: list[dict[str, Any]] = [
         "country": "AT", "description": "Bicycles & <b>bold</b> urban mobility <img src=x>.",
     },
 ]  # fmt: skip
+
+FACTS = {
+    "pic": 999123456, "type": "PRC", "projects": 12, "coordinated": 3,
+    "eu_contribution": 1234567.891, "first_year": 2014, "programme_parts": {"H2020-EU.2.1.1": 4},
+}  # fmt: skip
 
 
 @dataclass
@@ -137,6 +142,7 @@ def _seed(app: FastAPI, catalogues: Catalogues, embedder: Embedder) -> Directory
             password=PASSWORD, role=Role.SITE_ADMIN,
         )  # fmt: skip
         _own(session, ids["webtest:stuttgart-auto"], admin, site_admin)
+        session.get(Organisation, ids["webtest:madrid-aero"]).facts = FACTS  # as imports do
         partnership = Partnership(
             key="webtest-cgi", name="Electromobility Goes Global", acronym="EGG",
             programme="COSME ESCP-4i", sectors=["Automotive"], cluster_codes=["4"],

@@ -111,6 +111,16 @@ def test_checklist_marks_failed_and_unknown(
     assert "(expired)" in html
 
 
+def test_facts_from_imports_are_named_and_formatted(
+    directory_world: DirectoryWorld, anonymous: TestClient
+) -> None:
+    html = _main(anonymous.get(f"/directory/{directory_world.ids['webtest:madrid-aero']}").text)
+    assert "<dt>Horizon 2020 projects</dt><dd>12</dd>" in html
+    assert "Private for-profit company (PRC)" in html
+    assert "<dd>2014</dd>" in html and "<dd>999123456</dd>" in html  # no thousands separators
+    assert "1,234,567.89" in html and "H2020-EU.2.1.1: 4" in html
+
+
 def test_synthetic_and_html_profiles_are_marked_and_escaped(
     directory_world: DirectoryWorld, anonymous: TestClient
 ) -> None:

@@ -48,6 +48,30 @@ FACETS_MORE = 60
 NOTICES = {"saved": "The profile was saved.", "created": "The profile was created.",
            "admin": "The colleague can now edit this profile."}  # fmt: skip
 NO_STORE = {"Cache-Control": "no-store"}
+#: Names of the facts imports record (CORDIS participants, U.S. CMP organisations); others are
+#: shown under their own key.
+FACT_LABELS = {
+    "pic": "Participant identification code (PIC)",
+    "type": "Participant type",
+    "projects": "Horizon 2020 projects",
+    "coordinated": "Projects coordinated",
+    "eu_contribution": "EU contribution (€)",
+    "projects_without_contribution": "Projects without a stated contribution",
+    "first_year": "First project started",
+    "last_year": "Last project started",
+    "programme_parts": "Projects by programme part",
+    "cmp_org_id": "U.S. Cluster Mapping Project organisation id",
+    "cmp_categories": "U.S. Cluster Mapping Project clusters",
+}
+#: Facts that are identifiers or years: shown without thousands separators.
+PLAIN_FACTS = frozenset({"pic", "first_year", "last_year", "cmp_org_id"})
+PARTICIPANT_TYPES = {
+    "PRC": "Private for-profit company",
+    "HES": "Higher or secondary education",
+    "REC": "Research organisation",
+    "PUB": "Public body",
+    "OTH": "Other",
+}
 
 
 def _render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -171,6 +195,9 @@ def profile(
         nace=catalogues.nace,
         countries=country_names(),
         languages=language_names(),
+        fact_labels=FACT_LABELS,
+        plain_facts=PLAIN_FACTS,
+        participant_types=PARTICIPANT_TYPES,
     )
 
 
