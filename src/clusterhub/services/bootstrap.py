@@ -1,4 +1,5 @@
-"""Make a database ready to serve: migrate it and load the observatory's data sets once."""
+"""Make a database ready to serve: migrate it and load the observatory's data sets once, and
+fill an empty directory with the real records and a small, clearly marked synthetic demo set."""
 
 from __future__ import annotations
 
@@ -6,13 +7,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.config import Settings
+from clusterhub.demo import load_demo
+from clusterhub.services import directory_sources
 from clusterhub.services.analytics import MapRequest, Source, build_cluster_map
+from clusterhub.services.directory import Catalogues
+from clusterhub.services.embeddings import Embedder, load_embedder
 from clusterhub.services.observatory import load_cluster_map
 from clusterhub.services.reference import ReferenceData
 from clusterhub.store.db import make_engine, make_session_factory, transaction, upgrade
-from clusterhub.store.models import Dataset
+from clusterhub.store.models import Dataset, Organisation
 
 StepCallback = Callable[[str, int, int], None]
 
@@ -30,6 +36,14 @@ BUILT_IN = (
     BuiltIn("eu-sbs", "EU regions, Eurostat SBS (NUTS 0-2, NACE divisions)", "eurostat-sbs"),
     BuiltIn("us-states", "U.S. states, Cluster Mapping Project 2016", "cmp-states"),
 )
+#: Synthetic profiles an empty directory gets, so that a demo shows European cluster
+#: organisations too (the real records are U.S. organisations and Horizon 2020 partners).
+DEMO_PROFILES = 300
+#: The 35,871 Horizon 2020 participants are loaded for keyword search only on first start:
+#: embedding them takes several minutes on two cores (``clusterhub directory import
+#: --source cordis`` embeds them later).
+EMBED_CORDIS_ON_FIRST_START = False
+DIRECTORY_KEY = "directory"
 
 
 def prepare_database(
@@ -37,12 +51,15 @@ def prepare_database(
     reference: ReferenceData,
     *,
     reload: bool = False,
+    directory: bool = True,
     progress: StepCallback | None = None,
 ) -> list[str]:
-    """Migrate, then load each built-in data set that is missing (or all, with ``reload``).
+    """Migrate, then load each built-in data set that is missing (or all, with ``reload``),
+    and, with ``directory``, fill the directory if it has no profiles yet.
 
     Each data set loads in its own transaction: a failure leaves the others, and the
-    earlier version of the failing one, untouched. Returns the keys loaded now.
+    earlier version of the failing one, untouched. Returns the keys loaded now
+    (``"directory"`` for the directory's records).
     """
     engine = make_engine(settings)
     upgrade(engine)
@@ -58,7 +75,55 @@ def prepare_database(
             load_cluster_map(
                 session, key=item.key, title=item.title, result=result, regions=reference.regions
             )
+    loaded = [item.key for item in todo]
+    if directory and _directory_empty(factory):
+        _load_directory(factory, reference, load_embedder(), progress)
+        loaded.append(DIRECTORY_KEY)
     if progress:
         progress("ready", len(todo), len(todo))
     engine.dispose()
-    return [item.key for item in todo]
+    return loaded
+
+
+def _directory_empty(factory: sessionmaker[Session]) -> bool:
+    with factory() as session:
+        return session.scalar(select(Organisation.id).limit(1)) is None
+
+
+def _load_directory(
+    factory: sessionmaker[Session],
+    reference: ReferenceData,
+    embedder: Embedder,
+    progress: StepCallback | None,
+) -> None:
+    """Partnerships, CMP organisations, CORDIS participants and the demo set, in one
+    transaction: a failure leaves the directory empty, to be tried again on the next start."""
+    catalogues = Catalogues.from_reference(reference)
+    steps = (
+        "loading the ESCP-4i partnerships",
+        "loading U.S. cluster organisations",
+        "loading Horizon 2020 participants",
+        f"generating {DEMO_PROFILES} synthetic demo profiles",
+    )
+
+    def step(index: int) -> None:
+        if progress:
+            progress(steps[index], index, len(steps))
+
+    with transaction(factory) as session:
+        step(0)
+        directory_sources.load_partnerships(session)
+        step(1)
+        directory_sources.load_cmp_organisations(
+            session, path=reference.fetch("cmp-orgs"), catalogues=catalogues, embedder=embedder
+        )
+        step(2)
+        directory_sources.load_cordis(
+            session,
+            participations_path=reference.fetch("cordis-participations"),
+            programme_parts_path=reference.fetch("cordis-programme-parts"),
+            catalogues=catalogues,
+            embedder=embedder if EMBED_CORDIS_ON_FIRST_START else None,
+        )
+        step(3)
+        load_demo(session, reference=reference, count=DEMO_PROFILES, embedder=embedder)

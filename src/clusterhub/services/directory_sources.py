@@ -463,9 +463,7 @@ def load_cordis_graph(session: Session, data: CordisData) -> dict[str, int]:
     projects = _sync_projects(session, data.projects)
     table = _ORGANISATIONS
     orgs = dict(
-        session.execute(select(table.c.key, table.c.id).where(table.c.key.like("cordis:%")))
-        .tuples()
-        .all()
+        session.execute(select(table.c.key, table.c.id).where(table.c.key.like("cordis:%"))).all()
     )
     wanted = {
         (projects[f"h2020:{rcn}"], orgs[f"cordis:{pic}"], role): contribution
@@ -500,9 +498,7 @@ def _sync_projects(session: Session, rows: list[dict[str, Any]]) -> dict[str, in
             ],
         )
     return dict(
-        session.execute(select(table.c.key, table.c.id).where(table.c.key.like("h2020:%")))
-        .tuples()
-        .all()
+        session.execute(select(table.c.key, table.c.id).where(table.c.key.like("h2020:%"))).all()
     )
 
 
@@ -564,6 +560,10 @@ def load_partnerships(session: Session, *, path: Path = PARTNERSHIPS_FILE) -> Im
     The seed slide names no member organisations, so no memberships are recorded.
     """
     document = yaml.safe_load(path.read_text(encoding="utf-8"))
+    if len(document["source"]) > 200 or len(document["programme"]) > 200:
+        raise InvalidInput.single(
+            "source and programme take at most 200 characters", file=path.name
+        )
     wanted = [
         _partnership_values(document, sector, acronym)
         for sector in document["sectors"]

@@ -1,0 +1,180 @@
+"""The real directory records on SQLite and PostgreSQL: CMP organisations, CORDIS, ESCP-4i."""
+
+from __future__ import annotations
+
+import gzip
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from clusterhub.config import Settings
+from clusterhub.services import directory_sources
+from clusterhub.services.directory import Catalogues
+from clusterhub.services.embeddings import Embedder
+from clusterhub.services.reference import ReferenceData
+from clusterhub.services.schemas import ImportReport
+from clusterhub.store.db import make_engine, make_session_factory, transaction
+from clusterhub.store.models import (
+    Organisation,
+    OrganisationEmbedding,
+    Participation,
+    Partnership,
+    Project,
+)
+from tests.conftest import DB_KINDS, migrated_database
+
+
+@pytest.fixture
+def factory(db_settings: Settings) -> Iterator[sessionmaker[Session]]:
+    engine = make_engine(db_settings)
+    yield make_session_factory(engine)
+    engine.dispose()
+
+
+def count(session: Session, model: type[Any], *where: Any) -> int:
+    return int(session.scalar(select(func.count()).select_from(model).where(*where)) or 0)
+
+
+def test_cmp_organisations_one_profile_per_org_with_every_category(
+    factory: sessionmaker[Session], reference: ReferenceData, catalogues: Catalogues
+) -> None:
+    path = reference.fetch("cmp-orgs")
+    raw = pl.read_csv(path)
+    with transaction(factory) as session:
+        report = directory_sources.load_cmp_organisations(
+            session, path=path, catalogues=catalogues, embedder=None
+        )
+    assert (report.rows, report.created) == (raw["org_id"].n_unique(), raw["org_id"].n_unique())
+    assert report.extra["repeated rows skipped"] == raw.height - raw.unique().height
+    with factory() as session:
+        orgs = {o.key: o for o in session.scalars(select(Organisation))}
+        for (org_id,), group in raw.group_by("org_id"):
+            org = orgs[f"cmp:{org_id}"]
+            names = set(group["cluster_name"])
+            mapped = {catalogues.cluster_code(n) for n in names} - {None}
+            assert {c.cluster_code for c in org.clusters} == mapped
+            assert set(org.keywords) == {n for n in names if catalogues.cluster_code(n) is None}
+            assert org.country == "US" and org.source == "cmp-orgs"
+            assert org.name == group["org_title"][0]
+            assert set(org.facts["cmp_categories"]) == names
+    with transaction(factory) as session:
+        again = directory_sources.load_cmp_organisations(
+            session, path=path, catalogues=catalogues, embedder=None
+        )
+    assert (again.created, again.updated, again.unchanged) == (0, 0, report.rows)
+
+
+def test_the_23_escp4i_partnerships(factory: sessionmaker[Session], catalogues: Catalogues) -> None:
+    with transaction(factory) as session:
+        first = directory_sources.load_partnerships(session)
+        again = directory_sources.load_partnerships(session)
+    assert (first.created, again.unchanged) == (23, 23)
+    with factory() as session:
+        rows = session.scalars(select(Partnership)).all()
+    assert len({p.key for p in rows}) == 23
+    seed = (Path(__file__).parents[2] / ".." / "shared" / "seed").resolve()
+    slide = (seed / "european-cluster-policy-2018.txt").read_text(encoding="utf-8")
+    for partnership in rows:
+        assert partnership.acronym and partnership.acronym in slide
+        assert set(partnership.cluster_codes) <= set(catalogues.clusters)
+        assert partnership.start_year == 2018 and partnership.end_year == 2019
+        assert "ESCP-4i" in partnership.programme
+    by_acronym = {p.acronym: p for p in rows}
+    assert by_acronym["SPACEWAVE"].sectors == ["Space applications"]
+    assert by_acronym["ADPACK²"].key == "escp4i:adpack2"
+
+
+# --- CORDIS: the full files once per database, and a small subset with embeddings --------------
+
+
+def _load_cordis(
+    factory: sessionmaker[Session],
+    reference: ReferenceData,
+    catalogues: Catalogues,
+    embedder: Embedder | None = None,
+    participations: Path | None = None,
+) -> ImportReport:
+    with transaction(factory) as session:
+        return directory_sources.load_cordis(
+            session,
+            participations_path=participations or reference.fetch("cordis-participations"),
+            programme_parts_path=reference.fetch("cordis-programme-parts"),
+            catalogues=catalogues,
+            embedder=embedder,
+        )
+
+
+@pytest.fixture(scope="module", params=DB_KINDS)
+def cordis_loaded(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    reference: ReferenceData,
+    catalogues: Catalogues,
+) -> Iterator[tuple[sessionmaker[Session], ImportReport, ImportReport]]:
+    """The whole CORDIS extract imported twice (keyword index only: no embeddings)."""
+    with migrated_database(request.param, tmp_path_factory.mktemp("cordis")) as settings:
+        engine = make_engine(settings)
+        factory = make_session_factory(engine)
+        first = _load_cordis(factory, reference, catalogues)
+        second = _load_cordis(factory, reference, catalogues)
+        yield factory, first, second
+        engine.dispose()
+
+
+@pytest.mark.slow
+def test_cordis_every_participant_project_and_participation(
+    cordis_loaded: tuple[sessionmaker[Session], ImportReport, ImportReport],
+    reference: ReferenceData,
+) -> None:
+    factory, first, _ = cordis_loaded
+    raw = pl.read_csv(reference.fetch("cordis-participations"), infer_schema_length=0)
+    assert first.created == first.rows == raw["pic"].n_unique()
+    assert first.extra["projects"] == raw["rcn"].n_unique()
+    # every row is one participation: no (project, participant, role) repeats in the extract
+    assert first.extra["participations"] == raw.height == raw.unique(["rcn", "pic", "role"]).height
+    with factory() as session:
+        assert count(session, Organisation, Organisation.source == "cordis") == first.rows
+        assert count(session, Project) == raw["rcn"].n_unique()
+        assert count(session, Participation) == raw.height
+        pic = raw["pic"].value_counts(sort=True)["pic"][0]
+        org = session.scalars(select(Organisation).where(Organisation.key == f"cordis:{pic}")).one()
+        mine = raw.filter(pl.col("pic") == pic)
+        assert org.facts["projects"] == mine["rcn"].n_unique()
+        assert org.facts["coordinated"] == mine.filter(pl.col("role") == "coordinator").height
+        assert f"{org.facts['projects']} Horizon 2020 projects" in org.description
+        assert org.profile_type == "project_partner" and org.country == mine["country"][0]
+
+
+@pytest.mark.slow
+def test_cordis_reimport_changes_nothing(
+    cordis_loaded: tuple[sessionmaker[Session], ImportReport, ImportReport],
+) -> None:
+    _, first, second = cordis_loaded
+    assert (second.created, second.updated, second.unchanged) == (0, 0, first.rows)
+    assert second.extra["participations created"] == 0
+    assert second.extra["participations removed"] == 0
+    assert second.extra["participations updated"] == 0
+
+
+def test_cordis_subset_with_embeddings_and_namibia(
+    factory: sessionmaker[Session],
+    reference: ReferenceData,
+    catalogues: Catalogues,
+    embedder: Embedder,
+    tmp_path: Path,
+) -> None:
+    raw = pl.read_csv(reference.fetch("cordis-participations"), infer_schema_length=0)
+    subset = pl.concat([raw.head(12), raw.filter(pl.col("country") == "NA").head(1)])
+    path = tmp_path / "subset.csv.gz"
+    with gzip.open(path, "wb") as handle:
+        subset.write_csv(handle)
+    report = _load_cordis(factory, reference, catalogues, embedder, path)
+    assert report.created == subset["pic"].n_unique()
+    with factory() as session:
+        assert count(session, OrganisationEmbedding) == report.created
+        assert count(session, Organisation, Organisation.country == "NA") == 1
