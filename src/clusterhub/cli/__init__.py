@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from clusterhub.cli import data, observatory, serve, users
+from clusterhub.cli import data, directory, observatory, serve, users
 
 app = typer.Typer(
     name="clusterhub",
@@ -15,6 +15,7 @@ app = typer.Typer(
 observatory.register(app)
 app.add_typer(data.app, name="data")
 app.add_typer(users.app, name="users")
+app.add_typer(directory.app, name="directory")
 app.command("serve")(serve.serve_command)
 
 

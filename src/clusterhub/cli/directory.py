@@ -1,0 +1,179 @@
+"""``clusterhub directory``: load, generate and export directory profiles.
+
+Every command runs in one transaction on the configured database: an import either happens
+completely or not at all, and running it again changes nothing (profiles are keyed by their
+source's identifiers).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+from sqlalchemy.orm import Session
+
+from clusterhub.cli._console import (
+    choice,
+    console,
+    errors,
+    friendly_errors,
+    reference_data,
+    step_progress,
+)
+from clusterhub.config import get_settings
+from clusterhub.demo import load_demo, remove_demo
+from clusterhub.errors import InvalidInput
+from clusterhub.services import directory_io, directory_sources
+from clusterhub.services.directory import Catalogues
+from clusterhub.services.embeddings import load_embedder
+from clusterhub.services.schemas import ImportReport
+from clusterhub.store.db import make_engine, make_session_factory, transaction, upgrade
+
+app = typer.Typer(help="Load, generate and export the directory's organisation profiles.")
+SOURCES = ("cmp-orgs", "cordis", "file")
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    """One transaction on the configured database (migrated first)."""
+    engine = make_engine(get_settings())
+    upgrade(engine)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _embedding_progress(title: str) -> Iterator[Callable[[int], None]]:
+    """A bar over profiles embedded (the slow part of big imports)."""
+    with step_progress() as update:
+        done = [0]
+
+        def advance(count: int) -> None:
+            done[0] += count
+            update(title, done[0], 0)
+
+        yield advance
+
+
+def _print(report: ImportReport) -> None:
+    table = Table(title=f"Import from {report.source}")
+    table.add_column("")
+    table.add_column("count", justify="right")
+    for label, value in (
+        ("rows", report.rows),
+        ("created", report.created),
+        ("updated", report.updated),
+        ("unchanged", report.unchanged),
+        *report.extra.items(),
+    ):
+        table.add_row(label, f"{value:,}")
+    console.print(table)
+
+
+@app.command("import")
+def import_command(
+    source: Annotated[str, typer.Option(help=f"One of: {', '.join(SOURCES)}.")],
+    path: Annotated[
+        Path | None,
+        typer.Argument(help="The file (required for 'file'); for others overrides the data set."),
+    ] = None,
+    programme_parts: Annotated[
+        Path | None,
+        typer.Option(help="cordis only: the programme-parts file (default: the data set)."),
+    ] = None,
+    embed: Annotated[
+        bool, typer.Option(help="Compute sentence embeddings for semantic search now.")
+    ] = True,
+) -> None:
+    """Create or update profiles from a data set or a CSV/JSON/XLSX file, by stable key."""
+    with friendly_errors(), reference_data() as reference:
+        kind = choice(source, SOURCES, "source")
+        catalogues = Catalogues.from_reference(reference)
+        embedder = load_embedder() if embed else None
+        with _embedding_progress("embedding profiles") as progress, _session() as session:
+            if kind == "file":
+                if path is None:
+                    raise InvalidInput.single("give the file to import", field="PATH")
+                report = directory_io.import_file(
+                    session, path=path, catalogues=catalogues, embedder=embedder, progress=progress
+                )
+            elif kind == "cmp-orgs":
+                report = directory_sources.load_cmp_organisations(
+                    session,
+                    path=path or reference.fetch("cmp-orgs"),
+                    catalogues=catalogues,
+                    embedder=embedder,
+                    progress=progress,
+                )
+            else:
+                report = directory_sources.load_cordis(
+                    session,
+                    participations_path=path or reference.fetch("cordis-participations"),
+                    programme_parts_path=programme_parts
+                    or reference.fetch("cordis-programme-parts"),
+                    catalogues=catalogues,
+                    embedder=embedder,
+                    progress=progress,
+                )
+        _print(report)
+
+
+@app.command("partnerships")
+def partnerships_command() -> None:
+    """Load the 23 EU 'Clusters Go International' partnerships (ESCP-4i, 2018-2019)."""
+    with friendly_errors(), _session() as session:
+        report = directory_sources.load_partnerships(session)
+    _print(report)
+
+
+@app.command("demo")
+def demo_command(
+    count: Annotated[int, typer.Option(min=1, max=1_000_000, help="How many profiles.")] = 300,
+    seed: Annotated[int, typer.Option(help="Same seed, same profiles.")] = 0,
+    remove: Annotated[
+        bool, typer.Option("--remove", help="Delete every synthetic profile instead.")
+    ] = False,
+    embed: Annotated[
+        bool, typer.Option(help="Compute sentence embeddings for semantic search now.")
+    ] = True,
+) -> None:
+    """Add clearly marked synthetic cluster organisations (for demos and load tests)."""
+    with friendly_errors():
+        if remove:
+            with _session() as session:
+                removed = remove_demo(session)
+            console.print(f"[green]removed[/] {removed:,} synthetic profiles")
+            return
+        with reference_data() as reference, _embedding_progress("embedding") as progress:
+            embedder = load_embedder() if embed else None
+            with _session() as session:
+                report = load_demo(
+                    session,
+                    reference=reference,
+                    count=count,
+                    seed=seed,
+                    embedder=embedder,
+                    progress=progress,
+                )
+        _print(report)
+
+
+@app.command("export")
+def export_command(
+    path: Annotated[Path, typer.Argument(help="Output file (.csv, .json or .xlsx).")],
+    format: Annotated[
+        str | None, typer.Option("--format", help="csv, json or xlsx; default: from the suffix.")
+    ] = None,
+    source: Annotated[str | None, typer.Option(help="Only profiles of this source.")] = None,
+) -> None:
+    """Write profiles as an import file (contacts included: keep it private)."""
+    with friendly_errors(), _session() as session:
+        rows = directory_io.export_profiles(session, path=path, format=format, source=source)
+    errors.print(f"[green]wrote[/] {rows:,} profiles to {path}")
