@@ -176,7 +176,8 @@ def session(loaded: Settings) -> Iterator[Session]:
 
 
 @pytest.fixture(scope="module")
-def index(catalogues: Catalogues) -> DirectoryIndex:
+def index(loaded: Settings, catalogues: Catalogues) -> DirectoryIndex:
+    """One index per database, as one per process in production."""
     return DirectoryIndex(cluster_names=catalogues.clusters)
 
 
@@ -496,6 +497,23 @@ def _site_admin(session: Session) -> UserPublic:
         password="a long enough password 1",
         role=Role.SITE_ADMIN,
     )
+
+
+def test_an_index_handed_another_database_starts_over(
+    loaded: Settings, db_settings: Settings, catalogues: Catalogues
+) -> None:
+    few = _records(catalogues)[:3]
+    with transaction(make_session_factory(make_engine(db_settings))) as session:
+        directory.upsert_profiles(
+            session, records=few, source="test", catalogues=catalogues, embedder=None
+        )  # generation 1, as in the loaded database
+    index = DirectoryIndex()
+    for settings, expected in ((loaded, len(_special()) + len(_fillers())), (db_settings, 3)):
+        engine = make_engine(settings)
+        with make_session_factory(engine)() as session:
+            assert _run(session, index, page_size=100).total == expected
+            assert index.catalogue(session).size == expected
+        engine.dispose()
 
 
 def test_unchanged_database_is_not_reloaded(loaded: Settings) -> None:

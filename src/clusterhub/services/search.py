@@ -167,17 +167,25 @@ class DirectoryIndex:
         self.region_names = dict(region_names or {})
         self.model = model
         self._catalogue = Catalogue(empty_rows(), generation=-1)
+        self._database = ""
         self._lock = threading.Lock()
         self._vectors: _Lru[str, npt.NDArray[np.float32]] = _Lru(QUERY_CACHE)
         self._matches: _Lru[tuple[int, str], Scored] = _Lru(MATCH_CACHE)
 
     def catalogue(self, session: Session) -> Catalogue:
-        """The catalogue, refreshed first when the directory changed since it was built."""
+        """The catalogue, refreshed first when the directory changed since it was built.
+
+        An index serves one database; should it be handed a session of another one, it starts
+        over rather than trust a generation number that only means something in the first.
+        """
         generation = generations.current(session)
+        database = session.get_bind().engine.url.render_as_string(hide_password=True)
         current = self._catalogue
-        if current.generation == generation:
+        if current.generation == generation and self._database == database:
             return current
         with self._lock:
+            if self._database != database:
+                self._catalogue, self._database = Catalogue(empty_rows(), -1), database
             if self._catalogue.generation != generation:
                 rows = refresh(session, self._catalogue.rows, model=self.model)
                 self._catalogue = Catalogue(rows, generation)
@@ -250,7 +258,7 @@ class DirectoryIndex:
         return vector
 
     def _keyword(self, session: Session, catalogue: Catalogue, query: fts.Query) -> Scored:
-        key = (catalogue.generation, query.fts5)
+        key = (catalogue.serial, query.fts5)
         found = self._matches.get(key)
         if found is None:
             found = _keyword(session, catalogue, query)

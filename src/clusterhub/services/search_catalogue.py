@@ -13,6 +13,7 @@ vocabulary-sized lookup table indexed by the codes and a facet is one ``bincount
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -44,6 +45,7 @@ FULL_RELOAD_ROWS = 20_000
 _CHUNK = 900
 _NO_DATE = np.iinfo(np.int64).max
 _BLOB_BYTES = DIMENSIONS * 4
+_SERIALS = itertools.count()
 _Statement = TypeVar("_Statement", bound=Select[*tuple[Any, ...]])
 
 
@@ -320,6 +322,7 @@ class Catalogue:
     def __init__(self, rows: Rows, generation: int) -> None:
         self.rows = rows
         self.generation = generation
+        self.serial = next(_SERIALS)  # tells catalogues apart in caches, unlike id()
         self.size = len(rows)
         self.country = Column.of(rows.country)
         self.nuts = Column.of(rows.nuts)
