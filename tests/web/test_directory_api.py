@@ -208,3 +208,43 @@ def test_partnerships_list_and_detail(anonymous: TestClient) -> None:
     assert detail["members"][0]["role"] == "lead"
     assert detail["members"][0]["organisation"]["key"] == "webtest:stuttgart-auto"
     assert anonymous.get("/api/v1/partnerships/nope").status_code == 404
+
+
+ODD_CHANGES: list[Any] = [
+    {"nace_codes": "29.10"},
+    {"cluster_codes": [4, None]},
+    {"name": "x" * 10_001},
+    {"latitude": "NaN"},
+    {"founded_year": 1e30},
+    pytest.param(
+        {"keywords": ["a\x00b"]},
+        marks=pytest.mark.xfail(
+            strict=True,
+            reason="services.directory checks control characters in name, acronym, city, "
+            "description and contact_name only: a NUL in a list item (keywords, technologies, "
+            "ecosystems, s3_priorities) is saved on SQLite and is a 500 on PostgreSQL",
+        ),
+    ),
+    {"ecosystems": ["x" * 5000]},
+    {"contact_name": "Ann\x00"},
+    {"label_valid_until": "2024-13-40"},
+    {"label": "platinum"},
+    {"members_total": 1, "members_sme": 5},
+    {"website": "http://exa mple.org"},
+    {"is_synthetic": "perhaps"},
+    {"profile_type": None},
+]
+
+
+@pytest.mark.parametrize("changes", ODD_CHANGES)
+def test_odd_values_are_refused_cleanly(
+    directory_world: DirectoryWorld, owner: TestClient, changes: dict[str, Any]
+) -> None:
+    """Logged-in writes the fuzzer cannot reach: each odd value is a 422, never a 500."""
+    created = directory_world.create(owner)["id"]
+    answer = owner.patch(
+        f"{API}/{created}", json={"version": 1, "changes": changes},
+        headers={"X-CSRF-Token": csrf(owner)},
+    )  # fmt: skip
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["error"]["details"], answer.text

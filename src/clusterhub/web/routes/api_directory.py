@@ -33,6 +33,7 @@ from clusterhub.web.security import CurrentUser, OptionalUser
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     descriptions = {
+        400: "The body could not be read (not UTF-8 JSON)",
         401: "Not logged in",
         403: "Logged in, but not one of the profile's admins",
         404: "No such profile or partnership",
@@ -80,7 +81,7 @@ def get(
     return directory.get_profile(session, organisation_id=organisation_id, viewer=user)
 
 
-@router.post("/organisations", status_code=201, responses=_errors(401, 403, 409))
+@router.post("/organisations", status_code=201, responses=_errors(400, 401, 403, 409))
 def create(
     session: DbSession,
     user: CurrentUser,
@@ -94,7 +95,7 @@ def create(
     )
 
 
-@router.patch("/organisations/{organisation_id}", responses=_errors(401, 403, 404, 409))
+@router.patch("/organisations/{organisation_id}", responses=_errors(400, 401, 403, 404, 409))
 def update(
     session: DbSession,
     user: CurrentUser,
