@@ -35,6 +35,7 @@ from clusterhub.services.directory import (
     remove_all_from_source,
     upsert_profiles,
 )
+from clusterhub.services.directory_sources import embed_missing
 from clusterhub.services.embeddings import Embedder
 from clusterhub.services.reference import ReferenceData
 from clusterhub.services.schemas import ImportReport, Label, OrganisationInput, ProfileType
@@ -373,8 +374,16 @@ def load_demo(
         embedder=embedder,
         progress=progress,
     )
+    embedded = embed_missing(
+        session, source=SOURCE, catalogues=catalogues, embedder=embedder, progress=progress
+    )
     return ImportReport(
-        source=SOURCE, rows=count, created=created, updated=updated, unchanged=unchanged
+        source=SOURCE,
+        rows=count,
+        created=created,
+        updated=updated,
+        unchanged=unchanged,
+        extra={"embeddings added for unchanged profiles": embedded} if embedded else {},
     )
 
 

@@ -161,7 +161,7 @@ def test_cordis_reimport_changes_nothing(
     assert second.extra["participations updated"] == 0
 
 
-def test_cordis_subset_with_embeddings_and_namibia(
+def test_cordis_subset_embedded_on_a_second_load_and_namibia_kept(
     factory: sessionmaker[Session],
     reference: ReferenceData,
     catalogues: Catalogues,
@@ -173,8 +173,14 @@ def test_cordis_subset_with_embeddings_and_namibia(
     path = tmp_path / "subset.csv.gz"
     with gzip.open(path, "wb") as handle:
         subset.write_csv(handle)
-    report = _load_cordis(factory, reference, catalogues, embedder, path)
-    assert report.created == subset["pic"].n_unique()
+    keyword_only = _load_cordis(factory, reference, catalogues, None, path)
+    assert keyword_only.created == subset["pic"].n_unique()
     with factory() as session:
-        assert count(session, OrganisationEmbedding) == report.created
+        assert count(session, OrganisationEmbedding) == 0
         assert count(session, Organisation, Organisation.country == "NA") == 1
+    # loading again with the model embeds what was loaded without it, and changes nothing else
+    report = _load_cordis(factory, reference, catalogues, embedder, path)
+    assert report.unchanged == keyword_only.created
+    assert report.extra["embeddings added for unchanged profiles"] == keyword_only.created
+    with factory() as session:
+        assert count(session, OrganisationEmbedding) == keyword_only.created

@@ -39,10 +39,12 @@ BUILT_IN = (
 #: Synthetic profiles an empty directory gets, so that a demo shows European cluster
 #: organisations too (the real records are U.S. organisations and Horizon 2020 partners).
 DEMO_PROFILES = 300
-#: The 35,871 Horizon 2020 participants are loaded for keyword search only on first start:
-#: embedding them takes several minutes on two cores (``clusterhub directory import
-#: --source cordis`` embeds them later).
-EMBED_CORDIS_ON_FIRST_START = False
+#: Only the U.S. organisations (145 short texts, seconds) are embedded for semantic search on
+#: first start. The model reads about 5-15 texts a second on two cores, so the 35,871 Horizon
+#: 2020 participants would add minutes and the demo set (longer texts) one to three minutes;
+#: they get keyword search at once and embeddings from ``clusterhub directory import --source
+#: cordis`` / ``clusterhub directory demo`` (both idempotent: they only add what is missing).
+EMBED_ON_FIRST_START = frozenset({"cmp-orgs"})
 DIRECTORY_KEY = "directory"
 
 
@@ -115,7 +117,10 @@ def _load_directory(
         directory_sources.load_partnerships(session)
         step(1)
         directory_sources.load_cmp_organisations(
-            session, path=reference.fetch("cmp-orgs"), catalogues=catalogues, embedder=embedder
+            session,
+            path=reference.fetch("cmp-orgs"),
+            catalogues=catalogues,
+            embedder=embedder if "cmp-orgs" in EMBED_ON_FIRST_START else None,
         )
         step(2)
         directory_sources.load_cordis(
@@ -123,7 +128,12 @@ def _load_directory(
             participations_path=reference.fetch("cordis-participations"),
             programme_parts_path=reference.fetch("cordis-programme-parts"),
             catalogues=catalogues,
-            embedder=embedder if EMBED_CORDIS_ON_FIRST_START else None,
+            embedder=embedder if "cordis" in EMBED_ON_FIRST_START else None,
         )
         step(3)
-        load_demo(session, reference=reference, count=DEMO_PROFILES, embedder=embedder)
+        load_demo(
+            session,
+            reference=reference,
+            count=DEMO_PROFILES,
+            embedder=embedder if "synthetic" in EMBED_ON_FIRST_START else None,
+        )

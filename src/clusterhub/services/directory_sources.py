@@ -27,7 +27,13 @@ from clusterhub.services import directory, indexing
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import Embedder
 from clusterhub.services.schemas import ImportReport, OrganisationInput, ProfileType
-from clusterhub.store.models import Organisation, Participation, Partnership, Project
+from clusterhub.store.models import (
+    Organisation,
+    OrganisationEmbedding,
+    Participation,
+    Partnership,
+    Project,
+)
 
 PARTNERSHIPS_FILE = (
     Path(__file__).resolve().parents[1] / "data" / "partnerships" / "escp4i_2018.yaml"
@@ -58,9 +64,44 @@ def _upsert(
         progress=progress,
     )
     _set_facts(session, facts)
-    return ImportReport(
-        source=source, rows=len(records), created=created, updated=updated, unchanged=unchanged
+    embedded = embed_missing(
+        session, source=source, catalogues=catalogues, embedder=embedder, progress=progress
     )
+    return ImportReport(
+        source=source,
+        rows=len(records),
+        created=created,
+        updated=updated,
+        unchanged=unchanged,
+        extra={"embeddings added for unchanged profiles": embedded} if embedded else {},
+    )
+
+
+def embed_missing(
+    session: Session,
+    *,
+    source: str,
+    catalogues: Catalogues,
+    embedder: Embedder | None,
+    progress: indexing.Progress | None = None,
+) -> int:
+    """Embed a source's profiles that have no embedding yet (e.g. loaded on first start for
+    keyword search only); how many. Upserts embed only what they change, so a re-import
+    would otherwise leave them without one."""
+    if embedder is None:
+        return 0
+    embedded = select(OrganisationEmbedding.organisation_id).where(
+        OrganisationEmbedding.model == embedder.name
+    )
+    orgs = session.scalars(
+        select(Organisation)
+        .where(Organisation.source == source)
+        .where(Organisation.id.not_in(embedded))
+    ).all()
+    indexing.index_profiles(
+        session, orgs, catalogues=catalogues, embedder=embedder, progress=progress
+    )
+    return len(orgs)
 
 
 def _set_facts(session: Session, facts: dict[str, dict[str, Any]]) -> None:
@@ -141,7 +182,7 @@ def load_cmp_organisations(
         embedder=embedder,
         progress=progress,
     )
-    report.extra = {
+    report.extra |= {
         "file rows": rows,
         "repeated rows skipped": rows - sum(len(v) for v in categories.values()),
         **{f"local category: {name}": count for name, count in sorted(unmapped.items())},
@@ -215,7 +256,7 @@ def load_cordis(
         embedder=embedder,
         progress=progress,
     )
-    report.extra = {**data.counts, **load_cordis_graph(session, data)}
+    report.extra |= {**data.counts, **load_cordis_graph(session, data)}
     return report
 
 
