@@ -225,23 +225,25 @@ _ERF_Q = [_F(c) for c in (-1.45660718464996e-05, -2.13374055278905e-04, -1.68282
 _ERF_Q += [_F(c) for c in (-7.37332916720468e-03, -1.42647390514189e-02)]
 
 
+def _workers() -> int:
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity else os.cpu_count() or 1
+
+
 @functools.cache
 def _pool(pid: int) -> ThreadPoolExecutor:
     """Numpy's elementwise loops use one core but release the GIL, so threads use them all.
 
     Keyed by process id: a pool inherited through ``fork`` has no live threads.
     """
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return ThreadPoolExecutor(max_workers=cores or 1, thread_name_prefix=f"embeddings-{pid}")
+    return ThreadPoolExecutor(max_workers=_workers(), thread_name_prefix=f"embeddings-{pid}")
 
 
-def _by_blocks(function: Callable[[Vectors], object], array: Vectors, block: int) -> None:
-    """Runs an in-place elementwise step over row blocks small enough to stay in CPU cache."""
-    starts = range(0, len(array), block)
-    if len(starts) == 1:
-        function(array)
+def _in_threads(function: Callable[[Any], None], tasks: Sequence[Any]) -> None:
+    if len(tasks) == 1:
+        function(tasks[0])
     else:
-        list(_pool(os.getpid()).map(lambda start: function(array[start : start + block]), starts))
+        list(_pool(os.getpid()).map(function, tasks))
 
 
 def _gelu_block(x: Vectors) -> None:
@@ -265,14 +267,9 @@ def _gelu_block(x: Vectors) -> None:
 
 def gelu(x: Vectors) -> Vectors:
     """GELU with erf (not the tanh form), in place: the (tokens, 1536) array is the largest."""
-    _by_blocks(_gelu_block, x.reshape(-1, x.shape[-1]), _BLOCK)
+    rows = x.reshape(-1, x.shape[-1])  # in blocks of rows small enough to stay in CPU cache
+    _in_threads(_gelu_block, [rows[s : s + _BLOCK] for s in range(0, len(rows), _BLOCK)])
     return x
-
-
-def _softmax_block(scores: Vectors) -> None:
-    scores -= scores.max(axis=-1, keepdims=True)
-    np.exp(scores, out=scores)
-    scores /= scores.sum(axis=-1, keepdims=True)
 
 
 def _mean_normalise(tokens: Vectors, mask: npt.NDArray[np.bool_]) -> Vectors:
@@ -331,13 +328,29 @@ class NumpyEmbedder(_BertEmbedder):
 
     def _attend(self, x: Vectors, prefix: str, keep: Vectors) -> Vectors:
         heads, (n, _, _, length) = int(self._config["num_attention_heads"]), keep.shape
-        qkv = self._dense(x, prefix + "qkv").reshape(n, length, 3, heads, DIMENSIONS // heads)
+        head_dim = DIMENSIONS // heads
+        qkv = self._dense(x, prefix + "qkv").reshape(n, length, 3, heads, head_dim)
+        qkv[:, :, 0] *= _F(1 / math.sqrt(head_dim))
         q, k, v = qkv.transpose(2, 0, 3, 1, 4)  # each (n, heads, length, head_dim): no einsum
-        scores = np.matmul(q * _F(1 / math.sqrt(DIMENSIONS // heads)), k.transpose(0, 1, 3, 2))
-        scores += keep
-        _by_blocks(_softmax_block, scores.reshape(-1, length), max(1, _BLOCK * 1536 // length))
-        context: Vectors = np.matmul(scores, v)
-        return context.transpose(0, 2, 1, 3).reshape(n * length, DIMENSIONS)
+        context = np.empty((n, length, heads, head_dim), dtype=np.float32)
+        # Blocks of queries small enough for OpenBLAS to run each product on the calling thread
+        # (it threads those above 2**18 multiply-adds, which stalls on a busy machine); our
+        # threads take the blocks, and each block's scores stay in cache through the softmax.
+        step = max(1, 2**18 // (length * head_dim))
+        rows = -(-n // (2 * _workers()))
+
+        def block(task: tuple[int, int]) -> None:
+            r, s = task
+            scores = np.matmul(q[r : r + rows, :, s : s + step], k[r : r + rows].swapaxes(2, 3))
+            scores += keep[r : r + rows]
+            scores -= scores.max(axis=-1, keepdims=True)
+            np.exp(scores, out=scores)
+            scores /= scores.sum(axis=-1, keepdims=True)
+            out = np.matmul(scores, v[r : r + rows])
+            context[r : r + rows, s : s + step] = out.transpose(0, 2, 1, 3)
+
+        _in_threads(block, [(r, s) for r in range(0, n, rows) for s in range(0, length, step)])
+        return context.reshape(n * length, DIMENSIONS)
 
     def _gelu(self, x: Vectors) -> Vectors:
         return gelu(x)
