@@ -160,10 +160,12 @@ class _Checker:
             return None
 
     def check(self, data: OrganisationInput) -> OrganisationInput:
-        for name in ("name", "acronym", "city", "description", "contact_name"):
+        for name in OrganisationInput.model_fields:
             value = getattr(data, name)
-            if value and _CONTROL.search(value):
-                self.add(name, "control characters are not allowed", value)
+            texts = value if isinstance(value, list) else [value]
+            bad = next((t for t in texts if isinstance(t, str) and _CONTROL.search(t)), None)
+            if bad is not None:
+                self.add(name, "control characters (such as NUL) are not allowed", repr(bad)[1:-1])
         country = self._country(data)
         update: dict[str, Any] = {
             "country": country,
