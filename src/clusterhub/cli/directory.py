@@ -51,13 +51,13 @@ def _session() -> Iterator[Session]:
 
 @contextmanager
 def _embedding_progress(title: str) -> Iterator[Callable[[int], None]]:
-    """A bar over profiles embedded (the slow part of big imports)."""
+    """A counter of profiles embedded (the slow part of big imports; the total is unknown)."""
     with step_progress() as update:
         done = [0]
 
         def advance(count: int) -> None:
             done[0] += count
-            update(title, done[0], 0)
+            update(title, done[0], done[0])
 
         yield advance
 

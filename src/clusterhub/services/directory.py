@@ -637,9 +637,13 @@ def _apply(
         if name == "cluster_codes":
             before = [c.cluster_code for c in org.clusters] if org.id is not None else []
             # Stored codes come back sorted (the relationship's order): compare as sets.
-            if sorted(before) != sorted(after):
+            changed = sorted(before) != sorted(after)
+            # A new profile always gets its list set, even empty: otherwise reading
+            # ``clusters`` after the flush lazy-loads it, one query per profile.
+            if changed or org.id is None:
                 keep = {c.cluster_code: c for c in org.clusters if c.cluster_code in after}
                 org.clusters = [keep.get(c) or OrganisationCluster(cluster_code=c) for c in after]
+            if changed:
                 changes[name] = [before, after]
             continue
         before = getattr(org, name) if org.id is not None else None
