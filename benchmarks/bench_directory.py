@@ -334,7 +334,9 @@ def render(runs: list[Run], count: int, args: argparse.Namespace) -> str:
         "",
         f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with `uv run python -m "
         f"benchmarks.bench_directory --profiles {args.profiles} --db {args.db} "
-        f"--queries {count} --write` (load average at start {args.load_average}).",
+        f"--queries {count}"
+        + (f" --embed-budget {args.embed_budget}" if args.embed_budget is not None else "")
+        + f" --write` (load average at start {args.load_average}).",
         "",
         *[f"- **{k}**: {v}" for k, v in machine_facts().items() if k != "engine measured"],
         f"- **data**: {runs[0].profiles:,} **synthetic** profiles from `clusterhub.demo` "

@@ -463,11 +463,15 @@ def test_index_follows_changes_made_elsewhere(
     index = DirectoryIndex()
     with reader() as session:
         before = _run(session, index, q=MARKER, mode="keyword", page_size=100)
+        before_all = _run(session, index, q="", page_size=100).total
     renamed = directory.validate({**_fillers()[0], "name": "Quasar Works"}, catalogues)
     with transaction(writer) as session:
         directory.upsert_profiles(
             session, records=[renamed], source="test", catalogues=catalogues, embedder=embedder
         )
+    with reader() as session:  # an edit only: rows rewritten in place
+        assert _keys(_run(session, index, q="quasar", mode="keyword")) == ["t:fill-00"]
+        assert _run(session, index, q="", page_size=100).total == before_all
     with transaction(writer) as session:
         extra = directory.validate(
             {"key": "t:new", "name": "Fresh Entrant", "description": f"{MARKER} newcomer"},

@@ -90,6 +90,30 @@ class Rows:
         }
         return Rows(**fields, pair_ids=self.pair_ids[keep], pair_codes=self.pair_codes[keep])
 
+    def replaced(self, fresh: Rows) -> Rows:
+        """These rows with ``fresh`` (rows of profiles already here) written over them.
+
+        The vector matrix is shared, not copied, when no embedding changed.
+        """
+        at = np.searchsorted(self.ids, fresh.ids)
+        fields: dict[str, Any] = {}
+        for name in Rows.__dataclass_fields__:
+            if name.startswith("pair_"):
+                continue
+            values = getattr(self, name)
+            if name == "vectors" and np.array_equal(self.hashes[at], fresh.hashes):
+                fields[name] = values
+                continue
+            values = values.copy()
+            values[at] = getattr(fresh, name)
+            fields[name] = values
+        keep = ~np.isin(self.pair_ids, fresh.ids)
+        return Rows(
+            **fields,
+            pair_ids=np.concatenate([self.pair_ids[keep], fresh.pair_ids]),
+            pair_codes=np.concatenate([self.pair_codes[keep], fresh.pair_codes]),
+        )
+
     @staticmethod
     def concat(parts: Sequence[Rows]) -> Rows:
         """The union of disjoint row sets, sorted by id."""
@@ -97,7 +121,10 @@ class Rows:
             name: np.concatenate([getattr(p, name) for p in parts])
             for name in Rows.__dataclass_fields__
         }
-        order = np.argsort(joined["ids"], kind="stable")
+        ids = joined["ids"]
+        if np.all(ids[1:] > ids[:-1]):  # already in order (new profiles come last)
+            return Rows(**joined)
+        order = np.argsort(ids, kind="stable")
         return Rows(
             **{
                 name: values if name.startswith("pair_") else values[order]
@@ -167,11 +194,14 @@ def refresh(session: Session, rows: Rows, *, model: str) -> Rows:
         if len(rows)
         else np.zeros(len(ids), dtype=np.bool_)
     )
-    kept = rows.take(where[known]) if len(rows) else rows
     todo = ids[~known]
     if len(todo) > FULL_RELOAD_ROWS:
         return load(session, None, model=model)
-    return Rows.concat([kept, load(session, todo.tolist(), model=model)])
+    fresh = load(session, todo.tolist(), model=model)
+    if len(ids) == len(rows) and np.array_equal(ids, rows.ids):
+        return rows.replaced(fresh)  # edits only: no profile added or removed
+    kept = rows.take(where[known]) if len(rows) else rows
+    return Rows.concat([kept, fresh])
 
 
 def load(session: Session, ids: list[int] | None, *, model: str) -> Rows:
@@ -295,13 +325,12 @@ class Column:
 
     @classmethod
     def of(cls, strings: npt.NDArray[np.object_], vocabulary: Sequence[str] = ()) -> Column:
-        """Codes of ``strings``; a fixed ``vocabulary`` keeps its order (others are appended)."""
-        found = np.unique(strings) if len(strings) else np.array([], dtype=object)
-        values = list(vocabulary) + sorted(set(found.tolist()) - set(vocabulary))
-        index = {value: code for code, value in enumerate(values)}
-        lookup = np.array([index[v] for v in found.tolist()], dtype=np.intp)
-        codes = lookup[np.searchsorted(found, strings)] if len(strings) else np.zeros(0, np.intp)
-        return cls(tuple(values), codes)
+        """Codes of ``strings``: a fixed ``vocabulary`` first and in its order, other values
+        after it in order of appearance (one dictionary pass; sorting strings costs more)."""
+        values = strings.tolist()
+        index = {value: code for code, value in enumerate(dict.fromkeys([*vocabulary, *values]))}
+        codes = np.fromiter(map(index.__getitem__, values), dtype=np.intp, count=len(values))
+        return cls(tuple(index), codes)
 
     def matching(self, accept: Callable[[str], bool]) -> Mask:
         """Rows whose value ``accept`` says yes to (evaluated once per distinct value)."""
@@ -326,7 +355,8 @@ class Catalogue:
         self.size = len(rows)
         self.country = Column.of(rows.country)
         self.nuts = Column.of(rows.nuts)
-        self.region = Column.of(np.array([c[:4] if len(c) >= 4 else "" for c in rows.nuts], object))
+        regions = np.array([c[:4] if len(c) >= 4 else "" for c in self.nuts.values], object)
+        self.region = Column.of(regions[self.nuts.codes]) if self.size else Column.of(regions)
         self.profile_type = Column.of(rows.profile_type, PROFILE_TYPE_VALUES)
         self.size_band = Column.of(_size_bands(rows.members), SIZE_VALUES)
         self._label = Column.of(rows.label, LABEL_VALUES)
