@@ -146,7 +146,7 @@ def test_cordis_every_participant_project_and_participation(
         mine = raw.filter(pl.col("pic") == pic)
         assert org.facts["projects"] == mine["rcn"].n_unique()
         assert org.facts["coordinated"] == mine.filter(pl.col("role") == "coordinator").height
-        assert f"{org.facts['projects']} Horizon 2020 projects" in org.description
+        assert f"{org.facts['projects']:,} Horizon 2020 projects" in org.description
         assert org.profile_type == "project_partner" and org.country == mine["country"][0]
 
 

@@ -468,14 +468,11 @@ def _participant_profile(key: str, row: dict[str, Any]) -> dict[str, Any]:
         else ""
     )
     coordinated = f", coordinating {row['coordinated']}" if row["coordinated"] else ""
-    missing = (
-        f" (not stated for {row['contribution_missing']})" if row["contribution_missing"] else ""
-    )
     parts = "; ".join(PROGRAMME_PARTS[p["programme_part"]] for p in row["parts"] or [])
     description = (
-        f"A {PARTICIPANT_TYPES[row['type']]} in {country} that took part in {projects} Horizon "
-        f"2020 project{'s' if projects != 1 else ''}{years}{coordinated}, with EU contributions "
-        f"of €{row['contribution']:,.0f} in all{missing}."
+        f"A {PARTICIPANT_TYPES[row['type']]} in {country} that took part in {projects:,} Horizon "
+        f"2020 project{'s' if projects != 1 else ''}{years}{coordinated}, "
+        f"{_contribution_words(row['contribution'], row['contribution_missing'], projects)}."
         + (f" Programme parts: {parts}." if parts else "")
     )
     return {
@@ -485,6 +482,13 @@ def _participant_profile(key: str, row: dict[str, Any]) -> dict[str, Any]:
         "country": row["country"],
         "description": description,
     }
+
+
+def _contribution_words(total: float, missing: int, projects: int) -> str:
+    if missing >= projects:
+        return "with no EU contribution stated"
+    unstated = f" (not stated for {missing})" if missing else ""
+    return f"with EU contributions of €{total:,.0f} in all{unstated}"
 
 
 def _project_row(row: dict[str, Any]) -> dict[str, Any]:
