@@ -240,3 +240,32 @@ def test_upserts_by_key_create_then_change_nothing_then_update(
         assert directory.remove_all_from_source(session, source="test") == 3
     with pytest.raises(InvalidInput):
         upsert([OrganisationInput(name="no key")])
+
+
+def test_people_cannot_mark_profiles_synthetic(
+    factory: sessionmaker[Session], catalogues: Catalogues, owned: tuple[int, UserPublic]
+) -> None:
+    """Whether a profile is invented is the importer's statement, not an editable field."""
+    organisation_id, owner = owned
+    with pytest.raises(InvalidInput) as refused, transaction(factory) as session:
+        directory.update_profile(
+            session,
+            organisation_id=organisation_id,
+            changes={"is_synthetic": True},
+            expected_version=1,
+            actor=owner,
+            catalogues=catalogues,
+            embedder=None,
+        )
+    assert refused.value.problems[0].field == "is_synthetic"
+    with pytest.raises(InvalidInput) as refused, transaction(factory) as session:
+        directory.create_profile(
+            session,
+            data=OrganisationInput.model_validate({**PROFILE, "is_synthetic": True}),
+            actor=owner,
+            catalogues=catalogues,
+            embedder=None,
+        )
+    assert refused.value.problems[0].field == "is_synthetic"
+    with transaction(factory) as session:
+        assert session.get(Organisation, organisation_id).is_synthetic is False  # type: ignore[union-attr]

@@ -69,6 +69,8 @@ MEMBER_FIELDS = (
 )
 #: Fields that ``OrganisationInput`` and the table share (everything a profile editor may set).
 PROFILE_FIELDS = tuple(name for name in OrganisationInput.model_fields if name != "key")
+#: What people may change; whether a profile is synthetic is the importer's statement.
+EDITABLE_FIELDS = tuple(name for name in PROFILE_FIELDS if name != "is_synthetic")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
@@ -461,6 +463,11 @@ def create_profile(
     """Save a new profile owned by ``actor`` (who becomes its first admin)."""
     user = require(session, actor=actor, minimum=Role.MEMBER)
     clean = validate(data, catalogues)
+    if clean.is_synthetic:
+        raise InvalidInput.single(
+            "only imports mark profiles as synthetic (clusterhub directory demo)",
+            field="is_synthetic",
+        )
     key = clean.key or f"user:{secrets.token_hex(8)}"
     if session.scalar(select(Organisation.id).where(Organisation.key == key)) is not None:
         raise Conflict(f"a profile with key {key!r} already exists")
@@ -491,7 +498,7 @@ def update_profile(
     _require_editor(session, actor, organisation_id)
     if org.version != expected_version:
         raise _stale(session, org, expected_version)
-    unknown = sorted(set(changes) - set(PROFILE_FIELDS))
+    unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
     if unknown:
         raise InvalidInput.single("not an editable profile field", field=unknown[0])
     current = _as_input(org)
