@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.config import Settings
-from clusterhub.services import directory_sources
+from clusterhub.services import cordis, directory_sources
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import Embedder
 from clusterhub.services.reference import ReferenceData
@@ -100,7 +100,7 @@ def _load_cordis(
     participations: Path | None = None,
 ) -> ImportReport:
     with transaction(factory) as session:
-        return directory_sources.load_cordis(
+        return cordis.load_cordis(
             session,
             participations_path=participations or reference.fetch("cordis-participations"),
             programme_parts_path=reference.fetch("cordis-programme-parts"),

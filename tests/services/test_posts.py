@@ -19,7 +19,7 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
-from clusterhub.services import accounts, directory, notifications, posts
+from clusterhub.services import accounts, directory, notifications, post_interest, posts
 from clusterhub.services.accounts import Role, UserPublic
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.mail import FileMailer, OutgoingMail
@@ -98,7 +98,7 @@ def _publish(world: World, title: str = "Partners for battery recycling", **extr
 def _interest(world: World, post_id: int, user: UserPublic, **extra: object) -> None:
     data = {"message": "We recycle cells <b>at scale</b>.", **extra}
     with world.session() as session:
-        posts.express_interest(
+        post_interest.express_interest(
             session, post_id=post_id, data=data, actor=user, mailer=None,
             site_url="https://hub.example.org",
         )  # fmt: skip
@@ -259,8 +259,9 @@ def test_closed_and_expired_posts_leave_the_list_and_take_no_interest(world: Wor
 def test_interest_notifies_publishers_and_followers_without_the_message(world: World) -> None:
     post_id = _publish(world, "Hydrogen valley partners")
     with world.session() as session:
-        posts.follow(session, post_id=post_id, actor=world.finn)
-        posts.follow(session, post_id=post_id, actor=world.pia)  # a publisher who follows too
+        post_interest.follow(session, post_id=post_id, actor=world.finn)
+        # a publisher who follows too
+        post_interest.follow(session, post_id=post_id, actor=world.pia)
     _interest(world, post_id, world.mia, organisation_id=world.beta)
     for publisher in (world.pia, world.carl):  # Pia is admin and author: notified once
         [note] = _about(world, publisher, post_id)
@@ -320,7 +321,7 @@ def test_interest_is_mailed_after_commit_and_kept_when_mail_fails(
     post_id = _publish(world, "Photonics pilot line")
     mailer = FileMailer(tmp_path)
     with world.session() as session:
-        posts.express_interest(
+        post_interest.express_interest(
             session, post_id=post_id, data={"message": "Our line is free in May."},
             actor=world.finn, mailer=mailer, site_url="https://hub.example.org/",
         )  # fmt: skip
@@ -331,14 +332,14 @@ def test_interest_is_mailed_after_commit_and_kept_when_mail_fails(
     assert "Our line is free in May." in body and "finn@example.org" in body
     assert f"https://hub.example.org/posts/{post_id}" in body
     with pytest.raises(RuntimeError), world.session() as session:  # rolled back: no mail
-        posts.express_interest(
+        post_interest.express_interest(
             session, post_id=post_id, data={"message": "Hello"}, actor=world.stan,
             mailer=mailer, site_url="https://hub.example.org",
         )  # fmt: skip
         raise RuntimeError("the request failed later")
     assert len(_mails(tmp_path)) == 2
     with world.session() as session:
-        posts.express_interest(
+        post_interest.express_interest(
             session, post_id=post_id, data={"message": "Hello"}, actor=world.stan,
             mailer=BrokenMailer(), site_url="https://hub.example.org",
         )  # fmt: skip
@@ -353,17 +354,17 @@ def test_interest_is_mailed_after_commit_and_kept_when_mail_fails(
 def test_followers_hear_of_edits_and_closing_but_not_the_editor(world: World) -> None:
     post_id = _publish(world, "Agrifood robotics")
     with world.session() as session:
-        assert posts.follow(session, post_id=post_id, actor=world.finn)
-        assert posts.follow(session, post_id=post_id, actor=world.finn)  # again: fine
-        posts.follow(session, post_id=post_id, actor=world.carl)
-        posts.follow(session, post_id=post_id, actor=world.stan)
-        assert not posts.unfollow(session, post_id=post_id, actor=world.stan)
+        assert post_interest.follow(session, post_id=post_id, actor=world.finn)
+        assert post_interest.follow(session, post_id=post_id, actor=world.finn)  # again: fine
+        post_interest.follow(session, post_id=post_id, actor=world.carl)
+        post_interest.follow(session, post_id=post_id, actor=world.stan)
+        assert not post_interest.unfollow(session, post_id=post_id, actor=world.stan)
         followed = posts.list_posts(session, filters=PostFilter(followed=True), viewer=world.finn)
         assert post_id in [p.id for p in followed.items]
         with pytest.raises(NotAuthenticated):
             posts.list_posts(session, filters=PostFilter(followed=True), viewer=None)
         with pytest.raises(PermissionDenied):
-            posts.follow(session, post_id=post_id, actor=None)
+            post_interest.follow(session, post_id=post_id, actor=None)
         posts.update_post(
             session, post_id=post_id, data={"kind": "request", "title": "Agrifood robots"},
             actor=world.carl, catalogues=world.catalogues,

@@ -27,7 +27,7 @@ from clusterhub.cli._console import (
 from clusterhub.config import get_settings
 from clusterhub.demo import load_demo, remove_demo
 from clusterhub.errors import InvalidInput
-from clusterhub.services import directory_io, directory_sources
+from clusterhub.services import cordis, directory_io, directory_sources
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import load_embedder
 from clusterhub.services.schemas import ImportReport
@@ -113,7 +113,7 @@ def import_command(
                     progress=progress,
                 )
             else:
-                report = directory_sources.load_cordis(
+                report = cordis.load_cordis(
                     session,
                     participations_path=path or reference.fetch("cordis-participations"),
                     programme_parts_path=programme_parts

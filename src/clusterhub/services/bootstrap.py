@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.config import Settings
 from clusterhub.demo import load_demo
-from clusterhub.services import directory_sources
+from clusterhub.services import cordis, directory_sources
 from clusterhub.services.analytics import MapRequest, Source, build_cluster_map
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import Embedder, load_embedder
@@ -123,7 +123,7 @@ def _load_directory(
             embedder=embedder if "cmp-orgs" in EMBED_ON_FIRST_START else None,
         )
         step(2)
-        directory_sources.load_cordis(
+        cordis.load_cordis(
             session,
             participations_path=reference.fetch("cordis-participations"),
             programme_parts_path=reference.fetch("cordis-programme-parts"),

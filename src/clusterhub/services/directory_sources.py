@@ -1,10 +1,11 @@
-"""Real records for the directory: U.S. cluster organisations, Horizon 2020 partners, ESCP-4i.
+"""Real records for the directory: U.S. cluster organisations and the ESCP-4i partnerships,
+and the upsert that every source loader (also ``services.cordis``) shares.
 
 Each loader turns a public data set into profiles (or partnership records) keyed by the
 source's own identifier, so loading the same data again changes nothing and a corrected file
-updates in place. Nothing is invented: where a source lacks a field (CORDIS has no
-organisation names, the CMP registry no addresses), the profile leaves it empty or says so.
-The caller's transaction makes each load all-or-nothing.
+updates in place. Nothing is invented: where a source lacks a field (the CMP registry has no
+addresses), the profile leaves it empty or says so. The caller's transaction makes each load
+all-or-nothing.
 """
 
 from __future__ import annotations
@@ -12,40 +13,30 @@ from __future__ import annotations
 import csv
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-import polars as pl
 import yaml
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
-from clusterhub.classify.countries import country_names
 from clusterhub.errors import InvalidInput, Problem
 from clusterhub.services import directory, indexing
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import Embedder
 from clusterhub.services.schemas import ImportReport, OrganisationInput, ProfileType
-from clusterhub.store.models import (
-    Organisation,
-    OrganisationEmbedding,
-    Participation,
-    Partnership,
-    Project,
-)
+from clusterhub.store.models import Organisation, OrganisationEmbedding, Partnership
 
 PARTNERSHIPS_FILE = (
     Path(__file__).resolve().parents[1] / "data" / "partnerships" / "escp4i_2018.yaml"
 )
+#: Keys or ids per ``IN (...)`` list: SQLite binds at most 999 parameters per statement.
+CHUNK = 900
 _CMP_COLUMNS = ("org_id", "org_title", "cluster_name")
-_CHUNK = 900
 _ORGANISATIONS = cast(Table, Organisation.__table__)
-_PROJECTS = cast(Table, Project.__table__)
-_PARTICIPATIONS = cast(Table, Participation.__table__)
 
 
-def _upsert(
+def upsert_records(
     session: Session,
     *,
     records: Sequence[OrganisationInput],
@@ -55,6 +46,8 @@ def _upsert(
     embedder: Embedder | None,
     progress: indexing.Progress | None,
 ) -> ImportReport:
+    """Upsert a source's validated profiles, store their source figures (``facts``, by key)
+    and embed the source's profiles that still lack an embedding; the report of it all."""
     created, updated, unchanged = directory.upsert_profiles(
         session,
         records=records,
@@ -109,10 +102,10 @@ def _set_facts(session: Session, facts: dict[str, dict[str, Any]]) -> None:
     table = _ORGANISATIONS
     keys = list(facts)
     stale: list[dict[str, Any]] = []
-    for start in range(0, len(keys), _CHUNK):
+    for start in range(0, len(keys), CHUNK):
         rows = session.execute(
             select(table.c.id, table.c.key, table.c.facts).where(
-                table.c.key.in_(keys[start : start + _CHUNK])
+                table.c.key.in_(keys[start : start + CHUNK])
             )
         )
         stale.extend(
@@ -173,7 +166,7 @@ def load_cmp_organisations(
             )
         )
         facts[key] = {"cmp_org_id": int(org_id), "cmp_categories": names}
-    report = _upsert(
+    report = upsert_records(
         session,
         records=records,
         facts=facts,
@@ -223,376 +216,6 @@ def _read_cmp(path: Path) -> tuple[dict[str, str], dict[str, list[str]], int]:
     if problems:
         raise InvalidInput(problems, summary=f"{path.name}: {len(problems)} unusable rows")
     return titles, categories, rows
-
-
-# --- Horizon 2020 (CORDIS) ----------------------------------------------------------------------
-
-
-def load_cordis(
-    session: Session,
-    *,
-    participations_path: Path,
-    programme_parts_path: Path,
-    catalogues: Catalogues,
-    embedder: Embedder | None,
-    progress: indexing.Progress | None = None,
-) -> ImportReport:
-    """Every Horizon 2020 participant as a ``project_partner`` profile keyed ``cordis:{pic}``,
-    and every project with its participations as the collaboration graph.
-
-    CORDIS publishes no organisation names in this extract, so a profile is named by its
-    participant identification code (PIC) and described by what the data says about it.
-    """
-    data = read_cordis(participations_path, programme_parts_path)
-    records = [
-        directory.validate(p, catalogues, file=participations_path.name) for p in data.profiles
-    ]
-    report = _upsert(
-        session,
-        records=records,
-        facts=data.facts,
-        source="cordis",
-        catalogues=catalogues,
-        embedder=embedder,
-        progress=progress,
-    )
-    report.extra |= {**data.counts, **load_cordis_graph(session, data)}
-    return report
-
-
-#: CORDIS organisation types (the ``type`` column), in words.
-PARTICIPANT_TYPES = {
-    "PRC": "private company",
-    "HES": "higher or secondary education establishment",
-    "REC": "research organisation",
-    "PUB": "public body",
-    "OTH": "other organisation",
-}
-#: Horizon 2020 programme parts (the ``programme_part`` column) and their names in the
-#: regulation establishing Horizon 2020 (EU) No 1291/2013: the three pillars' parts, the
-#: specific objectives outside them, and the Euratom programme.
-PROGRAMME_PARTS = {
-    "ERC": "European Research Council",
-    "FET": "Future and emerging technologies",
-    "MSCA": "Marie Skłodowska-Curie actions",
-    "RI": "Research infrastructures",
-    "LEIT": "Leadership in enabling and industrial technologies",
-    "ARF": "Access to risk finance",
-    "Innovation in SMEs": "Innovation in SMEs",
-    "SC1": "Health, demographic change and wellbeing",
-    "SC2": "Food security, sustainable agriculture, marine research and the bioeconomy",
-    "SC3": "Secure, clean and efficient energy",
-    "SC4": "Smart, green and integrated transport",
-    "SC5": "Climate action, environment, resource efficiency and raw materials",
-    "SC6": "Europe in a changing world: inclusive, innovative and reflective societies",
-    "SC7": "Secure societies",
-    "SEWP": "Spreading excellence and widening participation",
-    "SWAFS": "Science with and for society",
-    "Euratom": "Euratom research and training programme",
-}
-_PARTICIPATION_COLUMNS = (
-    "rcn",
-    "role",
-    "pic",
-    "type",
-    "contribution",
-    "country",
-    "start_date",
-    "end_date",
-    "max_contribution",
-    "total_cost",
-)
-
-
-@dataclass
-class CordisData:
-    """The CORDIS files as profiles, projects and participations, checked and aggregated."""
-
-    profiles: list[dict[str, Any]]
-    facts: dict[str, dict[str, Any]]
-    projects: list[dict[str, Any]]
-    participations: pl.DataFrame
-    counts: dict[str, int] = field(default_factory=dict)
-
-
-def read_cordis(participations_path: Path, programme_parts_path: Path) -> CordisData:
-    """Read and aggregate the two CORDIS files (``NA`` is a missing number, but also
-    Namibia's country code: only numeric columns treat it as missing)."""
-    rows = _read_participations(participations_path)
-    parts = pl.read_csv(programme_parts_path, schema_overrides={"rcn": pl.Int64})
-    unknown = sorted(set(parts["programme_part"].unique()) - set(PROGRAMME_PARTS))
-    if unknown:
-        raise InvalidInput.single(
-            f"unknown programme part(s) {', '.join(unknown)}; known: {', '.join(PROGRAMME_PARTS)}",
-            file=programme_parts_path.name,
-            field="programme_part",
-        )
-    parts = parts.unique()
-    per_project = parts.group_by("rcn").agg(pl.col("programme_part").sort().alias("parts"))
-    projects = (
-        rows.group_by("rcn")
-        .agg(pl.col("start_date", "end_date", "total_cost", "max_contribution").first())
-        .join(per_project, on="rcn", how="left")
-        .sort("rcn")
-    )
-    profiles, facts, conflicts = _participants(rows, parts)
-    rcns = set(rows["rcn"])
-    counts = {
-        "projects": projects.height,
-        "participations": rows.height,
-        "projects without a programme part": projects.filter(pl.col("parts").is_null()).height,
-        "programme-part rows of projects without participants": parts.filter(
-            ~pl.col("rcn").is_in(rcns)
-        ).height,
-        "participations without a stated contribution": rows["contribution"].null_count(),
-        **conflicts,
-    }
-    return CordisData(
-        profiles=profiles,
-        facts=facts,
-        projects=[_project_row(r) for r in projects.iter_rows(named=True)],
-        participations=rows.select("rcn", "pic", "role", "contribution"),
-        counts=counts,
-    )
-
-
-def _read_participations(path: Path) -> pl.DataFrame:
-    raw = pl.read_csv(path, infer_schema_length=0)
-    missing = [c for c in _PARTICIPATION_COLUMNS if c not in raw.columns]
-    if missing:
-        raise InvalidInput.single(f"missing column(s) {', '.join(missing)}", file=path.name, line=1)
-    rows = raw.select(
-        pl.col("rcn").cast(pl.Int64, strict=False),
-        pl.col("pic").cast(pl.Int64, strict=False),
-        pl.col("role", "type", "country"),
-        *(
-            pl.col(c).cast(pl.Float64, strict=False)
-            for c in ("contribution", "max_contribution", "total_cost")
-        ),
-        *(pl.col(c).str.to_date("%Y-%m-%d", strict=False) for c in ("start_date", "end_date")),
-    ).with_row_index("line", offset=2)
-    bad = rows.filter(
-        pl.col("rcn").is_null()
-        | pl.col("pic").is_null()
-        | ~pl.col("type").is_in(list(PARTICIPANT_TYPES))
-    )
-    if bad.height:
-        problems = [
-            Problem(
-                "expected a numeric rcn and pic and a type of " + "/".join(PARTICIPANT_TYPES),
-                path.name,
-                int(line),
-            )
-            for line in bad["line"].head(20)
-        ]
-        raise InvalidInput(problems, summary=f"{path.name}: {bad.height} unusable rows")
-    duplicated = rows.filter(rows.select("rcn", "pic", "role").is_duplicated())
-    if duplicated.height:
-        line = int(duplicated["line"][0])
-        raise InvalidInput.single("the same participation appears twice", file=path.name, line=line)
-    return rows
-
-
-def _most_frequent(rows: pl.DataFrame, column: str) -> tuple[pl.DataFrame, int]:
-    """Per PIC the most frequent value (ties: alphabetically first); PICs with several."""
-    counted = rows.group_by("pic", column).len()
-    chosen = counted.sort(["pic", "len", column], descending=[False, True, False]).unique(
-        "pic", keep="first"
-    )
-    conflicts = counted.group_by("pic").len().filter(pl.col("len") > 1).height
-    return chosen.select("pic", column), conflicts
-
-
-def _participants(
-    rows: pl.DataFrame, parts: pl.DataFrame
-) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]], dict[str, int]]:
-    types, type_conflicts = _most_frequent(rows, "type")
-    countries, country_conflicts = _most_frequent(rows, "country")
-    programme = (
-        rows.select("pic", "rcn")
-        .join(parts, on="rcn")
-        .group_by("pic", "programme_part")
-        .len()
-        .sort(["pic", "len", "programme_part"], descending=[False, True, False])
-        .group_by("pic", maintain_order=True)
-        .agg(pl.struct("programme_part", "len").alias("parts"))
-    )
-    stats = (
-        rows.group_by("pic")
-        .agg(
-            pl.col("rcn").n_unique().alias("projects"),
-            (pl.col("role") == "coordinator").sum().alias("coordinated"),
-            pl.col("contribution").sum().alias("contribution"),
-            pl.col("contribution").null_count().alias("contribution_missing"),
-            pl.col("start_date").min().dt.year().alias("first_year"),
-            pl.col("end_date").max().dt.year().alias("last_year"),
-        )
-        .join(types, on="pic")
-        .join(countries, on="pic")
-        .join(programme, on="pic", how="left")
-        .sort("pic")
-    )
-    profiles = []
-    facts = {}
-    for row in stats.iter_rows(named=True):
-        key = f"cordis:{row['pic']}"
-        profiles.append(_participant_profile(key, row))
-        facts[key] = _participant_facts(row)
-    conflicts = {
-        "participants with several types (most frequent kept)": type_conflicts,
-        "participants with several countries (most frequent kept)": country_conflicts,
-    }
-    return profiles, facts, conflicts
-
-
-def _participant_facts(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "pic": row["pic"],
-        "type": row["type"],
-        "projects": row["projects"],
-        "coordinated": row["coordinated"],
-        "eu_contribution": round(row["contribution"], 2),
-        "projects_without_contribution": row["contribution_missing"],
-        "first_year": row["first_year"],
-        "last_year": row["last_year"],
-        "programme_parts": {p["programme_part"]: p["len"] for p in row["parts"] or []},
-    }
-
-
-def _participant_profile(key: str, row: dict[str, Any]) -> dict[str, Any]:
-    country = country_names().get(row["country"], row["country"])
-    projects = row["projects"]
-    years = (
-        f" from {row['first_year']} to {row['last_year']}"
-        if row["first_year"] and row["last_year"]
-        else ""
-    )
-    coordinated = f", coordinating {row['coordinated']}" if row["coordinated"] else ""
-    parts = "; ".join(PROGRAMME_PARTS[p["programme_part"]] for p in row["parts"] or [])
-    description = (
-        f"A {PARTICIPANT_TYPES[row['type']]} in {country} that took part in {projects:,} Horizon "
-        f"2020 project{'s' if projects != 1 else ''}{years}{coordinated}, "
-        f"{_contribution_words(row['contribution'], row['contribution_missing'], projects)}."
-        + (f" Programme parts: {parts}." if parts else "")
-    )
-    return {
-        "key": key,
-        "profile_type": ProfileType.PROJECT_PARTNER,
-        "name": f"H2020 participant {row['pic']}",
-        "country": row["country"],
-        "description": description,
-    }
-
-
-def _contribution_words(total: float, missing: int, projects: int) -> str:
-    if missing >= projects:
-        return "with no EU contribution stated"
-    unstated = f" (not stated for {missing})" if missing else ""
-    return f"with EU contributions of €{total:,.0f} in all{unstated}"
-
-
-def _project_row(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "key": f"h2020:{row['rcn']}",
-        "programme_parts": row["parts"] or [],
-        "start_date": row["start_date"],
-        "end_date": row["end_date"],
-        "total_cost": row["total_cost"],
-        "max_contribution": row["max_contribution"],
-    }
-
-
-def load_cordis_graph(session: Session, data: CordisData) -> dict[str, int]:
-    """Projects and participations in bulk (Core statements, not one object per row),
-    changing only what differs from what is stored, so a re-import writes nothing."""
-    projects = _sync_projects(session, data.projects)
-    table = _ORGANISATIONS
-    orgs = dict(
-        session.execute(select(table.c.key, table.c.id).where(table.c.key.like("cordis:%"))).all()
-    )
-    wanted = {
-        (projects[f"h2020:{rcn}"], orgs[f"cordis:{pic}"], role): contribution
-        for rcn, pic, role, contribution in data.participations.iter_rows()
-    }
-    return _sync_participations(session, wanted)
-
-
-def _sync_projects(session: Session, rows: list[dict[str, Any]]) -> dict[str, int]:
-    """Insert new and update changed ``h2020:`` projects; their ids by key."""
-    table = _PROJECTS
-    columns = [table.c[name] for name in rows[0]] if rows else []
-    stored = {
-        row.key: row
-        for row in session.execute(select(table.c.id, *columns).where(table.c.key.like("h2020:%")))
-    }
-    new = [r for r in rows if r["key"] not in stored]
-    changed = [
-        {**r, "b_id": stored[r["key"]].id}
-        for r in rows
-        if r["key"] in stored and any(getattr(stored[r["key"]], k) != v for k, v in r.items())
-    ]
-    for start in range(0, len(new), 5000):
-        session.execute(insert(table), new[start : start + 5000])
-    if changed:
-        values: dict[str, Any] = {name: bindparam(f"b_{name}") for name in rows[0] if name != "key"}
-        session.execute(
-            update(table).where(table.c.id == bindparam("b_id")).values(values),
-            [
-                {f"b_{k}": v for k, v in r.items() if k != "key"} | {"b_id": r["b_id"]}
-                for r in changed
-            ],
-        )
-    return dict(
-        session.execute(select(table.c.key, table.c.id).where(table.c.key.like("h2020:%"))).all()
-    )
-
-
-def _sync_participations(
-    session: Session, wanted: dict[tuple[int, int, str], float | None]
-) -> dict[str, int]:
-    table = _PARTICIPATIONS
-    projects = _PROJECTS
-    stored = {
-        (row.project_id, row.organisation_id, row.role): (row.id, row.contribution)
-        for row in session.execute(
-            select(
-                table.c.id,
-                table.c.project_id,
-                table.c.organisation_id,
-                table.c.role,
-                table.c.contribution,
-            )
-            .join(projects, projects.c.id == table.c.project_id)
-            .where(projects.c.key.like("h2020:%"))
-        )
-    }
-    new = [
-        {"project_id": p, "organisation_id": o, "role": r, "contribution": c}
-        for (p, o, r), c in wanted.items()
-        if (p, o, r) not in stored
-    ]
-    changed = [
-        {"b_id": stored[k][0], "b_contribution": c}
-        for k, c in wanted.items()
-        if k in stored and stored[k][1] != c
-    ]
-    gone = [row_id for k, (row_id, _) in stored.items() if k not in wanted]
-    for start in range(0, len(new), 5000):
-        session.execute(insert(table), new[start : start + 5000])
-    if changed:
-        session.execute(
-            update(table)
-            .where(table.c.id == bindparam("b_id"))
-            .values(contribution=bindparam("b_contribution")),
-            changed,
-        )
-    for start in range(0, len(gone), _CHUNK):
-        session.execute(delete(table).where(table.c.id.in_(gone[start : start + _CHUNK])))
-    return {
-        "participations created": len(new),
-        "participations updated": len(changed),
-        "participations removed": len(gone),
-    }
 
 
 # --- ESCP-4i partnerships -----------------------------------------------------------------------

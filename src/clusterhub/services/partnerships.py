@@ -6,41 +6,18 @@ the API: a list, and one partnership with its member profiles.
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from clusterhub.errors import NotFound
 from clusterhub.services import directory
-from clusterhub.services.schemas import OrganisationSummary, PartnershipSummary
+from clusterhub.services.schemas import (
+    PartnershipListed,
+    PartnershipMemberPublic,
+    PartnershipPublic,
+    PartnershipSummary,
+)
 from clusterhub.store.models import Organisation, Partnership, PartnershipMember
-
-
-class PartnershipListed(PartnershipSummary):
-    """A partnership in the list, with its period and how many profiles belong to it."""
-
-    start_year: int | None
-    end_year: int | None
-    member_count: int
-
-
-class PartnershipMemberPublic(BaseModel):
-    """A member profile and its role in the partnership (lead partner, partner, ...)."""
-
-    role: str
-    organisation: OrganisationSummary
-
-
-class PartnershipPublic(PartnershipListed):
-    """A partnership with everything known about it and its member profiles."""
-
-    model_config = ConfigDict(from_attributes=True)
-
-    cluster_codes: list[str]
-    description: str
-    website: str | None
-    source: str
-    members: list[PartnershipMemberPublic]
 
 
 def list_partnerships(session: Session) -> list[PartnershipListed]:

@@ -1,4 +1,4 @@
-"""Partner search: cooperation offers and requests that profiles publish, with interest and follows.
+"""Partner search: cooperation offers and requests that profiles publish.
 
 The European Cluster Collaboration Platform's partner search in a few rules:
 
@@ -6,12 +6,8 @@ The European Cluster Collaboration Platform's partner search in a few rules:
   close it. It is listed until its expiry date (90 days by default, at most a year ahead) or
   until it is closed; after that it is still readable by its address but no longer listed
   (unless asked for) and no longer takes interest;
-* any logged-in member who is not behind the post may "express interest" once, with a short
-  message and optionally on behalf of a profile they administer. The post's admins and its
-  author get a notification and an e-mail (sent after the transaction commits, see
-  ``services.notifications``); the message and the sender's e-mail address go to them only;
-* people may follow a post: they are notified when it is edited or closed and when someone
-  expresses interest — without who or what, which stays between the sender and the poster.
+* expressing interest and following live in ``services.post_interest``; this module shows a
+  post's interest to its publishers and tells followers about edits and closing.
 
 Text search is a plain case-insensitive substring match on title and body (SQL ``LIKE``): posts
 are few and short next to profiles, and a substring finds word parts that a full-text index
@@ -28,9 +24,8 @@ from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import String, cast, func, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import ColumnElement, Select
+from sqlalchemy.sql import Select
 
 from clusterhub.classify.countries import normalise_country
 from clusterhub.errors import (
@@ -44,7 +39,6 @@ from clusterhub.errors import (
 from clusterhub.services import audit, notifications
 from clusterhub.services.accounts import Role, UserPublic, require
 from clusterhub.services.directory import Catalogues, can_edit
-from clusterhub.services.mail import Mailer, OutgoingMail
 from clusterhub.services.schemas import Page, ShortText, UtcDatetime
 from clusterhub.store.models import (
     Organisation,
@@ -61,7 +55,6 @@ PostStatus = Literal["open", "expired", "closed"]
 KIND_LABELS = {"offer": "Offer", "request": "Request"}
 MAX_TITLE = 200
 MAX_BODY = 5_000
-MAX_MESSAGE = 2_000
 MAX_KEYWORDS = 20
 MAX_QUERY = 200
 DEFAULT_DAYS = 90
@@ -70,7 +63,7 @@ MAX_PAGE_SIZE = 100
 MAX_ID = notifications.MAX_ID
 #: Control characters: none in one-line fields, only tab and line breaks in long texts.
 _CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f]")
-_CONTROL_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+CONTROL_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 Code = Annotated[str, Field(max_length=100)]
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Model = TypeVar("Model", bound=BaseModel)
@@ -124,17 +117,6 @@ class PostPublic(BaseModel):
     status: PostStatus
 
 
-class InterestInput(BaseModel):
-    """An expression of interest as its sender writes it."""
-
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-
-    message: str = Field(min_length=1, max_length=MAX_MESSAGE)
-    organisation_id: Id | None = Field(
-        default=None, description="A profile you administer, to speak on its behalf."
-    )
-
-
 class InterestPublic(BaseModel):
     """An expression of interest, as the post's admins and its sender see it."""
 
@@ -182,12 +164,12 @@ def validate_post(
 ) -> PostInput:
     """The post with codes normalised and its expiry date set, or every problem at once."""
     if not isinstance(data, PostInput):
-        data = _parse(PostInput, data)
+        data = parse_input(PostInput, data)
     today = today or datetime.now(UTC).date()
     problems: list[Problem] = []
     for name in ("title", "body", "keywords"):
         values = getattr(data, name)
-        pattern = _CONTROL_TEXT if name == "body" else _CONTROL_LINE
+        pattern = CONTROL_TEXT if name == "body" else _CONTROL_LINE
         for value in values if isinstance(values, list) else [values]:
             if pattern.search(value):
                 problems.append(_problem(name, "control characters are not allowed", value))
@@ -221,7 +203,9 @@ def validate_post(
     )
 
 
-def _parse(model: type[Model], data: Mapping[str, Any]) -> Model:
+def parse_input(model: type[Model], data: Mapping[str, Any]) -> Model:
+    """``data`` as ``model``, or ``InvalidInput`` naming every bad field (pydantic's own
+    error would surface as a 500 outside a route's body validation)."""
     try:
         return model.model_validate(data)
     except ValidationError as error:
@@ -245,7 +229,7 @@ def _invalid(problems: list[Problem]) -> InvalidInput:
 # --- reading ----------------------------------------------------------------------------------
 
 
-def _aware(moment: datetime) -> datetime:
+def as_utc(moment: datetime) -> datetime:
     """SQLite returns naive datetimes; every stored time is UTC."""
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
@@ -259,7 +243,7 @@ def status(post: PartnerPost, now: datetime | None = None) -> PostStatus:
     """``closed`` by its admins, ``expired`` after its last day, else ``open``."""
     if post.closed_at is not None:
         return "closed"
-    return "expired" if _aware(post.expires_at) <= (now or utcnow()) else "open"
+    return "expired" if as_utc(post.expires_at) <= (now or utcnow()) else "open"
 
 
 def _public(post: PartnerPost, org: Organisation) -> PostPublic:
@@ -276,13 +260,14 @@ def _public(post: PartnerPost, org: Organisation) -> PostPublic:
         cluster_codes=post.cluster_codes,
         target_countries=post.target_countries,
         created_at=post.created_at,
-        expires_on=(_aware(post.expires_at) - timedelta(days=1)).date(),
+        expires_on=(as_utc(post.expires_at) - timedelta(days=1)).date(),
         closed_at=post.closed_at,
         status=status(post),
     )
 
 
-def _post(session: Session, post_id: int) -> tuple[PartnerPost, Organisation]:
+def find_post(session: Session, post_id: int) -> tuple[PartnerPost, Organisation]:
+    """The post and its profile, or ``NotFound`` (also for ids no column could hold)."""
     post = session.get(PartnerPost, post_id) if 1 <= post_id <= MAX_ID else None
     if post is None:
         raise NotFound(f"no post with id {post_id}")
@@ -291,7 +276,7 @@ def _post(session: Session, post_id: int) -> tuple[PartnerPost, Organisation]:
     return post, org
 
 
-def _is_behind(session: Session, user_id: int, post: PartnerPost) -> bool:
+def is_behind(session: Session, user_id: int, post: PartnerPost) -> bool:
     """Whether the user administers the publishing profile or wrote the post."""
     admin = session.get(
         OrganisationAdmin, {"organisation_id": post.organisation_id, "user_id": user_id}
@@ -301,7 +286,7 @@ def _is_behind(session: Session, user_id: int, post: PartnerPost) -> bool:
 
 def get_post(session: Session, *, post_id: int, viewer: UserPublic | None) -> PostDetail:
     """A post (also closed or expired ones) with what ``viewer`` may do with it."""
-    post, org = _post(session, post_id)
+    post, org = find_post(session, post_id)
     public = _public(post, org)
     editor = can_edit(session, actor=viewer, organisation_id=org.id)
     if viewer is None:
@@ -310,7 +295,7 @@ def get_post(session: Session, *, post_id: int, viewer: UserPublic | None) -> Po
             can_express_interest=False,
         )  # fmt: skip
     following = session.get(PostFollow, {"post_id": post.id, "user_id": viewer.id}) is not None
-    interested = _interest_of(session, post.id, viewer.id) is not None
+    interested = interest_of(session, post.id, viewer.id) is not None
     sees_all = editor or post.created_by == viewer.id
     return PostDetail(
         **public.model_dump(),
@@ -319,12 +304,13 @@ def get_post(session: Session, *, post_id: int, viewer: UserPublic | None) -> Po
         interested=interested,
         can_express_interest=public.status == "open"
         and not interested
-        and not _is_behind(session, viewer.id, post),
+        and not is_behind(session, viewer.id, post),
         interests=_interests(session, post.id) if sees_all else None,
     )
 
 
-def _interest_of(session: Session, post_id: int, user_id: int) -> PostInterest | None:
+def interest_of(session: Session, post_id: int, user_id: int) -> PostInterest | None:
+    """The user's interest in the post, if any (one per person and post)."""
     return session.scalar(
         select(PostInterest).where(PostInterest.post_id == post_id, PostInterest.user_id == user_id)
     )
@@ -338,12 +324,11 @@ def _interests(session: Session, post_id: int) -> list[InterestPublic]:
         .where(PostInterest.post_id == post_id)
         .order_by(PostInterest.created_at.desc(), PostInterest.id.desc())
     )
-    return [_interest_public(i, u, o) for i, u, o in rows]
+    return [interest_public(i, u, o) for i, u, o in rows]
 
 
-def _interest_public(
-    interest: PostInterest, user: User, org: Organisation | None
-) -> InterestPublic:
+def interest_public(interest: PostInterest, user: User, org: Organisation | None) -> InterestPublic:
+    """An interest with its sender's name and e-mail address: for the post's publishers."""
     return InterestPublic(
         id=interest.id,
         post_id=interest.post_id,
@@ -468,7 +453,7 @@ def create_post(
 
 def post_input(session: Session, *, post_id: int) -> PostInput:
     """A post as its edit form starts: what its author wrote."""
-    post, org = _post(session, post_id)
+    post, org = find_post(session, post_id)
     return PostInput(
         kind=post.kind,
         title=post.title, body=post.body, keywords=post.keywords,
@@ -486,7 +471,7 @@ def update_post(
     catalogues: Catalogues,
 ) -> PostPublic:
     """Replace a post's text, codes and expiry (its admins only); followers are notified."""
-    post, org = _post(session, post_id)
+    post, org = find_post(session, post_id)
     user = require_editor(session, actor=actor, organisation_id=org.id)
     if post.closed_at is not None:
         raise Conflict("This post is closed and can no longer be edited; publish a new one.")
@@ -499,7 +484,7 @@ def update_post(
     changed = [
         name
         for name, value in values.items()
-        if (_aware(post.expires_at) if name == "expires_at" else getattr(post, name)) != value
+        if (as_utc(post.expires_at) if name == "expires_at" else getattr(post, name)) != value
     ]
     if changed:
         for name in changed:
@@ -508,7 +493,7 @@ def update_post(
             session, actor_id=user.id, action="posts.update", entity_type="post",
             entity_id=post.id, details={"fields": changed},
         )  # fmt: skip
-        _tell_followers(
+        tell_followers(
             session, post, skip={user.id}, kind="post_changed",
             message=f"The {post.kind} “{post.title}” you follow was updated.",
         )  # fmt: skip
@@ -517,170 +502,26 @@ def update_post(
 
 def close_post(session: Session, *, post_id: int, actor: UserPublic | None) -> PostPublic:
     """Stop listing a post and taking interest (its admins only); followers are notified."""
-    post, org = _post(session, post_id)
+    post, org = find_post(session, post_id)
     user = require_editor(session, actor=actor, organisation_id=org.id)
     if post.closed_at is None:
         post.closed_at = utcnow()
         audit.record(
             session, actor_id=user.id, action="posts.close", entity_type="post", entity_id=post.id
         )
-        _tell_followers(
+        tell_followers(
             session, post, skip={user.id}, kind="post_closed",
             message=f"The {post.kind} “{post.title}” you follow was closed by its publisher.",
         )  # fmt: skip
     return _public(post, org)
 
 
-def _tell_followers(
+def tell_followers(
     session: Session, post: PartnerPost, *, skip: set[int], kind: str, message: str
 ) -> list[int]:
+    """Notify the post's followers except ``skip`` (who acted, or was told already)."""
     followers = session.scalars(select(PostFollow.user_id).where(PostFollow.post_id == post.id))
     return notifications.notify(
         session, user_ids=[u for u in followers if u not in skip], kind=kind, message=message,
         link=f"/posts/{post.id}",
     )  # fmt: skip
-
-
-# --- interest and follows ---------------------------------------------------------------------
-
-
-def express_interest(
-    session: Session,
-    *,
-    post_id: int,
-    data: Mapping[str, Any] | InterestInput,
-    actor: UserPublic | None,
-    mailer: Mailer | None,
-    site_url: str,
-) -> InterestPublic:
-    """Tell a post's publishers that ``actor`` is interested (once per person and post).
-
-    The publishers (the profile's admins and the post's author) are notified and mailed with
-    the message; followers learn only that someone is interested. ``site_url`` starts the link
-    in the e-mail. Mail is sent after the transaction commits and a failure is only logged.
-    """
-    user = require(session, actor=actor, minimum=Role.MEMBER)
-    clean = data if isinstance(data, InterestInput) else _parse(InterestInput, data)
-    if _CONTROL_TEXT.search(clean.message):
-        raise InvalidInput.single("control characters are not allowed", field="message")
-    post, _org = _post(session, post_id)
-    if _is_behind(session, user.id, post):
-        raise PermissionDenied("This is your own profile's post: you cannot express interest.")
-    if status(post) != "open":
-        raise Conflict(f"This post is {status(post)} and no longer takes interest.")
-    sender_org = _sender_organisation(session, user, clean.organisation_id)
-    earlier = _interest_of(session, post.id, user.id)
-    if earlier is not None:
-        raise Conflict(
-            "You have already expressed interest in this post (on "
-            f"{_aware(earlier.created_at):%d %B %Y}); its publishers have your message."
-        )
-    interest = PostInterest(
-        post_id=post.id, user_id=user.id, organisation_id=sender_org.id if sender_org else None,
-        message=clean.message,
-    )  # fmt: skip
-    session.add(interest)
-    try:
-        session.flush()
-    except IntegrityError:  # the same person at the same moment, from another request
-        raise Conflict("You have already expressed interest in this post.") from None
-    audit.record(
-        session, actor_id=user.id, action="posts.interest", entity_type="post",
-        entity_id=post.id, details={"interest_id": interest.id},
-    )  # fmt: skip
-    _announce_interest(
-        session, post=post, sender=user, sender_org=sender_org, message=clean.message,
-        mailer=mailer, site_url=site_url,
-    )  # fmt: skip
-    return _interest_public(interest, user, sender_org)
-
-
-def _sender_organisation(
-    session: Session, user: User, organisation_id: int | None
-) -> Organisation | None:
-    if organisation_id is None:
-        return None
-    org = session.get(Organisation, organisation_id)
-    if org is None:
-        raise NotFound(f"no profile with id {organisation_id}")
-    if session.get(OrganisationAdmin, {"organisation_id": org.id, "user_id": user.id}) is None:
-        raise PermissionDenied("You can speak only on behalf of a profile you administer.")
-    return org
-
-
-def _announce_interest(
-    session: Session,
-    *,
-    post: PartnerPost,
-    sender: User,
-    sender_org: Organisation | None,
-    message: str,
-    mailer: Mailer | None,
-    site_url: str,
-) -> None:
-    link = f"/posts/{post.id}"
-    who = sender.display_name + (f" ({sender_org.name})" if sender_org else "")
-    publishers = _publishers(session, post)
-    notifications.notify(
-        session, user_ids=[u.id for u in publishers], kind="interest",
-        message=f"{who} is interested in your {post.kind} “{post.title}”: {message[:200]}",
-        link=f"{link}#interests",
-    )  # fmt: skip
-    _tell_followers(
-        session, post, skip={sender.id, *(u.id for u in publishers)}, kind="post_interest",
-        message=f"Someone expressed interest in the {post.kind} “{post.title}” you follow.",
-    )  # fmt: skip
-    if mailer is not None:
-        url = site_url.rstrip("/") + link
-        mails = [
-            _interest_mail(u, post=post, who=who, reply_to=sender.email, message=message, url=url)
-            for u in publishers
-        ]
-        notifications.mail_after_commit(session, mailer=mailer, mails=mails)
-
-
-def _publishers(session: Session, post: PartnerPost) -> list[User]:
-    """The profile's admins and the post's author (once each, active accounts only)."""
-    admins = select(OrganisationAdmin.user_id).where(
-        OrganisationAdmin.organisation_id == post.organisation_id
-    )
-    condition: ColumnElement[bool] = User.id.in_(admins)
-    if post.created_by is not None:
-        condition = or_(condition, User.id == post.created_by)
-    return list(session.scalars(select(User).where(condition, User.is_active.is_(True))))
-
-
-def _interest_mail(
-    to: User, *, post: PartnerPost, who: str, reply_to: str, message: str, url: str
-) -> OutgoingMail:
-    body = (
-        f"Hello {to.display_name},\n\n"
-        f"{who} is interested in your {post.kind} “{post.title}” and writes:\n\n"
-        f"{message}\n\n"
-        f"Reply to them at {reply_to}. Every expression of interest is listed at\n{url}\n"
-    )
-    subject = f"Interest in your {post.kind}: {post.title[:80]}"
-    return OutgoingMail(to=to.email, subject=subject, body=body)
-
-
-def follow(session: Session, *, post_id: int, actor: UserPublic | None) -> bool:
-    """Follow a post (again is fine); True."""
-    user = require(session, actor=actor, minimum=Role.MEMBER)
-    post, _org = _post(session, post_id)
-    if session.get(PostFollow, {"post_id": post.id, "user_id": user.id}) is None:
-        session.add(PostFollow(post_id=post.id, user_id=user.id))
-        try:
-            session.flush()
-        except IntegrityError:  # followed at the same moment from another request
-            raise Conflict("You already follow this post.") from None
-    return True
-
-
-def unfollow(session: Session, *, post_id: int, actor: UserPublic | None) -> bool:
-    """Stop following a post (also when not following); False."""
-    user = require(session, actor=actor, minimum=Role.MEMBER)
-    post, _org = _post(session, post_id)
-    row = session.get(PostFollow, {"post_id": post.id, "user_id": user.id})
-    if row is not None:
-        session.delete(row)
-    return False

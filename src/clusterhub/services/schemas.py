@@ -278,6 +278,33 @@ class OrganisationPublic(OrganisationSummary):
     updated_at: UtcDatetime
 
 
+class PartnershipListed(PartnershipSummary):
+    """A partnership in the list, with its period and how many profiles belong to it."""
+
+    start_year: int | None
+    end_year: int | None
+    member_count: int
+
+
+class PartnershipMemberPublic(BaseModel):
+    """A member profile and its role in the partnership (lead partner, partner, ...)."""
+
+    role: str
+    organisation: OrganisationSummary
+
+
+class PartnershipPublic(PartnershipListed):
+    """A partnership with everything known about it and its member profiles."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    cluster_codes: list[str]
+    description: str
+    website: str | None
+    source: str
+    members: list[PartnershipMemberPublic]
+
+
 class RevisionPublic(BaseModel):
     """One saved change of a profile (visible to its admins)."""
 

@@ -13,10 +13,11 @@ from fastapi import APIRouter, Path
 from pydantic import BaseModel, Field
 
 from clusterhub.services import directory, partnerships
-from clusterhub.services.partnerships import PartnershipListed, PartnershipPublic
 from clusterhub.services.schemas import (
     OrganisationInput,
     OrganisationPublic,
+    PartnershipListed,
+    PartnershipPublic,
     RevisionPublic,
     SearchResults,
 )

@@ -16,13 +16,13 @@ from pydantic import BaseModel, Field
 
 from clusterhub.classify.countries import country_names
 from clusterhub.errors import InvalidInput
-from clusterhub.services import directory, notifications, posts
+from clusterhub.services import directory, notifications, post_interest, posts
 from clusterhub.services.accounts import UserPublic
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.mail import make_mailer
 from clusterhub.services.notifications import NotificationPage
+from clusterhub.services.post_interest import InterestInput
 from clusterhub.services.posts import (
-    InterestInput,
     InterestPublic,
     PostCreate,
     PostDetail,
@@ -169,7 +169,7 @@ def interest(
     """Send an expression of interest; the publishers are notified and mailed."""
     values = {"message": message, "organisation_id": organisation_id}
     try:
-        posts.express_interest(
+        post_interest.express_interest(
             session, post_id=post_id, actor=user, mailer=make_mailer(settings),
             data={"message": message, "organisation_id": organisation_id or None},
             site_url=_site_url(request, settings),
@@ -186,7 +186,9 @@ def follow_page(
     request: Request, session: DbSession, user: CurrentUser, post_id: PostId
 ) -> Response:
     """Follow a post; HTMX gets the button back, browsers without JavaScript the page."""
-    return _follow_answer(request, post_id, posts.follow(session, post_id=post_id, actor=user))
+    return _follow_answer(
+        request, post_id, post_interest.follow(session, post_id=post_id, actor=user)
+    )
 
 
 @pages.post("/posts/{post_id}/unfollow", response_class=HTMLResponse)
@@ -194,7 +196,9 @@ def unfollow_page(
     request: Request, session: DbSession, user: CurrentUser, post_id: PostId
 ) -> Response:
     """Stop following a post."""
-    return _follow_answer(request, post_id, posts.unfollow(session, post_id=post_id, actor=user))
+    return _follow_answer(
+        request, post_id, post_interest.unfollow(session, post_id=post_id, actor=user)
+    )
 
 
 def _follow_answer(request: Request, post_id: int, following: bool) -> Response:
@@ -462,7 +466,7 @@ def api_interest(
     interest: InterestInput,
 ) -> InterestPublic:
     """Express interest once; the publishers are notified and mailed (after the commit)."""
-    return posts.express_interest(
+    return post_interest.express_interest(
         session, post_id=post_id, data=interest, actor=user, mailer=make_mailer(settings),
         site_url=_site_url(request, settings),
     )  # fmt: skip
@@ -472,14 +476,14 @@ def api_interest(
 def api_follow(session: DbSession, user: CurrentUser, post_id: PostId) -> FollowState:
     """Follow a post (idempotent)."""
     return FollowState(
-        post_id=post_id, following=posts.follow(session, post_id=post_id, actor=user)
+        post_id=post_id, following=post_interest.follow(session, post_id=post_id, actor=user)
     )
 
 
 @api.delete("/posts/{post_id}/follow")
 def api_unfollow(session: DbSession, user: CurrentUser, post_id: PostId) -> FollowState:
     """Stop following a post (idempotent)."""
-    following = posts.unfollow(session, post_id=post_id, actor=user)
+    following = post_interest.unfollow(session, post_id=post_id, actor=user)
     return FollowState(post_id=post_id, following=following)
 
 
