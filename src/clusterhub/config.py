@@ -67,6 +67,12 @@ class Settings(BaseSettings):
         default=300.0,
         description="Seconds a JSON API answer is reused from memory (0 turns the cache off).",
     )
+    embed_in_background: bool = Field(
+        default=True,
+        description="Let a running server embed directory profiles that have no sentence "
+        "embedding yet (e.g. Horizon 2020 participants loaded on first start), a batch at a "
+        "time, so semantic search covers them after a few minutes.",
+    )
     session_days: int = Field(default=14, description="Days a login session stays valid.")
     login_attempts: int = Field(
         default=5, description="Failed logins allowed per e-mail and per client in the window."

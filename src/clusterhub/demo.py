@@ -35,7 +35,7 @@ from clusterhub.services.directory import (
     remove_all_from_source,
     upsert_profiles,
 )
-from clusterhub.services.directory_sources import embed_missing
+from clusterhub.services.embedding_backfill import embed_missing
 from clusterhub.services.embeddings import Embedder
 from clusterhub.services.reference import ReferenceData
 from clusterhub.services.schemas import ImportReport, Label, OrganisationInput, ProfileType
@@ -374,8 +374,12 @@ def load_demo(
         embedder=embedder,
         progress=progress,
     )
-    embedded = embed_missing(
-        session, source=SOURCE, catalogues=catalogues, embedder=embedder, progress=progress
+    embedded = (
+        embed_missing(
+            session, source=SOURCE, catalogues=catalogues, embedder=embedder, progress=progress
+        )
+        if embedder is not None
+        else 0
     )
     return ImportReport(
         source=SOURCE,

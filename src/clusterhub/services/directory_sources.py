@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session
 from clusterhub.errors import InvalidInput, Problem
 from clusterhub.services import directory, indexing
 from clusterhub.services.directory import Catalogues
+from clusterhub.services.embedding_backfill import embed_missing
 from clusterhub.services.embeddings import Embedder
 from clusterhub.services.schemas import ImportReport, OrganisationInput, ProfileType
-from clusterhub.store.models import Organisation, OrganisationEmbedding, Partnership
+from clusterhub.store.models import Organisation, Partnership
 
 PARTNERSHIPS_FILE = (
     Path(__file__).resolve().parents[1] / "data" / "partnerships" / "escp4i_2018.yaml"
@@ -57,8 +58,12 @@ def upsert_records(
         progress=progress,
     )
     _set_facts(session, facts)
-    embedded = embed_missing(
-        session, source=source, catalogues=catalogues, embedder=embedder, progress=progress
+    embedded = (
+        embed_missing(
+            session, source=source, catalogues=catalogues, embedder=embedder, progress=progress
+        )
+        if embedder is not None
+        else 0
     )
     return ImportReport(
         source=source,
@@ -68,33 +73,6 @@ def upsert_records(
         unchanged=unchanged,
         extra={"embeddings added for unchanged profiles": embedded} if embedded else {},
     )
-
-
-def embed_missing(
-    session: Session,
-    *,
-    source: str,
-    catalogues: Catalogues,
-    embedder: Embedder | None,
-    progress: indexing.Progress | None = None,
-) -> int:
-    """Embed a source's profiles that have no embedding yet (e.g. loaded on first start for
-    keyword search only); how many. Upserts embed only what they change, so a re-import
-    would otherwise leave them without one."""
-    if embedder is None:
-        return 0
-    embedded = select(OrganisationEmbedding.organisation_id).where(
-        OrganisationEmbedding.model == embedder.name
-    )
-    orgs = session.scalars(
-        select(Organisation)
-        .where(Organisation.source == source)
-        .where(Organisation.id.not_in(embedded))
-    ).all()
-    indexing.index_profiles(
-        session, orgs, catalogues=catalogues, embedder=embedder, progress=progress
-    )
-    return len(orgs)
 
 
 def _set_facts(session: Session, facts: dict[str, dict[str, Any]]) -> None:

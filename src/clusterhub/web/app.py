@@ -6,6 +6,8 @@ tests create apps on throw-away databases and the CLI on the configured one.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import plotly
@@ -15,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from clusterhub import __version__
 from clusterhub.config import Settings, get_settings
+from clusterhub.services.embedding_backfill import EmbeddingBackfill
 from clusterhub.services.maps import OFFLINE_GEO_JS
 from clusterhub.services.reference import ReferenceData
 from clusterhub.store.db import make_engine, make_session_factory
@@ -44,6 +47,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json",
         # On every route: refuse NUL in parameters, find the user, check CSRF.
         dependencies=[Depends(no_nul_characters), Depends(security.request_guard)],
+        lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine
@@ -68,6 +72,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(directory.router)
     app.include_router(posts.router)
     return app
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """While serving, embed profiles that have no embedding yet (``embed_in_background``)."""
+    backfill = None
+    if app.state.settings.embed_in_background:
+        directory: DirectoryResources = app.state.directory
+        backfill = EmbeddingBackfill(
+            app.state.sessions,
+            catalogues=lambda: directory.catalogues,
+            embedder=lambda: directory.embedder,
+        )
+        backfill.start()
+    app.state.backfill = backfill
+    try:
+        yield
+    finally:
+        if backfill is not None:
+            backfill.stop()
 
 
 def _plotly_js() -> FileResponse:
