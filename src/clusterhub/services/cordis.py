@@ -284,6 +284,12 @@ def _participant_profile(key: str, row: dict[str, Any]) -> dict[str, Any]:
         "name": f"H2020 participant {row['pic']}",
         "country": row["country"],
         "description": description,
+        # What the participant does, as words: searchable, and what its embedding is made of.
+        "keywords": [
+            PARTICIPANT_TYPES[row["type"]],
+            "Horizon 2020",
+            *(PROGRAMME_PARTS[p["programme_part"]] for p in row["parts"] or []),
+        ],
     }
 
 

@@ -57,7 +57,23 @@ def document(org: Organisation, catalogues: Catalogues) -> fts.Document:
 
 
 def embedding_text(org: Organisation, catalogues: Catalogues) -> str:
-    """What the sentence model reads: the most telling fields first (it sees 256 tokens)."""
+    """What the sentence model reads: the most telling fields first (it sees 256 tokens).
+
+    Research project partners (Horizon 2020 participants) are known by a participant code and
+    described by figures; their meaning is their type, place and activity lists. Leaving out
+    the name and the description makes thousands of them share one text, embedded once
+    (35,871 participants, 8,464 distinct texts).
+    """
+    if org.profile_type == ProfileType.PROJECT_PARTNER:
+        return ". ".join(
+            p
+            for p in (
+                f"{ProfileType(org.profile_type).label} in {_place(org)}",
+                _listed("Clusters", _cluster_names(org, catalogues)),
+                _listed("Activities", org.keywords + org.technologies),
+            )
+            if p
+        )
     parts = [
         f"{org.name} ({org.acronym})" if org.acronym else org.name,
         f"{ProfileType(org.profile_type).label} in {_place(org)}" if _place(org) else "",

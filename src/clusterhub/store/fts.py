@@ -160,13 +160,20 @@ def highlight(session: Session, query: Query, organisation_ids: list[int]) -> di
     """Highlighted name and passage for the given hits (a page of results, not all of them)."""
     if not organisation_ids:
         return {}
+    marks = {"o": _OPEN, "c": _CLOSE}
     if _is_sqlite(session):
+        # One lookup per hit: ``rowid IN (...)`` next to MATCH makes FTS5 walk the term's whole
+        # hit list (12 ms for a common word at 100,000 profiles), ``rowid = ?`` does not.
         statement = text(
             f"SELECT rowid, highlight({TABLE}, 0, :o, :c), "
             f"snippet({TABLE}, 2, :o, :c, '…', 24) FROM {TABLE} "
-            f"WHERE {TABLE} MATCH :q AND rowid IN :ids"
+            f"WHERE {TABLE} MATCH :q AND rowid = :id"
         )
-        params = {"q": query.fts5}
+        rows = [
+            row
+            for organisation_id in organisation_ids
+            for row in session.execute(statement, {**marks, "q": query.fts5, "id": organisation_id})
+        ]
     else:
         statement = text(
             "SELECT organisation_id, "
@@ -175,10 +182,9 @@ def highlight(session: Session, query: Query, organisation_ids: list[int]) -> di
             "ts_headline('english', body, q, "
             "'MaxWords=30, MinWords=12, MaxFragments=1, StartSel=' || :o || ', StopSel=' || :c) "
             f"FROM {TABLE}, to_tsquery('english', :q) AS q WHERE organisation_id IN :ids"
-        )
-        params = {"q": query.tsquery}
-    statement = statement.bindparams(bindparam("ids", expanding=True))
-    rows = session.execute(statement, {**params, "o": _OPEN, "c": _CLOSE, "ids": organisation_ids})
+        ).bindparams(bindparam("ids", expanding=True))
+        parameters = {**marks, "q": query.tsquery, "ids": organisation_ids}
+        rows = list(session.execute(statement, parameters))
     return {int(row[0]): Highlight(_marked(row[1] or ""), _marked(row[2] or "")) for row in rows}
 
 

@@ -1,0 +1,53 @@
+"""What the keyword index and the sentence model are given for a profile."""
+
+from __future__ import annotations
+
+from clusterhub.services.directory import Catalogues
+from clusterhub.services.indexing import document, embedding_text
+from clusterhub.store.models import Organisation, OrganisationCluster
+
+
+def _org(**fields: object) -> Organisation:
+    base: dict[str, object] = {
+        "id": 1, "name": "X", "acronym": None, "city": None, "country": "DE",
+        "description": "", "nace_codes": [], "ecosystems": [], "technologies": [],
+        "keywords": [], "s3_priorities": [], "clusters": [],
+    }  # fmt: skip
+    return Organisation(**{**base, **fields})
+
+
+def test_cluster_profiles_are_embedded_with_name_clusters_and_description(
+    catalogues: Catalogues,
+) -> None:
+    org = _org(
+        profile_type="cluster_organisation",
+        name="Aerospace Valley",
+        city="Toulouse",
+        country="FR",
+        clusters=[OrganisationCluster(cluster_code="1")],
+        nace_codes=["30.30"],
+        description="Drones and satellites.",
+    )
+    text = embedding_text(org, catalogues)
+    assert text.startswith("Aerospace Valley. Cluster organisation in Toulouse, France")
+    assert catalogues.clusters["1"] in text and "Drones and satellites." in text
+    assert catalogues.nace.name("30.30") in text
+    indexed = document(org, catalogues)
+    assert indexed.name == "Aerospace Valley" and "Drones" in indexed.body
+
+
+def test_project_partners_share_a_text_when_they_do_the_same_things(
+    catalogues: Catalogues,
+) -> None:
+    """Participant codes and figures carry no meaning: thousands of partners share a text."""
+    common = {"profile_type": "project_partner", "country": "BE"}
+    first = _org(**common, name="H2020 participant 1", description="3 projects, €1",
+                 keywords=["private company", "Horizon 2020", "Innovation in SMEs"])  # fmt: skip
+    second = _org(**common, id=2, name="H2020 participant 2", description="9 projects, €7",
+                  keywords=["private company", "Horizon 2020", "Innovation in SMEs"])  # fmt: skip
+    other = _org(**common, id=3, name="H2020 participant 3",
+                 keywords=["research organisation", "Horizon 2020"])  # fmt: skip
+    assert embedding_text(first, catalogues) == embedding_text(second, catalogues)
+    assert embedding_text(first, catalogues) != embedding_text(other, catalogues)
+    assert "Innovation in SMEs" in embedding_text(first, catalogues)
+    assert "participant 1" in document(first, catalogues).name
