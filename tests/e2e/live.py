@@ -92,6 +92,8 @@ class LiveServer:
             CLUSTERHUB_CACHE_DIR=str(self.folder / "cache"),
             CLUSTERHUB_MAIL_BACKEND="file",
             CLUSTERHUB_ENVIRONMENT="test",
+            # Browser tests time pages; minutes of background embedding would compete for cores.
+            CLUSTERHUB_EMBED_IN_BACKGROUND="false",
             NO_COLOR="1",
         )
         return env
