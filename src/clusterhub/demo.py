@@ -33,9 +33,8 @@ from clusterhub.services.directory import (
     MEMBER_FIELDS,
     Catalogues,
     remove_all_from_source,
-    upsert_profiles,
 )
-from clusterhub.services.embedding_backfill import embed_missing
+from clusterhub.services.directory_sources import upsert_records
 from clusterhub.services.embeddings import Embedder
 from clusterhub.services.reference import ReferenceData
 from clusterhub.services.schemas import ImportReport, Label, OrganisationInput, ProfileType
@@ -366,28 +365,14 @@ def load_demo(
         region_names=dict(regions.select("code", "name").iter_rows()),
         nace_by_cluster=nace,
     )
-    created, updated, unchanged = upsert_profiles(
+    return upsert_records(
         session,
         records=records,
+        facts={},
         source=SOURCE,
         catalogues=catalogues,
         embedder=embedder,
         progress=progress,
-    )
-    embedded = (
-        embed_missing(
-            session, source=SOURCE, catalogues=catalogues, embedder=embedder, progress=progress
-        )
-        if embedder is not None
-        else 0
-    )
-    return ImportReport(
-        source=SOURCE,
-        rows=count,
-        created=created,
-        updated=updated,
-        unchanged=unchanged,
-        extra={"embeddings added for unchanged profiles": embedded} if embedded else {},
     )
 
 
