@@ -9,8 +9,11 @@ try to reach another host or log a console error, or no screenshot is written.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 import tempfile
+import urllib.parse
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,6 +40,8 @@ SHOTS = (
     Shot("cluster_4", "/clusters/4", DESKTOP),
     Shot("methodology", "/methodology", DESKTOP),
     Shot("home_mobile", "/", MOBILE),
+    Shot("directory_search", "/directory?q=aerospace+defense&mode=hybrid", DESKTOP),
+    Shot("directory_profile", "{profile:Space Florida}", DESKTOP),
 )
 CHARTS_DRAWN = (
     "() => [...document.querySelectorAll('[data-figure]')]"
@@ -62,7 +67,7 @@ def take(out: Path, data_mirror: Path = SHARED_DATA) -> list[Path]:
                 locale="en-GB",
             )
             page, guard = guard_page(context, server.url)
-            page.goto(shot.path)
+            page.goto(_resolve(shot.path, server.url))
             page.wait_for_function(CHARTS_DRAWN, timeout=30_000)
             page.wait_for_timeout(300)  # Plotly's responsive relayout after the first draw
             if guard.problems():
@@ -73,6 +78,17 @@ def take(out: Path, data_mirror: Path = SHARED_DATA) -> list[Path]:
             context.close()
         browser.close()
     return written
+
+
+def _resolve(path: str, base: str) -> str:
+    """``{profile:NAME}`` becomes the page of the profile the API finds first for NAME."""
+    if not path.startswith("{profile:"):
+        return path
+    query = urllib.parse.quote(path.removeprefix("{profile:").removesuffix("}"))
+    url = f"{base}/api/v1/organisations?q={query}&mode=keyword"
+    with urllib.request.urlopen(url, timeout=30) as answer:
+        found = json.load(answer)["items"][0]["id"]
+    return f"/directory/{found}"
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_info
 
 from clusterhub.services import embeddings
 from clusterhub.services.embeddings import (
@@ -222,3 +223,20 @@ def test_torch_backend_agrees(reference: tuple[list[str], np.ndarray]) -> None:
     texts, expected = reference
     got = load_embedder("torch").encode(texts, batch_size=4)
     assert np.abs(got - expected).max() <= TOLERANCE
+
+
+def test_overlapping_queries_restore_the_blas_threads_once_all_are_done() -> None:
+    """The one-thread limit is process-wide: the last query out restores the original."""
+
+    def blas_threads() -> list[int]:
+        return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+    before = blas_threads()
+    first, second = embeddings._ONE_BLAS_THREAD, embeddings._ONE_BLAS_THREAD
+    first.__enter__()
+    second.__enter__()
+    assert set(blas_threads()) <= {1}
+    first.__exit__(None, None, None)
+    assert set(blas_threads()) <= {1}  # the second query is still running
+    second.__exit__(None, None, None)
+    assert blas_threads() == before

@@ -86,9 +86,38 @@ def from_blob(blob: bytes) -> Vectors:
 SINGLE_THREAD_TEXTS = 8
 
 
+class _OneBlasThread:
+    """BLAS on one thread while any query is being embedded, restored when the last ends.
+
+    The limit is process-wide; letting each call save and restore it on its own would, with
+    overlapping calls, restore in the wrong order and leave BLAS on one thread for good.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._active = 0
+        self._limiter: Any = None
+
+    def __enter__(self) -> None:
+        with self._lock:
+            if self._active == 0:
+                self._limiter = _controller().limit(limits=1, user_api="blas")
+            self._active += 1
+
+    def __exit__(self, *_exc: object) -> None:
+        with self._lock:
+            self._active -= 1
+            if self._active == 0:
+                self._limiter.restore_original_limits()
+                self._limiter = None
+
+
+_ONE_BLAS_THREAD = _OneBlasThread()
+
+
 @functools.cache
-def _blas() -> ThreadpoolController:
-    """Inspecting the loaded BLAS libraries is slow; do it once."""
+def _controller() -> ThreadpoolController:
+    """Finding the loaded BLAS libraries takes a while; do it once."""
     return ThreadpoolController()
 
 
@@ -184,7 +213,7 @@ class _BertEmbedder(ABC):
         """
         if len(texts) > SINGLE_THREAD_TEXTS:
             return self._encode(texts, batch_size=batch_size, progress=progress)
-        with _blas().limit(limits=1, user_api="blas"):
+        with _ONE_BLAS_THREAD:
             return self._encode(texts, batch_size=batch_size, progress=progress)
 
     def _encode(
