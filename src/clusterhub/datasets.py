@@ -175,6 +175,21 @@ _SPECS = (
         licence=_CORDIS_LICENCE,
     ),
     DatasetSpec(
+        key="cordis-h2020-projects",
+        mirror_path="cordis/cordis-h2020projects-csv.zip",
+        url="https://cordis.europa.eu/data/cordis-h2020projects-csv.zip",
+        description=(
+            "The official CORDIS Horizon 2020 open data export: a zip of ';'-separated, quoted "
+            "UTF-8 tables, of which project.csv (grants: id, rcn, dates, costs, legalBasis) and "
+            "organization.csv (one row per organisation and grant: projectID, organisationID = "
+            "PIC, activityType, role, ecContribution, country, name, city, nutsCode, "
+            "organizationURL, SME) are read (services.cordis_export). The source of the two "
+            "flattened cordis-* tables; used when a mirror lacks those. A mirror may hold the "
+            "zip under this name as downloaded."
+        ),
+        licence=_CORDIS_LICENCE,
+    ),
+    DatasetSpec(
         key="cordis-programme-parts",
         mirror_path="cordis/h2020_programme_parts.csv.gz",
         url=None,

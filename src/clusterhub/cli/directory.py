@@ -82,7 +82,10 @@ def import_command(
     source: Annotated[str, typer.Option(help=f"One of: {', '.join(SOURCES)}.")],
     path: Annotated[
         Path | None,
-        typer.Argument(help="The file (required for 'file'); for others overrides the data set."),
+        typer.Argument(
+            help="The file (required for 'file'); for others overrides the data set (for "
+            "'cordis': the participations table, or the official export .zip)."
+        ),
     ] = None,
     programme_parts: Annotated[
         Path | None,
@@ -113,11 +116,12 @@ def import_command(
                     progress=progress,
                 )
             else:
+                files = cordis.cordis_inputs(reference, path=path, programme_parts=programme_parts)
                 report = cordis.load_cordis(
                     session,
-                    participations_path=path or reference.fetch("cordis-participations"),
-                    programme_parts_path=programme_parts
-                    or reference.fetch("cordis-programme-parts"),
+                    participations_path=files.participations_path,
+                    programme_parts_path=files.programme_parts_path,
+                    export_path=files.export_path,
                     catalogues=catalogues,
                     embedder=embedder,
                     progress=progress,

@@ -123,10 +123,12 @@ def _load_directory(
             embedder=embedder if "cmp-orgs" in EMBED_ON_FIRST_START else None,
         )
         step(2)
+        files = cordis.cordis_inputs(reference)
         cordis.load_cordis(
             session,
-            participations_path=reference.fetch("cordis-participations"),
-            programme_parts_path=reference.fetch("cordis-programme-parts"),
+            participations_path=files.participations_path,
+            programme_parts_path=files.programme_parts_path,
+            export_path=files.export_path,
             catalogues=catalogues,
             embedder=embedder if "cordis" in EMBED_ON_FIRST_START else None,
         )

@@ -3,8 +3,9 @@
 Every participant becomes a ``project_partner`` profile keyed ``cordis:{pic}``; every project and
 participation is kept in the ``projects`` and ``participations`` tables, written in bulk and
 only where they differ from what is stored, so loading the same files again changes nothing.
-The extract publishes no organisation names: a profile says only what the data says about it.
-The caller's transaction makes the load all-or-nothing.
+The input is the mirror's flattening of the CORDIS export (no organisation names: a profile
+says only what the data says about it) or the official export itself (``cordis_export``), which
+adds names and addresses. The caller's transaction makes the load all-or-nothing.
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from clusterhub.classify.countries import country_names
-from clusterhub.errors import InvalidInput, Problem
-from clusterhub.services import directory, indexing
+from clusterhub.errors import DataSourceError, InvalidInput, Problem
+from clusterhub.services import cordis_export, directory, indexing
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.directory_sources import CHUNK, upsert_records
 from clusterhub.services.embeddings import Embedder
+from clusterhub.services.reference import ReferenceData
 from clusterhub.services.schemas import ImportReport, ProfileType
 from clusterhub.store.models import Organisation, Participation, Project
 
@@ -34,8 +36,9 @@ _PARTICIPATIONS = cast(Table, Participation.__table__)
 def load_cordis(
     session: Session,
     *,
-    participations_path: Path,
-    programme_parts_path: Path,
+    participations_path: Path | None = None,
+    programme_parts_path: Path | None = None,
+    export_path: Path | None = None,
     catalogues: Catalogues,
     embedder: Embedder | None,
     progress: indexing.Progress | None = None,
@@ -43,13 +46,23 @@ def load_cordis(
     """Every Horizon 2020 participant as a ``project_partner`` profile keyed ``cordis:{pic}``,
     and every project with its participations as the collaboration graph.
 
-    CORDIS publishes no organisation names in this extract, so a profile is named by its
-    participant identification code (PIC) and described by what the data says about it.
+    The input is either the mirror's two flattened tables (``participations_path`` and
+    ``programme_parts_path``) or the official export zip (``export_path``; see
+    ``cordis_inputs``). The flattened tables carry no organisation names, so a profile from
+    them is named by its participant identification code (PIC); the official export adds the
+    name, short name, city, region, website and SME flag.
     """
-    data = read_cordis(participations_path, programme_parts_path)
-    records = [
-        directory.validate(p, catalogues, file=participations_path.name) for p in data.profiles
-    ]
+    if export_path is not None:
+        data = read_cordis_export(export_path, nuts=catalogues.nuts)
+        file = export_path.name
+    elif participations_path is not None and programme_parts_path is not None:
+        data = read_cordis(participations_path, programme_parts_path)
+        file = participations_path.name
+    else:
+        raise InvalidInput.single(
+            "give the official export zip, or both the participations and programme-parts files"
+        )
+    records = [directory.validate(p, catalogues, file=file) for p in data.profiles]
     report = upsert_records(
         session,
         records=records,
@@ -61,6 +74,44 @@ def load_cordis(
     )
     report.extra |= {**data.counts, **load_cordis_graph(session, data)}
     return report
+
+
+@dataclass(frozen=True)
+class CordisFiles:
+    """Where the CORDIS data comes from: the mirror's two flattened tables, or the export."""
+
+    participations_path: Path | None = None
+    programme_parts_path: Path | None = None
+    export_path: Path | None = None
+
+
+def cordis_inputs(
+    reference: ReferenceData, *, path: Path | None = None, programme_parts: Path | None = None
+) -> CordisFiles:
+    """The files to load: those given (a ``.zip`` is the official export), else the mirror's
+    flattened tables, else the official export (from the mirror or downloaded and cached).
+
+    Raises
+    ------
+    DataSourceError
+        If neither route is available; the message says why for both.
+    """
+    if path is not None and path.suffix.lower() == ".zip":
+        return CordisFiles(export_path=path)
+    try:
+        return CordisFiles(
+            participations_path=path or reference.fetch("cordis-participations"),
+            programme_parts_path=programme_parts or reference.fetch("cordis-programme-parts"),
+        )
+    except DataSourceError as flattened:
+        if path is not None:
+            raise
+        try:
+            return CordisFiles(export_path=reference.fetch("cordis-h2020-projects"))
+        except DataSourceError as official:
+            raise DataSourceError(
+                f"{official} (and the flattened tables are not available either: {flattened})"
+            ) from official
 
 
 #: CORDIS organisation types (the ``type`` column), in words.
@@ -119,15 +170,38 @@ class CordisData:
 
 
 def read_cordis(participations_path: Path, programme_parts_path: Path) -> CordisData:
-    """Read and aggregate the two CORDIS files (``NA`` is a missing number, but also
+    """Read and aggregate the mirror's two CORDIS files (``NA`` is a missing number, but also
     Namibia's country code: only numeric columns treat it as missing)."""
-    rows = _read_participations(participations_path)
+    raw = pl.read_csv(participations_path, infer_schema_length=0)
     parts = pl.read_csv(programme_parts_path, schema_overrides={"rcn": pl.Int64})
+    return _cordis_data(raw, parts, participations_path.name, programme_parts_path.name)
+
+
+def read_cordis_export(path: Path, *, nuts: frozenset[str]) -> CordisData:
+    """Read and aggregate the official export zip (see ``services.cordis_export``)."""
+    export = cordis_export.read_export(path, nuts=nuts)
+    data = _cordis_data(
+        export.participations, export.programme_parts, path.name, path.name, export.details
+    )
+    data.counts |= export.counts
+    return data
+
+
+def _cordis_data(
+    raw: pl.DataFrame,
+    parts: pl.DataFrame,
+    participations_file: str,
+    parts_file: str,
+    details: pl.DataFrame | None = None,
+) -> CordisData:
+    """Check and aggregate the two tables (text columns as in the files; ``details`` are the
+    organisations' names and addresses by PIC, when the source has them)."""
+    rows = _check_participations(raw, participations_file)
     unknown = sorted(set(parts["programme_part"].unique()) - set(PROGRAMME_PARTS))
     if unknown:
         raise InvalidInput.single(
             f"unknown programme part(s) {', '.join(unknown)}; known: {', '.join(PROGRAMME_PARTS)}",
-            file=programme_parts_path.name,
+            file=parts_file,
             field="programme_part",
         )
     parts = parts.unique()
@@ -138,7 +212,7 @@ def read_cordis(participations_path: Path, programme_parts_path: Path) -> Cordis
         .join(per_project, on="rcn", how="left")
         .sort("rcn")
     )
-    profiles, facts, conflicts = _participants(rows, parts)
+    profiles, facts, conflicts = _participants(rows, parts, details)
     rcns = set(rows["rcn"])
     counts = {
         "projects": projects.height,
@@ -159,11 +233,11 @@ def read_cordis(participations_path: Path, programme_parts_path: Path) -> Cordis
     )
 
 
-def _read_participations(path: Path) -> pl.DataFrame:
-    raw = pl.read_csv(path, infer_schema_length=0)
+def _check_participations(raw: pl.DataFrame, file: str) -> pl.DataFrame:
+    """The participations as typed columns, or every unusable row as a problem."""
     missing = [c for c in _PARTICIPATION_COLUMNS if c not in raw.columns]
     if missing:
-        raise InvalidInput.single(f"missing column(s) {', '.join(missing)}", file=path.name, line=1)
+        raise InvalidInput.single(f"missing column(s) {', '.join(missing)}", file=file, line=1)
     rows = raw.select(
         pl.col("rcn").cast(pl.Int64, strict=False),
         pl.col("pic").cast(pl.Int64, strict=False),
@@ -183,16 +257,16 @@ def _read_participations(path: Path) -> pl.DataFrame:
         problems = [
             Problem(
                 "expected a numeric rcn and pic and a type of " + "/".join(PARTICIPANT_TYPES),
-                path.name,
+                file,
                 int(line),
             )
             for line in bad["line"].head(20)
         ]
-        raise InvalidInput(problems, summary=f"{path.name}: {bad.height} unusable rows")
+        raise InvalidInput(problems, summary=f"{file}: {bad.height} unusable rows")
     duplicated = rows.filter(rows.select("rcn", "pic", "role").is_duplicated())
     if duplicated.height:
         line = int(duplicated["line"][0])
-        raise InvalidInput.single("the same participation appears twice", file=path.name, line=line)
+        raise InvalidInput.single("the same participation appears twice", file=file, line=line)
     return rows
 
 
@@ -207,7 +281,7 @@ def _most_frequent(rows: pl.DataFrame, column: str) -> tuple[pl.DataFrame, int]:
 
 
 def _participants(
-    rows: pl.DataFrame, parts: pl.DataFrame
+    rows: pl.DataFrame, parts: pl.DataFrame, details: pl.DataFrame | None
 ) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]], dict[str, int]]:
     types, type_conflicts = _most_frequent(rows, "type")
     countries, country_conflicts = _most_frequent(rows, "country")
@@ -235,6 +309,8 @@ def _participants(
         .join(programme, on="pic", how="left")
         .sort("pic")
     )
+    if details is not None:
+        stats = stats.join(details, on="pic", how="left")
     profiles = []
     facts = {}
     for row in stats.iter_rows(named=True):
@@ -259,6 +335,7 @@ def _participant_facts(row: dict[str, Any]) -> dict[str, Any]:
         "first_year": row["first_year"],
         "last_year": row["last_year"],
         "programme_parts": {p["programme_part"]: p["len"] for p in row["parts"] or []},
+        **({"sme": row["sme"]} if row.get("sme") is not None else {}),
     }
 
 
@@ -281,12 +358,17 @@ def _participant_profile(key: str, row: dict[str, Any]) -> dict[str, Any]:
     return {
         "key": key,
         "profile_type": ProfileType.PROJECT_PARTNER,
-        "name": f"H2020 participant {row['pic']}",
+        "name": row.get("name") or f"H2020 participant {row['pic']}",
+        "acronym": row.get("acronym"),
+        "city": row.get("city"),
+        "nuts_code": row.get("nuts_code"),
+        "website": row.get("website"),
         "country": row["country"],
         "description": description,
         # What the participant does, as words: searchable, and what its embedding is made of.
         "keywords": [
             PARTICIPANT_TYPES[row["type"]],
+            *(["small or medium-sized enterprise"] if row.get("sme") else []),
             "Horizon 2020",
             *(PROGRAMME_PARTS[p["programme_part"]] for p in row["parts"] or []),
         ],
