@@ -20,6 +20,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -149,6 +150,10 @@ class _Ranked:
     parts: tuple[Scored, Scored] | None = None
 
 
+#: Embeds hybrid queries beside the keyword match (threads outlive requests; two suffice).
+_QUERY_EMBEDDING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="query-embedding")
+
+
 class DirectoryIndex:
     """One per process: the catalogue of the latest generation, rebuilt when it moves.
 
@@ -244,8 +249,10 @@ class DirectoryIndex:
             hits, score = _semantic(catalogue, self._embed(embedder, request.q))
         else:
             assert embedder is not None
+            # The model embeds the query while the database matches it: both release the GIL.
+            vector = _QUERY_EMBEDDING.submit(self._embed, embedder, request.q)
             keyword = self._keyword(session, catalogue, query)
-            semantic = _semantic(catalogue, self._embed(embedder, request.q))
+            semantic = _semantic(catalogue, vector.result())
             return _Ranked(keyword[0] | semantic[0], keyword[1], mode, query, (keyword, semantic))
         return _Ranked(hits, score, mode, query)
 
