@@ -12,8 +12,10 @@ import polars as pl
 import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
-from clusterhub.config import Settings
+from clusterhub.cli import app
+from clusterhub.config import Settings, get_settings
 from clusterhub.datasets import fetch, get_spec
 from clusterhub.errors import DataSourceError, InvalidInput
 from clusterhub.services import cordis, cordis_export
@@ -71,7 +73,7 @@ def _members(
     *, project_header: str = PROJECT_HEADER, org_header: str = ORG_HEADER
 ) -> dict[str, str]:
     return {
-        "project.csv": "\n".join([project_header, *PROJECTS]) + "\n",
+        "project.csv": "\ufeff" + "\n".join([project_header, *PROJECTS]) + "\n",  # with a BOM
         "organization.csv": "\n".join([org_header, *ORGS]) + "\n",
         "topics.csv": "projectID;topic\n101;T1\n",
     }
@@ -272,3 +274,83 @@ def test_an_unreachable_official_url_is_named(tmp_path: Path) -> None:
         fetch("cordis-h2020-projects", settings)
     assert url in str(caught.value) and "cordis-h2020-projects" in str(caught.value)
     assert not any(p.is_file() for p in (tmp_path / "cache").rglob("*"))
+
+
+def test_the_cli_imports_a_given_export(
+    export: Path, tmp_path: Path, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    monkeypatch.setenv("CLUSTERHUB_DATABASE_URL", url)
+    monkeypatch.setenv("CLUSTERHUB_DATA_MIRROR", str(shared_data))
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(
+            app, ["directory", "import", "--source", "cordis", str(export), "--no-embed"]
+        )
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 0, result.output
+    assert "Import from cordis" in result.output
+    engine = make_engine(Settings(database_url=url))
+    with make_session_factory(engine)() as session:
+        names = set(session.scalars(select(Organisation.name)))
+    engine.dispose()
+    assert "Instituto Ñandú" in names and len(names) == 3
+
+
+def _official_from_mirror(reference: ReferenceData, path: Path) -> Path:
+    """The mirror's two tables written back in the export's layout (legal bases from the
+    programme parts), to check that both routes give the same profiles and graph."""
+    raw = pl.read_csv(reference.fetch("cordis-participations"), infer_schema_length=0)
+    parts = pl.read_csv(reference.fetch("cordis-programme-parts"), infer_schema_length=0)
+    codes = {part: f"H2020-EU.{code}." for code, part in cordis_export.LEGAL_BASES.items()}
+    codes["Euratom"] = "H2020-Euratom-1.1."
+    legal = parts.group_by("rcn").agg(
+        pl.col("programme_part").replace_strict(codes).str.join(";").alias("legalBasis")
+    )
+    projects = (
+        raw.group_by("rcn")
+        .agg(pl.col("start_date", "end_date", "total_cost", "max_contribution").first())
+        .join(legal, on="rcn", how="left")
+        .select(
+            pl.col("rcn").alias("id"),
+            pl.col("start_date").alias("startDate"),
+            pl.col("end_date").alias("endDate"),
+            pl.col("total_cost").alias("totalCost"),
+            pl.col("max_contribution").alias("ecMaxContribution"),
+            "legalBasis",
+            pl.lit("An objective; with a semicolon").alias("objective"),
+            "rcn",
+        )
+    )
+    orgs = raw.select(
+        pl.col("rcn").alias("projectID"),
+        pl.col("pic").alias("organisationID"),
+        pl.col("type").alias("activityType"),
+        "role",
+        pl.col("contribution").replace("NA", None).alias("ecContribution"),
+        "country",
+    )
+    return _zip(
+        path,
+        {
+            "project.csv": projects.write_csv(separator=";", quote_style="non_numeric"),
+            "organization.csv": orgs.write_csv(separator=";", quote_style="non_numeric"),
+        },
+    )
+
+
+@pytest.mark.slow
+def test_both_routes_give_the_same_profiles_and_graph(
+    reference: ReferenceData, catalogues: Catalogues, tmp_path: Path
+) -> None:
+    mirror = cordis.read_cordis(
+        reference.fetch("cordis-participations"), reference.fetch("cordis-programme-parts")
+    )
+    official = cordis.read_cordis_export(
+        _official_from_mirror(reference, tmp_path / "export.zip"), nuts=catalogues.nuts
+    )
+    assert official.facts == mirror.facts
+    assert official.projects == mirror.projects
+    assert official.profiles == mirror.profiles
+    assert official.participations.equals(mirror.participations)

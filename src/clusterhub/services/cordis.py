@@ -341,6 +341,7 @@ def _participant_facts(row: dict[str, Any]) -> dict[str, Any]:
 
 def _participant_profile(key: str, row: dict[str, Any]) -> dict[str, Any]:
     country = country_names().get(row["country"], row["country"])
+    where = f" in {country}" if country else ""
     projects = row["projects"]
     years = (
         f" from {row['first_year']} to {row['last_year']}"
@@ -350,7 +351,7 @@ def _participant_profile(key: str, row: dict[str, Any]) -> dict[str, Any]:
     coordinated = f", coordinating {row['coordinated']}" if row["coordinated"] else ""
     parts = "; ".join(PROGRAMME_PARTS[p["programme_part"]] for p in row["parts"] or [])
     description = (
-        f"A {PARTICIPANT_TYPES[row['type']]} in {country} that took part in {projects:,} Horizon "
+        f"A {PARTICIPANT_TYPES[row['type']]}{where} that took part in {projects:,} Horizon "
         f"2020 project{'s' if projects != 1 else ''}{years}{coordinated}, "
         f"{_contribution_words(row['contribution'], row['contribution_missing'], projects)}."
         + (f" Programme parts: {parts}." if parts else "")

@@ -28,7 +28,15 @@ import polars as pl
 from clusterhub.errors import InvalidInput
 
 #: Columns each table must have; others are ignored.
-PROJECT_COLUMNS = ("id", "rcn", "startDate", "endDate", "totalCost", "ecMaxContribution")
+PROJECT_COLUMNS = (
+    "id",
+    "rcn",
+    "startDate",
+    "endDate",
+    "totalCost",
+    "ecMaxContribution",
+    "legalBasis",
+)
 ORGANISATION_COLUMNS = (
     "projectID",
     "organisationID",
@@ -101,7 +109,7 @@ def read_export(path: Path, *, nuts: frozenset[str]) -> Export:
     except (zipfile.BadZipFile, OSError) as exc:
         raise InvalidInput.single(f"not a readable zip file: {exc}", file=path.name) from exc
     with archive:
-        projects = _table(archive, path.name, "project.csv", PROJECT_COLUMNS, ("legalBasis",))
+        projects = _table(archive, path.name, "project.csv", PROJECT_COLUMNS, ())
         orgs = _table(archive, path.name, "organization.csv", ORGANISATION_COLUMNS, DETAIL_COLUMNS)
         extra = _member(archive, "legalBasis.csv")
         further = (
@@ -149,16 +157,10 @@ def _table(
     member = _member(archive, name)
     if member is None:
         raise InvalidInput.single(f"the zip has no {name}", file=zip_name)
-    raw = pl.read_csv(
-        io.BytesIO(archive.read(member)),
-        separator=";",
-        quote_char='"',
-        infer_schema_length=0,
-        truncate_ragged_lines=True,
-        encoding="utf8-lossy",
-    )
-    raw = raw.rename({c: c.lstrip("\ufeff").strip() for c in raw.columns})
-    missing = [c for c in required if c not in raw.columns]
+    data = archive.read(member)
+    header = _read(data, n_rows=0).columns
+    names = {c.lstrip("\ufeff").strip(): c for c in header}
+    missing = [c for c in required if c not in names]
     if missing:
         raise InvalidInput.single(
             f"{name} lacks the column(s) {', '.join(missing)}",
@@ -166,10 +168,25 @@ def _table(
             line=1,
             field=missing[0],
         )
-    present = [c for c in optional if c in raw.columns]
-    return raw.select(
-        *(pl.col(c).str.strip_chars() for c in required),
-        *(pl.col(c).str.strip_chars() for c in present),
+    wanted = [c for c in (*required, *optional) if c in names]
+    # Only the columns used are parsed: project.csv's objectives are most of its bytes.
+    raw = _read(data, columns=[names[c] for c in wanted])
+    return raw.select(pl.col(names[c]).str.strip_chars().alias(c) for c in wanted)
+
+
+def _read(
+    data: bytes, *, columns: list[str] | None = None, n_rows: int | None = None
+) -> pl.DataFrame:
+    """A CORDIS table as text: ``;``-separated, ``"``-quoted UTF-8, short rows padded."""
+    return pl.read_csv(
+        io.BytesIO(data),
+        separator=";",
+        quote_char='"',
+        infer_schema_length=0,
+        truncate_ragged_lines=True,
+        encoding="utf8-lossy",
+        columns=columns,
+        n_rows=n_rows,
     )
 
 
@@ -227,16 +244,9 @@ def _programme_parts(
     rcns = projects.select(
         pl.col("id").alias("projectID"), pl.col("rcn").cast(pl.Int64, strict=False)
     ).drop_nulls()
-    stated = (
-        projects.select(pl.col("id").alias("projectID"), "legalBasis")
-        if ("legalBasis" in projects.columns)
-        else further.clear()
-    )
     codes = (
-        pl.concat([stated, further.select("projectID", "legalBasis")])
-        .with_columns(pl.col("legalBasis").str.split(";"))
-        .explode("legalBasis")
-        .with_columns(pl.col("legalBasis").str.split(","))
+        pl.concat([projects.select(pl.col("id").alias("projectID"), "legalBasis"), further])
+        .with_columns(pl.col("legalBasis").str.replace_all(",", ";").str.split(";"))
         .explode("legalBasis")
         .with_columns(pl.col("legalBasis").str.strip_chars())
         .filter(pl.col("legalBasis").is_not_null() & (pl.col("legalBasis") != ""))
