@@ -300,24 +300,22 @@ def _details(rows: pl.DataFrame, nuts: frozenset[str]) -> tuple[pl.DataFrame, di
         else:
             details = details.with_columns(pl.lit(None, dtype=pl.String).alias(target))
     country = _most_frequent(rows, "country").with_columns(pl.col("pic").cast(pl.Int64))
-    details = details.join(country, on="pic", how="left")
-    nuts_ok = pl.col("nuts_code").str.to_uppercase().is_in(list(nuts)) & pl.col(
-        "nuts_code"
-    ).str.to_uppercase().str.starts_with(pl.col("country").fill_null(""))
+    details = details.join(country, on="pic", how="left").with_columns(
+        pl.col("website").map_elements(_usable_url, return_dtype=pl.Boolean).alias("url_ok")
+    )
+    code = pl.col("nuts_code").str.to_uppercase()
+    nuts_ok = code.is_in(list(nuts)) & code.str.starts_with(pl.col("country").fill_null(""))
     counts = {
         "organisations with a NUTS code not in NUTS 2021 or not in their country (left empty)": (
             details.filter(pl.col("nuts_code").is_not_null() & ~nuts_ok).height
         ),
         "organisations with an unusable website (left empty)": details.filter(
-            pl.col("website").is_not_null()
-            & ~pl.col("website").map_elements(_usable_url, return_dtype=pl.Boolean)
+            pl.col("website").is_not_null() & ~pl.col("url_ok")
         ).height,
     }
     details = details.with_columns(
-        pl.when(nuts_ok).then(pl.col("nuts_code").str.to_uppercase()).alias("nuts_code"),
-        pl.when(pl.col("website").map_elements(_usable_url, return_dtype=pl.Boolean))
-        .then(pl.col("website"))
-        .alias("website"),
+        pl.when(nuts_ok).then(code).alias("nuts_code"),
+        pl.when(pl.col("url_ok")).then(pl.col("website")).alias("website"),
         pl.col("sme").str.to_lowercase().is_in(["true", "yes", "1"]).alias("sme"),
         *(
             pl.when(pl.col(c).str.len_chars() <= size).then(pl.col(c)).alias(c)
@@ -325,7 +323,7 @@ def _details(rows: pl.DataFrame, nuts: frozenset[str]) -> tuple[pl.DataFrame, di
             if c != "website"
         ),
     )
-    return details.drop("country").sort("pic"), counts
+    return details.drop("country", "url_ok").sort("pic"), counts
 
 
 def _usable_url(url: str) -> bool:
