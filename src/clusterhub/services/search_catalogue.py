@@ -360,6 +360,7 @@ class Catalogue:
         self.profile_type = Column.of(rows.profile_type, PROFILE_TYPE_VALUES)
         self.size_band = Column.of(_size_bands(rows.members), SIZE_VALUES)
         self._label = Column.of(rows.label, LABEL_VALUES)
+        self._labels_on: tuple[date, Column] | None = None
         self.pair_rows = np.searchsorted(rows.ids, rows.pair_ids)
         self.clusters = Column.of(rows.pair_codes)
         self._pairs_by_row = np.argsort(self.pair_rows, kind="stable")
@@ -382,12 +383,20 @@ class Catalogue:
         return at, self.rows.ids[at] == ids
 
     def labels(self, today: date) -> Column:
-        """Label status per row on ``today``: the level while valid, else expired or none."""
+        """Label status per row on ``today``: the level while valid, else expired or none.
+
+        Computed once per day (a few milliseconds over 100,000 rows, on every query otherwise).
+        """
+        known = self._labels_on
+        if known is not None and known[0] == today:
+            return known[1]
         codes = self._label.codes.copy()
         labelled = codes < LABEL_VALUES.index(EXPIRED)
         codes[labelled & (self.rows.label_until < today.toordinal())] = LABEL_VALUES.index(EXPIRED)
         codes[self.rows.label == ""] = LABEL_VALUES.index(NO_LABEL)
-        return Column(self._label.values, codes)
+        column = Column(self._label.values, codes)
+        self._labels_on = (today, column)
+        return column
 
     def cluster_mask(self, codes: Iterable[str]) -> Mask:
         """Rows serving any of the cluster ``codes``."""
