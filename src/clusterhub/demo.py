@@ -29,13 +29,10 @@ from sqlalchemy.orm import Session
 
 from clusterhub.classify.countries import country_names
 from clusterhub.services import indexing
-from clusterhub.services.directory import (
-    MEMBER_FIELDS,
-    Catalogues,
-    remove_all_from_source,
-)
+from clusterhub.services.directory import Catalogues, remove_all_from_source
 from clusterhub.services.directory_sources import upsert_records
 from clusterhub.services.embeddings import Embedder
+from clusterhub.services.profile_facts import MEMBER_FIELDS
 from clusterhub.services.reference import ReferenceData
 from clusterhub.services.schemas import ImportReport, Label, OrganisationInput, ProfileType
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.config import Settings
 from clusterhub.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from clusterhub.services import accounts, directory
+from clusterhub.services import accounts, directory, profile_facts
 from clusterhub.services.accounts import Role, UserPublic
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.schemas import OrganisationInput
@@ -120,19 +120,19 @@ def test_eligibility_label_status_and_size_band(
     with factory() as session:
         org = session.get(Organisation, owned[0])
         assert org is not None
-        assert [c.passed for c in directory.eligibility(org)] == [True, True, True, True]
+        assert [c.passed for c in profile_facts.eligibility(org)] == [True, True, True, True]
         org.members_research = 0
         org.management_fte = 0.4
-        checks = {c.code: c.passed for c in directory.eligibility(org)}
+        checks = {c.code: c.passed for c in profile_facts.eligibility(org)}
         assert checks == {"management": False, "members": True, "member_types": False,
                           "website": True}  # fmt: skip
         org.profile_type = "project_partner"
-        assert directory.eligibility(org) == []
+        assert profile_facts.eligibility(org) == []
     today = date(2026, 1, 1)
-    assert directory.label_status("gold", date(2025, 12, 31), today) == "expired"
-    assert directory.label_status("gold", date(2026, 1, 1), today) == "valid"
-    assert directory.label_status(None, None, today) == "none"
-    assert [directory.size_band(n) for n in (None, 0, 14, 15, 150, 499, 500)] == [
+    assert profile_facts.label_status("gold", date(2025, 12, 31), today) == "expired"
+    assert profile_facts.label_status("gold", date(2026, 1, 1), today) == "valid"
+    assert profile_facts.label_status(None, None, today) == "none"
+    assert [profile_facts.size_band(n) for n in (None, 0, 14, 15, 150, 499, 500)] == [
         "unknown", "unknown", "1–14", "15–49", "150–499", "150–499", "500+",
     ]  # fmt: skip
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from clusterhub.config import Settings
 from clusterhub.errors import InvalidInput
-from clusterhub.services import directory
+from clusterhub.services import directory, profile_facts
 from clusterhub.services.accounts import Role, UserPublic, create_user
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import Embedder
@@ -289,7 +289,7 @@ def test_semantic_without_the_model_is_refused_and_hybrid_falls_back(
 
 
 def _status(record: OrganisationInput) -> str:
-    status = directory.label_status(record.label, record.label_valid_until)
+    status = profile_facts.label_status(record.label, record.label_valid_until)
     return "none" if status == "none" else "expired" if status == "expired" else str(record.label)
 
 
@@ -301,7 +301,7 @@ def _facts(record: OrganisationInput) -> dict[str, list[str]]:
         "cluster": list(record.cluster_codes),
         "profile_type": [record.profile_type.value],
         "label": [_status(record)],
-        "size_band": [directory.size_band(record.members_total)],
+        "size_band": [profile_facts.size_band(record.members_total)],
         "synthetic": [str(record.is_synthetic)],
     }
 

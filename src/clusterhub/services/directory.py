@@ -18,7 +18,7 @@ import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,14 +33,18 @@ from clusterhub.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from clusterhub.services import audit, indexing
 from clusterhub.services.accounts import Role, UserPublic, normalise_email, require
 from clusterhub.services.embeddings import Embedder
+from clusterhub.services.profile_facts import (
+    MEMBER_FIELDS,
+    eligibility,
+    label_status,
+    size_band,
+)
 from clusterhub.services.reference import ReferenceData
 from clusterhub.services.schemas import (
-    EligibilityCheck,
     OrganisationInput,
     OrganisationPublic,
     OrganisationSummary,
     PartnershipSummary,
-    ProfileType,
     RevisionPublic,
 )
 from clusterhub.store.models import (
@@ -54,19 +58,6 @@ from clusterhub.store.models import (
     utcnow,
 )
 
-#: Member-count bands of the size facet (lower bounds); the platform's mean is ~170 members.
-SIZE_BANDS = ((500, "500+"), (150, "150–499"), (50, "50–149"), (15, "15–49"), (1, "1–14"))
-UNKNOWN_SIZE = "unknown"
-MIN_MANAGEMENT_FTE = 0.5
-MIN_MEMBERS = 15
-MIN_MEMBER_TYPES = 2
-MEMBER_FIELDS = (
-    "members_sme",
-    "members_large",
-    "members_research",
-    "members_public",
-    "members_other",
-)
 #: Fields that ``OrganisationInput`` and the table share (everything a profile editor may set).
 PROFILE_FIELDS = tuple(name for name in OrganisationInput.model_fields if name != "key")
 #: What people may change; whether a profile is synthetic is the importer's statement.
@@ -265,70 +256,6 @@ class _Checker:
 
 def _unique(values: Iterable[str]) -> list[str]:
     return list(dict.fromkeys(v for v in values if v))
-
-
-# --- derived facts ----------------------------------------------------------------------------
-
-
-def size_band(members_total: int | None) -> str:
-    """The size facet's band of a member count."""
-    if members_total:
-        for lower, band in SIZE_BANDS:
-            if members_total >= lower:
-                return band
-    return UNKNOWN_SIZE
-
-
-def label_status(label: str | None, valid_until: date | None, today: date | None = None) -> str:
-    """``valid`` until the label's date has passed, then ``expired``; ``none`` without a label."""
-    if label is None:
-        return "none"
-    today = today or datetime.now(UTC).date()
-    return "expired" if valid_until is not None and valid_until < today else "valid"
-
-
-def eligibility(org: Organisation) -> list[EligibilityCheck]:
-    """The European platform's registration criteria for cluster organisations, from the data.
-
-    Other profile types have no criteria (an empty list).
-    """
-    if org.profile_type not in {
-        ProfileType.CLUSTER_ORGANISATION,
-        ProfileType.NATIONAL_ORGANISATION,
-    }:
-        return []
-    fte = org.management_fte
-    types = [getattr(org, name) for name in MEMBER_FIELDS]
-    known_types = [t for t in types if t is not None]
-    with_members = sum(1 for t in known_types if t > 0)
-    total = org.members_total
-    return [
-        EligibilityCheck(
-            code="management",
-            requirement=f"A management team of at least {MIN_MANAGEMENT_FTE} full-time equivalent",
-            passed=None if fte is None else fte >= MIN_MANAGEMENT_FTE,
-            detail="not stated" if fte is None else f"{fte:g} FTE",
-        ),
-        EligibilityCheck(
-            code="members",
-            requirement=f"At least {MIN_MEMBERS} committed members",
-            passed=None if total is None else total >= MIN_MEMBERS,
-            detail="not stated" if total is None else f"{total} members",
-        ),
-        EligibilityCheck(
-            code="member_types",
-            requirement=f"Members of at least {MIN_MEMBER_TYPES} types (SMEs, large firms, "
-            "research and education, public bodies, others)",
-            passed=None if not known_types else with_members >= MIN_MEMBER_TYPES,
-            detail="not stated" if not known_types else f"{with_members} types",
-        ),
-        EligibilityCheck(
-            code="website",
-            requirement="A website showing the cluster's activity",
-            passed=bool(org.website),
-            detail=org.website or "none",
-        ),
-    ]
 
 
 # --- reading ----------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ PAGES = (
     ("methodology/taxonomies.md", "taxonomies"),
     ("methodology/missing-cells.md", "missing-cells"),
     ("methodology/data-sources.md", "data-sources"),
-    ("methodology/search.md", "search"),
 )
 _LINK = re.compile(r"\]\((?:\.\./|methodology/)*([\w-]+)\.md(#[\w-]+)?\)")
 

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from clusterhub.classify.countries import country_names
 from clusterhub.errors import InvalidInput
-from clusterhub.services import directory
+from clusterhub.services import profile_facts
 from clusterhub.services.embeddings import MODEL_NAME, Embedder
 from clusterhub.services.schemas import FacetValue, ProfileType, SearchHit, SearchResults
 from clusterhub.services.search_catalogue import (
@@ -498,9 +498,9 @@ def _summary(catalogue: Catalogue, row: int) -> dict[str, Any]:
         "city": rows.cities[row] or None,
         "cluster_codes": catalogue.cluster_codes(row),
         "label": label,
-        "label_status": directory.label_status(label, catalogue.label_until(row)),
+        "label_status": profile_facts.label_status(label, catalogue.label_until(row)),
         "members_total": None if members < 0 else members,
-        "size_band": directory.size_band(None if members < 0 else members),
+        "size_band": profile_facts.size_band(None if members < 0 else members),
         "is_synthetic": bool(rows.synthetic[row]),
         "source": rows.sources[row],
     }

@@ -24,8 +24,8 @@ import numpy.typing as npt
 from sqlalchemy import Select, and_, select
 from sqlalchemy.orm import Session
 
-from clusterhub.services.directory import SIZE_BANDS, UNKNOWN_SIZE
 from clusterhub.services.embeddings import DIMENSIONS
+from clusterhub.services.profile_facts import SIZE_BANDS, UNKNOWN_SIZE
 from clusterhub.services.schemas import Label, ProfileType
 from clusterhub.store.models import Organisation, OrganisationCluster, OrganisationEmbedding
 
