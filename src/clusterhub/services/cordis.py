@@ -144,18 +144,6 @@ PROGRAMME_PARTS = {
     "SWAFS": "Science with and for society",
     "Euratom": "Euratom research and training programme",
 }
-_PARTICIPATION_COLUMNS = (
-    "rcn",
-    "role",
-    "pic",
-    "type",
-    "contribution",
-    "country",
-    "start_date",
-    "end_date",
-    "max_contribution",
-    "total_cost",
-)
 
 
 @dataclass
@@ -235,7 +223,7 @@ def _cordis_data(
 
 def _check_participations(raw: pl.DataFrame, file: str) -> pl.DataFrame:
     """The participations as typed columns, or every unusable row as a problem."""
-    missing = [c for c in _PARTICIPATION_COLUMNS if c not in raw.columns]
+    missing = [c for c in cordis_export.PARTICIPATION_COLUMNS if c not in raw.columns]
     if missing:
         raise InvalidInput.single(f"missing column(s) {', '.join(missing)}", file=file, line=1)
     rows = raw.select(

@@ -27,6 +27,20 @@ import polars as pl
 
 from clusterhub.errors import InvalidInput
 
+#: The participation table both CORDIS routes produce (the mirror's flattened layout).
+PARTICIPATION_COLUMNS = (
+    "rcn",
+    "role",
+    "pic",
+    "type",
+    "contribution",
+    "country",
+    "start_date",
+    "end_date",
+    "max_contribution",
+    "total_cost",
+)
+
 #: Columns each table must have; others are ignored.
 PROJECT_COLUMNS = (
     "id",
@@ -121,18 +135,7 @@ def read_export(path: Path, *, nuts: frozenset[str]) -> Export:
     parts, part_counts = _programme_parts(projects, further)
     details, detail_counts = _details(rows, nuts)
     return Export(
-        participations=rows.select(
-            "rcn",
-            "role",
-            "pic",
-            "type",
-            "contribution",
-            "country",
-            "start_date",
-            "end_date",
-            "max_contribution",
-            "total_cost",
-        ),
+        participations=rows.select(*PARTICIPATION_COLUMNS),
         programme_parts=parts,
         details=details,
         counts=counts | part_counts | detail_counts,
