@@ -61,3 +61,15 @@ def test_sqlite_marks_stems_prefixes_and_folded_accents_and_escapes(tmp_path: Pa
 @pytest.mark.parametrize("text", ["", "?!", "--"])
 def test_a_query_without_words_is_no_query(text: str) -> None:
     assert fts.parse(text) is None
+
+
+def test_both_databases_mark_stems_and_prefixes_and_escape_markup(db_settings: Settings) -> None:
+    with transaction(make_session_factory(make_engine(db_settings))) as session:
+        ids = _indexed(session)
+        query = fts.parse("cooperation satel")
+        assert query is not None and [hit for hit, _ in fts.match(session, query)] == [ids[0]]
+        marked = fts.highlight(session, query, ids[:1])[ids[0]]
+    assert str(marked.name) == "Space <mark>Cooperation</mark> Hub"
+    assert "<mark>cooperating</mark>" in marked.snippet
+    assert "<mark>satellites</mark>" in marked.snippet
+    assert "&lt;script&gt;" in marked.snippet and "<script>" not in marked.snippet

@@ -36,8 +36,8 @@ _OPEN, _CLOSE = "\ue000", "\ue001"
 _TERM = re.compile(r"\w+", re.UNICODE)
 #: Words in a highlighted passage (FTS5's ``snippet()`` took 24 tokens).
 SNIPPET_WORDS = 24
-#: The Porter stemmer FTS5's ``porter`` tokenizer applies.
-_STEMMER = snowballstemmer.stemmer("porter")
+#: The stemmers of FTS5's ``porter`` tokenizer and PostgreSQL's ``english`` configuration.
+_STEMMERS = {name: snowballstemmer.stemmer(name) for name in ("porter", "english")}
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,50 +172,36 @@ def match(session: Session, query: Query) -> list[tuple[int, float]]:
 
 
 def highlight(session: Session, query: Query, organisation_ids: list[int]) -> dict[int, Highlight]:
-    """Highlighted name and passage for the given hits (a page of results, not all of them)."""
+    """Highlighted name and passage for the given hits (a page of results, not all of them).
+
+    The page's texts are read by key and marked here, by the engine's own rules: Unicode
+    words, accents folded, the engine's stemmer (FTS5's Porter, PostgreSQL's English Snowball),
+    the last term as a prefix. FTS5's ``highlight()`` needs the MATCH, which re-reads the whole
+    hit list of every term for each row (30 ms a page when a word is in most of 100,000
+    profiles); PostgreSQL's ``ts_headline`` costs server time and drops markup instead of
+    escaping it.
+    """
     if not organisation_ids:
         return {}
-    if _is_sqlite(session):
-        return _highlight_here(session, query, organisation_ids)
-    statement = text(
-        "SELECT organisation_id, "
-        "ts_headline('english', name, q, "
-        "'HighlightAll=true, StartSel=' || :o || ', StopSel=' || :c), "
-        "ts_headline('english', body, q, "
-        "'MaxWords=30, MinWords=12, MaxFragments=1, StartSel=' || :o || ', StopSel=' || :c) "
-        f"FROM {TABLE}, to_tsquery('english', :q) AS q WHERE organisation_id IN :ids"
-    ).bindparams(bindparam("ids", expanding=True))
-    parameters = {"o": _OPEN, "c": _CLOSE, "q": query.tsquery, "ids": organisation_ids}
-    rows = session.execute(statement, parameters)
-    return {int(row[0]): Highlight(_marked(row[1] or ""), _marked(row[2] or "")) for row in rows}
-
-
-def _highlight_here(
-    session: Session, query: Query, organisation_ids: list[int]
-) -> dict[int, Highlight]:
-    """SQLite: read the page's texts by rowid and mark them in Python.
-
-    FTS5's ``highlight()`` needs the MATCH, which loads the whole hit list of every query term
-    for each call: 30 ms for a page when a word is in most of 100,000 profiles. The marking
-    uses FTS5's own rules — Unicode words, accents folded, the same Porter stemmer, the last
-    term as a prefix — so it marks what matched.
-    """
-    statement = text(f"SELECT rowid, name, body FROM {TABLE} WHERE rowid IN :ids").bindparams(
+    sqlite = _is_sqlite(session)
+    key = "rowid" if sqlite else "organisation_id"
+    statement = text(f"SELECT {key}, name, body FROM {TABLE} WHERE {key} IN :ids").bindparams(
         bindparam("ids", expanding=True)
     )
     rows = session.execute(statement, {"ids": organisation_ids})
-    wanted = _Terms(query)
+    wanted = _Terms(query, algorithm="porter" if sqlite else "english")
     return {
-        int(rowid): Highlight(_marked(wanted.mark(name)), _marked(wanted.passage(body)))
-        for rowid, name, body in rows
+        int(found): Highlight(_marked(wanted.mark(name)), _marked(wanted.passage(body)))
+        for found, name, body in rows
     }
 
 
 class _Terms:
-    """A query's terms as FTS5 compares them: folded, stemmed, the last one maybe a prefix."""
+    """A query's terms as the engine compares them: folded, stemmed, the last maybe a prefix."""
 
-    def __init__(self, query: Query) -> None:
-        self.stems = {_stem(_fold(term)) for term in query.terms}
+    def __init__(self, query: Query, *, algorithm: str) -> None:
+        self.algorithm = algorithm
+        self.stems = {_stem(_fold(term), algorithm) for term in query.terms}
         self.prefix = _fold(query.terms[-1]) if query.prefix_last else None
         # Porter changes only endings (and y to i): a word can stem to one of the query's
         # stems only if it begins like it, which spares stemming nearly every word.
@@ -225,7 +211,7 @@ class _Terms:
         folded = _fold(word)
         if self.prefix is not None and folded.startswith(self.prefix):
             return True
-        return folded.startswith(self.starts) and _stem(folded) in self.stems
+        return folded.startswith(self.starts) and _stem(folded, self.algorithm) in self.stems
 
     def mark(self, raw: str) -> str:
         """``raw`` with every matching word between the markers."""
@@ -247,8 +233,8 @@ class _Terms:
 
 
 @lru_cache(maxsize=65_536)
-def _stem(word: str) -> str:
-    return str(_STEMMER.stemWord(word))
+def _stem(word: str, algorithm: str) -> str:
+    return str(_STEMMERS[algorithm].stemWord(word))
 
 
 @lru_cache(maxsize=65_536)
