@@ -20,7 +20,7 @@ import secrets
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import cache
 
@@ -36,7 +36,14 @@ from clusterhub.errors import ClusterhubError, InvalidInput, NotFound, Permissio
 from clusterhub.services import audit
 from clusterhub.services.audit import AuditPublic
 from clusterhub.services.mail import Mailer, OutgoingMail
-from clusterhub.store.models import LoginAttempt, PasswordResetToken, User, UserSession, utcnow
+from clusterhub.store.models import (
+    LoginAttempt,
+    PasswordResetToken,
+    User,
+    UserSession,
+    as_utc,
+    utcnow,
+)
 
 MIN_PASSWORD_LENGTH = 12
 #: argon2 accepts any length; the cap keeps a form post from making hashing expensive.
@@ -405,7 +412,7 @@ def _check_rate(session: Session, keys: list[str], settings: Settings) -> None:
             )
         ).one()
         if count >= settings.login_attempts and oldest is not None:
-            free_at = _aware(oldest) + window
+            free_at = as_utc(oldest) + window
             raise RateLimited(retry_after=math.ceil((free_at - now).total_seconds()))
 
 
@@ -419,11 +426,6 @@ def _record_failure(session: Session, keys: list[str], settings: Settings) -> No
 
 def _clear_failures(session: Session, key: str) -> None:
     session.execute(delete(LoginAttempt).where(LoginAttempt.key == key))
-
-
-def _aware(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 # --- passwords --------------------------------------------------------------------------------

@@ -30,7 +30,6 @@ from clusterhub.services.posts import (
     CONTROL_TEXT,
     Id,
     InterestPublic,
-    as_utc,
     find_post,
     interest_of,
     interest_public,
@@ -46,6 +45,7 @@ from clusterhub.store.models import (
     PostFollow,
     PostInterest,
     User,
+    as_utc,
 )
 
 MAX_MESSAGE = 2_000

@@ -47,6 +47,7 @@ from clusterhub.store.models import (
     PostFollow,
     PostInterest,
     User,
+    as_utc,
     utcnow,
 )
 
@@ -227,11 +228,6 @@ def _invalid(problems: list[Problem]) -> InvalidInput:
 
 
 # --- reading ----------------------------------------------------------------------------------
-
-
-def as_utc(moment: datetime) -> datetime:
-    """SQLite returns naive datetimes; every stored time is UTC."""
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _end_of(day: date) -> datetime:

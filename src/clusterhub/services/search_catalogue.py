@@ -16,7 +16,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import numpy as np
@@ -27,7 +27,12 @@ from sqlalchemy.orm import Session
 from clusterhub.services.embeddings import DIMENSIONS
 from clusterhub.services.profile_facts import SIZE_BANDS, UNKNOWN_SIZE
 from clusterhub.services.schemas import Label, ProfileType
-from clusterhub.store.models import Organisation, OrganisationCluster, OrganisationEmbedding
+from clusterhub.store.models import (
+    Organisation,
+    OrganisationCluster,
+    OrganisationEmbedding,
+    as_utc,
+)
 
 Mask = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int64]
@@ -309,8 +314,7 @@ def _day(value: date | None) -> int:
 
 
 def _micros(value: datetime) -> int:
-    stamp = value.replace(tzinfo=UTC) if value.tzinfo is None else value
-    return int(stamp.timestamp() * 1_000_000)
+    return int(as_utc(value).timestamp() * 1_000_000)
 
 
 # --- the queryable catalogue ------------------------------------------------------------------

@@ -4,7 +4,7 @@ directory's shared resources (code lists, search index, sentence model)."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -15,10 +15,7 @@ from clusterhub.config import Settings
 from clusterhub.errors import InvalidInput
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import (
-    DIMENSIONS,
-    MODEL_NAME,
     Embedder,
-    Vectors,
     load_embedder,
 )
 from clusterhub.services.reference import ReferenceData
@@ -98,24 +95,7 @@ class DirectoryResources:
     def embedder(self) -> Embedder:
         """The sentence model, read when a text is first embedded: listing or filtering the
         directory never loads its 90 MB of weights."""
-        return LazyEmbedder()
-
-
-class LazyEmbedder:
-    """The process's sentence model behind the ``Embedder`` protocol, loaded on first encode."""
-
-    name = MODEL_NAME
-    dimensions = DIMENSIONS
-
-    def encode(
-        self,
-        texts: Sequence[str],
-        *,
-        batch_size: int = 64,
-        progress: Callable[[int], None] | None = None,
-    ) -> Vectors:
-        """Embed ``texts`` with the real model (see ``services.embeddings``)."""
-        return load_embedder().encode(texts, batch_size=batch_size, progress=progress)
+        return load_embedder()
 
 
 def _directory(request: Request) -> DirectoryResources:
