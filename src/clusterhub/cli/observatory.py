@@ -56,7 +56,11 @@ def map_command(
     source: SourceOpt = "eurostat-sbs",
     input_path: InputOpt = None,
     taxonomy: Annotated[
-        Path | None, typer.Option(help="User-defined taxonomy (CSV or YAML, NACE codes).")
+        Path | None,
+        typer.Option(
+            help="User-defined taxonomy (CSV or YAML, NACE codes), or `emerging` for the "
+            "built-in 10 emerging industries."
+        ),
     ] = None,
     fill: Annotated[str, typer.Option(help=f"Missing cells: {', '.join(FILL_METHODS)}.")] = (
         "parent-residual"

@@ -16,7 +16,7 @@ import polars as pl
 
 from clusterhub.classify import Taxonomy, aggregate_to_level, load_taxonomy_file, naics_parent
 from clusterhub.errors import InvalidInput, NotFound
-from clusterhub.services.reference import ReferenceData
+from clusterhub.services.reference import ReferenceData, taxonomy_file
 from clusterhub.stats.cells import FillMethod, FillReport, fill_missing
 from clusterhub.stats.mapping import (
     RatingOptions,
@@ -126,7 +126,11 @@ def _industry_map(request: MapRequest, reference: ReferenceData) -> ClusterMap:
         *_invisible_note(plan.coverage, plan.taxonomy),
         *_region_notes(table, reference),
     )
-    return ClusterMap(str(path), table, plan.coverage, notes)
+    # The kind (traded, local, emerging) travels with the coverage so that stored clusters
+    # keep it: a data set of emerging industries must not be listed as traded clusters.
+    kinds = plan.taxonomy.clusters.select("cluster_code", "kind")
+    coverage = plan.coverage.join(kinds, on="cluster_code", how="left")
+    return ClusterMap(str(path), table, coverage, notes)
 
 
 #: Industry codes read as NAICS when every code is 3 to 6 digits (2 digits is ambiguous with
@@ -193,12 +197,13 @@ def _naics_plan(request: MapRequest, reference: ReferenceData, codes: set[str]) 
 def _taxonomy(request: MapRequest, reference: ReferenceData, classification: str) -> Taxonomy:
     if request.taxonomy_path is None:
         return reference.nace_clusters if classification == "nace" else reference.cmp_traded
-    taxonomy = load_taxonomy_file(request.taxonomy_path, reference.nace)
+    path = taxonomy_file(request.taxonomy_path)
+    taxonomy = load_taxonomy_file(path, reference.nace)
     if taxonomy.classification != classification:
         raise InvalidInput.single(
             f"the industry statistics are {classification.upper()}-coded: the taxonomy must "
             f"use {classification.upper()} codes",
-            file=str(request.taxonomy_path),
+            file=str(path),
             field="classification",
             value=taxonomy.classification,
         )

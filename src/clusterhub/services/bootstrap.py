@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,7 +17,7 @@ from clusterhub.services.analytics import MapRequest, Source, build_cluster_map
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import Embedder, load_embedder
 from clusterhub.services.observatory import load_cluster_map
-from clusterhub.services.reference import ReferenceData
+from clusterhub.services.reference import BUILT_IN_TAXONOMIES, ReferenceData
 from clusterhub.store.db import make_engine, make_session_factory, transaction, upgrade
 from clusterhub.store.models import Dataset, Organisation
 
@@ -30,11 +31,19 @@ class BuiltIn:
     key: str
     title: str
     source: Source
+    #: Taxonomy file; ``None`` for the source's own (the 51 clusters).
+    taxonomy: Path | None = None
 
 
 BUILT_IN = (
     BuiltIn("eu-sbs", "EU regions, Eurostat SBS (NUTS 0-2, NACE divisions)", "eurostat-sbs"),
     BuiltIn("us-states", "U.S. states, Cluster Mapping Project 2016", "cmp-states"),
+    BuiltIn(
+        "eu-sbs-emerging",
+        "EU regions, Eurostat SBS — 10 emerging industries (clusterhub approximation)",
+        "eurostat-sbs",
+        BUILT_IN_TAXONOMIES["emerging"],
+    ),
 )
 #: Synthetic profiles an empty directory gets, so that a demo shows European cluster
 #: organisations too (the real records are U.S. organisations and Horizon 2020 partners).
@@ -72,7 +81,9 @@ def prepare_database(
     for done, item in enumerate(todo):
         if progress:
             progress(f"loading {item.title}", done, len(todo))
-        result = build_cluster_map(MapRequest(source=item.source), reference)
+        result = build_cluster_map(
+            MapRequest(source=item.source, taxonomy_path=item.taxonomy), reference
+        )
         with transaction(factory) as session:
             load_cluster_map(
                 session, key=item.key, title=item.title, result=result, regions=reference.regions

@@ -17,6 +17,7 @@ CANDIDATES = (
 PAGES = (
     ("methodology.md", "methodology"),
     ("methodology/taxonomies.md", "taxonomies"),
+    ("methodology/emerging-industries.md", "emerging-industries"),
     ("methodology/missing-cells.md", "missing-cells"),
     ("methodology/data-sources.md", "data-sources"),
 )

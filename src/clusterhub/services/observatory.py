@@ -104,12 +104,17 @@ def _cluster_rows(
         if "visible_share" in coverage.columns
         else {}
     )
+    kinds = (
+        dict(coverage.select("cluster_code", "kind").iter_rows())
+        if "kind" in coverage.columns
+        else {}
+    )
     return [
         {
             "dataset_id": dataset_id,
             "code": row["cluster_code"],
             "name": row["cluster_name"] or row["cluster_code"],
-            "kind": "traded" if row["traded"] else "local",
+            "kind": kinds.get(row["cluster_code"]) or ("traded" if row["traded"] else "local"),
             "visible_share": visible.get(row["cluster_code"], 1.0 if visible == {} else None),
         }
         for row in rows.iter_rows(named=True)
@@ -407,10 +412,25 @@ def list_regions(
     return Page(items=items, total=total, page=page, page_size=page_size)
 
 
+#: The cluster a map shows when none is chosen (Automotive), in data sets that have it.
+DEFAULT_MAP_CLUSTER = "4"
+
+
+def default_cluster(session: Session, dataset: str | None = None) -> str:
+    """The cluster a map shows when none is chosen: Automotive where the data set has it (the
+    51 clusters), else the data set's first cluster (e.g. of the emerging industries)."""
+    clusters = list_clusters(session, dataset=dataset)
+    if not clusters:
+        raise NotFound(f"no clusters in {dataset or 'the default data set'}")
+    codes = [c.code for c in clusters]
+    return DEFAULT_MAP_CLUSTER if DEFAULT_MAP_CLUSTER in codes else codes[0]
+
+
 def list_clusters(
     session: Session, *, dataset: str | None = None, q: str | None = None
 ) -> list[ClusterSummary]:
-    """Cluster categories of a data set (51 traded, plus local ones for the U.S.)."""
+    """Cluster categories of a data set (51 traded, local ones for the U.S., or emerging
+    industries)."""
     data = _dataset(session, dataset)
     query = select(Cluster).where(Cluster.dataset_id == data.id)
     if q:

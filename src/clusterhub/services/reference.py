@@ -25,8 +25,37 @@ from clusterhub.classify import (
 )
 from clusterhub.config import Settings
 from clusterhub.datasets import ProgressCallback, fetch
+from clusterhub.errors import InvalidInput
 
 NUTS_LEVELS = (0, 1, 2, 3)
+#: Taxonomy files that ship with clusterhub, by the short name that stands for them wherever a
+#: taxonomy file is asked for (``clusterhub map --taxonomy emerging``, the built-in data sets).
+BUILT_IN_TAXONOMIES = {
+    "emerging": Path(__file__).resolve().parents[1]
+    / "data"
+    / "taxonomies"
+    / "emerging_industries.yaml",
+}
+
+
+def taxonomy_file(path: Path) -> Path:
+    """The file ``path`` names: a built-in taxonomy's file for its bare short name, else itself.
+
+    Only a bare name without a suffix is looked up, so a user's own ``emerging.yaml`` (or a
+    folder that happens to be called ``emerging``) is never shadowed by the built-in one; an
+    unknown bare name is refused with the built-in names listed.
+    """
+    if path.suffix or path.exists():
+        return path
+    builtin = BUILT_IN_TAXONOMIES.get(str(path))
+    if builtin is None:
+        raise InvalidInput.single(
+            "expected a .csv, .yaml or .yml taxonomy file, or the name of a built-in one: "
+            + ", ".join(BUILT_IN_TAXONOMIES),
+            field="taxonomy",
+            value=str(path),
+        )
+    return builtin
 
 
 class ReferenceData:

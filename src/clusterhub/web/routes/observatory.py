@@ -71,7 +71,7 @@ class MapChoice:
     """What the home map shows: query parameters shared by the page and its HTMX fragment."""
 
     dataset: DatasetKey = None
-    cluster: Annotated[str, Query(max_length=16)] = "4"
+    cluster: Annotated[str | None, Query(max_length=16)] = None
     measure: Measure = "stars"
     region_type: Annotated[str, Query(pattern=r"^nuts[0-3]$")] = "nuts2"
 
@@ -128,8 +128,9 @@ def _nuts_dataset(session: DbSession, dataset: str | None) -> str | None:
 
 def _map_context(session: DbSession, dataset: str | None, choice: MapChoice) -> dict[str, Any]:
     region_type = choice.region_type
+    code = choice.cluster or observatory.default_cluster(session, dataset)
     detail = observatory.cluster_detail(
-        session, code=choice.cluster, dataset=dataset, region_type=region_type
+        session, code=code, dataset=dataset, region_type=region_type
     )
     figure = cluster_map_figure(detail, f"/geo/nuts{region_type[-1]}.json", choice.measure)
     return {
