@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from clusterhub.cli import data, directory, observatory, serve, users
+from clusterhub.cli import complexity, data, directory, observatory, serve, users
 
 app = typer.Typer(
     name="clusterhub",
@@ -17,6 +17,7 @@ app.add_typer(data.app, name="data")
 app.add_typer(users.app, name="users")
 app.add_typer(directory.app, name="directory")
 app.command("serve")(serve.serve_command)
+app.command("complexity")(complexity.complexity_command)
 
 
 def main() -> None:

@@ -45,6 +45,7 @@ __all__ = [
     "read_long_table",
     "read_sbs_csv",
     "read_sdmx_csv",
+    "read_value_table",
 ]
 
 #: Eurostat SBS indicator code of "persons employed - number" (indic_sb dimension).
@@ -407,3 +408,48 @@ def _eurostat_cells(long: pl.DataFrame, table: Table) -> tuple[pl.DataFrame, Rea
             )
         )
     return cells, build_report(table, cells, long)
+
+
+def read_value_table(path: str | Path, *, blank_as_zero: bool = False) -> pl.DataFrame:
+    """Read ``region,industry,year,value``: the input of the complexity engine.
+
+    ``value`` is any non-negative quantity (employment, exports, patents). A blank or ``NA``
+    value is refused unless ``blank_as_zero``: complexity has no notion of a missing cell,
+    and reading a confidential cell as zero changes RCA, so the user must choose it.
+    CSV (comma, semicolon or tab, gzip allowed) or Parquet.
+
+    Raises
+    ------
+    InvalidInput
+        Every defect, each with file, line, field and what was expected.
+    """
+    path = Path(path)
+    expected = "region,industry,year,value"
+    table = read_long(path, expected)
+    require(table, ["region", "industry", "year", "value"], expected)
+    frame = table.frame.with_columns(
+        pl.col(c).str.strip_chars() for c in ("region", "industry", "year")
+    )
+    for column in ("region", "industry"):
+        check(table, frame, ~pl.col(column).str.contains(_CODE), column, "expected a code")
+    check(table, frame, ~pl.col("year").str.contains(r"^\d{4}$"), "year", "expected YYYY")
+    frame = parse_values(frame, "value", "_value")
+    value_problems(table, frame, "value", "_value", "value", flags_allowed=False)
+    if not blank_as_zero:
+        blank = pl.col("_value_kind").is_in(["blank", "not-available", "sheet-time"])
+        check(
+            table,
+            frame,
+            blank,
+            "value",
+            "missing value; expected a number (or pass blank-as-zero to read blanks as 0)",
+        )
+    frame = frame.rename({"region": "region_code"})
+    duplicates(table, frame, "industry", "industry")
+    raise_if(table)
+    return frame.select(
+        region="region_code",
+        industry="industry",
+        year=pl.col("year").cast(pl.Int32),
+        value=pl.col("_value").fill_null(0.0),
+    )
