@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.config import Settings
 from clusterhub.demo import load_demo
-from clusterhub.services import cordis, directory_sources
+from clusterhub.services import cordis, directory_sources, scoreboard_data
 from clusterhub.services.analytics import MapRequest, Source, build_cluster_map
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import Embedder, load_embedder
@@ -89,6 +89,8 @@ def prepare_database(
                 session, key=item.key, title=item.title, result=result, regions=reference.regions
             )
     loaded = [item.key for item in todo]
+    # Scoreboard indicators computed from the mirror (seconds); not a data set of its own.
+    scoreboard_data.ensure_computed(factory, reference, reload=reload)
     if directory and _directory_empty(factory):
         _load_directory(factory, reference, load_embedder(), progress)
         loaded.append(DIRECTORY_KEY)

@@ -204,6 +204,31 @@ class ClusterMetric(Base):
     star_flags: Mapped[dict[str, bool | None]] = mapped_column(JSON, default=dict)
 
 
+class IndicatorValue(Base):
+    """One Regional Ecosystem Scoreboard indicator value of a region (or a whole country).
+
+    Keyed globally by region x indicator x year, not per cluster data set: indicators describe
+    NUTS regions whatever cluster map is loaded. ``country_level`` rows hold a country's value
+    under its country code; the scoreboard applies them to the country's regions. ``source``
+    says where the value came from (``computed:cordis``, ``user:file.csv``, ``eurostat:...``).
+    """
+
+    __tablename__ = "indicator_values"
+    __table_args__ = (
+        UniqueConstraint("region_code", "indicator", "year"),
+        Index("ix_indicator_values_indicator", "indicator", "region_code"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    region_code: Mapped[str] = mapped_column(String(16))
+    indicator: Mapped[str] = mapped_column(String(64))
+    year: Mapped[int] = mapped_column(SmallInteger)
+    value: Mapped[float] = mapped_column(Float)
+    country_level: Mapped[bool] = mapped_column(Boolean, default=False)
+    source: Mapped[str] = mapped_column(String(200), index=True)
+    loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
 # --- directory --------------------------------------------------------------------------------
 
 

@@ -1,0 +1,196 @@
+"""The scoreboard on a real database (SQLite and PostgreSQL) with the real SBS and CORDIS data:
+computed indicators checked against counts made here another way, scorecards, peers, imports."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from clusterhub.config import Settings
+from clusterhub.errors import InvalidInput, NotFound
+from clusterhub.services import scoreboard
+from clusterhub.services.analytics import ClusterMap
+from clusterhub.services.observatory import load_cluster_map
+from clusterhub.services.reference import ReferenceData
+from clusterhub.services.scoreboard_data import ensure_computed
+from clusterhub.store.db import make_engine, make_session_factory, transaction
+from clusterhub.store.models import IndicatorValue
+from tests.conftest import DB_KINDS, migrated_database
+
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "scoreboard"
+
+
+@pytest.fixture(scope="module", params=DB_KINDS)
+def factory(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    eu_map: ClusterMap,
+    us_map: ClusterMap,
+    reference: ReferenceData,
+    mirror_settings: Settings,
+) -> Iterator[sessionmaker[Session]]:
+    """A database with the EU and U.S. cluster maps and the computed indicators."""
+    with migrated_database(request.param, tmp_path_factory.mktemp("scoreboard")) as database:
+        engine = make_engine(database)
+        sessions = make_session_factory(engine)
+        with transaction(sessions) as session:
+            load_cluster_map(
+                session, key="eu-sbs", title="EU", result=eu_map, regions=reference.regions
+            )
+            load_cluster_map(session, key="us-states", title="U.S.", result=us_map)
+        assert ensure_computed(sessions, reference)
+        yield sessions
+        engine.dispose()
+
+
+@pytest.fixture
+def session(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """A session whose writes are rolled back after the test."""
+    with factory() as open_session:
+        open_session.begin()
+        yield open_session
+        open_session.rollback()
+
+
+def stored(session: Session, region: str, indicator: str) -> IndicatorValue:
+    return session.scalars(
+        select(IndicatorValue).where(
+            IndicatorValue.region_code == region, IndicatorValue.indicator == indicator
+        )
+    ).one()
+
+
+def sbs_rows(shared_data: Path, geo: str) -> dict[str, float | None]:
+    """NACE code -> employment of one region, read with the csv module (blank: None)."""
+    with (shared_data / "eu" / "sbs_r_nuts06_r2_2015.csv").open(encoding="utf-8") as handle:
+        return {
+            row["nace_r2"]: float(row["n2015"]) if row["n2015"].strip() else None
+            for row in csv.DictReader(handle, delimiter=";")
+            if row["geo"] == geo
+        }
+
+
+def business_economy(rows: dict[str, float | None]) -> float:
+    """Sections B-N (SBS has no K) plus division S95: what the filled divisions add up to."""
+    sections = [v for code, v in rows.items() if re.fullmatch(r"[A-N]", code)]
+    assert None not in sections
+    return sum(v for v in sections if v is not None) + (rows["S95"] or 0.0)
+
+
+def test_horizon_2020_intensity_matches_an_independent_count(
+    session: Session, shared_data: Path
+) -> None:
+    count = private = 0
+    with gzip.open(shared_data / "cordis" / "h2020_participations.csv.gz", "rt") as handle:
+        for row in csv.DictReader(handle):
+            if row["country"] == "DE":
+                count += 1
+                private += row["type"] == "PRC"
+    assert count == 17_341
+    employed = business_economy(sbs_rows(shared_data, "DE"))
+    per_1000 = stored(session, "DE", "h2020_participations_per_1000")
+    # Sections stand in for divisions here; in the file DE's M divisions add up to one person
+    # more than section M (rounding at Eurostat): 4e-8 relative.
+    assert per_1000.value == pytest.approx(1000 * count / employed, rel=1e-7)
+    assert per_1000.country_level and per_1000.source == "computed:cordis-h2020"
+    assert stored(session, "DE", "h2020_private_share").value == pytest.approx(
+        100 * private / count, rel=1e-12
+    )
+    # CORDIS and Eurostat both spell Greece EL and the United Kingdom UK.
+    assert stored(session, "EL", "h2020_private_share").value > 0
+    assert stored(session, "UK", "h2020_contribution_per_employed").value > 0
+
+
+def test_sector_shares_match_the_raw_file(session: Session, shared_data: Path) -> None:
+    rows = sbs_rows(shared_data, "AT")  # only B06 / B07 are blank: no share division is
+    high_tech = sum(rows[f"C{d}"] or 0.0 for d in (20, 21, 26, 27, 28, 29, 30))
+    value = stored(session, "AT", "sbs_hightech_mfg_share")
+    assert not value.country_level
+    assert value.value == pytest.approx(100 * high_tech / business_economy(rows), rel=1e-9)
+
+
+def test_computed_indicators_load_once_and_reload_in_place(
+    factory: sessionmaker[Session], reference: ReferenceData
+) -> None:
+    with factory() as session:
+        before = session.scalar(select(func.count()).select_from(IndicatorValue))
+    assert not ensure_computed(factory, reference)
+    assert ensure_computed(factory, reference, reload=True)
+    with factory() as session:
+        assert session.scalar(select(func.count()).select_from(IndicatorValue)) == before
+
+
+def test_scorecard_of_a_real_region_with_default_peers(session: Session) -> None:
+    card = scoreboard.region_scorecard(session, code="DE11")
+    assert card.name == "Stuttgart" and card.level == "nuts2"
+    assert len(card.peers) == 5 and all(len(p.code) == 4 and p.code != "DE11" for p in card.peers)
+    assert all(p.chosen_by == "default" and 0 < (p.similarity or 0) <= 1 for p in card.peers)
+    dims = {d.code: d for d in card.dimensions}
+    assert list(dims) == [
+        "knowledge", "finance", "collaboration", "demand", "entrepreneurship", "governance"
+    ]  # fmt: skip
+    assert dims["collaboration"].country_level_share == 1.0
+    assert dims["knowledge"].score is not None and dims["finance"].score is None
+    assert dims["finance"].note == "not assessed: no indicator of this dimension is loaded"
+    flags = {i.code: i.country_level for i in card.indicators}
+    assert flags["h2020_private_share"] and not flags["sbs_kis_share"]
+    assert all(0.0 <= i.score <= 100.0 for i in card.indicators)
+
+
+def test_user_peers_are_validated(session: Session) -> None:
+    card = scoreboard.region_scorecard(session, code="DE11", peers=["de21", "ITC4"])
+    assert [(p.code, p.chosen_by) for p in card.peers] == [("DE21", "user"), ("ITC4", "user")]
+    with pytest.raises(InvalidInput) as too_many:
+        scoreboard.region_scorecard(
+            session, code="DE11", peers=["DE12", "DE13", "DE14", "DE21", "DE22", "DE23"]
+        )
+    assert too_many.value.problems[0].field == "peers"
+    with pytest.raises(InvalidInput, match="NUTS 2"):
+        scoreboard.region_scorecard(session, code="DE11", peers=["DE1"])
+    with pytest.raises(NotFound, match="did you mean"):
+        scoreboard.region_scorecard(session, code="DE1Q")
+    with pytest.raises(InvalidInput, match="NUTS"):
+        scoreboard.region_scorecard(session, code="06")  # a U.S. state
+
+
+def test_an_import_is_all_or_nothing_and_replaces_its_keys(
+    session: Session, reference: ReferenceData, tmp_path: Path
+) -> None:
+    good = tmp_path / "eqi.csv"
+    good.write_text("region,indicator,year,value\nDE11,eqi,2021,0.9\nDE21,eqi,2021,1.1\n"
+                    "DE,product_market_regulation,2018,1.08\n", encoding="utf-8")  # fmt: skip
+    result = scoreboard.import_indicator_file(session, good, reference=reference)
+    assert (result.rows, result.regions, result.source) == (3, 3, "user:eqi.csv")
+    good.write_text("region,indicator,year,value\nDE11,eqi,2021,0.5\n", encoding="utf-8")
+    scoreboard.import_indicator_file(session, good, reference=reference)
+    assert stored(session, "DE11", "eqi").value == 0.5  # replaced, not duplicated
+    card = scoreboard.region_scorecard(session, code="DE11")
+    governance = next(d for d in card.dimensions if d.code == "governance")
+    assert governance.available == 2 and governance.country_level_share == 0.5
+    bad = tmp_path / "bad.csv"
+    bad.write_text("region,indicator,year,value\nDE12,eqi,2021,1\nDE12,sbs_kis_share,2015,3\n",
+                   encoding="utf-8")  # fmt: skip
+    with pytest.raises(InvalidInput) as caught:
+        scoreboard.import_indicator_file(session, bad, reference=reference)
+    assert [(p.line, p.field) for p in caught.value.problems] == [(3, "indicator")]
+    nothing = select(IndicatorValue).where(
+        IndicatorValue.region_code == "DE12", IndicatorValue.indicator == "eqi"
+    )
+    assert session.scalars(nothing).first() is None  # line 2 was good, yet not stored
+
+
+def test_an_eurostat_download_imports_into_its_catalogue_indicator(session: Session) -> None:
+    result = scoreboard.import_eurostat_file(
+        session, FIXTURES / "rd_e_gerdreg.tsv", indicator="gerd_gdp"
+    )
+    assert result.source == "eurostat:rd_e_gerdreg:rd_e_gerdreg.tsv"
+    assert result.indicators == ["gerd_gdp"] and result.rows == 5  # DE11 x2, DE12, EL30 x2
+    with pytest.raises(InvalidInput, match="not a Eurostat indicator"):
+        scoreboard.import_eurostat_file(session, FIXTURES / "rd_e_gerdreg.tsv", indicator="eqi")
