@@ -19,6 +19,7 @@ PAGES = (
     ("methodology/taxonomies.md", "taxonomies"),
     ("methodology/emerging-industries.md", "emerging-industries"),
     ("methodology/missing-cells.md", "missing-cells"),
+    ("methodology/complexity.md", "complexity"),
     ("methodology/data-sources.md", "data-sources"),
 )
 _LINK = re.compile(r"\]\((?:\.\./|methodology/)*([\w-]+)\.md(#[\w-]+)?\)")
