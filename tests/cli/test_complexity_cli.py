@@ -5,12 +5,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import polars as pl
+import pytest
 from typer.testing import CliRunner
 
 from clusterhub.cli import app
+from clusterhub.config import get_settings
 from clusterhub.stats.sources import read_sbs_csv
 
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _mirror(shared_data: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CLUSTERHUB_DATA_MIRROR", str(shared_data))
+    get_settings.cache_clear()
+
+
 REQUIRED = ["region", "industry", "year", "rca", "mcp", "density", "eci", "pci", "coi", "cog"]
 
 
@@ -89,3 +99,23 @@ def test_degenerate_input_is_a_clear_error(tmp_path: Path) -> None:
     )
     assert result.exit_code == 1
     assert "at least 2 regions" in result.output
+
+
+def test_eurostat_sbs_source_computes_nuts2_by_division(tmp_path: Path) -> None:
+    out = tmp_path / "sbs.csv"
+    result = runner.invoke(
+        app, ["complexity", "--source", "eurostat-sbs", "--region-type", "nuts2", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "read as zero" in " ".join(result.output.split())
+    table = pl.read_csv(out, schema_overrides={"industry": pl.String})
+    assert table.get_column("region").str.len_chars().unique().to_list() == [4]
+    assert table.get_column("industry").str.contains(r"^\d\d$").all()
+    assert table.get_column("region").n_unique() > 250
+    assert table.get_column("eci").null_count() == 0
+
+
+def test_long_source_needs_an_input(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["complexity", "--out", str(tmp_path / "o.csv")])
+    assert result.exit_code == 1
+    assert "--input" in result.output

@@ -7,20 +7,37 @@ from typing import Annotated
 
 import typer
 
-from clusterhub.cli._console import console, friendly_errors
-from clusterhub.services.complexity import complexity_from_file, write_complexity
-from clusterhub.stats.complexity import ComplexityOptions
+from clusterhub.cli._console import choice, console, friendly_errors, reference_data
+from clusterhub.errors import InvalidInput
+from clusterhub.services.complexity import (
+    SBS_REGION_TYPES,
+    complexity_from_file,
+    complexity_of_sbs,
+    write_complexity,
+)
+from clusterhub.stats.complexity import ComplexityOptions, ComplexityResult
+
+SOURCES = ("long", "eurostat-sbs")
 
 
 def complexity_command(
+    out: Annotated[Path, typer.Option(help="Output file: .csv, .parquet or .json.")],
     input_path: Annotated[
-        Path,
+        Path | None,
         typer.Option(
             "--input",
             help="Long table with columns region,industry,year,value (CSV or Parquet).",
         ),
-    ],
-    out: Annotated[Path, typer.Option(help="Output file: .csv, .parquet or .json.")],
+    ] = None,
+    source: Annotated[
+        str,
+        typer.Option(
+            help="long (the --input file) or eurostat-sbs (SBS employment x NACE divisions)."
+        ),
+    ] = "long",
+    region_type: Annotated[
+        str, typer.Option(help=f"With eurostat-sbs: {', '.join(SBS_REGION_TYPES)}.")
+    ] = "nuts2",
     rca_threshold: Annotated[
         float, typer.Option(min=0.0, help="Specialised (Mcp = 1) when RCA >= this.")
     ] = 1.0,
@@ -39,10 +56,32 @@ def complexity_command(
     """
     with friendly_errors():
         options = ComplexityOptions(rca_threshold=rca_threshold, continuous=continuous)
-        with console.status("Computing relatedness and complexity"):
-            result = complexity_from_file(input_path, options, blank_as_zero=blank_as_zero)
+        result = _compute(
+            choice(source, SOURCES, "source"),
+            input_path,
+            region_type,
+            options,
+            blank_as_zero=blank_as_zero,
+        )
         write_complexity(result, out)
         for note in result.notes:
             console.print(f"[yellow]note:[/] {note}")
         years = ", ".join(str(y) for y in result.years)
         console.print(f"[green]wrote[/] {out} ({result.table.height:,} rows; years {years})")
+
+
+def _compute(
+    source: str,
+    input_path: Path | None,
+    region_type: str,
+    options: ComplexityOptions,
+    *,
+    blank_as_zero: bool,
+) -> ComplexityResult:
+    if source == "eurostat-sbs":
+        with reference_data() as reference, console.status("Computing complexity of SBS"):
+            return complexity_of_sbs(reference, region_type, options)
+    if input_path is None:
+        raise InvalidInput.single("a long table needs --input FILE", field="input")
+    with console.status("Computing relatedness and complexity"):
+        return complexity_from_file(input_path, options, blank_as_zero=blank_as_zero)
