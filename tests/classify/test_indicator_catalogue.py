@@ -55,3 +55,10 @@ indicators:
         "indicators[0].direction", "indicators[1].dimension",
         "indicators[1].level", "indicators[1]", "indicators[2].direction",
     }  # fmt: skip
+
+
+def test_the_methodology_lists_every_indicator_of_the_catalogue() -> None:
+    doc = Path(__file__).resolve().parents[2] / "docs" / "methodology" / "scoreboard.md"
+    text = doc.read_text(encoding="utf-8")
+    missing = [i.code for i in default_catalogue().indicators if f"`{i.code}`" not in text]
+    assert missing == []

@@ -218,3 +218,9 @@ def test_a_region_without_values_gets_reasons_not_numbers() -> None:
         card.assessment["note"].to_list()
         == ["not assessed: no indicator value for this region"] * 2
     )
+
+
+def test_no_values_at_all_still_gives_a_defined_scorecard() -> None:
+    card = scorecard(values([]), CATALOGUE, region="AT11", regions=["AT11"], peers=["AT12"])
+    assert card.compared == 0 and card.indicators.is_empty()
+    assert card.assessment["bottleneck"].to_list() == [None, None]

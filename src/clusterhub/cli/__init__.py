@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from clusterhub.cli import complexity, data, directory, observatory, serve, users
+from clusterhub.cli import complexity, data, directory, observatory, scoreboard, serve, users
 
 app = typer.Typer(
     name="clusterhub",
@@ -16,6 +16,7 @@ observatory.register(app)
 app.add_typer(data.app, name="data")
 app.add_typer(users.app, name="users")
 app.add_typer(directory.app, name="directory")
+app.add_typer(scoreboard.app, name="scoreboard")
 app.command("serve")(serve.serve_command)
 app.command("complexity")(complexity.complexity_command)
 

@@ -20,6 +20,7 @@ PAGES = (
     ("methodology/emerging-industries.md", "emerging-industries"),
     ("methodology/missing-cells.md", "missing-cells"),
     ("methodology/complexity.md", "complexity"),
+    ("methodology/scoreboard.md", "scoreboard"),
     ("methodology/data-sources.md", "data-sources"),
 )
 _LINK = re.compile(r"\]\((?:\.\./|methodology/)*([\w-]+)\.md(#[\w-]+)?\)")

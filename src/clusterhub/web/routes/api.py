@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
 
-from clusterhub.services import observatory
+from clusterhub.services import observatory, scoreboard
 from clusterhub.services.observatory import MAX_PAGE_SIZE, MetricFilter, SortKey
 from clusterhub.services.schemas import (
     ClusterPublic,
@@ -18,7 +18,9 @@ from clusterhub.services.schemas import (
     RegionPublic,
     RegionSummary,
 )
+from clusterhub.services.scoreboard_schemas import ScorecardPublic
 from clusterhub.web.deps import DbSession
+from clusterhub.web.exporting import export_table
 
 
 class ErrorDetail(BaseModel):
@@ -112,6 +114,45 @@ def region(
     return observatory.region_detail(
         session, code=nuts_code, dataset=dataset, year=year, limit=limit
     )
+
+
+Peers = Annotated[
+    str | None,
+    Query(
+        max_length=100,
+        pattern=r"^[A-Za-z0-9, ]*$",
+        description="Up to 5 comma-separated peer regions of the same NUTS level; "
+        "default: the 5 closest in cluster portfolio and size.",
+        examples=["DE21,ITC4"],
+    ),
+]
+
+
+@router.get("/regions/{nuts_code}/scoreboard", tags=["scoreboard"])
+def region_scoreboard(
+    session: DbSession, nuts_code: RegionCode, peers: Peers = None
+) -> ScorecardPublic:
+    """The region's Regional Ecosystem Scoreboard: six dimension scores against peers,
+    bottlenecks and the indicators behind them (country-level values flagged)."""
+    return scoreboard.region_scorecard(session, code=nuts_code, peers=_split(peers))
+
+
+@router.get("/regions/{nuts_code}/scoreboard.csv", tags=["scoreboard"], response_class=Response)
+def region_scoreboard_csv(
+    session: DbSession, nuts_code: RegionCode, peers: Peers = None
+) -> Response:
+    """The scoreboard as CSV: one row per dimension, then per indicator."""
+    card = scoreboard.region_scorecard(session, code=nuts_code, peers=_split(peers))
+    return export_table(
+        scoreboard.scorecard_rows(card),
+        scoreboard.SCORECARD_COLUMNS,
+        name=f"scoreboard_{card.region}",
+        fmt="csv",
+    )
+
+
+def _split(peers: str | None) -> list[str] | None:
+    return [p for p in (peers or "").split(",") if p.strip()] or None
 
 
 @router.get("/clusters")

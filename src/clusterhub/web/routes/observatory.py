@@ -28,6 +28,7 @@ from clusterhub.services.observatory import MetricFilter
 from clusterhub.services.schemas import MetricPublic, RegionPublic
 from clusterhub.web.deps import DbSession
 from clusterhub.web.exporting import ExportFormat, export_table
+from clusterhub.web.scoreboard_view import scoreboard_section
 
 router = APIRouter(include_in_schema=False)
 
@@ -241,6 +242,7 @@ def region(
             "structure_json": _figure_json(employment_structure(detail)),
             "comparison_json": _figure_json(specialisation_comparison(detail, others)),
             "others": others,
+            "scoreboard": scoreboard_section(session, detail.code, peer_codes),
         }
 
     context = _memo(request, ("region", code, dataset, year, tuple(peer_codes)), build)

@@ -1,0 +1,139 @@
+"""``clusterhub scoreboard``: a region's Regional Ecosystem Scoreboard, and indicator imports.
+
+``clusterhub scoreboard DE11`` is short for ``clusterhub scoreboard show DE11``. Both work on
+the configured database, prepared first as the server does (migrated, observatory data and
+computed indicators loaded once; the directory is not needed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import polars as pl
+import typer
+from rich.table import Table
+from sqlalchemy.orm import Session
+from typer.core import TyperGroup
+
+from clusterhub.cli._console import choice, console, friendly_errors, reference_data
+from clusterhub.config import get_settings
+from clusterhub.services import scoreboard
+from clusterhub.services.bootstrap import prepare_database
+from clusterhub.services.reference import ReferenceData
+from clusterhub.services.scoreboard_schemas import ImportResult, ScorecardPublic
+from clusterhub.stats.scoreboard import METHODS, ScoreOptions
+from clusterhub.store.db import make_engine, make_session_factory, transaction
+
+
+class _RegionDefault(TyperGroup):
+    """A group whose unknown first word is a region code for ``show``."""
+
+    # Typer vendors click privately: the signature is typed loosely rather than against it.
+    def resolve_command(self, ctx: Any, args: list[str]) -> tuple[str | None, Any, list[str]]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["show", *args]
+        return super().resolve_command(ctx, args)
+
+
+app = typer.Typer(
+    cls=_RegionDefault,
+    help="Regional Ecosystem Scoreboard: `clusterhub scoreboard REGION [--peers A,B]` scores a "
+    "region; `clusterhub scoreboard import FILE` loads indicator values.",
+    no_args_is_help=True,
+)
+
+
+@contextmanager
+def _prepared() -> Iterator[tuple[Session, ReferenceData]]:
+    """One transaction on the configured database, prepared as on the server's first start."""
+    settings = get_settings()
+    with reference_data(settings) as reference:
+        prepare_database(settings, reference, directory=False)
+        engine = make_engine(settings)
+        try:
+            with transaction(make_session_factory(engine)) as session:
+                yield session, reference
+        finally:
+            engine.dispose()
+
+
+@app.command("show")
+def show_command(
+    region: Annotated[str, typer.Argument(help="NUTS code, e.g. DE11.")],
+    peers: Annotated[
+        str | None,
+        typer.Option(help="Up to 5 comma-separated peer regions; default: the closest 5."),
+    ] = None,
+    method: Annotated[str, typer.Option(help=f"Normalisation: {', '.join(METHODS)}.")] = "minmax",
+    csv: Annotated[Path | None, typer.Option(help="Also write the scorecard to this CSV.")] = None,
+) -> None:
+    """Score a region on the six dimensions against its peers and name its bottlenecks."""
+    with friendly_errors(), _prepared() as (session, _reference):
+        options = ScoreOptions(method=choice(method, METHODS, "method"))
+        chosen = [p for p in (peers or "").split(",") if p.strip()] or None
+        card = scoreboard.region_scorecard(session, code=region, peers=chosen, options=options)
+        _print(card)
+        if csv is not None:
+            pl.DataFrame(scoreboard.scorecard_rows(card), infer_schema_length=None).select(
+                scoreboard.SCORECARD_COLUMNS
+            ).write_csv(csv)
+            console.print(f"wrote {csv}")
+
+
+@app.command("import")
+def import_command(
+    file: Annotated[
+        Path, typer.Argument(help="CSV region,indicator,year,value or a Eurostat file.")
+    ],
+    eurostat: Annotated[
+        str | None,
+        typer.Option(
+            help="Catalogue indicator the file holds, for an official Eurostat TSV or "
+            "SDMX-CSV download of its data set."
+        ),
+    ] = None,
+) -> None:
+    """Import indicator values: every row or none; problems are listed with line and field."""
+    with friendly_errors(), _prepared() as (session, reference):
+        if eurostat:
+            result = scoreboard.import_eurostat_file(session, file, indicator=eurostat)
+        else:
+            result = scoreboard.import_indicator_file(session, file, reference=reference)
+        _print_import(result)
+
+
+def _print(card: ScorecardPublic) -> None:
+    peers = ", ".join(f"{p.code} {p.name or ''}".strip() for p in card.peers) or "none"
+    console.print(
+        f"[bold]{card.name or card.region}[/] ({card.region}, {card.level}): "
+        f"{card.compared} regions compared; peers: {peers}"
+    )
+    table = Table(title=f"Regional ecosystem scoreboard ({card.method})")
+    for column in ("dimension", "score", "peer median", "indicators", "bottleneck"):
+        table.add_column(column, justify="right" if column != "dimension" else "left")
+    for d in card.dimensions:
+        verdict = "not assessed" if d.bottleneck is None else ("YES" if d.bottleneck else "no")
+        if d.bottleneck and d.drivers:
+            verdict += (
+                f" ({', '.join(d.drivers)}{'; country-level only' if d.country_level_only else ''})"
+            )
+        table.add_row(
+            d.name, _num(d.score), _num(d.peer_median), f"{d.available}/{d.in_use}", verdict
+        )
+    console.print(table)
+    for note in card.notes:
+        console.print(f"[dim]{note}[/]")
+
+
+def _num(value: float | None) -> str:
+    return "–" if value is None else f"{value:.1f}"
+
+
+def _print_import(result: ImportResult) -> None:
+    console.print(
+        f"imported {result.rows} values of {len(result.indicators)} indicator(s) "
+        f"({', '.join(result.indicators)}) for {result.regions} regions from {result.file}"
+    )

@@ -1,0 +1,36 @@
+"""The scoreboard section of the region page: its context, built from one service call.
+
+A region the scoreboard cannot score (a U.S. state, a code with no indicator value, peers
+that are not of its NUTS level) gets a short note instead of the section, never an error
+page: the rest of the region page stays useful.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from clusterhub.errors import InvalidInput, NotFound
+from clusterhub.services.scoreboard import region_scorecard
+from clusterhub.services.scoreboard_charts import dimension_comparison
+
+
+def scoreboard_section(session: Session, code: str, peers: Sequence[str]) -> dict[str, Any]:
+    """``{"card", "figure_json", "note"}`` for ``pages/_scoreboard.html``."""
+    try:
+        card = region_scorecard(session, code=code, peers=list(peers) or None)
+    except (NotFound, InvalidInput) as exc:
+        return {"card": None, "figure_json": None, "note": _first_line(exc)}
+    if not card.indicators:
+        note = "No ecosystem indicator has a value for this region yet."
+        return {"card": None, "figure_json": None, "note": note}
+    figure: str = dimension_comparison(card).to_json()
+    return {"card": card, "figure_json": figure, "note": None}
+
+
+def _first_line(exc: Exception) -> str:
+    if isinstance(exc, InvalidInput) and exc.problems:
+        return str(exc.problems[0])
+    return str(exc).splitlines()[0]

@@ -1,0 +1,53 @@
+"""``clusterhub scoreboard``: a region's table and CSV; imports refused with line and field."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from clusterhub.cli import app
+from clusterhub.config import get_settings
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterator[Path]:
+    """A SQLite file the commands prepare themselves (as the server would on first start)."""
+    folder = tmp_path_factory.mktemp("sbcli")
+    patch = pytest.MonkeyPatch()
+    patch.setenv("CLUSTERHUB_DATABASE_URL", f"sqlite:///{folder / 'cli.db'}")
+    patch.setenv("CLUSTERHUB_DATA_MIRROR", str(shared_data))
+    get_settings.cache_clear()
+    yield folder
+    patch.undo()
+    get_settings.cache_clear()
+
+
+def test_region_shorthand_prints_the_dimensions_and_writes_csv(database: Path) -> None:
+    out = database / "de11.csv"
+    result = runner.invoke(app, ["scoreboard", "DE11", "--peers", "DE21,ITC4", "--csv", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "Stuttgart" in result.output and "Collaboration and" in result.output
+    assert "DE21" in result.output and "peers chosen by the user" in result.output
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert {r["kind"] for r in rows} == {"dimension", "indicator"} and "country_level" in rows[0]
+
+
+def test_import_refuses_a_bad_file_and_takes_a_good_one(database: Path) -> None:
+    bad = database / "bad.csv"
+    bad.write_text("region,indicator,year,value\nDE11,eqi,2021,high\n", encoding="utf-8")
+    refused = runner.invoke(app, ["scoreboard", "import", str(bad)])
+    assert refused.exit_code == 1
+    assert "bad.csv:2" in refused.output and "field 'value'" in refused.output
+    good = database / "good.csv"
+    good.write_text("region,indicator,year,value\nDE11,eqi,2021,0.8\n", encoding="utf-8")
+    taken = runner.invoke(app, ["scoreboard", "import", str(good)])
+    assert taken.exit_code == 0 and "imported 1 values" in taken.output
+    shown = runner.invoke(app, ["scoreboard", "show", "DE11"])
+    assert shown.exit_code == 0 and "Quality of governance" in shown.output
+    assert runner.invoke(app, ["scoreboard", "DE11", "--method", "rank"]).exit_code == 1

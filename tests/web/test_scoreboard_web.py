@@ -1,0 +1,126 @@
+"""The scoreboard on the web: the JSON API (200, 404, 422, CSV, OpenAPI) and the region-page
+section, including regions the scoreboard cannot score (the page must still answer 200)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from clusterhub.config import Settings
+from clusterhub.services.analytics import ClusterMap
+from clusterhub.services.observatory import load_cluster_map
+from clusterhub.services.reference import ReferenceData
+from clusterhub.services.scoreboard_data import ensure_computed
+from clusterhub.store.db import make_engine, make_session_factory, transaction
+from clusterhub.web.app import create_app
+from tests.conftest import DB_KINDS, migrated_database
+
+
+@pytest.fixture(scope="module", params=DB_KINDS)
+def site(
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    eu_map: ClusterMap,
+    us_map: ClusterMap,
+    reference: ReferenceData,
+    mirror_settings: Settings,
+) -> Iterator[TestClient]:
+    """The app on a database with both cluster maps and the computed indicators."""
+    with migrated_database(request.param, tmp_path_factory.mktemp("sbweb")) as database:
+        settings = database.model_copy(update={"data_mirror": mirror_settings.data_mirror})
+        engine = make_engine(settings)
+        factory = make_session_factory(engine)
+        with transaction(factory) as session:
+            load_cluster_map(
+                session, key="eu-sbs", title="EU", result=eu_map, regions=reference.regions
+            )
+            load_cluster_map(session, key="us-states", title="U.S.", result=us_map)
+        ensure_computed(factory, reference)
+        engine.dispose()
+        with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+            yield client
+
+
+def test_api_answers_a_scorecard_with_peers_and_flags(site: TestClient) -> None:
+    response = site.get("/api/v1/regions/DE11/scoreboard")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["region"] == "DE11" and len(body["peers"]) == 5
+    codes = [d["code"] for d in body["dimensions"]]
+    assert codes[:2] == ["knowledge", "finance"] and len(codes) == 6
+    h2020 = next(i for i in body["indicators"] if i["code"] == "h2020_private_share")
+    assert h2020["country_level"] is True
+    chosen = site.get("/api/v1/regions/DE11/scoreboard", params={"peers": "DE21, ITC4"}).json()
+    assert [p["code"] for p in chosen["peers"]] == ["DE21", "ITC4"]
+
+
+@pytest.mark.parametrize(
+    ("path", "params", "status", "field"),
+    [
+        ("/api/v1/regions/DE1Q/scoreboard", {}, 404, None),
+        ("/api/v1/regions/06/scoreboard", {}, 422, "code"),  # a U.S. state
+        ("/api/v1/regions/DE11/scoreboard", {"peers": "DE1"}, 422, "peers"),
+        (
+            "/api/v1/regions/DE11/scoreboard",
+            {"peers": "DE12,DE13,DE14,DE21,DE22,DE23"},
+            422,
+            "peers",
+        ),
+        ("/api/v1/regions/DE11/scoreboard", {"peers": "DE21;DROP"}, 422, None),
+    ],
+)
+def test_api_bad_input_is_a_404_or_422_in_the_error_shape(
+    site: TestClient, path: str, params: dict[str, str], status: int, field: str | None
+) -> None:
+    response = site.get(path, params=params)
+    assert response.status_code == status
+    error = response.json()["error"]
+    assert error["message"]
+    if field:
+        assert field in json.dumps(error["details"])
+
+
+def test_csv_download_carries_the_country_level_flag(site: TestClient) -> None:
+    response = site.get("/api/v1/regions/DE11/scoreboard.csv")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(response.text)))
+    kinds = {r["kind"] for r in rows}
+    assert kinds == {"dimension", "indicator"}
+    flagged = {r["code"]: r["country_level"] for r in rows if r["kind"] == "indicator"}
+    assert flagged["h2020_participations_per_1000"].lower() == "true"
+    assert flagged["sbs_kis_share"].lower() == "false"
+
+
+def test_openapi_describes_the_scoreboard(site: TestClient) -> None:
+    paths = site.get("/openapi.json").json()["paths"]
+    operation = paths["/api/v1/regions/{nuts_code}/scoreboard"]["get"]
+    assert "ScorecardPublic" in json.dumps(operation["responses"]["200"])
+    assert any(p["name"] == "peers" for p in operation["parameters"])
+
+
+def test_region_page_shows_the_section_with_chart_and_bottlenecks(site: TestClient) -> None:
+    page = site.get("/regions/DE11")
+    assert page.status_code == 200
+    section = page.text[page.text.index('id="scoreboard"') :]
+    assert "Knowledge basis and skills" in section and "Peer median" in section
+    assert re.search(r"Bottlenecks:|No bottleneck", section)
+    figure = re.search(r'data-figure="([^"]+)"', section)
+    assert figure is not None and "Peer median" in figure.group(1)
+    assert '<abbr title="country-level value' in section
+
+
+def test_region_page_without_scoreboard_data_shows_a_note(site: TestClient) -> None:
+    state = site.get("/regions/06", params={"dataset": "us-states"})
+    assert state.status_code == 200
+    assert "Not available for this region" in state.text and "NUTS regions" in state.text
+    # DE1 is a fine peer for the LQ comparison, but not for a NUTS 2 scoreboard: a note.
+    chosen = site.get("/regions/DE11", params={"peers": "DE1"})
+    assert chosen.status_code == 200
+    section = chosen.text[chosen.text.index('id="scoreboard"') :]
+    assert "Not available for this region" in section and "peers must be" in section
