@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import typer
 
-from clusterhub.cli import complexity, data, directory, observatory, scoreboard, serve, users
+from clusterhub.cli import (
+    complexity,
+    data,
+    directory,
+    observatory,
+    relatedness,
+    scoreboard,
+    serve,
+    users,
+)
 
 app = typer.Typer(
     name="clusterhub",
@@ -19,6 +28,7 @@ app.add_typer(directory.app, name="directory")
 app.add_typer(scoreboard.app, name="scoreboard")
 app.command("serve")(serve.serve_command)
 app.command("complexity")(complexity.complexity_command)
+relatedness.register(app)
 
 
 def main() -> None:

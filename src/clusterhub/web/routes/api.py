@@ -8,6 +8,8 @@ from fastapi import APIRouter, Path, Query, Response
 from pydantic import BaseModel
 
 from clusterhub.services import observatory, scoreboard
+from clusterhub.services.diversification import region_diversification
+from clusterhub.services.diversification_schemas import DiversificationPublic
 from clusterhub.services.observatory import MAX_PAGE_SIZE, MetricFilter, SortKey
 from clusterhub.services.schemas import (
     ClusterPublic,
@@ -153,6 +155,20 @@ def region_scoreboard_csv(
 
 def _split(peers: str | None) -> list[str] | None:
     return [p for p in (peers or "").split(",") if p.strip()] or None
+
+
+@router.get("/regions/{nuts_code}/diversification", tags=["relatedness"])
+def region_diversification_paths(
+    session: DbSession,
+    nuts_code: RegionCode,
+    dataset: DatasetKey = None,
+    year: Year = None,
+    limit: Limit = None,
+) -> DiversificationPublic:
+    """Clusters the region is not specialised in, by relatedness density, each with the
+    region's specialisations that justify it and regions abroad strong in it (422 when the
+    data set's regions of this type are too few for relatedness)."""
+    return region_diversification(session, code=nuts_code, dataset=dataset, year=year, limit=limit)
 
 
 @router.get("/clusters")

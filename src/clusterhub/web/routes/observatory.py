@@ -27,6 +27,7 @@ from clusterhub.services.methodology import methodology_html
 from clusterhub.services.observatory import MetricFilter
 from clusterhub.services.schemas import MetricPublic, RegionPublic
 from clusterhub.web.deps import DbSession
+from clusterhub.web.diversification_view import diversification_section
 from clusterhub.web.exporting import ExportFormat, export_table
 from clusterhub.web.scoreboard_view import scoreboard_section
 
@@ -243,6 +244,7 @@ def region(
             "comparison_json": _figure_json(specialisation_comparison(detail, others)),
             "others": others,
             "scoreboard": scoreboard_section(session, detail.code, peer_codes),
+            "diversification": diversification_section(session, detail),
         }
 
     context = _memo(request, ("region", code, dataset, year, tuple(peer_codes)), build)

@@ -1,0 +1,194 @@
+"""Diversification paths of a region in a stored cluster map: the clusters it could grow into,
+the specialisations that make them reachable, and the regions elsewhere strong in them.
+
+The matrix is the data set's regions of the region's own type (NUTS level, or U.S. states) x
+its non-local clusters, in one year: relatedness among NUTS 2 regions says nothing about a
+country, and local clusters serve local markets everywhere, so specialising in them is not
+a path. Suppressed (null) employment counts as 0, the engine's rule for an absent cell.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import polars as pl
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from clusterhub.services import observatory
+from clusterhub.services.diversification_schemas import (
+    ClusterPositionPublic,
+    DiversificationPathPublic,
+    DiversificationPublic,
+    NeighbourPublic,
+    RegionStrengthPublic,
+)
+from clusterhub.services.schemas import MetricPublic, RegionPublic
+from clusterhub.stats.complexity import YearComplexity, complexity
+from clusterhub.stats.diversification import (
+    opportunities,
+    region_index,
+    specialisations,
+    strong_neighbours,
+    strong_regions,
+)
+from clusterhub.store.models import Cluster, ClusterMetric, Dataset, Region
+
+#: Cluster kinds left out of the matrix (see the module's docstring).
+LEFT_OUT_KINDS = ("local",)
+
+
+@dataclass(frozen=True)
+class _Matrix:
+    """The year's measures and what the faces need to name and link them."""
+
+    year: YearComplexity
+    region_names: dict[str, str | None]
+    countries: dict[str, str | None]
+    cluster_names: dict[str, str]
+    notes: tuple[str, ...]
+
+
+def region_diversification(
+    session: Session,
+    *,
+    code: str,
+    dataset: str | None = None,
+    year: int | None = None,
+    limit: int | None = None,
+) -> DiversificationPublic:
+    """The region's specialisations and its diversification paths, best first.
+
+    Raises
+    ------
+    NotFound
+        Unknown data set, region or year (close codes suggested).
+    InvalidInput
+        The year's matrix is degenerate (too few regions, a network that falls apart), or
+        the region has no employment in the clusters compared.
+    """
+    detail = observatory.region_detail(session, code=code, dataset=dataset, year=year)
+    matrix = _matrix(session, detail)
+    measures = matrix.year
+    stored = {m.cluster_code: m for m in detail.clusters}
+    country = matrix.countries.get(detail.code)
+    abroad = [
+        r for r in measures.regions
+        if r != detail.code and (country is None or matrix.countries.get(r) != country)
+    ]  # fmt: skip
+    row = region_index(measures, detail.code)
+    ranked = opportunities(measures, detail.code)
+    paths = ranked if limit is None else ranked.head(limit)
+    return DiversificationPublic(
+        dataset=detail.dataset,
+        region_code=detail.code,
+        region_name=detail.name,
+        region_type=detail.region_type,
+        country=country,
+        year=detail.year,
+        regions_compared=len(measures.regions),
+        clusters_compared=len(measures.industries),
+        eci=_finite(float(measures.eci[row])),
+        specialisations=[
+            _position(r, matrix, stored)
+            for r in specialisations(measures, detail.code).iter_rows(named=True)
+        ],
+        paths=[
+            DiversificationPathPublic(
+                **_position(r, matrix, stored).model_dump(),
+                cog=r["cog"],
+                pci=_finite(r["pci"]),
+                neighbours=[
+                    NeighbourPublic(
+                        cluster_code=n.cluster,
+                        cluster_name=matrix.cluster_names.get(n.cluster),
+                        proximity=n.proximity,
+                    )
+                    for n in strong_neighbours(measures, detail.code, r["cluster"])
+                ],
+                strong_elsewhere=[
+                    _strength(matrix, other, r["cluster"])
+                    for other in strong_regions(measures, r["cluster"], abroad)
+                ],
+            )
+            for r in paths.iter_rows(named=True)
+        ],
+        notes=list(matrix.notes),
+    )
+
+
+def _matrix(session: Session, region: RegionPublic) -> _Matrix:
+    """Run the engine on the data set's regions of the region's type, in its year."""
+    data_id = select(Dataset.id).where(Dataset.key == region.dataset).scalar_subquery()
+    clusters = session.execute(
+        select(Cluster.code, Cluster.name, Cluster.kind).where(Cluster.dataset_id == data_id)
+    ).all()
+    kept = {c.code: c.name for c in clusters if c.kind not in LEFT_OUT_KINDS}
+    regions = session.execute(
+        select(Region.code, Region.name, Region.country).where(
+            Region.dataset_id == data_id, Region.region_type == region.region_type
+        )
+    ).all()
+    cells = session.execute(
+        select(ClusterMetric.region_code, ClusterMetric.cluster_code, ClusterMetric.employment)
+        .where(
+            ClusterMetric.dataset_id == data_id,
+            ClusterMetric.region_type == region.region_type,
+            ClusterMetric.year == region.year,
+        )
+        .order_by(ClusterMetric.region_code, ClusterMetric.cluster_code)
+    ).all()
+    frame = pl.DataFrame(
+        [(r, c, e) for r, c, e in cells if c in kept],
+        schema={"region": pl.String, "industry": pl.String, "value": pl.Float64},
+        orient="row",
+    )
+    suppressed = frame.get_column("value").null_count()
+    result = complexity(
+        frame.with_columns(year=pl.lit(region.year, pl.Int32), value=pl.col("value").fill_null(0))
+    )
+    left_out = len(clusters) - len(kept)
+    notes = [
+        *([f"{left_out} local cluster(s) left out of the comparison"] if left_out else []),
+        *([f"{suppressed} suppressed employment cell(s) counted as 0"] if suppressed else []),
+        *result.notes,
+    ]
+    return _Matrix(
+        year=result.years[region.year],
+        region_names={r.code: r.name for r in regions},
+        countries={r.code: r.country for r in regions},
+        cluster_names=kept,
+        notes=tuple(notes),
+    )
+
+
+def _position(
+    row: dict[str, float | str | None], matrix: _Matrix, stored: dict[str, MetricPublic]
+) -> ClusterPositionPublic:
+    code = str(row["cluster"])
+    metric = stored.get(code)
+    return ClusterPositionPublic(
+        cluster_code=code,
+        cluster_name=matrix.cluster_names.get(code),
+        employment=metric.employment if metric else None,
+        lq=metric.lq if metric else None,
+        rca=float(row["rca"] or 0.0),
+        density=float(row["density"] or 0.0),
+    )
+
+
+def _strength(matrix: _Matrix, region: str, cluster: str) -> RegionStrengthPublic:
+    measures = matrix.year
+    row, col = measures.regions.index(region), measures.industries.index(cluster)
+    return RegionStrengthPublic(
+        code=region,
+        name=matrix.region_names.get(region),
+        country=matrix.countries.get(region),
+        rca=float(measures.rca[row, col]),
+        employment=float(measures.values[row, col]),
+    )
+
+
+def _finite(value: float | None) -> float | None:
+    return None if value is None or math.isnan(value) else value

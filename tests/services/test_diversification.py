@@ -1,0 +1,51 @@
+"""Diversification paths where relatedness is not defined: a clear error, on SQLite and
+PostgreSQL, and a 422 (never a 500) from the API, a note on the region page."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from clusterhub.config import Settings
+from clusterhub.errors import InvalidInput, NotFound
+from clusterhub.services.analytics import ClusterMap
+from clusterhub.services.diversification import region_diversification
+from clusterhub.services.observatory import load_cluster_map
+from clusterhub.store.db import make_engine, make_session_factory, transaction
+from clusterhub.web.app import create_app
+
+
+def _load_states(settings: Settings, us_map: ClusterMap, codes: list[str]) -> None:
+    """A data set of a few U.S. states only (too few for some measures)."""
+    factory = make_session_factory(make_engine(settings))
+    few = ClusterMap(
+        us_map.source, us_map.table.filter(pl.col("region_code").is_in(codes)), us_map.coverage, ()
+    )
+    with transaction(factory) as session:
+        load_cluster_map(session, key="few-states", title="A few states", result=few)
+
+
+def test_one_region_of_its_type_is_refused_clearly(
+    db_settings: Settings, us_map: ClusterMap
+) -> None:
+    _load_states(db_settings, us_map, ["26"])
+    with Session(make_engine(db_settings)) as session:
+        with pytest.raises(InvalidInput, match="at least 2 regions"):
+            region_diversification(session, code="26")
+        with pytest.raises(NotFound, match="no region with code '06'"):
+            region_diversification(session, code="06", dataset="few-states")
+
+
+def test_the_api_and_the_page_answer_without_a_500(
+    db_settings: Settings, us_map: ClusterMap
+) -> None:
+    _load_states(db_settings, us_map, ["26"])
+    with TestClient(create_app(db_settings), raise_server_exceptions=False) as client:
+        answer = client.get("/api/v1/regions/26/diversification")
+        assert answer.status_code == 422
+        assert "at least 2 regions" in answer.json()["error"]["message"]
+        page = client.get("/regions/26")
+        assert page.status_code == 200
+        assert "Not available for this region" in page.text and "at least 2 regions" in page.text
