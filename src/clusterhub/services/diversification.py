@@ -152,8 +152,10 @@ def _matrix(session: Session, region: RegionPublic) -> _Matrix:
     notes = [
         *([f"{left_out} local cluster(s) left out of the comparison"] if left_out else []),
         *([f"{suppressed} suppressed employment cell(s) counted as 0"] if suppressed else []),
-        *result.notes,
     ]
+    idle = len(regions) - len(result.years[region.year].regions)
+    if idle:
+        notes.append(f"{idle} region(s) without employment in these clusters left out")
     return _Matrix(
         year=result.years[region.year],
         region_names={r.code: r.name for r in regions},

@@ -20,6 +20,7 @@ PAGES = (
     ("methodology/emerging-industries.md", "emerging-industries"),
     ("methodology/missing-cells.md", "missing-cells"),
     ("methodology/complexity.md", "complexity"),
+    ("methodology/relatedness.md", "relatedness"),
     ("methodology/scoreboard.md", "scoreboard"),
     ("methodology/data-sources.md", "data-sources"),
 )
