@@ -148,8 +148,11 @@ _SPECS = (
         mirror_path="us/cmp_related_clusters.json",
         url=None,
         description=(
-            "The U.S. Cluster Mapping Project's 2,601 cluster-pair relatedness records "
-            "(rel_all_90_v3 flags related pairs), from the project's data API: mirror only."
+            "The U.S. Cluster Mapping Project's 2,601 cluster-pair relatedness records, one "
+            "per ordered pair of the 51 traded clusters: co-location, input-output and "
+            "occupation scores with percentiles; rel_all_90_v3 flags the related pairs (read "
+            "with stats.relatedness.read_cmp_related). A flattening of the project's data API, "
+            "which serves no file (no official file URL known): mirror only."
         ),
         licence=_CMP_LICENCE,
     ),
