@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
 import tempfile
 import urllib.error
 import urllib.request
@@ -221,6 +222,27 @@ def get_spec(key: str) -> DatasetSpec:
     except KeyError:
         known = ", ".join(sorted(DATASETS))
         raise NotFound(f"unknown data set {key!r}; known data sets: {known}") from None
+
+
+def eurostat_dataset(code: str) -> DatasetSpec:
+    """Any Eurostat data set by its code, as a spec ``fetch`` takes: the gzipped bulk TSV of
+    the dissemination API, at ``eu/eurostat/<code>.tsv.gz`` in a mirror and in the cache (the
+    scoreboard's indicator catalogue names its data sets this way, not in ``DATASETS``).
+
+    Raises
+    ------
+    NotFound
+        If ``code`` is not shaped like a Eurostat data set code (``rd_e_gerdreg``).
+    """
+    if not re.fullmatch(r"[a-z][a-z0-9_]{1,40}", code):
+        raise NotFound(f"{code!r} is not a Eurostat data set code (e.g. rd_e_gerdreg)")
+    return DatasetSpec(
+        key=f"eurostat:{code}",
+        mirror_path=f"eu/eurostat/{code}.tsv.gz",
+        url=f"{_EUROSTAT_API}{code}?format=TSV&compressed=true",
+        description=f"Eurostat data set {code}, the whole data set as a gzipped bulk TSV.",
+        licence=_EUROSTAT_LICENCE,
+    )
 
 
 def fetch(

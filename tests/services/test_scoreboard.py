@@ -14,7 +14,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.config import Settings
-from clusterhub.errors import InvalidInput, NotFound
+from clusterhub.datasets import eurostat_dataset
+from clusterhub.errors import DataSourceError, InvalidInput, NotFound
 from clusterhub.services import scoreboard
 from clusterhub.services.analytics import ClusterMap
 from clusterhub.services.observatory import load_cluster_map
@@ -194,3 +195,24 @@ def test_an_eurostat_download_imports_into_its_catalogue_indicator(session: Sess
     assert result.indicators == ["gerd_gdp"] and result.rows == 5  # DE11 x2, DE12, EL30 x2
     with pytest.raises(InvalidInput, match="not a Eurostat indicator"):
         scoreboard.import_eurostat_file(session, FIXTURES / "rd_e_gerdreg.tsv", indicator="eqi")
+
+
+def test_an_eurostat_data_set_is_taken_from_the_mirror_by_code(
+    session: Session, tmp_path: Path
+) -> None:
+    folder = tmp_path / "eu" / "eurostat"
+    folder.mkdir(parents=True)
+    (folder / "rd_e_gerdreg.tsv.gz").write_bytes(
+        gzip.compress((FIXTURES / "rd_e_gerdreg.tsv").read_bytes())
+    )
+    mirror = Settings(data_mirror=tmp_path)
+    result = scoreboard.fetch_eurostat_indicator(session, indicator="berd_gdp", settings=mirror)
+    assert (result.rows, result.source) == (2, "eurostat:rd_e_gerdreg:rd_e_gerdreg.tsv.gz")
+    card = scoreboard.region_scorecard(session, code="DE11")
+    assert next(i for i in card.indicators if i.code == "berd_gdp").value == 4.8  # 2020, latest
+    with pytest.raises(DataSourceError, match=r"edat_lfse_04\.tsv\.gz"):
+        scoreboard.fetch_eurostat_indicator(
+            session, indicator="tertiary_attainment", settings=mirror
+        )
+    with pytest.raises(NotFound, match="not a Eurostat data set code"):
+        eurostat_dataset("../etc/passwd")

@@ -20,6 +20,7 @@ from typer.core import TyperGroup
 
 from clusterhub.cli._console import choice, console, friendly_errors, reference_data
 from clusterhub.config import get_settings
+from clusterhub.errors import InvalidInput
 from clusterhub.services import scoreboard
 from clusterhub.services.bootstrap import prepare_database
 from clusterhub.services.reference import ReferenceData
@@ -86,8 +87,12 @@ def show_command(
 @app.command("import")
 def import_command(
     file: Annotated[
-        Path, typer.Argument(help="CSV region,indicator,year,value or a Eurostat file.")
-    ],
+        Path | None,
+        typer.Argument(
+            help="CSV region,indicator,year,value, or a Eurostat TSV / SDMX-CSV file; "
+            "omitted with --eurostat: the data set from the mirror, cache or Eurostat."
+        ),
+    ] = None,
     eurostat: Annotated[
         str | None,
         typer.Option(
@@ -98,10 +103,16 @@ def import_command(
 ) -> None:
     """Import indicator values: every row or none; problems are listed with line and field."""
     with friendly_errors(), _prepared() as (session, reference):
-        if eurostat:
+        if eurostat and file is None:
+            result = scoreboard.fetch_eurostat_indicator(
+                session, indicator=eurostat, settings=get_settings()
+            )
+        elif eurostat and file is not None:
             result = scoreboard.import_eurostat_file(session, file, indicator=eurostat)
-        else:
+        elif file is not None:
             result = scoreboard.import_indicator_file(session, file, reference=reference)
+        else:
+            raise InvalidInput.single("give a FILE, --eurostat INDICATOR, or both", field="file")
         _print_import(result)
 
 

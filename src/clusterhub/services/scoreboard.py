@@ -17,7 +17,14 @@ import polars as pl
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from clusterhub.classify.indicators import IndicatorCatalogue, default_catalogue
+from clusterhub.classify.indicators import (
+    EurostatSource,
+    Indicator,
+    IndicatorCatalogue,
+    default_catalogue,
+)
+from clusterhub.config import Settings
+from clusterhub.datasets import ProgressCallback, eurostat_dataset, fetch
 from clusterhub.errors import InvalidInput, NotFound
 from clusterhub.services.reference import ReferenceData
 from clusterhub.services.scoreboard_data import store_values, stored_values
@@ -333,7 +340,32 @@ def import_eurostat_file(
     session: Session, path: Path, *, indicator: str, catalogue: IndicatorCatalogue | None = None
 ) -> ImportResult:
     """Import one catalogue indicator from an official Eurostat TSV or SDMX-CSV download."""
+    item, source = _eurostat_item(indicator, catalogue or default_catalogue())
+    values = read_eurostat_indicator(
+        path, filters=source.filters, country_level=item.level == "country"
+    ).with_columns(indicator=pl.lit(indicator))
+    return _stored(session, values, f"eurostat:{source.dataset}:{path.name}", path)
+
+
+def fetch_eurostat_indicator(
+    session: Session,
+    *,
+    indicator: str,
+    settings: Settings,
+    progress: ProgressCallback | None = None,
+    catalogue: IndicatorCatalogue | None = None,
+) -> ImportResult:
+    """Import a catalogue indicator from its Eurostat data set, taken from the mirror
+    (``eu/eurostat/<dataset>.tsv.gz``), the cache, or downloaded once from Eurostat."""
     catalogue = catalogue or default_catalogue()
+    _item, source = _eurostat_item(indicator, catalogue)
+    path = fetch(eurostat_dataset(source.dataset), settings, progress=progress)
+    return import_eurostat_file(session, path, indicator=indicator, catalogue=catalogue)
+
+
+def _eurostat_item(
+    indicator: str, catalogue: IndicatorCatalogue
+) -> tuple[Indicator, EurostatSource]:
     item = catalogue.get(indicator)
     if item is None or item.eurostat is None:
         eurostat = sorted(i.code for i in catalogue.indicators if i.eurostat is not None)
@@ -342,10 +374,7 @@ def import_eurostat_file(
             field="indicator",
             value=indicator,
         )
-    values = read_eurostat_indicator(
-        path, filters=item.eurostat.filters, country_level=item.level == "country"
-    ).with_columns(indicator=pl.lit(indicator))
-    return _stored(session, values, f"eurostat:{item.eurostat.dataset}:{path.name}", path)
+    return item, item.eurostat
 
 
 def _stored(session: Session, values: pl.DataFrame, source: str, path: Path) -> ImportResult:

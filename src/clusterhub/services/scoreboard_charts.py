@@ -51,4 +51,6 @@ def dimension_comparison(card: ScorecardPublic) -> go.Figure:
         **LAYOUT,
     )
     figure.update_xaxes(tickangle=-20, automargin=True)
+    if card.method == "minmax":
+        figure.update_yaxes(range=[0, 100])  # the whole scale, so a gap is never exaggerated
     return figure
