@@ -7,12 +7,16 @@ import csv
 import io
 import json
 import re
+import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
 from clusterhub.config import Settings
+from clusterhub.services import accounts, scoreboard
+from clusterhub.services.accounts import Role
 from clusterhub.services.analytics import ClusterMap
 from clusterhub.services.observatory import load_cluster_map
 from clusterhub.services.reference import ReferenceData
@@ -20,6 +24,9 @@ from clusterhub.services.scoreboard_data import ensure_computed
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.web.app import create_app
 from tests.conftest import DB_KINDS, migrated_database
+from tests.web.directory_fixtures import PASSWORD, csrf
+
+FIXTURES = Path(__file__).resolve().parents[1] / "data" / "scoreboard"
 
 
 @pytest.fixture(scope="module", params=DB_KINDS)
@@ -124,3 +131,59 @@ def test_region_page_without_scoreboard_data_shows_a_note(site: TestClient) -> N
     assert chosen.status_code == 200
     section = chosen.text[chosen.text.index('id="scoreboard"') :]
     assert "Not available for this region" in section and "peers must be" in section
+
+
+def logged_in(site: TestClient, role: Role) -> TestClient:
+    """A fresh browser logged in as a new user with ``role``."""
+    email = f"{role.value}-{uuid.uuid4().hex[:8]}@example.org"
+    with transaction(site.app.state.sessions) as session:  # type: ignore[attr-defined]
+        accounts.create_user(
+            session, email=email, display_name="Test", password=PASSWORD, role=role
+        )
+    browser = TestClient(site.app, raise_server_exceptions=False)
+    page = browser.get("/account/login")
+    token = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', page.text)
+    assert token
+    answer = browser.post(
+        "/account/login",
+        data={"csrf_token": token.group(1), "email": email, "password": PASSWORD},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303
+    return browser
+
+
+UPLOAD = "/api/v1/scoreboard/indicators"
+
+
+def test_upload_needs_a_programme_officer_and_is_all_or_nothing(site: TestClient) -> None:
+    good = ("eqi.csv", b"region,indicator,year,value\nDE11,eqi,2021,0.9\nDE12,eqi,2021,0.7\n")
+    assert site.post(UPLOAD, files={"file": good}).status_code == 401
+    member = logged_in(site, Role.MEMBER)
+    assert (
+        member.post(
+            UPLOAD, files={"file": good}, headers={"X-CSRF-Token": csrf(member)}
+        ).status_code
+        == 403
+    )
+    officer = logged_in(site, Role.PROGRAMME_OFFICER)
+    token = {"X-CSRF-Token": csrf(officer)}
+    assert officer.post(UPLOAD, files={"file": good}).status_code == 403  # no CSRF token
+    bad = ("bad values.csv", b"region,indicator,year,value\nDE11,eqi,2021,0.9\nDE13,eqi,2021,x\n")
+    refused = officer.post(UPLOAD, files={"file": bad}, headers=token)
+    assert refused.status_code == 422
+    error = refused.json()["error"]
+    assert "bad_values.csv" in error["message"] and "/tmp" not in error["message"]
+    assert [(p["line"], p["field"]) for p in error["details"]] == [(3, "value")]
+    created = officer.post(UPLOAD, files={"file": good}, headers=token)
+    assert created.status_code == 201, created.text
+    assert created.json()["rows"] == 2 and created.json()["source"] == "user:eqi.csv"
+    # Stored at once (the API serves it once its cached answers expire, see the methodology).
+    with site.app.state.sessions() as session:  # type: ignore[attr-defined]
+        card = scoreboard.region_scorecard(session, code="DE11")
+    assert next(i for i in card.indicators if i.code == "eqi").value == 0.9
+    tsv = ("rd.tsv", (FIXTURES / "rd_e_gerdreg.tsv").read_bytes())
+    eurostat = officer.post(
+        UPLOAD, files={"file": tsv}, data={"eurostat": "gerd_gdp"}, headers=token
+    )
+    assert eurostat.status_code == 201 and eurostat.json()["indicators"] == ["gerd_gdp"]

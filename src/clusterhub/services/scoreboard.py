@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import difflib
 import re
+import tempfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -26,6 +28,8 @@ from clusterhub.classify.indicators import (
 from clusterhub.config import Settings
 from clusterhub.datasets import ProgressCallback, eurostat_dataset, fetch
 from clusterhub.errors import InvalidInput, NotFound
+from clusterhub.services import audit
+from clusterhub.services.accounts import Role, UserPublic, require
 from clusterhub.services.reference import ReferenceData
 from clusterhub.services.scoreboard_data import store_values, stored_values
 from clusterhub.services.scoreboard_schemas import (
@@ -418,3 +422,60 @@ def scorecard_rows(card: ScorecardPublic) -> list[dict[str, object]]:
         for i in card.indicators
     ]  # fmt: skip
     return rows
+
+
+#: Largest indicator file accepted from the web (a full Eurostat TSV of one data set fits).
+MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+IMPORT_ROLE = Role.PROGRAMME_OFFICER
+
+
+def import_upload(
+    session: Session,
+    *,
+    actor: UserPublic | None,
+    name: str,
+    content: bytes,
+    reference: ReferenceData,
+    eurostat: str | None = None,
+) -> ImportResult:
+    """Import a file sent over the web: programme officers and site admins only, all or
+    nothing, recorded in the audit log. Problems name the uploaded file, not a server path.
+
+    Raises
+    ------
+    PermissionDenied
+        Not logged in, or below the programme officer role.
+    InvalidInput
+        An empty or too large file, or what the import refuses.
+    """
+    user = require(session, actor=actor, minimum=IMPORT_ROLE)
+    safe = re.sub(r"[^A-Za-z0-9._-]", "_", Path(name or "upload.csv").name)[:100] or "upload.csv"
+    if not content or len(content) > MAX_UPLOAD_BYTES:
+        raise InvalidInput.single(
+            f"expected a non-empty file of at most {MAX_UPLOAD_BYTES // 2**20} MB",
+            file=safe,
+            field="file",
+        )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / safe
+        path.write_bytes(content)
+        try:
+            result = (
+                import_eurostat_file(session, path, indicator=eurostat)
+                if eurostat
+                else import_indicator_file(session, path, reference=reference)
+            )
+        except InvalidInput as exc:
+            raise InvalidInput(
+                [replace(p, file=safe) if p.file else p for p in exc.problems],
+                summary=exc.summary.replace(str(path), safe),
+            ) from None
+    audit.record(
+        session,
+        actor_id=user.id,
+        action="scoreboard.import",
+        entity_type="indicator_values",
+        entity_id=result.source,
+        details={"rows": result.rows, "indicators": result.indicators},
+    )
+    return result

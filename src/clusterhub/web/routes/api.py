@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Form, Path, Query, Request, Response, UploadFile
 from pydantic import BaseModel
 
 from clusterhub.services import observatory, scoreboard
@@ -20,9 +20,10 @@ from clusterhub.services.schemas import (
     RegionPublic,
     RegionSummary,
 )
-from clusterhub.services.scoreboard_schemas import ScorecardPublic
+from clusterhub.services.scoreboard_schemas import ImportResult, ScorecardPublic
 from clusterhub.web.deps import DbSession
 from clusterhub.web.exporting import export_table
+from clusterhub.web.security import CurrentUser
 
 
 class ErrorDetail(BaseModel):
@@ -150,6 +151,38 @@ def region_scoreboard_csv(
         scoreboard.SCORECARD_COLUMNS,
         name=f"scoreboard_{card.region}",
         fmt="csv",
+    )
+
+
+@router.post(
+    "/scoreboard/indicators",
+    tags=["scoreboard"],
+    status_code=201,
+    responses={
+        400: {"model": ErrorBody, "description": "The body is not readable multipart form data"},
+        401: {"model": ErrorBody, "description": "Not logged in"},
+        403: {"model": ErrorBody, "description": "Below the programme officer role"},
+    },
+)
+def upload_indicators(
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    file: UploadFile,
+    eurostat: Annotated[
+        str | None,
+        Form(max_length=64, description="Catalogue indicator of a Eurostat TSV / SDMX-CSV file."),
+    ] = None,
+) -> ImportResult:
+    """Import scoreboard indicator values (``region,indicator,year,value`` CSV, or a Eurostat
+    download with ``eurostat``): programme officers and site admins; every row or none."""
+    return scoreboard.import_upload(
+        session,
+        actor=user,
+        name=file.filename or "upload.csv",
+        content=file.file.read(scoreboard.MAX_UPLOAD_BYTES + 1),  # more is refused
+        reference=request.app.state.reference,
+        eurostat=eurostat,
     )
 
 
