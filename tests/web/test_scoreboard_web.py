@@ -65,6 +65,11 @@ def test_api_answers_a_scorecard_with_peers_and_flags(site: TestClient) -> None:
     assert h2020["country_level"] is True
     chosen = site.get("/api/v1/regions/DE11/scoreboard", params={"peers": "DE21, ITC4"}).json()
     assert [p["code"] for p in chosen["peers"]] == ["DE21", "ITC4"]
+    z = site.get("/api/v1/regions/DE11/scoreboard", params={"method": "zscore"}).json()
+    assert z["method"] == "zscore" and z["margin"] == 0.5
+    assert any(i["score"] < 0 for i in z["indicators"])  # below the mean: negative z
+    wrong = site.get("/api/v1/regions/DE11/scoreboard", params={"method": "rank"})
+    assert wrong.status_code == 422
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ from clusterhub.services.schemas import (
     RegionSummary,
 )
 from clusterhub.services.scoreboard_schemas import ImportResult, ScorecardPublic
+from clusterhub.stats.scoreboard import Method, ScoreOptions
 from clusterhub.web.deps import DbSession
 from clusterhub.web.exporting import export_table
 from clusterhub.web.security import CurrentUser
@@ -131,21 +132,31 @@ Peers = Annotated[
 ]
 
 
+ScoreMethod = Annotated[
+    Method,
+    Query(description="Normalisation: minmax (0-100, default) or zscore."),
+]
+
+
 @router.get("/regions/{nuts_code}/scoreboard", tags=["scoreboard"])
 def region_scoreboard(
-    session: DbSession, nuts_code: RegionCode, peers: Peers = None
+    session: DbSession, nuts_code: RegionCode, peers: Peers = None, method: ScoreMethod = "minmax"
 ) -> ScorecardPublic:
     """The region's Regional Ecosystem Scoreboard: six dimension scores against peers,
     bottlenecks and the indicators behind them (country-level values flagged)."""
-    return scoreboard.region_scorecard(session, code=nuts_code, peers=_split(peers))
+    return scoreboard.region_scorecard(
+        session, code=nuts_code, peers=_split(peers), options=ScoreOptions(method=method)
+    )
 
 
 @router.get("/regions/{nuts_code}/scoreboard.csv", tags=["scoreboard"], response_class=Response)
 def region_scoreboard_csv(
-    session: DbSession, nuts_code: RegionCode, peers: Peers = None
+    session: DbSession, nuts_code: RegionCode, peers: Peers = None, method: ScoreMethod = "minmax"
 ) -> Response:
     """The scoreboard as CSV: one row per dimension, then per indicator."""
-    card = scoreboard.region_scorecard(session, code=nuts_code, peers=_split(peers))
+    card = scoreboard.region_scorecard(
+        session, code=nuts_code, peers=_split(peers), options=ScoreOptions(method=method)
+    )
     return export_table(
         scoreboard.scorecard_rows(card),
         scoreboard.SCORECARD_COLUMNS,
