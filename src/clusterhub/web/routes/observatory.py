@@ -95,6 +95,7 @@ def home(request: Request, session: DbSession, choice: MapQuery) -> HTMLResponse
             "clusters": observatory.list_clusters(session, dataset=data),
             "region_types": observatory.region_types(session, data),
             "datasets": observatory.list_datasets(session),
+            "mappable": _mappable(session),
             **_map_context(session, data, choice),
         }
 
@@ -121,11 +122,16 @@ def _nuts_dataset(session: DbSession, dataset: str | None) -> str | None:
     if dataset is not None:
         return dataset
     keys = [item.key for item in observatory.list_datasets(session)]
-    with_nuts = (
-        key for key in keys
-        if any(kind.startswith("nuts") for kind in observatory.region_types(session, key))
-    )  # fmt: skip
-    return next(with_nuts, keys[0] if keys else None)
+    return next(iter(_mappable(session)), keys[0] if keys else None)
+
+
+def _mappable(session: DbSession) -> list[str]:
+    """Data sets with NUTS regions, the ones the map can draw (U.S. states have no polygons)."""
+    return [
+        item.key
+        for item in observatory.list_datasets(session)
+        if any(kind.startswith("nuts") for kind in observatory.region_types(session, item.key))
+    ]
 
 
 def _map_context(session: DbSession, dataset: str | None, choice: MapChoice) -> dict[str, Any]:
