@@ -37,7 +37,10 @@ class Shot:
 SHOTS = (
     Shot("home_map", "/", DESKTOP),
     Shot("region_DE11", "/regions/DE11", DESKTOP),
+    Shot("region_DE11_scoreboard", "/regions/DE11#scoreboard", DESKTOP),
+    Shot("region_DE11_diversification", "/regions/DE11#diversification", DESKTOP),
     Shot("cluster_4", "/clusters/4", DESKTOP),
+    Shot("emerging_blue_growth", "/?dataset=eu-sbs-emerging&cluster=BLUE", DESKTOP),
     Shot("methodology", "/methodology", DESKTOP),
     Shot("home_mobile", "/", MOBILE),
     Shot("directory_search", "/directory?q=aerospace+defense&mode=hybrid", DESKTOP),
