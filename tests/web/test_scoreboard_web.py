@@ -180,13 +180,21 @@ def test_upload_needs_a_programme_officer_and_is_all_or_nothing(site: TestClient
     error = refused.json()["error"]
     assert "bad_values.csv" in error["message"] and "/tmp" not in error["message"]
     assert [(p["line"], p["field"]) for p in error["details"]] == [(3, "value")]
+    before = site.get("/api/v1/regions/DE11/scoreboard")  # now in this process's cache
+    eqi = "European Quality of Government Index"
+    assert eqi not in site.get("/regions/DE11").text  # the page too
+    assert "eqi" not in {i["code"] for i in before.json()["indicators"] if i["value"] is not None}
     created = officer.post(UPLOAD, files={"file": good}, headers=token)
     assert created.status_code == 201, created.text
     assert created.json()["rows"] == 2 and created.json()["source"] == "user:eqi.csv"
-    # Stored at once (the API serves it once its cached answers expire, see the methodology).
     with site.app.state.sessions() as session:  # type: ignore[attr-defined]
         card = scoreboard.region_scorecard(session, code="DE11")
     assert next(i for i in card.indicators if i.code == "eqi").value == 0.9
+    # The uploading process forgets its cached answers and pages at once.
+    after = site.get("/api/v1/regions/DE11/scoreboard")
+    assert after.headers["x-cache"] == "miss"
+    assert {i["code"]: i["value"] for i in after.json()["indicators"]}["eqi"] == 0.9
+    assert eqi in site.get("/regions/DE11").text
     tsv = ("rd.tsv", (FIXTURES / "rd_e_gerdreg.tsv").read_bytes())
     eurostat = officer.post(
         UPLOAD, files={"file": tsv}, data={"eurostat": "gerd_gdp"}, headers=token

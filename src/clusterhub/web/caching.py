@@ -15,6 +15,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -44,7 +45,9 @@ class ApiCache:
         if not self._cacheable(scope):
             await self.app(scope, receive, send)
             return
-        key = scope["path"] + "?" + scope.get("query_string", b"").decode("latin-1")
+        version = getattr(scope["app"].state, "data_version", 0) if "app" in scope else 0
+        query = scope.get("query_string", b"").decode("latin-1")
+        key = f"{version}|{scope['path']}?{query}"
         entry = self.entries.get(key)
         if entry is not None and entry.expires > time.monotonic():
             self.entries.move_to_end(key)
@@ -89,6 +92,14 @@ class ApiCache:
         self.entries.move_to_end(key)
         while len(self.entries) > self.size:
             self.entries.popitem(last=False)
+
+
+def data_changed(state: Any) -> None:
+    """Make this process forget cached answers and pages after it changed observatory data
+    (an indicator upload): the cache keys carry ``state.data_version``. Other worker
+    processes still see the change only when their entries expire (``api_cache_seconds``)."""
+    state.data_version = getattr(state, "data_version", 0) + 1
+    state.memo.clear()
 
 
 class ServerTiming:

@@ -22,6 +22,10 @@ class Memo:
         self.size = size
         self._entries: OrderedDict[Hashable, tuple[float, Any]] = OrderedDict()
 
+    def clear(self) -> None:
+        """Forget everything: this process changed the data the pages show."""
+        self._entries.clear()
+
     def get(self, key: Hashable, build: Callable[[], Any]) -> Any:
         """The remembered value for ``key``, or ``build()`` remembered (errors are not)."""
         now = time.monotonic()

@@ -22,6 +22,7 @@ from clusterhub.services.schemas import (
 )
 from clusterhub.services.scoreboard_schemas import ImportResult, ScorecardPublic
 from clusterhub.stats.scoreboard import Method, ScoreOptions
+from clusterhub.web.caching import data_changed
 from clusterhub.web.deps import DbSession
 from clusterhub.web.exporting import export_table
 from clusterhub.web.security import CurrentUser
@@ -187,7 +188,7 @@ def upload_indicators(
 ) -> ImportResult:
     """Import scoreboard indicator values (``region,indicator,year,value`` CSV, or a Eurostat
     download with ``eurostat``): programme officers and site admins; every row or none."""
-    return scoreboard.import_upload(
+    result = scoreboard.import_upload(
         session,
         actor=user,
         name=file.filename or "upload.csv",
@@ -195,6 +196,9 @@ def upload_indicators(
         reference=request.app.state.reference,
         eurostat=eurostat,
     )
+    session.commit()  # before the caches forget, so a request right after reads the new values
+    data_changed(request.app.state)
+    return result
 
 
 def _split(peers: str | None) -> list[str] | None:
