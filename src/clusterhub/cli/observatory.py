@@ -159,7 +159,8 @@ def map_html_command(
 def build_command(
     out: Annotated[Path, typer.Option(help="Directory for the outputs.")] = Path("out"),
 ) -> None:
-    """The main job: EU and U.S. cluster maps, coverage, profiles and maps, into one folder."""
+    """The main job: EU, EU emerging-industry and U.S. cluster maps, coverage and maps, into one
+    folder."""
     with friendly_errors(), reference_data() as reference, step_progress() as progress:
         summary = build_outputs(BuildRequest(out_dir=out), reference, progress=progress)
     for note in summary.notes:

@@ -16,7 +16,7 @@ import polars as pl
 from clusterhub.services.analytics import ClusterMap, MapRequest, build_cluster_map
 from clusterhub.services.maps import MapLayer, cluster_figure, write_html
 from clusterhub.services.profiles import write_table
-from clusterhub.services.reference import ReferenceData
+from clusterhub.services.reference import BUILT_IN_TAXONOMIES, ReferenceData
 
 StepCallback = Callable[[str, int, int], None]
 MAP_REGION_TYPE = "nuts2"
@@ -41,8 +41,9 @@ class BuildSummary:
 def build_outputs(
     request: BuildRequest, reference: ReferenceData, *, progress: StepCallback | None = None
 ) -> BuildSummary:
-    """Run both cluster maps and write tables, taxonomy, coverage, maps and a report."""
-    steps = 4 + request.maps
+    """Run the cluster maps (EU, EU emerging industries, U.S.) and write tables, taxonomy,
+    coverage, maps and a report."""
+    steps = 5 + request.maps
     report = progress or _silent
     summary = BuildSummary()
     out = request.out_dir
@@ -55,18 +56,25 @@ def build_outputs(
     summary.files.append(
         write_table(reference.nace_derivation, out / "eu" / "taxonomy_derivation.csv")
     )
-    report("U.S. cluster map (Cluster Mapping Project states)", 2, steps)
+    report("EU emerging industries (Eurostat SBS)", 2, steps)
+    emerging = build_cluster_map(
+        MapRequest(source="eurostat-sbs", taxonomy_path=BUILT_IN_TAXONOMIES["emerging"]),
+        reference,
+    )
+    summary.files.extend(_tables(emerging.table, out / "eu" / "emerging_map"))
+    summary.files.append(write_table(emerging.coverage, out / "eu" / "emerging_coverage.csv"))
+    report("U.S. cluster map (Cluster Mapping Project states)", 3, steps)
     us = build_cluster_map(MapRequest(source="cmp-states"), reference)
     summary.files.extend(_tables(us.table, out / "us" / "cluster_map"))
-    for done, code in enumerate(_map_clusters(eu, request.maps), start=3):
+    for done, code in enumerate(_map_clusters(eu, request.maps), start=4):
         report(f"map of cluster {code}", done, steps)
         summary.files.append(
             _map(eu, code, reference, out / "eu" / "maps" / f"cluster_{code}.html")
         )
     report("report", steps - 1, steps)
-    summary.files.append(_write_report(out / "report.md", eu, us))
+    summary.files.append(_write_report(out / "report.md", eu, emerging, us))
     report("done", steps, steps)
-    summary.notes.extend([*eu.notes, *us.notes])
+    summary.notes.extend([*eu.notes, *emerging.notes, *us.notes])
     return summary
 
 
@@ -87,7 +95,9 @@ def _taxonomy_table(reference: ReferenceData) -> pl.DataFrame:
 
 def _map_clusters(result: ClusterMap, count: int) -> list[str]:
     """Fully visible clusters with the most NUTS 2 regions holding 2 or more stars."""
-    visible = result.coverage.filter(pl.col("visible_share") >= 1.0).get_column("cluster_code")
+    visible = (
+        result.coverage.filter(pl.col("visible_share") >= 1.0).get_column("cluster_code").to_list()
+    )
     ranked = (
         result.table.filter(
             (pl.col("region_type") == MAP_REGION_TYPE) & pl.col("cluster_code").is_in(visible)
@@ -111,9 +121,14 @@ def _map(result: ClusterMap, code: str, reference: ReferenceData, path: Path) ->
     return write_html(cluster_figure(result.table, reference.regions.geojson(2), layer), path)
 
 
-def _write_report(path: Path, eu: ClusterMap, us: ClusterMap) -> Path:
+def _write_report(path: Path, eu: ClusterMap, emerging: ClusterMap, us: ClusterMap) -> Path:
     lines = ["# clusterhub observatory build", ""]
-    for title, result in (("EU (Eurostat SBS)", eu), ("U.S. states (CMP)", us)):
+    parts = (
+        ("EU (Eurostat SBS)", eu),
+        ("EU emerging industries (Eurostat SBS, clusterhub approximation)", emerging),
+        ("U.S. states (CMP)", us),
+    )
+    for title, result in parts:
         lines += [f"## {title}", "", f"Source: `{result.source}`", ""]
         lines += [f"- {note}" for note in result.notes]
         counts = (
