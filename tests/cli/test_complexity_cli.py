@@ -112,6 +112,7 @@ def test_eurostat_sbs_source_computes_nuts2_by_division(tmp_path: Path) -> None:
     assert table.get_column("region").str.len_chars().unique().to_list() == [4]
     assert table.get_column("industry").str.contains(r"^\d\d$").all()
     assert table.get_column("region").n_unique() > 250
+    assert not table.get_column("region").str.ends_with("ZZ").any()  # extra-regio: no region
     assert table.get_column("eci").null_count() == 0
 
 
@@ -119,3 +120,25 @@ def test_long_source_needs_an_input(tmp_path: Path) -> None:
     result = runner.invoke(app, ["complexity", "--out", str(tmp_path / "o.csv")])
     assert result.exit_code == 1
     assert "--input" in result.output
+
+
+def test_unreadable_files_are_clear_errors(tmp_path: Path) -> None:
+    utf16 = tmp_path / "sheet.csv"
+    utf16.write_text("region,industry,year,value\nA,I1,2020,4\n", encoding="utf-16")
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("région,industry,year,value\nA,I1,2020,4\n".encode("latin-1"))
+    big = tmp_path / "big.csv"
+    big.write_text("region,industry,year,value\nA,I1,2020,1e309\nB,I1,2020,inf\n", encoding="utf-8")
+    expected = {utf16: "UTF-16", latin: "not UTF-8", big: "too large"}
+    for source, message in expected.items():
+        result = runner.invoke(
+            app, ["complexity", "--input", str(source), "--out", str(tmp_path / "o.csv")]
+        )
+        assert result.exit_code == 1, (source, result.output)
+        text = " ".join(result.output.split())
+        assert message in text, text
+        assert "Traceback" not in result.output
+    big_text = "".join(
+        runner.invoke(app, ["complexity", "--input", str(big), "--out", "o.csv"]).output.split()
+    )
+    assert f"{big}:3,field'value',value'inf':notanumber" in big_text

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import polars as pl
 
+from clusterhub.classify import is_extra_regio
 from clusterhub.errors import InvalidInput
 from clusterhub.services.analytics import read_industry_source
 from clusterhub.services.profiles import write_table
@@ -38,8 +39,9 @@ def complexity_of_sbs(
 
     Confidential cells are first estimated exactly as for the cluster map (parent-residual,
     ``docs/methodology/missing-cells.md``); cells still unknown after that are left out,
-    i.e. read as zero, and counted in the notes. Divisions are the level that partitions the
-    economy in SBS (sections and the few groups would count workers twice).
+    i.e. read as zero, and counted in the notes. Extra-regio codes (``FRZZ``: activity not
+    attributable to a region) are not regions and are left out. Divisions are the level that
+    partitions the economy in SBS (sections and the few groups would count workers twice).
     """
     if region_type not in SBS_REGION_TYPES:
         raise InvalidInput.single(
@@ -52,6 +54,7 @@ def complexity_of_sbs(
     chosen = filled.filter(
         pl.col("industry_code").map_elements(nace.level, return_dtype=pl.Int64) == 2,
         pl.col("region_code").str.len_chars() == digits,
+        ~pl.col("region_code").map_elements(is_extra_regio, return_dtype=pl.Boolean),
     )
     unknown = chosen.get_column("employment").null_count()
     frame = chosen.filter(pl.col("employment").is_not_null()).select(

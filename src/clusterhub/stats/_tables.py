@@ -79,12 +79,24 @@ class Table:
         return self.frame.height
 
 
+#: Byte-order marks of UTF-16 text, which spreadsheets write as "Unicode text".
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+
+
 def open_text(path: Path) -> IO[str]:
-    """Open plain or gzipped UTF-8 text (dropping a BOM) for the csv module."""
+    """Open plain or gzipped UTF-8 text (dropping a BOM) for the csv module.
+
+    UTF-16 is refused up front with what to do, rather than failing on its second byte.
+    """
     if not path.is_file():
         raise NotFound(f"{path} does not exist")
     with path.open("rb") as raw:
-        gzipped = raw.read(2) == b"\x1f\x8b"
+        head = raw.read(2)
+    if head in _UTF16_BOMS:
+        raise InvalidInput.single(
+            "UTF-16 text; expected UTF-8 (in a spreadsheet: save as 'CSV UTF-8')", file=str(path)
+        )
+    gzipped = head == b"\x1f\x8b"
     if gzipped:
         return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
     return path.open(encoding="utf-8-sig", newline="")
@@ -146,7 +158,12 @@ def read_long(path: Path, expected: str) -> Table:
     """Read a long table from Parquet, or from CSV with its separator sniffed from line 1."""
     if path.suffix.lower() not in (".parquet", ".pq"):
         with open_text(path) as text:
-            first = text.readline()
+            try:
+                first = text.readline()
+            except UnicodeDecodeError as exc:
+                raise InvalidInput.single(
+                    f"not UTF-8 text ({exc.reason})", file=str(path), line=1
+                ) from exc
         separator = max((",", ";", "\t"), key=first.count)
         return read_table(path, separator, expected)
     try:
@@ -176,13 +193,18 @@ def parse_values(frame: pl.DataFrame, raw: str, out: str, flag: str | None = Non
     """Add ``out`` (Float64), ``out_flag`` and ``out_kind`` parsed from the string column ``raw``.
 
     Kinds: value, blank (also ``NA``), not-available (``:``), sheet-time (a number a
-    spreadsheet displayed as a time), negative, invalid.
+    spreadsheet displayed as a time), negative, too-large (beyond double precision: ``1e309``),
+    invalid (also ``inf`` and ``nan``, which would otherwise read as Eurostat flag letters).
     """
     value = pl.col(raw).fill_null("")
     number = value.str.extract(NUMBER, 1)
     kind = (
         pl.when(value.str.strip_chars().is_in(["", "NA"]))
         .then(pl.lit("blank"))
+        .when(value.str.contains(r"(?i)^\s*[-+]?(?:inf|infinity|nan)\s*$"))
+        .then(pl.lit("invalid"))
+        .when(number.cast(pl.Float64).is_infinite())
+        .then(pl.lit("too-large"))
         .when(number.is_not_null())
         .then(pl.lit("value"))
         .when(value.str.contains(NOT_AVAILABLE))
@@ -219,13 +241,14 @@ def value_problems(
 ) -> None:
     """Record refused values as problems and spreadsheet-mangled ones as warnings."""
     kind, flags = pl.col(f"{out}_kind"), pl.col(f"{out}_flag")
-    refused = kind.is_in(["negative", "invalid"])
+    refused = kind.is_in(["negative", "invalid", "too-large"])
     if not flags_allowed:
         refused = refused | flags.is_not_null()
     field_expr = pl.lit(field) if isinstance(field, str) else field
     messages = {
         "negative": "negative value; expected a non-negative number",
         "invalid": "not a number; expected a non-negative number, blank, NA or ':' (with flags)",
+        "too-large": "number too large to represent; expected a finite number",
     }
     rows = frame.filter(refused).select("_line", field_expr.alias("_f"), raw, f"{out}_kind")
     table.problems.extend(

@@ -112,11 +112,13 @@ class ComplexityResult:
 
 def revealed_advantage(values: Matrix) -> Matrix:
     """Balassa's RCA (the location quotient): a cell's share of its region over the industry's
-    share of the whole. Zero-total rows or columns must be removed first."""
-    num = values / np.nansum(values, axis=1)[:, np.newaxis]
-    industry_total = np.nansum(values, axis=0)[np.newaxis, :]
-    den = industry_total / np.nansum(industry_total, axis=1)[:, np.newaxis]
-    result: Matrix = num / den
+    share of the whole. Zero-total rows or columns must be removed first; extreme magnitudes
+    give non-finite cells, which the caller checks (hence no floating-point warnings)."""
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore", under="ignore"):
+        num = values / np.nansum(values, axis=1)[:, np.newaxis]
+        industry_total = np.nansum(values, axis=0)[np.newaxis, :]
+        den = industry_total / np.nansum(industry_total, axis=1)[:, np.newaxis]
+        result: Matrix = num / den
     return result
 
 
@@ -271,6 +273,12 @@ def year_complexity(
     """Every measure for one year's matrix (no all-zero rows or columns)."""
     opts = options or ComplexityOptions()
     rca = revealed_advantage(values)
+    if not np.isfinite(rca).all():
+        raise InvalidInput.single(
+            "the values span too many orders of magnitude for RCA to be computed in double "
+            "precision; expected values in a common unit",
+            field="value",
+        )
     mcp = presence(rca, opts.rca_threshold)
     diversity = mcp.sum(axis=1)
     ubiquity = mcp.sum(axis=0)
@@ -404,6 +412,7 @@ def _checked(frame: pl.DataFrame) -> pl.DataFrame:
     )
     checks = {
         "value": (pl.col("value").is_null() | pl.col("value").is_nan(), "missing value(s)"),
+        "infinite": (pl.col("value").is_infinite(), "infinite value(s); expected finite numbers"),
         "negative": (pl.col("value") < 0, "negative value(s); expected >= 0"),
         "region": (pl.col("region").is_null(), "missing region code(s)"),
         "industry": (pl.col("industry").is_null(), "missing industry code(s)"),
@@ -411,7 +420,7 @@ def _checked(frame: pl.DataFrame) -> pl.DataFrame:
     }
     found = data.select(bad.any().alias(name) for name, (bad, _) in checks.items()).row(0)
     problems = [
-        Problem(message, field="value" if name == "negative" else name)
+        Problem(message, field="value" if name in ("negative", "infinite") else name)
         for (name, (_, message)), bad in zip(checks.items(), found, strict=True)
         if bad
     ]
@@ -443,6 +452,12 @@ def _year(
     _refuse_repeats(r, i, year, codes)
     region_total = np.bincount(r, weights=v, minlength=len(codes.regions))
     industry_total = np.bincount(i, weights=v, minlength=len(codes.industries))
+    if not np.isfinite(region_total.sum()):
+        raise InvalidInput.single(
+            f"year {year}: the values add up to more than a double can hold; "
+            "expected values in a common unit (e.g. thousands)",
+            field="value",
+        )
     active = _Active(np.flatnonzero(region_total > 0), np.flatnonzero(industry_total > 0))
     if active.regions.size < 2 or active.industries.size < 2:
         raise InvalidInput.single(
