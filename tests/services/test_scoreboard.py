@@ -117,6 +117,36 @@ def test_sector_shares_match_the_raw_file(session: Session, shared_data: Path) -
     assert value.value == pytest.approx(100 * high_tech / business_economy(rows), rel=1e-9)
 
 
+def test_sbs_shares_are_unknown_where_the_file_hides_the_numerator_or_the_total(
+    session: Session, shared_data: Path
+) -> None:
+    # Ireland publishes no manufacturing (section C nor any division) in SBS 2015: its
+    # high-tech share is unknown, not 0, and with C missing its total is not known either.
+    for geo in ("IE", "IE0", "IE01", "IE02"):
+        rows = sbs_rows(shared_data, geo)
+        assert rows["C"] is None and all(rows[f"C{d}"] is None for d in range(10, 34))
+    found = session.scalars(
+        select(IndicatorValue.region_code).where(IndicatorValue.region_code.startswith("IE"))
+    ).all()
+    assert found == []  # neither SBS share nor a Horizon 2020 value on a partial denominator
+    # DE11 lacks sections D and E (about 2% of German business employment): still covered,
+    # and the share divides by the published sections, not by the known divisions only.
+    rows = sbs_rows(shared_data, "DE11")
+    assert rows["D"] is None and rows["E"] is None
+    known_sections = sum(v or 0.0 for c, v in rows.items() if re.fullmatch(r"[A-N]|S95", c))
+    kis = sum(rows[f"{s}{d}"] or 0.0 for s, d in (("H", 50), ("H", 51), ("M", 69)))
+    assert kis > 0
+    share = stored(session, "DE11", "sbs_kis_share").value
+    assert 100 * kis / known_sections < share < 100  # 50, 51, 69 are part of the numerator
+
+
+def test_extra_regio_codes_get_no_indicator_value(session: Session, shared_data: Path) -> None:
+    assert sbs_rows(shared_data, "FRZ")["B"] == 81  # Extra-Regio employment is published
+    codes = session.scalars(select(IndicatorValue.region_code).distinct()).all()
+    assert "EL30" in codes
+    assert [c for c in codes if len(c) > 2 and set(c[2:]) == {"Z"}] == []
+
+
 def test_computed_indicators_load_once_and_reload_in_place(
     factory: sessionmaker[Session], reference: ReferenceData
 ) -> None:

@@ -21,7 +21,12 @@ from clusterhub.services.analytics import read_industry_source
 from clusterhub.services.cordis import cordis_inputs
 from clusterhub.services.reference import ReferenceData
 from clusterhub.stats.cells import fill_missing
-from clusterhub.stats.ecosystem import cordis_country_indicators, sector_shares
+from clusterhub.stats.ecosystem import (
+    MIN_COVERAGE,
+    business_totals,
+    cordis_country_indicators,
+    sector_shares,
+)
 from clusterhub.stats.indicator_sources import INDICATOR_VALUES
 from clusterhub.store.models import IndicatorValue
 
@@ -43,33 +48,55 @@ def compute_indicators(reference: ReferenceData) -> ComputedIndicators:
     """Sector shares per region from SBS and Horizon 2020 intensity per country from CORDIS.
 
     SBS cells are filled by the engine's parent-residual rule (as for the cluster map); cells
-    still missing count in neither numerator nor denominator. The CORDIS denominators are the
-    countries' SBS business-economy employment (sum of the filled NACE divisions) of the
-    latest SBS year.
+    still missing are unknown. Both the shares and the CORDIS intensities divide by the
+    published SBS business-economy total (``stats.ecosystem.business_totals``): a share is
+    left unknown when its region's known cells cover too little of it, and a country whose
+    total is not fully published gets no CORDIS value (named in the notes) rather than a
+    denominator that silently omits its unknown cells.
     """
     cells, _report = read_industry_source("eurostat-sbs", reference.fetch("eurostat-sbs"))
     nace = reference.nace
     filled, _fill = fill_missing(cells, "parent-residual", industry_parent=nace.parent)
-    codes = filled["industry_code"].unique().to_list()
-    divisions = filled.filter(
-        pl.col("industry_code").is_in([c for c in codes if nace.level(c) == 2])
+    codes = set(filled["industry_code"].unique().to_list())
+    divisions = [c for c in codes if nace.level(c) == 2]
+    # The top cells partition the SBS business economy: sections, and divisions (95) whose
+    # section the file does not hold.
+    top = {c for c in codes if nace.level(c) == 1} | {
+        d for d in divisions if nace.parent(d) not in codes
+    }
+    section = {d: d if d in top else str(nace.parent(d)) for d in divisions}
+    division_cells = filled.filter(pl.col("industry_code").is_in(divisions)).with_columns(
+        section=pl.col("industry_code").replace_strict(section, return_dtype=pl.String)
     )
-    sbs = sector_shares(divisions)
-    latest = int(divisions["year"].max())  # type: ignore[arg-type]
-    employment = (
-        divisions.filter((pl.col("region_code").str.len_chars() == 2) & (pl.col("year") == latest))
-        .group_by(pl.col("region_code").alias("country"))
-        .agg(pl.col("employment").sum())
+    published = cells.filter(pl.col("industry_code").is_in(sorted(top))).select(
+        "region_code", "year", pl.col("industry_code").alias("section"), "employment"
     )
+    totals = business_totals(division_cells, published)
+    sbs = sector_shares(division_cells, totals)
+    latest = int(division_cells["year"].max())  # type: ignore[arg-type]
+    national = totals.filter(
+        (pl.col("region_code").str.len_chars() == 2) & (pl.col("year") == latest)
+    )
+    employment = national.filter(pl.col("coverage") == 1.0).select(
+        pl.col("region_code").alias("country"), pl.col("total").alias("employment")
+    )
+    incomplete = sorted(set(national["region_code"]) - set(employment["country"]))
     participations = _participations(reference)
     year = int(participations["start_year"].max())  # type: ignore[arg-type]
     cordis = cordis_country_indicators(participations, employment, year=year)
-    without = sorted(set(participations["country"].drop_nulls()) - set(employment["country"]))
+    without = sorted(
+        set(participations["country"].drop_nulls()) - set(employment["country"]) - set(incomplete)
+    )
     notes = (
-        f"SBS sector shares: {sbs['region_code'].n_unique()} regions, year {latest}",
+        f"SBS sector shares: {sbs['region_code'].n_unique()} regions, year {latest}; a share "
+        f"is unknown where its divisions are, or known cells cover under "
+        f"{MIN_COVERAGE:.0%} of the business economy",
         f"Horizon 2020: {participations.height} participations, {cordis['region_code'].n_unique()}"
         f" countries with SBS employment {latest}; {len(without)} countries without SBS data "
         "get no value",
+        "Horizon 2020: no value for "
+        + (", ".join(incomplete) or "no country")
+        + f": their SBS {latest} business-economy total is not fully published",
         "CORDIS has no SME flag in the mirror's participation table: private companies (PRC) "
         "of every size are counted",
     )

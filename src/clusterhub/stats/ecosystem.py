@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from clusterhub.classify import is_extra_regio
 from clusterhub.stats.indicator_sources import INDICATOR_VALUES
 
 #: High-technology (21, 26) and medium-high-technology (20, 27-30) manufacturing at NACE
@@ -24,7 +25,69 @@ KNOWLEDGE_INTENSIVE_SERVICES = (
 PRIVATE_COMPANY = "PRC"
 
 
-def sector_shares(divisions: pl.DataFrame) -> pl.DataFrame:
+#: Least estimated share of a region's business economy its known SBS cells must cover for the
+#: sector shares to be computed (docs/methodology/scoreboard.md, section 2).
+MIN_COVERAGE = 0.95
+_KEYS = ["region_code", "year"]
+
+
+def business_totals(divisions: pl.DataFrame, sections: pl.DataFrame) -> pl.DataFrame:
+    """Each region's published SBS business-economy total and the share of it that is known.
+
+    SBS publishes no total cell: the total is the sum of the top cells that partition the
+    business economy (sections B-N without K, and division 95). A top cell counts as known when
+    it is published, or when every one of its divisions is known after the fill (then it is
+    their sum). An unknown top cell is weighted by its share of the country's known top cells;
+    ``coverage`` is 1 minus the weights of the region's unknown cells, null when a weight is
+    itself unknown (the country did not publish the cell either).
+
+    Parameters
+    ----------
+    divisions
+        ``region_code, year, section, employment``: division cells after the fill (null:
+        unknown), ``section`` the top cell they belong to.
+    sections
+        ``region_code, year, section, employment``: the published top cells (null: blank).
+
+    Returns
+    -------
+    pl.DataFrame
+        ``region_code, year, total, coverage`` for every region of ``sections`` except
+        Extra-Regio codes (they are no region).
+    """
+    sections = sections.filter(~_extra_regio())
+    grid = (
+        sections.select(*_KEYS)
+        .unique()
+        .join(sections.select("section").unique(), how="cross")
+        .join(sections, on=[*_KEYS, "section"], how="left")
+    )
+    parts = divisions.group_by(*_KEYS, "section").agg(
+        pl.col("employment").sum().alias("_sum"),
+        pl.col("employment").is_not_null().all().alias("_complete"),
+    )
+    cells = grid.join(parts, on=[*_KEYS, "section"], how="left").with_columns(
+        _value=pl.coalesce("employment", pl.when(pl.col("_complete")).then(pl.col("_sum"))),
+        country=pl.col("region_code").str.slice(0, 2),
+    )
+    country = cells.filter(pl.col("region_code").str.len_chars() == 2).select(
+        "year", "section", "country", _national="_value"
+    )
+    weighted = cells.join(country, on=["country", "year", "section"], how="left").with_columns(
+        _weight=pl.col("_national") / pl.col("_national").sum().over("country", "year")
+    )
+    missing = pl.col("_value").is_null()
+    return weighted.group_by(*_KEYS).agg(
+        pl.col("_value").sum().alias("total"),
+        pl.when(pl.col("_weight").filter(missing).null_count() == 0)
+        .then(1.0 - pl.col("_weight").filter(missing).sum())
+        .alias("coverage"),
+    )
+
+
+def sector_shares(
+    divisions: pl.DataFrame, totals: pl.DataFrame, *, min_coverage: float = MIN_COVERAGE
+) -> pl.DataFrame:
     """Share (%) of business-economy employment in high/medium-high-tech manufacturing and in
     knowledge-intensive services, per region and year.
 
@@ -32,38 +95,55 @@ def sector_shares(divisions: pl.DataFrame) -> pl.DataFrame:
     ----------
     divisions
         Industry cells at NACE division level (``region_code, industry_code, year,
-        employment``), missing cells already filled by the engine's rule; cells still missing
-        count as absent from numerator and denominator alike.
+        employment``), missing cells already filled by the engine's rule; cells still
+        missing are unknown.
+    totals
+        ``business_totals``: the published total (the denominator) and its known coverage.
+    min_coverage
+        Least ``coverage`` for a value: below it (or unknown) the denominator is too unsure.
 
     Returns
     -------
     pl.DataFrame
-        ``INDICATOR_VALUES`` rows ``sbs_hightech_mfg_share`` and ``sbs_kis_share`` for every
-        region whose known division employment is positive (regions of older NUTS versions
-        without any value get no row, not a zero).
+        ``INDICATOR_VALUES`` rows ``sbs_hightech_mfg_share`` and ``sbs_kis_share``. A share is
+        unknown (no row, never a zero) when none of its numerator's divisions is known, when
+        the coverage is below ``min_coverage`` or unknown, or when the total is not positive.
+        Extra-Regio codes get no row.
     """
-    totals = (
-        divisions.filter(pl.col("employment").is_not_null())
-        .group_by("region_code", "year")
+    trusted = totals.filter((pl.col("coverage") >= min_coverage) & (pl.col("total") > 0))
+    numerators = (
+        divisions.filter(~_extra_regio())
+        .group_by(*_KEYS)
         .agg(
-            pl.col("employment").sum().alias("_total"),
-            _share("employment", HIGH_TECH_MANUFACTURING).alias("sbs_hightech_mfg_share"),
-            _share("employment", KNOWLEDGE_INTENSIVE_SERVICES).alias("sbs_kis_share"),
+            _numerator(HIGH_TECH_MANUFACTURING).alias("sbs_hightech_mfg_share"),
+            _numerator(KNOWLEDGE_INTENSIVE_SERVICES).alias("sbs_kis_share"),
         )
-        .filter(pl.col("_total") > 0)
+        .join(trusted, on=_KEYS, how="inner")
     )
-    long = totals.unpivot(
-        index=["region_code", "year"],
-        on=["sbs_hightech_mfg_share", "sbs_kis_share"],
-        variable_name="indicator",
-        value_name="value",
+    long = (
+        numerators.with_columns(
+            (100.0 * pl.col(name) / pl.col("total")).alias(name)
+            for name in ("sbs_hightech_mfg_share", "sbs_kis_share")
+        )
+        .unpivot(
+            index=_KEYS,
+            on=["sbs_hightech_mfg_share", "sbs_kis_share"],
+            variable_name="indicator",
+            value_name="value",
+        )
+        .filter(pl.col("value").is_not_null())
     )
     return _conform(long.with_columns(country_level=pl.lit(value=False)))
 
 
-def _share(column: str, codes: tuple[str, ...]) -> pl.Expr:
-    inside = pl.col(column).filter(pl.col("industry_code").is_in(list(codes))).sum()
-    return 100.0 * inside / pl.col(column).sum()
+def _numerator(codes: tuple[str, ...]) -> pl.Expr:
+    """Known employment of ``codes``; null when none of them is known (unknown, not zero)."""
+    inside = pl.col("employment").filter(pl.col("industry_code").is_in(list(codes)))
+    return pl.when(inside.is_not_null().any()).then(inside.sum())
+
+
+def _extra_regio() -> pl.Expr:
+    return pl.col("region_code").map_elements(is_extra_regio, return_dtype=pl.Boolean)
 
 
 def cordis_country_indicators(
