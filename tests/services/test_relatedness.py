@@ -5,6 +5,7 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from clusterhub.classify import is_extra_regio
 from clusterhub.services.reference import ReferenceData
 from clusterhub.services.relatedness import (
     RelatedClusters,
@@ -42,20 +43,30 @@ def test_the_regions_compared(related: RelatedClusters) -> None:
     if related.source == "cmp-states":
         assert related.regions == 50 and related.overlap.clusters == 51
     else:
-        assert 250 <= related.regions <= 330 and related.overlap.clusters == 50
+        # 327 NUTS 2 codes: 8 Extra-Regio codes and 36 regions without employment left out.
+        assert related.regions == 283 and related.overlap.clusters == 50
+        assert any(n.startswith("8 Extra-Regio code(s) left out") for n in related.notes)
 
 
 def test_the_pair_proximity_is_the_engines(
     related: RelatedClusters, reference: ReferenceData
 ) -> None:
-    year = complexity(cluster_employment(related.source, reference)).years[related.year]
+    year = complexity(cluster_employment(related.source, reference).cells).years[related.year]
     for row in related.pairs.head(5).vstack(related.pairs.tail(5)).iter_rows(named=True):
         i, j = year.industries.index(row["cluster_a"]), year.industries.index(row["cluster_b"])
         assert row["proximity"] == year.proximity[i, j] == year.proximity[j, i]
 
 
 def test_us_employment_is_traded_clusters_of_the_50_states(reference: ReferenceData) -> None:
-    cells = cluster_employment("cmp-states", reference)
+    cells = cluster_employment("cmp-states", reference).cells
     assert cells.get_column("industry").cast(pl.Int32).max() == 51
     assert cells.get_column("region").n_unique() == 50
     assert cells.get_column("value").null_count() == 0
+
+
+def test_eu_employment_has_no_extra_regio_code(reference: ReferenceData) -> None:
+    employment = cluster_employment("eurostat-sbs", reference)
+    regions = employment.cells.get_column("region").unique().to_list()
+    assert "DE11" in regions and not [r for r in regions if is_extra_regio(r)]
+    assert {"ELZZ", "FRZZ"} <= set(employment.extra_regio)
+    assert all(len(r) == 4 for r in regions)

@@ -15,6 +15,7 @@ from clusterhub.errors import InvalidInput
 from clusterhub.stats.complexity import year_complexity
 from clusterhub.stats.relatedness import (
     compare_pairs,
+    engine_input,
     proximity_pairs,
     published_pairs,
     read_cmp_related,
@@ -125,3 +126,27 @@ def test_overlap_of_a_small_example() -> None:
     assert overlap.expected_by_chance == pytest.approx(4 / 6)
     assert table.filter("top_n").select("cluster_a", "cluster_b").rows() == [("3", "4"), ("1", "2")]
     assert overlap.tied_at_cut == 1 and overlap.cut_proximity == pytest.approx(2 / 3)
+
+
+def test_engine_input_is_one_region_type_without_extra_regio_and_nulls_as_zero() -> None:
+    cells = pl.DataFrame(
+        {
+            "region": ["DE11", "DE11", "ELZZ", "FRZZ", "CZ01", "DE1", "26"],
+            "region_type": ["nuts2", "nuts2", "nuts2", "nuts2", "nuts2", "nuts1", "state"],
+            "industry": ["4", "5", "4", "5", "4", "4", "4"],
+            "year": [2015] * 7,
+            "value": [10.0, None, 3.0, None, 2.0, 7.0, 1.0],
+        }
+    )
+    matrix = engine_input(cells, "nuts2")
+    assert matrix.extra_regio == ("ELZZ", "FRZZ")
+    assert matrix.cells.columns == ["region", "industry", "year", "value"]
+    assert matrix.cells.rows() == [("DE11", "4", 2015, 10.0), ("DE11", "5", 2015, 0.0),
+                                   ("CZ01", "4", 2015, 2.0)]  # fmt: skip
+    assert matrix.suppressed == 1  # FRZZ's null is dropped with it, not counted
+    assert matrix.notes == (
+        "2 Extra-Regio code(s) left out: ELZZ, FRZZ",
+        "1 suppressed cell(s) counted as 0",
+    )
+    states = engine_input(cells, "state")
+    assert states.cells.get_column("region").to_list() == ["26"] and states.notes == ()

@@ -10,10 +10,12 @@ import polars as pl
 import pytest
 from fastapi.testclient import TestClient
 
+from clusterhub.classify import is_extra_regio
 from clusterhub.services.analytics import ClusterMap
 from clusterhub.services.diversification import region_diversification
 from clusterhub.services.diversification_schemas import DiversificationPublic
 from clusterhub.stats.complexity import complexity
+from clusterhub.stats.relatedness import engine_input
 
 
 @pytest.fixture(scope="module")
@@ -23,16 +25,16 @@ def stuttgart(client: TestClient) -> DiversificationPublic:
 
 
 def _engine_year(table: pl.DataFrame, region_type: str) -> tuple[list[str], list[str], np.ndarray]:
-    """The engine run independently on the map's own frame (not the database)."""
-    cells = table.filter(pl.col("region_type") == region_type)
-    year = complexity(
-        cells.select(
-            region="region_code",
-            industry="cluster_code",
-            year="year",
-            value=pl.col("employment").fill_null(0.0),
-        )
-    ).years[int(cells.get_column("year").max())]
+    """The engine run on the map's own frame (not the database), through the one rule that
+    turns a long frame into the engine's input."""
+    cells = table.select(
+        region="region_code",
+        region_type="region_type",
+        industry="cluster_code",
+        year="year",
+        value="employment",
+    )
+    year = complexity(engine_input(cells, region_type).cells).years[int(table["year"].max())]
     return year.regions, year.industries, year.proximity
 
 
@@ -74,11 +76,30 @@ def test_neighbours_are_specialisations_with_the_engines_proximity(
 
 def test_strong_regions_abroad_are_in_other_countries(stuttgart: DiversificationPublic) -> None:
     found = [r for p in stuttgart.paths for r in p.strong_elsewhere]
-    assert found and all(r.country != "DE" and r.code[:2] != "DE" for r in found)
+    assert found
+    for region in found:
+        # A region of another country (first two letters), never an Extra-Regio code (ELZZ
+        # has 4 characters and once was listed) and never the region itself.
+        assert region.code != "DE11" and region.code[:2] != "DE" and region.country != "DE"
+        assert not is_extra_regio(region.code) and re.fullmatch(r"[A-Z]{2}[0-9A-Z]{2}", region.code)
     for path in stuttgart.paths:
         rcas = [r.rca for r in path.strong_elsewhere]
         assert len(rcas) <= 5 and rcas == sorted(rcas, reverse=True)
-        assert all(r.rca >= 1 and len(r.code) == 4 for r in path.strong_elsewhere)
+        assert all(r.rca >= 1 for r in path.strong_elsewhere)
+
+
+def test_extra_regio_codes_are_not_in_the_matrix(stuttgart: DiversificationPublic) -> None:
+    # 327 NUTS 2 codes in the SBS file: 8 Extra-Regio codes (2 of them with employment)
+    # and 36 regions without employment are left out.
+    assert stuttgart.regions_compared == 283
+    notes = [n for n in stuttgart.notes if n.startswith("8 Extra-Regio code(s) left out")]
+    assert len(notes) == 1 and "ELZZ" in notes[0]
+
+
+def test_an_extra_regio_code_has_no_paths(client: TestClient) -> None:
+    answer = client.get("/api/v1/regions/ELZZ/diversification", params={"dataset": "eu-sbs"})
+    assert answer.status_code == 422
+    assert "Extra-Regio" in answer.json()["error"]["message"]
 
 
 def test_a_state_gets_other_states_and_no_local_clusters(client: TestClient) -> None:
@@ -91,7 +112,7 @@ def test_a_state_gets_other_states_and_no_local_clusters(client: TestClient) -> 
     }
     assert all(int(c) <= 51 for c in codes)
     strong = [r for p in michigan.paths for r in p.strong_elsewhere]
-    assert strong and all(r.code != "26" and len(r.code) == 2 for r in strong)
+    assert strong and all(r.code != "26" and re.fullmatch(r"\d\d", r.code) for r in strong)
 
 
 def test_api_answers_the_paths(client: TestClient) -> None:
@@ -136,7 +157,7 @@ def test_region_page_has_the_section_with_links_abroad(client: TestClient) -> No
     section = page.text[page.text.index('id="diversification"') :]
     section = section[: section.index("</table>")]
     links = re.findall(r'href="/regions/([A-Z0-9]+)\?dataset=eu-sbs"', section)
-    assert links and all(not code.startswith("DE") for code in links)
+    assert links and all(code[:2] != "DE" and not is_extra_regio(code) for code in links)
     assert "Density" in section and "Automotive" in page.text
 
 

@@ -4,7 +4,8 @@ the specialisations that make them reachable, and the regions elsewhere strong i
 The matrix is the data set's regions of the region's own type (NUTS level, or U.S. states) x
 its non-local clusters, in one year: relatedness among NUTS 2 regions says nothing about a
 country, and local clusters serve local markets everywhere, so specialising in them is not
-a path. Suppressed (null) employment counts as 0, the engine's rule for an absent cell.
+a path. The matrix follows ``stats.relatedness.engine_input``, as related clusters do: no
+Extra-Regio code, suppressed (null) employment counted as 0.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import polars as pl
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clusterhub.classify import is_extra_regio
+from clusterhub.errors import InvalidInput
 from clusterhub.services import observatory
 from clusterhub.services.diversification_schemas import (
     ClusterPositionPublic,
@@ -33,10 +36,19 @@ from clusterhub.stats.diversification import (
     strong_neighbours,
     strong_regions,
 )
+from clusterhub.stats.relatedness import engine_input
 from clusterhub.store.models import Cluster, ClusterMetric, Dataset, Region
 
 #: Cluster kinds left out of the matrix (see the module's docstring).
 LEFT_OUT_KINDS = ("local",)
+#: The long frame read from the store, before ``stats.relatedness.engine_input``.
+_CELLS = {
+    "region": pl.String,
+    "region_type": pl.String,
+    "industry": pl.String,
+    "year": pl.Int32,
+    "value": pl.Float64,
+}
 
 
 @dataclass(frozen=True)
@@ -66,9 +78,16 @@ def region_diversification(
         Unknown data set, region or year (close codes suggested).
     InvalidInput
         The year's matrix is degenerate (too few regions, a network that falls apart), or
-        the region has no employment in the clusters compared.
+        the region has no employment in the clusters compared, or it is an Extra-Regio code.
     """
     detail = observatory.region_detail(session, code=code, dataset=dataset, year=year)
+    if is_extra_regio(detail.code):
+        raise InvalidInput.single(
+            "an Extra-Regio code collects what belongs to no region (offshore, embassies), "
+            "so it has no diversification paths",
+            field="region",
+            value=detail.code,
+        )
     matrix = _matrix(session, detail)
     measures = matrix.year
     stored = {m.cluster_code: m for m in detail.clusters}
@@ -131,7 +150,13 @@ def _matrix(session: Session, region: RegionPublic) -> _Matrix:
         )
     ).all()
     cells = session.execute(
-        select(ClusterMetric.region_code, ClusterMetric.cluster_code, ClusterMetric.employment)
+        select(
+            ClusterMetric.region_code,
+            ClusterMetric.region_type,
+            ClusterMetric.cluster_code,
+            ClusterMetric.year,
+            ClusterMetric.employment,
+        )
         .where(
             ClusterMetric.dataset_id == data_id,
             ClusterMetric.region_type == region.region_type,
@@ -140,24 +165,22 @@ def _matrix(session: Session, region: RegionPublic) -> _Matrix:
         .order_by(ClusterMetric.region_code, ClusterMetric.cluster_code)
     ).all()
     frame = pl.DataFrame(
-        [(r, c, e) for r, c, e in cells if c in kept],
-        schema={"region": pl.String, "industry": pl.String, "value": pl.Float64},
+        [tuple(cell) for cell in cells if cell.cluster_code in kept],
+        schema=_CELLS,
         orient="row",
     )
-    suppressed = frame.get_column("value").null_count()
-    result = complexity(
-        frame.with_columns(year=pl.lit(region.year, pl.Int32), value=pl.col("value").fill_null(0))
-    )
+    matrix = engine_input(frame, region.region_type)
+    measures = complexity(matrix.cells).years[region.year]
     left_out = len(clusters) - len(kept)
     notes = [
         *([f"{left_out} local cluster(s) left out of the comparison"] if left_out else []),
-        *([f"{suppressed} suppressed employment cell(s) counted as 0"] if suppressed else []),
+        *matrix.notes,
     ]
-    idle = len(regions) - len(result.years[region.year].regions)
+    idle = {r.code for r in regions} - set(matrix.extra_regio) - set(measures.regions)
     if idle:
-        notes.append(f"{idle} region(s) without employment in these clusters left out")
+        notes.append(f"{len(idle)} region(s) without employment in these clusters left out")
     return _Matrix(
-        year=result.years[region.year],
+        year=measures,
         region_names={r.code: r.name for r in regions},
         countries={r.code: r.country for r in regions},
         cluster_names=kept,

@@ -16,8 +16,10 @@ from clusterhub.services.analytics import MapRequest, build_cluster_map
 from clusterhub.services.reference import ReferenceData
 from clusterhub.stats.complexity import ComplexityOptions, complexity
 from clusterhub.stats.relatedness import (
+    EngineInput,
     Overlap,
     compare_pairs,
+    engine_input,
     proximity_pairs,
     published_pairs,
     read_cmp_related,
@@ -28,6 +30,7 @@ RelatedSource = Literal["cmp-states", "eurostat-sbs"]
 RELATED_SOURCES: tuple[RelatedSource, ...] = ("cmp-states", "eurostat-sbs")
 #: What each source's regions are, for the report.
 REGION_LEVEL = {"cmp-states": "U.S. states", "eurostat-sbs": "EU NUTS 2 regions"}
+REGION_TYPE = {"cmp-states": "state", "eurostat-sbs": "nuts2"}
 PAIR_COLUMNS = (
     "rank",
     "cluster_a",
@@ -64,23 +67,28 @@ class RelatedClusters:
     notes: tuple[str, ...]
 
 
-def cluster_employment(source: RelatedSource, reference: ReferenceData) -> pl.DataFrame:
-    """``region, industry, year, value``: employment of each region in each traded cluster.
+def cluster_employment(source: RelatedSource, reference: ReferenceData) -> EngineInput:
+    """Employment of each region in each traded cluster, as the engine reads it
+    (``stats.relatedness.engine_input``: one region type, no Extra-Regio code, a missing
+    (confidential) cell counted as no employment).
 
     U.S. states from the CMP state file (local clusters left out: they serve local markets,
     so co-specialisation in them says nothing about relatedness); EU NUTS 2 regions from the
-    Eurostat SBS cluster map. A missing (confidential) cell counts as no employment.
+    Eurostat SBS cluster map.
     """
     if source == "cmp-states":
         cells = read_cmp_states(reference.fetch("cmp-states")).cells.filter(pl.col("traded"))
     else:
-        table = build_cluster_map(MapRequest(source="eurostat-sbs"), reference).table
-        cells = table.filter(pl.col("region_type") == "nuts2")
-    return cells.select(
-        region="region_code",
-        industry="cluster_code",
-        year="year",
-        value=pl.col("employment").fill_null(0.0),
+        cells = build_cluster_map(MapRequest(source="eurostat-sbs"), reference).table
+    return engine_input(
+        cells.select(
+            region="region_code",
+            region_type="region_type",
+            industry="cluster_code",
+            year="year",
+            value="employment",
+        ),
+        REGION_TYPE[source],
     )
 
 
@@ -91,7 +99,8 @@ def related_clusters(
 ) -> RelatedClusters:
     """Proximity between traded clusters from ``source`` (its latest year), compared with
     the published related pairs on the clusters both have."""
-    result = complexity(cluster_employment(source, reference), options)
+    employment = cluster_employment(source, reference)
+    result = complexity(employment.cells, options)
     year = max(result.years)
     measures = result.years[year]
     records = read_cmp_related(reference.fetch("cmp-related"))
@@ -102,5 +111,5 @@ def related_clusters(
         regions=len(measures.regions),
         overlap=overlap,
         pairs=table.select(PAIR_COLUMNS),
-        notes=result.notes,
+        notes=(*employment.notes, *result.notes),
     )

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from clusterhub.classify import is_extra_regio
 from clusterhub.errors import InvalidInput, Problem
 from clusterhub.stats.complexity import YearComplexity
 
@@ -44,6 +45,56 @@ _NUMBER = re.compile(r"^-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?$")
 def code_key(code: str) -> tuple[int, str]:
     """Cluster codes sort as numbers (2 before 10), other codes after them as text."""
     return (int(code), code) if code.isdigit() else (1 << 30, code)
+
+
+@dataclass(frozen=True)
+class EngineInput:
+    """The engine's long frame (``region, industry, year, value``) and what was changed to
+    get it, for the notes a reader needs: ``extra_regio`` codes dropped, ``suppressed``
+    (null) cells counted as 0."""
+
+    cells: pl.DataFrame
+    extra_regio: tuple[str, ...]
+    suppressed: int
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        """What was left out or filled in, in words."""
+        extra = self.extra_regio
+        return (
+            *([f"{len(extra)} Extra-Regio code(s) left out: {', '.join(extra)}"] if extra else []),
+            *([f"{self.suppressed} suppressed cell(s) counted as 0"] if self.suppressed else []),
+        )
+
+
+def engine_input(cells: pl.DataFrame, region_type: str) -> EngineInput:
+    """The regions x clusters matrix, as the engine reads it, from a long frame with columns
+    ``region, region_type, industry, year, value`` (value null when suppressed).
+
+    The one place the rule lives, so that related clusters (a freshly built map) and
+    diversification paths (the stored map) compare the same regions:
+
+    - only regions of ``region_type``: relatedness among NUTS 2 regions says nothing about
+      a country, so levels are never mixed;
+    - no Extra-Regio codes (``ELZZ``, ``FRZZ``): they collect what belongs to no region
+      (offshore platforms, embassies), so they are neither a region to specialise nor a
+      partner to search;
+    - a suppressed (null) cell counts as 0, the engine's rule for an absent cell.
+    """
+    typed = cells.filter(pl.col("region_type") == region_type)
+    codes = typed.get_column("region").unique().to_list()
+    extra = tuple(sorted(c for c in codes if is_extra_regio(c)))
+    kept = typed.filter(~pl.col("region").is_in(extra))
+    return EngineInput(
+        cells=kept.select(
+            pl.col("region").cast(pl.String),
+            pl.col("industry").cast(pl.String),
+            pl.col("year").cast(pl.Int32),
+            pl.col("value").cast(pl.Float64).fill_null(0.0),
+        ),
+        extra_regio=extra,
+        suppressed=kept.get_column("value").null_count(),
+    )
 
 
 def read_cmp_related(path: str | Path) -> pl.DataFrame:
