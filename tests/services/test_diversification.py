@@ -3,6 +3,8 @@ PostgreSQL, and a 422 (never a 500) from the API, a note on the region page."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import polars as pl
 import pytest
 from fastapi.testclient import TestClient
@@ -10,9 +12,10 @@ from sqlalchemy.orm import Session
 
 from clusterhub.config import Settings
 from clusterhub.errors import InvalidInput, NotFound
-from clusterhub.services.analytics import ClusterMap
+from clusterhub.services.analytics import ClusterMap, MapRequest, build_cluster_map
 from clusterhub.services.diversification import region_diversification
 from clusterhub.services.observatory import load_cluster_map
+from clusterhub.services.reference import ReferenceData
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.web.app import create_app
 
@@ -49,3 +52,35 @@ def test_the_api_and_the_page_answer_without_a_500(
         page = client.get("/regions/26")
         assert page.status_code == 200
         assert "Not available for this region" in page.text and "at least 2 regions" in page.text
+
+
+@pytest.fixture(scope="module")
+def emerging_map(reference: ReferenceData) -> ClusterMap:
+    """The 10 emerging industries on the real SBS data, German and French regions only."""
+    full = build_cluster_map(
+        MapRequest(source="eurostat-sbs", taxonomy_path=Path("emerging")), reference
+    )
+    table = full.table.filter(pl.col("region_code").str.slice(0, 2).is_in(["DE", "FR"]))
+    return ClusterMap(full.source, table, full.coverage, ())
+
+
+def test_emerging_industries_are_refused_with_the_reason(
+    db_settings: Settings, emerging_map: ClusterMap
+) -> None:
+    factory = make_session_factory(make_engine(db_settings))
+    with transaction(factory) as session:
+        load_cluster_map(session, key="eu-sbs-emerging", title="Emerging", result=emerging_map)
+    with (
+        Session(make_engine(db_settings)) as session,
+        pytest.raises(InvalidInput, match="51 traded clusters") as refused,
+    ):
+        region_diversification(session, code="DE11")
+    assert refused.value.problems[0].field == "dataset"
+    with TestClient(create_app(db_settings), raise_server_exceptions=False) as client:
+        answer = client.get("/api/v1/regions/DE11/diversification")
+        assert answer.status_code == 422
+        assert "emerging industries" in answer.json()["error"]["message"]
+        page = client.get("/regions/DE11", params={"dataset": "eu-sbs-emerging"})
+        assert page.status_code == 200
+        section = page.text[page.text.index('id="diversification"') :]
+        assert "Not available for this region" in section and "51 traded clusters" in section

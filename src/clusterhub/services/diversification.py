@@ -41,6 +41,15 @@ from clusterhub.store.models import Cluster, ClusterMetric, Dataset, Region
 
 #: Cluster kinds left out of the matrix (see the module's docstring).
 LEFT_OUT_KINDS = ("local",)
+#: Cluster kinds relatedness is refused on: emerging industries share NACE codes and split
+#: divisions equally among themselves by design, so two of them co-specialise partly because
+#: they hold the same employment, and their proximity would be mechanical.
+REFUSED_KINDS = ("emerging",)
+REFUSED = (
+    "the data set's clusters are emerging industries, which share NACE codes and divisions "
+    "by design, so their relatedness would be partly mechanical; use a data set of the 51 "
+    "traded clusters (e.g. eu-sbs)"
+)
 #: The long frame read from the store, before ``stats.relatedness.engine_input``.
 _CELLS = {
     "region": pl.String,
@@ -78,7 +87,8 @@ def region_diversification(
         Unknown data set, region or year (close codes suggested).
     InvalidInput
         The year's matrix is degenerate (too few regions, a network that falls apart), or
-        the region has no employment in the clusters compared, or it is an Extra-Regio code.
+        the region has no employment in the clusters compared, or it is an Extra-Regio code,
+        or the data set's clusters are emerging industries (``REFUSED_KINDS``).
     """
     detail = observatory.region_detail(session, code=code, dataset=dataset, year=year)
     if is_extra_regio(detail.code):
@@ -143,6 +153,8 @@ def _matrix(session: Session, region: RegionPublic) -> _Matrix:
     clusters = session.execute(
         select(Cluster.code, Cluster.name, Cluster.kind).where(Cluster.dataset_id == data_id)
     ).all()
+    if any(c.kind in REFUSED_KINDS for c in clusters):
+        raise InvalidInput.single(REFUSED, field="dataset", value=region.dataset)
     kept = {c.code: c.name for c in clusters if c.kind not in LEFT_OUT_KINDS}
     regions = session.execute(
         select(Region.code, Region.name, Region.country).where(

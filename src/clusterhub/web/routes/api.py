@@ -215,7 +215,8 @@ def region_diversification_paths(
 ) -> DiversificationPublic:
     """Clusters the region is not specialised in, by relatedness density, each with the
     region's specialisations that justify it and regions abroad strong in it (422 when the
-    data set's regions of this type are too few for relatedness)."""
+    data set's regions of this type are too few for relatedness, for an Extra-Regio code, or
+    for a data set of emerging industries, whose shared NACE codes make proximity mechanical)."""
     return region_diversification(session, code=nuts_code, dataset=dataset, year=year, limit=limit)
 
 
