@@ -64,6 +64,7 @@ def test_diversify_a_state(
     result = runner.invoke(app, ["diversify", "26", "--limit", "4"], terminal_width=200)
     assert result.exit_code == 0, result.output
     assert "Michigan" in result.output and "Automotive (4)" in result.output  # specialised
+    assert "strong in other" in result.output and "strong abroad" not in result.output
     assert "Diversification paths" in result.output and "local cluster(s) left out" in result.output
     unknown = runner.invoke(app, ["diversify", "XX9"])
     assert unknown.exit_code == 2 and "no region" in unknown.output

@@ -159,9 +159,14 @@ def test_region_page_has_the_section_with_links_abroad(client: TestClient) -> No
     links = re.findall(r'href="/regions/([A-Z0-9]+)\?dataset=eu-sbs"', section)
     assert links and all(code[:2] != "DE" and not is_extra_regio(code) for code in links)
     assert "Density" in section and "Automotive" in page.text
+    assert "Strong in other countries" in section and "DE11" not in links
 
 
 def test_region_page_of_a_state_names_other_states(client: TestClient) -> None:
     page = client.get("/regions/26", params={"dataset": "us-states"})
     assert page.status_code == 200 and "Diversification paths" in page.text
-    assert "Strong elsewhere" in page.text
+    section = page.text[page.text.index('id="diversification"') :]
+    section = section[: section.index("</table>")]
+    assert "Strong in other states" in section and "Strong elsewhere" not in section
+    links = re.findall(r'href="/regions/([0-9A-Z]+)\?dataset=us-states"', section)
+    assert links and all(re.fullmatch(r"\d\d", code) and code != "26" for code in links)

@@ -138,7 +138,8 @@ def _print_paths(result: DiversificationPublic) -> None:
         caption=f"{result.regions_compared} regions x {result.clusters_compared} clusters; "
         "density = share of the cluster's proximity-weighted neighbours the region holds",
     )
-    for column in ("cluster", "density", "COG", "RCA", "neighbours", "strong abroad"):
+    elsewhere = "strong in other states" if result.region_type == "state" else "strong abroad"
+    for column in ("cluster", "density", "COG", "RCA", "neighbours", elsewhere):
         table.add_column(column, justify="right" if column in ("density", "COG", "RCA") else "left")
     for path in result.paths:
         table.add_row(
