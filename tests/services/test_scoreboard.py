@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import gzip
+import math
 import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import polars as pl
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,13 +18,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from clusterhub.config import Settings
 from clusterhub.datasets import eurostat_dataset
 from clusterhub.errors import DataSourceError, InvalidInput, NotFound
-from clusterhub.services import scoreboard
-from clusterhub.services.analytics import ClusterMap
+from clusterhub.services import scoreboard, scoreboard_imports
+from clusterhub.services.analytics import ClusterMap, MapRequest, build_cluster_map
 from clusterhub.services.observatory import load_cluster_map
-from clusterhub.services.reference import ReferenceData
-from clusterhub.services.scoreboard_data import ensure_computed
+from clusterhub.services.reference import BUILT_IN_TAXONOMIES, ReferenceData
+from clusterhub.services.scoreboard_data import ensure_computed, store_values
+from clusterhub.stats.indicator_sources import INDICATOR_VALUES
 from clusterhub.store.db import make_engine, make_session_factory, transaction
-from clusterhub.store.models import IndicatorValue
+from clusterhub.store.models import ClusterMetric, Dataset, IndicatorValue
 from tests.conftest import DB_KINDS, migrated_database
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "scoreboard"
@@ -37,11 +40,21 @@ def factory(
     reference: ReferenceData,
     mirror_settings: Settings,
 ) -> Iterator[sessionmaker[Session]]:
-    """A database with the EU and U.S. cluster maps and the computed indicators."""
+    """A database with the EU (51 clusters and emerging industries) and U.S. cluster maps and
+    the computed indicators."""
     with migrated_database(request.param, tmp_path_factory.mktemp("scoreboard")) as database:
         engine = make_engine(database)
         sessions = make_session_factory(engine)
+        emerging = build_cluster_map(
+            MapRequest(source="eurostat-sbs", taxonomy_path=BUILT_IN_TAXONOMIES["emerging"]),
+            reference,
+        )
         with transaction(sessions) as session:
+            # Loaded first (lowest id): the default peers must still come from the 51 clusters.
+            load_cluster_map(
+                session, key="eu-sbs-emerging", title="Emerging", result=emerging,
+                regions=reference.regions,
+            )  # fmt: skip
             load_cluster_map(
                 session, key="eu-sbs", title="EU", result=eu_map, regions=reference.regions
             )
@@ -197,10 +210,10 @@ def test_an_import_is_all_or_nothing_and_replaces_its_keys(
     good = tmp_path / "eqi.csv"
     good.write_text("region,indicator,year,value\nDE11,eqi,2021,0.9\nDE21,eqi,2021,1.1\n"
                     "DE,product_market_regulation,2018,1.08\n", encoding="utf-8")  # fmt: skip
-    result = scoreboard.import_indicator_file(session, good, reference=reference)
+    result = scoreboard_imports.import_indicator_file(session, good, reference=reference)
     assert (result.rows, result.regions, result.source) == (3, 3, "user:eqi.csv")
     good.write_text("region,indicator,year,value\nDE11,eqi,2021,0.5\n", encoding="utf-8")
-    scoreboard.import_indicator_file(session, good, reference=reference)
+    scoreboard_imports.import_indicator_file(session, good, reference=reference)
     assert stored(session, "DE11", "eqi").value == 0.5  # replaced, not duplicated
     card = scoreboard.region_scorecard(session, code="DE11")
     governance = next(d for d in card.dimensions if d.code == "governance")
@@ -209,7 +222,7 @@ def test_an_import_is_all_or_nothing_and_replaces_its_keys(
     bad.write_text("region,indicator,year,value\nDE12,eqi,2021,1\nDE12,sbs_kis_share,2015,3\n",
                    encoding="utf-8")  # fmt: skip
     with pytest.raises(InvalidInput) as caught:
-        scoreboard.import_indicator_file(session, bad, reference=reference)
+        scoreboard_imports.import_indicator_file(session, bad, reference=reference)
     assert [(p.line, p.field) for p in caught.value.problems] == [(3, "indicator")]
     nothing = select(IndicatorValue).where(
         IndicatorValue.region_code == "DE12", IndicatorValue.indicator == "eqi"
@@ -217,18 +230,22 @@ def test_an_import_is_all_or_nothing_and_replaces_its_keys(
     assert session.scalars(nothing).first() is None  # line 2 was good, yet not stored
 
 
-def test_an_eurostat_download_imports_into_its_catalogue_indicator(session: Session) -> None:
-    result = scoreboard.import_eurostat_file(
-        session, FIXTURES / "rd_e_gerdreg.tsv", indicator="gerd_gdp"
+def test_an_eurostat_download_imports_into_its_catalogue_indicator(
+    session: Session, reference: ReferenceData
+) -> None:
+    result = scoreboard_imports.import_eurostat_file(
+        session, FIXTURES / "rd_e_gerdreg.tsv", indicator="gerd_gdp", reference=reference
     )
     assert result.source == "eurostat:rd_e_gerdreg:rd_e_gerdreg.tsv"
     assert result.indicators == ["gerd_gdp"] and result.rows == 5  # DE11 x2, DE12, EL30 x2
     with pytest.raises(InvalidInput, match="not a Eurostat indicator"):
-        scoreboard.import_eurostat_file(session, FIXTURES / "rd_e_gerdreg.tsv", indicator="eqi")
+        scoreboard_imports.import_eurostat_file(
+            session, FIXTURES / "rd_e_gerdreg.tsv", indicator="eqi", reference=reference
+        )
 
 
 def test_an_eurostat_data_set_is_taken_from_the_mirror_by_code(
-    session: Session, tmp_path: Path
+    session: Session, tmp_path: Path, reference: ReferenceData
 ) -> None:
     folder = tmp_path / "eu" / "eurostat"
     folder.mkdir(parents=True)
@@ -236,13 +253,151 @@ def test_an_eurostat_data_set_is_taken_from_the_mirror_by_code(
         gzip.compress((FIXTURES / "rd_e_gerdreg.tsv").read_bytes())
     )
     mirror = Settings(data_mirror=tmp_path)
-    result = scoreboard.fetch_eurostat_indicator(session, indicator="berd_gdp", settings=mirror)
+    result = scoreboard_imports.fetch_eurostat_indicator(
+        session, indicator="berd_gdp", settings=mirror, reference=reference
+    )
     assert (result.rows, result.source) == (2, "eurostat:rd_e_gerdreg:rd_e_gerdreg.tsv.gz")
     card = scoreboard.region_scorecard(session, code="DE11")
     assert next(i for i in card.indicators if i.code == "berd_gdp").value == 4.8  # 2020, latest
     with pytest.raises(DataSourceError, match=r"edat_lfse_04\.tsv\.gz"):
-        scoreboard.fetch_eurostat_indicator(
-            session, indicator="tertiary_attainment", settings=mirror
+        scoreboard_imports.fetch_eurostat_indicator(
+            session, indicator="tertiary_attainment", settings=mirror, reference=reference
         )
     with pytest.raises(NotFound, match="not a Eurostat data set code"):
         eurostat_dataset("../etc/passwd")
+
+
+def test_default_peers_follow_the_documented_distance_on_the_51_clusters(session: Session) -> None:
+    # The distance of docs/methodology/scoreboard.md, recomputed here from the stored cluster
+    # employment of the 51-cluster data set with plain Python.
+    dataset = session.scalar(select(Dataset.id).where(Dataset.key == "eu-sbs"))
+    rows = session.execute(
+        select(
+            ClusterMetric.region_code, ClusterMetric.cluster_code,
+            ClusterMetric.employment, ClusterMetric.region_total,
+        ).where(
+            ClusterMetric.dataset_id == dataset, ClusterMetric.region_type == "nuts2",
+            ClusterMetric.year == 2015,
+        )
+    ).all()  # fmt: skip
+    shares: dict[str, dict[str, float]] = {}
+    totals: dict[str, float] = {}
+    for region, cluster, employment, total in rows:
+        if total and total > 0 and employment:
+            shares.setdefault(region, {})[cluster] = employment / total
+            totals[region] = total
+    with_values = set(session.scalars(select(IndicatorValue.region_code).distinct()))
+    mine = shares["DE11"]
+
+    def distance(other: str) -> float:
+        theirs = shares[other]
+        dot = sum(v * theirs.get(c, 0.0) for c, v in mine.items())
+        norms = math.sqrt(sum(v * v for v in mine.values())) * math.sqrt(
+            sum(v * v for v in theirs.values())
+        )
+        return (1 - dot / norms) + 0.1 * abs(math.log2(totals[other] / totals["DE11"]))
+
+    candidates = [
+        r for r in shares
+        if r != "DE11" and not set(r[2:]) <= {"Z"} and (r in with_values or r[:2] in with_values)
+    ]  # fmt: skip
+    expected = sorted(candidates, key=lambda r: (distance(r), r))[:5]
+    card = scoreboard.region_scorecard(session, code="DE11")
+    assert [p.code for p in card.peers] == expected
+    assert expected[:3] == ["ITC1", "DE21", "DE12"]  # Piemonte, Oberbayern, Karlsruhe
+    for peer in card.peers:
+        assert peer.similarity is not None and peer.size_ratio is not None
+        recomputed = (1 - peer.similarity) + 0.1 * abs(math.log2(peer.size_ratio))
+        assert recomputed == pytest.approx(distance(peer.code), rel=1e-9)
+
+
+def test_one_nuts_version_is_compared(
+    session: Session, reference: ReferenceData, tmp_path: Path
+) -> None:
+    # FR71 (NUTS 2013, the SBS cluster map's code) and FRK2 (NUTS 2021) are one territory.
+    values = tmp_path / "eqi.csv"
+    values.write_text(
+        "region,indicator,year,value\nFR71,eqi,2021,0.3\nFRK2,eqi,2021,0.4\nDE11,eqi,2021,1\n",
+        encoding="utf-8",
+    )
+    result = scoreboard_imports.import_indicator_file(session, values, reference=reference)
+    assert result.rows == 3 and result.not_compared == ["FRK2"]
+    assert "NUTS 2013" in result.nuts_version
+    card = scoreboard.region_scorecard(session, code="FR71")
+    assert "NUTS 2013" in card.nuts_version
+    assert next(i for i in card.indicators if i.code == "eqi").value == 0.3
+    with pytest.raises(InvalidInput, match="another NUTS version") as caught:
+        scoreboard.region_scorecard(session, code="FRK2")
+    assert caught.value.problems[0].field == "code"
+    with pytest.raises(InvalidInput) as peer:
+        scoreboard.region_scorecard(session, code="DE11", peers=["FRK2"])
+    assert peer.value.problems[0].field == "peers"
+    # FRK2's value counts nowhere: the min-max range of eqi is set by FR71 and DE11 only.
+    eqi = next(i for i in scoreboard.region_scorecard(session, code="DE11").indicators
+               if i.code == "eqi")  # fmt: skip
+    assert eqi.score == 100.0
+
+
+def test_extra_regio_codes_are_never_scored_nor_peers(session: Session) -> None:
+    # A user file cannot name ELZZ (no loaded region has it), a stored value can still exist.
+    values = pl.DataFrame(
+        {"region_code": ["ELZZ", "EL30", "DE11"], "indicator": ["eqi"] * 3,
+         "year": [2021] * 3, "value": [-9.0, 0.0, 1.0], "country_level": [False] * 3},
+        schema=INDICATOR_VALUES,
+    )  # fmt: skip
+    store_values(session, values, "user:extra.csv")
+    with pytest.raises(InvalidInput, match="NUTS"):
+        scoreboard.region_scorecard(session, code="ELZZ")
+    with pytest.raises(InvalidInput):
+        scoreboard.region_scorecard(session, code="EL30", peers=["ELZZ"])
+    card = scoreboard.region_scorecard(session, code="EL30")
+    assert card.peers and all(not set(p.code[2:]) <= {"Z"} for p in card.peers)
+    eqi = next(i for i in card.indicators if i.code == "eqi")
+    assert eqi.score == 0.0  # ELZZ's -9 does not set the floor
+
+
+def test_a_region_is_not_its_own_only_peer(session: Session) -> None:
+    with pytest.raises(InvalidInput, match="not its own peer") as caught:
+        scoreboard.region_scorecard(session, code="DE11", peers="DE11")
+    assert caught.value.problems[0].field == "peers"
+    card = scoreboard.region_scorecard(session, code="DE11", peers=" de11, DE21 ,de21")
+    assert [p.code for p in card.peers] == ["DE21"]
+
+
+def test_a_huge_value_is_refused_at_import_with_line_and_field(
+    session: Session, reference: ReferenceData, tmp_path: Path
+) -> None:
+    values = tmp_path / "huge.csv"
+    values.write_text(
+        "region,indicator,year,value\nDE11,eqi,2021,1e308\nDE12,eqi,2021,12abc\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(InvalidInput) as caught:
+        scoreboard_imports.import_indicator_file(session, values, reference=reference)
+    assert {(p.line, p.field, p.value) for p in caught.value.problems} == {
+        (2, "value", "1e308"), (3, "value", "12abc"),
+    }  # fmt: skip
+
+
+def test_eurostat_geo_codes_are_checked_and_aggregates_counted(
+    session: Session, reference: ReferenceData, tmp_path: Path
+) -> None:
+    path = tmp_path / "gerd.tsv"
+    header = "freq,sectperf,unit,geo\\TIME_PERIOD\t2020 \n"
+    path.write_text(
+        header + "A,TOTAL,PC_GDP,DE11\t5.9 p\nA,TOTAL,PC_GDP,EU27_2020\t2.3 \n"
+        "A,TOTAL,PC_GDP,EFTA\t2.0 \nA,TOTAL,PC_GDP,FRZZ\t0.1 \nA,TOTAL,PC_GDP,EA19\t2.2 \n",
+        encoding="utf-8",
+    )
+    result = scoreboard_imports.import_eurostat_file(
+        session, path, indicator="gerd_gdp", reference=reference
+    )
+    assert (result.rows, result.skipped_aggregates, result.skipped_extra_regio) == (1, 3, 1)
+    path.write_text(
+        header + "A,TOTAL,PC_GDP,XX99\t1 \nA,TOTAL,PC_GDP,DE12\t4.0 x\n", encoding="utf-8"
+    )
+    with pytest.raises(InvalidInput) as caught:
+        scoreboard_imports.import_eurostat_file(
+            session, path, indicator="gerd_gdp", reference=reference
+        )
+    assert [(p.line, p.field) for p in caught.value.problems] == [(2, "geo"), (3, "2020")]

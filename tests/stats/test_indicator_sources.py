@@ -64,7 +64,7 @@ def test_a_user_file_without_the_columns_is_refused_on_line_1(tmp_path: Path) ->
 
 @pytest.mark.parametrize("name", ["rd_e_gerdreg.tsv", "rd_e_gerdreg_sdmx.csv"])
 def test_an_eurostat_download_gives_the_catalogue_slice(name: str) -> None:
-    frame = read_eurostat_indicator(DATA / name, filters=GERD)
+    frame = read_eurostat_indicator(DATA / name, filters=GERD).values
     rows = {(r, y): v for r, _i, y, v, _c in frame.rows()}
     assert rows[("DE11", 2020)] == 5.9  # flag "p" dropped, BES and MIO_EUR rows filtered out
     assert ("DE12", 2020) not in rows  # ":" / blank is missing, not zero
@@ -92,7 +92,7 @@ def test_a_malformed_eurostat_value_is_named(tmp_path: Path) -> None:
 
 
 def test_values_frame_has_the_indicator_values_schema() -> None:
-    frame = read_eurostat_indicator(DATA / "rd_e_gerdreg.tsv", filters=GERD)
+    frame = read_eurostat_indicator(DATA / "rd_e_gerdreg.tsv", filters=GERD).values
     assert frame.schema == pl.Schema(
         {"region_code": pl.String, "indicator": pl.String, "year": pl.Int32,
          "value": pl.Float64, "country_level": pl.Boolean}

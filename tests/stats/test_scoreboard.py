@@ -224,3 +224,38 @@ def test_no_values_at_all_still_gives_a_defined_scorecard() -> None:
     card = scorecard(values([]), CATALOGUE, region="AT11", regions=["AT11"], peers=["AT12"])
     assert card.compared == 0 and card.indicators.is_empty()
     assert card.assessment["bottleneck"].to_list() == [None, None]
+
+
+@pytest.mark.parametrize("method", ["minmax", "zscore"])
+def test_extreme_finite_values_score_without_overflow_and_non_finite_ones_are_null(
+    method: str,
+) -> None:
+    frame = values([("AT11", "up1", 1e308), ("AT12", "up1", -1e308), ("AT13", "up1", 0.0),
+                    ("AT21", "up1", math.inf), ("AT22", "up1", math.nan)])  # fmt: skip
+    scored = normalise(frame, CATALOGUE, method)  # type: ignore[arg-type]
+    got = scores(scored, "up1")
+    finite = {k: v for k, v in got.items() if v is not None}
+    assert set(finite) == {"AT11", "AT12", "AT13"}
+    assert all(math.isfinite(v) for v in finite.values())
+    expected = {"AT11": 100.0, "AT12": 0.0, "AT13": 50.0} if method == "minmax" else {
+        "AT11": math.sqrt(1.5), "AT12": -math.sqrt(1.5), "AT13": 0.0}  # fmt: skip
+    assert finite == pytest.approx(expected, rel=1e-12)
+    notes = dict(scored.filter(pl.col("score").is_null()).select("region_code", "note").rows())
+    assert set(notes) == {"AT21", "AT22"} and "not a finite number" in notes["AT21"]
+    _subs, dims = composites(scored, CATALOGUE, ["AT21", "AT11"])
+    assert dims.filter(pl.col("region_code") == "AT21")["available"].to_list() == [0, 0]
+
+
+def test_zscore_dimension_scores_are_in_standard_deviations_of_the_dimension() -> None:
+    # Two indicators in two sub-dimensions of d1, correlated 0: a plain mean of their z-scores
+    # has sd 1/sqrt(2), so "0.5 sd" would mean 0.35 sd; the dimension is standardised again.
+    regions = ["AT11", "AT12", "AT13", "AT14"]
+    up1, k3 = [1.0, 2.0, 3.0, 4.0], [2.0, 4.0, 1.0, 3.0]
+    frame = values([(r, "up1", v) for r, v in zip(regions, up1, strict=True)]
+                   + [(r, "k3", v) for r, v in zip(regions, k3, strict=True)])  # fmt: skip
+    card = scorecard(frame, CATALOGUE, region="AT11", regions=regions, peers=regions[1:],
+                     options=ScoreOptions(method="zscore", min_peers=1))  # fmt: skip
+    d1 = card.dimensions.filter(pl.col("dimension") == "d1")["score"]
+    assert d1.len() == 4
+    assert d1.mean() == pytest.approx(0.0, abs=1e-12)
+    assert d1.std(ddof=0) == pytest.approx(1.0, rel=1e-12)

@@ -15,7 +15,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from clusterhub.config import Settings
-from clusterhub.services import accounts, scoreboard
+from clusterhub.services import accounts, scoreboard, scoreboard_imports
 from clusterhub.services.accounts import Role
 from clusterhub.services.analytics import ClusterMap
 from clusterhub.services.observatory import load_cluster_map
@@ -85,6 +85,8 @@ def test_api_answers_a_scorecard_with_peers_and_flags(site: TestClient) -> None:
             "peers",
         ),
         ("/api/v1/regions/DE11/scoreboard", {"peers": "DE21;DROP"}, 422, None),
+        ("/api/v1/regions/DE11/scoreboard", {"peers": "DE11"}, 422, "peers"),  # only itself
+        ("/api/v1/regions/ELZZ/scoreboard", {}, 422, "code"),  # Extra-Regio
     ],
 )
 def test_api_bad_input_is_a_404_or_422_in_the_error_shape(
@@ -107,6 +109,16 @@ def test_csv_download_carries_the_country_level_flag(site: TestClient) -> None:
     flagged = {r["code"]: r["country_level"] for r in rows if r["kind"] == "indicator"}
     assert flagged["h2020_participations_per_1000"].lower() == "true"
     assert flagged["sbs_kis_share"].lower() == "false"
+    # Dimension rows carry the share of country-level indicators; the method has its column.
+    dims = {r["code"]: r for r in rows if r["kind"] == "dimension"}
+    assert float(dims["collaboration"]["country_level_share"]) == 1.0
+    assert dims["collaboration"]["country_level"].lower() == "true"
+    assert float(dims["knowledge"]["country_level_share"]) == 0.0
+    assert dims["knowledge"]["country_level"].lower() == "false"
+    assert {r["method"] for r in rows} == {"minmax"}
+    assert dims["knowledge"]["unit"] == ""
+    units = {r["code"]: r["unit"] for r in rows if r["kind"] == "indicator"}
+    assert units["sbs_kis_share"] == "% of business-economy employment"
 
 
 def test_openapi_describes_the_scoreboard(site: TestClient) -> None:
@@ -121,6 +133,7 @@ def test_region_page_shows_the_section_with_chart_and_bottlenecks(site: TestClie
     assert page.status_code == 200
     section = page.text[page.text.index('id="scoreboard"') :]
     assert "Knowledge basis and skills" in section and "Peer median" in section
+    assert "NUTS 2013" in section  # the NUTS version of the codes compared
     assert re.search(r"Bottlenecks:|No bottleneck", section)
     figure = re.search(r'data-figure="([^"]+)"', section)
     assert figure is not None and "Peer median" in figure.group(1)
@@ -200,3 +213,32 @@ def test_upload_needs_a_programme_officer_and_is_all_or_nothing(site: TestClient
         UPLOAD, files={"file": tsv}, data={"eurostat": "gerd_gdp"}, headers=token
     )
     assert eurostat.status_code == 201 and eurostat.json()["indicators"] == ["gerd_gdp"]
+
+
+def test_upload_named_dot_dot_is_imported_not_a_500(site: TestClient) -> None:
+    officer = logged_in(site, Role.PROGRAMME_OFFICER)
+    token = {"X-CSRF-Token": csrf(officer)}
+    good = b"region,indicator,year,value\nDE11,eqi,2021,0.9\n"
+    for name in ("..", "../../etc/x.csv", ""):
+        answer = officer.post(UPLOAD, files={"file": (name, good)}, headers=token)
+        assert answer.status_code in (201, 422), (name, answer.text)
+        assert answer.status_code == 201 or answer.json()["error"]["details"][0]["field"] == "file"
+    dotdot = officer.post(UPLOAD, files={"file": ("..", good)}, headers=token)
+    assert dotdot.status_code == 201 and dotdot.json()["file"] == ".."
+
+
+def test_an_upload_announced_too_large_is_refused_before_its_body_is_read(
+    site: TestClient,
+) -> None:
+    officer = logged_in(site, Role.PROGRAMME_OFFICER)
+    limit = scoreboard_imports.MAX_UPLOAD_BYTES
+    headers = {
+        "X-CSRF-Token": csrf(officer),
+        "Content-Type": "multipart/form-data; boundary=x",
+        "Content-Length": str(limit + 10 * 2**20),
+    }
+    # The body is far shorter than announced: had the server read it, the form parser would
+    # have failed on it (400), not answered 413.
+    answer = officer.post(UPLOAD, content=b"--x--\r\n", headers=headers)
+    assert answer.status_code == 413
+    assert "larger than the limit" in answer.json()["error"]["message"]

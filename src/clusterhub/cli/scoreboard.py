@@ -21,7 +21,7 @@ from typer.core import TyperGroup
 from clusterhub.cli._console import choice, console, friendly_errors, reference_data
 from clusterhub.config import get_settings
 from clusterhub.errors import InvalidInput
-from clusterhub.services import scoreboard
+from clusterhub.services import scoreboard, scoreboard_export, scoreboard_imports
 from clusterhub.services.bootstrap import prepare_database
 from clusterhub.services.reference import ReferenceData
 from clusterhub.services.scoreboard_schemas import ImportResult, ScorecardPublic
@@ -74,12 +74,11 @@ def show_command(
     """Score a region on the six dimensions against its peers and name its bottlenecks."""
     with friendly_errors(), _prepared() as (session, _reference):
         options = ScoreOptions(method=choice(method, METHODS, "method"))
-        chosen = [p for p in (peers or "").split(",") if p.strip()] or None
-        card = scoreboard.region_scorecard(session, code=region, peers=chosen, options=options)
+        card = scoreboard.region_scorecard(session, code=region, peers=peers, options=options)
         _print(card)
         if csv is not None:
-            pl.DataFrame(scoreboard.scorecard_rows(card), infer_schema_length=None).select(
-                scoreboard.SCORECARD_COLUMNS
+            pl.DataFrame(scoreboard_export.scorecard_rows(card), infer_schema_length=None).select(
+                scoreboard_export.SCORECARD_COLUMNS
             ).write_csv(csv)
             console.print(f"wrote {csv}")
 
@@ -104,13 +103,15 @@ def import_command(
     """Import indicator values: every row or none; problems are listed with line and field."""
     with friendly_errors(), _prepared() as (session, reference):
         if eurostat and file is None:
-            result = scoreboard.fetch_eurostat_indicator(
-                session, indicator=eurostat, settings=get_settings()
+            result = scoreboard_imports.fetch_eurostat_indicator(
+                session, indicator=eurostat, settings=get_settings(), reference=reference
             )
         elif eurostat and file is not None:
-            result = scoreboard.import_eurostat_file(session, file, indicator=eurostat)
+            result = scoreboard_imports.import_eurostat_file(
+                session, file, indicator=eurostat, reference=reference
+            )
         elif file is not None:
-            result = scoreboard.import_indicator_file(session, file, reference=reference)
+            result = scoreboard_imports.import_indicator_file(session, file, reference=reference)
         else:
             raise InvalidInput.single("give a FILE, --eurostat INDICATOR, or both", field="file")
         _print_import(result)
@@ -122,8 +123,11 @@ def _print(card: ScorecardPublic) -> None:
         f"[bold]{card.name or card.region}[/] ({card.region}, {card.level}): "
         f"{card.compared} regions compared; peers: {peers}"
     )
-    table = Table(title=f"Regional ecosystem scoreboard ({card.method})")
-    for column in ("dimension", "score", "peer median", "indicators", "bottleneck"):
+    console.print(f"[dim]codes compared: {card.nuts_version}[/]")
+    table = Table(
+        title=f"Regional ecosystem scoreboard ({card.method}; C: share of country-level values)"
+    )
+    for column in ("dimension", "score", "peer median", "indicators", "C", "bottleneck"):
         table.add_column(column, justify="right" if column != "dimension" else "left")
     for d in card.dimensions:
         verdict = "not assessed" if d.bottleneck is None else ("YES" if d.bottleneck else "no")
@@ -131,10 +135,24 @@ def _print(card: ScorecardPublic) -> None:
             verdict += (
                 f" ({', '.join(d.drivers)}{'; country-level only' if d.country_level_only else ''})"
             )
+        share = "–" if d.country_level_share is None else f"{d.country_level_share:.0%}"
         table.add_row(
-            d.name, _num(d.score), _num(d.peer_median), f"{d.available}/{d.in_use}", verdict
+            d.name, _num(d.score), _num(d.peer_median), f"{d.available}/{d.in_use}", share, verdict
         )
     console.print(table)
+    indicators = Table(title="Indicators (C: country-level value applied to the region)")
+    for column in ("indicator", "C", "year", "value", "score", "peer median"):
+        indicators.add_column(column, justify="left" if column in ("indicator", "C") else "right")
+    for i in card.indicators:
+        indicators.add_row(
+            i.code,
+            "C" if i.country_level else "",
+            str(i.year),
+            f"{i.value:g}",
+            _num(i.score) if i.note is None else i.note,
+            _num(i.peer_median_score),
+        )
+    console.print(indicators)
     for note in card.notes:
         console.print(f"[dim]{note}[/]")
 
@@ -148,3 +166,14 @@ def _print_import(result: ImportResult) -> None:
         f"imported {result.rows} values of {len(result.indicators)} indicator(s) "
         f"({', '.join(result.indicators)}) for {result.regions} regions from {result.file}"
     )
+    skipped = result.skipped_aggregates + result.skipped_extra_regio
+    if skipped:
+        console.print(
+            f"skipped {result.skipped_aggregates} aggregate and {result.skipped_extra_regio} "
+            "Extra-Regio rows"
+        )
+    if result.not_compared:
+        console.print(
+            f"{len(result.not_compared)} region code(s) stored but {scoreboard.NOT_COMPARED}; "
+            f"the scoreboard compares {result.nuts_version}: {', '.join(result.not_compared[:20])}"
+        )

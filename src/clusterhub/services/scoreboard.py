@@ -1,96 +1,154 @@
-"""Regional Ecosystem Scoreboard use cases: a region's scorecard with peers and bottlenecks,
-and importing indicator values from user files or Eurostat downloads.
+"""Regional Ecosystem Scoreboard use case: a region's scorecard with peers and bottlenecks,
+within one comparison pool (the NUTS regions of the loaded 51-cluster data set).
 
 The rules (normalisation, composites, peers, bottlenecks) are ``stats.scoreboard``'s; this
 module gathers their inputs from the database and shapes the answer
-(``scoreboard_schemas``). See docs/methodology/scoreboard.md.
+(``scoreboard_schemas``). Imports live in ``scoreboard_imports``, the flat table in
+``scoreboard_export``. See docs/methodology/scoreboard.md.
 """
 
 from __future__ import annotations
 
 import difflib
 import re
-import tempfile
 from collections.abc import Sequence
-from dataclasses import replace
-from pathlib import Path
+from dataclasses import dataclass
 
 import polars as pl
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from clusterhub.classify.indicators import (
-    EurostatSource,
-    Indicator,
-    IndicatorCatalogue,
-    default_catalogue,
-)
-from clusterhub.config import Settings
-from clusterhub.datasets import ProgressCallback, eurostat_dataset, fetch
+from clusterhub.classify import is_extra_regio
+from clusterhub.classify.indicators import IndicatorCatalogue, default_catalogue
 from clusterhub.errors import InvalidInput, NotFound
-from clusterhub.services import audit
-from clusterhub.services.accounts import Role, UserPublic, require
-from clusterhub.services.reference import ReferenceData
-from clusterhub.services.scoreboard_data import store_values, stored_values
+from clusterhub.services.scoreboard_data import stored_values
 from clusterhub.services.scoreboard_schemas import (
     DimensionScore,
-    ImportResult,
     IndicatorScore,
     PeerPublic,
     ScorecardPublic,
     SubdimensionScore,
 )
-from clusterhub.stats.indicator_sources import read_eurostat_indicator, read_indicator_csv
+from clusterhub.stats.indicator_sources import NUTS_CODE
 from clusterhub.stats.scoreboard import PeerOptions, ScoreOptions, default_peers, scorecard
-from clusterhub.store.models import ClusterMetric, Dataset, Region
+from clusterhub.store.models import Cluster, ClusterMetric, Dataset, Region
 
 MAX_PEERS = 5
-_NUTS = re.compile(r"^[A-Z]{2}[A-Z0-9]{0,3}$")
 PEER_RULE = (
     "default peers: the 5 regions of the same NUTS level closest in cluster portfolio and size, "
     "distance (1 - cosine of cluster employment shares) + 0.1 x |log2 of the size ratio|"
 )
+#: Key of the data set whose cluster map sets the comparison pool and the default peers.
+PREFERRED_DATASET = "eu-sbs"
+NOT_COMPARED = "not compared (code of another NUTS version or not in the loaded statistics)"
+
+
+@dataclass(frozen=True)
+class ComparisonPool:
+    """The regions a scorecard compares: the NUTS regions of one loaded cluster data set.
+
+    Scoring one data set's codes keeps one NUTS version: a territory recoded between versions
+    (FR71 in NUTS 2013, FRK2 in NUTS 2021) is compared once, under the code its cluster map
+    and hence its peers use. Values stored under other codes are kept but not compared.
+    """
+
+    dataset_id: int | None
+    dataset_key: str | None
+    #: The NUTS version of the pool's codes, as the page and the API state it.
+    nuts_version: str
+    regions: frozenset[str]
+
+    def level(self, level: int) -> list[str]:
+        """The pool's regions of one NUTS level."""
+        return sorted(r for r in self.regions if len(r) == level + 2)
+
+
+def comparison_pool(session: Session) -> ComparisonPool:
+    """The NUTS regions (no Extra-Regio codes) of the 51-cluster data set: the loaded data set
+    with NUTS regions whose clusters are not emerging industries, ``eu-sbs`` if loaded, else
+    the first such data set. Without one, the pool is empty (nothing is compared)."""
+    emerging = select(Cluster.dataset_id).where(Cluster.kind == "emerging")
+    with_nuts = select(Region.dataset_id).where(Region.region_type.startswith("nuts"))
+    rows = session.execute(
+        select(Dataset.id, Dataset.key)
+        .where(Dataset.id.in_(with_nuts), Dataset.id.not_in(emerging))
+        .order_by(Dataset.id)
+    ).all()
+    if not rows:
+        return ComparisonPool(
+            None, None, "no cluster data set with NUTS regions loaded", frozenset()
+        )
+    dataset_id, key = next((r for r in rows if r[1] == PREFERRED_DATASET), rows[0])
+    regions = session.execute(
+        select(Region.code, Region.has_geometry).where(
+            Region.dataset_id == dataset_id, Region.region_type.startswith("nuts")
+        )
+    ).all()
+    codes = frozenset(code for code, _ in regions if not is_extra_regio(code))
+    outside = sum(1 for code, geometry in regions if code in codes and not geometry)
+    version = (
+        "NUTS 2021"
+        if outside == 0
+        else f"the NUTS version of data set {key} ({outside} of its codes are not in NUTS 2021; "
+        "Eurostat SBS 2015 uses NUTS 2013)"
+    )
+    return ComparisonPool(dataset_id, key, version, codes)
+
+
+def split_peers(peers: str | Sequence[str] | None) -> list[str] | None:
+    """Peer codes from ``"A, b"`` or a list: trimmed, upper-cased, in order, without repeats;
+    None when there are none (the default rule applies). Both faces use this."""
+    parts = peers.split(",") if isinstance(peers, str) else list(peers or [])
+    chosen = [p.strip().upper() for p in parts if p.strip()]
+    return list(dict.fromkeys(chosen)) or None
 
 
 def region_scorecard(
     session: Session,
     *,
     code: str,
-    peers: Sequence[str] | None = None,
+    peers: str | Sequence[str] | None = None,
     options: ScoreOptions | None = None,
     catalogue: IndicatorCatalogue | None = None,
 ) -> ScorecardPublic:
     """The scorecard of region ``code``: dimension scores, peers (``peers`` or the default
-    rule) and bottlenecks.
+    rule) and bottlenecks, within the ``comparison_pool``.
 
     Raises
     ------
     NotFound
         A code no loaded data set and no indicator value knows (close matches suggested).
     InvalidInput
-        More than 5 peers, or a peer that is not a region of the same NUTS level with data.
+        A code outside the comparison pool (another NUTS version, Extra-Regio), more than 5
+        peers, only the region itself as peer, or a peer outside the pool's NUTS level.
     """
     options = options or ScoreOptions()
     catalogue = catalogue or default_catalogue()
     code = code.strip().upper()
     values = stored_values(session)
-    _require_known(session, code, values)
+    pool = comparison_pool(session)
+    _require_known(session, code, values, pool)
     level = len(code) - 2
-    regions = _level_regions(session, values, level)
-    chosen = _user_peers(peers, code, regions) if peers else None
+    regions = pool.level(level)
+    wanted = split_peers(peers)
+    chosen = _user_peers(wanted, code, regions) if wanted is not None else None
     notes: list[str] = []
-    peer_frame = None if chosen is not None else _default_peers(session, code, values, regions)
-    if peer_frame is not None and peer_frame.is_empty():
-        notes.append(
-            "no default peers: the region has no cluster employment to compare; "
-            "choose up to 5 peers"
-        )
+    peer_frame: pl.DataFrame | None = None
+    peer_codes = chosen or []
+    if chosen is None:
+        peer_frame = _default_peers(session, code, values, regions, pool)
+        peer_codes = peer_frame["region_code"].to_list()
+        if peer_frame.is_empty():
+            notes.append(
+                "no default peers: the region has no cluster employment to compare; "
+                "choose up to 5 peers"
+            )
     card = scorecard(
         values.drop("source"),
         catalogue.frame(),
         region=code,
         regions=regions,
-        peers=chosen or [] if peer_frame is None else peer_frame["region_code"].to_list(),
+        peers=peer_codes,
         options=options,
     )
     names = _names(session, [code, *card.peers])
@@ -100,6 +158,7 @@ def region_scorecard(
         region=code,
         name=names.get(code),
         level=f"nuts{level}",
+        nuts_version=pool.nuts_version,
         method=options.method,
         margin=options.bottleneck_margin,
         compared=card.compared,
@@ -112,72 +171,69 @@ def region_scorecard(
     )
 
 
-def _require_known(session: Session, code: str, values: pl.DataFrame) -> None:
-    if not _NUTS.match(code):
+def _require_known(session: Session, code: str, values: pl.DataFrame, pool: ComparisonPool) -> None:
+    if not re.match(NUTS_CODE, code) or is_extra_regio(code):
         raise InvalidInput.single(
             "the scoreboard covers NUTS regions; expected a NUTS code such as DE11",
             field="code",
             value=code,
         )
+    if code in pool.regions:
+        return
     types = set(session.scalars(select(Region.region_type).where(Region.code == code)))
-    if (
-        types
-        and not any(t.startswith("nuts") for t in types)
-        and code not in set(values["region_code"])
-    ):
+    if types and not any(t.startswith("nuts") for t in types):
         raise InvalidInput.single(
             f"the scoreboard covers NUTS regions; {code} is a {', '.join(sorted(types))}",
             field="code",
             value=code,
         )
-    if not types and code not in set(values["region_code"]):
-        pool = set(values["region_code"]) | set(session.scalars(select(Region.code).distinct()))
-        close = difflib.get_close_matches(code, sorted(pool), n=5, cutoff=0.5)
-        hint = f"; did you mean {', '.join(close)}?" if close else ""
-        raise NotFound(f"no region {code!r} in the scoreboard or a loaded data set{hint}")
-
-
-def _level_regions(session: Session, values: pl.DataFrame, level: int) -> list[str]:
-    """Regions of one NUTS level: those of loaded data sets and those with own values."""
-    in_data = session.scalars(
-        select(Region.code).where(Region.region_type == f"nuts{level}").distinct()
-    ).all()
-    own = values.filter(
-        ~pl.col("country_level") & (pl.col("region_code").str.len_chars() == level + 2)
-    )["region_code"]
-    return sorted(set(in_data) | set(own))
-
-
-def _user_peers(peers: Sequence[str], code: str, regions: list[str]) -> list[str]:
-    chosen = [p.strip().upper() for p in peers if p.strip()]
-    chosen = [p for p in dict.fromkeys(chosen) if p != code]
-    if len(chosen) > MAX_PEERS:
+    if types or code in set(values["region_code"]):
         raise InvalidInput.single(
-            f"at most {MAX_PEERS} peers", field="peers", value=",".join(chosen)
+            f"{NOT_COMPARED}: the scoreboard compares the regions of data set "
+            f"{pool.dataset_key} ({pool.nuts_version})",
+            field="code",
+            value=code,
+        )
+    candidates = set(values["region_code"]) | set(session.scalars(select(Region.code).distinct()))
+    close = difflib.get_close_matches(code, sorted(candidates), n=5, cutoff=0.5)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise NotFound(f"no region {code!r} in the scoreboard or a loaded data set{hint}")
+
+
+def _user_peers(chosen: list[str], code: str, regions: list[str]) -> list[str]:
+    """Chosen peers without the region itself; refused when none remain or too many."""
+    others = [p for p in chosen if p != code]
+    if not others:
+        raise InvalidInput.single(
+            "a region is not its own peer; give up to 5 other regions (or none for the "
+            "default peers)",
+            field="peers",
+            value=",".join(chosen),
+        )
+    if len(others) > MAX_PEERS:
+        raise InvalidInput.single(
+            f"at most {MAX_PEERS} peers", field="peers", value=",".join(others)
         )
     known = set(regions)
-    problems = [p for p in chosen if p not in known]
+    problems = [p for p in others if p not in known]
     if problems:
         raise InvalidInput.single(
-            f"not a NUTS {len(code) - 2} region of a loaded data set or with indicator values; "
-            "peers must be of the region's NUTS level",
+            f"not a NUTS {len(code) - 2} region of the compared data set; peers must be of the "
+            "region's NUTS level and of the NUTS version the scoreboard compares",
             field="peers",
             value=",".join(problems),
         )
-    return chosen
+    return others
 
 
 def _default_peers(
-    session: Session, code: str, values: pl.DataFrame, regions: list[str]
+    session: Session, code: str, values: pl.DataFrame, regions: list[str], pool: ComparisonPool
 ) -> pl.DataFrame:
-    """The default rule on the cluster map of the first data set holding ``code``."""
-    dataset = session.scalar(
-        select(Dataset.id).join(Region).where(Region.code == code).order_by(Dataset.id).limit(1)
-    )
+    """The default rule on the cluster map of the pool's data set (never emerging industries)."""
     level = f"nuts{len(code) - 2}"
     year = session.scalar(
         select(func.max(ClusterMetric.year)).where(
-            ClusterMetric.dataset_id == dataset, ClusterMetric.region_code == code
+            ClusterMetric.dataset_id == pool.dataset_id, ClusterMetric.region_code == code
         )
     )
     rows = session.execute(
@@ -187,7 +243,7 @@ def _default_peers(
             ClusterMetric.employment,
             ClusterMetric.region_total,
         ).where(
-            ClusterMetric.dataset_id == dataset,
+            ClusterMetric.dataset_id == pool.dataset_id,
             ClusterMetric.year == year,
             ClusterMetric.region_type == level,
         )
@@ -309,173 +365,9 @@ def _indicator_records(frame: pl.DataFrame, catalogue: IndicatorCatalogue) -> li
                         "country_level",
                         "peer_median_score",
                         "peer_median_value",
+                        "note",
                     )
                 },
             )
         )
     return records
-
-
-# --- imports ----------------------------------------------------------------------------------
-
-
-def import_indicator_file(
-    session: Session,
-    path: Path,
-    *,
-    reference: ReferenceData,
-    catalogue: IndicatorCatalogue | None = None,
-) -> ImportResult:
-    """Import a user file ``region,indicator,year,value``: every row or none.
-
-    Indicators computed by clusterhub are not importable (they would be overwritten on the
-    next reload); country-level indicators take country codes.
-    """
-    catalogue = catalogue or default_catalogue()
-    levels = {i.code: i.level for i in catalogue.indicators if i.origin != "computed"}
-    known = set(reference.regions.frame["code"].to_list()) | set(
-        session.scalars(select(Region.code).distinct())
-    )
-    values = read_indicator_csv(path, levels=levels, regions=known)
-    return _stored(session, values, f"user:{path.name}", path)
-
-
-def import_eurostat_file(
-    session: Session, path: Path, *, indicator: str, catalogue: IndicatorCatalogue | None = None
-) -> ImportResult:
-    """Import one catalogue indicator from an official Eurostat TSV or SDMX-CSV download."""
-    item, source = _eurostat_item(indicator, catalogue or default_catalogue())
-    values = read_eurostat_indicator(
-        path, filters=source.filters, country_level=item.level == "country"
-    ).with_columns(indicator=pl.lit(indicator))
-    return _stored(session, values, f"eurostat:{source.dataset}:{path.name}", path)
-
-
-def fetch_eurostat_indicator(
-    session: Session,
-    *,
-    indicator: str,
-    settings: Settings,
-    progress: ProgressCallback | None = None,
-    catalogue: IndicatorCatalogue | None = None,
-) -> ImportResult:
-    """Import a catalogue indicator from its Eurostat data set, taken from the mirror
-    (``eu/eurostat/<dataset>.tsv.gz``), the cache, or downloaded once from Eurostat."""
-    catalogue = catalogue or default_catalogue()
-    _item, source = _eurostat_item(indicator, catalogue)
-    path = fetch(eurostat_dataset(source.dataset), settings, progress=progress)
-    return import_eurostat_file(session, path, indicator=indicator, catalogue=catalogue)
-
-
-def _eurostat_item(
-    indicator: str, catalogue: IndicatorCatalogue
-) -> tuple[Indicator, EurostatSource]:
-    item = catalogue.get(indicator)
-    if item is None or item.eurostat is None:
-        eurostat = sorted(i.code for i in catalogue.indicators if i.eurostat is not None)
-        raise InvalidInput.single(
-            f"not a Eurostat indicator of the catalogue; expected one of {', '.join(eurostat)}",
-            field="indicator",
-            value=indicator,
-        )
-    return item, item.eurostat
-
-
-def _stored(session: Session, values: pl.DataFrame, source: str, path: Path) -> ImportResult:
-    rows = store_values(session, values, source[:200])
-    return ImportResult(
-        file=path.name,
-        source=source,
-        rows=rows,
-        indicators=sorted(values["indicator"].unique().to_list()),
-        regions=values["region_code"].n_unique(),
-    )
-
-
-#: Columns of the scorecard as a table (CSV / XLSX downloads, ``clusterhub scoreboard --csv``).
-SCORECARD_COLUMNS = [
-    "region", "kind", "code", "name", "dimension", "year", "value", "unit", "score",
-    "peer_median", "country_level", "bottleneck", "drivers", "note",
-]  # fmt: skip
-
-
-def scorecard_rows(card: ScorecardPublic) -> list[dict[str, object]]:
-    """The scorecard flattened: one row per dimension, then one per indicator, with the
-    country-level flag on each indicator row (and the share on dimension rows' note)."""
-    rows: list[dict[str, object]] = [
-        {
-            "region": card.region, "kind": "dimension", "code": d.code, "name": d.name,
-            "dimension": d.code, "year": None, "value": None, "unit": card.method,
-            "score": d.score, "peer_median": d.peer_median,
-            "country_level": d.country_level_only, "bottleneck": d.bottleneck,
-            "drivers": " ".join(d.drivers), "note": d.note,
-        }
-        for d in card.dimensions
-    ]  # fmt: skip
-    rows += [
-        {
-            "region": card.region, "kind": "indicator", "code": i.code, "name": i.name,
-            "dimension": i.dimension, "year": i.year, "value": i.value, "unit": i.unit,
-            "score": i.score, "peer_median": i.peer_median_score,
-            "country_level": i.country_level, "bottleneck": None, "drivers": "", "note": None,
-        }
-        for i in card.indicators
-    ]  # fmt: skip
-    return rows
-
-
-#: Largest indicator file accepted from the web (a full Eurostat TSV of one data set fits).
-MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-IMPORT_ROLE = Role.PROGRAMME_OFFICER
-
-
-def import_upload(
-    session: Session,
-    *,
-    actor: UserPublic | None,
-    name: str,
-    content: bytes,
-    reference: ReferenceData,
-    eurostat: str | None = None,
-) -> ImportResult:
-    """Import a file sent over the web: programme officers and site admins only, all or
-    nothing, recorded in the audit log. Problems name the uploaded file, not a server path.
-
-    Raises
-    ------
-    PermissionDenied
-        Not logged in, or below the programme officer role.
-    InvalidInput
-        An empty or too large file, or what the import refuses.
-    """
-    user = require(session, actor=actor, minimum=IMPORT_ROLE)
-    safe = re.sub(r"[^A-Za-z0-9._-]", "_", Path(name or "upload.csv").name)[:100] or "upload.csv"
-    if not content or len(content) > MAX_UPLOAD_BYTES:
-        raise InvalidInput.single(
-            f"expected a non-empty file of at most {MAX_UPLOAD_BYTES // 2**20} MB",
-            file=safe,
-            field="file",
-        )
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / safe
-        path.write_bytes(content)
-        try:
-            result = (
-                import_eurostat_file(session, path, indicator=eurostat)
-                if eurostat
-                else import_indicator_file(session, path, reference=reference)
-            )
-        except InvalidInput as exc:
-            raise InvalidInput(
-                [replace(p, file=safe) if p.file else p for p in exc.problems],
-                summary=exc.summary.replace(str(path), safe),
-            ) from None
-    audit.record(
-        session,
-        actor_id=user.id,
-        action="scoreboard.import",
-        entity_type="indicator_values",
-        entity_id=result.source,
-        details={"rows": result.rows, "indicators": result.indicators},
-    )
-    return result

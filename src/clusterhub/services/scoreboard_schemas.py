@@ -34,7 +34,8 @@ class IndicatorScore(BaseModel):
     source: str
     year: int
     value: float
-    score: float
+    score: float | None = Field(description="Null when the value cannot be scored; see note.")
+    note: str | None = None
     country_level: bool = Field(
         description="True when the value is the country's, applied to each of its regions."
     )
@@ -80,6 +81,9 @@ class ScorecardPublic(BaseModel):
     region: str
     name: str | None = None
     level: str = Field(description="NUTS level compared against, e.g. nuts2.")
+    nuts_version: str = Field(
+        description="NUTS version of the codes compared: the loaded cluster data set's."
+    )
     method: str = Field(description="Normalisation: minmax (0-100) or zscore.")
     margin: float = Field(description="Bottleneck margin below the peer median.")
     compared: int = Field(description="Regions of the level with at least one value.")
@@ -97,3 +101,13 @@ class ImportResult(BaseModel):
     rows: int
     indicators: list[str]
     regions: int
+    nuts_version: str = Field(description="NUTS version of the codes the scorecards compare.")
+    not_compared: list[str] = Field(
+        default_factory=list,
+        description="Region codes stored but not compared: codes of another NUTS version or "
+        "not in the loaded statistics (the regions of the cluster data set the scoreboard uses).",
+    )
+    skipped_aggregates: int = Field(
+        0, description="Eurostat aggregate rows skipped (EU27_2020...)."
+    )
+    skipped_extra_regio: int = Field(0, description="Extra-Regio rows skipped (DEZZ...).")

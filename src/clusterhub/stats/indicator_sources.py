@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import polars as pl
 
+from clusterhub.classify import is_extra_regio
 from clusterhub.errors import InvalidInput, Problem
 from clusterhub.stats._tables import NOT_AVAILABLE, Table, check, raise_if, read_long, read_table
 
@@ -26,8 +28,21 @@ INDICATOR_VALUES: dict[str, type[pl.DataType] | pl.DataType] = {
     "value": pl.Float64,
     "country_level": pl.Boolean,
 }
-_SIGNED = r"^\s*([-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*([a-z]*)\s*$"
-_NUTS = r"^[A-Z]{2}[A-Z0-9]{0,3}$"
+_NUMBER = r"[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+#: A user file's value: a plain signed number, nothing after it.
+_PLAIN = rf"^\s*({_NUMBER})\s*$"
+#: A Eurostat value: a number, then optionally its flags (Eurostat's observation status and
+#: confidentiality letters: b break, c confidential, d definition differs, e estimated, f
+#: forecast, i see metadata, n not significant, p provisional, r revised, s Eurostat estimate,
+#: u low reliability, z not applicable), which are dropped.
+_FLAGGED = rf"^\s*({_NUMBER})\s*[bcdefinprsuz]*\s*$"
+#: Largest magnitude accepted: beyond it a value is a unit or typing error, and min-max or
+#: z-score arithmetic on such numbers would overflow.
+MAX_MAGNITUDE = 1e15
+#: Eurostat aggregates of several countries (EU27_2020, EA19, EFTA, EEA30_2007), not regions.
+AGGREGATE = r"^(?:EU|EA|EEA|EFTA)(?:\d.*|_.*)?$"
+#: The form of a NUTS code (country + up to three characters); the one definition.
+NUTS_CODE = r"^[A-Z]{2}[A-Z0-9]{0,3}$"
 _USER_COLUMNS = "region,indicator,year,value"
 
 
@@ -87,7 +102,7 @@ def read_indicator_csv(
     check(
         table,
         frame.filter(pl.col("indicator").is_in(known)),
-        ~pl.col("region").str.contains(_NUTS)
+        ~pl.col("region").str.contains(NUTS_CODE)
         | (pl.col("country_level") & (pl.col("region").str.len_chars() != 2)),
         "region",
         "expected a NUTS code; a country-level indicator needs a country code (e.g. DE)",
@@ -95,50 +110,87 @@ def read_indicator_csv(
     if regions is not None:
         check(
             table,
-            frame.filter(pl.col("region").str.contains(_NUTS)),
+            frame.filter(pl.col("region").str.contains(NUTS_CODE)),
             ~pl.col("region").is_in(list(regions)),
             "region",
             "unknown region code (not in NUTS 2021 nor in a loaded data set)",
         )
     check(table, frame, ~pl.col("year").str.contains(r"^\d{4}$"), "year", "expected YYYY")
-    frame = _values(table, frame, "value", pl.lit("value"))
+    frame = _values(table, frame, "value", pl.lit("value"), _PLAIN)
     frame = frame.rename({"region": "region_code"})
     _duplicates(table, frame)
     raise_if(table)
     return _shaped(frame.filter(pl.col("_value").is_not_null()))
 
 
+@dataclass(frozen=True)
+class EurostatRead:
+    """An indicator read from a Eurostat download, and the rows left out on purpose."""
+
+    values: pl.DataFrame
+    #: Rows of aggregates (EU27_2020, EA20, EFTA...) skipped.
+    aggregates: int
+    #: Rows of Extra-Regio codes (DEZZ...) skipped: they are no region.
+    extra_regio: int
+
+
 def read_eurostat_indicator(
-    path: str | Path, *, filters: Mapping[str, str], country_level: bool = False
-) -> pl.DataFrame:
+    path: str | Path,
+    *,
+    filters: Mapping[str, str],
+    country_level: bool = False,
+    regions: Collection[str] | None = None,
+) -> EurostatRead:
     """Read one indicator from an official Eurostat download of its data set.
 
     The bulk TSV (``freq,unit,...,geo\\TIME_PERIOD`` then year columns) and SDMX-CSV
     (``DATAFLOW,LAST UPDATE,freq,...,geo,TIME_PERIOD,OBS_VALUE,OBS_FLAG``) are accepted.
     ``filters`` (from the catalogue) pick the slice; every other dimension except ``freq``
     and ``geo`` must then have one value only, or the slice is ambiguous and refused.
-    Aggregates (``EU27_2020``, ``EA20``) are skipped; ``:`` is a missing value; flags after
-    a number are dropped.
+    Aggregates (``EU27_2020``, ``EA20``, ``EFTA``) and Extra-Regio codes are skipped and
+    counted; ``:`` is a missing value; the flags ``bcdefinprsuz`` after a number are dropped.
+
+    Parameters
+    ----------
+    regions
+        Region and country codes that exist (NUTS catalogue and loaded data sets), as for user
+        files; None checks the form only.
 
     Raises
     ------
     InvalidInput
         A filter dimension or value absent (naming the values the file has), an ambiguous
-        slice, malformed periods or values, each with file, line and field.
+        slice, unknown or malformed geo codes, malformed periods or values, each with file,
+        line and field.
     """
     path = Path(path)
     with path.open("rb") as handle:
         head = handle.read(64).decode("utf-8-sig", errors="replace")
     long, table = _sdmx(path) if head.upper().startswith("DATAFLOW") else _tsv(path)
-    long = _slice(long, table, filters)
-    long = long.filter(pl.col("geo").str.contains(_NUTS) & ~pl.col("geo").str.contains(r"^E[AU]\d"))
-    long = _values(table, long, "_raw", pl.col("_field"))
+    long = _slice(long, table, filters).with_columns(pl.col("geo").str.to_uppercase())
+    aggregate = pl.col("geo").str.contains(AGGREGATE)
+    extra = pl.col("geo").map_elements(is_extra_regio, return_dtype=pl.Boolean)
+    aggregates = long.filter(aggregate).height
+    long = long.filter(~aggregate)
+    extra_regio = long.filter(extra).height
+    long = long.filter(~extra)
+    check(table, long, ~pl.col("geo").str.contains(NUTS_CODE), "geo", "expected a NUTS code")
+    if regions is not None:
+        check(
+            table,
+            long.filter(pl.col("geo").str.contains(NUTS_CODE)),
+            ~pl.col("geo").is_in(list(regions)),
+            "geo",
+            "unknown region code (not in NUTS 2021 nor in a loaded data set)",
+        )
+    long = _values(table, long, "_raw", pl.col("_field"), _FLAGGED)
     long = long.rename({"geo": "region_code"}).with_columns(
         indicator=pl.lit(""), country_level=pl.lit(country_level)
     )
     _duplicates(table, long)
     raise_if(table)
-    return _shaped(long.filter(pl.col("_value").is_not_null()))
+    values = _shaped(long.filter(pl.col("_value").is_not_null()))
+    return EurostatRead(values, aggregates, extra_regio)
 
 
 def _tsv(path: Path) -> tuple[pl.DataFrame, Table]:
@@ -251,21 +303,24 @@ def _slice(long: pl.DataFrame, table: Table, filters: Mapping[str, str]) -> pl.D
     return long
 
 
-def _values(table: Table, frame: pl.DataFrame, raw: str, field: pl.Expr) -> pl.DataFrame:
-    """Parse signed numbers into ``_value``; blank, NA and ``:`` are missing; record the rest."""
+def _values(
+    table: Table, frame: pl.DataFrame, raw: str, field: pl.Expr, pattern: str
+) -> pl.DataFrame:
+    """Parse numbers of ``pattern`` into ``_value``; blank, NA and ``:`` are missing; record
+    the rest, and numbers beyond ``MAX_MAGNITUDE``, as problems."""
     text = pl.col(raw).fill_null("")
     missing = text.str.strip_chars().is_in(["", "NA"]) | text.str.contains(NOT_AVAILABLE)
-    number = text.str.extract(_SIGNED, 1).cast(pl.Float64)
+    number = text.str.extract(pattern, 1).cast(pl.Float64)
     frame = frame.with_columns(_value=number, _missing=missing)
     bad = frame.filter(pl.col("_value").is_null() & ~pl.col("_missing"))
     table.problems.extend(
         Problem("not a number; expected a number, blank, NA or ':'", table.name, line, f, v)
         for line, f, v in bad.select("_line", field.alias("_f"), raw).head(10_000).iter_rows()
     )
-    infinite = frame.filter(pl.col("_value").is_infinite())
+    huge = frame.filter(pl.col("_value").abs() > MAX_MAGNITUDE)
     table.problems.extend(
-        Problem("expected a finite number", table.name, line, "value", v)
-        for line, v in infinite.select("_line", raw).iter_rows()
+        Problem(f"expected a number of magnitude at most {MAX_MAGNITUDE:g}", table.name, line, f, v)
+        for line, f, v in huge.select("_line", field.alias("_f"), raw).head(10_000).iter_rows()
     )
     return frame
 

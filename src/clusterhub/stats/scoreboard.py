@@ -9,7 +9,9 @@ justified in ``docs/methodology/scoreboard.md``. In short:
   so that higher is always better; all-equal values (or a single region) score 50 (z: 0);
 - a sub-dimension scores the mean of its available normalised indicators, a dimension the
   mean of its sub-dimensions, provided the region has values for at least ``min_coverage``
-  of the dimension's indicators in use; otherwise the score is null with the reason;
+  of the dimension's indicators in use; otherwise the score is null with the reason (with
+  z-scores, each dimension score is standardised again over the compared regions, so that
+  the margin is in standard deviations of the dimension);
 - default peers are the ``k`` regions closest in cluster portfolio and size:
   ``d = (1 - cos(s_r, s_p)) + w * |log2(T_r / T_p)|``;
 - a dimension is a bottleneck when its score is more than ``margin`` below the peer median
@@ -33,6 +35,7 @@ METHODS: tuple[Method, ...] = ("minmax", "zscore")
 #: the middle of the scale, so the indicator neither lifts nor sinks anyone.
 TIED_SCORE = {"minmax": 50.0, "zscore": 0.0}
 _DEFAULT_MARGIN = {"minmax": 10.0, "zscore": 0.5}
+NOT_SCORED = "not scored: the value is not a finite number"
 
 
 @dataclass(frozen=True)
@@ -121,13 +124,22 @@ def normalise(
     ``minmax``: ``100 * (x - min) / (max - min)``; ``zscore``: ``(x - mean) / sd`` (population
     sd). Where the catalogue's direction is -1 the scale is flipped (``100 - s`` or ``-z``).
     An indicator whose values are all equal (including a single region) gets ``TIED_SCORE``.
-    Rows of indicators missing from ``catalogue`` are dropped.
+    Rows of indicators missing from ``catalogue`` are dropped. A value that is not a finite
+    number gets a null score and ``note`` says why (it counts in no composite); it does not
+    enter the other regions' scores either.
     """
     if method not in METHODS:
         raise ValueError(f"method must be one of {METHODS}, not {method!r}")
-    x = pl.col("value")
     by = "indicator"
     frame = values.join(catalogue.select("indicator", "direction"), on=by, how="inner")
+    # Divided by the power of two just below the indicator's largest magnitude, finite values
+    # lie in (-2, 2): no difference or square below can overflow (1e308 would), the scores
+    # are scale-invariant, and scaling by a power of two is exact (the same scores to the bit).
+    finite = pl.when(pl.col("value").is_finite()).then(pl.col("value"))
+    largest = pl.col("_x").abs().max().over(by)
+    scale = pl.when(largest > 0).then(pl.lit(2.0).pow(largest.log(2).floor())).otherwise(1.0)
+    frame = frame.with_columns(_x=finite).with_columns(_x=pl.col("_x") / scale)
+    x = pl.col("_x")
     if method == "minmax":
         low, high = x.min().over(by), x.max().over(by)
         raw = pl.when(high > low).then(100.0 * (x - low) / (high - low)).otherwise(50.0)
@@ -136,7 +148,11 @@ def normalise(
         mean, sd = x.mean().over(by), x.std(ddof=0).over(by)
         raw = pl.when(sd > 0).then((x - mean) / sd).otherwise(0.0)
         score = raw * pl.col("direction").cast(pl.Float64)
-    return frame.with_columns(score=score.cast(pl.Float64)).drop("direction")
+    score = pl.when(x.is_not_null() & score.is_finite()).then(score.cast(pl.Float64))
+    return frame.with_columns(
+        score=score,
+        note=pl.when(score.is_null()).then(pl.lit(NOT_SCORED)),
+    ).drop("direction", "_x")
 
 
 def composites(
@@ -158,6 +174,7 @@ def composites(
     )
     in_use = with_dims.group_by("dimension").agg(pl.col("indicator").n_unique().alias("in_use"))
     mine = with_dims.filter(pl.col("region_code").is_in(list(regions)))
+    mine = mine.filter(pl.col("score").is_not_null())
     subs = mine.group_by("region_code", "dimension", "subdimension").agg(
         pl.col("score").mean(), pl.len().alias("available")
     )
@@ -294,7 +311,14 @@ def scorecard(
     current = latest(apply_country_values(values, compared))
     scored = normalise(current, catalogue, options.method)
     shown = [region, *[p for p in peers if p != region]]
-    subs, dims = composites(scored, catalogue, shown, min_coverage=options.min_coverage)
+    zscore = options.method == "zscore"
+    subs, dims = composites(
+        scored, catalogue, compared if zscore else shown, min_coverage=options.min_coverage
+    )
+    if zscore:
+        dims = standardise_dimensions(dims)
+        subs = subs.filter(pl.col("region_code").is_in(shown))
+        dims = dims.filter(pl.col("region_code").is_in(shown))
     indicators = _indicator_rows(scored, region, shown[1:])
     assessment = _assess(dims, indicators, catalogue, region, shown[1:], options=options)
     return Scorecard(
@@ -306,6 +330,20 @@ def scorecard(
         dimensions=dims,
         assessment=assessment,
     )
+
+
+def standardise_dimensions(dims: pl.DataFrame) -> pl.DataFrame:
+    """Z-score method: restate each dimension's score as a z-score over the regions scored.
+
+    A mean of k z-scores has a standard deviation below 1 (1/sqrt(k) for independent
+    indicators), so "0.5 sd below the peer median" would be a larger relative gap in
+    dimensions with more indicators. Standardised again, a dimension score is in standard
+    deviations of that dimension's composite across the compared regions, as the margin says.
+    A dimension with one scored region, or all equal, scores 0.
+    """
+    score = pl.col("score")
+    mean, sd = score.mean().over("dimension"), score.std(ddof=0).over("dimension")
+    return dims.with_columns(score=pl.when(sd > 0).then((score - mean) / sd).otherwise(0.0 * score))
 
 
 def _indicator_rows(scored: pl.DataFrame, region: str, peers: Sequence[str]) -> pl.DataFrame:
@@ -328,6 +366,7 @@ def _indicator_rows(scored: pl.DataFrame, region: str, peers: Sequence[str]) -> 
             "country_level",
             "peer_median_score",
             "peer_median_value",
+            "note",
         )
     )
 

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Path, Query, Request, Response, UploadFile
+from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile as StarletteUploadFile
+from starlette.formparsers import MultiPartException
 
-from clusterhub.services import observatory, scoreboard
+from clusterhub.errors import InvalidInput
+from clusterhub.services import observatory, scoreboard, scoreboard_export, scoreboard_imports
 from clusterhub.services.diversification import region_diversification
 from clusterhub.services.diversification_schemas import DiversificationPublic
 from clusterhub.services.observatory import MAX_PAGE_SIZE, MetricFilter, SortKey
@@ -146,7 +150,7 @@ def region_scoreboard(
     """The region's Regional Ecosystem Scoreboard: six dimension scores against peers,
     bottlenecks and the indicators behind them (country-level values flagged)."""
     return scoreboard.region_scorecard(
-        session, code=nuts_code, peers=_split(peers), options=ScoreOptions(method=method)
+        session, code=nuts_code, peers=peers, options=ScoreOptions(method=method)
     )
 
 
@@ -156,53 +160,92 @@ def region_scoreboard_csv(
 ) -> Response:
     """The scoreboard as CSV: one row per dimension, then per indicator."""
     card = scoreboard.region_scorecard(
-        session, code=nuts_code, peers=_split(peers), options=ScoreOptions(method=method)
+        session, code=nuts_code, peers=peers, options=ScoreOptions(method=method)
     )
     return export_table(
-        scoreboard.scorecard_rows(card),
-        scoreboard.SCORECARD_COLUMNS,
+        scoreboard_export.scorecard_rows(card),
+        scoreboard_export.SCORECARD_COLUMNS,
         name=f"scoreboard_{card.region}",
         fmt="csv",
     )
+
+
+#: Room for the multipart envelope (boundaries, headers, the ``eurostat`` field) around the file.
+_FORM_OVERHEAD = 64 * 1024
+_UPLOAD_FORM = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {"type": "string", "format": "binary"},
+                        "eurostat": {
+                            "type": "string",
+                            "maxLength": 64,
+                            "description": "Catalogue indicator of a Eurostat TSV / SDMX-CSV file.",
+                        },
+                    },
+                }
+            }
+        },
+    }
+}
 
 
 @router.post(
     "/scoreboard/indicators",
     tags=["scoreboard"],
     status_code=201,
+    openapi_extra=_UPLOAD_FORM,
     responses={
         400: {"model": ErrorBody, "description": "The body is not readable multipart form data"},
         401: {"model": ErrorBody, "description": "Not logged in"},
         403: {"model": ErrorBody, "description": "Below the programme officer role"},
+        413: {"model": ErrorBody, "description": "Content-Length above the upload limit"},
     },
 )
-def upload_indicators(
-    request: Request,
-    session: DbSession,
-    user: CurrentUser,
-    file: UploadFile,
-    eurostat: Annotated[
-        str | None,
-        Form(max_length=64, description="Catalogue indicator of a Eurostat TSV / SDMX-CSV file."),
-    ] = None,
+async def upload_indicators(
+    request: Request, session: DbSession, user: CurrentUser
 ) -> ImportResult:
     """Import scoreboard indicator values (``region,indicator,year,value`` CSV, or a Eurostat
-    download with ``eurostat``): programme officers and site admins; every row or none."""
-    result = scoreboard.import_upload(
+    download with ``eurostat``): programme officers and site admins; every row or none.
+
+    The form is read here, not by FastAPI, so that a body announced larger than the limit is
+    refused (413) from its Content-Length before a byte of it is read."""
+    limit = scoreboard_imports.MAX_UPLOAD_BYTES
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > limit + _FORM_OVERHEAD:
+        raise HTTPException(
+            413, f"the upload is larger than the limit of {limit // 2**20} MB; send a smaller file"
+        )
+    try:
+        form = await request.form(max_files=1, max_fields=10)
+    except (ValueError, MultiPartException) as exc:
+        raise HTTPException(400, f"cannot read the multipart form: {exc}") from None
+    try:
+        file, eurostat = form.get("file"), form.get("eurostat")
+        if not isinstance(file, StarletteUploadFile):
+            raise InvalidInput.single("expected a file in the multipart field 'file'", field="file")
+        if eurostat is not None and (not isinstance(eurostat, str) or len(eurostat) > 64):
+            raise InvalidInput.single("expected a catalogue indicator code", field="eurostat")
+        content = await file.read(limit + 1)  # more is refused
+    finally:
+        await form.close()
+    result = await run_in_threadpool(
+        scoreboard_imports.import_upload,
         session,
         actor=user,
         name=file.filename or "upload.csv",
-        content=file.file.read(scoreboard.MAX_UPLOAD_BYTES + 1),  # more is refused
+        content=content,
         reference=request.app.state.reference,
-        eurostat=eurostat,
+        eurostat=eurostat or None,
     )
-    session.commit()  # before the caches forget, so a request right after reads the new values
+    await run_in_threadpool(session.commit)  # before the caches forget: the next request reads
     data_changed(request.app.state)
     return result
-
-
-def _split(peers: str | None) -> list[str] | None:
-    return [p for p in (peers or "").split(",") if p.strip()] or None
 
 
 @router.get("/regions/{nuts_code}/diversification", tags=["relatedness"])
