@@ -22,7 +22,12 @@ def test_one_row_per_region_cluster_year_with_the_stable_columns(eu_map: Cluster
     # Insurance (section K) is invisible in SBS: reported in the notes, absent from the rows.
     assert table.get_column("cluster_code").n_unique() == 50
     assert "not visible at this industry level (no rows): 24 Insurance Services" in eu_map.notes
-    assert table.get_column("region_code").n_unique() == 470
+    # The file's 470 geo codes less its 16 extra-regio ones (FRZ, FRZZ, ...): not regions.
+    regions = table.get_column("region_code").unique()
+    assert regions.len() == 454
+    assert not regions.str.contains(r"^[A-Z]{2}Z+$").any()
+    extra = next(n for n in eu_map.notes if n.startswith("extra-regio codes left out"))
+    assert "FRZZ" in extra and "ELZZ" in extra
     assert table.get_column("year").unique().to_list() == [2015]
 
 
@@ -56,8 +61,8 @@ def test_coverage_reports_what_the_division_level_cannot_see(eu_map: ClusterMap)
 
 def test_notes_name_regions_without_a_nuts_2021_polygon(eu_map: ClusterMap) -> None:
     text = "\n".join(eu_map.notes)
-    assert "361 of 470 regions have a NUTS 2021 polygon" in text
-    assert "extra-regio: CZZ" in text
+    assert "361 of 454 regions have a NUTS 2021 polygon" in text
+    assert "FR21" in text  # a NUTS 2013 code recoded since
     assert "FR21" in text
 
 

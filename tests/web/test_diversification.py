@@ -89,17 +89,17 @@ def test_strong_regions_abroad_are_in_other_countries(stuttgart: Diversification
 
 
 def test_extra_regio_codes_are_not_in_the_matrix(stuttgart: DiversificationPublic) -> None:
-    # 327 NUTS 2 codes in the SBS file: 8 Extra-Regio codes (2 of them with employment)
-    # and 36 regions without employment are left out.
+    # 327 NUTS 2 codes in the SBS file: the cluster map leaves its 8 Extra-Regio codes out
+    # (2 of them with employment) and 36 regions without employment are left out here.
     assert stuttgart.regions_compared == 283
-    notes = [n for n in stuttgart.notes if n.startswith("8 Extra-Regio code(s) left out")]
-    assert len(notes) == 1 and "ELZZ" in notes[0]
+    listed = {r.code for p in stuttgart.paths for r in p.strong_elsewhere}
+    assert listed and not {c for c in listed if is_extra_regio(c)}
 
 
-def test_an_extra_regio_code_has_no_paths(client: TestClient) -> None:
+def test_an_extra_regio_code_is_not_a_region(client: TestClient) -> None:
     answer = client.get("/api/v1/regions/ELZZ/diversification", params={"dataset": "eu-sbs"})
-    assert answer.status_code == 422
-    assert "Extra-Regio" in answer.json()["error"]["message"]
+    assert answer.status_code == 404
+    assert "ELZZ" in answer.json()["error"]["message"]
 
 
 def test_a_state_gets_other_states_and_no_local_clusters(client: TestClient) -> None:

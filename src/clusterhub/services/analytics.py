@@ -14,7 +14,13 @@ from typing import Literal
 
 import polars as pl
 
-from clusterhub.classify import Taxonomy, aggregate_to_level, load_taxonomy_file, naics_parent
+from clusterhub.classify import (
+    Taxonomy,
+    aggregate_to_level,
+    is_extra_regio,
+    load_taxonomy_file,
+    naics_parent,
+)
 from clusterhub.errors import InvalidInput, NotFound
 from clusterhub.services.reference import ReferenceData, taxonomy_file
 from clusterhub.stats.cells import FillMethod, FillReport, fill_missing
@@ -111,6 +117,12 @@ def _industry_map(request: MapRequest, reference: ReferenceData) -> ClusterMap:
         else _nace_plan(request, reference, codes, path)
     )
     filled, fill_report = fill_missing(cells, request.fill, industry_parent=plan.parent)
+    # Extra-regio codes (FRZZ: activity not attributable to a region) take part in the fill,
+    # where the country's residual must not be handed to real regions, but are not regions to
+    # rate or rank.
+    extra = pl.col("region_code").map_elements(is_extra_regio, return_dtype=pl.Boolean)
+    left_out = sorted(filled.filter(extra).get_column("region_code").unique().to_list())
+    filled = filled.filter(~extra)
     cluster_cells, totals = aggregate_to_clusters(
         filled,
         plan.taxonomy.members,
@@ -125,6 +137,7 @@ def _industry_map(request: MapRequest, reference: ReferenceData) -> ClusterMap:
         plan.level_note,
         *_invisible_note(plan.coverage, plan.taxonomy),
         *_region_notes(table, reference),
+        *([f"extra-regio codes left out (not regions): {', '.join(left_out)}"] if left_out else []),
     )
     # The kind (traded, local, emerging) travels with the coverage so that stored clusters
     # keep it: a data set of emerging industries must not be listed as traded clusters.
