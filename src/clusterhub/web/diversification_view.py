@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from clusterhub.errors import InvalidInput, NotFound
 from clusterhub.services.diversification import region_diversification
 from clusterhub.services.schemas import RegionPublic
+from clusterhub.web.errors import reason
 
 #: Paths shown on the page (the API and CLI give all of them).
 PAGE_PATHS = 10
@@ -26,6 +27,5 @@ def diversification_section(session: Session, region: RegionPublic) -> dict[str,
             session, code=region.code, dataset=region.dataset, year=region.year, limit=PAGE_PATHS
         )
     except (NotFound, InvalidInput) as exc:
-        reason = str(exc.problems[0]) if isinstance(exc, InvalidInput) and exc.problems else exc
-        return {"paths": None, "note": str(reason).splitlines()[0]}
+        return {"paths": None, "note": reason(exc)}
     return {"paths": paths, "note": None}

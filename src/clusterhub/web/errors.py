@@ -22,6 +22,15 @@ from clusterhub.errors import (
     PermissionDenied,
 )
 
+
+def reason(exc: ClusterhubError) -> str:
+    """One line for a page section that cannot be shown: an invalid input's first problem
+    (its field and value included), else the message's first line."""
+    if isinstance(exc, InvalidInput) and exc.problems:
+        return str(exc.problems[0])
+    return str(exc).splitlines()[0]
+
+
 #: Most specific first: NotAuthenticated is a PermissionDenied.
 STATUS: dict[type[ClusterhubError], int] = {
     NotFound: 404,

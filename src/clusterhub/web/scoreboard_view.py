@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from clusterhub.errors import InvalidInput, NotFound
 from clusterhub.services.scoreboard import region_scorecard
 from clusterhub.services.scoreboard_charts import dimension_comparison
+from clusterhub.web.errors import reason
 
 
 def scoreboard_section(session: Session, code: str, peers: Sequence[str]) -> dict[str, Any]:
@@ -22,15 +23,9 @@ def scoreboard_section(session: Session, code: str, peers: Sequence[str]) -> dic
     try:
         card = region_scorecard(session, code=code, peers=list(peers) or None)
     except (NotFound, InvalidInput) as exc:
-        return {"card": None, "figure_json": None, "note": _first_line(exc)}
+        return {"card": None, "figure_json": None, "note": reason(exc)}
     if not card.indicators:
         note = "No ecosystem indicator has a value for this region yet."
         return {"card": None, "figure_json": None, "note": note}
     figure: str = dimension_comparison(card).to_json()
     return {"card": card, "figure_json": figure, "note": None}
-
-
-def _first_line(exc: Exception) -> str:
-    if isinstance(exc, InvalidInput) and exc.problems:
-        return str(exc.problems[0])
-    return str(exc).splitlines()[0]
