@@ -174,6 +174,7 @@ def _print_import(result: ImportResult) -> None:
         )
     if result.not_compared:
         console.print(
-            f"{len(result.not_compared)} region code(s) stored but {scoreboard.NOT_COMPARED}; "
-            f"the scoreboard compares {result.nuts_version}: {', '.join(result.not_compared[:20])}"
+            f"{len(result.not_compared)} region code(s) stored but {scoreboard.NOT_COMPARED}: "
+            f"{', '.join(result.not_compared[:20])} (the scoreboard compares "
+            f"{result.nuts_version})"
         )

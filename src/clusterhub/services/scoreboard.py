@@ -86,12 +86,12 @@ def comparison_pool(session: Session) -> ComparisonPool:
     ).all()
     codes = frozenset(code for code, _ in regions if not is_extra_regio(code))
     outside = sum(1 for code, geometry in regions if code in codes and not geometry)
-    version = (
-        "NUTS 2021"
-        if outside == 0
-        else f"the NUTS version of data set {key} ({outside} of its codes are not in NUTS 2021; "
-        "Eurostat SBS 2015 uses NUTS 2013)"
-    )
+    if outside == 0:
+        version = "NUTS 2021 codes"
+    elif key == PREFERRED_DATASET:
+        version = f"NUTS 2013 codes, as in Eurostat SBS 2015; {outside} are not in NUTS 2021"
+    else:
+        version = f"the codes of data set {key}; {outside} are not in NUTS 2021"
     return ComparisonPool(dataset_id, key, version, codes)
 
 
