@@ -30,7 +30,13 @@ from clusterhub.services.scoreboard_schemas import (
     SubdimensionScore,
 )
 from clusterhub.stats.indicator_sources import NUTS_CODE
-from clusterhub.stats.scoreboard import PeerOptions, ScoreOptions, default_peers, scorecard
+from clusterhub.stats.scoreboard import (
+    INDICATOR_MEASURES,
+    PeerOptions,
+    ScoreOptions,
+    default_peers,
+    scorecard,
+)
 from clusterhub.store.models import Cluster, ClusterMetric, Dataset, Region
 
 MAX_PEERS = 5
@@ -356,18 +362,7 @@ def _indicator_records(frame: pl.DataFrame, catalogue: IndicatorCatalogue) -> li
                 unit=item.unit,
                 direction=item.direction,
                 source=item.source,
-                **{
-                    k: row[k]
-                    for k in (
-                        "year",
-                        "value",
-                        "score",
-                        "country_level",
-                        "peer_median_score",
-                        "peer_median_value",
-                        "note",
-                    )
-                },
+                **{k: row[k] for k in INDICATOR_MEASURES},
             )
         )
     return records

@@ -107,14 +107,7 @@ def read_indicator_csv(
         "region",
         "expected a NUTS code; a country-level indicator needs a country code (e.g. DE)",
     )
-    if regions is not None:
-        check(
-            table,
-            frame.filter(pl.col("region").str.contains(NUTS_CODE)),
-            ~pl.col("region").is_in(list(regions)),
-            "region",
-            "unknown region code (not in NUTS 2021 nor in a loaded data set)",
-        )
+    _known_regions(table, frame, "region", regions)
     check(table, frame, ~pl.col("year").str.contains(r"^\d{4}$"), "year", "expected YYYY")
     frame = _values(table, frame, "value", pl.lit("value"), _PLAIN)
     frame = frame.rename({"region": "region_code"})
@@ -175,14 +168,7 @@ def read_eurostat_indicator(
     extra_regio = long.filter(extra).height
     long = long.filter(~extra)
     check(table, long, ~pl.col("geo").str.contains(NUTS_CODE), "geo", "expected a NUTS code")
-    if regions is not None:
-        check(
-            table,
-            long.filter(pl.col("geo").str.contains(NUTS_CODE)),
-            ~pl.col("geo").is_in(list(regions)),
-            "geo",
-            "unknown region code (not in NUTS 2021 nor in a loaded data set)",
-        )
+    _known_regions(table, long, "geo", regions)
     long = _values(table, long, "_raw", pl.col("_field"), _FLAGGED)
     long = long.rename({"geo": "region_code"}).with_columns(
         indicator=pl.lit(""), country_level=pl.lit(country_level)
@@ -352,4 +338,19 @@ def _shaped(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col("year").cast(pl.Int32),
         pl.col("_value").alias("value"),
         pl.col("country_level").cast(pl.Boolean),
+    )
+
+
+def _known_regions(
+    table: Table, frame: pl.DataFrame, column: str, regions: Collection[str] | None
+) -> None:
+    """Record NUTS-shaped codes that are neither NUTS 2021 nor in a loaded data set."""
+    if regions is None:
+        return
+    check(
+        table,
+        frame.filter(pl.col(column).str.contains(NUTS_CODE)),
+        ~pl.col(column).is_in(list(regions)),
+        column,
+        "unknown region code (not in NUTS 2021 nor in a loaded data set)",
     )

@@ -36,6 +36,16 @@ METHODS: tuple[Method, ...] = ("minmax", "zscore")
 TIED_SCORE = {"minmax": 50.0, "zscore": 0.0}
 _DEFAULT_MARGIN = {"minmax": 10.0, "zscore": 0.5}
 NOT_SCORED = "not scored: the value is not a finite number"
+#: What a region's indicator row carries besides its code (the faces show the same fields).
+INDICATOR_MEASURES = (
+    "year",
+    "value",
+    "score",
+    "country_level",
+    "peer_median_score",
+    "peer_median_value",
+    "note",
+)
 
 
 @dataclass(frozen=True)
@@ -358,16 +368,7 @@ def _indicator_rows(scored: pl.DataFrame, region: str, peers: Sequence[str]) -> 
     return (
         scored.filter(pl.col("region_code") == region)
         .join(medians, on="indicator", how="left")
-        .select(
-            "indicator",
-            "year",
-            "value",
-            "score",
-            "country_level",
-            "peer_median_score",
-            "peer_median_value",
-            "note",
-        )
+        .select("indicator", *INDICATOR_MEASURES)
     )
 
 
