@@ -97,9 +97,6 @@ def test_agrees_with_ecomplexity_on_us_states_over_clusters(shared_data: Path) -
     )
     ours = complexity(frame).table
     assert_agrees(ours, reference(frame))
-    # Plausibility, not a fixture: the most complex state is a diversified large economy.
-    top = ours.sort("eci", descending=True).get_column("region").cast(pl.String).first()
-    assert top is not None
 
 
 def test_agrees_with_ecomplexity_over_several_years_and_a_higher_threshold(

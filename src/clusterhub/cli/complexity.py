@@ -13,8 +13,8 @@ from clusterhub.services.complexity import (
     SBS_REGION_TYPES,
     complexity_from_file,
     complexity_of_sbs,
-    write_complexity,
 )
+from clusterhub.services.profiles import write_table
 from clusterhub.stats.complexity import ComplexityOptions, ComplexityResult
 
 SOURCES = ("long", "eurostat-sbs")
@@ -63,7 +63,7 @@ def complexity_command(
             options,
             blank_as_zero=blank_as_zero,
         )
-        write_complexity(result, out)
+        write_table(result.table, out)
         for note in result.notes:
             console.print(f"[yellow]note:[/] {note}")
         years = ", ".join(str(y) for y in result.years)

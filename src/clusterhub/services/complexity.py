@@ -10,7 +10,6 @@ import polars as pl
 from clusterhub.classify import is_extra_regio
 from clusterhub.errors import InvalidInput
 from clusterhub.services.analytics import read_industry_source
-from clusterhub.services.profiles import write_table
 from clusterhub.services.reference import ReferenceData
 from clusterhub.stats.cells import fill_missing
 from clusterhub.stats.complexity import ComplexityOptions, ComplexityResult, complexity
@@ -69,8 +68,3 @@ def complexity_of_sbs(
         "cell(s) still unknown after parent-residual estimation were read as zero"
     )
     return replace(result, notes=(note, *result.notes))
-
-
-def write_complexity(result: ComplexityResult, out: Path) -> Path:
-    """Write the table (CSV, Parquet or JSON by suffix)."""
-    return write_table(result.table, out)

@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.templates = make_templates()
     app.state.reference = ReferenceData(settings)
     app.state.memo = Memo(ttl=settings.api_cache_seconds)
+    app.state.data_version = 0  # part of every API cache key; see caching.data_changed
     app.state.directory = DirectoryResources(app.state.reference)
     errors.install(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

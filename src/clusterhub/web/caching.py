@@ -45,7 +45,7 @@ class ApiCache:
         if not self._cacheable(scope):
             await self.app(scope, receive, send)
             return
-        version = getattr(scope["app"].state, "data_version", 0) if "app" in scope else 0
+        version = scope["app"].state.data_version  # Starlette puts its app in every scope
         query = scope.get("query_string", b"").decode("latin-1")
         key = f"{version}|{scope['path']}?{query}"
         entry = self.entries.get(key)
@@ -98,7 +98,7 @@ def data_changed(state: Any) -> None:
     """Make this process forget cached answers and pages after it changed observatory data
     (an indicator upload): the cache keys carry ``state.data_version``. Other worker
     processes still see the change only when their entries expire (``api_cache_seconds``)."""
-    state.data_version = getattr(state, "data_version", 0) + 1
+    state.data_version += 1
     state.memo.clear()
 
 
