@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import ipaddress
+import math
+from collections import Counter
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal, get_args, get_origin
+from typing import Annotated, Literal, get_args, get_origin
 
-from pydantic import Field, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from clusterhub.errors import InvalidInput, Problem
 
 
 def _default_cache_dir() -> Path:
@@ -73,6 +78,77 @@ class Settings(BaseSettings):
         "embedding yet (e.g. Horizon 2020 participants loaded on first start), a batch at a "
         "time, so semantic search covers them after a few minutes.",
     )
+    db_pool_size: int = Field(
+        default=10,
+        ge=1,
+        le=200,
+        description="Database connections each server process keeps open.",
+    )
+    db_max_overflow: int = Field(
+        default=30,
+        ge=0,
+        le=500,
+        description=(
+            "Extra connections a process may open under load, beyond DB_POOL_SIZE. Pool size "
+            "plus overflow, times the server processes, must stay below PostgreSQL's "
+            "max_connections; the default 10 + 30 covers the 40 request threads of a process."
+        ),
+    )
+    db_pool_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description=(
+            "Seconds a request waits for a free database connection before it is answered "
+            "503 with Retry-After (never a 500)."
+        ),
+    )
+    max_concurrent_writes: int = Field(
+        default=8,
+        ge=1,
+        le=32,
+        description=(
+            "Requests that write running at once in one server process; more wait their turn "
+            "(up to DB_BUSY_TIMEOUT seconds, then 503). At most 32, so that waiting writers "
+            "never take all 40 request threads."
+        ),
+    )
+    db_busy_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=600,
+        description=(
+            "Seconds a write waits for its turn (other requests' writes in this process, and "
+            "on SQLite another process's write: writes are taken in turn, BEGIN IMMEDIATE) "
+            "before it is answered 503 with Retry-After."
+        ),
+    )
+    max_request_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        le=64 * 1024 * 1024,
+        description=(
+            "Largest request body (form or JSON) accepted, in bytes; larger ones are refused "
+            "413 as they arrive, chunked or not."
+        ),
+    )
+    max_upload_bytes: int = Field(
+        default=50 * 1024 * 1024 + 64 * 1024,
+        ge=1024,
+        le=1024 * 1024 * 1024,
+        description=(
+            "Largest request body of a file upload route, in bytes (the file plus its form)."
+        ),
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description=(
+            "Addresses of reverse proxies whose X-Forwarded-For / X-Forwarded-Proto headers "
+            "are believed (comma-separated IPs or networks, e.g. 127.0.0.1,10.0.0.0/8). Empty "
+            "(the default): the headers are ignored and the client is the connecting "
+            "address, so nobody can pick the address the login rate limit counts."
+        ),
+    )
     session_days: int = Field(default=14, description="Days a login session stays valid.")
     login_attempts: int = Field(
         default=5, description="Failed logins allowed per e-mail and per client in the window."
@@ -92,14 +168,27 @@ class Settings(BaseSettings):
         ),
     )
 
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _proxies(cls, value: object) -> object:
+        """A comma-separated list of addresses or networks, each checked."""
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list):
+            for entry in value:
+                ipaddress.ip_network(str(entry), strict=False)  # ValueError names the entry
+        return value
+
     @model_validator(mode="after")
     def _resolve(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{self.state_dir / 'clusterhub.db'}"
-        if self.environment == "production" and (
-            self.secret_key == INSECURE_SECRET or len(self.secret_key) < 32
-        ):
-            msg = "CLUSTERHUB_SECRET_KEY must be set to 32+ random characters in production"
+        weakness = secret_weakness(self.secret_key)
+        if self.environment == "production" and weakness:
+            msg = (
+                f"CLUSTERHUB_SECRET_KEY {weakness}; production needs a random one, e.g. the "
+                "output of: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+            )
             raise ValueError(msg)
         if self.environment == "production" and not self.public_url.startswith("https://"):
             msg = "CLUSTERHUB_PUBLIC_URL must be set to the site's https:// address in production"
@@ -107,10 +196,50 @@ class Settings(BaseSettings):
         return self
 
 
+#: Bits a secret key must carry, estimated from its characters' frequencies.
+MIN_SECRET_BITS = 128
+
+
+def secret_weakness(secret: str) -> str | None:
+    """What is wrong with ``secret`` as a signing key, or None when it will do.
+
+    The strength is estimated as length x the Shannon entropy of its characters: 32 spaces
+    carry 0 bits, a ``secrets.token_urlsafe(48)`` key about 340.
+    """
+    if INSECURE_SECRET in secret:
+        return "is the development default"
+    if len(secret) < 32:
+        return f"has {len(secret)} characters; it needs at least 32"
+    counts = Counter(secret)
+    bits = sum(n * math.log2(len(secret) / n) for n in counts.values())
+    if bits < MIN_SECRET_BITS:
+        return (
+            f"is too predictable (an estimated {bits:.0f} bits from its characters; at least "
+            f"{MIN_SECRET_BITS} are needed: use a longer random key)"
+        )
+    return None
+
+
+class SettingsError(InvalidInput):
+    """Settings that cannot be used, each problem naming its environment variable."""
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Settings from the environment, read once per process."""
-    return Settings()
+    """Settings from the environment, read once per process; ``SettingsError`` when unusable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = [
+            Problem(
+                str(error["msg"]).removeprefix("Value error, "),
+                field="CLUSTERHUB_" + "_".join(str(p) for p in error["loc"]).upper()
+                if error["loc"]
+                else None,
+            )
+            for error in exc.errors()
+        ]
+        raise SettingsError(problems, summary="the clusterhub settings cannot be used") from None
 
 
 def settings_reference() -> str:
@@ -136,6 +265,8 @@ def _type_name(annotation: object) -> str:
     args = get_args(annotation)
     if get_origin(annotation) is Literal:
         return "one of: " + ", ".join(str(a) for a in args)
+    if get_origin(annotation) is list:
+        return f"comma-separated {_type_name(args[0])}s"
     if args:
         return " or ".join(_type_name(a) for a in args)
     return "None" if annotation is type(None) else getattr(annotation, "__name__", str(annotation))

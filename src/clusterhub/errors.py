@@ -92,3 +92,16 @@ class InvalidInput(ClusterhubError):
 
 class DataSourceError(ClusterhubError):
     """A data set could not be fetched or found in the cache or mirror."""
+
+
+class Unavailable(ClusterhubError):
+    """Something needed is busy for the moment (the database is taken by another writer, every
+    connection is in use): the same request will work if sent again in ``retry_after`` seconds.
+
+    The web answers 503 with a ``Retry-After`` header, the command line says to try again;
+    neither is a crash, and nothing was written.
+    """
+
+    def __init__(self, message: str, *, retry_after: int = 2) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -187,7 +187,7 @@ def test_token_is_bound_to_the_session_and_accepted_as_header(web: TestClient) -
     assert 'hx-headers=\'{"X-CSRF-Token": "' + header["X-CSRF-Token"] in page.text
 
 
-def test_api_writes_need_the_token_only_with_a_session_cookie(settings: Settings) -> None:
+def test_api_writes_need_a_session_and_its_token(settings: Settings) -> None:
     app = create_app(settings)
 
     def write() -> dict[str, bool]:
@@ -195,7 +195,9 @@ def test_api_writes_need_the_token_only_with_a_session_cookie(settings: Settings
 
     app.add_api_route("/api/v1/test-write", write, methods=["POST"])
     with TestClient(app) as client:
-        assert client.post("/api/v1/test-write", json={}).status_code == 200
+        anonymous = client.post("/api/v1/test-write", json={})
+        assert anonymous.status_code == 401, anonymous.text
+        assert anonymous.json()["error"]["code"] == "not_authenticated"
         _register(client)
         assert client.post("/api/v1/test-write", json={}).status_code == 403
         header = {"X-CSRF-Token": _token(client, "/account")}

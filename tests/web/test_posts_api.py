@@ -131,8 +131,13 @@ def test_bad_posts_are_422_naming_the_field(
 
 
 def test_odd_requests_never_answer_500(admin: TestClient, other: TestClient) -> None:
+    unreadable = admin.post(
+        "/api/v1/posts", content=b"{no", headers={"content-type": "application/json"}
+    )
+    assert unreadable.status_code == 400, unreadable.text
+    assert unreadable.json()["error"]["code"] == "bad_request"
+    assert "not valid JSON" in unreadable.json()["error"]["message"]
     odd = [
-        admin.post("/api/v1/posts", content=b"{no", headers={"content-type": "application/json"}),
         admin.post("/api/v1/posts", json=[1, 2]),
         admin.post("/api/v1/posts", json={"title": "x" * 1_000_000}),
         other.post("/api/v1/posts/1/interest", json={"message": 5}),

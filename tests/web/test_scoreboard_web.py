@@ -241,4 +241,4 @@ def test_an_upload_announced_too_large_is_refused_before_its_body_is_read(
     # have failed on it (400), not answered 413.
     answer = officer.post(UPLOAD, content=b"--x--\r\n", headers=headers)
     assert answer.status_code == 413
-    assert "larger than the limit" in answer.json()["error"]["message"]
+    assert "larger than this address accepts (50.1 MiB)" in answer.json()["error"]["message"]

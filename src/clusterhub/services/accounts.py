@@ -312,26 +312,92 @@ def _dummy_hash() -> str:
     return _HASHER.hash(secrets.token_urlsafe(16))
 
 
-def login(
-    session: Session, *, email: str, password: str, client: str, settings: Settings
-) -> NewSession | None:
-    """A new session for a correct e-mail and password, else None (and the failure counted).
+@dataclass(frozen=True)
+class LoginCandidate:
+    """What the database says about an e-mail that is trying to log in."""
 
-    Raises ``RateLimited`` *before* checking the password when the e-mail or the client is over
-    the limit, so a correct guess is refused too. Failures are returned, not raised, so that
-    the caller's transaction keeps the recorded attempt.
+    email: str
+    keys: tuple[str, ...]
+    user_id: int | None
+    #: The hash to check against; None for an unknown or deactivated account.
+    password_hash: str | None
+
+
+@dataclass(frozen=True)
+class PasswordCheck:
+    """What checking an e-mail and password found, before anything is written.
+
+    Logging in has three steps: :func:`find_login` reads (briefly), :func:`check_password`
+    hashes (about 0.1 s of CPU by design, with no database connection held) and
+    :func:`complete_login` writes (briefly; on SQLite writers take turns, and a turn should
+    not last a password hash). ``password_hash`` is the hash the password was checked
+    against; the write refuses the login if it changed in between.
+    """
+
+    email: str
+    keys: tuple[str, ...]
+    user_id: int | None
+    password_hash: str | None
+    correct: bool
+    #: The password hashed again under the current parameters, when the stored hash is older.
+    rehash: str | None = None
+
+
+def find_login(
+    session: Session, *, email: str, password: str, client: str, settings: Settings
+) -> LoginCandidate:
+    """The account an e-mail and password would log into, after the rate limit.
+
+    Raises ``RateLimited`` *before* the password is checked when the e-mail or the client is
+    over the limit, so a correct guess is refused too.
     """
     problems = [] if email.strip() else [Problem("Enter your e-mail address.", field="email")]
     if not password:
         problems.append(Problem("Enter your password.", field="password"))
     _raise_if(problems)
     clean = normalise_email(email)
-    keys = [f"email:{clean}", client_key(client)]
-    _check_rate(session, keys, settings)
+    keys = (f"email:{clean}", client_key(client))
+    _check_rate(session, list(keys), settings)
     user = session.scalar(select(User).where(User.email == clean))
-    if user is None or not user.is_active or not _verify(user.password_hash, password):
-        if user is None:
-            _verify(_dummy_hash(), password)
+    active = user is not None and user.is_active
+    return LoginCandidate(
+        clean, keys, user.id if user else None, user.password_hash if user and active else None
+    )
+
+
+def check_password(candidate: LoginCandidate, *, password: str) -> PasswordCheck:
+    """The password checked against the candidate's hash: CPU only, no database."""
+    if candidate.password_hash is None:
+        _verify(_dummy_hash(), password)  # as slow as a real check: no account probing by time
+        return PasswordCheck(
+            candidate.email, candidate.keys, candidate.user_id, None, correct=False
+        )
+    correct = _verify(candidate.password_hash, password)
+    stale = correct and _HASHER.check_needs_rehash(candidate.password_hash)
+    return PasswordCheck(
+        candidate.email, candidate.keys, candidate.user_id, candidate.password_hash, correct,
+        rehash=_HASHER.hash(password) if stale else None,
+    )  # fmt: skip
+
+
+def complete_login(
+    session: Session, *, check: PasswordCheck, settings: Settings
+) -> NewSession | None:
+    """The writing second half of :func:`login`: a new session, or the failure counted.
+
+    Failures are returned, not raised, so that the caller's transaction keeps the recorded
+    attempt.
+    """
+    keys = list(check.keys)
+    _check_rate(session, keys, settings)  # others may have failed while this one was checked
+    user = session.get(User, check.user_id) if check.user_id is not None else None
+    valid = (
+        check.correct
+        and user is not None
+        and user.is_active
+        and user.password_hash == check.password_hash
+    )
+    if user is None or not valid:
         _record_failure(session, keys, settings)
         if user is not None:
             audit.record(
@@ -339,8 +405,8 @@ def login(
                 entity_id=user.id, details={"client": keys[1]},
             )  # fmt: skip
         return None
-    if _HASHER.check_needs_rehash(user.password_hash):
-        user.password_hash = _HASHER.hash(password)
+    if check.rehash is not None:
+        user.password_hash = check.rehash
     _clear_failures(session, keys[0])  # the owner proved it; the client's count stays
     user.last_login_at = _now()
     audit.record(
@@ -348,6 +414,19 @@ def login(
         details={"client": keys[1]},
     )  # fmt: skip
     return _start_session(session, user, settings)
+
+
+def login(
+    session: Session, *, email: str, password: str, client: str, settings: Settings
+) -> NewSession | None:
+    """A new session for a correct e-mail and password, else None (and the failure counted):
+    the three steps of :class:`PasswordCheck` in one transaction."""
+    candidate = find_login(
+        session, email=email, password=password, client=client, settings=settings
+    )
+    return complete_login(
+        session, check=check_password(candidate, password=password), settings=settings
+    )
 
 
 def _verify(password_hash: str, password: str) -> bool:

@@ -53,6 +53,9 @@ class Embedder(Protocol):
         progress: Callable[[int], None] | None = None,
     ) -> Vectors: ...
 
+    def ready(self) -> None:
+        """Load the model now if it is not loaded yet (seconds, once per process)."""
+
 
 def text_hash(text: str) -> str:
     """Key to skip re-embedding a profile whose text changed only in ways the model ignores.
@@ -168,6 +171,13 @@ class _BertEmbedder(ABC):
         self._load_weights(path)
         self._tokenizer = tokenizer
 
+    def ready(self) -> None:
+        """Read the weights unless done already; a write that will embed calls this before it
+        starts its transaction, so no writer waits seconds for the model with the lock held."""
+        with self._lock:
+            if self._tokenizer is None:
+                self._load()
+
     def _forward(self, ids: npt.NDArray[np.int64], mask: npt.NDArray[np.bool_]) -> Vectors:
         """BertModel's encoder as in transformers, on the backend's primitives below."""
         x = self._norm(self._embed(ids), "embeddings.LayerNorm")
@@ -236,9 +246,7 @@ class _BertEmbedder(ABC):
         out = np.empty((len(texts), DIMENSIONS), dtype=np.float32)
         if not texts:
             return out
-        with self._lock:
-            if self._tokenizer is None:
-                self._load()
+        self.ready()
         distinct = list(dict.fromkeys(texts))
         encodings = self._tokenizer.encode_batch(distinct, add_special_tokens=True)
         by_text = {text: tuple(enc.ids) for text, enc in zip(distinct, encodings, strict=True)}

@@ -23,7 +23,10 @@ from clusterhub.services.reference import ReferenceData
 from clusterhub.store.db import make_engine, make_session_factory
 from clusterhub.web import errors, security
 from clusterhub.web.caching import ApiCache, ServerTiming
-from clusterhub.web.deps import DirectoryResources, no_nul_characters
+from clusterhub.web.deps import DirectoryResources, WritePermits, no_nul_characters
+from clusterhub.web.guard import WriteGuard
+from clusterhub.web.headers import SecurityHeaders
+from clusterhub.web.limits import BodyLimit
 from clusterhub.web.memo import Memo
 from clusterhub.web.rendering import make_templates
 from clusterhub.web.routes import accounts, api, api_directory, directory, observatory, posts
@@ -45,13 +48,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # Swagger UI loads from a CDN; the spec is at /openapi.json
         redoc_url=None,
         openapi_url="/openapi.json",
-        # On every route: refuse NUL in parameters, find the user, check CSRF.
+        # On every route: refuse NUL in parameters, find the user (CSRF: web.guard).
         dependencies=[Depends(no_nul_characters), Depends(security.request_guard)],
         lifespan=_lifespan,
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
+    app.state.write_sessions = make_session_factory(engine, write=True)
+    app.state.write_permits = WritePermits(settings.max_concurrent_writes, settings.db_busy_timeout)
     app.state.templates = make_templates()
     app.state.reference = ReferenceData(settings)
     app.state.memo = Memo(ttl=settings.api_cache_seconds)
@@ -63,9 +68,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_api_route(
         "/vendor/geo-assets.js", _geo_assets, include_in_schema=False, methods=["GET"]
     )
+    # Last added runs first: headers on everything, then the 500 shield, timing, the body
+    # limit, the login and CSRF checks (which may read a little of the body), the CSRF token.
     app.add_middleware(ApiCache, ttl=settings.api_cache_seconds)
+    app.add_middleware(WriteGuard, settings=settings)
     app.add_middleware(security.CsrfCookie, settings=settings)
+    app.add_middleware(
+        BodyLimit, default=settings.max_request_bytes, upload=settings.max_upload_bytes
+    )
     app.add_middleware(ServerTiming)
+    app.add_middleware(errors.UnexpectedErrors)
+    app.add_middleware(SecurityHeaders, hsts=settings.environment == "production")
     app.include_router(api.router)
     app.include_router(observatory.router)
     app.include_router(accounts.router)

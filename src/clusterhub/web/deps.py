@@ -3,16 +3,21 @@ directory's shared resources (code lists, search index, sentence model)."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
-from collections.abc import Iterator
+import weakref
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from typing import Annotated
 
+import anyio
 from fastapi import Depends, Query, Request
 from pydantic import ValidationError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.datastructures import FormData
 
 from clusterhub.config import Settings
-from clusterhub.errors import InvalidInput
+from clusterhub.errors import InvalidInput, Unavailable
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import (
     Embedder,
@@ -27,12 +32,99 @@ from clusterhub.services.search import (
     SearchRequest,
     SortOrder,
 )
+from clusterhub.store.db import BUSY_MESSAGE
+
+#: Methods that change things: their sessions begin as writers (see ``store.db``).
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
-def db_session(request: Request) -> Iterator[Session]:
-    """A session committed when the request succeeds and rolled back when it fails."""
-    factory = request.app.state.sessions
-    with factory() as session, session.begin():
+class WritePermits:
+    """At most ``count`` requests that write hold a database session at once, per process.
+
+    Writers wait for each other in the database (SQLite takes one at a time, PostgreSQL
+    locks rows), and a waiting writer holds one of the thread pool's 40 threads. Were every
+    thread taken by waiting writers, the one writer that got through could not finish: its
+    answer is serialised in the same pool. Writers beyond ``count`` therefore queue here, in
+    the event loop, where waiting costs no thread; after ``timeout`` seconds the request is
+    answered 503 with Retry-After. The permit is taken after the body has been read (the
+    session is a route's last dependency), so a slow upload holds no permit.
+    """
+
+    def __init__(self, count: int, timeout: float) -> None:
+        self.count = count
+        self.timeout = timeout
+        # One queue per event loop: a server has one, but each TestClient call makes its own.
+        self._queues: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore]
+        self._queues = weakref.WeakKeyDictionary()
+
+    @asynccontextmanager
+    async def permit(self) -> AsyncIterator[None]:
+        """Hold a permit for the block; ``Unavailable`` when none is free in time."""
+        loop = asyncio.get_running_loop()
+        queue = self._queues.setdefault(loop, asyncio.Semaphore(self.count))
+        try:
+            await asyncio.wait_for(queue.acquire(), self.timeout)
+        except TimeoutError:
+            raise Unavailable(BUSY_MESSAGE) from None
+        try:
+            yield
+        finally:
+            queue.release()
+
+
+async def db_session(request: Request) -> AsyncIterator[Session]:
+    """A session committed when the request succeeds and rolled back when it fails.
+
+    Requests that may write get a writer's session (on SQLite it waits its turn for the write
+    lock at its first statement instead of failing when another writer got there first),
+    within a write permit. Opening the session does no I/O; committing or rolling back runs
+    in a thread of its own, never waiting for the shared pool (see ``WritePermits``).
+    """
+    state = request.app.state
+    if request.method not in UNSAFE_METHODS:
+        async with _unit_of_work(state.sessions) as session:
+            yield session
+        return
+    permits: WritePermits = state.write_permits
+    async with permits.permit(), _unit_of_work(state.write_sessions) as session:
+        yield session
+
+
+@asynccontextmanager
+async def _unit_of_work(factory: sessionmaker[Session]) -> AsyncIterator[Session]:
+    session = factory()
+    own_thread = anyio.CapacityLimiter(1)
+    try:
+        yield session
+    except BaseException:
+        with anyio.CancelScope(shield=True):
+            await anyio.to_thread.run_sync(session.close, limiter=own_thread)
+        raise
+    with anyio.CancelScope(shield=True):
+        await anyio.to_thread.run_sync(_commit_and_close, session, limiter=own_thread)
+
+
+def _commit_and_close(session: Session) -> None:
+    try:
+        session.commit()
+    finally:
+        session.close()
+
+
+async def posted_form(request: Request) -> FormData:
+    """The request's form, for routes that read their fields themselves. Declared before the
+    route's ``DbSession``, so that the body has arrived before a write permit is taken."""
+    return await request.form()
+
+
+PostedForm = Annotated[FormData, Depends(posted_form)]
+
+
+@contextmanager
+def read_only(request: Request) -> Iterator[Session]:
+    """A short look at the database apart from the request's own session, closed at the end
+    of the block (a slow step after it, such as a password hash, holds no connection)."""
+    with request.app.state.sessions() as session, session.begin():
         yield session
 
 
@@ -114,8 +206,15 @@ def directory_index(request: Request) -> DirectoryIndex:
 
 
 def sentence_embedder(request: Request) -> Embedder:
-    """The sentence model for semantic search and re-indexing edited profiles."""
-    return _directory(request).embedder
+    """The sentence model for semantic search and re-indexing edited profiles.
+
+    A request that may write gets it loaded here, before its transaction starts (see
+    ``Embedder.ready``); a search loads it on its first query that needs it.
+    """
+    embedder = _directory(request).embedder
+    if request.method in UNSAFE_METHODS:
+        embedder.ready()
+    return embedder
 
 
 DirCatalogues = Annotated[Catalogues, Depends(directory_catalogues)]

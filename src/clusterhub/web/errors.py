@@ -1,17 +1,20 @@
 """One translator from errors to responses: a JSON body under /api, an HTML page elsewhere.
 
 Every error body has the same shape, ``{"error": {"code", "message", "details"}}``, so API
-clients handle all failures alike; a test pins it.
+clients handle all failures alike; a test pins it. That includes what middleware refuses
+before any route runs (oversized or forged requests) and the 500 of an unexpected failure.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clusterhub.errors import (
     ClusterhubError,
@@ -20,7 +23,13 @@ from clusterhub.errors import (
     NotAuthenticated,
     NotFound,
     PermissionDenied,
+    Unavailable,
 )
+
+log = logging.getLogger("clusterhub.web")
+
+#: Problems listed in an error body; the rest are counted (a bad file can have millions).
+MAX_DETAILS = 100
 
 
 def reason(exc: ClusterhubError) -> str:
@@ -38,14 +47,19 @@ STATUS: dict[type[ClusterhubError], int] = {
     InvalidInput: 422,
     NotAuthenticated: 401,
     PermissionDenied: 403,
+    Unavailable: 503,
 }
 CODES = {
+    400: "bad_request",
     401: "not_authenticated",
     403: "forbidden",
     404: "not_found",
     409: "conflict",
+    413: "too_large",
     422: "invalid_input",
     429: "too_many_requests",
+    500: "internal_error",
+    503: "unavailable",
 }
 
 
@@ -59,6 +73,14 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(ClusterhubError, _domain)  # type: ignore[arg-type]
     app.add_exception_handler(RequestValidationError, _validation)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http)  # type: ignore[arg-type]
+
+
+def error_response(scope: Scope, exc: ClusterhubError | StarletteHTTPException) -> Response:
+    """The response for ``exc`` outside any route (middleware refusing a request)."""
+    request = Request(scope)
+    if isinstance(exc, ClusterhubError):
+        return _domain_response(request, exc)
+    return _http_response(request, exc)
 
 
 def _respond(request: Request, status: int, code: str, message: str, details: Any) -> Response:
@@ -75,34 +97,90 @@ def _respond(request: Request, status: int, code: str, message: str, details: An
 
 
 async def _domain(request: Request, exc: ClusterhubError) -> Response:
+    return _domain_response(request, exc)
+
+
+def _domain_response(request: Request, exc: ClusterhubError) -> Response:
     status = next((s for kind, s in STATUS.items() if isinstance(exc, kind)), 400)
     details = getattr(exc, "details", None)
     if isinstance(exc, InvalidInput):
         details = [
             {"field": p.field, "message": p.message, "value": p.value, "line": p.line}
-            for p in exc.problems
+            for p in exc.problems[:MAX_DETAILS]
         ]
         message = exc.summary
+        if len(exc.problems) > MAX_DETAILS:
+            message += f" (the first {MAX_DETAILS} of {len(exc.problems):,} problems are listed)"
     else:
         message = str(exc)
-    return _respond(request, status, CODES.get(status, "bad_request"), message, details)
+    response = _respond(request, status, CODES.get(status, "bad_request"), message, details)
+    if isinstance(exc, Unavailable):
+        response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 async def _validation(request: Request, exc: RequestValidationError) -> Response:
+    errors = exc.errors()
+    unreadable = next((e for e in errors if e.get("type") == "json_invalid"), None)
+    if unreadable is not None:
+        problem = unreadable.get("ctx", {}).get("error", "not JSON")
+        position = unreadable["loc"][-1]
+        message = f"the request body is not valid JSON ({problem} at character {position})"
+        return _respond(
+            request, 400, "bad_request", message, [{"field": "body", "message": message}]
+        )
     details = [
         {
             "field": ".".join(str(p) for p in err["loc"][1:]) or str(err["loc"][0]),
             "message": err["msg"],
         }
-        for err in exc.errors()
+        for err in errors[:MAX_DETAILS]
     ]
-    fields = ", ".join(d["field"] for d in details)
+    fields = ", ".join(dict.fromkeys(d["field"] for d in details))
     return _respond(request, 422, "invalid_input", f"invalid value for: {fields}", details)
 
 
 async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+    return _http_response(request, exc)
+
+
+def _http_response(request: Request, exc: StarletteHTTPException) -> Response:
     message = str(exc.detail) if exc.detail else "error"
     if exc.status_code == 404 and message == "Not Found":
         message = f"no page at {request.url.path}"
     code = CODES.get(exc.status_code, "http_error")
-    return _respond(request, exc.status_code, code, message, None)
+    response = _respond(request, exc.status_code, code, message, None)
+    response.headers.update(exc.headers or {})
+    return response
+
+
+class UnexpectedErrors:
+    """ASGI middleware: an unexpected exception becomes a logged 500 in the documented shape.
+
+    Starlette's own last resort answers in plain text; API clients then cannot read the
+    error like any other. Nothing about the failure reaches the client but the fact.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracked(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracked)
+        except Exception:
+            log.exception("unexpected error answering %s %s", scope["method"], scope["path"])
+            if started:
+                raise
+            request = Request(scope)
+            message = "Something went wrong on our side; it has been logged. Try again later."
+            await _respond(request, 500, "internal_error", message, None)(scope, receive, send)

@@ -10,7 +10,8 @@
   authority that a cross-site form could borrow, so it always needs the token.
 
 ``CsrfCookie`` (middleware) computes the token for every request and hands out the nonce
-cookie; ``request_guard`` (a dependency of every route) resolves the user and checks the token.
+cookie; ``web.guard.WriteGuard`` (middleware) checks it before a body is read; and
+``request_guard`` (a dependency of every route) resolves the user.
 """
 
 from __future__ import annotations
@@ -32,10 +33,9 @@ from clusterhub.config import Settings
 from clusterhub.errors import NotAuthenticated, PermissionDenied
 from clusterhub.services import accounts
 from clusterhub.services.accounts import NewSession, Role, UserPublic
-from clusterhub.web.deps import DbSession
+from clusterhub.web.deps import read_only
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "x-csrf-token"
 DEFAULT_NEXT = "/account"
@@ -132,40 +132,35 @@ def session_token(request: Request) -> str | None:
     return request.cookies.get(session_cookie(_settings(request)))
 
 
-async def resolve_user(request: Request, session: DbSession) -> UserPublic | None:
+async def resolve_user(request: Request) -> UserPublic | None:
     """The logged-in user, also kept in ``request.state.user`` for the page header.
 
-    Async so that anonymous requests (most API calls) cost no thread hop; the lookup itself
-    runs in the thread pool.
+    Async so that anonymous requests (most API calls) cost no thread hop; the lookup runs in
+    the thread pool, in a short read of its own: the request's own transaction (a writer's,
+    for a form post) starts only when the handler needs it, after the body has arrived.
     """
     token = session_token(request)
     user = None
     if token:
-        user = await run_in_threadpool(accounts.user_for_session, session, token=token)
+        user = await run_in_threadpool(_user_for_token, request, token)
     request.state.user = user
     return user
+
+
+def _user_for_token(request: Request, token: str) -> UserPublic | None:
+    with read_only(request) as session:
+        return accounts.user_for_session(session, token=token)
 
 
 OptionalUser = Annotated[UserPublic | None, Depends(resolve_user)]
 
 
 async def request_guard(request: Request, _user: OptionalUser) -> None:
-    """Every route's guard: resolves the user, and refuses unsafe requests without CSRF token."""
-    if request.method in SAFE_METHODS:
-        return
-    if request.url.path.startswith("/api/") and session_token(request) is None:
-        return
-    expected = getattr(request.state, "csrf_token", None)
-    sent = request.headers.get(CSRF_HEADER) or await _form_token(request)
-    if not expected or not sent or not hmac.compare_digest(sent, expected):
-        raise CsrfRejected
+    """Every route's guard: resolves the user for the route and the page header.
 
-
-async def _form_token(request: Request) -> str | None:
-    if not request.headers.get("content-type", "").startswith(FORM_TYPES):
-        return None
-    value = (await request.form()).get(CSRF_FIELD)
-    return value if isinstance(value, str) else None
+    Whether an unsafe request may be made at all (a session, the CSRF token) was decided
+    before its body was read, by ``web.guard.WriteGuard``.
+    """
 
 
 def current_user(user: OptionalUser) -> UserPublic:

@@ -16,7 +16,7 @@ from clusterhub.errors import InvalidInput, Problem
 from clusterhub.services import accounts
 from clusterhub.services.accounts import ROLE_LABELS, RateLimited, Role, UserPublic
 from clusterhub.services.mail import make_mailer
-from clusterhub.web.deps import AppSettings, DbSession
+from clusterhub.web.deps import AppSettings, DbSession, read_only
 from clusterhub.web.security import (
     CurrentUser,
     OptionalUser,
@@ -113,22 +113,47 @@ def login_form(
     return _render(request, "login.html", next_url=safe_next(next_url), notice=_notice(saved))
 
 
-@router.post("/login", response_class=HTMLResponse)
-def login(
+def _checked_password(
     request: Request,
-    session: DbSession,
     settings: AppSettings,
     email: FormText = "",
     password: FormText = "",
+) -> accounts.PasswordCheck | InvalidInput | RateLimited:
+    """The slow half of logging in (the password hash), as a dependency: it runs before the
+    route's write session is opened, and hashes with no database connection held, so a login
+    holds a connection and a write permit only for its short write. Refusals are returned for
+    the route to show on the form."""
+    try:
+        with read_only(request) as session:
+            candidate = accounts.find_login(
+                session, email=email, password=password, client=client_address(request),
+                settings=settings,
+            )  # fmt: skip
+        return accounts.check_password(candidate, password=password)
+    except (InvalidInput, RateLimited) as exc:
+        return exc
+
+
+CheckedPassword = Annotated[
+    accounts.PasswordCheck | InvalidInput | RateLimited, Depends(_checked_password)
+]
+
+
+@router.post("/login", response_class=HTMLResponse)
+def login(
+    request: Request,
+    check: CheckedPassword,
+    session: DbSession,
+    settings: AppSettings,
+    email: FormText = "",
     next_url: Annotated[str, Form(alias="next")] = "",
 ) -> Response:
     """Start a session, or re-render the form: 422 bad input, 400 wrong password, 429 limited."""
     context: dict[str, Any] = {"values": {"email": email}, "next_url": safe_next(next_url)}
     try:
-        new = accounts.login(
-            session, email=email, password=password, client=client_address(request),
-            settings=settings,
-        )  # fmt: skip
+        if not isinstance(check, accounts.PasswordCheck):
+            raise check
+        new = accounts.complete_login(session, check=check, settings=settings)
     except InvalidInput as exc:
         return _render(request, "login.html", 422, errors=exc.problems, **context)
     except RateLimited as exc:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
 from pydantic import BaseModel
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile as StarletteUploadFile
 from starlette.formparsers import MultiPartException
 
 from clusterhub.errors import InvalidInput
 from clusterhub.services import observatory, scoreboard, scoreboard_export, scoreboard_imports
+from clusterhub.services.accounts import UserPublic
 from clusterhub.services.diversification import region_diversification
 from clusterhub.services.diversification_schemas import DiversificationPublic
 from clusterhub.services.observatory import MAX_PAGE_SIZE, MetricFilter, SortKey
@@ -29,7 +30,7 @@ from clusterhub.stats.scoreboard import Method, ScoreOptions
 from clusterhub.web.caching import data_changed
 from clusterhub.web.deps import DbSession
 from clusterhub.web.exporting import export_table
-from clusterhub.web.security import CurrentUser
+from clusterhub.web.security import require_role
 
 
 class ErrorDetail(BaseModel):
@@ -170,8 +171,36 @@ def region_scoreboard_csv(
     )
 
 
-#: Room for the multipart envelope (boundaries, headers, the ``eurostat`` field) around the file.
-_FORM_OVERHEAD = 64 * 1024
+@dataclass(frozen=True)
+class _Upload:
+    name: str
+    content: bytes
+    eurostat: str | None
+
+
+async def _indicator_upload(request: Request) -> _Upload:
+    """The uploaded indicator file; a route dependency, so that the form is read after the
+    role check and before the route's database session (and write permit) is opened."""
+    limit = scoreboard_imports.MAX_UPLOAD_BYTES
+    try:
+        form = await request.form(max_files=1, max_fields=10)
+    except (ValueError, MultiPartException) as exc:
+        raise HTTPException(400, f"cannot read the multipart form: {exc}") from None
+    try:
+        file, eurostat = form.get("file"), form.get("eurostat")
+        if not isinstance(file, StarletteUploadFile):
+            raise InvalidInput.single("expected a file in the multipart field 'file'", field="file")
+        if eurostat is not None and (not isinstance(eurostat, str) or len(eurostat) > 64):
+            raise InvalidInput.single("expected a catalogue indicator code", field="eurostat")
+        content = await file.read(limit + 1)  # more is refused
+    finally:
+        await form.close()
+    return _Upload(file.filename or "upload.csv", content, eurostat or None)
+
+
+IndicatorUpload = Annotated[_Upload, Depends(_indicator_upload)]
+#: Who may upload indicator values, checked before the upload is read.
+Importer = Annotated[UserPublic, Depends(require_role(scoreboard_imports.IMPORT_ROLE))]
 _UPLOAD_FORM = {
     "requestBody": {
         "required": True,
@@ -204,46 +233,22 @@ _UPLOAD_FORM = {
         400: {"model": ErrorBody, "description": "The body is not readable multipart form data"},
         401: {"model": ErrorBody, "description": "Not logged in"},
         403: {"model": ErrorBody, "description": "Below the programme officer role"},
-        413: {"model": ErrorBody, "description": "Content-Length above the upload limit"},
+        413: {"model": ErrorBody, "description": "The body is above the upload limit"},
     },
 )
-async def upload_indicators(
-    request: Request, session: DbSession, user: CurrentUser
+def upload_indicators(
+    request: Request, user: Importer, upload: IndicatorUpload, session: DbSession
 ) -> ImportResult:
     """Import scoreboard indicator values (``region,indicator,year,value`` CSV, or a Eurostat
     download with ``eurostat``): programme officers and site admins; every row or none.
 
-    The form is read here, not by FastAPI, so that a body announced larger than the limit is
-    refused (413) from its Content-Length before a byte of it is read."""
-    limit = scoreboard_imports.MAX_UPLOAD_BYTES
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > limit + _FORM_OVERHEAD:
-        raise HTTPException(
-            413, f"the upload is larger than the limit of {limit // 2**20} MB; send a smaller file"
-        )
-    try:
-        form = await request.form(max_files=1, max_fields=10)
-    except (ValueError, MultiPartException) as exc:
-        raise HTTPException(400, f"cannot read the multipart form: {exc}") from None
-    try:
-        file, eurostat = form.get("file"), form.get("eurostat")
-        if not isinstance(file, StarletteUploadFile):
-            raise InvalidInput.single("expected a file in the multipart field 'file'", field="file")
-        if eurostat is not None and (not isinstance(eurostat, str) or len(eurostat) > 64):
-            raise InvalidInput.single("expected a catalogue indicator code", field="eurostat")
-        content = await file.read(limit + 1)  # more is refused
-    finally:
-        await form.close()
-    result = await run_in_threadpool(
-        scoreboard_imports.import_upload,
-        session,
-        actor=user,
-        name=file.filename or "upload.csv",
-        content=content,
-        reference=request.app.state.reference,
-        eurostat=eurostat or None,
-    )
-    await run_in_threadpool(session.commit)  # before the caches forget: the next request reads
+    The role is checked before a byte of the body is read, and the body limit
+    (``web.limits``) refuses an oversized body as it arrives."""
+    result = scoreboard_imports.import_upload(
+        session, actor=user, name=upload.name, content=upload.content,
+        reference=request.app.state.reference, eurostat=upload.eurostat,
+    )  # fmt: skip
+    session.commit()  # before the caches forget: the next request reads the new values
     data_changed(request.app.state)
     return result
 

@@ -25,6 +25,7 @@ from clusterhub.web.deps import (
     DbSession,
     DirCatalogues,
     DirIndex,
+    PostedForm,
     SearchQuery,
     SentenceEmbedder,
 )
@@ -154,15 +155,16 @@ def new_form(request: Request, user: OptionalUser) -> Response:
 
 
 @router.post("/directory/new", response_class=HTMLResponse)
-async def create(
+def create(
     request: Request,
-    session: DbSession,
     user: CurrentUser,
+    form: PostedForm,
+    session: DbSession,
     catalogues: DirCatalogues,
     embedder: SentenceEmbedder,
 ) -> Response:
     """Save a new profile, or show the form again with what is wrong."""
-    sent = profile_form.submitted(await request.form())
+    sent = profile_form.submitted(form)
     try:
         data = directory.validate(profile_form.new_profile(sent), catalogues)
         created = directory.create_profile(
@@ -260,16 +262,16 @@ def _editable(session: DbSession, user: UserPublic, organisation_id: int) -> Org
 
 
 @router.post("/directory/{organisation_id}/edit", response_class=HTMLResponse)
-async def edit(
+def edit(
     request: Request,
-    session: DbSession,
     user: CurrentUser,
+    form: PostedForm,
+    session: DbSession,
     catalogues: DirCatalogues,
     embedder: SentenceEmbedder,
     organisation_id: ProfileId,
 ) -> Response:
     """Save the fields the editor changed, unless the profile changed since the form was opened."""
-    form = await request.form()
     sent = profile_form.submitted(form)
     version = _version(form.get("version"))
     stored = _editable(session, user, organisation_id)

@@ -13,6 +13,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
+from starlette.datastructures import FormData
 
 from clusterhub.classify.countries import country_names
 from clusterhub.errors import InvalidInput
@@ -31,7 +32,7 @@ from clusterhub.services.posts import (
     PostPublic,
 )
 from clusterhub.services.schemas import Page
-from clusterhub.web.deps import AppSettings, DbSession, DirCatalogues
+from clusterhub.web.deps import AppSettings, DbSession, DirCatalogues, PostedForm
 from clusterhub.web.routes.api import ErrorBody
 from clusterhub.web.security import CurrentUser, OptionalUser
 
@@ -224,15 +225,16 @@ def new_post_form(
 
 
 @pages.post("/directory/{organisation_id}/posts/new", response_class=HTMLResponse)
-async def create_post_page(
+def create_post_page(
     request: Request,
-    session: DbSession,
     user: CurrentUser,
+    form: PostedForm,
+    session: DbSession,
     catalogues: DirCatalogues,
     organisation_id: OrganisationId,
 ) -> Response:
     """Publish the post, or show the form again with what is wrong."""
-    values = await _posted(request)
+    values = _posted(form)
     try:
         post = posts.create_post(
             session, organisation_id=organisation_id, data=_post_data(values), actor=user,
@@ -264,15 +266,16 @@ def edit_post_form(
 
 
 @pages.post("/posts/{post_id}/edit", response_class=HTMLResponse)
-async def edit_post(
+def edit_post(
     request: Request,
-    session: DbSession,
     user: CurrentUser,
+    form: PostedForm,
+    session: DbSession,
     catalogues: DirCatalogues,
     post_id: PostId,
 ) -> Response:
     """Save the edited post; followers are notified."""
-    values = await _posted(request)
+    values = _posted(form)
     try:
         posts.update_post(
             session, post_id=post_id, data=_post_data(values), actor=user, catalogues=catalogues
@@ -304,9 +307,8 @@ def _form(
     )  # fmt: skip
 
 
-async def _posted(request: Request) -> dict[str, Any]:
+def _posted(form: FormData) -> dict[str, Any]:
     """The post form's fields as typed (the cluster list may hold several values)."""
-    form = await request.form()
     values: dict[str, Any] = {
         name: str(form.get(name) or "")[: posts.MAX_BODY + 1]
         for name in ("kind", "title", "body", "keywords", "target_countries", "expires_on")
