@@ -1,9 +1,11 @@
-"""A real clusterhub web server on a database the test prepared: ``uvicorn`` with the app factory.
+"""A real clusterhub web server on a database the test prepared.
 
-Unlike ``tests.e2e.live.LiveServer`` (which runs ``clusterhub serve`` and loads the built-in data
-on first start), ``AppServer`` serves an already migrated and seeded database of either kind, so
-tests of concurrency, limits and headers run against the real server stack (uvicorn's HTTP
-parser, its thread pool, real connections) in seconds.
+``AppServer`` runs what ``clusterhub serve`` runs once the data is loaded
+(``clusterhub.cli.serve.run_server``: uvicorn with the app factory and the proxy settings), on
+an already migrated and seeded database of either kind. Unlike ``tests.e2e.live.LiveServer``,
+which loads the built-in data on first start, it is up in seconds, so tests of concurrency,
+limits and headers run against the real server stack (uvicorn's HTTP parser, its thread
+pool, real connections).
 """
 
 from __future__ import annotations
@@ -30,13 +32,12 @@ class AppServer:
     caller's ``CLUSTERHUB_*`` environment leaks in.
     """
 
-    def __init__(self, folder: Path, env: dict[str, str], *, args: tuple[str, ...] = ()) -> None:
+    def __init__(self, folder: Path, env: dict[str, str]) -> None:
         self.folder = folder
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = folder / f"uvicorn-{self.port}.log"
         self.env = env
-        self.args = args
         self.process: subprocess.Popen[bytes] | None = None
 
     def _environment(self) -> dict[str, str]:
@@ -51,9 +52,9 @@ class AppServer:
 
     def start(self) -> AppServer:
         command = [
-            sys.executable, "-m", "uvicorn", "clusterhub.web.app:create_app", "--factory",
-            "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning",
-            *self.args,
+            sys.executable, "-c",
+            "from clusterhub.cli.serve import run_server; from clusterhub.config import "
+            f"get_settings; run_server(get_settings(), host='127.0.0.1', port={self.port})",
         ]  # fmt: skip
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
@@ -81,6 +82,12 @@ class AppServer:
         if not self.log_path.exists():
             return ""
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+    @property
+    def pid(self) -> int:
+        """The server's process id (for its memory use)."""
+        assert self.process is not None
+        return self.process.pid
 
     def stop(self) -> None:
         process, self.process = self.process, None

@@ -9,7 +9,11 @@ answer may have been a 5xx: a busy database is waited for, never reported as a s
 
 from __future__ import annotations
 
+import os
 import re
+import sqlite3
+import subprocess
+import sys
 import threading
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -129,3 +133,55 @@ def test_fifty_concurrent_editors_lose_nothing_and_see_no_server_error(
     markers = set(re.findall(r"w(\d+)\.", final["description"]))
     assert markers == {str(n) for n in range(WRITERS)}, final["description"]
     assert final["version"] == 1 + WRITERS
+
+
+def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("CLUSTERHUB_")}
+    return subprocess.run(
+        [sys.executable, "-c", "from clusterhub.cli import main; main()", *args],
+        env={**base, **env}, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+
+def test_the_command_line_writes_while_the_server_writes(
+    tmp_path: Path, catalogues: Catalogues, mirror_settings: Settings
+) -> None:
+    with migrated_database("sqlite", tmp_path) as settings:
+        organisation_id = _seed(settings, catalogues)
+        env = {
+            "CLUSTERHUB_DATABASE_URL": settings.database_url,
+            "CLUSTERHUB_DATA_MIRROR": str(mirror_settings.data_mirror),
+        }
+        with AppServer(tmp_path, env) as server:
+            start = threading.Barrier(11)
+            with ThreadPoolExecutor(10) as pool:
+                runs = [
+                    pool.submit(_writer, server.url, n, organisation_id, start) for n in range(10)
+                ]
+                start.wait()
+                created = _cli(
+                    {**env, "CLUSTERHUB_NEW_PASSWORD": PASSWORD},
+                    "users", "create", "cli@example.org", "--role", "member",
+                )  # fmt: skip
+                statuses = Counter(s for run in runs for s in run.result())
+    assert created.returncode == 0, created.stderr
+    assert "created cli@example.org" in created.stdout
+    assert not {s for s in statuses if s >= 500}, statuses
+
+
+def test_a_command_that_cannot_get_its_turn_says_so(tmp_path: Path) -> None:
+    with migrated_database("sqlite", tmp_path) as settings:
+        holder = sqlite3.connect(settings.database_url.removeprefix("sqlite:///"))
+        holder.isolation_level = None
+        holder.execute("BEGIN IMMEDIATE")  # another process in the middle of a long write
+        try:
+            refused = _cli(
+                {"CLUSTERHUB_DATABASE_URL": settings.database_url,
+                 "CLUSTERHUB_DB_BUSY_TIMEOUT": "1", "CLUSTERHUB_NEW_PASSWORD": PASSWORD},
+                "users", "create", "late@example.org",
+            )  # fmt: skip
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+    assert refused.returncode == 2, (refused.stdout, refused.stderr)
+    assert "busy" in refused.stderr and "Traceback" not in refused.stderr, refused.stderr

@@ -14,6 +14,8 @@ from clusterhub.cli import (
     serve,
     users,
 )
+from clusterhub.cli._console import EXIT_INVALID, errors
+from clusterhub.config import SettingsError
 
 app = typer.Typer(
     name="clusterhub",
@@ -32,5 +34,9 @@ relatedness.register(app)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: unusable settings are reported, never a traceback."""
+    try:
+        app()
+    except SettingsError as exc:
+        errors.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+        raise SystemExit(EXIT_INVALID) from None

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 import uvicorn
 
 from clusterhub.cli._console import console, friendly_errors, reference_data, step_progress
-from clusterhub.config import get_settings
+from clusterhub.config import Settings, get_settings
 from clusterhub.services.bootstrap import prepare_database
 
 
@@ -21,14 +21,20 @@ def serve_command(
     workers: Annotated[int, typer.Option(min=1, max=32, help="Server processes.")] = 1,
 ) -> None:
     """Start the web platform (pages and JSON API) on the configured database."""
-    settings = get_settings()
-    with friendly_errors(), reference_data(settings) as reference, step_progress() as progress:
-        loaded = prepare_database(settings, reference, reload=reload_data, progress=progress)
+    with friendly_errors():
+        settings = get_settings()
+        with reference_data(settings) as reference, step_progress() as progress:
+            loaded = prepare_database(settings, reference, reload=reload_data, progress=progress)
     if loaded:
         console.print(f"[green]loaded[/] {', '.join(loaded)}")
     console.print(
         f"clusterhub on [bold]http://{host}:{port}/[/] (database {settings.database_url})"
     )
+    run_server(settings, host=host, port=port, workers=workers)
+
+
+def run_server(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
+    """Serve the app on a prepared database (what ``serve`` does after loading the data)."""
     # The factory string keeps the CLI free of web imports; each worker builds its own app.
     uvicorn.run(
         "clusterhub.web.app:create_app",
@@ -37,5 +43,17 @@ def serve_command(
         port=port,
         workers=workers,
         log_level="info",
-        proxy_headers=True,
+        **proxy_options(settings),
     )
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's proxy options: X-Forwarded-* believed from ``trusted_proxies`` only.
+
+    uvicorn's own default believes them from 127.0.0.1, so anyone on the server itself (or a
+    proxy that passes the header through unchanged) could pick the client address that the
+    login rate limit counts.
+    """
+    if not settings.trusted_proxies:
+        return {"proxy_headers": False}
+    return {"proxy_headers": True, "forwarded_allow_ips": list(settings.trusted_proxies)}

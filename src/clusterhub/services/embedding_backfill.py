@@ -2,8 +2,11 @@
 
 Embedding is the slow part of loading a directory (tens of milliseconds per profile on two
 cores: the 35,871 Horizon 2020 participants take minutes). First start therefore loads big
-sources for keyword search only and lets the server fill in the embeddings: small batches, each
-in its own short transaction, so pages stay responsive and a stop loses at most one batch.
+sources for keyword search only and lets the server fill in the embeddings in small batches:
+each batch reads its profiles' texts, computes their vectors with no transaction open, and
+then writes them in a short transaction of its own. Writers take turns at the database, and
+a batch's turn lasts milliseconds rather than the seconds of the model's work, so the
+people editing profiles meanwhile are not kept waiting; a stop loses at most one batch.
 Every batch bumps the directory generation, so semantic search picks the new vectors up.
 """
 
@@ -16,9 +19,11 @@ from collections.abc import Callable
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from clusterhub.errors import Unavailable
 from clusterhub.services import indexing
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import Embedder
+from clusterhub.store import generations
 from clusterhub.store.db import transaction
 from clusterhub.store.models import Organisation, OrganisationEmbedding
 
@@ -27,6 +32,8 @@ log = logging.getLogger(__name__)
 BATCH = 64
 #: How long an idle worker waits before looking again (imports may add profiles any time).
 IDLE_SECONDS = 60.0
+#: How long it steps back when the database is busy with other writers.
+BUSY_PAUSE_SECONDS = 5.0
 
 
 def embed_missing(
@@ -98,6 +105,10 @@ class EmbeddingBackfill:
         while not self._stop.is_set():
             try:
                 done = self._one_batch()
+            except Unavailable:  # people are writing: step back briefly, they come first
+                log.info("embedding backfill: database busy, trying again shortly")
+                self._stop.wait(BUSY_PAUSE_SECONDS)
+                continue
             except Exception:  # a failed batch is retried later; the server must keep serving
                 log.exception("embedding backfill: batch failed, retrying later")
                 done = 0
@@ -106,16 +117,32 @@ class EmbeddingBackfill:
 
     def _one_batch(self) -> int:
         embedder = self._embedder()
+        catalogues = self._catalogues()
+        with self._sessions() as session, session.begin():  # read only
+            orgs = session.scalars(
+                _missing(embedder.name).order_by(Organisation.id).limit(self._batch)
+            ).all()
+            texts = {org.id: indexing.embedding_text(org, catalogues) for org in orgs}
+        if not texts:
+            return 0
+        vectors = embedder.encode(list(texts.values()))
         with transaction(self._sessions) as session:
-            if not has_missing(session, model=embedder.name):
-                return 0
-            done = embed_missing(
-                session,
-                catalogues=self._catalogues(),
-                embedder=embedder,
-                limit=self._batch,
+            # Profiles deleted, or embedded by another process, since they were read.
+            still = set(
+                session.scalars(
+                    _missing(embedder.name)
+                    .with_only_columns(Organisation.id)
+                    .where(Organisation.id.in_(list(texts)))
+                )
             )
-        if done:
-            self.embedded += done
-            log.info("embedding backfill: %d profiles embedded so far", self.embedded)
-        return done
+            keep = [i for i, org_id in enumerate(texts) if org_id in still]
+            indexing.store_embeddings(
+                session,
+                {org_id: text for org_id, text in texts.items() if org_id in still},
+                vectors[keep],
+                model=embedder.name,
+            )
+            generations.bump(session)
+        self.embedded += len(keep)
+        log.info("embedding backfill: %d profiles embedded so far", self.embedded)
+        return len(texts)

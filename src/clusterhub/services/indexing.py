@@ -8,14 +8,14 @@ in-memory search catalogue on its next query.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from clusterhub.classify.countries import country_names
-from clusterhub.services.embeddings import Embedder, text_hash, to_blob
+from clusterhub.services.embeddings import Embedder, Vectors, text_hash, to_blob
 from clusterhub.services.schemas import ProfileType
 from clusterhub.store import fts, generations
 from clusterhub.store.models import Organisation, OrganisationEmbedding
@@ -126,20 +126,28 @@ def _embed(
             .where(OrganisationEmbedding.model == embedder.name)
         )
         stored.update({int(row[0]): str(row[1]) for row in rows})
-    todo = [org_id for org_id in ids if stored.get(org_id) != hashes[org_id]]
-    if not todo:
-        return
-    vectors = embedder.encode([texts[org_id] for org_id in todo], progress=progress)
-    for start in range(0, len(todo), _CHUNK):
-        chunk = todo[start : start + _CHUNK]
+    todo = {org_id: texts[org_id] for org_id in ids if stored.get(org_id) != hashes[org_id]}
+    if todo:
+        vectors = embedder.encode(list(todo.values()), progress=progress)
+        store_embeddings(session, todo, vectors, model=embedder.name)
+
+
+def store_embeddings(
+    session: Session, texts: Mapping[int, str], vectors: Vectors, *, model: str
+) -> None:
+    """Keep ``vectors`` (in the order of ``texts``) as the profiles' embeddings by ``model``,
+    replacing older ones; each remembers the hash of the text it was made from."""
+    ids = list(texts)
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
         session.execute(
             delete(OrganisationEmbedding).where(OrganisationEmbedding.organisation_id.in_(chunk))
         )
     session.add_all(
         OrganisationEmbedding(
-            organisation_id=org_id, model=embedder.name, text_hash=hashes[org_id], vector=to_blob(v)
+            organisation_id=org_id, model=model, text_hash=text_hash(text), vector=to_blob(v)
         )
-        for org_id, v in zip(todo, vectors, strict=True)
+        for (org_id, text), v in zip(texts.items(), vectors, strict=True)
     )
     session.flush()
 

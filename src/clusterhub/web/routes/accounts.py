@@ -33,13 +33,9 @@ router = APIRouter(prefix="/account", include_in_schema=False)
 FormText = Annotated[str, Form()]
 Token = Annotated[str, Path(min_length=1, max_length=200)]
 SiteAdmin = Annotated[UserPublic, Depends(require_role(Role.SITE_ADMIN))]
-#: Account pages hold secrets (reset tokens in the address) and forms: never cache or frame them.
-NO_STORE = {
-    "Cache-Control": "no-store",
-    "X-Frame-Options": "DENY",
-    "Content-Security-Policy": "frame-ancestors 'none'",
-    "Referrer-Policy": "no-referrer",
-}
+#: Account pages hold secrets (reset tokens in the address): never cache them, and send no
+#: referrer at all (framing is refused on every page, see ``web.headers``).
+NO_STORE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
 NOTICES = {
     "profile": "Your name was saved.",
     "password": "Your password was changed; other devices were logged out.",
