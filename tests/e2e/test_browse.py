@@ -120,14 +120,18 @@ def test_region_peers_are_compared(page: Page) -> None:
 def test_the_network_guard_blocks_and_records_other_hosts(
     page: Page, guard: PageGuard, live_server: LiveServer
 ) -> None:
-    """The fence every other test relies on: a request to another host fails and is seen."""
+    """The fences every other test relies on: a request to another host fails and is seen.
+
+    Our pages forbid it themselves (Content-Security-Policy ``connect-src 'self'``); a page
+    without that policy shows that the test's own fence blocks and records it too."""
+    fetch = "fetch('https://cdn.example.org/lib.js').then(() => 'loaded', () => 'failed')"
+    guard.expect_console_error("cdn.example.org")  # the failed fetches are logged; the point
     page.goto("/")
-    outcome = page.evaluate(
-        "fetch('https://cdn.example.org/lib.js').then(() => 'loaded', () => 'failed')"
-    )
-    assert outcome == "failed"
-    assert guard.blocked == ["https://cdn.example.org/lib.js"]
+    assert page.evaluate(fetch) == "failed"
+    assert guard.blocked == []  # refused by the page's policy before any request was made
     local = page.evaluate("fetch('/healthz').then(r => r.status)")
     assert local == 200 and live_server.url.startswith("http://127.0.0.1:")
+    page.goto("about:blank")
+    assert page.evaluate(fetch) == "failed"
+    assert guard.blocked == ["https://cdn.example.org/lib.js"]
     guard.blocked.clear()
-    guard.expect_console_error("cdn.example.org")  # the failed fetch is logged; the point
