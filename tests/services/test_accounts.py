@@ -33,6 +33,7 @@ from clusterhub.store.models import (
 
 PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "another long passphrase"
+BASE = "http://testserver/"
 CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
@@ -92,7 +93,7 @@ def test_register_normalises_email_hashes_password_and_audits(tx: Any, settings:
     with tx() as session:
         new = accounts.register(
             session, email="  Ann@Example.ORG ", display_name=" Ann   Lee ", password=PASSWORD,
-            settings=settings,
+            mailer=make_mailer(settings), request_base=BASE, settings=settings,
         )  # fmt: skip
     assert new.user.email == "ann@example.org"
     assert new.user.display_name == "Ann Lee"
@@ -111,7 +112,7 @@ def test_register_reports_every_problem_by_field(tx: Any, settings: Settings) ->
     with tx() as session, pytest.raises(InvalidInput) as caught:
         accounts.register(
             session, email="not-an-address", display_name="  ", password="short",
-            settings=settings,
+            mailer=make_mailer(settings), request_base=BASE, settings=settings,
         )  # fmt: skip
     fields = {p.field for p in caught.value.problems}
     assert fields == {"email", "display_name", "password"}
@@ -122,7 +123,8 @@ def test_password_may_not_be_the_email(tx: Any, settings: Settings) -> None:
     with tx() as session, pytest.raises(InvalidInput) as caught:
         accounts.register(
             session, email="longname.person@example.org", display_name="X",
-            password="LongName.Person@example.org", settings=settings,
+            password="LongName.Person@example.org", mailer=make_mailer(settings),
+            request_base=BASE, settings=settings,
         )  # fmt: skip
     assert caught.value.problems[0].field == "password"
     assert "e-mail" in caught.value.problems[0].message
@@ -133,7 +135,7 @@ def test_an_email_registers_once_whatever_its_case(tx: Any, settings: Settings) 
     with tx() as session, pytest.raises(InvalidInput) as caught:
         accounts.register(
             session, email="ANN@example.org", display_name="B", password=PASSWORD,
-            settings=settings,
+            mailer=make_mailer(settings), request_base=BASE, settings=settings,
         )  # fmt: skip
     assert caught.value.problems[0].field == "email"
     with tx() as session:
@@ -419,6 +421,20 @@ def test_unknown_email_gets_no_mail_and_no_error(tx: Any, settings: Settings) ->
     assert _mails(settings) == []
     with pytest.raises(InvalidInput):
         _request_reset(tx, settings, "not an address")
+
+
+def test_a_rolled_back_reset_request_mails_no_link(tx: Any, settings: Settings) -> None:
+    """The link would name a token that was never stored."""
+    _user(tx)
+    with pytest.raises(RuntimeError), tx() as session:
+        accounts.request_password_reset(
+            session, email="ann@example.org", mailer=make_mailer(settings),
+            request_base="http://testserver/", settings=settings,
+        )  # fmt: skip
+        raise RuntimeError("a later step of the same request failed")
+    assert _mails(settings) == []
+    with tx() as session:
+        assert session.scalars(select(PasswordResetToken)).all() == []
 
 
 def test_reset_mails_per_address_are_limited(tx: Any, settings: Settings) -> None:

@@ -14,6 +14,8 @@ from clusterhub.cli import (
     serve,
     users,
 )
+from clusterhub.cli._console import print_error
+from clusterhub.errors import ClusterhubError
 
 app = typer.Typer(
     name="clusterhub",
@@ -32,5 +34,9 @@ relatedness.register(app)
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point: errors raised outside a command's own handling, such as
+    refused settings, are printed as one readable message instead of a traceback."""
+    try:
+        app()
+    except ClusterhubError as exc:
+        raise SystemExit(print_error(exc)) from None
