@@ -39,10 +39,10 @@ class Received:
 
     @property
     def body(self) -> str:
-        """The plain-text body."""
+        """The plain-text body, with the wire's CRLF line ends as \\n."""
         part = self.message.get_body(("plain",))
         assert part is not None
-        return str(part.get_content())
+        return str(part.get_content()).replace("\r\n", "\n")
 
     @property
     def links(self) -> list[str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import email
-import logging
 import re
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
@@ -20,7 +19,7 @@ from clusterhub.config import Settings
 from clusterhub.errors import InvalidInput, NotFound, PermissionDenied
 from clusterhub.services import accounts
 from clusterhub.services.accounts import RateLimited, Role, UserPublic
-from clusterhub.services.mail import ConsoleMailer, FileMailer, OutgoingMail, make_mailer
+from clusterhub.services.mail import make_mailer
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import (
     AuditEntry,
@@ -518,29 +517,3 @@ def test_update_profile_is_audited(tx: Any) -> None:
     with tx() as session:
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "user.update")).one()
     assert entry.details == {"display_name": {"from": "Ann", "to": "Annie"}}
-
-
-# --- mail backends -------------------------------------------------------------------------------
-
-
-def test_console_mailer_logs_and_file_mailer_writes_eml(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    mail = OutgoingMail(to="a@b.de", subject="Hi", body="line one")
-    with caplog.at_level(logging.INFO, logger="clusterhub.mail"):
-        ConsoleMailer().send(mail)
-    assert "line one" in caplog.text
-    FileMailer(tmp_path).send(mail)
-    FileMailer(tmp_path).send(mail)
-    files = list(tmp_path.glob("*.eml"))
-    assert len(files) == 2
-    parsed = email.message_from_bytes(files[0].read_bytes())
-    assert parsed["To"] == "a@b.de" and parsed["Subject"] == "Hi"
-    with pytest.raises(ValueError, match="linefeed"):  # no header injection
-        FileMailer(tmp_path).send(OutgoingMail(to="a@b.de", subject="Hi\nBcc: x@y.z", body=""))
-
-
-def test_make_mailer_follows_the_setting(tmp_path: Path) -> None:
-    assert isinstance(make_mailer(Settings(mail_backend="console")), ConsoleMailer)
-    filed = make_mailer(Settings(mail_backend="file", state_dir=tmp_path))
-    assert isinstance(filed, FileMailer) and filed.folder == tmp_path / "mail"

@@ -13,7 +13,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.config import Settings
@@ -28,6 +28,7 @@ def make_engine(settings: Settings) -> Engine:
         _ensure_sqlite_folder(url)
         engine = create_engine(url, connect_args={"check_same_thread": False})
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "savepoint", _sqlite_begin_before_savepoint)
         return engine
     return create_engine(url, pool_pre_ping=True)
 
@@ -45,6 +46,18 @@ def _sqlite_pragmas(connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _sqlite_begin_before_savepoint(connection: Connection, _name: str) -> None:
+    """Open the real transaction before a first SAVEPOINT.
+
+    Python's sqlite3 driver sends BEGIN only before INSERT, UPDATE or DELETE; a SAVEPOINT sent
+    first is then the outermost transaction, and releasing it commits, so a later rollback
+    would keep the savepoint's rows. Reads before it stay outside, as they always were.
+    """
+    dbapi = connection.connection.dbapi_connection
+    if dbapi is not None and not dbapi.in_transaction:
+        connection.exec_driver_sql("BEGIN")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:
