@@ -219,6 +219,7 @@ def test_resend_mails_a_new_link_a_few_times_per_window(
             settings=settings,
         )  # fmt: skip
     assert 0 < limited.value.retry_after <= 15 * 60
+    assert str(limited.value).startswith("Too many verification e-mails. Try again in 15 minutes")
     links = _links(settings, "nina@example.org")
     assert len(links) == 1 + settings.login_attempts and len(set(links)) == len(links)
     assert _actions(factory).count("email_verification.resend") == settings.login_attempts

@@ -127,14 +127,21 @@ class NewSession:
 
 
 class RateLimited(ClusterhubError):
-    """Too many failed logins for this e-mail or client; try again after ``retry_after``."""
+    """Too many attempts (failed logins by default) for this key; try again after
+    ``retry_after`` seconds. ``what`` and ``advice`` word the message for other limits."""
 
-    def __init__(self, retry_after: int) -> None:
+    def __init__(
+        self,
+        retry_after: int,
+        *,
+        what: str = "failed log-in attempts",
+        advice: str = ", or reset your password",
+    ) -> None:
         self.retry_after = max(1, retry_after)
         minutes = -(-self.retry_after // 60)
         super().__init__(
-            f"Too many failed log-in attempts. Try again in {minutes} minute"
-            f"{'s' if minutes != 1 else ''}, or reset your password."
+            f"Too many {what}. Try again in {minutes} minute"
+            f"{'s' if minutes != 1 else ''}{advice}."
         )
 
 

@@ -23,6 +23,7 @@ from clusterhub.config import Settings
 from clusterhub.errors import InvalidInput
 from clusterhub.services import account_links, audit
 from clusterhub.services.accounts import (
+    RateLimited,
     Role,
     UserPublic,
     check_rate,
@@ -70,7 +71,12 @@ def resend_verification(
     if user.email_verified_at is not None:
         return False
     key = f"verify:{user.id}"
-    check_rate(session, [key], settings)
+    try:
+        check_rate(session, [key], settings)
+    except RateLimited as exc:
+        raise RateLimited(
+            exc.retry_after, what="verification e-mails", advice=" (look in your spam folder)"
+        ) from None
     record_attempt(session, [key], settings)
     audit.record(
         session, actor_id=user.id, action="email_verification.resend", entity_type="user",
