@@ -140,8 +140,7 @@ class RateLimited(ClusterhubError):
         self.retry_after = max(1, retry_after)
         minutes = -(-self.retry_after // 60)
         super().__init__(
-            f"Too many {what}. Try again in {minutes} minute"
-            f"{'s' if minutes != 1 else ''}{advice}."
+            f"Too many {what}. Try again in {minutes} minute{'s' if minutes != 1 else ''}{advice}."
         )
 
 
