@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import create_engine, text
 
 from clusterhub.config import Settings
@@ -17,6 +18,9 @@ from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import Embedder, load_embedder
 from clusterhub.services.reference import ReferenceData
 from clusterhub.store.db import make_engine, upgrade
+from tests.smtp_server import PASSWORD as SMTP_PASSWORD
+from tests.smtp_server import USER as SMTP_USER
+from tests.smtp_server import LocalSmtp, tls_files
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,6 +68,32 @@ def catalogues(reference: ReferenceData) -> Catalogues:
 def embedder() -> Embedder:
     """The all-MiniLM-L6-v2 sentence model (numpy), loaded once per session."""
     return load_embedder()
+
+
+@pytest.fixture(scope="session")
+def smtp_tls(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A throw-away self-signed certificate for 127.0.0.1 and its key (the CA file is the
+    certificate itself)."""
+    return tls_files(tmp_path_factory.mktemp("smtp-tls"))
+
+
+@pytest.fixture
+def smtp_server(smtp_tls: tuple[Path, Path]) -> Iterator[LocalSmtp]:
+    """A real SMTP server that requires STARTTLS and a log-in (what production uses)."""
+    with LocalSmtp(security="starttls", tls=smtp_tls) as server:
+        yield server
+
+
+def with_smtp(settings: Settings, server: LocalSmtp, ca_file: Path | None) -> Settings:
+    """``settings`` sending through ``server`` with the right user name and password."""
+    return settings.model_copy(
+        update={
+            "mail_backend": "smtp", "smtp_host": "127.0.0.1", "smtp_port": server.port,
+            "smtp_security": server.security, "smtp_username": SMTP_USER,
+            "smtp_password": SecretStr(SMTP_PASSWORD), "smtp_ca_file": ca_file,
+            "smtp_timeout": 5.0, "mail_from": "clusterhub <hub@example.org>",
+        }
+    )  # fmt: skip
 
 
 PG_URL = os.environ.get(

@@ -5,11 +5,12 @@ from __future__ import annotations
 import ipaddress
 import math
 from collections import Counter
+from email.utils import parseaddr
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal, get_args, get_origin
+from typing import Annotated, Any, Literal, get_args, get_origin
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from clusterhub.errors import InvalidInput, Problem
@@ -24,6 +25,8 @@ def _default_state_dir() -> Path:
 
 
 INSECURE_SECRET = "development-only-secret-change-me"
+#: The sender of development mail: the reserved ``.invalid`` domain, which no relay accepts.
+DEVELOPMENT_SENDER = "clusterhub <no-reply@clusterhub.invalid>"
 
 
 class Settings(BaseSettings):
@@ -47,7 +50,10 @@ class Settings(BaseSettings):
     )
     environment: Literal["development", "test", "production"] = Field(
         default="development",
-        description="Deployment kind; 'production' refuses insecure defaults (secret key, HTTP).",
+        description=(
+            "Deployment kind; 'production' refuses insecure defaults (secret key, HTTP, mail "
+            "backends that log links or reach nobody)."
+        ),
     )
     state_dir: Path = Field(
         default_factory=_default_state_dir,
@@ -64,9 +70,54 @@ class Settings(BaseSettings):
         default=INSECURE_SECRET,
         description="Signs session and CSRF tokens; must be set (32+ characters) in production.",
     )
-    mail_backend: Literal["console", "file"] = Field(
+    mail_backend: Literal["console", "file", "smtp"] = Field(
         default="console",
-        description="Where account e-mails go: printed to the log, or written to STATE_DIR/mail.",
+        description=(
+            "Where e-mails go: printed to the log, written to STATE_DIR/mail, or sent through "
+            "the SMTP server of the SMTP_* settings. Production accepts only 'smtp': the log "
+            "and the files would hold reset links (secrets) and reach nobody."
+        ),
+    )
+    mail_from: str = Field(
+        default=DEVELOPMENT_SENDER,
+        description=(
+            "Sender (From) of every e-mail, 'Name <address>' or an address. Production needs "
+            "a real address that the SMTP server may send for."
+        ),
+    )
+    smtp_host: str = Field(default="", description="SMTP server name; needed by 'smtp'.")
+    smtp_port: int = Field(
+        default=587, ge=1, le=65535, description="SMTP port: 587 for starttls, 465 for tls."
+    )
+    smtp_security: Literal["starttls", "tls", "none"] = Field(
+        default="starttls",
+        description=(
+            "starttls: plain connection upgraded with STARTTLS (refused if the server cannot); "
+            "tls: TLS from the first byte; none: no encryption (a relay on the same host). "
+            "Certificates are always verified, against SMTP_CA_FILE when set."
+        ),
+    )
+    smtp_username: str = Field(
+        default="", description="SMTP log-in name; empty sends without logging in."
+    )
+    smtp_password: SecretStr = Field(
+        default=SecretStr(""), description="SMTP password (never logged or shown)."
+    )
+    smtp_timeout: float = Field(
+        default=10.0,
+        gt=0,
+        le=300,
+        description="Seconds to wait for the SMTP server at each step before giving up.",
+    )
+    smtp_ca_file: Path | None = Field(
+        default=None,
+        description=(
+            "PEM file of the certificate authorities to trust for the SMTP server, for private "
+            "relays; when set it replaces the system's list."
+        ),
+    )
+    email_verification_hours: int = Field(
+        default=48, ge=1, le=720, description="Hours an e-mail verification link stays valid."
     )
     api_cache_seconds: float = Field(
         default=300.0,
@@ -183,17 +234,44 @@ class Settings(BaseSettings):
     def _resolve(self) -> Settings:
         if not self.database_url:
             self.database_url = f"sqlite:///{self.state_dir / 'clusterhub.db'}"
-        weakness = secret_weakness(self.secret_key)
-        if self.environment == "production" and weakness:
-            msg = (
-                f"CLUSTERHUB_SECRET_KEY {weakness}; production needs a random one, e.g. the "
-                "output of: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
-            )
-            raise ValueError(msg)
-        if self.environment == "production" and not self.public_url.startswith("https://"):
-            msg = "CLUSTERHUB_PUBLIC_URL must be set to the site's https:// address in production"
-            raise ValueError(msg)
+        refusals = _mail_refusals(self)
+        if self.environment == "production":
+            refusals = _production_refusals(self) + refusals
+        if refusals:
+            raise ValueError("\n".join(refusals))  # one refusal a line: see _problems
         return self
+
+
+def _production_refusals(settings: Settings) -> list[str]:
+    """What production refuses: insecure defaults, and mail that would leak or go nowhere."""
+    refusals = []
+    weakness = secret_weakness(settings.secret_key)
+    if weakness:
+        refusals.append(
+            f"CLUSTERHUB_SECRET_KEY {weakness}; production needs a random one, e.g. the output "
+            "of: python3 -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    if not settings.public_url.startswith("https://"):
+        refusals.append(
+            "CLUSTERHUB_PUBLIC_URL must be set to the site's https:// address in production"
+        )
+    if settings.mail_backend != "smtp":
+        refusals.append(
+            f"CLUSTERHUB_MAIL_BACKEND must be 'smtp' in production (not {settings.mail_backend!r}: "
+            "it would write password reset links, which are secrets, to the log or to files "
+            "and mail nobody)"
+        )
+    elif settings.smtp_security == "none" and settings.smtp_username:
+        refusals.append(
+            "CLUSTERHUB_SMTP_SECURITY 'none' would send the SMTP password unencrypted: use "
+            "'starttls' or 'tls' in production"
+        )
+    if _address(settings.mail_from).endswith(".invalid"):
+        refusals.append(
+            "CLUSTERHUB_MAIL_FROM must be set to a real sender address in production "
+            "(mail from the .invalid domain is refused by mail servers)"
+        )
+    return refusals
 
 
 #: Bits a secret key must carry, estimated from its characters' frequencies.
@@ -220,26 +298,48 @@ def secret_weakness(secret: str) -> str | None:
     return None
 
 
-class SettingsError(InvalidInput):
-    """Settings that cannot be used, each problem naming its environment variable."""
+def _mail_refusals(settings: Settings) -> list[str]:
+    """What any environment refuses in the mail settings (so mistakes show at start-up)."""
+    refusals = []
+    if "@" not in _address(settings.mail_from):
+        refusals.append(
+            "CLUSTERHUB_MAIL_FROM must be an e-mail address like 'clusterhub "
+            f"<hub@example.org>', not {settings.mail_from!r}"
+        )
+    if settings.mail_backend == "smtp" and not settings.smtp_host:
+        refusals.append("CLUSTERHUB_SMTP_HOST must name the SMTP server when the backend is smtp")
+    if settings.smtp_ca_file is not None and not settings.smtp_ca_file.is_file():
+        refusals.append(f"CLUSTERHUB_SMTP_CA_FILE: no file at {settings.smtp_ca_file}")
+    return refusals
+
+
+def _address(sender: str) -> str:
+    """The address part of 'Name <address>' (empty when there is none)."""
+    return parseaddr(sender)[1]
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """Settings from the environment, read once per process; ``SettingsError`` when unusable."""
+    """Settings from the environment, read once per process.
+
+    Refused settings raise ``InvalidInput`` naming each variable and what it needs, without
+    pydantic's dump of the input, which would print secrets such as the SMTP password.
+    """
     try:
         return Settings()
     except ValidationError as exc:
-        problems = [
-            Problem(
-                str(error["msg"]).removeprefix("Value error, "),
-                field="CLUSTERHUB_" + "_".join(str(p) for p in error["loc"]).upper()
-                if error["loc"]
-                else None,
-            )
-            for error in exc.errors()
-        ]
-        raise SettingsError(problems, summary="the clusterhub settings cannot be used") from None
+        problems = [p for error in exc.errors(include_input=False) for p in _problems(error)]
+        summary = "The settings (CLUSTERHUB_* environment variables) are refused:"
+        raise InvalidInput(problems, summary=summary) from None
+
+
+def _problems(error: Any) -> list[Problem]:
+    """A pydantic error as problems: a field's, or one per refusal of the whole-model check
+    (whose lines name their variables themselves)."""
+    message = str(error["msg"])
+    if not error["loc"]:
+        return [Problem(line) for line in message.removeprefix("Value error, ").splitlines()]
+    return [Problem(message, field=f"CLUSTERHUB_{str(error['loc'][0]).upper()}")]
 
 
 def settings_reference() -> str:

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from sqlalchemy import create_engine, text
 from typer.testing import CliRunner
 
 from clusterhub.cli import app
@@ -134,6 +135,11 @@ def test_users_create_makes_a_site_admin_and_refuses_bad_input(tmp_path: Path) -
     )
     assert ok.exit_code == 0, ok.output
     assert "admin@example.org (site_admin)" in ok.output
+    engine = create_engine(env["CLUSTERHUB_DATABASE_URL"])
+    with engine.connect() as connection:  # the CLI's accounts need no e-mail verification
+        verified = connection.execute(text("SELECT email_verified_at FROM users")).scalar_one()
+    engine.dispose()
+    assert verified is not None
     get_settings.cache_clear()
     again = runner.invoke(
         app,

@@ -20,6 +20,8 @@ pytestmark = pytest.mark.e2e
 
 PASSWORD = "violet tractor harbour umbrella"
 SESSION_COOKIE = re.compile(r"session", re.IGNORECASE)
+#: Where registration lands: the account page, saying the verification link was mailed.
+REGISTERED = r"/account\?saved=registered$"
 
 
 def _status(url: str) -> int:
@@ -64,9 +66,12 @@ def _session_cookies(context: BrowserContext) -> list[dict[str, object]]:
 def test_register_log_out_and_log_in_again(page: Page, context: BrowserContext) -> None:
     email, name = _new_email(), "Ada Testwright"
     _register(page, email, name)
-    page.wait_for_url(re.compile(r"/account$"))
+    page.wait_for_url(re.compile(REGISTERED))
     expect(page.locator("h1")).to_have_text("Your account")
     expect(page.locator("main")).to_contain_text(email)
+    expect(page.get_by_role("region", name="E-mail verification")).to_contain_text(
+        "Please verify your e-mail address"
+    )
     header = page.locator("header.site")
     expect(header).to_contain_text(name)
     expect(header.get_by_role("button", name="Log out")).to_be_visible()
@@ -90,7 +95,7 @@ def test_register_log_out_and_log_in_again(page: Page, context: BrowserContext) 
 def test_login_from_a_page_returns_to_it(page: Page) -> None:
     email = _new_email()
     _register(page, email, "Grace Returner")
-    page.wait_for_url(re.compile(r"/account$"))
+    page.wait_for_url(re.compile(REGISTERED))
     page.locator("header.site").get_by_role("button", name="Log out").click()
     page.wait_for_url(re.compile(r"/$"))
 
@@ -107,7 +112,7 @@ def test_a_wrong_password_is_refused_with_a_message(
 ) -> None:
     email = _new_email()
     _register(page, email, "Wrong Password")
-    page.wait_for_url(re.compile(r"/account$"))
+    page.wait_for_url(re.compile(REGISTERED))
     page.locator("header.site").get_by_role("button", name="Log out").click()
     page.wait_for_url(re.compile(r"/$"))
 
@@ -142,7 +147,7 @@ def test_log_out_without_the_csrf_token_is_refused(
     page: Page, guard: PageGuard, context: BrowserContext
 ) -> None:
     _register(page, _new_email(), "Csrf Probe")
-    page.wait_for_url(re.compile(r"/account$"))
+    page.wait_for_url(re.compile(REGISTERED))
     status = page.evaluate(
         "fetch('/account/logout', {method: 'POST', redirect: 'manual'}).then(r => r.status)"
     )

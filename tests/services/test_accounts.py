@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import email
-import logging
 import re
 from collections.abc import Iterator
 from contextlib import AbstractContextManager
@@ -20,7 +19,7 @@ from clusterhub.config import Settings
 from clusterhub.errors import InvalidInput, NotFound, PermissionDenied
 from clusterhub.services import accounts
 from clusterhub.services.accounts import RateLimited, Role, UserPublic
-from clusterhub.services.mail import ConsoleMailer, FileMailer, OutgoingMail, make_mailer
+from clusterhub.services.mail import make_mailer
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import (
     AuditEntry,
@@ -33,6 +32,7 @@ from clusterhub.store.models import (
 
 PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "another long passphrase"
+BASE = "http://testserver/"
 CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
@@ -92,7 +92,7 @@ def test_register_normalises_email_hashes_password_and_audits(tx: Any, settings:
     with tx() as session:
         new = accounts.register(
             session, email="  Ann@Example.ORG ", display_name=" Ann   Lee ", password=PASSWORD,
-            settings=settings,
+            mailer=make_mailer(settings), request_base=BASE, settings=settings,
         )  # fmt: skip
     assert new.user.email == "ann@example.org"
     assert new.user.display_name == "Ann Lee"
@@ -111,7 +111,7 @@ def test_register_reports_every_problem_by_field(tx: Any, settings: Settings) ->
     with tx() as session, pytest.raises(InvalidInput) as caught:
         accounts.register(
             session, email="not-an-address", display_name="  ", password="short",
-            settings=settings,
+            mailer=make_mailer(settings), request_base=BASE, settings=settings,
         )  # fmt: skip
     fields = {p.field for p in caught.value.problems}
     assert fields == {"email", "display_name", "password"}
@@ -122,7 +122,8 @@ def test_password_may_not_be_the_email(tx: Any, settings: Settings) -> None:
     with tx() as session, pytest.raises(InvalidInput) as caught:
         accounts.register(
             session, email="longname.person@example.org", display_name="X",
-            password="LongName.Person@example.org", settings=settings,
+            password="LongName.Person@example.org", mailer=make_mailer(settings),
+            request_base=BASE, settings=settings,
         )  # fmt: skip
     assert caught.value.problems[0].field == "password"
     assert "e-mail" in caught.value.problems[0].message
@@ -133,7 +134,7 @@ def test_an_email_registers_once_whatever_its_case(tx: Any, settings: Settings) 
     with tx() as session, pytest.raises(InvalidInput) as caught:
         accounts.register(
             session, email="ANN@example.org", display_name="B", password=PASSWORD,
-            settings=settings,
+            mailer=make_mailer(settings), request_base=BASE, settings=settings,
         )  # fmt: skip
     assert caught.value.problems[0].field == "email"
     with tx() as session:
@@ -421,6 +422,20 @@ def test_unknown_email_gets_no_mail_and_no_error(tx: Any, settings: Settings) ->
         _request_reset(tx, settings, "not an address")
 
 
+def test_a_rolled_back_reset_request_mails_no_link(tx: Any, settings: Settings) -> None:
+    """The link would name a token that was never stored."""
+    _user(tx)
+    with pytest.raises(RuntimeError), tx() as session:
+        accounts.request_password_reset(
+            session, email="ann@example.org", mailer=make_mailer(settings),
+            request_base="http://testserver/", settings=settings,
+        )  # fmt: skip
+        raise RuntimeError("a later step of the same request failed")
+    assert _mails(settings) == []
+    with tx() as session:
+        assert session.scalars(select(PasswordResetToken)).all() == []
+
+
 def test_reset_mails_per_address_are_limited(tx: Any, settings: Settings) -> None:
     _user(tx)
     for _ in range(settings.login_attempts + 2):
@@ -502,29 +517,3 @@ def test_update_profile_is_audited(tx: Any) -> None:
     with tx() as session:
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "user.update")).one()
     assert entry.details == {"display_name": {"from": "Ann", "to": "Annie"}}
-
-
-# --- mail backends -------------------------------------------------------------------------------
-
-
-def test_console_mailer_logs_and_file_mailer_writes_eml(
-    tmp_path: Path, caplog: pytest.LogCaptureFixture
-) -> None:
-    mail = OutgoingMail(to="a@b.de", subject="Hi", body="line one")
-    with caplog.at_level(logging.INFO, logger="clusterhub.mail"):
-        ConsoleMailer().send(mail)
-    assert "line one" in caplog.text
-    FileMailer(tmp_path).send(mail)
-    FileMailer(tmp_path).send(mail)
-    files = list(tmp_path.glob("*.eml"))
-    assert len(files) == 2
-    parsed = email.message_from_bytes(files[0].read_bytes())
-    assert parsed["To"] == "a@b.de" and parsed["Subject"] == "Hi"
-    with pytest.raises(ValueError, match="linefeed"):  # no header injection
-        FileMailer(tmp_path).send(OutgoingMail(to="a@b.de", subject="Hi\nBcc: x@y.z", body=""))
-
-
-def test_make_mailer_follows_the_setting(tmp_path: Path) -> None:
-    assert isinstance(make_mailer(Settings(mail_backend="console")), ConsoleMailer)
-    filed = make_mailer(Settings(mail_backend="file", state_dir=tmp_path))
-    assert isinstance(filed, FileMailer) and filed.folder == tmp_path / "mail"

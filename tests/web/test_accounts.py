@@ -228,10 +228,13 @@ def test_login_is_rate_limited_after_n_failures(web: TestClient, settings: Setti
 # --- password reset ------------------------------------------------------------------------------
 
 
-def _mails(settings: Settings) -> list[email.message.Message]:
+def _mails(settings: Settings, subject: str = "Reset your") -> list[email.message.Message]:
+    """The mails written so far whose subject starts with ``subject`` (registration also
+    mails a verification link)."""
     folder = settings.state_dir / "mail"
     paths = sorted(folder.glob("*.eml")) if folder.exists() else []
-    return [email.message_from_bytes(p.read_bytes()) for p in paths]
+    mails = [email.message_from_bytes(p.read_bytes()) for p in paths]
+    return [m for m in mails if str(m["Subject"]).startswith(subject)]
 
 
 def _link(mail: email.message.Message) -> str:
@@ -267,6 +270,17 @@ def test_password_reset_end_to_end(web: TestClient, settings: Settings) -> None:
         assert _login(stranger, "ann@example.org", NEW_PASSWORD).status_code == 303
     gone = web.get("/account", follow_redirects=False)  # the old session ended with the reset
     assert gone.status_code == 303
+
+
+def test_a_reset_mail_that_cannot_be_sent_is_reported_not_500(
+    web: TestClient, settings: Settings
+) -> None:
+    _create(settings, "ann@example.org", Role.MEMBER)
+    (settings.state_dir / "mail").write_text("a file where the mail folder should be")
+    page = _post(web, "/account/password-reset", {"email": "ann@example.org"})
+    assert page.status_code == 503
+    assert "We could not send the e-mail. Please try again in a few minutes." in page.text
+    assert 'value="ann@example.org"' in page.text  # the form is back, filled in
 
 
 def test_expired_reset_link_is_refused(web: TestClient, settings: Settings) -> None:

@@ -68,6 +68,9 @@ def test_production_answers_insist_on_https(tmp_path_factory: pytest.TempPathFac
         database_url=f"sqlite:///{folder / 'p.db'}",
         secret_key="k9Q-2vXr8LmZ0pT4wYbN6cHjU1sDfGaE3oIqRtVyW5x",
         public_url="https://clusterhub.example.org",
+        mail_backend="smtp",
+        smtp_host="mail.example.org",
+        mail_from="clusterhub <hub@example.org>",
     )
     answer = TestClient(create_app(settings)).get("/healthz")
     assert answer.headers["strict-transport-security"].startswith("max-age=63072000")

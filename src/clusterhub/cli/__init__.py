@@ -14,8 +14,8 @@ from clusterhub.cli import (
     serve,
     users,
 )
-from clusterhub.cli._console import EXIT_INVALID, errors
-from clusterhub.config import SettingsError
+from clusterhub.cli._console import print_error
+from clusterhub.errors import ClusterhubError
 
 app = typer.Typer(
     name="clusterhub",
@@ -34,9 +34,9 @@ relatedness.register(app)
 
 
 def main() -> None:
-    """Console-script entry point: unusable settings are reported, never a traceback."""
+    """Console-script entry point: errors raised outside a command's own handling, such as
+    refused settings, are printed as one readable message instead of a traceback."""
     try:
         app()
-    except SettingsError as exc:
-        errors.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
-        raise SystemExit(EXIT_INVALID) from None
+    except ClusterhubError as exc:
+        raise SystemExit(print_error(exc)) from None

@@ -8,6 +8,7 @@ from typing import TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -20,7 +21,7 @@ from rich.progress import (
 
 from clusterhub.config import Settings, get_settings
 from clusterhub.datasets import ProgressCallback
-from clusterhub.errors import ClusterhubError, InvalidInput, NotFound
+from clusterhub.errors import ClusterhubError, InvalidInput
 from clusterhub.services.reference import ReferenceData
 
 console = Console()
@@ -36,12 +37,14 @@ def friendly_errors() -> Iterator[None]:
     """Turn domain errors into a clear message and an exit code, never a traceback."""
     try:
         yield
-    except InvalidInput as exc:
-        errors.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
-        raise typer.Exit(EXIT_INVALID) from None
-    except (NotFound, ClusterhubError) as exc:
-        errors.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
-        raise typer.Exit(EXIT_UNAVAILABLE) from None
+    except ClusterhubError as exc:
+        raise typer.Exit(print_error(exc)) from None
+
+
+def print_error(exc: ClusterhubError) -> int:
+    """Print ``exc`` for people (its text is not read as Rich markup); its exit code."""
+    errors.print("[bold red]error:[/]", escape(str(exc)), markup=True, highlight=False)
+    return EXIT_INVALID if isinstance(exc, InvalidInput) else EXIT_UNAVAILABLE
 
 
 @contextmanager

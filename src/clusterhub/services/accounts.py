@@ -3,8 +3,11 @@
 Security rules live here, not in the faces, so the web, the CLI and batch jobs share them:
 
 * passwords are hashed with argon2id and rehashed on login when the parameters change;
-* sessions and reset tokens are random; only their SHA-256 hashes are stored, so a copy of the
-  database does not let anyone log in;
+* sessions and mailed link tokens are random; only their SHA-256 hashes are stored, so a copy
+  of the database does not let anyone log in (links: ``services.account_links``);
+* self-registered accounts start with an unverified e-mail address: they may log in and read,
+  but writes that other people see need ``require(..., verified=True)`` (see
+  ``services.email_verification``);
 * failed logins are counted per e-mail and per client address (``LoginAttempt`` rows, so the
   limit holds across workers) and further attempts are refused while either is over the limit;
 * every write records an audit entry in the same transaction (``services.audit``).
@@ -12,7 +15,6 @@ Security rules live here, not in the faces, so the web, the CLI and batch jobs s
 
 from __future__ import annotations
 
-import hashlib
 import ipaddress
 import math
 import re
@@ -27,15 +29,16 @@ from functools import cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from clusterhub.config import Settings
 from clusterhub.errors import ClusterhubError, InvalidInput, NotFound, PermissionDenied, Problem
-from clusterhub.services import audit
+from clusterhub.services import account_links, audit
+from clusterhub.services.account_links import token_hash
 from clusterhub.services.audit import AuditPublic
-from clusterhub.services.mail import Mailer, OutgoingMail
+from clusterhub.services.mail import Mailer
 from clusterhub.store.models import (
     LoginAttempt,
     PasswordResetToken,
@@ -55,6 +58,10 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _DOMAIN = re.compile(rf"^{_LABEL}(?:\.{_LABEL})+$")
 _LOCAL_FORBIDDEN = set(' @<>()[],;:"\\')
 _HASHER = PasswordHasher()
+VERIFY_FIRST = (
+    "Verify your e-mail address first: open the link we sent you when you registered, or ask "
+    "for a new one with “Send the link again” on your account page (/account)."
+)
 
 
 class Role(StrEnum):
@@ -98,6 +105,12 @@ class UserPublic(BaseModel):
     is_active: bool
     created_at: datetime
     last_login_at: datetime | None
+    email_verified_at: datetime | None = None
+
+    @property
+    def email_verified(self) -> bool:
+        """Whether the user proved they receive mail at their address."""
+        return self.email_verified_at is not None
 
     def at_least(self, minimum: Role) -> bool:
         """Whether this user's role is ``minimum`` or above."""
@@ -114,23 +127,24 @@ class NewSession:
 
 
 class RateLimited(ClusterhubError):
-    """Too many failed logins for this e-mail or client; try again after ``retry_after``."""
+    """Too many attempts (failed logins by default) for this key; try again after
+    ``retry_after`` seconds. ``what`` and ``advice`` word the message for other limits."""
 
-    def __init__(self, retry_after: int) -> None:
+    def __init__(
+        self,
+        retry_after: int,
+        *,
+        what: str = "failed log-in attempts",
+        advice: str = ", or reset your password",
+    ) -> None:
         self.retry_after = max(1, retry_after)
         minutes = -(-self.retry_after // 60)
         super().__init__(
-            f"Too many failed log-in attempts. Try again in {minutes} minute"
-            f"{'s' if minutes != 1 else ''}, or reset your password."
+            f"Too many {what}. Try again in {minutes} minute{'s' if minutes != 1 else ''}{advice}."
         )
 
 
 # --- validation -------------------------------------------------------------------------------
-
-
-def token_hash(token: str) -> str:
-    """SHA-256 of a session or reset token: what the database keeps instead of the token."""
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
 def _email_problem(email: str) -> str | None:
@@ -214,10 +228,14 @@ def create_user(
     role: Role = Role.MEMBER,
     actor_id: int | None = None,
 ) -> UserPublic:
-    """A new account with ``role`` (bootstrap and tests; people use ``register``)."""
+    """A new account with ``role`` (the CLI, bootstrap and tests; people use ``register``).
+
+    Its address counts as verified: whoever creates it this way runs the platform.
+    """
     user = _insert_user(
         session, email=email, display_name=display_name, password=password, role=role
     )
+    user.email_verified_at = user.created_at
     audit.record(
         session, actor_id=actor_id, action="user.create", entity_type="user",
         entity_id=user.id, details={"role": role.value},
@@ -226,16 +244,28 @@ def create_user(
 
 
 def register(
-    session: Session, *, email: str, display_name: str, password: str, settings: Settings
+    session: Session,
+    *,
+    email: str,
+    display_name: str,
+    password: str,
+    mailer: Mailer,
+    request_base: str,
+    settings: Settings,
 ) -> NewSession:
-    """Self-registration as a member, logged in at once. Never grants more than member.
+    """Self-registration as a member, logged in at once, with its address still unverified.
 
-    Naming an e-mail that already has an account is reported on the ``email`` field: without
-    e-mail verification a registration form cannot hide which addresses are taken.
+    Never grants more than member. A verification link is mailed once the transaction commits
+    (``services.outbox``). Naming an e-mail that already has an account is reported on the
+    ``email`` field: hiding it would need a sign-up that answers only by e-mail, and the
+    address is still proven before the account may write anything others see.
     """
     user = _insert_user(session, email=email, display_name=display_name, password=password)
     audit.record(
         session, actor_id=user.id, action="user.register", entity_type="user", entity_id=user.id
+    )
+    account_links.mail_verification(
+        session, user=user, mailer=mailer, request_base=request_base, settings=settings
     )
     return _start_session(session, user, settings)
 
@@ -247,6 +277,9 @@ def _insert_user(
     name, name_problems = _problems_of(clean_display_name, display_name)
     problems += name_problems + password_problems(password, email=clean_email)
     _raise_if(problems)
+    # Hashing takes 0.1 s of CPU: done before the first statement, which on SQLite begins
+    # this writer's turn at the database.
+    password_hash = _HASHER.hash(password)
     taken = Problem(
         "An account with this e-mail already exists: log in, or reset its password.",
         field="email",
@@ -254,7 +287,7 @@ def _insert_user(
     if session.scalar(select(User.id).where(User.email == clean_email)) is not None:
         raise InvalidInput([taken], summary=taken.message)
     user = User(
-        email=clean_email, display_name=name, password_hash=_HASHER.hash(password),
+        email=clean_email, display_name=name, password_hash=password_hash,
         role=role.value, is_active=True, created_at=utcnow(),
     )  # fmt: skip
     try:
@@ -357,7 +390,7 @@ def find_login(
     _raise_if(problems)
     clean = normalise_email(email)
     keys = (f"email:{clean}", client_key(client))
-    _check_rate(session, list(keys), settings)
+    check_rate(session, list(keys), settings)
     user = session.scalar(select(User).where(User.email == clean))
     active = user is not None and user.is_active
     return LoginCandidate(
@@ -389,7 +422,7 @@ def complete_login(
     attempt.
     """
     keys = list(check.keys)
-    _check_rate(session, keys, settings)  # others may have failed while this one was checked
+    check_rate(session, keys, settings)  # others may have failed while this one was checked
     user = session.get(User, check.user_id) if check.user_id is not None else None
     valid = (
         check.correct
@@ -398,7 +431,7 @@ def complete_login(
         and user.password_hash == check.password_hash
     )
     if user is None or not valid:
-        _record_failure(session, keys, settings)
+        record_attempt(session, keys, settings)
         if user is not None:
             audit.record(
                 session, actor_id=None, action="login.failed", entity_type="user",
@@ -480,8 +513,8 @@ def logout(session: Session, *, token: str) -> None:
 # --- rate limit -------------------------------------------------------------------------------
 
 
-def _check_rate(session: Session, keys: list[str], settings: Settings) -> None:
-    """``RateLimited`` when any key has ``login_attempts`` failures inside the window."""
+def check_rate(session: Session, keys: list[str], settings: Settings) -> None:
+    """``RateLimited`` when any key has ``login_attempts`` attempts inside the window."""
     window = timedelta(minutes=settings.login_window_minutes)
     now = _now()
     for key in keys:
@@ -495,8 +528,9 @@ def _check_rate(session: Session, keys: list[str], settings: Settings) -> None:
             raise RateLimited(retry_after=math.ceil((free_at - now).total_seconds()))
 
 
-def _record_failure(session: Session, keys: list[str], settings: Settings) -> None:
-    """Count one failure under each key; rows older than the window are dropped meanwhile."""
+def record_attempt(session: Session, keys: list[str], settings: Settings) -> None:
+    """Count one attempt (a failed log-in, a mail sent) under each key; rows older than the
+    window are dropped meanwhile."""
     now = _now()
     cutoff = now - timedelta(minutes=settings.login_window_minutes)
     session.execute(delete(LoginAttempt).where(LoginAttempt.at <= cutoff))
@@ -549,87 +583,47 @@ def request_password_reset(
     key = f"reset:{clean}"
     if user is None or _over_limit(session, key, settings):
         return
-    _record_failure(session, [key], settings)
-    token = secrets.token_urlsafe(32)
-    now = _now()
-    session.add(
-        PasswordResetToken(
-            token_hash=token_hash(token), user_id=user.id, created_at=now,
-            expires_at=now + timedelta(minutes=settings.password_reset_minutes),
-        )
-    )  # fmt: skip
+    record_attempt(session, [key], settings)
     audit.record(
         session, actor_id=None, action="password_reset.request", entity_type="user",
         entity_id=user.id,
     )  # fmt: skip
-    base = (settings.public_url or request_base).rstrip("/")
-    mailer.send(_reset_mail(user, f"{base}/account/password-reset/{token}", settings))
+    account_links.mail_reset(
+        session, user=user, mailer=mailer, request_base=request_base, settings=settings
+    )
 
 
 def _over_limit(session: Session, key: str, settings: Settings) -> bool:
     try:
-        _check_rate(session, [key], settings)
+        check_rate(session, [key], settings)
     except RateLimited:
         return True
     return False
 
 
-def _reset_mail(user: User, link: str, settings: Settings) -> OutgoingMail:
-    body = (
-        f"Hello {user.display_name},\n\n"
-        "someone (hopefully you) asked to reset the password of your clusterhub account.\n"
-        f"To choose a new password, open this link within {settings.password_reset_minutes} "
-        f"minutes:\n\n{link}\n\n"
-        "The link works once. If you did not ask for it, ignore this message: your password "
-        "stays as it is.\n"
-    )
-    return OutgoingMail(to=user.email, subject="Reset your clusterhub password", body=body)
-
-
-def _valid_reset(session: Session, token: str) -> PasswordResetToken | None:
-    if not token or len(token) > 200:
-        return None
-    return session.scalar(
-        select(PasswordResetToken).where(
-            PasswordResetToken.token_hash == token_hash(token),
-            PasswordResetToken.used_at.is_(None),
-            PasswordResetToken.expires_at > _now(),
-        )
-    )
-
-
 def reset_token_valid(session: Session, *, token: str) -> bool:
     """Whether ``token`` is a known, unused, unexpired reset token."""
-    return _valid_reset(session, token) is not None
+    return account_links.find(session, PasswordResetToken, token) is not None
 
 
 def reset_password(session: Session, *, token: str, new_password: str) -> UserPublic:
-    """Set a new password with a reset token: single use, ends all the user's sessions."""
+    """Set a new password with a reset token: single use, ends all the user's sessions.
+
+    The mailed link proves the address too, so an unverified account becomes verified.
+    """
     expired = Problem(
         "This reset link is invalid, used or expired: ask for a new one.", field="token"
     )
-    row = _valid_reset(session, token)
+    row = account_links.find(session, PasswordResetToken, token)
     if row is None:
         raise InvalidInput([expired], summary=expired.message)
     user = _user(session, row.user_id)
     _raise_if(password_problems(new_password, email=user.email))
-    claimed = session.execute(  # atomic: of two concurrent uses, only one updates the row
-        update(PasswordResetToken)
-        .where(
-            PasswordResetToken.token_hash == row.token_hash, PasswordResetToken.used_at.is_(None)
-        )
-        .values(used_at=_now())
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+    if not account_links.claim(session, row):  # another request used it a moment ago
         raise InvalidInput([expired], summary=expired.message)
     user.password_hash = _HASHER.hash(new_password)
+    user.email_verified_at = user.email_verified_at or _now()
     session.execute(delete(UserSession).where(UserSession.user_id == user.id))
-    session.execute(
-        delete(PasswordResetToken).where(
-            PasswordResetToken.user_id == user.id, PasswordResetToken.used_at.is_(None)
-        )
-    )
     _clear_failures(session, f"email:{user.email}")
     audit.record(
         session, actor_id=user.id, action="user.password_reset", entity_type="user",
@@ -641,16 +635,22 @@ def reset_password(session: Session, *, token: str, new_password: str) -> UserPu
 # --- roles ------------------------------------------------------------------------------------
 
 
-def require(session: Session, *, actor: UserPublic | None, minimum: Role) -> User:
+def require(
+    session: Session, *, actor: UserPublic | None, minimum: Role, verified: bool = False
+) -> User:
     """The acting user as stored now, if active and at least ``minimum``; else an error.
 
-    The stored role is read again so a role withdrawn a second ago is not used.
+    The stored role is read again so a role withdrawn a second ago is not used. With
+    ``verified``, the address must be verified too: writes that other people see (profiles,
+    posts, interest, follows) ask for it, so a throw-away address cannot publish.
     """
     if actor is None:
         raise PermissionDenied("You need to log in to do this.")
     user = session.get(User, actor.id)
     if user is None or not user.is_active or Role(user.role).rank < minimum.rank:
         raise PermissionDenied(f"This needs the role '{minimum.label}' or above.")
+    if verified and user.email_verified_at is None:
+        raise PermissionDenied(VERIFY_FIRST)
     return user
 
 

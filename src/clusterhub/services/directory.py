@@ -352,8 +352,11 @@ def can_edit(session: Session, *, actor: UserPublic | None, organisation_id: int
     )
 
 
-def _require_editor(session: Session, actor: UserPublic | None, organisation_id: int) -> None:
-    require(session, actor=actor, minimum=Role.MEMBER)
+def _require_editor(
+    session: Session, actor: UserPublic | None, organisation_id: int, *, writes: bool = True
+) -> None:
+    """One of the profile's admins (or a site admin); to write, with a verified address."""
+    require(session, actor=actor, minimum=Role.MEMBER, verified=writes)
     if not can_edit(session, actor=actor, organisation_id=organisation_id):
         raise PermissionDenied("only this profile's admins may change it")
 
@@ -363,7 +366,7 @@ def history(
 ) -> list[RevisionPublic]:
     """Every saved change of a profile, newest first (admins only)."""
     _organisation(session, organisation_id)
-    _require_editor(session, actor, organisation_id)
+    _require_editor(session, actor, organisation_id, writes=False)
     rows = session.execute(
         select(OrganisationRevision, User.display_name)
         .outerjoin(User, User.id == OrganisationRevision.user_id)
@@ -388,7 +391,7 @@ def create_profile(
     embedder: Embedder | None,
 ) -> OrganisationPublic:
     """Save a new profile owned by ``actor`` (who becomes its first admin)."""
-    user = require(session, actor=actor, minimum=Role.MEMBER)
+    user = require(session, actor=actor, minimum=Role.MEMBER, verified=True)
     clean = validate(data, catalogues)
     if clean.is_synthetic:
         raise InvalidInput.single(

@@ -1,36 +1,27 @@
-"""In-platform notifications, and e-mail that leaves only once the transaction is stored.
+"""In-platform notifications.
 
 Use cases (posts, later events and matching) write ``Notification`` rows in their own
 transaction with ``notify``; people read them at ``/notifications`` and a header badge shows the
-unread count (``unread_count``). Only the owner of a notification can list or mark it.
-
-E-mail is best effort and must never undo a write: ``mail_after_commit`` queues messages on the
-session and sends them from SQLAlchemy's ``after_commit`` hook, so nothing is mailed about a
-write that was rolled back, and a failing mailer is logged instead of raised (the write is
-already stored by then).
+unread count (``unread_count``). Only the owner of a notification can list or mark it. Their
+e-mail copies go through ``services.outbox``, which sends only after the commit.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
-from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy import case, event, func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from clusterhub.errors import NotFound
 from clusterhub.services.accounts import Role, UserPublic, require
-from clusterhub.services.mail import Mailer, OutgoingMail
 from clusterhub.services.schemas import Page, UtcDatetime
 from clusterhub.store.models import Notification, utcnow
 
-log = logging.getLogger("clusterhub.notifications")
 MAX_PAGE_SIZE = 100
 #: Ids beyond a 32-bit integer cannot exist; PostgreSQL would refuse to compare with them.
 MAX_ID = 2**31 - 1
-_PENDING_MAIL = "clusterhub.pending_mail"
 
 
 class NotificationPublic(BaseModel):
@@ -134,31 +125,3 @@ def mark_read(
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-# --- e-mail after commit ------------------------------------------------------------------------
-
-
-def mail_after_commit(session: Session, *, mailer: Mailer, mails: Iterable[OutgoingMail]) -> None:
-    """Send ``mails`` once the session's transaction has committed; drop them on rollback."""
-    pending: list[tuple[Mailer, OutgoingMail]] | None = session.info.get(_PENDING_MAIL)
-    if pending is None:
-        pending = session.info[_PENDING_MAIL] = []
-        event.listen(session, "after_commit", _send_pending)
-        event.listen(session, "after_rollback", _drop_pending)
-    pending.extend((mailer, mail) for mail in mails)
-
-
-def _send_pending(session: Session) -> None:
-    pending: list[tuple[Mailer, OutgoingMail]] = session.info.get(_PENDING_MAIL, [])
-    queued = list(pending)
-    pending.clear()
-    for mailer, mail in queued:
-        try:
-            mailer.send(mail)
-        except Exception:  # best effort: the write is stored, a lost mail is only logged
-            log.exception("could not send mail %r to %s", mail.subject, mail.to)
-
-
-def _drop_pending(session: Session, *_: Any) -> None:
-    session.info.get(_PENDING_MAIL, []).clear()

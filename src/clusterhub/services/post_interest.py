@@ -5,7 +5,7 @@ The rules (see ``services.posts`` for the posts themselves):
 * any logged-in member who is not behind the post may "express interest" once, with a short
   message and optionally on behalf of a profile they administer. The post's admins and its
   author get a notification and an e-mail (sent after the transaction commits, see
-  ``services.notifications``); the message and the sender's e-mail address go to them only;
+  ``services.outbox``); the message and the sender's e-mail address go to them only;
 * people may follow a post: they are notified when it is edited or closed and when someone
   expresses interest — without who or what, which stays between the sender and the poster.
   The posts a user follows are listed by ``posts.list_posts`` with ``PostFilter(followed=True)``.
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from clusterhub.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from clusterhub.services import audit, notifications
+from clusterhub.services import audit, notifications, outbox
 from clusterhub.services.accounts import Role, UserPublic, require
 from clusterhub.services.mail import Mailer, OutgoingMail
 from clusterhub.services.posts import (
@@ -77,7 +77,7 @@ def express_interest(
     the message; followers learn only that someone is interested. ``site_url`` starts the link
     in the e-mail. Mail is sent after the transaction commits and a failure is only logged.
     """
-    user = require(session, actor=actor, minimum=Role.MEMBER)
+    user = require(session, actor=actor, minimum=Role.MEMBER, verified=True)
     clean = data if isinstance(data, InterestInput) else parse_input(InterestInput, data)
     if CONTROL_TEXT.search(clean.message):
         raise InvalidInput.single("control characters are not allowed", field="message")
@@ -154,7 +154,7 @@ def _announce_interest(
             _interest_mail(u, post=post, who=who, reply_to=sender.email, message=message, url=url)
             for u in publishers
         ]
-        notifications.mail_after_commit(session, mailer=mailer, mails=mails)
+        outbox.send_after_commit(session, mailer=mailer, mails=mails)
 
 
 def _publishers(session: Session, post: PartnerPost) -> list[User]:
@@ -183,7 +183,7 @@ def _interest_mail(
 
 def follow(session: Session, *, post_id: int, actor: UserPublic | None) -> bool:
     """Follow a post (again is fine); True."""
-    user = require(session, actor=actor, minimum=Role.MEMBER)
+    user = require(session, actor=actor, minimum=Role.MEMBER, verified=True)
     post, _org = find_post(session, post_id)
     if session.get(PostFollow, {"post_id": post.id, "user_id": user.id}) is None:
         session.add(PostFollow(post_id=post.id, user_id=user.id))

@@ -411,8 +411,9 @@ def _text_matches(q: str) -> Any:
 
 
 def require_editor(session: Session, *, actor: UserPublic | None, organisation_id: int) -> User:
-    """The acting user if they may publish for the profile, else ``PermissionDenied``."""
-    user = require(session, actor=actor, minimum=Role.MEMBER)
+    """The acting user if they may publish for the profile (an admin of it, with a verified
+    address), else ``PermissionDenied``."""
+    user = require(session, actor=actor, minimum=Role.MEMBER, verified=True)
     if not can_edit(session, actor=actor, organisation_id=organisation_id):
         raise PermissionDenied("Only this profile's admins may publish and change its posts.")
     return user

@@ -68,6 +68,9 @@ class User(Base):
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: When the owner proved the address (a verification link, or a completed password reset);
+    #: None until then. Accounts created by the CLI, and those older than verification, count.
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class UserSession(Base):
@@ -82,16 +85,32 @@ class UserSession(Base):
     user: Mapped[User] = relationship(lazy="joined")
 
 
-class PasswordResetToken(Base):
-    """A one-time password reset token (hash only), valid for a short time."""
+class OneTimeToken(Base):
+    """Columns of a token mailed in a link: stored as its SHA-256 only, used once, expiring.
 
-    __tablename__ = "password_reset_tokens"
+    Abstract, so password reset and e-mail verification keep separate tables (a reset token
+    can never verify an address or the reverse) handled by the same code.
+    """
+
+    __abstract__ = True
 
     token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PasswordResetToken(OneTimeToken):
+    """A one-time password reset token (hash only), valid for a short time."""
+
+    __tablename__ = "password_reset_tokens"
+
+
+class EmailVerificationToken(OneTimeToken):
+    """A one-time token proving that its user receives mail at their address."""
+
+    __tablename__ = "email_verification_tokens"
 
 
 class LoginAttempt(Base):

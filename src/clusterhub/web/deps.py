@@ -18,6 +18,7 @@ from starlette.datastructures import FormData
 
 from clusterhub.config import Settings
 from clusterhub.errors import InvalidInput, Unavailable
+from clusterhub.services import outbox
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import (
     Embedder,
@@ -138,6 +139,18 @@ def app_settings(request: Request) -> Settings:
 #: FastAPI would send a success first and a failing commit would lose the write unseen.
 DbSession = Annotated[Session, Depends(db_session, scope="function")]
 AppSettings = Annotated[Settings, Depends(app_settings)]
+
+
+def commit_then_mail(session: Session) -> bool:
+    """Store the request's writes now, so that the mail they queued leaves; whether all did.
+
+    Pages that mail a link (verification, password reset) must tell people when it could not
+    be sent, and mail may leave only after the commit (``services.outbox``): so they commit
+    themselves instead of at the end of the request. Call it last: SQLAlchemy refuses any
+    further use of the request's session.
+    """
+    session.commit()
+    return not outbox.undelivered(session)
 
 
 def no_nul_characters(request: Request) -> None:

@@ -1,8 +1,11 @@
-"""Account pages: register, log in and out, profile, password change and reset, user admin.
+"""Account pages: register, log in and out, profile, e-mail verification, password change and
+reset, user admin.
 
-Handlers parse the form, call one ``services.accounts`` function and render. Invalid input is
-answered with the same form re-rendered (422) and each problem linked to its field, which the
-generic error page cannot do; every other domain error goes to ``web/errors.py``.
+Handlers parse the form, call one ``services.accounts`` (or ``email_verification``) function
+and render. Invalid input is answered with the same form re-rendered (422) and each problem
+linked to its field, which the generic error page cannot do; every other domain error goes to
+``web/errors.py``. Pages that mail a link commit before answering (``commit_then_mail``), so
+they can say when the e-mail could not be sent.
 """
 
 from __future__ import annotations
@@ -13,10 +16,10 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from clusterhub.errors import InvalidInput, Problem
-from clusterhub.services import accounts
+from clusterhub.services import accounts, email_verification
 from clusterhub.services.accounts import ROLE_LABELS, RateLimited, Role, UserPublic
 from clusterhub.services.mail import make_mailer
-from clusterhub.web.deps import AppSettings, DbSession, read_only
+from clusterhub.web.deps import AppSettings, DbSession, commit_then_mail, read_only
 from clusterhub.web.security import (
     CurrentUser,
     OptionalUser,
@@ -41,7 +44,13 @@ NOTICES = {
     "password": "Your password was changed; other devices were logged out.",
     "reset": "Your password was changed. Log in with the new one.",
     "role": "The role was changed.",
+    "registered": "Welcome! We sent a link to your e-mail address: open it to verify it.",
+    "verify_sent": "We sent a new verification link to your e-mail address.",
+    "verified": "Your e-mail address is verified.",
 }
+MAIL_FAILED = "We could not send the e-mail. Please try again in a few minutes."
+PROBLEMS = {"mail": MAIL_FAILED}
+Saved = Annotated[str | None, Query(max_length=20)]
 
 
 def _render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
@@ -61,6 +70,12 @@ def _redirect(url: str) -> RedirectResponse:
 def _notice(saved: str | None) -> str | None:
     """Only known notices are shown: nothing from the address is echoed into the page."""
     return NOTICES.get(saved or "")
+
+
+def _problems(problem: str | None) -> list[Problem]:
+    """Known problems only, for the same reason."""
+    known = PROBLEMS.get(problem or "")
+    return [Problem(known)] if known else []
 
 
 # --- register, log in, log out ---------------------------------------------------------------
@@ -83,15 +98,21 @@ def register(
     display_name: FormText = "",
     password: FormText = "",
 ) -> Response:
-    """Create a member account and log it in."""
+    """Create a member account, log it in and mail the verification link.
+
+    The account stays even if the mail cannot be sent: the profile page says so, and its
+    "Send the link again" button tries again.
+    """
     values = {"email": email, "display_name": display_name}
     try:
         new = accounts.register(
-            session, email=email, display_name=display_name, password=password, settings=settings
-        )
+            session, email=email, display_name=display_name, password=password,
+            mailer=make_mailer(settings), request_base=str(request.base_url), settings=settings,
+        )  # fmt: skip
     except InvalidInput as exc:
         return _render(request, "register.html", 422, errors=exc.problems, values=values)
-    response = _redirect("/account")
+    mailed = commit_then_mail(session)
+    response = _redirect("/account?saved=registered" if mailed else "/account?problem=mail")
     set_session_cookie(response, new, settings)
     return response
 
@@ -101,7 +122,7 @@ def login_form(
     request: Request,
     user: OptionalUser,
     next_url: Annotated[str | None, Query(alias="next", max_length=500)] = None,
-    saved: Annotated[str | None, Query(max_length=20)] = None,
+    saved: Saved = None,
 ) -> Response:
     """The log-in form; ``next`` is where to go afterwards (paths on this site only)."""
     if user is not None:
@@ -180,12 +201,16 @@ def logout(request: Request, session: DbSession, settings: AppSettings) -> Respo
 def profile(
     request: Request,
     user: OptionalUser,
-    saved: Annotated[str | None, Query(max_length=20)] = None,
+    saved: Saved = None,
+    problem: Saved = None,
 ) -> Response:
-    """The user's own account: name, role, password change."""
+    """The user's own account: name, role, e-mail verification, password change."""
     if user is None:
         return _redirect("/account/login?next=/account")
-    return _render(request, "profile.html", me=user, notice=_notice(saved), roles=ROLE_LABELS)
+    return _render(
+        request, "profile.html", me=user, notice=_notice(saved), errors=_problems(problem),
+        roles=ROLE_LABELS,
+    )  # fmt: skip
 
 
 @router.post("/profile", response_class=HTMLResponse)
@@ -225,6 +250,47 @@ def change_password(
     return _redirect("/account?saved=password")
 
 
+# --- e-mail verification ---------------------------------------------------------------------
+
+
+@router.get("/verify/{token}", response_class=HTMLResponse)
+def verify(request: Request, session: DbSession, user: OptionalUser, token: Token) -> Response:
+    """Verify the address of the link's account (no log-in needed: the token is the proof).
+
+    A plain link that works from any mail client, hence a GET; it redirects at once, so the
+    token leaves the address bar and is never sent on as a referrer.
+    """
+    try:
+        verified = email_verification.verify_email(session, token=token)
+    except InvalidInput:
+        return _render(request, "verify_invalid.html", 400)
+    if user is not None and user.id == verified.id:
+        return _redirect("/account?saved=verified")
+    return _redirect("/account/login?saved=verified")
+
+
+@router.post("/verify/resend", response_class=HTMLResponse)
+def resend_verification(
+    request: Request, session: DbSession, settings: AppSettings, user: CurrentUser
+) -> Response:
+    """Mail a new verification link (a few per window; 429 beyond)."""
+    try:
+        sent = email_verification.resend_verification(
+            session, actor=user, mailer=make_mailer(settings),
+            request_base=str(request.base_url), settings=settings,
+        )  # fmt: skip
+    except RateLimited as exc:
+        page = _render(
+            request, "profile.html", 429, me=user, errors=[Problem(str(exc))], roles=ROLE_LABELS
+        )
+        page.headers["Retry-After"] = str(exc.retry_after)
+        return page
+    if not sent:
+        return _redirect("/account?saved=verified")
+    mailed = commit_then_mail(session)
+    return _redirect("/account?saved=verify_sent" if mailed else "/account?problem=mail")
+
+
 # --- password reset -------------------------------------------------------------------------
 
 
@@ -238,15 +304,19 @@ def reset_request_form(request: Request) -> HTMLResponse:
 def reset_request(
     request: Request, session: DbSession, settings: AppSettings, email: FormText = ""
 ) -> HTMLResponse:
-    """Send a link if the account exists; the answer is the same whether it does or not."""
+    """Send a link if the account exists; the answer is the same whether it does or not,
+    except when the mail server fails (503), which the page must admit."""
+    values = {"email": email}
     try:
         accounts.request_password_reset(
             session, email=email, mailer=make_mailer(settings),
             request_base=str(request.base_url), settings=settings,
         )  # fmt: skip
     except InvalidInput as exc:
-        values = {"email": email}
         return _render(request, "reset_request.html", 422, errors=exc.problems, values=values)
+    if not commit_then_mail(session):
+        failed = [Problem(MAIL_FAILED)]
+        return _render(request, "reset_request.html", 503, errors=failed, values=values)
     return _render(request, "reset_sent.html", minutes=settings.password_reset_minutes)
 
 
@@ -286,7 +356,7 @@ def users(
     request: Request,
     session: DbSession,
     admin: SiteAdmin,
-    saved: Annotated[str | None, Query(max_length=20)] = None,
+    saved: Saved = None,
 ) -> HTMLResponse:
     """Every account with a form to change its role (site admins)."""
     listed = accounts.list_users(session, actor=admin)
