@@ -10,7 +10,6 @@ The comparison is stated with what chance alone would give, so a reader can judg
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ import polars as pl
 
 from clusterhub.classify import is_extra_regio
 from clusterhub.errors import InvalidInput, Problem
+from clusterhub.input_files import load_json
 from clusterhub.stats.complexity import YearComplexity
 
 #: Published fields read from each record, with the column each becomes.
@@ -118,10 +118,7 @@ def read_cmp_related(path: str | Path) -> pl.DataFrame:
         (1-based) and the field.
     """
     name = str(path)
-    try:
-        records = json.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput.single(f"not a JSON file: {exc}", file=name) from None
+    records = load_json(Path(path), expected="a JSON list of pair records")
     if not isinstance(records, list) or not records:
         raise InvalidInput.single("expected a non-empty JSON list of pair records", file=name)
     problems: list[Problem] = []
