@@ -250,6 +250,15 @@ class TextLines:
 # --- delimited files ----------------------------------------------------------------------------
 
 
+def check_columns(header: list[str], name: str) -> None:
+    """Refuse a header naming a column twice (which of the two cells would count?)."""
+    twice = sorted({h for h in header if header.count(h) > 1})
+    if twice:
+        raise InvalidInput.single(
+            f"duplicate column(s) {', '.join(twice)}; each may appear once", file=name, line=1
+        )
+
+
 @dataclass(frozen=True)
 class Row:
     """One data row: the line it starts on and exactly one cell per header column."""
@@ -304,9 +313,7 @@ class DelimitedReader:
         header = [cell.strip() for cell in first]
         if not any(header):
             raise self._fatal(f"line 1 is blank{wanted}", 1)
-        twice = sorted({h for h in header if header.count(h) > 1})
-        if twice:
-            raise self._fatal(f"duplicate column(s) {', '.join(twice)}; each may appear once", 1)
+        check_columns(header, self.name)
         return header
 
     def __iter__(self) -> Iterator[Row]:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.config import Settings
-from clusterhub.errors import InvalidInput
+from clusterhub.errors import MAX_PROBLEMS, InvalidInput
 from clusterhub.services import directory_io
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import Embedder
@@ -220,7 +220,7 @@ def test_problem_lists_are_capped(catalogues: Catalogues, tmp_path: Path) -> Non
     rows = [{"key": f"k{n}", "name": "N", "nuts_code": "XX"} for n in range(300)]
     with pytest.raises(InvalidInput) as caught:
         directory_io.read_profiles(write(tmp_path / "many.csv", rows), catalogues=catalogues)
-    assert len(caught.value.problems) == directory_io.MAX_PROBLEMS
+    assert len(caught.value.problems) == MAX_PROBLEMS
     assert "300 problems" in caught.value.summary
 
 

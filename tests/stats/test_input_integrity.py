@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from clusterhub.errors import InvalidInput
-from clusterhub.stats.indicator_sources import read_eurostat_indicator, read_indicator_csv
+from clusterhub.stats.indicator_sources import read_eurostat_indicator
 from clusterhub.stats.relatedness import read_cmp_related
 from clusterhub.stats.sources import read_long_table, read_sbs_csv, read_sdmx_csv
 

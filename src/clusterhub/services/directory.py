@@ -105,6 +105,9 @@ def validate(
     """A profile with every code checked and normalised, or ``InvalidInput`` listing all problems.
 
     ``file`` and ``line`` are copied into each problem, so an import can say where it was.
+    The result's ``model_fields_set`` is the fields ``data`` gave, and those derived from them
+    (the country from a region, the member total from members by type): what an upsert writes
+    onto an existing profile (see ``upsert_profiles``).
     """
     if not isinstance(data, OrganisationInput):
         try:
@@ -115,7 +118,42 @@ def validate(
     clean = checker.check(data)
     if checker.problems:
         raise _invalid(checker.problems)
-    return clean
+    return only_fields(clean, _with_derived(data.model_fields_set))
+
+
+def merge(
+    current: OrganisationInput,
+    changes: Mapping[str, Any],
+    catalogues: Catalogues,
+    *,
+    file: str | None = None,
+    line: int | None = None,
+) -> OrganisationInput:
+    """``current`` with ``changes`` (some fields) applied, validated as one profile, so rules
+    across fields (a label needs its date, a region lies in the country) hold for the result.
+
+    Its ``model_fields_set`` is the changed fields and those derived from them: a partial edit
+    or import changes those and leaves every other field as stored.
+    """
+    changes = _with_derived_total(current, changes)
+    merged = validate(
+        {**current.model_dump(exclude_none=True), **changes}, catalogues, file=file, line=line
+    )
+    return only_fields(merged, _with_derived(set(changes)))
+
+
+def only_fields(record: OrganisationInput, fields: Iterable[str]) -> OrganisationInput:
+    """``record`` with ``fields`` as its set fields: an upsert writes those onto an existing
+    profile and leaves the others as stored (a new profile takes every field)."""
+    return OrganisationInput.model_construct(_fields_set=set(fields), **dict(record))
+
+
+def _with_derived(fields: set[str]) -> set[str]:
+    """``fields`` and the fields ``validate`` derives from them."""
+    derived = {"country"} if "nuts_code" in fields else set()
+    if fields & set(MEMBER_FIELDS):
+        derived.add("members_total")
+    return fields | derived
 
 
 def _invalid(problems: list[Problem]) -> InvalidInput:
@@ -428,10 +466,8 @@ def update_profile(
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
     if unknown:
         raise InvalidInput.single("not an editable profile field", field=unknown[0])
-    current = _as_input(org)
-    changes = _with_derived_total(current, changes)
-    merged = validate({**current.model_dump(exclude_none=True), **changes}, catalogues)
-    diff = _apply(org, merged, tuple(changes))
+    merged = merge(_as_input(org), changes, catalogues)
+    diff = _apply(org, merged, _set_fields(merged))
     if not diff:
         return get_profile(session, organisation_id=org.id, viewer=actor)
     org.updated_at = utcnow()
@@ -518,27 +554,29 @@ def upsert_profiles(
     progress: indexing.Progress | None = None,
 ) -> tuple[int, int, int]:
     """Create or update profiles by their ``key`` (validated records); returns
-    ``(created, updated, unchanged)``. The caller's transaction makes it all-or-nothing."""
+    ``(created, updated, unchanged)``. The caller's transaction makes it all-or-nothing.
+
+    A new profile takes every field of its record (defaults where the source said nothing);
+    an existing one only the record's set fields (``model_fields_set``), so a field a source
+    does not have, or a column a file leaves out, never blanks what is stored. An empty value
+    that *is* given (an empty cell, JSON ``null``, ``""``, ``[]``) clears its field.
+    """
     keys = [r.key for r in records]
     if any(k is None for k in keys):
         raise InvalidInput.single("every imported profile needs a key", field="key")
-    existing = {
-        org.key: org
-        for start in range(0, len(keys), 900)
-        for org in session.scalars(
-            select(Organisation).where(Organisation.key.in_(keys[start : start + 900]))
-        )
-    }
+    existing = _by_keys(session, [str(k) for k in keys])
     touched: list[Organisation] = []
     created = updated = 0
     pending: list[tuple[Organisation, dict[str, list[Any]]]] = []
     for record in records:
         org = existing.get(str(record.key))
+        fields = _set_fields(record)
         if org is None:
             org = Organisation(key=record.key, source=source, version=1)
             session.add(org)
             created += 1
-        diff = _apply(org, record, PROFILE_FIELDS)
+            fields = PROFILE_FIELDS
+        diff = _apply(org, record, fields)
         if org.id is not None and not diff:
             continue
         if org.id is not None:
@@ -553,6 +591,27 @@ def upsert_profiles(
         session, touched, catalogues=catalogues, embedder=embedder, progress=progress
     )
     return created, updated, len(records) - created - updated
+
+
+def _by_keys(session: Session, keys: Sequence[str]) -> dict[str, Organisation]:
+    """Stored profiles by key (queried 900 keys at a time: SQLite's limit is 999)."""
+    return {
+        org.key: org
+        for start in range(0, len(keys), 900)
+        for org in session.scalars(
+            select(Organisation).where(Organisation.key.in_(keys[start : start + 900]))
+        )
+    }
+
+
+def stored_inputs(session: Session, *, keys: Sequence[str]) -> dict[str, OrganisationInput]:
+    """The stored profiles of ``keys`` (those that exist) as inputs, to merge changes onto."""
+    return {key: _as_input(org) for key, org in _by_keys(session, keys).items()}
+
+
+def _set_fields(record: OrganisationInput) -> tuple[str, ...]:
+    """The profile fields ``record`` sets, in the profile's order (revisions list them so)."""
+    return tuple(name for name in PROFILE_FIELDS if name in record.model_fields_set)
 
 
 def _as_input(org: Organisation) -> OrganisationInput:
