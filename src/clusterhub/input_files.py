@@ -342,11 +342,6 @@ class DelimitedReader:
         if self.rows == 0 and self._malformed == 0:
             raise self._fatal("no rows after the header; expected at least one row of data", 2)
 
-    @property
-    def terminated(self) -> bool:
-        """Whether the last line read ended with a line break."""
-        return self._lines.terminated
-
     def _count_problem(self, cells: list[str], line: int) -> Problem:
         width, found = len(self.header), len(cells)
         counts = f"expected {width} {self.separator!r} separated fields, found {found}"
@@ -357,8 +352,10 @@ class DelimitedReader:
                 line,
                 self.header[found],
             )
+        extra = self.separator.join(cells[width:])[:80]
         return Problem(
-            f"{counts} (a cell too many: is a separator inside an unquoted value?)",
+            f"{counts} (a cell too many: is a separator inside an unquoted value? "
+            f"Beyond the last column: {extra!r})",
             self.name,
             line,
         )
@@ -377,6 +374,17 @@ class DelimitedReader:
         return self._fatal(message, self._reader.line_num)
 
 
+@dataclass(frozen=True)
+class DelimitedFile:
+    """A small delimited file read whole: its header, its rows, how many lines it has and
+    whether the last ended with a line break."""
+
+    header: list[str]
+    rows: list[Row]
+    lines: int
+    terminated: bool
+
+
 def read_rows(
     path: Path,
     *,
@@ -385,9 +393,9 @@ def read_rows(
     name: str | None = None,
     expected: str = "",
     final_newline: bool = True,
-) -> tuple[list[str], list[Row], bool]:
-    """The header, the rows and whether the last line ended with a line break, for small files
-    read as Python lists (taxonomies, registries); see ``DelimitedReader`` for what is refused."""
+) -> DelimitedFile:
+    """A delimited file read as Python lists, for small files (taxonomies, registries); see
+    ``DelimitedReader`` for what is refused."""
     with TextLines(path, name) as lines:
         reader = DelimitedReader(
             lines,
@@ -396,7 +404,8 @@ def read_rows(
             expected=expected,
             final_newline=final_newline,
         )
-        return reader.header, list(reader), reader.terminated
+        rows = list(reader)
+        return DelimitedFile(reader.header, rows, lines.number, lines.terminated)
 
 
 def read_frame(

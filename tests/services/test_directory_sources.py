@@ -247,3 +247,27 @@ def test_a_cordis_file_cut_short_is_refused(
     assert "gzip" in str(caught.value) and caught.value.problems[0].file == path.name
     with factory() as session:
         assert count(session, Organisation) == 0
+
+
+def test_reloading_cordis_keeps_what_profile_admins_added(
+    factory: sessionmaker[Session], reference: ReferenceData, catalogues: Catalogues, tmp_path: Path
+) -> None:
+    raw = pl.read_csv(reference.fetch("cordis-participations"), infer_schema_length=0)
+    path = tmp_path / "subset.csv.gz"
+    with gzip.open(path, "wb") as handle:
+        raw.head(12).write_csv(handle)
+    _load_cordis(factory, reference, catalogues, None, path)
+    pic = raw["pic"][0]
+    with transaction(factory) as session:
+        org = session.scalars(select(Organisation).where(Organisation.key == f"cordis:{pic}")).one()
+        assert org.name == f"H2020 participant {pic}" and org.website is None
+        org.name, org.website, org.city = "Acme Research", "https://acme.example.org", "Gent"
+    report = _load_cordis(factory, reference, catalogues, None, path)
+    assert report.updated == 0
+    with factory() as session:
+        org = session.scalars(select(Organisation).where(Organisation.key == f"cordis:{pic}")).one()
+        assert (org.name, org.website, org.city) == (
+            "Acme Research",
+            "https://acme.example.org",
+            "Gent",
+        )
