@@ -286,23 +286,26 @@ class DelimitedReader:
         problems: ProblemList,
         expected: str = "",
         final_newline: bool = True,
+        by_position: bool = False,
     ) -> None:
         csv.field_size_limit(FIELD_LIMIT)
         self.name = lines.name
         self.separator = separator
         self.problems = problems
         self.rows = 0
+        #: Lines of the blank rows skipped (no cell with anything but spaces).
+        self.blank: list[int] = []
         self._lines = lines
         self._final_newline = final_newline
         self._malformed = 0
         self._reader = csv.reader(lines, delimiter=separator, strict=True)
-        self.header = self._header(expected)
+        self.header = self._header(expected, by_position)
 
     def _fatal(self, message: str, line: int | None) -> InvalidInput:
         self.problems.append(Problem(message, self.name, line))
         return self.problems.error(f"cannot read {self.name}")
 
-    def _header(self, expected: str) -> list[str]:
+    def _header(self, expected: str, by_position: bool) -> list[str]:
         wanted = f"; expected a header line{': ' + expected if expected else ''}"
         try:
             first = next(self._reader, None)
@@ -313,7 +316,8 @@ class DelimitedReader:
         header = [cell.strip() for cell in first]
         if not any(header):
             raise self._fatal(f"line 1 is blank{wanted}", 1)
-        check_columns(header, self.name)
+        if not by_position:
+            check_columns(header, self.name)
         return header
 
     def __iter__(self) -> Iterator[Row]:
@@ -327,13 +331,14 @@ class DelimitedReader:
         start = self._reader.line_num + 1
         try:
             for cells in self._reader:
-                if "".join(cells).strip():
-                    if len(cells) == width:
-                        self.rows += 1
-                        yield start, cells
-                    else:
-                        self._malformed += 1
-                        self.problems.append(self._count_problem(cells, start))
+                if not "".join(cells).strip():
+                    self.blank.append(start)
+                elif len(cells) == width:
+                    self.rows += 1
+                    yield start, cells
+                else:
+                    self._malformed += 1
+                    self.problems.append(self._count_problem(cells, start))
                 start = self._reader.line_num + 1
         except csv.Error as error:
             raise self._csv_error(error, start) from None
@@ -376,11 +381,12 @@ class DelimitedReader:
 
 @dataclass(frozen=True)
 class DelimitedFile:
-    """A small delimited file read whole: its header, its rows, how many lines it has and
-    whether the last ended with a line break."""
+    """A small delimited file read whole: its header, its rows, the lines of blank rows
+    skipped, how many lines it has and whether the last ended with a line break."""
 
     header: list[str]
     rows: list[Row]
+    blank: list[int]
     lines: int
     terminated: bool
 
@@ -393,9 +399,11 @@ def read_rows(
     name: str | None = None,
     expected: str = "",
     final_newline: bool = True,
+    by_position: bool = False,
 ) -> DelimitedFile:
     """A delimited file read as Python lists, for small files (taxonomies, registries); see
-    ``DelimitedReader`` for what is refused."""
+    ``DelimitedReader`` for what is refused. With ``by_position`` (a format read by column
+    position, not name) a header may repeat a name."""
     with TextLines(path, name) as lines:
         reader = DelimitedReader(
             lines,
@@ -403,9 +411,20 @@ def read_rows(
             problems=problems,
             expected=expected,
             final_newline=final_newline,
+            by_position=by_position,
         )
         rows = list(reader)
-        return DelimitedFile(reader.header, rows, lines.number, lines.terminated)
+        return DelimitedFile(reader.header, rows, reader.blank, lines.number, lines.terminated)
+
+
+def check_delimited(path: Path, *, separator: str = ",", name: str | None = None) -> None:
+    """Read a delimited file through to its end only to refuse it if damaged, for files that a
+    typed reader (Polars, with its own type inference) then reads."""
+    problems = ProblemList()
+    with TextLines(path, name) as lines:
+        for _ in DelimitedReader(lines, separator=separator, problems=problems).records():
+            pass
+    problems.raise_if_any(f"cannot read {name or path}")
 
 
 def read_frame(
