@@ -10,6 +10,8 @@ every column of every profile, its cluster codes and its revisions.
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +26,7 @@ from typer.testing import CliRunner
 
 from clusterhub.cli import app
 from clusterhub.config import Settings, get_settings
-from clusterhub.errors import InvalidInput
+from clusterhub.errors import MAX_PROBLEMS, InvalidInput
 from clusterhub.services import directory, directory_io, directory_sources
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.reference import ReferenceData
@@ -378,3 +380,42 @@ def test_the_command_line_exits_non_zero_on_a_cut_file(
     assert result.exit_code == 1, result.output
     assert "cli-cut.csv:" in result.output
     assert loaded.snapshot() == before
+
+
+# --- a million bad rows -------------------------------------------------------------------------
+
+_MILLION = """
+import json, resource, sys, time
+from pathlib import Path
+from clusterhub.config import Settings
+from clusterhub.errors import MAX_PROBLEMS, InvalidInput
+from clusterhub.services import directory_io
+from clusterhub.services.directory import Catalogues
+from clusterhub.services.reference import ReferenceData
+catalogues = Catalogues.from_reference(ReferenceData(Settings(data_mirror=Path(sys.argv[2]))))
+start = time.perf_counter()
+try:
+    directory_io.read_profiles(Path(sys.argv[1]), catalogues=catalogues)
+except InvalidInput as error:
+    print(json.dumps({"seconds": time.perf_counter() - start, "listed": len(error.problems),
+                      "total": error.total, "summary": error.summary, "chars": len(str(error)),
+                      "peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def test_a_million_cut_rows_give_a_bounded_error(tmp_path: Path, shared_data: Path) -> None:
+    """Read in a process of its own, so that its peak memory is measured alone."""
+    path = tmp_path / "million.csv"
+    with path.open("w", encoding="utf-8") as handle:
+        handle.write("key,name,nuts_code\n")
+        handle.writelines(f"k{n},Name\n" for n in range(1_000_000))
+    done = subprocess.run(
+        [sys.executable, "-c", _MILLION, str(path), str(shared_data)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    result = json.loads(done.stdout)
+    assert (result["listed"], result["total"]) == (MAX_PROBLEMS, 1_000_000), result
+    assert "1,000,000 problems" in result["summary"] and result["chars"] < 10_000
+    assert result["seconds"] < 60 and result["peak_mib"] < 600, result
