@@ -258,6 +258,12 @@ def _xlsx_rows(path: Path, problems: ProblemList) -> list[_Row]:
         ) from None
     try:
         return _sheet_rows(book.worksheets[0].iter_rows(values_only=True), path.name, problems)
+    except InvalidInput:
+        raise
+    except Exception as error:  # a sheet openpyxl cannot parse, inside a sound zip
+        raise InvalidInput.single(
+            f"not a readable XLSX sheet ({error.__class__.__name__})", file=path.name
+        ) from None
     finally:
         book.close()
 
