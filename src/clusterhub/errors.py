@@ -8,6 +8,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+#: Problems an ``InvalidInput`` lists; beyond them problems are only counted (``total``), so a
+#: file with a million bad rows can neither exhaust memory nor produce a huge error message.
+MAX_PROBLEMS = 200
+#: Characters of a problem's value that are kept (a cell may hold a megabyte).
+MAX_VALUE_CHARS = 200
+
 
 class ClusterhubError(Exception):
     """Base of every error clusterhub raises on purpose."""
@@ -47,6 +53,10 @@ class Problem:
     field: str | None = None
     value: str | None = None
 
+    def __post_init__(self) -> None:
+        if self.value is not None and len(self.value) > MAX_VALUE_CHARS:
+            object.__setattr__(self, "value", self.value[:MAX_VALUE_CHARS] + "…")
+
     def __str__(self) -> str:
         where = ":".join(str(p) for p in (self.file, self.line) if p is not None)
         parts = [where] if where else []
@@ -60,17 +70,24 @@ class Problem:
 
 @dataclass
 class InvalidInput(ClusterhubError):
-    """Input that cannot be used as it is; lists every problem found, not only the first."""
+    """Input that cannot be used as it is; lists every problem found, not only the first.
+
+    At most ``MAX_PROBLEMS`` are listed; ``total`` counts them all (readers collect them with
+    ``input_files.ProblemList``, which never holds more than it lists).
+    """
 
     problems: list[Problem] = field(default_factory=list)
     summary: str = "invalid input"
+    total: int = 0
 
     def __post_init__(self) -> None:
+        self.total = max(self.total, len(self.problems))
+        self.problems = self.problems[:MAX_PROBLEMS]
         super().__init__(str(self))
 
     def __str__(self) -> str:
         shown = [f"  - {p}" for p in self.problems[:20]]
-        more = len(self.problems) - len(shown)
+        more = self.total - len(shown)
         if more > 0:
             shown.append(f"  ... and {more} more")
         return "\n".join([self.summary, *shown]) if shown else self.summary

@@ -106,5 +106,55 @@ def test_csv_classification_and_ragged_rows(nace: NaceHierarchy) -> None:
     problems = _problems(FIXTURES / "bad_classification.csv", nace)
     assert {(p.line, p.field, p.value) for p in problems} == {
         (2, "classification", "isic"),  # neither naics nor nace (case does not matter)
-        (3, None, "['extra']"),  # more cells than the header has columns
+        (3, None, None),  # more cells than the header has columns (named in the message)
     }
+
+
+# --- damaged files (issue 10) -------------------------------------------------------------------
+
+
+def test_a_csv_row_cut_short_is_refused_not_read_with_defaults(
+    nace: NaceHierarchy, tmp_path: Path
+) -> None:
+    lines = (FIXTURES / "good_sbs_spelling.csv").read_text(encoding="utf-8").splitlines()
+    path = tmp_path / "cut.csv"
+    # The third row loses its weight and note: read with defaults, it would weigh 1, not 0.5.
+    path.write_text("\n".join([*lines[:2], lines[2].rsplit(",", 2)[0], *lines[3:]]) + "\n")
+    problems = _problems(path, nace)
+    assert [(p.line, p.field) for p in problems] == [(3, "weight")]
+    assert "8" in problems[0].message and "6" in problems[0].message
+
+
+def test_a_csv_without_its_final_line_break_is_refused(nace: NaceHierarchy, tmp_path: Path) -> None:
+    content = (FIXTURES / "good_sbs_spelling.csv").read_text(encoding="utf-8")
+    path = tmp_path / "cut.csv"
+    path.write_text(content.rstrip("\n"), encoding="utf-8")
+    problems = _problems(path, nace)
+    assert [p.line for p in problems] == [content.count("\n")]
+    assert "line break" in problems[0].message
+
+
+def test_a_yaml_alias_bomb_is_refused(nace: NaceHierarchy, tmp_path: Path) -> None:
+    levels = ["a: &a [x, x, x, x, x, x, x, x, x, x]"] + [
+        f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]" for i in range(8)
+    ]
+    path = tmp_path / "bomb.yaml"
+    path.write_text("\n".join(levels) + "\n", encoding="utf-8")
+    problems = _problems(path, nace)
+    assert "alias" in problems[0].message
+
+
+def test_deeply_nested_yaml_is_refused_without_a_recursion_error(
+    nace: NaceHierarchy, tmp_path: Path
+) -> None:
+    path = tmp_path / "deep.yaml"
+    path.write_text("key: " + "[" * 50_000 + "]" * 50_000 + "\n", encoding="utf-8")
+    problems = _problems(path, nace)
+    assert "nest" in problems[0].message and problems[0].line == 1
+
+
+def test_an_empty_taxonomy_file_is_refused(nace: NaceHierarchy, tmp_path: Path) -> None:
+    for name in ("empty.csv", "empty.yaml"):
+        path = tmp_path / name
+        path.write_bytes(b"")
+        assert "empty" in _problems(path, nace)[0].message

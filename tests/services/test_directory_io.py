@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.config import Settings
-from clusterhub.errors import InvalidInput
+from clusterhub.errors import MAX_PROBLEMS, InvalidInput
 from clusterhub.services import directory_io
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import Embedder
@@ -220,7 +221,7 @@ def test_problem_lists_are_capped(catalogues: Catalogues, tmp_path: Path) -> Non
     rows = [{"key": f"k{n}", "name": "N", "nuts_code": "XX"} for n in range(300)]
     with pytest.raises(InvalidInput) as caught:
         directory_io.read_profiles(write(tmp_path / "many.csv", rows), catalogues=catalogues)
-    assert len(caught.value.problems) == directory_io.MAX_PROBLEMS
+    assert len(caught.value.problems) == MAX_PROBLEMS
     assert "300 problems" in caught.value.summary
 
 
@@ -238,3 +239,19 @@ def test_export_then_import_changes_nothing(
     if fmt == "csv":
         with out.open(encoding="utf-8") as handle:
             assert tuple(next(csv.reader(handle))) == directory_io.COLUMNS
+
+
+def test_an_xlsx_whose_sheet_is_broken_inside_a_sound_zip_is_refused(
+    catalogues: Catalogues, tmp_path: Path
+) -> None:
+    good = write(tmp_path / "good.xlsx", GOOD)
+    broken = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(good) as source, zipfile.ZipFile(broken, "w") as target:
+        for item in source.infolist():
+            data = source.read(item)
+            if item.filename.startswith("xl/worksheets/"):
+                data = data[: len(data) // 2]  # the sheet's XML stops mid-element
+            target.writestr(item, data)
+    with pytest.raises(InvalidInput, match="not a readable XLSX") as caught:
+        directory_io.read_profiles(broken, catalogues=catalogues)
+    assert caught.value.problems[0].file == "broken.xlsx"

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.config import Settings
+from clusterhub.errors import InvalidInput
 from clusterhub.services import cordis, directory_sources
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import Embedder
@@ -184,3 +185,89 @@ def test_cordis_subset_embedded_on_a_second_load_and_namibia_kept(
     assert report.extra["embeddings added for unchanged profiles"] == keyword_only.created
     with factory() as session:
         assert count(session, OrganisationEmbedding) == keyword_only.created
+
+
+# --- damaged source files (issue 10) ------------------------------------------------------------
+
+
+def test_a_cmp_registry_cut_inside_a_row_is_refused(
+    factory: sessionmaker[Session], reference: ReferenceData, catalogues: Catalogues, tmp_path: Path
+) -> None:
+    content = reference.fetch("cmp-orgs").read_bytes()
+    lines = content.splitlines(keepends=True)
+    path = tmp_path / "cmp.csv"
+    path.write_bytes(b"".join(lines[:100]) + lines[100][:8])
+    with pytest.raises(InvalidInput) as caught, transaction(factory) as session:
+        directory_sources.load_cmp_organisations(
+            session, path=path, catalogues=catalogues, embedder=None
+        )
+    assert [(p.file, p.line) for p in caught.value.problems] == [("cmp.csv", 101)]
+    with factory() as session:
+        assert count(session, Organisation) == 0
+
+
+def test_a_cmp_registry_cut_inside_its_last_category_is_refused(
+    factory: sessionmaker[Session], reference: ReferenceData, catalogues: Catalogues, tmp_path: Path
+) -> None:
+    content = reference.fetch("cmp-orgs").read_bytes()
+    path = tmp_path / "cmp.csv"
+    path.write_bytes(content[:-5])  # "...,Water Transportation" loses "ation"
+    with pytest.raises(InvalidInput) as caught, transaction(factory) as session:
+        directory_sources.load_cmp_organisations(
+            session, path=path, catalogues=catalogues, embedder=None
+        )
+    problem = caught.value.problems[0]
+    assert (problem.line, problem.field) == (content.count(b"\n") + 1, "cluster_name")
+
+
+def test_a_broken_partnerships_file_is_refused_with_its_place(
+    factory: sessionmaker[Session], tmp_path: Path
+) -> None:
+    text = directory_sources.PARTNERSHIPS_FILE.read_text(encoding="utf-8")
+    path = tmp_path / "partnerships.yaml"
+    path.write_text(text.replace("start_year", "start_yr"), encoding="utf-8")
+    with pytest.raises(InvalidInput) as caught, transaction(factory) as session:
+        directory_sources.load_partnerships(session, path=path)
+    assert caught.value.problems[0].field == "start_year"
+    path.write_text(text[: len(text) // 2], encoding="utf-8")
+    with pytest.raises(InvalidInput), transaction(factory) as session:
+        directory_sources.load_partnerships(session, path=path)
+    with factory() as session:
+        assert count(session, Partnership) == 0
+
+
+def test_a_cordis_file_cut_short_is_refused(
+    factory: sessionmaker[Session], reference: ReferenceData, catalogues: Catalogues, tmp_path: Path
+) -> None:
+    content = reference.fetch("cordis-participations").read_bytes()
+    path = tmp_path / "participations.csv.gz"
+    path.write_bytes(content[: len(content) // 3])
+    with pytest.raises(InvalidInput) as caught:
+        _load_cordis(factory, reference, catalogues, None, path)
+    assert "gzip" in str(caught.value) and caught.value.problems[0].file == path.name
+    with factory() as session:
+        assert count(session, Organisation) == 0
+
+
+def test_reloading_cordis_keeps_what_profile_admins_added(
+    factory: sessionmaker[Session], reference: ReferenceData, catalogues: Catalogues, tmp_path: Path
+) -> None:
+    raw = pl.read_csv(reference.fetch("cordis-participations"), infer_schema_length=0)
+    path = tmp_path / "subset.csv.gz"
+    with gzip.open(path, "wb") as handle:
+        raw.head(12).write_csv(handle)
+    _load_cordis(factory, reference, catalogues, None, path)
+    pic = raw["pic"][0]
+    with transaction(factory) as session:
+        org = session.scalars(select(Organisation).where(Organisation.key == f"cordis:{pic}")).one()
+        assert org.name == f"H2020 participant {pic}" and org.website is None
+        org.name, org.website, org.city = "Acme Research", "https://acme.example.org", "Gent"
+    report = _load_cordis(factory, reference, catalogues, None, path)
+    assert report.updated == 0
+    with factory() as session:
+        org = session.scalars(select(Organisation).where(Organisation.key == f"cordis:{pic}")).one()
+        assert (org.name, org.website, org.city) == (
+            "Acme Research",
+            "https://acme.example.org",
+            "Gent",
+        )

@@ -59,7 +59,7 @@ def _square(**changes: Any) -> list[dict[str, Any]]:
 @pytest.mark.parametrize(
     ("content", "field", "words"),
     [
-        ("{not json", None, "not a JSON file"),
+        ("{not json", None, "not valid JSON"),
         (json.dumps({"clustera": "1"}), None, "non-empty JSON list"),
         (json.dumps(_square(cr_lc="high")), "cr_lc", "expected a number"),
         (json.dumps(_square(clustera="A")), "clustera", "cluster code"),

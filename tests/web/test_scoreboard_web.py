@@ -242,3 +242,18 @@ def test_an_upload_announced_too_large_is_refused_before_its_body_is_read(
     answer = officer.post(UPLOAD, content=b"--x--\r\n", headers=headers)
     assert answer.status_code == 413
     assert "larger than this address accepts (50.1 MiB)" in answer.json()["error"]["message"]
+
+
+def test_an_upload_of_a_million_bad_rows_answers_a_small_error(site: TestClient) -> None:
+    """Issue 10: a 16 MB upload of one row repeated a million times answered with every
+    duplicate listed; the error lists the first 200 and counts the rest."""
+    officer = logged_in(site, Role.PROGRAMME_OFFICER)
+    content = b"region,indicator,year,value\n" + b"DE11,eqi,2021,1\n" * 1_000_000
+    answer = officer.post(
+        UPLOAD, files={"file": ("dupes.csv", content)}, headers={"X-CSRF-Token": csrf(officer)}
+    )
+    assert answer.status_code == 422
+    assert len(answer.content) < 100_000, len(answer.content)
+    error = answer.json()["error"]
+    assert len(error["details"]) == 200
+    assert "999,999 problems" in error["message"] and "dupes.csv" in error["message"]

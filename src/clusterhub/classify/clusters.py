@@ -15,7 +15,6 @@ explained with worked examples in ``docs/methodology/taxonomies.md``.
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +26,7 @@ from clusterhub.classify.crosswalk import NaicsToNace
 from clusterhub.classify.nace import NaceHierarchy
 from clusterhub.classify.naics import is_naics
 from clusterhub.errors import InvalidInput, Problem
+from clusterhub.input_files import ProblemList, read_rows
 
 Classification = Literal["naics", "nace"]
 CLASSIFICATIONS: tuple[Classification, ...] = ("naics", "nace")
@@ -82,19 +82,18 @@ def load_cmp_traded(path: Path) -> Taxonomy:
         Listing, with line and field, every non-6-digit code, repeated code, or cluster code
         given two names.
     """
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in _CMP_COLUMNS if c not in (reader.fieldnames or [])]
-        if missing:
-            raise InvalidInput.single(
-                f"missing column(s) {', '.join(missing)}; expected {', '.join(_CMP_COLUMNS)}",
-                file=str(path),
-                line=1,
-            )
-        rows = [(reader.line_num, row) for row in reader if any(row.values())]
-    problems, names = _cmp_problems(rows, path)
-    if problems:
-        raise InvalidInput(problems, summary=f"{path}: not a usable CMP cluster definition")
+    problems = ProblemList()
+    file = read_rows(path, problems=problems, expected=", ".join(_CMP_COLUMNS))
+    missing = [c for c in _CMP_COLUMNS if c not in file.header]
+    if missing:
+        raise InvalidInput.single(
+            f"missing column(s) {', '.join(missing)}; expected {', '.join(_CMP_COLUMNS)}",
+            file=str(path),
+            line=1,
+        )
+    rows = [(r.line, dict(zip(file.header, r.cells, strict=True))) for r in file.rows]
+    names = _cmp_problems(rows, path, problems)
+    problems.raise_if_any(f"{path}: not a usable CMP cluster definition")
     return Taxonomy(
         key="cmp-traded",
         name="U.S. Cluster Mapping Project traded clusters (Delgado, Porter & Stern 2016)",
@@ -113,10 +112,9 @@ def load_cmp_traded(path: Path) -> Taxonomy:
 
 
 def _cmp_problems(
-    rows: list[tuple[int, dict[str, str]]], path: Path
-) -> tuple[list[Problem], dict[str, str]]:
-    """Defects of the CMP rows, and each cluster code's name (in first-seen order)."""
-    problems: list[Problem] = []
+    rows: list[tuple[int, dict[str, str]]], path: Path, problems: ProblemList
+) -> dict[str, str]:
+    """Each cluster code's name (in first-seen order); the rows' defects go to ``problems``."""
     names: dict[str, str] = {}
     seen: set[tuple[str, str]] = set()
     for line, row in rows:
@@ -133,7 +131,7 @@ def _cmp_problems(
                 Problem("code repeated in this cluster", str(path), line, "naics", naics)
             )
         seen.add((code, naics))
-    return problems, names
+    return names
 
 
 def derive_nace(taxonomy: Taxonomy, crosswalk: NaicsToNace) -> tuple[Taxonomy, pl.DataFrame]:

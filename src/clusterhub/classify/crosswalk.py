@@ -13,7 +13,6 @@ silently.
 
 from __future__ import annotations
 
-import csv
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ import polars as pl
 from clusterhub.classify.nace import CLASS, NaceHierarchy
 from clusterhub.classify.naics import normalise_naics
 from clusterhub.errors import InvalidInput
+from clusterhub.input_files import ProblemList, read_rows
 
 MatchHow = Literal["exact", "prefix-5", "prefix-4", "prefix-3", "none"]
 
@@ -153,21 +153,23 @@ def load_crosswalk(path: Path, nace: NaceHierarchy) -> NaicsToNace:
     InvalidInput
         If the header is not that of the correspondence.
     """
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.reader(handle)
-        header = next(reader, [])
-        if tuple(h.strip() for h in header[:2]) != _HEADER:
-            raise InvalidInput.single(
-                f"expected a header starting with {', '.join(_HEADER)}",
-                file=str(path),
-                line=1,
-                value=",".join(header),
-            )
-        rows = [(reader.line_num, row) for row in reader]
+    problems = ProblemList()
+    file = read_rows(
+        path, problems=problems, expected=", ".join(_HEADER) + ", ...", by_position=True
+    )
+    if tuple(file.header[:2]) != _HEADER:
+        raise InvalidInput.single(
+            f"expected a header starting with {', '.join(_HEADER)}",
+            file=str(path),
+            line=1,
+            value=",".join(file.header),
+        )
+    problems.raise_if_any(f"{path}: not the NAICS 2017 to NACE Rev.2 correspondence")
+    rows = sorted([(row.line, row.cells) for row in file.rows] + [(n, []) for n in file.blank])
     links: list[tuple[str, str, int]] = []
     anomalies: list[tuple[int, str, str, str]] = []
     for line, row in rows:
-        naics, code = (cell.strip() for cell in [*row, "", ""][:2])
+        naics, code = (cell.strip() for cell in [*row, "", ""][:2])  # a blank row has no cells
         problem, classes = _read_link(naics, code, row, nace)
         if problem:
             anomalies.append((line, naics, code, problem))

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import polars as pl
-import yaml
 
 from clusterhub.errors import InvalidInput, Problem
+from clusterhub.input_files import load_yaml
 
 CATALOGUE_PATH = Path(__file__).resolve().parents[1] / "data" / "scoreboard" / "indicators.yaml"
 Level = Literal["region", "country"]
@@ -119,10 +119,7 @@ def load_catalogue(path: Path) -> IndicatorCatalogue:
         (``indicators[3].direction``).
     """
     name = str(path)
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise InvalidInput.single(f"cannot read the catalogue: {exc}", file=name) from exc
+    document = load_yaml(path, expected="a mapping with dimensions and indicators")
     if not isinstance(document, dict):
         raise InvalidInput.single("expected a mapping with dimensions and indicators", file=name)
     problems: list[Problem] = []

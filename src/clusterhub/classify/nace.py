@@ -8,7 +8,6 @@ the official list, so a join never fails silently on spelling alone.
 
 from __future__ import annotations
 
-import csv
 import difflib
 import re
 from dataclasses import dataclass, field
@@ -17,6 +16,7 @@ from pathlib import Path
 import polars as pl
 
 from clusterhub.errors import InvalidInput, Problem
+from clusterhub.input_files import ProblemList, read_rows
 
 #: Levels of the hierarchy, named as in the official structure.
 SECTION, DIVISION, GROUP, CLASS = 1, 2, 3, 4
@@ -187,19 +187,17 @@ def load_nace(path: Path) -> NaceHierarchy:
         If columns are missing, a level is not 1-4, a code is repeated or a parent is unknown;
         every defect is listed with its line.
     """
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        missing = [c for c in _REQUIRED if c not in (reader.fieldnames or [])]
-        if missing:
-            raise InvalidInput.single(
-                f"missing column(s) {', '.join(missing)}; expected {', '.join(_REQUIRED)}",
-                file=str(path),
-                line=1,
-            )
-        records = [(reader.line_num, row) for row in reader if any(row.values())]
+    problems = ProblemList()
+    file = read_rows(path, problems=problems, expected=", ".join(_REQUIRED))
+    missing = [c for c in _REQUIRED if c not in file.header]
+    if missing:
+        raise InvalidInput.single(
+            f"missing column(s) {', '.join(missing)}; expected {', '.join(_REQUIRED)}",
+            file=str(path),
+            line=1,
+        )
     rows: list[tuple[int, str, str, int, str | None]] = []
-    problems: list[Problem] = []
-    for line, row in records:
+    for line, row in ((r.line, dict(zip(file.header, r.cells, strict=True))) for r in file.rows):
         level = row["Level"].strip()
         if level not in {"1", "2", "3", "4"}:
             problems.append(Problem("expected a level 1-4", str(path), line, "Level", level))
@@ -208,8 +206,7 @@ def load_nace(path: Path) -> NaceHierarchy:
         code, name = row["nace2"].strip(), row["Name"].strip()
         rows.append((line, code, name, int(level), None if parent in {"", "NA"} else parent))
     problems.extend(_structure_problems(rows, path))
-    if problems:
-        raise InvalidInput(problems, summary=f"{path}: not a usable NACE Rev.2 structure")
+    problems.raise_if_any(f"{path}: not a usable NACE Rev.2 structure")
     frame = pl.DataFrame(
         [row[1:] for row in rows],
         schema={"code": pl.String, "name": pl.String, "level": pl.Int8, "parent": pl.String},

@@ -12,7 +12,6 @@ NUTS country codes follow EU usage, not ISO 3166: Greece is ``EL`` and the Unite
 from __future__ import annotations
 
 import copy
-import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ from typing import Any
 import polars as pl
 
 from clusterhub.errors import InvalidInput, NotFound, Problem
+from clusterhub.input_files import load_json
 
 _NUTS = re.compile(r"^[A-Z]{2}[0-9A-Z]{0,3}$")
 _ISO = {"EL": "GR", "UK": "GB"}
@@ -177,7 +177,8 @@ def load_regions(paths: Iterable[Path], *, version: str = "2021") -> RegionCatal
     collections: dict[int, dict[str, Any]] = {}
     problems: list[Problem] = []
     for path in paths:
-        document = json.loads(path.read_text(encoding="utf-8"))
+        # Boundary files of finer scales than the catalogue's 1:60 million run to hundreds of MB.
+        document = load_json(path, limit=1024**3, expected="a GeoJSON FeatureCollection")
         if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
             problems.append(Problem("expected a GeoJSON FeatureCollection", str(path)))
             continue

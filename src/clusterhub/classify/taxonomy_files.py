@@ -3,7 +3,10 @@
 Policy users define their own categories (a regional specialisation, an emerging industry that
 cuts across sectors), so the file format is the interface and its errors must be fixable
 without reading code: every problem names the file, the line (CSV) or the path inside the YAML
-document, the field and what was expected, and all problems are reported at once.
+document, the field and what was expected, and all problems are reported at once. Files are
+read by the shared strict reader (``clusterhub.input_files``): a CSV row with a cell lost or
+added, a CSV without its final line break, an empty file, deep nesting or YAML alias bombs are
+refused rather than read with defaults.
 
 CSV: one row per cluster x code, columns ``cluster_code, cluster_name, classification, code``
 and optionally ``taxonomy`` (the key; default the file name), ``kind`` (default ``traded``),
@@ -23,7 +26,6 @@ YAML::
 
 from __future__ import annotations
 
-import csv
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -31,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-import yaml
 
 from clusterhub.classify.clusters import (
     CLASSIFICATIONS,
@@ -43,6 +44,7 @@ from clusterhub.classify.clusters import (
 from clusterhub.classify.nace import NaceHierarchy
 from clusterhub.classify.naics import is_naics, naics_prefixes
 from clusterhub.errors import InvalidInput, Problem
+from clusterhub.input_files import ProblemList, load_yaml, read_rows
 
 _CSV_REQUIRED = ("cluster_code", "cluster_name", "classification", "code")
 _CSV_OPTIONAL = ("taxonomy", "kind", "weight", "note")
@@ -84,7 +86,7 @@ class _Draft:
     classification_line: int | None = None
     clusters: dict[str, _Cluster] = field(default_factory=dict)
     members: list[_Member] = field(default_factory=list)
-    problems: list[Problem] = field(default_factory=list)
+    problems: ProblemList = field(default_factory=ProblemList)
 
     def problem(self, message: str, line: int | None, where: str | None, value: Any = None) -> None:
         shown = None if value is None else str(value)
@@ -127,25 +129,23 @@ def load_taxonomy_file(path: Path, nace: NaceHierarchy) -> Taxonomy:
 
 def _read_csv(path: Path) -> _Draft:
     draft = _Draft(path, key=path.stem, name=path.stem)
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        columns = [c.strip() for c in reader.fieldnames or []]
-        reader.fieldnames = columns
-        for column in sorted(set(_CSV_REQUIRED) - set(columns)):
-            draft.problem(f"missing column; expected {', '.join(_CSV_REQUIRED)}", 1, column)
-        for column in [c for c in columns if c not in _CSV_REQUIRED + _CSV_OPTIONAL]:
-            known = ", ".join(_CSV_REQUIRED + _CSV_OPTIONAL)
-            draft.problem(f"unknown column; expected some of {known}", 1, column)
-        if draft.problems:
-            raise InvalidInput(draft.problems, summary=f"{path}: not a taxonomy CSV")
-        rows = [
-            (reader.line_num, row) for row in reader if any((v or "").strip() for v in row.values())
-        ]
+    file = read_rows(
+        path, problems=draft.problems, expected=", ".join(_CSV_REQUIRED + _CSV_OPTIONAL)
+    )
+    header = file.header
+    missing = sorted(set(_CSV_REQUIRED) - set(header))
+    unknown = [c for c in header if c not in _CSV_REQUIRED + _CSV_OPTIONAL]
+    for column in missing:
+        draft.problem(f"missing column; expected {', '.join(_CSV_REQUIRED)}", 1, column)
+    for column in unknown:
+        known = ", ".join(_CSV_REQUIRED + _CSV_OPTIONAL)
+        draft.problem(f"unknown column; expected some of {known}", 1, column)
+    if missing or unknown:
+        raise draft.problems.error(f"{path}: not a taxonomy CSV")
     first: dict[str, tuple[int, str]] = {}
-    for line, row in rows:
-        if None in row:
-            draft.problem("more cells than columns in the header", line, None, row[None])
-        cells = {k: (v or "").strip() for k, v in row.items() if k is not None}
+    for row in file.rows:
+        line = row.line
+        cells = {k: v.strip() for k, v in zip(header, row.cells, strict=True)}
         cells["classification"] = cells["classification"].lower()
         for column in ("taxonomy", "classification"):
             if column in cells:
@@ -186,12 +186,7 @@ def _same_everywhere(
 
 def _read_yaml(path: Path) -> _Draft:
     draft = _Draft(path)
-    try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        raise InvalidInput.single(f"not valid YAML: {exc}", file=str(path), line=line) from exc
+    document = load_yaml(path, expected=f"a mapping with keys {', '.join(_YAML_KEYS)}")
     if not isinstance(document, dict):
         raise InvalidInput.single(
             f"expected a mapping with keys {', '.join(_YAML_KEYS)}", file=str(path)
@@ -275,11 +270,7 @@ def _finish(draft: _Draft, nace: NaceHierarchy) -> Taxonomy:
         if normal is not None and weight is not None:
             rows.append((member, normal, weight))
     _overlaps(draft, rows, nace)
-    if draft.problems:
-        count = len(draft.problems)
-        raise InvalidInput(
-            draft.problems, summary=f"{draft.path}: {count} problem(s) in taxonomy file"
-        )
+    draft.problems.raise_if_any(f"{draft.path}: the taxonomy file cannot be used")
     return Taxonomy(
         key=draft.key,
         name=draft.name,

@@ -95,7 +95,14 @@ def import_command(
         bool, typer.Option(help="Compute sentence embeddings for semantic search now.")
     ] = True,
 ) -> None:
-    """Create or update profiles from a data set or a CSV/JSON/XLSX file, by stable key."""
+    """Create or update profiles from a data set or a CSV/JSON/XLSX file, by stable key.
+
+    A file changes only the columns it has: a column left out (a key left out of a JSON
+    object) leaves that field of existing profiles as it is, while an empty cell (in JSON
+    null, an empty text or list) clears it. A damaged file (cut short, a cell lost or added,
+    a CSV without its final line break, not UTF-8) is refused with its line and nothing is
+    imported; the command then exits with status 1.
+    """
     with friendly_errors(), reference_data() as reference:
         kind = choice(source, SOURCES, "source")
         catalogues = Catalogues.from_reference(reference)

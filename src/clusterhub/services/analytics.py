@@ -22,6 +22,7 @@ from clusterhub.classify import (
     naics_parent,
 )
 from clusterhub.errors import InvalidInput, NotFound
+from clusterhub.input_files import TextLines
 from clusterhub.services.reference import ReferenceData, taxonomy_file
 from clusterhub.stats.cells import FillMethod, FillReport, fill_missing
 from clusterhub.stats.mapping import (
@@ -97,8 +98,8 @@ def read_industry_source(source: Source, path: Path) -> tuple[pl.DataFrame, Read
     name = path.name.lower()
     if name.endswith((".tsv", ".tsv.gz")):
         return read_eurostat_tsv(path)
-    with path.open("rb") as handle:
-        head = handle.read(64).decode("utf-8-sig", errors="replace")
+    with TextLines(path) as lines:
+        head = lines.first_line()
     if head.startswith("DATAFLOW"):
         return read_sdmx_csv(path)
     return read_sbs_csv(path)

@@ -20,15 +20,19 @@ from sqlalchemy.orm import Session
 
 from clusterhub.classify.countries import country_names
 from clusterhub.errors import DataSourceError, InvalidInput, Problem
+from clusterhub.input_files import ProblemList, read_frame
 from clusterhub.services import cordis_export, directory, indexing
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.directory_sources import CHUNK, upsert_records
 from clusterhub.services.embeddings import Embedder
 from clusterhub.services.reference import ReferenceData
-from clusterhub.services.schemas import ImportReport, ProfileType
+from clusterhub.services.schemas import ImportReport, OrganisationInput, ProfileType
 from clusterhub.store.models import Organisation, Participation, Project
 
 _ORGANISATIONS = cast(Table, Organisation.__table__)
+#: Profile fields only the official export has (the flattened tables name no one); a profile
+#: gets those its source states, and keeps its own where the source says nothing.
+_DETAILS = ("name", "acronym", "city", "nuts_code", "website")
 _PROJECTS = cast(Table, Project.__table__)
 _PARTICIPATIONS = cast(Table, Participation.__table__)
 
@@ -62,7 +66,7 @@ def load_cordis(
         raise InvalidInput.single(
             "give the official export zip, or both the participations and programme-parts files"
         )
-    records = [directory.validate(p, catalogues, file=file) for p in data.profiles]
+    records = [_record(p, catalogues, file) for p in data.profiles]
     report = upsert_records(
         session,
         records=records,
@@ -74,6 +78,19 @@ def load_cordis(
     )
     report.extra |= {**data.counts, **load_cordis_graph(session, data)}
     return report
+
+
+def _record(profile: dict[str, Any], catalogues: Catalogues, file: str) -> OrganisationInput:
+    """A participant's validated profile. Fields the source does not know are left out, so a
+    reload keeps what the profile's admins entered; a participant the source does not name
+    is called "H2020 participant <PIC>", a name given to new profiles only."""
+    if "name" in profile:
+        return directory.validate(profile, catalogues, file=file)
+    pic = profile["key"].removeprefix("cordis:")
+    named = directory.validate(
+        {**profile, "name": f"H2020 participant {pic}"}, catalogues, file=file
+    )
+    return directory.only_fields(named, named.model_fields_set - {"name"})
 
 
 @dataclass(frozen=True)
@@ -160,9 +177,31 @@ class CordisData:
 def read_cordis(participations_path: Path, programme_parts_path: Path) -> CordisData:
     """Read and aggregate the mirror's two CORDIS files (``NA`` is a missing number, but also
     Namibia's country code: only numeric columns treat it as missing)."""
-    raw = pl.read_csv(participations_path, infer_schema_length=0)
-    parts = pl.read_csv(programme_parts_path, schema_overrides={"rcn": pl.Int64})
-    return _cordis_data(raw, parts, participations_path.name, programme_parts_path.name)
+    raw = read_flattened(participations_path)
+    parts = read_flattened(programme_parts_path)
+    rcn = pl.col("rcn").cast(pl.Int64, strict=False)
+    bad = parts.filter(rcn.is_null())
+    if bad.height:
+        raise InvalidInput.single(
+            "expected a numeric rcn (project number)",
+            file=programme_parts_path.name,
+            line=int(bad["_line"][0]),
+            field="rcn",
+        )
+    parts = parts.select(rcn, pl.col("programme_part"))
+    return _cordis_data(
+        raw.drop("_line"), parts, participations_path.name, programme_parts_path.name
+    )
+
+
+def read_flattened(path: Path) -> pl.DataFrame:
+    """A table of the mirror's CORDIS flattening (plain or gzipped CSV), read strictly by the
+    shared reader (a file cut short is refused), as text columns and ``_line``; an empty cell
+    is null. ``NA`` stays text: it is also Namibia's country code."""
+    problems = ProblemList()
+    frame = read_frame(path, problems=problems, name=path.name)
+    problems.raise_if_any(f"cannot read {path.name}")
+    return frame.with_columns(pl.exclude("_line").replace("", None))
 
 
 def read_cordis_export(path: Path, *, nuts: frozenset[str]) -> CordisData:
@@ -344,14 +383,10 @@ def _participant_profile(key: str, row: dict[str, Any]) -> dict[str, Any]:
         f"{_contribution_words(row['contribution'], row['contribution_missing'], projects)}."
         + (f" Programme parts: {parts}." if parts else "")
     )
-    return {
+    known = {name: row[name] for name in _DETAILS if row.get(name) is not None}
+    return known | {
         "key": key,
         "profile_type": ProfileType.PROJECT_PARTNER,
-        "name": row.get("name") or f"H2020 participant {row['pic']}",
-        "acronym": row.get("acronym"),
-        "city": row.get("city"),
-        "nuts_code": row.get("nuts_code"),
-        "website": row.get("website"),
         "country": row["country"],
         "description": description,
         # What the participant does, as words: searchable, and what its embedding is made of.

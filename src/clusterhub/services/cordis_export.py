@@ -26,6 +26,7 @@ from urllib.parse import urlsplit
 import polars as pl
 
 from clusterhub.errors import InvalidInput
+from clusterhub.input_files import check_zip
 
 #: The participation table both CORDIS routes produce (the mirror's flattened layout).
 PARTICIPATION_COLUMNS = (
@@ -115,14 +116,12 @@ def read_export(path: Path, *, nuts: frozenset[str]) -> Export:
     Raises
     ------
     InvalidInput
-        If the file is no zip, lacks ``project.csv`` or ``organization.csv``, or a table lacks
+        If the file is no zip, or one cut short or damaged (checked by the shared reader,
+        ``clusterhub.input_files``), lacks ``project.csv`` or ``organization.csv``, or a table lacks
         a required column (the problem names the table and the columns).
     """
-    try:
-        archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
-        raise InvalidInput.single(f"not a readable zip file: {exc}", file=path.name) from exc
-    with archive:
+    check_zip(path, name=path.name, kind="zip file")
+    with zipfile.ZipFile(path) as archive:
         projects = _table(archive, path.name, "project.csv", PROJECT_COLUMNS, ())
         orgs = _table(archive, path.name, "organization.csv", ORGANISATION_COLUMNS, DETAIL_COLUMNS)
         extra = _member(archive, "legalBasis.csv")

@@ -14,25 +14,23 @@ Rules that the web, the CLI and imports share live here:
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
-from urllib.parse import urlsplit
 
 from pydantic import ValidationError
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from clusterhub.classify.countries import normalise_country, normalise_language
 from clusterhub.classify.nace import NaceHierarchy
 from clusterhub.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
 from clusterhub.services import audit, indexing
 from clusterhub.services.accounts import Role, UserPublic, normalise_email, require
 from clusterhub.services.embeddings import Embedder
+from clusterhub.services.profile_checks import ProfileChecker
 from clusterhub.services.profile_facts import (
     MEMBER_FIELDS,
     eligibility,
@@ -62,7 +60,6 @@ from clusterhub.store.models import (
 PROFILE_FIELDS = tuple(name for name in OrganisationInput.model_fields if name != "key")
 #: What people may change; whether a profile is synthetic is the importer's statement.
 EDITABLE_FIELDS = tuple(name for name in PROFILE_FIELDS if name != "is_synthetic")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,17 +102,55 @@ def validate(
     """A profile with every code checked and normalised, or ``InvalidInput`` listing all problems.
 
     ``file`` and ``line`` are copied into each problem, so an import can say where it was.
+    The result's ``model_fields_set`` is the fields ``data`` gave, and those derived from them
+    (the country from a region, the member total from members by type): what an upsert writes
+    onto an existing profile (see ``upsert_profiles``).
     """
     if not isinstance(data, OrganisationInput):
         try:
             data = OrganisationInput.model_validate(data)
         except ValidationError as error:
             raise _invalid([_pydantic_problem(e, file, line) for e in error.errors()]) from None
-    checker = _Checker(catalogues, file=file, line=line)
+    checker = ProfileChecker(catalogues, file=file, line=line)
     clean = checker.check(data)
     if checker.problems:
         raise _invalid(checker.problems)
-    return clean
+    return only_fields(clean, _with_derived(data.model_fields_set))
+
+
+def merge(
+    current: OrganisationInput,
+    changes: Mapping[str, Any],
+    catalogues: Catalogues,
+    *,
+    file: str | None = None,
+    line: int | None = None,
+) -> OrganisationInput:
+    """``current`` with ``changes`` (some fields) applied, validated as one profile, so rules
+    across fields (a label needs its date, a region lies in the country) hold for the result.
+
+    Its ``model_fields_set`` is the changed fields and those derived from them: a partial edit
+    or import changes those and leaves every other field as stored.
+    """
+    changes = _with_derived_total(current, changes)
+    merged = validate(
+        {**current.model_dump(exclude_none=True), **changes}, catalogues, file=file, line=line
+    )
+    return only_fields(merged, _with_derived(set(changes)))
+
+
+def only_fields(record: OrganisationInput, fields: Iterable[str]) -> OrganisationInput:
+    """``record`` with ``fields`` as its set fields: an upsert writes those onto an existing
+    profile and leaves the others as stored (a new profile takes every field)."""
+    return OrganisationInput.model_construct(_fields_set=set(fields), **dict(record))
+
+
+def _with_derived(fields: set[str]) -> set[str]:
+    """``fields`` and the fields ``validate`` derives from them."""
+    derived = {"country"} if "nuts_code" in fields else set()
+    if fields & set(MEMBER_FIELDS):
+        derived.add("members_total")
+    return fields | derived
 
 
 def _invalid(problems: list[Problem]) -> InvalidInput:
@@ -128,134 +163,6 @@ def _pydantic_problem(error: Any, file: str | None, line: int | None) -> Problem
     value = error.get("input")
     shown = None if isinstance(value, dict) or value is None else str(value)[:80]
     return Problem(error["msg"], file=file, line=line, field=field, value=shown)
-
-
-class _Checker:
-    """Collects every problem of one profile rather than stopping at the first."""
-
-    def __init__(self, catalogues: Catalogues, *, file: str | None, line: int | None) -> None:
-        self.catalogues = catalogues
-        self.file = file
-        self.line = line
-        self.problems: list[Problem] = []
-
-    def add(self, field: str, message: str, value: object = None) -> None:
-        shown = None if value is None else str(value)[:80]
-        self.problems.append(
-            Problem(message, file=self.file, line=self.line, field=field, value=shown)
-        )
-
-    def code(self, field: str, value: str, normalise: Any) -> str | None:
-        try:
-            return str(normalise(value, field=field))
-        except InvalidInput as error:
-            self.add(field, error.problems[0].message, value)
-            return None
-
-    def check(self, data: OrganisationInput) -> OrganisationInput:
-        for name in OrganisationInput.model_fields:
-            value = getattr(data, name)
-            texts = value if isinstance(value, list) else [value]
-            bad = next((t for t in texts if isinstance(t, str) and _CONTROL.search(t)), None)
-            if bad is not None:
-                self.add(name, "control characters (such as NUL) are not allowed", repr(bad)[1:-1])
-        country = self._country(data)
-        update: dict[str, Any] = {
-            "country": country,
-            "nuts_code": self._nuts(data.nuts_code, country),
-            "website": self._website(data.website),
-            "contact_email": self._email(data.contact_email),
-            "nace_codes": self._nace(data.nace_codes),
-            "cluster_codes": self._clusters(data.cluster_codes),
-            "languages": _unique(
-                c for v in data.languages if (c := self.code("languages", v, normalise_language))
-            ),
-            "target_countries": _unique(
-                c
-                for v in data.target_countries
-                if (c := self.code("target_countries", v, normalise_country))
-            ),
-            "members_total": self._members_total(data),
-        }
-        for name in ("ecosystems", "technologies", "keywords", "s3_priorities"):
-            update[name] = _unique(getattr(data, name))
-        if data.label is not None and data.label_valid_until is None:
-            self.add("label_valid_until", "a label needs its valid-until date (YYYY-MM-DD)")
-        return data.model_copy(update=update)
-
-    def _country(self, data: OrganisationInput) -> str | None:
-        if data.country:
-            return self.code("country", data.country, normalise_country)
-        return data.nuts_code[:2].upper() if data.nuts_code else None
-
-    def _nuts(self, nuts_code: str | None, country: str | None) -> str | None:
-        if not nuts_code:
-            return None
-        code = nuts_code.strip().upper()
-        if code not in self.catalogues.nuts:
-            self.add(
-                "nuts_code", "unknown region; expected a NUTS 2021 code such as DE21 or FR101", code
-            )
-            return None
-        if country and not code.startswith(country):
-            self.add("nuts_code", f"region {code} is not in country {country}", code)
-        return code
-
-    def _website(self, url: str | None) -> str | None:
-        if not url:
-            return None
-        parts = urlsplit(url)
-        if parts.scheme not in {"http", "https"} or "." not in parts.netloc or " " in url:
-            self.add("website", "expected a web address starting with http:// or https://", url)
-            return None
-        return url
-
-    def _email(self, email: str | None) -> str | None:
-        if not email:
-            return None
-        try:
-            return normalise_email(email)
-        except InvalidInput as error:
-            self.add("contact_email", error.problems[0].message, email)
-            return None
-
-    def _nace(self, codes: list[str]) -> list[str]:
-        return _unique(c for v in codes if (c := self.code("nace_codes", v, self._normalise_nace)))
-
-    def _normalise_nace(self, value: str, *, field: str) -> str:
-        return self.catalogues.nace.normalise(value)
-
-    def _clusters(self, values: list[str]) -> list[str]:
-        codes = []
-        for value in values:
-            code = self.catalogues.cluster_code(value)
-            if code is None:
-                self.add(
-                    "cluster_codes",
-                    "unknown cluster category; expected a code 1-51 or a name of the "
-                    "51-cluster taxonomy (see /clusters)",
-                    value,
-                )
-            else:
-                codes.append(code)
-        return _unique(codes)
-
-    def _members_total(self, data: OrganisationInput) -> int | None:
-        parts = [getattr(data, name) for name in MEMBER_FIELDS]
-        known = sum(p for p in parts if p is not None)
-        if data.members_total is None:
-            return known if any(p is not None for p in parts) else None
-        if data.members_total < known:
-            self.add(
-                "members_total",
-                f"smaller than the sum of members by type ({known})",
-                data.members_total,
-            )
-        return data.members_total
-
-
-def _unique(values: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(v for v in values if v))
 
 
 # --- reading ----------------------------------------------------------------------------------
@@ -431,10 +338,8 @@ def update_profile(
     unknown = sorted(set(changes) - set(EDITABLE_FIELDS))
     if unknown:
         raise InvalidInput.single("not an editable profile field", field=unknown[0])
-    current = _as_input(org)
-    changes = _with_derived_total(current, changes)
-    merged = validate({**current.model_dump(exclude_none=True), **changes}, catalogues)
-    diff = _apply(org, merged, tuple(changes))
+    merged = merge(_as_input(org), changes, catalogues)
+    diff = _apply(org, merged, _set_fields(merged))
     if not diff:
         return get_profile(session, organisation_id=org.id, viewer=actor)
     org.updated_at = utcnow()
@@ -521,27 +426,29 @@ def upsert_profiles(
     progress: indexing.Progress | None = None,
 ) -> tuple[int, int, int]:
     """Create or update profiles by their ``key`` (validated records); returns
-    ``(created, updated, unchanged)``. The caller's transaction makes it all-or-nothing."""
+    ``(created, updated, unchanged)``. The caller's transaction makes it all-or-nothing.
+
+    A new profile takes every field of its record (defaults where the source said nothing);
+    an existing one only the record's set fields (``model_fields_set``), so a field a source
+    does not have, or a column a file leaves out, never blanks what is stored. An empty value
+    that *is* given (an empty cell, JSON ``null``, ``""``, ``[]``) clears its field.
+    """
     keys = [r.key for r in records]
     if any(k is None for k in keys):
         raise InvalidInput.single("every imported profile needs a key", field="key")
-    existing = {
-        org.key: org
-        for start in range(0, len(keys), 900)
-        for org in session.scalars(
-            select(Organisation).where(Organisation.key.in_(keys[start : start + 900]))
-        )
-    }
+    existing = _by_keys(session, [str(k) for k in keys])
     touched: list[Organisation] = []
     created = updated = 0
     pending: list[tuple[Organisation, dict[str, list[Any]]]] = []
     for record in records:
         org = existing.get(str(record.key))
+        fields = _set_fields(record)
         if org is None:
             org = Organisation(key=record.key, source=source, version=1)
             session.add(org)
             created += 1
-        diff = _apply(org, record, PROFILE_FIELDS)
+            fields = PROFILE_FIELDS
+        diff = _apply(org, record, fields)
         if org.id is not None and not diff:
             continue
         if org.id is not None:
@@ -556,6 +463,27 @@ def upsert_profiles(
         session, touched, catalogues=catalogues, embedder=embedder, progress=progress
     )
     return created, updated, len(records) - created - updated
+
+
+def _by_keys(session: Session, keys: Sequence[str]) -> dict[str, Organisation]:
+    """Stored profiles by key (queried 900 keys at a time: SQLite's limit is 999)."""
+    return {
+        org.key: org
+        for start in range(0, len(keys), 900)
+        for org in session.scalars(
+            select(Organisation).where(Organisation.key.in_(keys[start : start + 900]))
+        )
+    }
+
+
+def stored_inputs(session: Session, *, keys: Sequence[str]) -> dict[str, OrganisationInput]:
+    """The stored profiles of ``keys`` (those that exist) as inputs, to merge changes onto."""
+    return {key: _as_input(org) for key, org in _by_keys(session, keys).items()}
+
+
+def _set_fields(record: OrganisationInput) -> tuple[str, ...]:
+    """The profile fields ``record`` sets, in the profile's order (revisions list them so)."""
+    return tuple(name for name in PROFILE_FIELDS if name in record.model_fields_set)
 
 
 def _as_input(org: Organisation) -> OrganisationInput:

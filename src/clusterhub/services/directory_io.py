@@ -9,13 +9,18 @@ duplicating them.
 
 Where a problem is: in CSV the line a text editor shows (the header is line 1, the first data
 row line 2); in XLSX the row number Excel shows; in JSON the item's number in the list (1 for
-the first object) — reported in the ``line`` field, since a JSON item has no line of its own.
+the first object) — reported in the ``line`` field, since a JSON item has no line of its own
+(a JSON syntax error names its text line).
+
+Files are read by the shared strict reader (``clusterhub.input_files``): a file cut short, a
+row with a cell lost or added, an empty file and a CSV without its final line break are refused.
+A column a file leaves out leaves that field unchanged on existing profiles; an empty cell
+clears it (absent is not empty).
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import json
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,6 +34,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clusterhub.errors import InvalidInput, Problem
+from clusterhub.input_files import (
+    DelimitedReader,
+    ProblemList,
+    TextLines,
+    check_columns,
+    check_size,
+    check_zip,
+    load_json,
+)
 from clusterhub.services import directory, indexing
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import Embedder
@@ -47,9 +61,6 @@ LIST_COLUMNS = frozenset(
 #: Separator of list cells (cluster codes, NACE codes, keywords...) in CSV and XLSX.
 LIST_SEPARATOR = ";"
 MAX_FILE_BYTES = 50 * 1024 * 1024
-#: Above this many, problems are counted but not listed (a wrong file gives thousands).
-MAX_PROBLEMS = 200
-_CSV_FIELD_LIMIT = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -76,49 +87,75 @@ def file_format(path: Path, format: str | None = None) -> FileFormat:
 
 
 def read_profiles(
-    path: Path, *, catalogues: Catalogues, format: str | None = None
+    path: Path,
+    *,
+    catalogues: Catalogues,
+    format: str | None = None,
+    session: Session | None = None,
 ) -> list[OrganisationInput]:
     """Every profile of an import file, validated; ``InvalidInput`` lists all problems.
+
+    A column left out of a CSV or XLSX header, or a key left out of a JSON object, means
+    "leave this field as it is"; an empty cell, JSON ``null``, ``""`` or ``[]`` means "clear
+    it" (a field that cannot be empty, such as ``name``, is refused). Each profile's
+    ``model_fields_set`` says which fields the file gave (see ``directory.upsert_profiles``).
 
     Parameters
     ----------
     path
-        A CSV (UTF-8, a BOM is fine), JSON (a list of objects, or ``{"organisations": [...]}``)
-        or XLSX file (first sheet, header row first).
+        A CSV (UTF-8, a BOM is fine, ending with a line break), JSON (a list of objects, or
+        ``{"organisations": [...]}``) or XLSX file (first sheet, header row first).
     catalogues
         Code lists the rows' countries, regions, NACE and cluster codes are checked against.
     format
         ``csv``, ``json`` or ``xlsx``; by default from the file's suffix.
+    session
+        With it, a row whose key is already in the directory is merged onto the stored profile
+        and checked as a whole; without it (or for a new key), a row must be a whole profile.
     """
     kind = file_format(path, format)
-    _check_size(path)
-    rows = {"csv": _csv_rows, "json": _json_rows, "xlsx": _xlsx_rows}[kind](path)
-    problems: list[Problem] = []
+    check_size(path, MAX_FILE_BYTES, path.name)
+    problems = ProblemList()
+    rows = {"csv": _csv_rows, "json": _json_rows, "xlsx": _xlsx_rows}[kind](path, problems)
+    keys = [str(row.values["key"]).strip() for row in rows if row.values.get("key")]
+    stored = directory.stored_inputs(session, keys=keys) if session is not None else {}
     profiles: list[OrganisationInput] = []
     seen: dict[str, int] = {}
     for row in rows:
         problems.extend(_key_problems(row, seen, path.name))
         try:
-            profiles.append(
-                directory.validate(row.values, catalogues, file=path.name, line=row.line)
-            )
+            profiles.append(_profile(row, stored, catalogues, path.name))
         except InvalidInput as error:
             problems.extend(error.problems)
-    if problems:
-        raise _report(problems, path.name, kind)
+    where = "; for JSON, 'line' is the item's number in the list, from 1" if kind == "json" else ""
+    problems.raise_if_any(f"{path.name}: nothing was imported{where}")
     return profiles
 
 
-def _check_size(path: Path) -> None:
-    if not path.is_file():
-        raise InvalidInput.single("no such file", file=str(path))
-    size = path.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise InvalidInput.single(
-            f"file is {size / 1e6:.1f} MB; imports are limited to {MAX_FILE_BYTES // 2**20} MB "
-            "(split it into several files)",
-            file=path.name,
-        )
+def _profile(
+    row: _Row, stored: Mapping[str, OrganisationInput], catalogues: Catalogues, file: str
+) -> OrganisationInput:
+    """The row as a validated profile: merged onto the stored one when its key exists."""
+    values = {name: _empty(name) if value is None else value for name, value in row.values.items()}
+    current = stored.get(str(row.values.get("key") or "").strip())
+    if current is None:
+        if "name" not in values:
+            raise InvalidInput.single(
+                "a new profile needs a name: this key is not in the directory yet, and the file "
+                "has no name column",
+                file=file,
+                line=row.line,
+                field="name",
+            )
+        return directory.validate(values, catalogues, file=file, line=row.line)
+    return directory.merge(current, values, catalogues, file=file, line=row.line)
+
+
+def _empty(name: str) -> Any:
+    """What an empty cell (or JSON null) sets a field to: its empty value. ``name`` has none,
+    so it stays None and is refused as required."""
+    info = OrganisationInput.model_fields[name]
+    return None if info.is_required() else info.get_default(call_default_factory=True)
 
 
 def _key_problems(row: _Row, seen: dict[str, int], file: str) -> list[Problem]:
@@ -148,29 +185,22 @@ def _key_problems(row: _Row, seen: dict[str, int], file: str) -> list[Problem]:
     return []
 
 
-def _report(problems: list[Problem], file: str, kind: FileFormat) -> InvalidInput:
-    lines = len({p.line for p in problems})
-    where = "items" if kind == "json" else "lines"
-    summary = f"{file}: {len(problems)} problems on {lines} {where}; nothing was imported"
-    if kind == "json":
-        summary += " (for JSON, 'line' is the item's number in the list, from 1)"
-    if len(problems) > MAX_PROBLEMS:
-        summary += f"; the first {MAX_PROBLEMS} are listed"
-        problems = problems[:MAX_PROBLEMS]
-    return InvalidInput(problems, summary=summary)
-
-
 def _cells(header: Sequence[str], values: Sequence[Any], line: int) -> _Row:
-    """A row's non-empty cells by column, list columns split on ``;``."""
+    """A row's cells by column (an empty cell as None: present, and empty), list columns
+    split on ``;``."""
     cells: dict[str, Any] = {}
-    for name, value in zip(header, values, strict=False):
-        if value is None or (isinstance(value, str) and value.strip() == ""):
-            continue
-        if name in LIST_COLUMNS and isinstance(value, str):
+    for name, value in zip(header, values, strict=True):
+        if value is None or (isinstance(value, str | list) and not _text(value).strip()):
+            cells[name] = None
+        elif name in LIST_COLUMNS and isinstance(value, str):
             cells[name] = [p.strip() for p in value.split(LIST_SEPARATOR) if p.strip()]
         else:
             cells[name] = value
     return _Row(line, cells)
+
+
+def _text(value: str | list[Any]) -> str:
+    return value if isinstance(value, str) else "".join(str(v) for v in value)
 
 
 def _check_header(header: Sequence[str], file: str) -> list[str]:
@@ -183,59 +213,43 @@ def _check_header(header: Sequence[str], file: str) -> list[str]:
             file=file,
             line=1,
         )
-    doubled = sorted({n for n in names if names.count(n) > 1})
-    if doubled:
-        raise InvalidInput.single(
-            f"column(s) {', '.join(doubled)} appear more than once", file=file, line=1
-        )
+    check_columns(names, file)
     return names
 
 
-def _csv_rows(path: Path) -> Iterator[_Row]:
-    csv.field_size_limit(_CSV_FIELD_LIMIT)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InvalidInput.single(
-            f"not UTF-8 text (byte {error.start}); save the file as CSV UTF-8", file=path.name
-        ) from None
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = _check_header(next(reader, []), path.name)
-    start = reader.line_num + 1
-    try:
-        for values in reader:
-            if any(v.strip() for v in values):
-                if len(values) > len(header):
-                    raise InvalidInput.single(
-                        f"{len(values)} cells but the header has {len(header)} columns",
-                        file=path.name,
-                        line=start,
-                    )
-                yield _cells(header, values, start)
-            start = reader.line_num + 1
-    except csv.Error as error:
-        raise InvalidInput.single(f"unreadable CSV: {error}", file=path.name, line=start) from None
+def _csv_rows(path: Path, problems: ProblemList) -> list[_Row]:
+    """Rows of a CSV file, read strictly (see ``clusterhub.input_files``)."""
+    with TextLines(path, path.name) as lines:
+        reader = DelimitedReader(lines, problems=problems, expected="key,name,... (profile fields)")
+        header = _check_header(reader.header, path.name)
+        return [_cells(header, row.cells, row.line) for row in reader]
 
 
-def _json_rows(path: Path) -> Iterator[_Row]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InvalidInput.single(f"not valid JSON: {error}", file=path.name) from None
+def _json_rows(path: Path, problems: ProblemList) -> list[_Row]:
+    data = load_json(
+        path,
+        name=path.name,
+        limit=MAX_FILE_BYTES,
+        expected='a list of profiles, or {"organisations": [...]}',
+    )
     if isinstance(data, dict) and set(data) == {"organisations"}:
         data = data["organisations"]
-    if not isinstance(data, list):
+    if not isinstance(data, list) or not data:
         raise InvalidInput.single(
-            'expected a list of profiles, or {"organisations": [...]}', file=path.name
+            'expected a non-empty list of profiles, or {"organisations": [...]}', file=path.name
         )
+    rows = []
     for number, item in enumerate(data, start=1):
         if not isinstance(item, dict):
-            raise InvalidInput.single("expected an object", file=path.name, line=number)
+            problems.append(Problem("expected an object", file=path.name, line=number))
+            continue
         _check_header(list(item), path.name)
-        yield _cells(list(item), list(item.values()), number)
+        rows.append(_cells(list(item), list(item.values()), number))
+    return rows
 
 
-def _xlsx_rows(path: Path) -> Iterator[_Row]:
+def _xlsx_rows(path: Path, problems: ProblemList) -> list[_Row]:
+    check_zip(path, name=path.name, kind="XLSX workbook")
     try:
         book = openpyxl.load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # openpyxl raises many kinds for a damaged file
@@ -243,16 +257,42 @@ def _xlsx_rows(path: Path) -> Iterator[_Row]:
             f"not a readable XLSX workbook ({error.__class__.__name__})", file=path.name
         ) from None
     try:
-        rows = book.worksheets[0].iter_rows(values_only=True)
-        first = list(next(rows, ()))
-        while first and first[-1] is None:
-            first.pop()
-        header = _check_header([str(h) if h is not None else "" for h in first], path.name)
-        for number, values in enumerate(rows, start=2):
-            if any(v is not None and str(v).strip() for v in values):
-                yield _cells(header, [_xlsx_value(v) for v in values], number)
+        return _sheet_rows(book.worksheets[0].iter_rows(values_only=True), path.name, problems)
+    except InvalidInput:
+        raise
+    except Exception as error:  # a sheet openpyxl cannot parse, inside a sound zip
+        raise InvalidInput.single(
+            f"not a readable XLSX sheet ({error.__class__.__name__})", file=path.name
+        ) from None
     finally:
         book.close()
+
+
+def _sheet_rows(sheet: Iterator[tuple[Any, ...]], file: str, problems: ProblemList) -> list[_Row]:
+    """A sheet's rows under its header: blank rows skipped, a value right of the last header
+    cell refused (which column would it be?)."""
+    first = list(next(sheet, ()))
+    while first and first[-1] is None:
+        first.pop()
+    if not first:
+        raise InvalidInput.single("empty sheet; expected a header row of column names", file=file)
+    header = _check_header([str(h) if h is not None else "" for h in first], file)
+    rows = []
+    for number, values in enumerate(sheet, start=2):
+        cells = [_xlsx_value(v) for v in values]
+        if not any(v is not None and str(v).strip() for v in cells):
+            continue
+        extra = [v for v in cells[len(header) :] if v is not None and str(v).strip()]
+        if extra:
+            problems.append(
+                Problem("a value right of the last column, which has no header", file, number)
+            )
+            continue
+        cells += [None] * (len(header) - len(cells))
+        rows.append(_cells(header, cells[: len(header)], number))
+    if not rows and not problems:
+        raise InvalidInput.single("no rows after the header row", file=file, line=2)
+    return rows
 
 
 def _xlsx_value(value: Any) -> Any:
@@ -282,9 +322,10 @@ def import_file(
 ) -> ImportReport:
     """Create or update the file's profiles by key, in the caller's transaction.
 
-    Nothing is written unless every row is valid; on an error the caller rolls back.
+    Nothing is written unless every row is valid; on an error the caller rolls back. Only the
+    columns (JSON keys) the file has are changed on existing profiles (see ``read_profiles``).
     """
-    records = read_profiles(path, catalogues=catalogues, format=format)
+    records = read_profiles(path, catalogues=catalogues, format=format, session=session)
     created, updated, unchanged = directory.upsert_profiles(
         session,
         records=records,

@@ -10,17 +10,17 @@ all-or-nothing.
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, cast
 
-import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from clusterhub.errors import InvalidInput, Problem
+from clusterhub.input_files import ProblemList, Row, load_yaml, read_rows
 from clusterhub.services import directory, indexing
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embedding_backfill import embed_missing
@@ -115,7 +115,7 @@ def load_cmp_organisations(
     51-category traded taxonomy does not have: those names are kept as keywords and counted in
     the report's ``extra`` (as ``local category: <name>``).
     """
-    titles, categories, rows = _read_cmp(path)
+    titles, categories, rows = _read_cmp(path, catalogues)
     records: list[OrganisationInput] = []
     facts: dict[str, dict[str, Any]] = {}
     unmapped: Counter[str] = Counter()
@@ -161,39 +161,68 @@ def load_cmp_organisations(
     return report
 
 
-def _read_cmp(path: Path) -> tuple[dict[str, str], dict[str, list[str]], int]:
-    """Titles and category names (first-seen order, no repeats) per ``org_id``; the row count."""
+def _read_cmp(
+    path: Path, catalogues: Catalogues
+) -> tuple[dict[str, str], dict[str, list[str]], int]:
+    """Titles and category names (first-seen order, no repeats) per ``org_id``; the row count.
+
+    The published registry does not end with a line break, so the shared reader is told not
+    to require one; a cut inside the last row's last field is caught instead by requiring that
+    row's category to be one the taxonomy or another row names.
+    """
     titles: dict[str, str] = {}
     categories: dict[str, list[str]] = {}
-    problems: list[Problem] = []
-    with path.open(encoding="utf-8-sig", newline="") as handle:
-        reader = csv.DictReader(handle)
-        if tuple(reader.fieldnames or ()) != _CMP_COLUMNS:
-            raise InvalidInput.single(
-                f"expected the columns {','.join(_CMP_COLUMNS)}", file=path.name, line=1
+    problems = ProblemList()
+    file = read_rows(
+        path,
+        name=path.name,
+        problems=problems,
+        expected=",".join(_CMP_COLUMNS),
+        final_newline=False,
+    )
+    if tuple(file.header) != _CMP_COLUMNS:
+        raise InvalidInput.single(
+            f"expected the columns {','.join(_CMP_COLUMNS)}", file=path.name, line=1
+        )
+    for row in file.rows:
+        org_id, title, name = (cell.strip() for cell in row.cells)
+        if not org_id.isdigit() or not title or not name:
+            problems.append(
+                Problem("expected org_id (digits), org_title and cluster_name", path.name, row.line)
             )
-        rows = 0
-        for rows, row in enumerate(reader, start=1):
-            org_id, title, name = (row[c].strip() for c in _CMP_COLUMNS)
-            if not org_id.isdigit() or not title or not name:
-                problems.append(
-                    Problem(
-                        "expected org_id (digits), org_title and cluster_name", path.name, rows + 1
-                    )
-                )
-                continue
-            if titles.setdefault(org_id, title) != title:
-                problems.append(
-                    Problem(
-                        f"org_id {org_id} has two titles", path.name, rows + 1, "org_title", title
-                    )
-                )
-            listed = categories.setdefault(org_id, [])
-            if name not in listed:
-                listed.append(name)
-    if problems:
-        raise InvalidInput(problems, summary=f"{path.name}: {len(problems)} unusable rows")
-    return titles, categories, rows
+            continue
+        if titles.setdefault(org_id, title) != title:
+            problems.append(
+                Problem(f"org_id {org_id} has two titles", path.name, row.line, "org_title", title)
+            )
+        listed = categories.setdefault(org_id, [])
+        if name not in listed:
+            listed.append(name)
+    if file.rows and not file.terminated and file.rows[-1].line == file.lines:
+        _check_last_category(file.rows, catalogues, problems, path.name)
+    problems.raise_if_any(f"{path.name}: unusable rows")
+    return titles, categories, len(file.rows)
+
+
+def _check_last_category(
+    rows: Sequence[Row], catalogues: Catalogues, problems: ProblemList, file: str
+) -> None:
+    """A last line without a line break may be cut inside its category name."""
+    last = rows[-1].cells[2].strip()
+    named = catalogues.cluster_code(last) is not None or any(
+        row.cells[2].strip() == last for row in rows[:-1]
+    )
+    if not named:
+        problems.append(
+            Problem(
+                "the last line has no line break and its category is neither a cluster of the "
+                "taxonomy nor named on another row: the file may have been cut short",
+                file,
+                rows[-1].line,
+                "cluster_name",
+                last,
+            )
+        )
 
 
 # --- ESCP-4i partnerships -----------------------------------------------------------------------
@@ -205,15 +234,11 @@ def load_partnerships(session: Session, *, path: Path = PARTNERSHIPS_FILE) -> Im
 
     The seed slide names no member organisations, so no memberships are recorded.
     """
-    document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    if len(document["source"]) > 200 or len(document["programme"]) > 200:
-        raise InvalidInput.single(
-            "source and programme take at most 200 characters", file=path.name
-        )
+    document = _partnerships_file(path)
     wanted = [
         _partnership_values(document, sector, acronym)
-        for sector in document["sectors"]
-        for acronym in sector["partnerships"]
+        for sector in document.sectors
+        for acronym in sector.partnerships
     ]
     existing = {
         p.key: p
@@ -247,24 +272,58 @@ def partnership_key(acronym: str) -> str:
     return f"escp4i:{slug}"
 
 
+class _Sector(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    cluster_codes: list[str | int]
+    partnerships: list[str] = Field(min_length=1)
+
+
+class _PartnershipsFile(BaseModel):
+    """The partnerships YAML: checked whole, so a missing or misspelt key is named."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    programme: str = Field(max_length=200)
+    source: str = Field(max_length=200)
+    start_year: int = Field(ge=1950, le=2100)
+    end_year: int = Field(ge=1950, le=2100)
+    sectors: list[_Sector] = Field(min_length=1)
+
+
+def _partnerships_file(path: Path) -> _PartnershipsFile:
+    document = load_yaml(
+        path, name=path.name, expected="programme, source, start_year, end_year and sectors"
+    )
+    try:
+        return _PartnershipsFile.model_validate(document)
+    except ValidationError as error:
+        problems = [
+            Problem(e["msg"], path.name, field=".".join(str(p) for p in e["loc"]) or None)
+            for e in error.errors()
+        ]
+        raise InvalidInput(problems, summary=f"{path.name}: not a partnerships file") from None
+
+
 def _partnership_values(
-    document: dict[str, Any], sector: dict[str, Any], acronym: str
+    document: _PartnershipsFile, sector: _Sector, acronym: str
 ) -> dict[str, Any]:
     return {
         "key": partnership_key(acronym),
         "name": acronym,
         "acronym": acronym,
-        "programme": document["programme"],
-        "sectors": [sector["name"]],
-        "cluster_codes": [str(c) for c in sector["cluster_codes"]],
-        "start_year": document["start_year"],
-        "end_year": document["end_year"],
+        "programme": document.programme,
+        "sectors": [sector.name],
+        "cluster_codes": [str(c) for c in sector.cluster_codes],
+        "start_year": document.start_year,
+        "end_year": document.end_year,
         "description": (
             f"{acronym}: one of the 23 EU 'Clusters Go International' partnerships of "
-            f"{document['start_year']}-{document['end_year']}, in the sector group "
-            f"'{sector['name']}'. The source names the partnership by its acronym only and "
+            f"{document.start_year}-{document.end_year}, in the sector group "
+            f"'{sector.name}'. The source names the partnership by its acronym only and "
             "lists no member organisations."
         ),
         "website": None,
-        "source": document["source"],
+        "source": document.source,
     }

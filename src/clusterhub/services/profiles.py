@@ -9,6 +9,7 @@ from pathlib import Path
 import polars as pl
 
 from clusterhub.errors import InvalidInput, NotFound
+from clusterhub.input_files import check_delimited, load_json
 
 TABLE_FORMATS = (".csv", ".parquet", ".json")
 #: Strongest first: more stars, then the U.S. flags, then specialisation.
@@ -130,14 +131,21 @@ def read_table(path: Path) -> pl.DataFrame:
     suffix = path.suffix.lower()
     if not path.exists():
         raise NotFound(f"cluster map {path} does not exist")
-    if suffix == ".parquet":
-        return pl.read_parquet(path)
-    if suffix == ".csv":
-        return pl.read_csv(
-            path, schema_overrides={"region_code": pl.String, "cluster_code": pl.String}
+    if suffix not in TABLE_FORMATS:
+        raise InvalidInput.single(
+            f"expected a file ending in {', '.join(TABLE_FORMATS)}", field="map", value=str(path)
         )
-    if suffix == ".json":
-        return pl.read_json(path)
-    raise InvalidInput.single(
-        f"expected a file ending in {', '.join(TABLE_FORMATS)}", field="map", value=str(path)
-    )
+    # The text formats are checked by the shared strict reader first (a map cut short is
+    # refused, not read short); Parquet carries its own checksums.
+    if suffix == ".csv":
+        check_delimited(path)
+    elif suffix == ".json":
+        load_json(path, limit=1024**3, expected="a cluster map")
+    try:
+        if suffix == ".csv":
+            return pl.read_csv(
+                path, schema_overrides={"region_code": pl.String, "cluster_code": pl.String}
+            )
+        return pl.read_json(path) if suffix == ".json" else pl.read_parquet(path)
+    except (OSError, pl.exceptions.PolarsError) as exc:
+        raise InvalidInput.single(f"not a readable cluster map: {exc}", file=str(path)) from exc

@@ -18,7 +18,7 @@ from clusterhub.classify.countries import normalise_country
 from clusterhub.errors import InvalidInput
 from clusterhub.services import cordis_export
 from clusterhub.services.analytics import read_industry_source
-from clusterhub.services.cordis import cordis_inputs
+from clusterhub.services.cordis import cordis_inputs, read_flattened
 from clusterhub.services.reference import ReferenceData
 from clusterhub.stats.cells import fill_missing
 from clusterhub.stats.ecosystem import (
@@ -108,11 +108,7 @@ def _participations(reference: ReferenceData) -> pl.DataFrame:
     mirror's flattened table or the official export; countries in Eurostat spelling."""
     files = cordis_inputs(reference)
     if files.participations_path is not None:
-        raw = pl.read_csv(
-            files.participations_path,
-            columns=["country", "type", "contribution", "start_date"],
-            infer_schema_length=0,
-        )
+        raw = read_flattened(files.participations_path)
     else:
         assert files.export_path is not None  # cordis_inputs returns one route or raises
         nuts = frozenset(reference.regions.frame["code"].to_list())

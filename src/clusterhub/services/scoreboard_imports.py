@@ -200,6 +200,7 @@ def import_upload(
             raise InvalidInput(
                 [replace(p, file=safe) if p.file else p for p in exc.problems],
                 summary=exc.summary.replace(str(path), safe),
+                total=exc.total,
             ) from None
     audit.record(
         session,

@@ -21,6 +21,7 @@ from clusterhub.stats._tables import (
     parse_values,
     raise_if,
     read_table,
+    record,
     require,
     value_problems,
 )
@@ -196,15 +197,16 @@ def _benchmark(
         off = usable.join(median, on=key).filter(
             (pl.col(column) / pl.col("_median") - 1).abs() > tolerance
         )
-        table.problems.extend(
-            Problem(
+        record(
+            table,
+            off.select("_line", column, "_median"),
+            lambda line, value, mid, what=what, field_name=field_name: Problem(
                 f"{what} recovered from this row is {value:,.1f}, the other states give "
                 f"{mid:,.1f} (relative tolerance {tolerance:g})",
                 table.name,
                 line,
                 field_name,
-            )
-            for line, value, mid in off.select("_line", column, "_median").iter_rows()
+            ),
         )
     clusters = frame.unique("cluster_code", maintain_order=True).select(
         "cluster_code", "cluster_name", "traded", "year"

@@ -2,22 +2,21 @@
 
 Kept apart from ``sources`` so that each reader there reads as the rules of its format.
 Everything here records problems on a ``Table`` instead of raising at the first one, so a
-refused file comes back with *all* its defects (file, line, field, value, expectation).
+refused file comes back with *all* its defects (file, line, field, value, expectation); the
+table's ``ProblemList`` keeps the first of them and counts the rest. Files are read by the
+shared strict reader of ``clusterhub.input_files``.
 """
 
 from __future__ import annotations
 
-import csv
-import gzip
-import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
 import polars as pl
 
-from clusterhub.errors import InvalidInput, NotFound, Problem
+from clusterhub.errors import InvalidInput, Problem
+from clusterhub.input_files import ProblemList, TextLines, read_frame
 
 _FLAG = "[bcdefinprsuz]"
 #: A non-negative number (decimal or scientific), optionally followed by Eurostat flags.
@@ -26,7 +25,6 @@ NUMBER = rf"^\s*((?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?)\s*({_FLAG}*)\s*$"
 NOT_AVAILABLE = rf"^\s*(?::\s*{_FLAG}*|{_FLAG}+)\s*$"
 #: What a spreadsheet shows for a number formatted as a time of day (``12:00 AM``).
 SHEET_TIME = r"^\s*\d{1,2}:\d{2}(?::\d{2})?\s*[AP]M\s*$"
-_MAX_LISTED = 10_000
 
 #: Meanings of the Eurostat flag letters, for the warnings.
 EUROSTAT_FLAGS: Mapping[str, str] = {
@@ -70,7 +68,7 @@ class Table:
     name: str
     header: list[str]
     frame: pl.DataFrame
-    problems: list[Problem] = field(default_factory=list)
+    problems: ProblemList
     warnings: list[Problem] = field(default_factory=list)
 
     @property
@@ -79,66 +77,23 @@ class Table:
         return self.frame.height
 
 
-#: Byte-order marks of UTF-16 text, which spreadsheets write as "Unicode text".
-_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
-
-
-def open_text(path: Path) -> IO[str]:
-    """Open plain or gzipped UTF-8 text (dropping a BOM) for the csv module.
-
-    UTF-16 is refused up front with what to do, rather than failing on its second byte.
-    """
-    if not path.is_file():
-        raise NotFound(f"{path} does not exist")
-    with path.open("rb") as raw:
-        head = raw.read(2)
-    if head in _UTF16_BOMS:
-        raise InvalidInput.single(
-            "UTF-16 text; expected UTF-8 (in a spreadsheet: save as 'CSV UTF-8')", file=str(path)
-        )
-    gzipped = head == b"\x1f\x8b"
-    if gzipped:
-        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
-    return path.open(encoding="utf-8-sig", newline="")
-
-
 def read_table(path: Path, separator: str, expected: str) -> Table:
-    """Read a delimited file as strings, keeping the line of every row for error messages."""
+    """Read a delimited file as strings, keeping the line of every row for error messages.
+
+    The shared strict reader (``clusterhub.input_files``) refuses damaged files; rows with the
+    wrong number of fields are recorded on the table and left out, so the reader's own checks
+    still run on the others and the file is refused with all its problems.
+    """
     name = str(path)
-    with open_text(path) as text:
-        reader = csv.reader(text, delimiter=separator)
-        try:
-            header = [h.strip() for h in next(reader, [])]
-            _check_header(name, header, separator, expected)
-            columns: list[list[str]] = [[] for _ in header]
-            lines: list[int] = []
-            problems: list[Problem] = []
-            for row in reader:
-                if len(row) == len(header):
-                    lines.append(reader.line_num)
-                    for column, value in zip(columns, row, strict=True):
-                        column.append(value)
-                elif any(cell.strip() for cell in row):
-                    message = (
-                        f"expected {len(header)} {separator!r} separated fields, found {len(row)}"
-                    )
-                    problems.append(Problem(message, name, reader.line_num))
-        except UnicodeDecodeError as exc:
-            raise InvalidInput.single(f"not UTF-8 text ({exc.reason})", file=name) from exc
-        except csv.Error as exc:
-            raise InvalidInput.single(str(exc), file=name, line=reader.line_num) from exc
-        except (OSError, EOFError) as exc:
-            raise InvalidInput.single(f"cannot read the file: {exc}", file=name) from exc
-    frame = pl.DataFrame(
-        dict(zip(header, columns, strict=True)), schema=dict.fromkeys(header, pl.String)
-    )
-    return Table(name, header, frame.with_columns(_line=pl.Series(lines, dtype=pl.Int64)), problems)
+    problems = ProblemList()
+    frame = read_frame(path, separator=separator, problems=problems, expected=expected)
+    header = frame.columns[:-1]
+    _check_header(name, header, separator, expected)
+    return Table(name, header, frame, problems)
 
 
 def _check_header(name: str, header: list[str], separator: str, expected: str) -> None:
-    """Refuse an empty file, a wrong separator and duplicate column names, naming line 1."""
-    if not header:
-        raise InvalidInput.single(f"empty file; expected a header {expected}", file=name, line=1)
+    """Refuse a file read with the wrong separator (one column only), naming line 1."""
     if len(header) == 1:
         others = [s for s in (",", ";", "\t", "|") if s != separator]
         found = max(others, key=header[0].count)
@@ -149,21 +104,13 @@ def _check_header(name: str, header: list[str], separator: str, expected: str) -
             line=1,
             value=header[0][:80],
         )
-    twice = sorted({h for h in header if header.count(h) > 1})
-    if twice:
-        raise InvalidInput.single(f"duplicate column(s) {', '.join(twice)}", file=name, line=1)
 
 
 def read_long(path: Path, expected: str) -> Table:
     """Read a long table from Parquet, or from CSV with its separator sniffed from line 1."""
     if path.suffix.lower() not in (".parquet", ".pq"):
-        with open_text(path) as text:
-            try:
-                first = text.readline()
-            except UnicodeDecodeError as exc:
-                raise InvalidInput.single(
-                    f"not UTF-8 text ({exc.reason})", file=str(path), line=1
-                ) from exc
+        with TextLines(path) as lines:
+            first = lines.first_line()
         separator = max((",", ";", "\t"), key=first.count)
         return read_table(path, separator, expected)
     try:
@@ -173,7 +120,7 @@ def read_long(path: Path, expected: str) -> Table:
     frame = raw.select(pl.all().cast(pl.String)).with_columns(
         _line=pl.int_range(2, raw.height + 2, dtype=pl.Int64)
     )
-    return Table(str(path), raw.columns, frame)
+    return Table(str(path), raw.columns, frame, ProblemList())
 
 
 def require(table: Table, columns: Sequence[str], expected: str, extra: str | None = None) -> None:
@@ -251,12 +198,13 @@ def value_problems(
         "too-large": "number too large to represent; expected a finite number",
     }
     rows = frame.filter(refused).select("_line", field_expr.alias("_f"), raw, f"{out}_kind")
-    table.problems.extend(
-        Problem(messages.get(k, "flag letters are not allowed here"), table.name, line, f, v)
-        for line, f, v, k in rows.head(_MAX_LISTED).iter_rows()
+    record(
+        table,
+        rows,
+        lambda line, f, v, k: Problem(
+            messages.get(k, "flag letters are not allowed here"), table.name, line, f, v
+        ),
     )
-    if rows.height > _MAX_LISTED:
-        table.problems.append(Problem(f"{rows.height - _MAX_LISTED} more bad values", table.name))
     mangled = frame.filter(kind == "sheet-time").select("_line", field_expr.alias("_f"), raw)
     table.warnings.extend(
         Problem(
@@ -271,12 +219,20 @@ def value_problems(
     )
 
 
+def record(table: Table, rows: pl.DataFrame, problem: Callable[..., Problem]) -> None:
+    """Record one problem per row of ``rows`` (``problem`` makes it from the row's values):
+    all are counted, only as many as the table keeps are made."""
+    made = (problem(*row) for row in rows.head(table.problems.room).iter_rows())
+    table.problems.extend(made, total=rows.height)
+
+
 def check(table: Table, frame: pl.DataFrame, bad: pl.Expr, column: str, message: str) -> None:
     """Record one problem per line where ``bad`` holds (or is null), naming ``column``."""
     rows = frame.filter(bad.fill_null(True)).unique("_line", keep="first", maintain_order=True)
-    table.problems.extend(
-        Problem(message, table.name, line, column, value)
-        for line, value in rows.select("_line", column).head(_MAX_LISTED).iter_rows()
+    record(
+        table,
+        rows.select("_line", column),
+        lambda line, value: Problem(message, table.name, line, column, value),
     )
 
 
@@ -287,23 +243,22 @@ def duplicates(table: Table, frame: pl.DataFrame, code: str, column: str) -> Non
         pl.col("_line") != pl.col("_first")
     )
     rows = repeats.unique("_line", maintain_order=True).select("_line", "_first", *keys)
-    table.problems.extend(
-        Problem(
+    record(
+        table,
+        rows,
+        lambda line, first, region, key, year: Problem(
             f"duplicate key (region, code, year), first on line {first}",
             table.name,
             line,
             column,
             f"{region} x {key} x {year}",
-        )
-        for line, first, region, key, year in rows.head(_MAX_LISTED).iter_rows()
+        ),
     )
 
 
 def raise_if(table: Table) -> None:
     """Refuse the file with every problem recorded so far, if there is any."""
-    if table.problems:
-        count = len(table.problems)
-        raise InvalidInput(table.problems, summary=f"cannot read {table.name}: {count} problem(s)")
+    table.problems.raise_if_any(f"cannot read {table.name}")
 
 
 def build_report(table: Table, cells: pl.DataFrame, frame: pl.DataFrame) -> ReadReport:

@@ -21,7 +21,7 @@ from typing import Literal
 
 import polars as pl
 
-from clusterhub.errors import InvalidInput, Problem
+from clusterhub.errors import MAX_PROBLEMS, InvalidInput, Problem
 
 #: A hierarchy: a child -> parent mapping, a function giving a code's parent (None at the
 #: top), or a frame whose first two columns are child and parent.
@@ -193,9 +193,13 @@ def fill_size_class(cells: pl.DataFrame) -> tuple[pl.DataFrame, FillReport]:
                 "size_class",
                 s,
             )
-            for r, i, y, s in unknown.select(*_KEYS, "size_class").iter_rows()
+            for r, i, y, s in unknown.select(*_KEYS, "size_class").head(MAX_PROBLEMS).iter_rows()
         ]
-        raise InvalidInput(problems, summary=f"{unknown.height} cell(s) with unknown size class")
+        raise InvalidInput(
+            problems,
+            summary=f"{unknown.height} cell(s) with unknown size class",
+            total=unknown.height,
+        )
     use = pl.col("employment").is_null() & size.is_not_null()
     filled = frame.filter(use).height
     frame = frame.with_columns(

@@ -18,7 +18,16 @@ import polars as pl
 
 from clusterhub.classify import is_extra_regio
 from clusterhub.errors import InvalidInput, Problem
-from clusterhub.stats._tables import NOT_AVAILABLE, Table, check, raise_if, read_long, read_table
+from clusterhub.input_files import TextLines
+from clusterhub.stats._tables import (
+    NOT_AVAILABLE,
+    Table,
+    check,
+    raise_if,
+    read_long,
+    read_table,
+    record,
+)
 
 #: One indicator value of one region (or, with ``country_level``, of a whole country).
 INDICATOR_VALUES: dict[str, type[pl.DataType] | pl.DataType] = {
@@ -157,8 +166,8 @@ def read_eurostat_indicator(
         line and field.
     """
     path = Path(path)
-    with path.open("rb") as handle:
-        head = handle.read(64).decode("utf-8-sig", errors="replace")
+    with TextLines(path) as lines:
+        head = lines.first_line()
     long, table = _sdmx(path) if head.upper().startswith("DATAFLOW") else _tsv(path)
     long = _slice(long, table, filters).with_columns(pl.col("geo").str.to_uppercase())
     aggregate = pl.col("geo").str.contains(AGGREGATE)
@@ -200,9 +209,12 @@ def _tsv(path: Path) -> tuple[pl.DataFrame, Table]:
         )
     parts = pl.col(first).str.split(",")
     frame = table.frame.with_columns(parts.list.len().alias("_dims"))
-    table.problems.extend(
-        Problem(f"expected {len(dims)} comma-separated codes", table.name, line, first)
-        for line in frame.filter(pl.col("_dims") != len(dims))["_line"]
+    record(
+        table,
+        frame.filter(pl.col("_dims") != len(dims)).select("_line"),
+        lambda line: Problem(
+            f"expected {len(dims)} comma-separated codes", table.name, line, first
+        ),
     )
     frame = frame.filter(pl.col("_dims") == len(dims)).with_columns(
         parts.list.get(i).str.strip_chars().alias(d) for i, d in enumerate(dims)
@@ -299,14 +311,20 @@ def _values(
     number = text.str.extract(pattern, 1).cast(pl.Float64)
     frame = frame.with_columns(_value=number, _missing=missing)
     bad = frame.filter(pl.col("_value").is_null() & ~pl.col("_missing"))
-    table.problems.extend(
-        Problem("not a number; expected a number, blank, NA or ':'", table.name, line, f, v)
-        for line, f, v in bad.select("_line", field.alias("_f"), raw).head(10_000).iter_rows()
+    record(
+        table,
+        bad.select("_line", field.alias("_f"), raw),
+        lambda line, f, v: Problem(
+            "not a number; expected a number, blank, NA or ':'", table.name, line, f, v
+        ),
     )
     huge = frame.filter(pl.col("_value").abs() > MAX_MAGNITUDE)
-    table.problems.extend(
-        Problem(f"expected a number of magnitude at most {MAX_MAGNITUDE:g}", table.name, line, f, v)
-        for line, f, v in huge.select("_line", field.alias("_f"), raw).head(10_000).iter_rows()
+    record(
+        table,
+        huge.select("_line", field.alias("_f"), raw),
+        lambda line, f, v: Problem(
+            f"expected a number of magnitude at most {MAX_MAGNITUDE:g}", table.name, line, f, v
+        ),
     )
     return frame
 
@@ -317,17 +335,16 @@ def _duplicates(table: Table, frame: pl.DataFrame) -> None:
     repeats = keyed.with_columns(_first=pl.col("_line").min().over(keys)).filter(
         pl.col("_line") != pl.col("_first")
     )
-    table.problems.extend(
-        Problem(
+    record(
+        table,
+        repeats.select("_line", "_first", *keys),
+        lambda line, first, region, indicator, year: Problem(
             f"duplicate region x indicator x year, first on line {first}",
             table.name,
             line,
             "region",
             f"{region} x {indicator} x {year}",
-        )
-        for line, first, region, indicator, year in repeats.select(
-            "_line", "_first", *keys
-        ).iter_rows()
+        ),
     )
 
 

@@ -10,7 +10,6 @@ The comparison is stated with what chance alone would give, so a reader can judg
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ import polars as pl
 
 from clusterhub.classify import is_extra_regio
 from clusterhub.errors import InvalidInput, Problem
+from clusterhub.input_files import ProblemList, load_json
 from clusterhub.stats.complexity import YearComplexity
 
 #: Published fields read from each record, with the column each becomes.
@@ -118,24 +118,20 @@ def read_cmp_related(path: str | Path) -> pl.DataFrame:
         (1-based) and the field.
     """
     name = str(path)
-    try:
-        records = json.loads(Path(path).read_text(encoding="utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInput.single(f"not a JSON file: {exc}", file=name) from None
+    records = load_json(Path(path), expected="a JSON list of pair records")
     if not isinstance(records, list) or not records:
         raise InvalidInput.single("expected a non-empty JSON list of pair records", file=name)
-    problems: list[Problem] = []
+    problems = ProblemList()
     rows = [_record(name, i, record, problems) for i, record in enumerate(records, start=1)]
     if not problems:
         _check_square(name, rows, problems)
-    if problems:
-        raise InvalidInput(problems, summary=f"{name}: cannot read the related-cluster pairs")
+    problems.raise_if_any(f"{name}: cannot read the related-cluster pairs")
     return pl.DataFrame(rows).sort(
         pl.col("cluster_a").cast(pl.Int32), pl.col("cluster_b").cast(pl.Int32)
     )
 
 
-def _record(name: str, number: int, record: Any, problems: list[Problem]) -> dict[str, Any]:
+def _record(name: str, number: int, record: Any, problems: ProblemList) -> dict[str, Any]:
     """One record as a row; its defects are added to ``problems``."""
 
     def problem(field: str, value: object, message: str) -> None:
@@ -169,7 +165,7 @@ def _record(name: str, number: int, record: Any, problems: list[Problem]) -> dic
     return row
 
 
-def _check_square(name: str, rows: list[dict[str, Any]], problems: list[Problem]) -> None:
+def _check_square(name: str, rows: list[dict[str, Any]], problems: ProblemList) -> None:
     """One record per ordered pair of the clusters named, no more, no fewer."""
     pairs = [(r["cluster_a"], r["cluster_b"]) for r in rows]
     seen: set[tuple[str, str]] = set()

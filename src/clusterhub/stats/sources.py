@@ -28,6 +28,7 @@ from clusterhub.stats._tables import (
     raise_if,
     read_long,
     read_table,
+    record,
     require,
     value_problems,
 )
@@ -161,9 +162,11 @@ def read_eurostat_tsv(
         raise InvalidInput(problems, summary=f"cannot read {table.name}: bad header")
     parts = pl.col(first).str.split(",")
     frame = table.frame.with_columns(parts.list.len().alias("_dims"))
-    table.problems.extend(
-        Problem(f"expected {len(dims)} comma-separated codes {','.join(dims)}", table.name, line)
-        for line in frame.filter(pl.col("_dims") != len(dims))["_line"]
+    message = f"expected {len(dims)} comma-separated codes {','.join(dims)}"
+    record(
+        table,
+        frame.filter(pl.col("_dims") != len(dims)).select("_line"),
+        lambda line: Problem(message, table.name, line),
     )
     frame = frame.filter(pl.col("_dims") == len(dims)).with_columns(
         parts.list.get(i).str.strip_chars().alias(d) for i, d in enumerate(dims)
@@ -216,9 +219,12 @@ def read_sdmx_csv(
     require(table, wanted, expected)
     frame = _select_indicator(table.frame, table.name, dimension, indicator)
     bad_years = frame.filter(~pl.col("time_period").str.contains(r"^\s*\d{4}\s*$"))
-    table.problems.extend(
-        Problem("expected an annual period YYYY", table.name, line, "TIME_PERIOD", value)
-        for line, value in bad_years.select("_line", "time_period").iter_rows()
+    record(
+        table,
+        bad_years.select("_line", "time_period"),
+        lambda line, value: Problem(
+            "expected an annual period YYYY", table.name, line, "TIME_PERIOD", value
+        ),
     )
     long = frame.filter(pl.col("time_period").str.contains(r"^\s*\d{4}\s*$")).select(
         "_line",

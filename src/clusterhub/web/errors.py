@@ -17,6 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clusterhub.errors import (
+    MAX_PROBLEMS,
     ClusterhubError,
     Conflict,
     InvalidInput,
@@ -27,9 +28,6 @@ from clusterhub.errors import (
 )
 
 log = logging.getLogger("clusterhub.web")
-
-#: Problems listed in an error body; the rest are counted (a bad file can have millions).
-MAX_DETAILS = 100
 
 
 def reason(exc: ClusterhubError) -> str:
@@ -104,13 +102,12 @@ def _domain_response(request: Request, exc: ClusterhubError) -> Response:
     status = next((s for kind, s in STATUS.items() if isinstance(exc, kind)), 400)
     details = getattr(exc, "details", None)
     if isinstance(exc, InvalidInput):
+        # At most MAX_PROBLEMS are kept; the summary says how many there were in all.
         details = [
             {"field": p.field, "message": p.message, "value": p.value, "line": p.line}
-            for p in exc.problems[:MAX_DETAILS]
+            for p in exc.problems
         ]
         message = exc.summary
-        if len(exc.problems) > MAX_DETAILS:
-            message += f" (the first {MAX_DETAILS} of {len(exc.problems):,} problems are listed)"
     else:
         message = str(exc)
     response = _respond(request, status, CODES.get(status, "bad_request"), message, details)
@@ -134,7 +131,7 @@ async def _validation(request: Request, exc: RequestValidationError) -> Response
             "field": ".".join(str(p) for p in err["loc"][1:]) or str(err["loc"][0]),
             "message": err["msg"],
         }
-        for err in errors[:MAX_DETAILS]
+        for err in errors[:MAX_PROBLEMS]
     ]
     fields = ", ".join(dict.fromkeys(d["field"] for d in details))
     return _respond(request, 422, "invalid_input", f"invalid value for: {fields}", details)
