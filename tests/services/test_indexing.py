@@ -60,9 +60,11 @@ def test_the_indexed_texts_do_not_depend_on_the_order_clusters_were_added(
     database by code: a rebuilt index (after a restore) and a re-embedding check (after an
     edit) must see the same texts as the import did."""
     codes = ["9", "10", "2"]
-    added = _org(profile_type="cluster_organisation", name="A",
-                 clusters=[OrganisationCluster(cluster_code=c) for c in codes])  # fmt: skip
-    read_back = _org(profile_type="cluster_organisation", name="A",
-                     clusters=[OrganisationCluster(cluster_code=c) for c in sorted(codes)])  # fmt: skip
+
+    def org(order: list[str]) -> Organisation:
+        clusters = [OrganisationCluster(cluster_code=c) for c in order]
+        return _org(profile_type="cluster_organisation", name="A", clusters=clusters)
+
+    added, read_back = org(codes), org(sorted(codes))
     assert document(added, catalogues) == document(read_back, catalogues)
     assert embedding_text(added, catalogues) == embedding_text(read_back, catalogues)
