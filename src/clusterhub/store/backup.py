@@ -296,8 +296,9 @@ def _load_pg_dump(connection: Connection, archive: Archive) -> None:
     with tempfile.TemporaryDirectory(prefix="clusterhub-restore-") as folder:
         dump_file = Path(folder) / PG_DUMP_MEMBER
         archive.extract(PG_DUMP_MEMBER, dump_file)
-        with restore_script(dump_file) as lines:
-            run_script(connection, lines)
+        member = f"{archive.path}!{PG_DUMP_MEMBER}"
+        with restore_script(dump_file, file=member) as lines:
+            run_script(connection, lines, file=member)
 
 
 def _schema_of(connection: Connection) -> str:

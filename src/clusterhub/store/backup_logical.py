@@ -26,6 +26,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Connection, MetaData, Table, func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.types import JSON, Date, DateTime, LargeBinary, TypeEngine
 
 from clusterhub.errors import InvalidInput
@@ -120,22 +121,35 @@ def _matching(present: dict[str, Table], info: TableInfo, archive: Archive) -> T
 
 
 def _import(connection: Connection, table: Table, info: TableInfo, archive: Archive) -> None:
-    member = table_member(info.name)
+    file = f"{archive.path}!{table_member(info.name)}"
     decoders = [(c.name, _DECODERS[c.encoding]) for c in info.columns]
     batch: list[dict[str, Any]] = []
-    for number, values in archive.lines(member):
+    for number, values in archive.lines(table_member(info.name)):
         if len(values) != len(decoders):
             raise InvalidInput.single(
-                f"expected {len(decoders)} values, found {len(values)}",
-                file=f"{archive.path}!{member}",
-                line=number,
+                f"expected {len(decoders)} values, found {len(values)}", file=file, line=number
             )
-        batch.append(_decoded(decoders, values, f"{archive.path}!{member}", number))
+        batch.append(_decoded(decoders, values, file, number))
         if len(batch) == BATCH:
-            connection.execute(table.insert(), batch)
+            _insert(connection, table, batch, file, number)
             batch = []
     if batch:
+        _insert(connection, table, batch, file, number)
+
+
+def _insert(
+    connection: Connection, table: Table, batch: list[dict[str, Any]], file: str, last: int
+) -> None:
+    """Insert a batch; rows the table refuses (a duplicate key, a missing reference) make the
+    whole restore fail with the lines they came from."""
+    try:
         connection.execute(table.insert(), batch)
+    except DBAPIError as exc:
+        first = last - len(batch) + 1
+        raise InvalidInput.single(
+            f"a row of lines {first}-{last} cannot be stored: {str(exc.orig).splitlines()[0]}",
+            file=file,
+        ) from None
 
 
 def _decoded(

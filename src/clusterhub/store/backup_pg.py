@@ -112,8 +112,9 @@ def dump(tool: Tool, url: URL, *, snapshot: str, schema: str, sink: Any) -> None
 
 
 @contextmanager
-def restore_script(dump_file: Path) -> Iterator[Iterator[bytes]]:
-    """The SQL of a custom-format dump, line by line, from ``pg_restore --file=-``.
+def restore_script(dump_file: Path, *, file: str) -> Iterator[Iterator[bytes]]:
+    """The SQL of a custom-format dump, line by line, from ``pg_restore --file=-``; errors
+    name ``file`` (where the dump came from).
 
     When the block ends, ``pg_restore`` must have succeeded (a dump cut short or made by a
     newer pg_dump makes it fail part-way, after printing the statements it could read);
@@ -139,7 +140,7 @@ def restore_script(dump_file: Path) -> Iterator[Iterator[bytes]]:
             code = process.wait()
         if code != 0:
             raise InvalidInput.single(
-                f"pg_restore could not read the dump: {_tail(errors)}", file=str(dump_file)
+                f"pg_restore could not read the dump: {_tail(errors)}", file=file
             )
 
 
@@ -148,14 +149,27 @@ def _tail(errors: IO[bytes]) -> str:
     return errors.read()[-2_000:].decode("utf-8", "replace").strip()
 
 
-def run_script(connection: Connection, lines: Iterator[bytes]) -> None:
+def run_script(connection: Connection, lines: Iterator[bytes], *, file: str) -> None:
     """Run pg_dump's SQL on ``connection`` (in its transaction), ``COPY`` data included.
 
     The script empties ``search_path`` to name every object with its schema; the caller's
-    search path is put back afterwards for the steps that follow.
+    search path is put back afterwards for the steps that follow. A statement the server
+    refuses is reported as ``InvalidInput`` about ``file``, and the caller rolls back.
     """
     search_path = connection.scalar(text("SELECT current_setting('search_path')"))
     cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        _run(cursor, lines, file)
+    except connection.dialect.loaded_dbapi.Error as exc:
+        raise InvalidInput.single(
+            f"the dump's SQL cannot be run: {str(exc).splitlines()[0]}", file=file
+        ) from None
+    connection.execute(
+        text("SELECT set_config('search_path', :path, false)"), {"path": search_path}
+    )
+
+
+def _run(cursor: Any, lines: Iterator[bytes], file: str) -> None:
     buffer: list[str] = []
     quoting = _Quoting()
     for raw in lines:
@@ -167,14 +181,11 @@ def run_script(connection: Connection, lines: Iterator[bytes]) -> None:
             continue
         statement, buffer = "".join(buffer), []
         if _COPY.match(statement):
-            _copy(cursor, statement, lines)
+            _copy(cursor, statement, lines, file)
         elif not _SCHEMA_ITSELF.match(statement):
             cursor.execute(statement)
     if buffer:
-        raise InvalidInput.single("the dump's SQL ends inside a statement", field="pg_restore")
-    connection.execute(
-        text("SELECT set_config('search_path', :path, false)"), {"path": search_path}
-    )
+        raise InvalidInput.single("the dump's SQL ends inside a statement", file=file)
 
 
 def _outside_statements(line: str) -> bool:
@@ -183,7 +194,7 @@ def _outside_statements(line: str) -> bool:
     return not stripped or stripped.startswith(("--", "\\"))
 
 
-def _copy(cursor: Any, statement: str, lines: Iterator[bytes]) -> None:
+def _copy(cursor: Any, statement: str, lines: Iterator[bytes], file: str) -> None:
     """Feed the rows following a ``COPY ... FROM stdin;`` to the server, in large chunks."""
     chunk: list[bytes] = []
     size = 0
@@ -197,7 +208,7 @@ def _copy(cursor: Any, statement: str, lines: Iterator[bytes]) -> None:
                 copy.write(b"".join(chunk))
                 chunk, size = [], 0
         else:
-            raise InvalidInput.single("the dump's SQL ends inside COPY data", field="pg_restore")
+            raise InvalidInput.single("the dump's SQL ends inside COPY data", file=file)
         if chunk:
             copy.write(b"".join(chunk))
 
