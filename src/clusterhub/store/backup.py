@@ -252,7 +252,7 @@ def _backup_postgres(
                         "pg_dump", revision, "postgresql", count_rows(connection), connection
                     )
                     exported = str(connection.scalar(text("SELECT pg_export_snapshot()")))
-                    with writer.member(PG_DUMP_MEMBER) as sink:
+                    with writer.member(PG_DUMP_MEMBER, compressed=True) as sink:
                         dump(
                             tool,
                             engine.url,

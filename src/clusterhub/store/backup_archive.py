@@ -20,14 +20,16 @@ only once complete, so an interrupted backup never leaves a truncated file under
 from __future__ import annotations
 
 import hashlib
+import io
 import json
+import time
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal, cast, get_args
+from typing import IO, Any, Literal, get_args
 
 from clusterhub.errors import InvalidInput
 
@@ -137,10 +139,18 @@ class ArchiveWriter:
         self._members: list[Member] = []
 
     @contextmanager
-    def member(self, name: str) -> Iterator[_HashingWriter]:
-        """A writer for member ``name``; its checksum is recorded when the block ends."""
+    def member(self, name: str, *, compressed: bool = False) -> Iterator[_HashingWriter]:
+        """A writer for member ``name``; its checksum is recorded when the block ends.
+
+        ``compressed`` data (a pg_dump archive) is stored as it is: deflating it again would
+        cost time and save nothing.
+        """
         tally = _Written()
-        with self._zip.open(name, "w", force_zip64=True) as sink:
+        entry: str | zipfile.ZipInfo = name  # deflated at the archive's (fast) level
+        if compressed:
+            entry = zipfile.ZipInfo(name, date_time=time.gmtime()[:6])
+            entry.compress_type = zipfile.ZIP_STORED
+        with self._zip.open(entry, "w", force_zip64=True) as sink:
             yield _HashingWriter(sink, tally)
         self._members.append(Member(name, tally.digest.hexdigest(), tally.size))
 
@@ -225,9 +235,9 @@ class Archive:
             raw = self._zip.open(name)
         except (zipfile.BadZipFile, OSError) as exc:
             raise self._damaged(name, f"cannot be read ({exc})") from None
-        with raw:
-            reader = _HashingReader(raw, tally, lambda exc: self._damaged(name, str(exc)))
-            yield cast(IO[bytes], reader)
+        hashing = _HashingRaw(raw, tally, lambda exc: self._damaged(name, str(exc)))
+        with raw, io.BufferedReader(hashing, buffer_size=_CHUNK) as reader:
+            yield reader
             while reader.read(_CHUNK):
                 pass
         if tally.size != member.size or tally.digest.hexdigest() != member.sha256:
@@ -280,9 +290,10 @@ class Archive:
         )
 
 
-class _HashingReader:
-    """A member stream that hashes and counts what the caller reads from it, and reports a
-    damaged member (bad compressed data, a cut-off file) as ``InvalidInput``."""
+class _HashingRaw(io.RawIOBase):
+    """A member's bytes, hashed and counted in the chunks they are read in; a damaged member
+    (bad compressed data, a cut-off file) is reported as ``InvalidInput``. Buffered above,
+    so that reading line by line costs no hashing call per line."""
 
     def __init__(
         self, raw: IO[bytes], tally: _Written, damaged: Callable[[Exception], InvalidInput]
@@ -291,21 +302,19 @@ class _HashingReader:
         self._tally = tally
         self._damaged = damaged
 
-    def read(self, size: int = -1) -> bytes:
-        return self._counted(lambda: self._raw.read(size))
+    def readable(self) -> bool:
+        return True
 
-    def __iter__(self) -> Iterator[bytes]:
-        while line := self._counted(self._raw.readline):
-            yield line
-
-    def _counted(self, read: Callable[[], bytes]) -> bytes:
+    def readinto(self, buffer: Any) -> int:
         try:
-            data = read()
+            data = self._raw.read(len(buffer))
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
             raise self._damaged(exc) from None
+        size = len(data)
+        buffer[:size] = data
         self._tally.digest.update(data)
-        self._tally.size += len(data)
-        return data
+        self._tally.size += size
+        return size
 
 
 def _payload_members(manifest: Manifest) -> set[str]:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -122,43 +122,87 @@ def _matching(present: dict[str, Table], info: TableInfo, archive: Archive) -> T
 
 def _import(connection: Connection, table: Table, info: TableInfo, archive: Archive) -> None:
     file = f"{archive.path}!{table_member(info.name)}"
+    rows = _decoded_rows(archive, info, file)
+    if connection.dialect.name == "postgresql":
+        _copy_rows(connection, info, rows, file)
+    else:
+        _insert_rows(connection, table, info, rows, file)
+
+
+def _decoded_rows(archive: Archive, info: TableInfo, file: str) -> Iterator[tuple[int, list[Any]]]:
+    """(line number, values in the manifest's column order) of a table member."""
     decoders = [(c.name, _DECODERS[c.encoding]) for c in info.columns]
-    batch: list[dict[str, Any]] = []
     for number, values in archive.lines(table_member(info.name)):
         if len(values) != len(decoders):
             raise InvalidInput.single(
                 f"expected {len(decoders)} values, found {len(values)}", file=file, line=number
             )
-        batch.append(_decoded(decoders, values, file, number))
+        yield number, _decoded(decoders, values, file, number)
+
+
+def _insert_rows(
+    connection: Connection,
+    table: Table,
+    info: TableInfo,
+    rows: Iterator[tuple[int, list[Any]]],
+    file: str,
+) -> None:
+    """INSERT a batch at a time; rows the table refuses (a duplicate key, a missing
+    reference) make the whole restore fail with the lines they came from."""
+    names = [c.name for c in info.columns]
+    batch: list[dict[str, Any]] = []
+    last = 0
+    for last, values in rows:
+        batch.append(dict(zip(names, values, strict=True)))
         if len(batch) == BATCH:
-            _insert(connection, table, batch, file, number)
+            _insert(connection, table, batch, last, file)
             batch = []
     if batch:
-        _insert(connection, table, batch, file, number)
+        _insert(connection, table, batch, last, file)
 
 
 def _insert(
-    connection: Connection, table: Table, batch: list[dict[str, Any]], file: str, last: int
+    connection: Connection, table: Table, batch: list[dict[str, Any]], last: int, file: str
 ) -> None:
-    """Insert a batch; rows the table refuses (a duplicate key, a missing reference) make the
-    whole restore fail with the lines they came from."""
     try:
         connection.execute(table.insert(), batch)
     except DBAPIError as exc:
-        first = last - len(batch) + 1
         raise InvalidInput.single(
-            f"a row of lines {first}-{last} cannot be stored: {str(exc.orig).splitlines()[0]}",
+            f"a row cannot be stored (lines {last - len(batch) + 1}-{last}): "
+            f"{str(exc.orig).splitlines()[0]}",
             file=file,
+        ) from None
+
+
+def _copy_rows(
+    connection: Connection, info: TableInfo, rows: Iterator[tuple[int, list[Any]]], file: str
+) -> None:
+    """PostgreSQL: ``COPY`` the rows, several times faster than INSERTs. psycopg writes each
+    value by its Python type; JSON columns are handed over as JSON text."""
+    quote = connection.dialect.identifier_preparer.quote
+    columns = ", ".join(quote(c.name) for c in info.columns)
+    as_json = [i for i, c in enumerate(info.columns) if c.encoding == "json"]
+    cursor = connection.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    try:
+        with cursor.copy(f"COPY {quote(info.name)} ({columns}) FROM STDIN") as copy:
+            for _line, values in rows:
+                for position in as_json:
+                    values[position] = json.dumps(values[position])
+                copy.write_row(values)
+    except connection.dialect.loaded_dbapi.Error as exc:
+        where = getattr(getattr(exc, "diag", None), "context", None) or "COPY"
+        raise InvalidInput.single(
+            f"a row cannot be stored ({where}): {str(exc).splitlines()[0]}", file=file
         ) from None
 
 
 def _decoded(
     decoders: list[tuple[str, Callable[[Any], Any]]], values: list[Any], file: str, line: int
-) -> dict[str, Any]:
-    row = {}
+) -> list[Any]:
+    row = []
     for (name, decode), value in zip(decoders, values, strict=True):
         try:
-            row[name] = None if value is None else decode(value)
+            row.append(None if value is None else decode(value))
         except (ValueError, TypeError) as exc:
             raise InvalidInput.single(
                 f"cannot be decoded ({exc})", file=file, line=line, field=name, value=str(value)
