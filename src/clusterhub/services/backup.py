@@ -5,8 +5,8 @@ The database mechanics live in ``store.backup``; what this layer adds is what ne
 services: a restore rebuilds the keyword index from the restored profiles with the names of
 the reference data (clusters, NACE activities, countries), exactly as a profile write indexes
 it. Sentence embeddings are restored as data: recomputing them takes minutes to hours, and
-each carries the hash of the text it was made from, so a stale one is recomputed by the
-background embedding of a running server (``services.embedding_backfill``).
+they come from the same snapshot as the profiles they describe; profiles that had none yet
+are embedded by a running server in the background (``services.embedding_backfill``).
 """
 
 from __future__ import annotations

@@ -147,20 +147,22 @@ def _backup_sqlite(
     with _scratch(path.resolve().parent) as scratch:
         snapshot = scratch / "snapshot.db"
         _copy_sqlite(source, snapshot, into_rollback_journal=True)
-        engine = make_engine(_sqlite_settings(settings, snapshot))
-        try:
-            with writing(path, overwrite=overwrite) as writer, engine.connect() as connection:
-                revision = _revision_of(connection, str(source))
-                if format == "logical":
-                    manifest = _manifest(
-                        "logical", revision, "sqlite", export_tables(connection, writer)
-                    )
-                else:
-                    manifest = _manifest("sqlite", revision, "sqlite", count_rows(connection))
-                    writer.add_file(SQLITE_MEMBER, snapshot)
-                return BackupResult(path, writer.finish(manifest))
-        finally:
-            engine.dispose()
+        with writing(path, overwrite=overwrite) as writer:
+            if format == "native":  # the file as the backup API wrote it, before it is opened
+                writer.add_file(SQLITE_MEMBER, snapshot)
+            engine = make_engine(_sqlite_settings(settings, snapshot))
+            try:
+                with engine.connect() as connection:
+                    revision = _revision_of(connection, str(source))
+                    if format == "logical":
+                        tables = export_tables(connection, writer)
+                    else:
+                        tables = count_rows(connection)
+            finally:
+                engine.dispose()
+            payload: Payload = "logical" if format == "logical" else "sqlite"
+            manifest = _manifest(payload, revision, "sqlite", tables)
+            return BackupResult(path, writer.finish(manifest))
 
 
 def _restore_sqlite(settings: Settings, archive: Archive, rebuild: Rebuild | None) -> RestoreResult:
@@ -188,7 +190,7 @@ def _copy_sqlite(source: Path, destination: Path, *, into_rollback_journal: bool
     """Copy a database with SQLite's online backup API, in one step: one read transaction on
     the source (a consistent snapshot; writers go on in WAL mode) and one write transaction on
     the destination (readers see the old or the new database, never a mixture)."""
-    reader = sqlite3.connect(f"file:{source}?mode=rw", uri=True)
+    reader = _open_existing(source)
     writer = sqlite3.connect(destination, timeout=60.0)
     try:
         reader.backup(writer)
@@ -201,7 +203,7 @@ def _copy_sqlite(source: Path, destination: Path, *, into_rollback_journal: bool
 
 def _check_sqlite_file(staging: Path, archive: Archive) -> None:
     try:
-        connection = sqlite3.connect(f"file:{staging}?mode=rw", uri=True)
+        connection = _open_existing(staging)
         try:
             verdict = [row[0] for row in connection.execute("PRAGMA integrity_check")]
         finally:
@@ -213,6 +215,12 @@ def _check_sqlite_file(staging: Path, archive: Archive) -> None:
             f"the SQLite database in the backup is damaged ({'; '.join(verdict[:3])})",
             file=f"{archive.path}!{SQLITE_MEMBER}",
         )
+
+
+def _open_existing(path: Path) -> sqlite3.Connection:
+    """A connection to a database file that must exist (``connect`` would create an empty
+    one); a URI, so the path is percent-encoded whatever characters it holds."""
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=rw", uri=True)
 
 
 def _sqlite_file(settings: Settings) -> Path:
