@@ -25,7 +25,6 @@ from clusterhub.store.backup import (
     backup,
     restore,
 )
-from clusterhub.store.backup import verify as verify_backup
 from clusterhub.store.backup_archive import Manifest
 
 __all__ = [
@@ -35,7 +34,6 @@ __all__ = [
     "RestoreResult",
     "backup_database",
     "restore_database",
-    "verify_backup",
 ]
 
 

@@ -102,15 +102,6 @@ def backup(
     return _backup_postgres(settings, path, format=format, overwrite=overwrite)
 
 
-def verify(path: Path) -> Manifest:
-    """The manifest of the backup at ``path`` once every member has been checked against it;
-    ``InvalidInput`` for a file that is damaged, changed, or too new for this code."""
-    with Archive(path) as archive:
-        archive.verify()
-        _check_revision(archive.manifest, path)
-        return archive.manifest
-
-
 def restore(
     settings: Settings,
     path: Path,

@@ -22,12 +22,13 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import time
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any, Literal, get_args
 
@@ -162,9 +163,11 @@ class ArchiveWriter:
 
     def finish(self, manifest: Manifest) -> Manifest:
         """Write ``manifest`` with the members' checksums, close and rename into place."""
-        complete = Manifest(**{**_fields(manifest), "members": tuple(self._members)})
+        complete = replace(manifest, members=tuple(self._members))
         self._zip.writestr(MANIFEST, complete.to_json(), compress_type=zipfile.ZIP_STORED)
         self._zip.close()
+        with self._partial.open("rb") as written:  # on disk before it is called a backup
+            os.fsync(written.fileno())
         self._partial.replace(self.path)
         return complete
 
@@ -183,10 +186,6 @@ def writing(path: Path, *, overwrite: bool = False) -> Iterator[ArchiveWriter]:
     except BaseException:
         writer.abandon()
         raise
-
-
-def _fields(manifest: Manifest) -> dict[str, Any]:
-    return {name: getattr(manifest, name) for name in Manifest.__dataclass_fields__}
 
 
 class Archive:
