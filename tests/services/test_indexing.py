@@ -51,3 +51,20 @@ def test_project_partners_share_a_text_when_they_do_the_same_things(
     assert embedding_text(first, catalogues) != embedding_text(other, catalogues)
     assert "Innovation in SMEs" in embedding_text(first, catalogues)
     assert "participant 1" in document(first, catalogues).name
+
+
+def test_the_indexed_texts_do_not_depend_on_the_order_clusters_were_added(
+    catalogues: Catalogues,
+) -> None:
+    """A profile just imported lists its clusters as they were added, one read back from the
+    database by code: a rebuilt index (after a restore) and a re-embedding check (after an
+    edit) must see the same texts as the import did."""
+    codes = ["9", "10", "2"]
+
+    def org(order: list[str]) -> Organisation:
+        clusters = [OrganisationCluster(cluster_code=c) for c in order]
+        return _org(profile_type="cluster_organisation", name="A", clusters=clusters)
+
+    added, read_back = org(codes), org(sorted(codes))
+    assert document(added, catalogues) == document(read_back, catalogues)
+    assert embedding_text(added, catalogues) == embedding_text(read_back, catalogues)

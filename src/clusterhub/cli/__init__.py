@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from clusterhub.cli import (
+    backup,
     complexity,
     data,
     directory,
@@ -31,6 +32,8 @@ app.add_typer(scoreboard.app, name="scoreboard")
 app.command("serve")(serve.serve_command)
 app.command("complexity")(complexity.complexity_command)
 relatedness.register(app)
+app.command("backup")(backup.backup_command)
+app.command("restore")(backup.restore_command)
 
 
 def main() -> None:

@@ -29,7 +29,10 @@ _CHUNK = 900
 
 
 def _cluster_names(org: Organisation, catalogues: Catalogues) -> list[str]:
-    return [catalogues.clusters.get(c.cluster_code, c.cluster_code) for c in org.clusters]
+    """Names in code order, as the database lists them: a profile just imported holds its
+    clusters in the order they were added, and its texts must not depend on that."""
+    codes = sorted(c.cluster_code for c in org.clusters)
+    return [catalogues.clusters.get(code, code) for code in codes]
 
 
 def _nace_names(org: Organisation, catalogues: Catalogues) -> list[str]:
@@ -156,3 +159,20 @@ def unindex(session: Session, organisation_ids: list[int]) -> None:
     """Drop profiles from the keyword index (embeddings go with the profile's row)."""
     fts.delete(session, organisation_ids)
     generations.bump(session)
+
+
+def rebuild_keyword_index(session: Session, *, catalogues: Catalogues) -> int:
+    """Empty the keyword index and index every profile again; returns how many.
+
+    A restore calls this rather than keep the index it restored: the index is derived data,
+    its layout differs per database (a logical backup carries none), and a fresh build from
+    the profiles cannot disagree with them. Profiles are read a chunk at a time.
+    """
+    fts.clear(session)
+    ids = list(session.scalars(select(Organisation.id).order_by(Organisation.id)))
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        orgs = session.scalars(select(Organisation).where(Organisation.id.in_(chunk))).all()
+        fts.upsert(session, [document(org, catalogues) for org in orgs])
+        session.expunge_all()
+    return len(ids)

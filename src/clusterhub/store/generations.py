@@ -30,3 +30,26 @@ def current(session: Session, name: str = DIRECTORY) -> int:
     """The counter's value (0 before the first change)."""
     value = session.scalar(select(IndexGeneration.generation).where(IndexGeneration.name == name))
     return int(value or 0)
+
+
+def all_counters(session: Session) -> dict[str, int]:
+    """Every counter with its value."""
+    return {
+        str(name): int(value)
+        for name, value in session.execute(select(IndexGeneration.name, IndexGeneration.generation))
+    }
+
+
+def advance_past(session: Session, seen: dict[str, int]) -> None:
+    """Move each counter in ``seen`` beyond both its stored value and the value seen.
+
+    After a restore, processes still hold indexes built from the data that was replaced; a
+    restored counter equal to the one they saw would make them keep those indexes.
+    """
+    for name, value in seen.items():
+        stored = session.get(IndexGeneration, name)
+        if stored is None:
+            session.add(IndexGeneration(name=name, generation=value + 1))
+        else:
+            stored.generation = max(stored.generation, value) + 1
+    session.flush()
