@@ -16,10 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from clusterhub.config import Settings
 from clusterhub.errors import InvalidInput
 from clusterhub.services import directory_io
+from clusterhub.services.audit import Actor
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import Embedder
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import Organisation, OrganisationEmbedding, OrganisationRevision
+
+CLI = Actor.command_line()
 
 GOOD: list[dict[str, Any]] = [
     {
@@ -92,7 +95,7 @@ def run_import(
 ) -> Any:
     with transaction(factory) as session:
         return directory_io.import_file(
-            session, path=path, catalogues=catalogues, embedder=embedder
+            session, path=path, catalogues=catalogues, embedder=embedder, by=CLI
         )
 
 
@@ -182,7 +185,7 @@ def test_a_failure_after_the_import_rolls_the_whole_import_back(
 ) -> None:
     path = write(tmp_path / "good.json", GOOD)
     with pytest.raises(RuntimeError), transaction(factory) as session:
-        directory_io.import_file(session, path=path, catalogues=catalogues, embedder=None)
+        directory_io.import_file(session, path=path, catalogues=catalogues, embedder=None, by=CLI)
         raise RuntimeError("a later step of the same transaction fails")
     assert count(factory) == 0
 

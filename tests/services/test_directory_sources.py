@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.config import Settings
 from clusterhub.services import cordis, directory_sources
+from clusterhub.services.audit import BOOTSTRAP
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import Embedder
 from clusterhub.services.reference import ReferenceData
@@ -47,7 +48,7 @@ def test_cmp_organisations_one_profile_per_org_with_every_category(
     raw = pl.read_csv(path)
     with transaction(factory) as session:
         report = directory_sources.load_cmp_organisations(
-            session, path=path, catalogues=catalogues, embedder=None
+            session, path=path, catalogues=catalogues, embedder=None, by=BOOTSTRAP
         )
     assert (report.rows, report.created) == (raw["org_id"].n_unique(), raw["org_id"].n_unique())
     assert report.extra["repeated rows skipped"] == raw.height - raw.unique().height
@@ -64,15 +65,15 @@ def test_cmp_organisations_one_profile_per_org_with_every_category(
             assert set(org.facts["cmp_categories"]) == names
     with transaction(factory) as session:
         again = directory_sources.load_cmp_organisations(
-            session, path=path, catalogues=catalogues, embedder=None
+            session, path=path, catalogues=catalogues, embedder=None, by=BOOTSTRAP
         )
     assert (again.created, again.updated, again.unchanged) == (0, 0, report.rows)
 
 
 def test_the_23_escp4i_partnerships(factory: sessionmaker[Session], catalogues: Catalogues) -> None:
     with transaction(factory) as session:
-        first = directory_sources.load_partnerships(session)
-        again = directory_sources.load_partnerships(session)
+        first = directory_sources.load_partnerships(session, by=BOOTSTRAP)
+        again = directory_sources.load_partnerships(session, by=BOOTSTRAP)
     assert (first.created, again.unchanged) == (23, 23)
     with factory() as session:
         rows = session.scalars(select(Partnership)).all()
@@ -106,6 +107,7 @@ def _load_cordis(
             programme_parts_path=reference.fetch("cordis-programme-parts"),
             catalogues=catalogues,
             embedder=embedder,
+            by=BOOTSTRAP,
         )
 
 

@@ -34,7 +34,7 @@ from sqlalchemy.orm import Session
 from clusterhub.config import Settings
 from clusterhub.errors import ClusterhubError, InvalidInput, NotFound, PermissionDenied, Problem
 from clusterhub.services import audit
-from clusterhub.services.audit import AuditPublic
+from clusterhub.services.audit import Actor
 from clusterhub.services.mail import Mailer, OutgoingMail
 from clusterhub.store.models import (
     LoginAttempt,
@@ -212,15 +212,16 @@ def create_user(
     display_name: str,
     password: str,
     role: Role = Role.MEMBER,
-    actor_id: int | None = None,
+    by: Actor | None = None,
 ) -> UserPublic:
-    """A new account with ``role`` (bootstrap and tests; people use ``register``)."""
+    """A new account with ``role``, created ``by`` someone (``clusterhub users create``: the
+    command line; tests), recorded as anonymous when not said. People use ``register``."""
     user = _insert_user(
         session, email=email, display_name=display_name, password=password, role=role
     )
     audit.record(
-        session, actor_id=actor_id, action="user.create", entity_type="user",
-        entity_id=user.id, details={"role": role.value},
+        session, actor=by, action="user.create", entity_type="user", entity_id=user.id,
+        details={"role": role.value},
     )  # fmt: skip
     return UserPublic.model_validate(user)
 
@@ -333,11 +334,10 @@ def login(
         if user is None:
             _verify(_dummy_hash(), password)
         _record_failure(session, keys, settings)
-        if user is not None:
-            audit.record(
-                session, actor_id=None, action="login.failed", entity_type="user",
-                entity_id=user.id, details={"client": keys[1]},
-            )  # fmt: skip
+        audit.record(
+            session, action="login.failed", entity_type="user",
+            entity_id=None if user is None else user.id, details={"client": keys[1]},
+        )  # fmt: skip
         return None
     if _HASHER.check_needs_rehash(user.password_hash):
         user.password_hash = _HASHER.hash(password)
@@ -602,9 +602,3 @@ def list_users(session: Session, *, actor: UserPublic | None) -> list[UserPublic
     require(session, actor=actor, minimum=Role.SITE_ADMIN)
     users = session.scalars(select(User).order_by(User.id).limit(MAX_USERS_LISTED))
     return [UserPublic.model_validate(u) for u in users]
-
-
-def audit_log(session: Session, *, actor: UserPublic | None, limit: int = 100) -> list[AuditPublic]:
-    """The newest audit entries (site admins only)."""
-    require(session, actor=actor, minimum=Role.SITE_ADMIN)
-    return audit.recent(session, limit=limit)

@@ -10,6 +10,11 @@ duplicating them.
 Where a problem is: in CSV the line a text editor shows (the header is line 1, the first data
 row line 2); in XLSX the row number Excel shows; in JSON the item's number in the list (1 for
 the first object) — reported in the ``line`` field, since a JSON item has no line of its own.
+
+Exports add the column ``label_review`` (declared, verified or rejected): what the platform
+knows about each label. Imports accept the column but cannot set it: only a programme officer
+or site admin verifies a label, and an imported label that differs from the stored one is
+declared. The import report counts the rows whose stated review the platform does not hold.
 """
 
 from __future__ import annotations
@@ -29,16 +34,23 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clusterhub.errors import InvalidInput, Problem
-from clusterhub.services import directory, indexing
+from clusterhub.services import audit, directory, indexing
+from clusterhub.services.audit import Actor
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import Embedder
-from clusterhub.services.schemas import ImportReport, OrganisationInput
+from clusterhub.services.schemas import ImportReport, LabelReview, OrganisationInput
 from clusterhub.store.models import Organisation
 
 FileFormat = Literal["csv", "json", "xlsx"]
 FORMATS: tuple[FileFormat, ...] = get_args(FileFormat)
-#: Column order of every export and the accepted import columns.
+#: The profile fields: the columns an import sets.
 COLUMNS: tuple[str, ...] = tuple(OrganisationInput.model_fields)
+#: What the platform says about a label; exported, accepted on import, never taken from it.
+REVIEW_COLUMN = "label_review"
+#: Column order of every export (a file exported here imports back unchanged).
+EXPORT_COLUMNS: tuple[str, ...] = (*COLUMNS, REVIEW_COLUMN)
+REVIEW_STATES = tuple(state.value for state in LabelReview)
+REVIEW_CLAIMS_NOT_HELD = "label reviews in the file not applied (imports only declare labels)"
 LIST_COLUMNS = frozenset(
     name
     for name, info in OrganisationInput.model_fields.items()
@@ -50,12 +62,15 @@ MAX_FILE_BYTES = 50 * 1024 * 1024
 #: Above this many, problems are counted but not listed (a wrong file gives thousands).
 MAX_PROBLEMS = 200
 _CSV_FIELD_LIMIT = 1024 * 1024
+#: Keys per ``IN (...)`` list: SQLite binds at most 999 parameters per statement.
+_KEY_CHUNK = 900
 
 
 @dataclass(frozen=True)
 class _Row:
     line: int
     values: dict[str, Any]
+    review: str | None = None
 
 
 def file_format(path: Path, format: str | None = None) -> FileFormat:
@@ -90,23 +105,49 @@ def read_profiles(
     format
         ``csv``, ``json`` or ``xlsx``; by default from the file's suffix.
     """
+    return _read(path, catalogues, format)[0]
+
+
+def _read(
+    path: Path, catalogues: Catalogues, format: str | None
+) -> tuple[list[OrganisationInput], dict[str, str]]:
+    """The validated profiles, and the label review each row states (by key, where stated)."""
     kind = file_format(path, format)
     _check_size(path)
     rows = {"csv": _csv_rows, "json": _json_rows, "xlsx": _xlsx_rows}[kind](path)
     problems: list[Problem] = []
     profiles: list[OrganisationInput] = []
+    claims: dict[str, str] = {}
     seen: dict[str, int] = {}
     for row in rows:
         problems.extend(_key_problems(row, seen, path.name))
+        problems.extend(_review_problems(row, path.name))
         try:
-            profiles.append(
-                directory.validate(row.values, catalogues, file=path.name, line=row.line)
-            )
+            profile = directory.validate(row.values, catalogues, file=path.name, line=row.line)
         except InvalidInput as error:
             problems.extend(error.problems)
+            continue
+        profiles.append(profile)
+        if row.review:
+            claims[str(profile.key)] = row.review
     if problems:
         raise _report(problems, path.name, kind)
-    return profiles
+    return profiles, claims
+
+
+def _review_problems(row: _Row, file: str) -> list[Problem]:
+    if row.review is None or row.review in REVIEW_STATES:
+        return []
+    return [
+        Problem(
+            f"expected {', '.join(REVIEW_STATES)} (or nothing): what the platform says of the "
+            "label; an import cannot set it",
+            file=file,
+            line=row.line,
+            field=REVIEW_COLUMN,
+            value=row.review,
+        )
+    ]
 
 
 def _check_size(path: Path) -> None:
@@ -161,7 +202,8 @@ def _report(problems: list[Problem], file: str, kind: FileFormat) -> InvalidInpu
 
 
 def _cells(header: Sequence[str], values: Sequence[Any], line: int) -> _Row:
-    """A row's non-empty cells by column, list columns split on ``;``."""
+    """A row's non-empty cells by column, list columns split on ``;``; the label review the
+    row states is kept apart (it is not a profile field)."""
     cells: dict[str, Any] = {}
     for name, value in zip(header, values, strict=False):
         if value is None or (isinstance(value, str) and value.strip() == ""):
@@ -170,16 +212,17 @@ def _cells(header: Sequence[str], values: Sequence[Any], line: int) -> _Row:
             cells[name] = [p.strip() for p in value.split(LIST_SEPARATOR) if p.strip()]
         else:
             cells[name] = value
-    return _Row(line, cells)
+    review = cells.pop(REVIEW_COLUMN, None)
+    return _Row(line, cells, None if review is None else str(review).strip().lower())
 
 
 def _check_header(header: Sequence[str], file: str) -> list[str]:
     names = [str(h).strip() if h is not None else "" for h in header]
-    unknown = [n for n in names if n not in COLUMNS]
+    unknown = [n for n in names if n not in EXPORT_COLUMNS]
     if unknown:
         raise InvalidInput.single(
             f"unknown columns {', '.join(repr(n) for n in unknown)}; the columns are the "
-            f"profile fields: {', '.join(COLUMNS)}",
+            f"profile fields: {', '.join(EXPORT_COLUMNS)}",
             file=file,
             line=1,
         )
@@ -277,14 +320,16 @@ def import_file(
     path: Path,
     catalogues: Catalogues,
     embedder: Embedder | None,
+    by: Actor,
     format: str | None = None,
     progress: indexing.Progress | None = None,
 ) -> ImportReport:
-    """Create or update the file's profiles by key, in the caller's transaction.
+    """Create or update the file's profiles by key, in the caller's transaction, recorded in
+    the audit log as one import ``by`` whoever ran it.
 
     Nothing is written unless every row is valid; on an error the caller rolls back.
     """
-    records = read_profiles(path, catalogues=catalogues, format=format)
+    records, claims = _read(path, catalogues, format)
     created, updated, unchanged = directory.upsert_profiles(
         session,
         records=records,
@@ -293,9 +338,31 @@ def import_file(
         embedder=embedder,
         progress=progress,
     )
-    return ImportReport(
+    report = ImportReport(
         source="file", rows=len(records), created=created, updated=updated, unchanged=unchanged
     )
+    not_held = _claims_not_held(session, claims)
+    if not_held:
+        report.extra[REVIEW_CLAIMS_NOT_HELD] = not_held
+    audit.record_import(
+        session, by=by, action="directory.import", entity_type="organisation", report=report,
+        file=path.name,
+    )  # fmt: skip
+    return report
+
+
+def _claims_not_held(session: Session, claims: Mapping[str, str]) -> int:
+    """How many rows state a label review other than the one their profile now has."""
+    keys = list(claims)
+    held: dict[str, str | None] = {}
+    for start in range(0, len(keys), _KEY_CHUNK):
+        rows = session.execute(
+            select(Organisation.key, Organisation.label, Organisation.label_review).where(
+                Organisation.key.in_(keys[start : start + _KEY_CHUNK])
+            )
+        )
+        held.update({key: review if label else None for key, label, review in rows})
+    return sum(1 for key, claim in claims.items() if held.get(key) != claim)
 
 
 # --- exporting --------------------------------------------------------------------------------
@@ -327,7 +394,8 @@ def export_profiles(
 def _export_row(org: Organisation) -> dict[str, Any]:
     values = {name: getattr(org, name) for name in COLUMNS if name != "cluster_codes"}
     values["cluster_codes"] = [c.cluster_code for c in org.clusters]
-    return OrganisationInput.model_validate(values).model_dump(mode="json")
+    row = OrganisationInput.model_validate(values).model_dump(mode="json")
+    return {**row, REVIEW_COLUMN: org.label_review if org.label else None}
 
 
 def _flat(name: str, value: Any) -> Any:
@@ -342,8 +410,8 @@ def _flat(name: str, value: Any) -> Any:
 def _write_csv(path: Path, rows: Sequence[Mapping[str, Any]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(COLUMNS)
-        writer.writerows([_flat(name, row[name]) for name in COLUMNS] for row in rows)
+        writer.writerow(EXPORT_COLUMNS)
+        writer.writerows([_flat(name, row[name]) for name in EXPORT_COLUMNS] for row in rows)
 
 
 def _write_json(path: Path, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -355,9 +423,9 @@ def _write_json(path: Path, rows: Sequence[Mapping[str, Any]]) -> None:
 def _write_xlsx(path: Path, rows: Sequence[Mapping[str, Any]]) -> None:
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("organisations")
-    sheet.append(list(COLUMNS))
+    sheet.append(list(EXPORT_COLUMNS))
     for row in rows:
-        sheet.append([_xlsx_cell(sheet, _flat(name, row[name])) for name in COLUMNS])
+        sheet.append([_xlsx_cell(sheet, _flat(name, row[name])) for name in EXPORT_COLUMNS])
     book.save(path)
 
 

@@ -4,7 +4,8 @@ Embedding is the slow part of loading a directory (tens of milliseconds per prof
 cores: the 35,871 Horizon 2020 participants take minutes). First start therefore loads big
 sources for keyword search only and lets the server fill in the embeddings: small batches, each
 in its own short transaction, so pages stay responsive and a stop loses at most one batch.
-Every batch bumps the directory generation, so semantic search picks the new vectors up.
+Every batch bumps the directory generation, so semantic search picks the new vectors up, and
+records one audit entry (actor ``system:embedding-backfill``).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Callable
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from clusterhub.services import indexing
+from clusterhub.services import audit, indexing
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import Embedder
 from clusterhub.store.db import transaction
@@ -27,6 +28,8 @@ log = logging.getLogger(__name__)
 BATCH = 64
 #: How long an idle worker waits before looking again (imports may add profiles any time).
 IDLE_SECONDS = 60.0
+#: Who the audit log names for each batch.
+BACKFILL = audit.Actor.system("embedding-backfill")
 
 
 def embed_missing(
@@ -115,6 +118,10 @@ class EmbeddingBackfill:
                 embedder=embedder,
                 limit=self._batch,
             )
+            audit.record(
+                session, actor=BACKFILL, action="directory.embed", entity_type="organisation",
+                entity_id=None, details={"profiles": done, "model": embedder.name},
+            )  # fmt: skip
         if done:
             self.embedded += done
             log.info("embedding backfill: %d profiles embedded so far", self.embedded)
