@@ -238,6 +238,54 @@ def test_export_then_import_changes_nothing(
         assert directory_io.export_profiles(session, path=out, format=fmt) == 3
     again = run_import(factory, out, catalogues)
     assert (again.rows, again.unchanged) == (3, 3)
+    assert again.extra == {}  # the file's label reviews are what the platform holds
     if fmt == "csv":
         with out.open(encoding="utf-8") as handle:
-            assert tuple(next(csv.reader(handle))) == directory_io.COLUMNS
+            assert tuple(next(csv.reader(handle))) == directory_io.EXPORT_COLUMNS
+
+
+def _review(factory: sessionmaker[Session], key: str) -> str:
+    with factory() as session:
+        org = session.scalars(select(Organisation).where(Organisation.key == key)).one()
+        return org.label_review
+
+
+def test_label_reviews_are_exported_and_an_import_can_only_declare(
+    factory: sessionmaker[Session], catalogues: Catalogues, tmp_path: Path
+) -> None:
+    claimed = [dict(GOOD[0], label_review="verified"), dict(GOOD[1], label_review="")]
+    first = run_import(factory, write(tmp_path / "claims.csv", claimed), catalogues)
+    assert _review(factory, "acme-aero") == "declared"  # the file's "verified" is not taken
+    assert first.extra == {directory_io.REVIEW_CLAIMS_NOT_HELD: 1}
+    with transaction(factory) as session:  # as labels.verify leaves it
+        org = session.scalars(select(Organisation).where(Organisation.key == "acme-aero")).one()
+        org.label_review = "verified"
+    out = tmp_path / "out.csv"
+    with factory() as session:
+        directory_io.export_profiles(session, path=out)
+    rows = {r["key"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
+    assert (rows["acme-aero"]["label_review"], rows["nord-food"]["label_review"]) == (
+        "verified",
+        "",
+    )
+    assert run_import(factory, out, catalogues).unchanged == 2  # a round trip keeps it verified
+    assert _review(factory, "acme-aero") == "verified"
+    later = [dict(GOOD[0], label="gold", label_review="verified"), GOOD[1]]
+    run_import(factory, write(tmp_path / "gold.csv", later), catalogues)
+    assert _review(factory, "acme-aero") == "declared"  # a changed label is declared again
+    with factory() as session:
+        revision = session.scalars(
+            select(OrganisationRevision).order_by(OrganisationRevision.id.desc())
+        ).first()
+        assert revision is not None
+        assert revision.changes["label_review"] == ["verified", "declared"]
+
+
+def test_an_unknown_label_review_is_named_by_line_and_field(
+    catalogues: Catalogues, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "odd.csv", [GOOD[2], dict(GOOD[1], label_review="approved")])
+    with pytest.raises(InvalidInput) as caught:
+        directory_io.read_profiles(path, catalogues=catalogues)
+    [problem] = caught.value.problems
+    assert (problem.line, problem.field, problem.value) == (3, "label_review", "approved")

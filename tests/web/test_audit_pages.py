@@ -117,7 +117,8 @@ def test_the_audit_api_and_download_share_the_filters(admin: TestClient, bulk: s
     rows = list(csv.DictReader(io.StringIO(download.content.decode("utf-8-sig"))))
     assert len(rows) == BULK and rows[0]["entity_id"] == str(BULK - 1)
     assert set(rows[0]) == {
-        "id", "at", "actor", "user_email", "action", "entity_type", "entity_id", "details"
+        "id", "at", "actor", "user_id", "user_email", "action", "entity_type", "entity_id",
+        "details",
     }  # fmt: skip
     bad = admin.get("/api/v1/audit?since=yesterday")
     assert bad.status_code == 422

@@ -33,7 +33,8 @@ MAX_PAGE_SIZE = 500
 #: Most rows one download holds (newest first); narrow the filters for older ones.
 MAX_EXPORT_ROWS = 100_000
 EXPORT_COLUMNS = (
-    "id", "at", "actor", "user_email", "action", "entity_type", "entity_id", "details",
+    "id", "at", "actor", "user_id", "user_email", "action", "entity_type", "entity_id",
+    "details",
 )  # fmt: skip
 _TEXT = r"^[^\x00-\x1f\x7f]*$"
 

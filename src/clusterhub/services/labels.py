@@ -59,8 +59,7 @@ def queue(session: Session, *, actor: UserPublic | None) -> LabelQueue:
     waiting = (
         Organisation.label.is_not(None),
         Organisation.label_review == LabelReview.DECLARED.value,
-        (Organisation.label_valid_until.is_(None))
-        | (Organisation.label_valid_until >= utcnow().date()),
+        Organisation.label_valid_until >= utcnow().date(),  # every label has its date
     )
     total = session.scalar(select(func.count()).select_from(Organisation).where(*waiting)) or 0
     rows = session.scalars(
