@@ -144,16 +144,21 @@ def _labelled(world: DirectoryWorld, owner: TestClient, **fields: Any) -> dict[s
     )  # fmt: skip
 
 
-def _queue_item(officer: TestClient, organisation_id: int) -> str:
-    page = officer.get("/officer/labels").text
+def _queue_item(officer: TestClient, organisation_id: int, path: str = "/officer/labels") -> str:
+    page = officer.get(path).text
     start = page.index(f'id="org-{organisation_id}"')
     return page[start : page.index("</li>", start)]
 
 
 def _decide(
-    officer: TestClient, organisation_id: int, outcome: str, note: str, version: int | None = None
+    officer: TestClient,
+    organisation_id: int,
+    outcome: str,
+    note: str,
+    version: int | None = None,
+    path: str = "/officer/labels",
 ) -> Any:
-    item = _queue_item(officer, organisation_id)
+    item = _queue_item(officer, organisation_id, path)
     if version is None:
         found = re.search(r'name="version" value="(\d+)"', item)
         assert found
@@ -254,3 +259,22 @@ def test_refusals_are_shown_in_the_queue(
     with directory_world.app.state.sessions() as session:
         assert session.scalar(select(User.role).where(User.email == email)) == "programme_officer"
     assert _audit(directory_world, "label.verify", str(mine)) == []
+
+
+def test_a_decision_is_revised_from_the_profile(
+    directory_world: DirectoryWorld, officer: TestClient
+) -> None:
+    owner = directory_world.logged_in(directory_world.admin_email)
+    pid = _labelled(directory_world, owner)["id"]
+    assert _decide(officer, pid, "verify", "certificate seen").status_code == 303
+    profile = officer.get(f"/directory/{pid}").text
+    assert f'href="/officer/labels/{pid}">Review this label</a>' in profile
+    assert "Review this label" not in directory_world.anonymous().get(f"/directory/{pid}").text
+    single = f"/officer/labels/{pid}"
+    assert "now verified" in officer.get(single).text
+    withdrawn = _decide(officer, pid, "reject", "certificate withdrawn", path=single)
+    assert withdrawn.status_code == 303
+    assert "Gold label: rejected" in officer.get(f"/directory/{pid}").text
+    unlabelled = directory_world.ids["webtest:madrid-aero"]
+    assert officer.get(f"/officer/labels/{unlabelled}").status_code == 409
+    assert officer.get("/officer/labels/999999").status_code == 404

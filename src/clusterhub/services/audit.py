@@ -121,7 +121,7 @@ def record_import(
         entity_type=entity_type,
         entity_id=report.source,
         details={
-            "file": file,
+            **({"file": file} if file else {}),
             "rows": report.rows,
             "created": report.created,
             "updated": report.updated,

@@ -68,17 +68,29 @@ def queue(session: Session, *, actor: UserPublic | None) -> LabelQueue:
         .order_by(Organisation.updated_at, Organisation.id)
         .limit(QUEUE_SIZE)
     )
-    items = [
-        QueuedLabel(
-            profile=directory.summary(org),
-            label_valid_until=org.label_valid_until,
-            website=org.website,
-            version=org.version,
-            declared_at=org.updated_at,
-        )
-        for org in rows
-    ]
-    return LabelQueue(items=items, total=total)
+    return LabelQueue(items=[_queued(org) for org in rows], total=total)
+
+
+def one(session: Session, *, organisation_id: int, actor: UserPublic | None) -> QueuedLabel:
+    """One profile's label to review, whatever its review so far (a verified label whose
+    certificate was withdrawn, a rejected one whose evidence arrived late)."""
+    require(session, actor=actor, minimum=REVIEW_ROLE)
+    org = session.get(Organisation, organisation_id)
+    if org is None:
+        raise NotFound(f"no profile with id {organisation_id}")
+    if org.label is None or label_status(org.label, org.label_valid_until) == "expired":
+        raise Conflict("this profile has no valid label to review")
+    return _queued(org)
+
+
+def _queued(org: Organisation) -> QueuedLabel:
+    return QueuedLabel(
+        profile=directory.summary(org),
+        label_valid_until=org.label_valid_until,
+        website=org.website,
+        version=org.version,
+        declared_at=org.updated_at,
+    )
 
 
 def verify(

@@ -119,6 +119,18 @@ def label_queue(
     return _queue_page(request, session, officer, notice=NOTICES.get(done or ""))
 
 
+@router.get("/labels/{organisation_id}", response_class=HTMLResponse)
+def label_review(
+    request: Request, session: DbSession, officer: Officer, organisation_id: ProfileId
+) -> HTMLResponse:
+    """One profile's label, to verify or reject again whatever was decided before."""
+    item = labels.one(session, organisation_id=organisation_id, actor=officer)
+    return _render(
+        request, "labels.html", queue=labels.LabelQueue(items=[item], total=1), single=True,
+        failed=None,
+    )  # fmt: skip
+
+
 def _queue_page(
     request: Request, session: DbSession, officer: UserPublic, status: int = 200, **context: Any
 ) -> HTMLResponse:
