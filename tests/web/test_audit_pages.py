@@ -145,3 +145,32 @@ def test_the_audit_api_is_documented(directory_world: DirectoryWorld) -> None:
     assert {"actor", "action", "entity_type", "entity_id", "since", "until", "page"} <= names
     assert {"401", "403", "422"} <= set(operation["responses"])
     assert "/api/v1/audit.csv" in spec["paths"]
+
+
+def test_following_and_reading_notifications_are_audited(
+    directory_world: DirectoryWorld,
+) -> None:
+    owner = directory_world.logged_in(directory_world.admin_email)
+    reader = directory_world.logged_in(directory_world.other_email)
+    post = owner.post(
+        "/api/v1/posts",
+        json={"organisation_id": directory_world.ids[directory_world.owned_key],
+              "kind": "offer", "title": f"Audit follow {uuid.uuid4().hex[:6]}"},
+        headers={"X-CSRF-Token": csrf(owner)},
+    )  # fmt: skip
+    assert post.status_code == 201, post.text
+    path = f"/api/v1/posts/{post.json()['id']}"
+    token = {"X-CSRF-Token": csrf(reader)}
+    assert reader.post(f"{path}/follow", headers=token).status_code == 200
+    assert owner.post(f"{path}/close", headers={"X-CSRF-Token": csrf(owner)}).status_code == 200
+    assert reader.post("/api/v1/notifications/read", json={}, headers=token).status_code == 200
+    assert reader.delete(f"{path}/follow", headers=token).status_code == 200
+    with directory_world.app.state.sessions() as session:
+        reader_id = session.scalar(select(User.id).where(User.email == directory_world.other_email))
+        actions = session.scalars(
+            select(AuditEntry.action)
+            .where(AuditEntry.user_id == reader_id)
+            .where(AuditEntry.action.in_(["posts.follow", "posts.unfollow", "notifications.read"]))
+            .order_by(AuditEntry.id)
+        ).all()
+    assert actions[-3:] == ["posts.follow", "notifications.read", "posts.unfollow"]

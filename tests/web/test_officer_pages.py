@@ -190,6 +190,14 @@ def test_a_declared_label_is_shown_as_declared_everywhere(
     assert stuttgart not in {hit["id"] for hit in gold["items"]}
     declared = anonymous.get("/api/v1/organisations?label=declared&page_size=100").json()
     assert stuttgart in {hit["id"] for hit in declared["items"]}
+    owner = directory_world.logged_in(directory_world.admin_email)
+    claimed = owner.patch(  # the review is not a field its editors may set
+        f"/api/v1/organisations/{stuttgart}",
+        json={"version": api["version"], "changes": {"label_review": "verified"}},
+        headers={"X-CSRF-Token": csrf(owner)},
+    )
+    assert claimed.status_code == 422
+    assert claimed.json()["error"]["details"][0]["field"] == "label_review"
 
 
 def test_an_officer_verifies_a_label_with_evidence_and_an_edit_makes_it_declared_again(

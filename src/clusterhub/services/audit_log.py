@@ -26,7 +26,7 @@ from clusterhub.errors import InvalidInput
 from clusterhub.services.accounts import Role, UserPublic, normalise_email, require
 from clusterhub.services.audit import AuditPublic
 from clusterhub.services.schemas import Page
-from clusterhub.store.models import AuditEntry, User
+from clusterhub.store.models import AuditEntry, User, as_utc
 
 PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -120,16 +120,31 @@ def search(
 def export_rows(
     session: Session, *, actor: UserPublic | None, query: AuditQuery
 ) -> list[dict[str, Any]]:
-    """Every matching entry (at most ``MAX_EXPORT_ROWS``, newest first) as download rows."""
+    """Every matching entry (at most ``MAX_EXPORT_ROWS``, newest first) as download rows.
+
+    Read as plain columns, not as entries: a download of 100,000 rows would otherwise spend
+    most of its time building objects nobody sees.
+    """
     require(session, actor=actor, minimum=Role.SITE_ADMIN)
-    rows = session.execute(_entries(_conditions(query)).limit(MAX_EXPORT_ROWS))
-    return [
-        {
-            **_public(entry, email).model_dump(mode="json"),
-            "details": json.dumps(entry.details, ensure_ascii=False, sort_keys=True),
-        }
-        for entry, email in rows
-    ]
+    columns = [getattr(AuditEntry, name) for name in _ENTRY_COLUMNS]
+    statement = (
+        select(*columns, User.email)
+        .outerjoin(User, User.id == AuditEntry.user_id)
+        .where(*_conditions(query))
+        .order_by(AuditEntry.id.desc())
+        .limit(MAX_EXPORT_ROWS)
+    )
+    return [_download_row(row) for row in session.execute(statement)]
+
+
+_ENTRY_COLUMNS = ("id", "at", "actor", "user_id", "action", "entity_type", "entity_id", "details")
+
+
+def _download_row(row: Any) -> dict[str, Any]:
+    values = dict(zip((*_ENTRY_COLUMNS, "user_email"), row, strict=True))
+    values["at"] = as_utc(values["at"]).isoformat()
+    values["details"] = json.dumps(values["details"], ensure_ascii=False, sort_keys=True)
+    return values
 
 
 def _entries(where: list[Any]) -> Select[AuditEntry, str]:
