@@ -28,19 +28,19 @@ from clusterhub.store.models import Organisation, OrganisationAdmin, Organisatio
 
 REVIEW_ROLE = Role.PROGRAMME_OFFICER
 MAX_NOTE = 2000
-#: Most profiles the queue shows at once (oldest declaration first).
+#: Most profiles the queue shows at once (those changed longest ago first).
 QUEUE_SIZE = 200
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class QueuedLabel(BaseModel):
-    """A declared label waiting for review, with what a reviewer needs to look it up."""
+    """A label to review, with what a reviewer needs to look it up."""
 
     profile: OrganisationSummary
     label_valid_until: date | None
     website: str | None
     version: int = Field(description="The profile's version: a review of an older one is refused.")
-    declared_at: UtcDatetime = Field(description="When the profile was last changed.")
+    changed_at: UtcDatetime = Field(description="When the profile was last changed.")
 
 
 class LabelQueue(BaseModel):
@@ -51,10 +51,9 @@ class LabelQueue(BaseModel):
 
 
 def queue(session: Session, *, actor: UserPublic | None) -> LabelQueue:
-    """Declared labels that are still valid, oldest declaration first (officers and admins).
-
-    Expired labels are left out: there is nothing left to verify.
-    """
+    """Declared labels that are still valid, the profiles changed longest ago first (a label
+    waits at least that long); officers and admins. Expired labels are left out: there is
+    nothing left to verify."""
     require(session, actor=actor, minimum=REVIEW_ROLE)
     waiting = (
         Organisation.label.is_not(None),
@@ -89,7 +88,7 @@ def _queued(org: Organisation) -> QueuedLabel:
         label_valid_until=org.label_valid_until,
         website=org.website,
         version=org.version,
-        declared_at=org.updated_at,
+        changed_at=org.updated_at,
     )
 
 
