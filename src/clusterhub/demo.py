@@ -28,7 +28,8 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from clusterhub.classify.countries import country_names
-from clusterhub.services import indexing
+from clusterhub.services import audit, indexing
+from clusterhub.services.audit import Actor
 from clusterhub.services.directory import Catalogues, remove_all_from_source
 from clusterhub.services.directory_sources import upsert_records
 from clusterhub.services.embeddings import Embedder
@@ -342,10 +343,11 @@ def load_demo(
     count: int,
     seed: int = 0,
     embedder: Embedder | None,
+    by: Actor,
     progress: indexing.Progress | None = None,
 ) -> ImportReport:
     """Add (or refresh) ``count`` synthetic profiles, with region names and NACE codes from
-    the reference data, in the caller's transaction."""
+    the reference data, in the caller's transaction (one audit entry ``by`` whoever asked)."""
     catalogues = Catalogues.from_reference(reference)
     regions = reference.regions.frame.filter(pl.col("level") == 2)
     members = reference.nace_clusters.members.sort("weight", descending=True)
@@ -362,7 +364,7 @@ def load_demo(
         region_names=dict(regions.select("code", "name").iter_rows()),
         nace_by_cluster=nace,
     )
-    return upsert_records(
+    report = upsert_records(
         session,
         records=records,
         facts={},
@@ -371,8 +373,18 @@ def load_demo(
         embedder=embedder,
         progress=progress,
     )
+    audit.record_import(
+        session, by=by, action="directory.import", entity_type="organisation", report=report,
+        file=None,
+    )  # fmt: skip
+    return report
 
 
-def remove_demo(session: Session) -> int:
-    """Delete every synthetic profile; how many there were."""
-    return remove_all_from_source(session, source=SOURCE)
+def remove_demo(session: Session, *, by: Actor) -> int:
+    """Delete every synthetic profile; how many there were (one audit entry)."""
+    removed = remove_all_from_source(session, source=SOURCE)
+    audit.record(
+        session, actor=by, action="directory.remove_source", entity_type="organisation",
+        entity_id=SOURCE, details={"removed": removed},
+    )  # fmt: skip
+    return removed

@@ -13,6 +13,7 @@ from clusterhub.cli import app
 from clusterhub.config import Settings, get_settings
 from clusterhub.services import directory_sources
 from clusterhub.services.accounts import create_user
+from clusterhub.services.audit import Actor
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.reference import ReferenceData
 from clusterhub.store.db import make_engine, make_session_factory, transaction
@@ -20,6 +21,8 @@ from tests.conftest import migrated_database
 from tests.table_compare import differences, snapshot
 
 runner = CliRunner()
+
+CLI = Actor.command_line()
 
 
 @pytest.fixture(autouse=True)
@@ -46,7 +49,11 @@ def test_back_up_then_restore_onto_a_new_machine(
     with migrated_database("sqlite", tmp_path / "source") as source:
         with transaction(make_session_factory(make_engine(source))) as session:
             directory_sources.load_cmp_organisations(
-                session, path=reference.fetch("cmp-orgs"), catalogues=catalogues, embedder=None
+                session,
+                path=reference.fetch("cmp-orgs"),
+                catalogues=catalogues,
+                embedder=None,
+                by=CLI,
             )
             create_user(session, email="ops@example.org", display_name="Ops", password="x" * 12)
         expected = snapshot(source)
@@ -60,7 +67,10 @@ def test_back_up_then_restore_onto_a_new_machine(
         code, output = _run(fresh, "restore", str(file), "--yes")
         assert code == 0, output
         assert "restored" in output and "keyword index rebuilt for 145 profiles" in output
-        assert differences(expected, snapshot(fresh)) == []
+        restored = snapshot(fresh)
+        entry = restored["audit_log"].pop()  # the restore records itself, by the command line
+        assert (entry["action"], entry["actor"]) == ("database.restore", CLI.name)
+        assert differences(expected, restored) == []
 
 
 def test_restore_asks_first_and_a_no_changes_nothing(tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 from clusterhub.cli import app
 from clusterhub.config import get_settings
 from clusterhub.services.analytics import ClusterMap
+from clusterhub.services.audit import BOOTSTRAP
 from clusterhub.services.observatory import load_cluster_map
 from clusterhub.store.db import make_engine, make_session_factory, transaction, upgrade
 
@@ -59,7 +60,7 @@ def test_diversify_a_state(
     engine = make_engine(get_settings())
     upgrade(engine)
     with transaction(make_session_factory(engine)) as session:
-        load_cluster_map(session, key="us-states", title="U.S. states", result=us_map)
+        load_cluster_map(session, key="us-states", title="U.S. states", result=us_map, by=BOOTSTRAP)
     engine.dispose()
     result = runner.invoke(app, ["diversify", "26", "--limit", "4"], terminal_width=200)
     assert result.exit_code == 0, result.output

@@ -17,6 +17,7 @@ from clusterhub.config import Settings
 from clusterhub.services import directory_sources
 from clusterhub.services.accounts import Role, create_user
 from clusterhub.services.analytics import ClusterMap
+from clusterhub.services.audit import BOOTSTRAP, Actor
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import Embedder, text_hash, to_blob
 from clusterhub.services.observatory import load_cluster_map
@@ -59,11 +60,12 @@ def fill(
     """Load the real records, then a few rows of every other table, in one transaction."""
     engine = make_engine(settings)
     with transaction(make_session_factory(engine)) as session:
-        load_cluster_map(session, key="us-states", title="U.S. states", result=us_map)
-        directory_sources.load_partnerships(session)
+        load_cluster_map(session, key="us-states", title="U.S. states", result=us_map, by=BOOTSTRAP)
+        directory_sources.load_partnerships(session, by=BOOTSTRAP)
         directory_sources.load_cmp_organisations(
-            session, path=reference.fetch("cmp-orgs"), catalogues=catalogues, embedder=None
-        )
+            session, path=reference.fetch("cmp-orgs"), catalogues=catalogues, embedder=None,
+            by=BOOTSTRAP,
+        )  # fmt: skip
         orgs = session.scalars(select(Organisation).order_by(Organisation.id)).all()
         vectors = embedder.encode([org.name for org in orgs[:EMBEDDED]])
         session.add_all(
@@ -87,7 +89,7 @@ def fill(
             email="bo@example.org",
             display_name="Bo O'Brien",
             password="another long password",
-            actor_id=admin.id,
+            by=Actor.of_user(admin.id),
         )
         partnership = session.scalars(select(Partnership).order_by(Partnership.id)).first()
         assert partnership is not None
@@ -155,6 +157,7 @@ def fill(
                 ),
                 AuditEntry(
                     user_id=admin.id,
+                    actor=f"user:{admin.id}",
                     action="test.nested",
                     entity_type="post",
                     entity_id=None,

@@ -19,6 +19,7 @@ from clusterhub.config import Settings, get_settings
 from clusterhub.datasets import fetch, get_spec
 from clusterhub.errors import DataSourceError, InvalidInput
 from clusterhub.services import cordis, cordis_export
+from clusterhub.services.audit import BOOTSTRAP
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.reference import ReferenceData
 from clusterhub.store.db import make_engine, make_session_factory, transaction
@@ -201,7 +202,7 @@ def test_load_from_the_export_names_profiles_and_is_idempotent(
 ) -> None:
     with transaction(factory) as session:
         first = cordis.load_cordis(
-            session, export_path=export, catalogues=catalogues, embedder=None
+            session, export_path=export, catalogues=catalogues, embedder=None, by=BOOTSTRAP
         )
     assert (first.rows, first.created) == (3, 3)
     with factory() as session:
@@ -220,7 +221,7 @@ def test_load_from_the_export_names_profiles_and_is_idempotent(
         assert len(session.scalars(select(Participation)).all()) == len(ORGS) - 1
     with transaction(factory) as session:
         again = cordis.load_cordis(
-            session, export_path=export, catalogues=catalogues, embedder=None
+            session, export_path=export, catalogues=catalogues, embedder=None, by=BOOTSTRAP
         )
     assert (again.created, again.updated, again.unchanged) == (0, 0, 3)
     assert again.extra["participations created"] == 0

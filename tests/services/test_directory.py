@@ -120,12 +120,22 @@ def test_eligibility_label_status_and_size_band(
     with factory() as session:
         org = session.get(Organisation, owned[0])
         assert org is not None
-        assert [c.passed for c in profile_facts.eligibility(org)] == [True, True, True, True]
+        assert [c.passed for c in profile_facts.eligibility(org)] == [True] * 4 + [False]
+        # a declared label is not counted: unknown until a programme officer verifies it
+        org.label, org.label_valid_until = "gold", date(2099, 1, 1)
+        assert profile_facts.eligibility(org)[-1].passed is None
         org.members_research = 0
         org.management_fte = 0.4
+        org.label_review = "verified"
         checks = {c.code: c.passed for c in profile_facts.eligibility(org)}
         assert checks == {"management": False, "members": True, "member_types": False,
-                          "website": True}  # fmt: skip
+                          "website": True, "label": True}  # fmt: skip
+        org.label_review = "rejected"
+        assert profile_facts.eligibility(org)[-1].passed is False
+        org.label_review, org.label_valid_until = "verified", date(2020, 1, 1)
+        assert profile_facts.eligibility(org)[-1].detail == "gold label expired on 2020-01-01"
+        org.label = None
+        assert profile_facts.eligibility(org)[-1].passed is False
         org.profile_type = "project_partner"
         assert profile_facts.eligibility(org) == []
     today = date(2026, 1, 1)

@@ -17,10 +17,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from clusterhub.config import Settings
 from clusterhub.errors import MAX_PROBLEMS, InvalidInput
 from clusterhub.services import directory_io
+from clusterhub.services.audit import Actor
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import Embedder
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import Organisation, OrganisationEmbedding, OrganisationRevision
+
+CLI = Actor.command_line()
 
 GOOD: list[dict[str, Any]] = [
     {
@@ -93,7 +96,7 @@ def run_import(
 ) -> Any:
     with transaction(factory) as session:
         return directory_io.import_file(
-            session, path=path, catalogues=catalogues, embedder=embedder
+            session, path=path, catalogues=catalogues, embedder=embedder, by=CLI
         )
 
 
@@ -183,7 +186,7 @@ def test_a_failure_after_the_import_rolls_the_whole_import_back(
 ) -> None:
     path = write(tmp_path / "good.json", GOOD)
     with pytest.raises(RuntimeError), transaction(factory) as session:
-        directory_io.import_file(session, path=path, catalogues=catalogues, embedder=None)
+        directory_io.import_file(session, path=path, catalogues=catalogues, embedder=None, by=CLI)
         raise RuntimeError("a later step of the same transaction fails")
     assert count(factory) == 0
 
@@ -236,9 +239,57 @@ def test_export_then_import_changes_nothing(
         assert directory_io.export_profiles(session, path=out, format=fmt) == 3
     again = run_import(factory, out, catalogues)
     assert (again.rows, again.unchanged) == (3, 3)
+    assert again.extra == {}  # the file's label reviews are what the platform holds
     if fmt == "csv":
         with out.open(encoding="utf-8") as handle:
-            assert tuple(next(csv.reader(handle))) == directory_io.COLUMNS
+            assert tuple(next(csv.reader(handle))) == directory_io.EXPORT_COLUMNS
+
+
+def _review(factory: sessionmaker[Session], key: str) -> str:
+    with factory() as session:
+        org = session.scalars(select(Organisation).where(Organisation.key == key)).one()
+        return org.label_review
+
+
+def test_label_reviews_are_exported_and_an_import_can_only_declare(
+    factory: sessionmaker[Session], catalogues: Catalogues, tmp_path: Path
+) -> None:
+    claimed = [dict(GOOD[0], label_review="verified"), dict(GOOD[1], label_review="")]
+    first = run_import(factory, write(tmp_path / "claims.csv", claimed), catalogues)
+    assert _review(factory, "acme-aero") == "declared"  # the file's "verified" is not taken
+    assert first.extra == {directory_io.REVIEW_CLAIMS_NOT_HELD: 1}
+    with transaction(factory) as session:  # as labels.verify leaves it
+        org = session.scalars(select(Organisation).where(Organisation.key == "acme-aero")).one()
+        org.label_review = "verified"
+    out = tmp_path / "out.csv"
+    with factory() as session:
+        directory_io.export_profiles(session, path=out)
+    rows = {r["key"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
+    assert (rows["acme-aero"]["label_review"], rows["nord-food"]["label_review"]) == (
+        "verified",
+        "",
+    )
+    assert run_import(factory, out, catalogues).unchanged == 2  # a round trip keeps it verified
+    assert _review(factory, "acme-aero") == "verified"
+    later = [dict(GOOD[0], label="gold", label_review="verified"), GOOD[1]]
+    run_import(factory, write(tmp_path / "gold.csv", later), catalogues)
+    assert _review(factory, "acme-aero") == "declared"  # a changed label is declared again
+    with factory() as session:
+        revision = session.scalars(
+            select(OrganisationRevision).order_by(OrganisationRevision.id.desc())
+        ).first()
+        assert revision is not None
+        assert revision.changes["label_review"] == ["verified", "declared"]
+
+
+def test_an_unknown_label_review_is_named_by_line_and_field(
+    catalogues: Catalogues, tmp_path: Path
+) -> None:
+    path = write(tmp_path / "odd.csv", [GOOD[2], dict(GOOD[1], label_review="approved")])
+    with pytest.raises(InvalidInput) as caught:
+        directory_io.read_profiles(path, catalogues=catalogues)
+    [problem] = caught.value.problems
+    assert (problem.line, problem.field, problem.value) == (3, "label_review", "approved")
 
 
 def test_an_xlsx_whose_sheet_is_broken_inside_a_sound_zip_is_refused(

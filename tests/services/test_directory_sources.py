@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from clusterhub.config import Settings
 from clusterhub.errors import InvalidInput
 from clusterhub.services import cordis, directory_sources
+from clusterhub.services.audit import BOOTSTRAP
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import Embedder
 from clusterhub.services.reference import ReferenceData
@@ -48,7 +49,7 @@ def test_cmp_organisations_one_profile_per_org_with_every_category(
     raw = pl.read_csv(path)
     with transaction(factory) as session:
         report = directory_sources.load_cmp_organisations(
-            session, path=path, catalogues=catalogues, embedder=None
+            session, path=path, catalogues=catalogues, embedder=None, by=BOOTSTRAP
         )
     assert (report.rows, report.created) == (raw["org_id"].n_unique(), raw["org_id"].n_unique())
     assert report.extra["repeated rows skipped"] == raw.height - raw.unique().height
@@ -65,15 +66,15 @@ def test_cmp_organisations_one_profile_per_org_with_every_category(
             assert set(org.facts["cmp_categories"]) == names
     with transaction(factory) as session:
         again = directory_sources.load_cmp_organisations(
-            session, path=path, catalogues=catalogues, embedder=None
+            session, path=path, catalogues=catalogues, embedder=None, by=BOOTSTRAP
         )
     assert (again.created, again.updated, again.unchanged) == (0, 0, report.rows)
 
 
 def test_the_23_escp4i_partnerships(factory: sessionmaker[Session], catalogues: Catalogues) -> None:
     with transaction(factory) as session:
-        first = directory_sources.load_partnerships(session)
-        again = directory_sources.load_partnerships(session)
+        first = directory_sources.load_partnerships(session, by=BOOTSTRAP)
+        again = directory_sources.load_partnerships(session, by=BOOTSTRAP)
     assert (first.created, again.unchanged) == (23, 23)
     with factory() as session:
         rows = session.scalars(select(Partnership)).all()
@@ -107,6 +108,7 @@ def _load_cordis(
             programme_parts_path=reference.fetch("cordis-programme-parts"),
             catalogues=catalogues,
             embedder=embedder,
+            by=BOOTSTRAP,
         )
 
 
@@ -199,7 +201,7 @@ def test_a_cmp_registry_cut_inside_a_row_is_refused(
     path.write_bytes(b"".join(lines[:100]) + lines[100][:8])
     with pytest.raises(InvalidInput) as caught, transaction(factory) as session:
         directory_sources.load_cmp_organisations(
-            session, path=path, catalogues=catalogues, embedder=None
+            session, path=path, catalogues=catalogues, embedder=None, by=BOOTSTRAP
         )
     assert [(p.file, p.line) for p in caught.value.problems] == [("cmp.csv", 101)]
     with factory() as session:
@@ -214,7 +216,7 @@ def test_a_cmp_registry_cut_inside_its_last_category_is_refused(
     path.write_bytes(content[:-5])  # "...,Water Transportation" loses "ation"
     with pytest.raises(InvalidInput) as caught, transaction(factory) as session:
         directory_sources.load_cmp_organisations(
-            session, path=path, catalogues=catalogues, embedder=None
+            session, path=path, catalogues=catalogues, embedder=None, by=BOOTSTRAP
         )
     problem = caught.value.problems[0]
     assert (problem.line, problem.field) == (content.count(b"\n") + 1, "cluster_name")
@@ -227,11 +229,11 @@ def test_a_broken_partnerships_file_is_refused_with_its_place(
     path = tmp_path / "partnerships.yaml"
     path.write_text(text.replace("start_year", "start_yr"), encoding="utf-8")
     with pytest.raises(InvalidInput) as caught, transaction(factory) as session:
-        directory_sources.load_partnerships(session, path=path)
+        directory_sources.load_partnerships(session, path=path, by=BOOTSTRAP)
     assert caught.value.problems[0].field == "start_year"
     path.write_text(text[: len(text) // 2], encoding="utf-8")
     with pytest.raises(InvalidInput), transaction(factory) as session:
-        directory_sources.load_partnerships(session, path=path)
+        directory_sources.load_partnerships(session, path=path, by=BOOTSTRAP)
     with factory() as session:
         assert count(session, Partnership) == 0
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from clusterhub.config import Settings
 from clusterhub.errors import InvalidInput, NotFound
 from clusterhub.services.analytics import ClusterMap, MapRequest, build_cluster_map
+from clusterhub.services.audit import BOOTSTRAP
 from clusterhub.services.diversification import region_diversification
 from clusterhub.services.observatory import load_cluster_map
 from clusterhub.services.reference import ReferenceData
@@ -27,7 +28,7 @@ def _load_states(settings: Settings, us_map: ClusterMap, codes: list[str]) -> No
         us_map.source, us_map.table.filter(pl.col("region_code").is_in(codes)), us_map.coverage, ()
     )
     with transaction(factory) as session:
-        load_cluster_map(session, key="few-states", title="A few states", result=few)
+        load_cluster_map(session, key="few-states", title="A few states", result=few, by=BOOTSTRAP)
 
 
 def test_one_region_of_its_type_is_refused_clearly(
@@ -69,7 +70,9 @@ def test_emerging_industries_are_refused_with_the_reason(
 ) -> None:
     factory = make_session_factory(make_engine(db_settings))
     with transaction(factory) as session:
-        load_cluster_map(session, key="eu-sbs-emerging", title="Emerging", result=emerging_map)
+        load_cluster_map(
+            session, key="eu-sbs-emerging", title="Emerging", result=emerging_map, by=BOOTSTRAP
+        )
     with (
         Session(make_engine(db_settings)) as session,
         pytest.raises(InvalidInput, match="51 traded clusters") as refused,

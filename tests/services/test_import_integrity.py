@@ -28,6 +28,7 @@ from clusterhub.cli import app
 from clusterhub.config import Settings, get_settings
 from clusterhub.errors import MAX_PROBLEMS, InvalidInput
 from clusterhub.services import directory, directory_io, directory_sources
+from clusterhub.services.audit import Actor
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.reference import ReferenceData
 from clusterhub.store.db import make_engine, make_session_factory, transaction
@@ -45,6 +46,8 @@ EDITS = {
     "contact_name": "Ada Lovelace",
     "name": "Aerospace Components Manufacturers, Inc.",
 }
+
+CLI = Actor.command_line()
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,7 @@ class Loaded:
     def run(self, path: Path) -> Any:
         with transaction(self.factory) as session:
             return directory_io.import_file(
-                session, path=path, catalogues=self.catalogues, embedder=None
+                session, path=path, catalogues=self.catalogues, embedder=None, by=CLI
             )
 
     def refused(self, path: Path) -> InvalidInput:
@@ -92,8 +95,9 @@ def loaded(
     factory = make_session_factory(engine)
     with transaction(factory) as session:
         directory_sources.load_cmp_organisations(
-            session, path=reference.fetch("cmp-orgs"), catalogues=catalogues, embedder=None
-        )
+            session, path=reference.fetch("cmp-orgs"), catalogues=catalogues,
+            embedder=None, by=CLI,
+        )  # fmt: skip
     with transaction(factory) as session:
         _edit(session)
     export = tmp_path / "export.csv"
@@ -148,9 +152,9 @@ def test_a_row_with_a_cell_missing_is_refused_with_the_counts(loaded: Loaded) ->
     error = loaded.refused(loaded.write("short.csv", loaded.csv.replace(line, shorter)))
     problem = error.problems[0]
     assert (problem.line, len(error.problems)) == (number, 1), error
-    columns = len(directory_io.COLUMNS)
+    columns = len(directory_io.EXPORT_COLUMNS)
     assert f"{columns}" in problem.message and f"{columns - 1}" in problem.message
-    assert problem.field == directory_io.COLUMNS[-1]
+    assert problem.field == directory_io.EXPORT_COLUMNS[-1]
 
 
 def test_a_row_with_a_cell_too_many_is_refused_with_the_counts(loaded: Loaded) -> None:
@@ -159,7 +163,7 @@ def test_a_row_with_a_cell_too_many_is_refused_with_the_counts(loaded: Loaded) -
     error = loaded.refused(loaded.write("long.csv", loaded.csv.replace(line, longer)))
     problem = error.problems[0]
     assert (problem.line, len(error.problems)) == (number, 1), error
-    columns = len(directory_io.COLUMNS)
+    columns = len(directory_io.EXPORT_COLUMNS)
     assert f"{columns}" in problem.message and f"{columns + 1}" in problem.message
 
 
@@ -275,6 +279,7 @@ def test_reloading_the_cmp_registry_keeps_what_profile_admins_added(
             path=reference.fetch("cmp-orgs"),
             catalogues=loaded.catalogues,
             embedder=None,
+            by=CLI,
         )
     profile = _profile(loaded, EDITED)
     assert profile["website"] == EDITS["website"]
@@ -289,10 +294,11 @@ def test_reloading_the_cmp_registry_keeps_what_profile_admins_added(
 
 
 def _changed_export(content: bytes) -> bytes:
-    """The export with every profile marked synthetic (its last column), so that an imported
-    row shows in the database, and a row cut inside that cell cannot look complete."""
-    changed = content.replace(b",false\r\n", b",true\r\n")
-    assert changed.count(b",true\r\n") == len(_lines(content)) - 1
+    """The export with every profile marked synthetic (the column before the label review,
+    empty here), so that an imported row shows in the database, and a row cut inside that
+    cell cannot look complete."""
+    changed = content.replace(b",false,\r\n", b",true,\r\n")
+    assert changed.count(b",true,\r\n") == len(_lines(content)) - 1
     return changed
 
 
@@ -334,7 +340,7 @@ def test_a_file_cut_at_any_byte_is_refused_or_imports_only_complete_rows(
         before = _rows(session)
         try:
             directory_io.import_file(
-                session, path=path, catalogues=loaded.catalogues, embedder=None
+                session, path=path, catalogues=loaded.catalogues, embedder=None, by=CLI
             )
         except InvalidInput as error:
             assert all(p.file == path.name for p in error.problems)

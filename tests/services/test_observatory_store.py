@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.errors import InvalidInput, NotFound
 from clusterhub.services.analytics import ClusterMap
+from clusterhub.services.audit import BOOTSTRAP
 from clusterhub.services.observatory import (
     MetricFilter,
     cluster_detail,
@@ -39,9 +40,14 @@ def sessions(
         factory = make_session_factory(make_engine(settings))
         with transaction(factory) as session:
             load_cluster_map(
-                session, key="eu-sbs", title="EU", result=eu_map, regions=reference.regions
+                session,
+                key="eu-sbs",
+                title="EU",
+                result=eu_map,
+                regions=reference.regions,
+                by=BOOTSTRAP,
             )
-            load_cluster_map(session, key="us-states", title="US", result=us_map)
+            load_cluster_map(session, key="us-states", title="US", result=us_map, by=BOOTSTRAP)
         yield factory
 
 
@@ -54,7 +60,12 @@ def test_every_row_is_stored_and_reloading_replaces_it(
         )
     with transaction(sessions) as session:
         load_cluster_map(
-            session, key="eu-sbs", title="EU", result=eu_map, regions=reference.regions
+            session,
+            key="eu-sbs",
+            title="EU",
+            result=eu_map,
+            regions=reference.regions,
+            by=BOOTSTRAP,
         )
     with sessions() as session:
         assert session.scalar(select(func.count()).select_from(ClusterMetric)) == (

@@ -20,6 +20,7 @@ from clusterhub.datasets import eurostat_dataset
 from clusterhub.errors import DataSourceError, InvalidInput, NotFound
 from clusterhub.services import scoreboard, scoreboard_imports
 from clusterhub.services.analytics import ClusterMap, MapRequest, build_cluster_map
+from clusterhub.services.audit import BOOTSTRAP, Actor
 from clusterhub.services.observatory import load_cluster_map
 from clusterhub.services.reference import BUILT_IN_TAXONOMIES, ReferenceData
 from clusterhub.services.scoreboard_data import ensure_computed, store_values
@@ -27,6 +28,8 @@ from clusterhub.stats.indicator_sources import INDICATOR_VALUES
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import ClusterMetric, Dataset, IndicatorValue
 from tests.conftest import DB_KINDS, migrated_database
+
+CLI = Actor.command_line()
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "scoreboard"
 
@@ -54,12 +57,18 @@ def factory(
             load_cluster_map(
                 session, key="eu-sbs-emerging", title="Emerging", result=emerging,
                 regions=reference.regions,
+                by=BOOTSTRAP,
             )  # fmt: skip
             load_cluster_map(
-                session, key="eu-sbs", title="EU", result=eu_map, regions=reference.regions
+                session,
+                key="eu-sbs",
+                title="EU",
+                result=eu_map,
+                regions=reference.regions,
+                by=BOOTSTRAP,
             )
-            load_cluster_map(session, key="us-states", title="U.S.", result=us_map)
-        assert ensure_computed(sessions, reference)
+            load_cluster_map(session, key="us-states", title="U.S.", result=us_map, by=BOOTSTRAP)
+        assert ensure_computed(sessions, reference, by=BOOTSTRAP)
         yield sessions
         engine.dispose()
 
@@ -165,8 +174,8 @@ def test_computed_indicators_load_once_and_reload_in_place(
 ) -> None:
     with factory() as session:
         before = session.scalar(select(func.count()).select_from(IndicatorValue))
-    assert not ensure_computed(factory, reference)
-    assert ensure_computed(factory, reference, reload=True)
+    assert not ensure_computed(factory, reference, by=BOOTSTRAP)
+    assert ensure_computed(factory, reference, reload=True, by=BOOTSTRAP)
     with factory() as session:
         assert session.scalar(select(func.count()).select_from(IndicatorValue)) == before
 
@@ -210,10 +219,10 @@ def test_an_import_is_all_or_nothing_and_replaces_its_keys(
     good = tmp_path / "eqi.csv"
     good.write_text("region,indicator,year,value\nDE11,eqi,2021,0.9\nDE21,eqi,2021,1.1\n"
                     "DE,product_market_regulation,2018,1.08\n", encoding="utf-8")  # fmt: skip
-    result = scoreboard_imports.import_indicator_file(session, good, reference=reference)
+    result = scoreboard_imports.import_indicator_file(session, good, reference=reference, by=CLI)
     assert (result.rows, result.regions, result.source) == (3, 3, "user:eqi.csv")
     good.write_text("region,indicator,year,value\nDE11,eqi,2021,0.5\n", encoding="utf-8")
-    scoreboard_imports.import_indicator_file(session, good, reference=reference)
+    scoreboard_imports.import_indicator_file(session, good, reference=reference, by=CLI)
     assert stored(session, "DE11", "eqi").value == 0.5  # replaced, not duplicated
     card = scoreboard.region_scorecard(session, code="DE11")
     governance = next(d for d in card.dimensions if d.code == "governance")
@@ -222,7 +231,7 @@ def test_an_import_is_all_or_nothing_and_replaces_its_keys(
     bad.write_text("region,indicator,year,value\nDE12,eqi,2021,1\nDE12,sbs_kis_share,2015,3\n",
                    encoding="utf-8")  # fmt: skip
     with pytest.raises(InvalidInput) as caught:
-        scoreboard_imports.import_indicator_file(session, bad, reference=reference)
+        scoreboard_imports.import_indicator_file(session, bad, reference=reference, by=CLI)
     assert [(p.line, p.field) for p in caught.value.problems] == [(3, "indicator")]
     nothing = select(IndicatorValue).where(
         IndicatorValue.region_code == "DE12", IndicatorValue.indicator == "eqi"
@@ -234,13 +243,13 @@ def test_an_eurostat_download_imports_into_its_catalogue_indicator(
     session: Session, reference: ReferenceData
 ) -> None:
     result = scoreboard_imports.import_eurostat_file(
-        session, FIXTURES / "rd_e_gerdreg.tsv", indicator="gerd_gdp", reference=reference
+        session, FIXTURES / "rd_e_gerdreg.tsv", indicator="gerd_gdp", reference=reference, by=CLI
     )
     assert result.source == "eurostat:rd_e_gerdreg:rd_e_gerdreg.tsv"
     assert result.indicators == ["gerd_gdp"] and result.rows == 5  # DE11 x2, DE12, EL30 x2
     with pytest.raises(InvalidInput, match="not a Eurostat indicator"):
         scoreboard_imports.import_eurostat_file(
-            session, FIXTURES / "rd_e_gerdreg.tsv", indicator="eqi", reference=reference
+            session, FIXTURES / "rd_e_gerdreg.tsv", indicator="eqi", reference=reference, by=CLI
         )
 
 
@@ -254,14 +263,14 @@ def test_an_eurostat_data_set_is_taken_from_the_mirror_by_code(
     )
     mirror = Settings(data_mirror=tmp_path)
     result = scoreboard_imports.fetch_eurostat_indicator(
-        session, indicator="berd_gdp", settings=mirror, reference=reference
+        session, indicator="berd_gdp", settings=mirror, reference=reference, by=CLI
     )
     assert (result.rows, result.source) == (2, "eurostat:rd_e_gerdreg:rd_e_gerdreg.tsv.gz")
     card = scoreboard.region_scorecard(session, code="DE11")
     assert next(i for i in card.indicators if i.code == "berd_gdp").value == 4.8  # 2020, latest
     with pytest.raises(DataSourceError, match=r"edat_lfse_04\.tsv\.gz"):
         scoreboard_imports.fetch_eurostat_indicator(
-            session, indicator="tertiary_attainment", settings=mirror, reference=reference
+            session, indicator="tertiary_attainment", settings=mirror, reference=reference, by=CLI
         )
     with pytest.raises(NotFound, match="not a Eurostat data set code"):
         eurostat_dataset("../etc/passwd")
@@ -320,7 +329,7 @@ def test_one_nuts_version_is_compared(
         "region,indicator,year,value\nFR71,eqi,2021,0.3\nFRK2,eqi,2021,0.4\nDE11,eqi,2021,1\n",
         encoding="utf-8",
     )
-    result = scoreboard_imports.import_indicator_file(session, values, reference=reference)
+    result = scoreboard_imports.import_indicator_file(session, values, reference=reference, by=CLI)
     assert result.rows == 3 and result.not_compared == ["FRK2"]
     assert "NUTS 2013" in result.nuts_version
     card = scoreboard.region_scorecard(session, code="FR71")
@@ -373,7 +382,7 @@ def test_a_huge_value_is_refused_at_import_with_line_and_field(
         encoding="utf-8",
     )
     with pytest.raises(InvalidInput) as caught:
-        scoreboard_imports.import_indicator_file(session, values, reference=reference)
+        scoreboard_imports.import_indicator_file(session, values, reference=reference, by=CLI)
     assert {(p.line, p.field, p.value) for p in caught.value.problems} == {
         (2, "value", "1e308"), (3, "value", "12abc"),
     }  # fmt: skip
@@ -390,7 +399,7 @@ def test_eurostat_geo_codes_are_checked_and_aggregates_counted(
         encoding="utf-8",
     )
     result = scoreboard_imports.import_eurostat_file(
-        session, path, indicator="gerd_gdp", reference=reference
+        session, path, indicator="gerd_gdp", reference=reference, by=CLI
     )
     assert (result.rows, result.skipped_aggregates, result.skipped_extra_regio) == (1, 3, 1)
     path.write_text(
@@ -398,6 +407,6 @@ def test_eurostat_geo_codes_are_checked_and_aggregates_counted(
     )
     with pytest.raises(InvalidInput) as caught:
         scoreboard_imports.import_eurostat_file(
-            session, path, indicator="gerd_gdp", reference=reference
+            session, path, indicator="gerd_gdp", reference=reference, by=CLI
         )
     assert [(p.line, p.field) for p in caught.value.problems] == [(2, "geo"), (3, "2020")]

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from pydantic import ValidationError
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from clusterhub.config import Settings
@@ -49,6 +50,12 @@ LABELS: list[tuple[str | None, str | None]] = [
     ("bronze", "2099-01-01"),
     (None, None),
 ]
+#: Label reviews set after the import (which only declares): verified levels, an expired label
+#: that was verified (expired wins), and a rejected one; every other label stays declared.
+REVIEWS = {
+    "t:aero": "verified", "t:fill-01": "verified", "t:fill-03": "verified",
+    "t:fill-06": "verified", "t:fill-07": "verified", "t:fill-18": "rejected",
+}  # fmt: skip
 
 
 def _special() -> list[dict[str, Any]]:
@@ -152,6 +159,10 @@ def _load(settings: Settings, catalogues: Catalogues, embedder: Embedder) -> Non
             catalogues=catalogues,
             embedder=embedder,
         )
+        for key, review in REVIEWS.items():
+            session.execute(
+                update(Organisation).where(Organisation.key == key).values(label_review=review)
+            )
 
 
 @pytest.fixture(scope="module", params=DB_KINDS)
@@ -290,7 +301,10 @@ def test_semantic_without_the_model_is_refused_and_hybrid_falls_back(
 
 def _status(record: OrganisationInput) -> str:
     status = profile_facts.label_status(record.label, record.label_valid_until)
-    return "none" if status == "none" else "expired" if status == "expired" else str(record.label)
+    if status in ("none", "expired"):
+        return status
+    review = REVIEWS.get(str(record.key), "declared")
+    return str(record.label) if review == "verified" else review
 
 
 def _facts(record: OrganisationInput) -> dict[str, list[str]]:
@@ -328,6 +342,7 @@ def _brute_facets(
         {"country": {"FR"}},
         {"country": {"FR", "DE"}, "cluster": {"4"}},
         {"label": {"expired", "gold"}, "synthetic": {"False"}},
+        {"label": {"declared", "bronze", "rejected"}},
         {"size_band": {"50–149", "unknown"}, "profile_type": {"cluster_member"}},
     ],
 )
@@ -375,12 +390,27 @@ def test_region_filter_matches_nuts_prefixes(session: Session, index: DirectoryI
     assert france > toulouse
 
 
-def test_label_filter_separates_expired_labels(session: Session, index: DirectoryIndex) -> None:
+def test_label_filter_separates_expired_declared_and_verified_labels(
+    session: Session, index: DirectoryIndex
+) -> None:
     expired = _run(session, index, label=["expired"], page_size=100)
     assert expired.total > 0
     assert {hit.label_status for hit in expired.items} == {"expired"}
+    assert "t:fill-07" in _keys(expired)  # verified once, expired now
     gold = _run(session, index, label=["gold"], page_size=100)
-    assert {(hit.label, hit.label_status) for hit in gold.items} == {("gold", "valid")}
+    assert {(h.label, h.label_status, h.label_review) for h in gold.items} == {
+        ("gold", "valid", "verified")
+    }
+    assert set(_keys(gold)) == {"t:aero", "t:fill-01", "t:fill-06"}
+    declared = _run(session, index, label=["declared"], page_size=100)
+    assert declared.total > 0
+    assert {(h.label_status, h.label_review) for h in declared.items} == {("valid", "declared")}
+    assert {h.label for h in declared.items} == {"gold", "bronze"}  # any level
+    rejected = _run(session, index, label=["rejected"], page_size=100)
+    assert _keys(rejected) == ["t:fill-18"] and rejected.items[0].label_review == "rejected"
+    facet = {v.value: v.label for v in gold.facets["label"]}
+    assert facet["gold"] == "Gold label, verified"
+    assert facet["declared"] == "Label declared, not verified"
 
 
 def test_synthetic_filter(session: Session, index: DirectoryIndex) -> None:
@@ -541,3 +571,4 @@ def test_dates_of_labels_are_judged_at_query_time(loaded: Settings) -> None:
     engine.dispose()
     assert later["expired"] > now["expired"]
     assert later.get("bronze", 0) == 0 < now["bronze"]
+    assert later["declared"] < now["declared"]  # declared bronze labels ran out in 2099

@@ -20,6 +20,7 @@ from clusterhub.config import Settings
 from clusterhub.errors import InvalidInput
 from clusterhub.services import directory_sources
 from clusterhub.services.accounts import create_user
+from clusterhub.services.audit import BOOTSTRAP
 from clusterhub.store.backup import backup, restore
 from clusterhub.store.backup_archive import MANIFEST, Archive, Manifest, writing
 from clusterhub.store.backup_pg import run_script
@@ -33,7 +34,7 @@ Members = dict[str, bytes]
 def _content(settings: Settings, email: str, *, partnerships: bool) -> None:
     with transaction(make_session_factory(make_engine(settings))) as session:
         if partnerships:
-            directory_sources.load_partnerships(session)
+            directory_sources.load_partnerships(session, by=BOOTSTRAP)
         create_user(session, email=email, display_name=email, password="long enough pw")
 
 

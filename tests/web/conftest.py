@@ -9,6 +9,7 @@ from fastapi.testclient import TestClient
 
 from clusterhub.config import Settings
 from clusterhub.services.analytics import ClusterMap
+from clusterhub.services.audit import BOOTSTRAP
 from clusterhub.services.observatory import load_cluster_map
 from clusterhub.services.reference import ReferenceData
 from clusterhub.store.db import make_engine, make_session_factory, transaction
@@ -35,8 +36,11 @@ def client(
                 title="EU regions",
                 result=eu_map,
                 regions=reference.regions,
+                by=BOOTSTRAP,
             )
-            load_cluster_map(session, key="us-states", title="U.S. states", result=us_map)
+            load_cluster_map(
+                session, key="us-states", title="U.S. states", result=us_map, by=BOOTSTRAP
+            )
         with TestClient(create_app(settings), raise_server_exceptions=False) as test_client:
             yield test_client
 

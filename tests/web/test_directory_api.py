@@ -119,7 +119,7 @@ def test_profile_by_id_hides_contacts_from_anonymous_callers(
     public = anonymous.get(url).json()
     assert public["name"] == "Stuttgart Automotive Network" and public["contact_email"] is None
     assert [c["code"] for c in public["eligibility"]] == [
-        "management", "members", "member_types", "website",
+        "management", "members", "member_types", "website", "label",
     ]  # fmt: skip
     assert public["partnerships"][0]["key"] == "webtest-cgi"
     member = other.get(url).json()

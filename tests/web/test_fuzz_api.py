@@ -26,6 +26,7 @@ from schemathesis.specs.openapi.checks import (
 
 from clusterhub.config import Settings
 from clusterhub.services.analytics import ClusterMap
+from clusterhub.services.audit import BOOTSTRAP
 from clusterhub.services.observatory import load_cluster_map
 from clusterhub.services.reference import ReferenceData
 from clusterhub.store.db import make_engine, make_session_factory, transaction
@@ -61,9 +62,16 @@ def fuzz_app(
         factory = make_session_factory(make_engine(app_settings))
         with transaction(factory) as session:
             load_cluster_map(
-                session, key="eu-sbs", title="EU regions", result=eu_map, regions=reference.regions
+                session,
+                key="eu-sbs",
+                title="EU regions",
+                result=eu_map,
+                regions=reference.regions,
+                by=BOOTSTRAP,
             )
-            load_cluster_map(session, key="us-states", title="U.S. states", result=us_map)
+            load_cluster_map(
+                session, key="us-states", title="U.S. states", result=us_map, by=BOOTSTRAP
+            )
         yield create_app(app_settings)
 
 

@@ -18,6 +18,7 @@ from clusterhub.config import Settings
 from clusterhub.services import accounts, scoreboard, scoreboard_imports
 from clusterhub.services.accounts import Role
 from clusterhub.services.analytics import ClusterMap
+from clusterhub.services.audit import BOOTSTRAP
 from clusterhub.services.observatory import load_cluster_map
 from clusterhub.services.reference import ReferenceData
 from clusterhub.services.scoreboard_data import ensure_computed
@@ -45,10 +46,15 @@ def site(
         factory = make_session_factory(engine)
         with transaction(factory) as session:
             load_cluster_map(
-                session, key="eu-sbs", title="EU", result=eu_map, regions=reference.regions
+                session,
+                key="eu-sbs",
+                title="EU",
+                result=eu_map,
+                regions=reference.regions,
+                by=BOOTSTRAP,
             )
-            load_cluster_map(session, key="us-states", title="U.S.", result=us_map)
-        ensure_computed(factory, reference)
+            load_cluster_map(session, key="us-states", title="U.S.", result=us_map, by=BOOTSTRAP)
+        ensure_computed(factory, reference, by=BOOTSTRAP)
         engine.dispose()
         with TestClient(create_app(settings), raise_server_exceptions=False) as client:
             yield client

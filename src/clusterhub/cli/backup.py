@@ -36,12 +36,14 @@ def backup_command(
     overwrite: Annotated[bool, typer.Option(help="Replace FILE if it exists.")] = False,
 ) -> None:
     """Write a consistent backup of the configured database to FILE (safe while serving)."""
+    from clusterhub.services.audit import Actor  # noqa: PLC0415
     from clusterhub.services.backup import backup_database  # noqa: PLC0415
 
     with friendly_errors():
         result = backup_database(
             get_settings(),
             file,
+            by=Actor.command_line(),
             format=choice(format, FORMATS, "format"),
             overwrite=overwrite,
         )
@@ -64,6 +66,7 @@ def restore_command(
     The file is verified first (checksums, row counts, schema revision); an older schema is
     migrated to this version's, and the keyword index is rebuilt from the restored profiles.
     """
+    from clusterhub.services.audit import Actor  # noqa: PLC0415
     from clusterhub.services.backup import restore_database  # noqa: PLC0415
     from clusterhub.services.directory import Catalogues  # noqa: PLC0415
 
@@ -78,7 +81,9 @@ def restore_command(
     with friendly_errors():
         with reference_data(settings) as reference:  # before the question: may download
             catalogues = Catalogues.from_reference(reference)
-        result = restore_database(settings, file, catalogues=catalogues, approve=approve)
+        result = restore_database(
+            settings, file, catalogues=catalogues, by=Actor.command_line(), approve=approve
+        )
     rows = sum(t.rows for t in result.manifest.tables)
     console.print(f"[green]restored[/] {rows:,} rows into {target}")
     if result.migrated_from is not None:

@@ -2,7 +2,7 @@
 
 Every command runs in one transaction on the configured database: an import either happens
 completely or not at all, and running it again changes nothing (profiles are keyed by their
-source's identifiers).
+source's identifiers). Each writing command records one audit entry by ``cli:<OS user>``.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ from clusterhub.config import get_settings
 from clusterhub.demo import load_demo, remove_demo
 from clusterhub.errors import InvalidInput
 from clusterhub.services import cordis, directory_io, directory_sources
+from clusterhub.services.audit import Actor
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import load_embedder
 from clusterhub.services.schemas import ImportReport
@@ -103,6 +104,7 @@ def import_command(
     a CSV without its final line break, not UTF-8) is refused with its line and nothing is
     imported; the command then exits with status 1.
     """
+    by = Actor.command_line()
     with friendly_errors(), reference_data() as reference:
         kind = choice(source, SOURCES, "source")
         catalogues = Catalogues.from_reference(reference)
@@ -112,14 +114,16 @@ def import_command(
                 if path is None:
                     raise InvalidInput.single("give the file to import", field="PATH")
                 report = directory_io.import_file(
-                    session, path=path, catalogues=catalogues, embedder=embedder, progress=progress
-                )
+                    session, path=path, catalogues=catalogues, embedder=embedder, by=by,
+                    progress=progress,
+                )  # fmt: skip
             elif kind == "cmp-orgs":
                 report = directory_sources.load_cmp_organisations(
                     session,
                     path=path or reference.fetch("cmp-orgs"),
                     catalogues=catalogues,
                     embedder=embedder,
+                    by=by,
                     progress=progress,
                 )
             else:
@@ -131,6 +135,7 @@ def import_command(
                     export_path=files.export_path,
                     catalogues=catalogues,
                     embedder=embedder,
+                    by=by,
                     progress=progress,
                 )
         _print(report)
@@ -140,7 +145,7 @@ def import_command(
 def partnerships_command() -> None:
     """Load the 23 EU 'Clusters Go International' partnerships (ESCP-4i, 2018-2019)."""
     with friendly_errors(), _session() as session:
-        report = directory_sources.load_partnerships(session)
+        report = directory_sources.load_partnerships(session, by=Actor.command_line())
     _print(report)
 
 
@@ -159,7 +164,7 @@ def demo_command(
     with friendly_errors():
         if remove:
             with _session() as session:
-                removed = remove_demo(session)
+                removed = remove_demo(session, by=Actor.command_line())
             console.print(f"[green]removed[/] {removed:,} synthetic profiles")
             return
         with reference_data() as reference, _embedding_progress("embedding") as progress:
@@ -171,6 +176,7 @@ def demo_command(
                     count=count,
                     seed=seed,
                     embedder=embedder,
+                    by=Actor.command_line(),
                     progress=progress,
                 )
         _print(report)

@@ -22,6 +22,7 @@ from clusterhub.cli._console import choice, console, friendly_errors, reference_
 from clusterhub.config import get_settings
 from clusterhub.errors import InvalidInput
 from clusterhub.services import scoreboard, scoreboard_export, scoreboard_imports
+from clusterhub.services.audit import Actor
 from clusterhub.services.bootstrap import prepare_database
 from clusterhub.services.reference import ReferenceData
 from clusterhub.services.scoreboard_schemas import ImportResult, ScorecardPublic
@@ -100,18 +101,23 @@ def import_command(
         ),
     ] = None,
 ) -> None:
-    """Import indicator values: every row or none; problems are listed with line and field."""
+    """Import indicator values: every row or none; problems are listed with line and field.
+
+    The import is recorded in the audit log as done by ``cli:<your OS user name>``."""
+    by = Actor.command_line()
     with friendly_errors(), _prepared() as (session, reference):
         if eurostat and file is None:
             result = scoreboard_imports.fetch_eurostat_indicator(
-                session, indicator=eurostat, settings=get_settings(), reference=reference
+                session, indicator=eurostat, settings=get_settings(), reference=reference, by=by
             )
         elif eurostat and file is not None:
             result = scoreboard_imports.import_eurostat_file(
-                session, file, indicator=eurostat, reference=reference
+                session, file, indicator=eurostat, reference=reference, by=by
             )
         elif file is not None:
-            result = scoreboard_imports.import_indicator_file(session, file, reference=reference)
+            result = scoreboard_imports.import_indicator_file(
+                session, file, reference=reference, by=by
+            )
         else:
             raise InvalidInput.single("give a FILE, --eurostat INDICATOR, or both", field="file")
         _print_import(result)

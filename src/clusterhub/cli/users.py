@@ -9,6 +9,7 @@ import typer
 from clusterhub.cli._console import choice, console, friendly_errors
 from clusterhub.config import get_settings
 from clusterhub.services.accounts import Role, create_user
+from clusterhub.services.audit import Actor
 from clusterhub.store.db import make_engine, make_session_factory, transaction, upgrade
 
 app = typer.Typer(help="Create accounts (e.g. the first site admin) on the configured database.")
@@ -31,7 +32,7 @@ def create_command(
         ),
     ] = "",
 ) -> None:
-    """Create an account with a role; the write is recorded in the audit log."""
+    """Create an account with a role; the audit log records it as done by cli:<OS user>."""
     settings = get_settings()
     with friendly_errors():
         engine = make_engine(settings)
@@ -43,5 +44,6 @@ def create_command(
                 display_name=name,
                 password=password,
                 role=Role(choice(role, ROLES, "role")),
+                by=Actor.command_line(),
             )
         console.print(f"[green]created[/] {user.email} ({user.role.value}), id {user.id}")

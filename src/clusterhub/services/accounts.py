@@ -37,7 +37,7 @@ from clusterhub.config import Settings
 from clusterhub.errors import ClusterhubError, InvalidInput, NotFound, PermissionDenied, Problem
 from clusterhub.services import account_links, audit
 from clusterhub.services.account_links import token_hash
-from clusterhub.services.audit import AuditPublic
+from clusterhub.services.audit import Actor
 from clusterhub.services.mail import Mailer
 from clusterhub.store.models import (
     LoginAttempt,
@@ -226,9 +226,10 @@ def create_user(
     display_name: str,
     password: str,
     role: Role = Role.MEMBER,
-    actor_id: int | None = None,
+    by: Actor | None = None,
 ) -> UserPublic:
-    """A new account with ``role`` (the CLI, bootstrap and tests; people use ``register``).
+    """A new account with ``role``, created ``by`` someone (``clusterhub users create``: the
+    command line; tests), recorded as anonymous when not said. People use ``register``.
 
     Its address counts as verified: whoever creates it this way runs the platform.
     """
@@ -237,8 +238,8 @@ def create_user(
     )
     user.email_verified_at = user.created_at
     audit.record(
-        session, actor_id=actor_id, action="user.create", entity_type="user",
-        entity_id=user.id, details={"role": role.value},
+        session, actor=by, action="user.create", entity_type="user", entity_id=user.id,
+        details={"role": role.value},
     )  # fmt: skip
     return UserPublic.model_validate(user)
 
@@ -432,11 +433,10 @@ def complete_login(
     )
     if user is None or not valid:
         record_attempt(session, keys, settings)
-        if user is not None:
-            audit.record(
-                session, actor_id=None, action="login.failed", entity_type="user",
-                entity_id=user.id, details={"client": keys[1]},
-            )  # fmt: skip
+        audit.record(
+            session, action="login.failed", entity_type="user",
+            entity_id=None if user is None else user.id, details={"client": keys[1]},
+        )  # fmt: skip
         return None
     if check.rehash is not None:
         user.password_hash = check.rehash
@@ -681,9 +681,3 @@ def list_users(session: Session, *, actor: UserPublic | None) -> list[UserPublic
     require(session, actor=actor, minimum=Role.SITE_ADMIN)
     users = session.scalars(select(User).order_by(User.id).limit(MAX_USERS_LISTED))
     return [UserPublic.model_validate(u) for u in users]
-
-
-def audit_log(session: Session, *, actor: UserPublic | None, limit: int = 100) -> list[AuditPublic]:
-    """The newest audit entries (site admins only)."""
-    require(session, actor=actor, minimum=Role.SITE_ADMIN)
-    return audit.recent(session, limit=limit)

@@ -11,10 +11,13 @@ are embedded by a running server in the background (``services.embedding_backfil
 
 from __future__ import annotations
 
-from functools import partial
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 from clusterhub.config import Settings
+from clusterhub.services import audit
+from clusterhub.services.audit import Actor
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.indexing import rebuild_keyword_index
 from clusterhub.store.backup import (
@@ -26,6 +29,7 @@ from clusterhub.store.backup import (
     restore,
 )
 from clusterhub.store.backup_archive import Manifest
+from clusterhub.store.db import head_revision, make_engine, make_session_factory, transaction
 
 __all__ = [
     "BackupResult",
@@ -38,13 +42,34 @@ __all__ = [
 
 
 def backup_database(
-    settings: Settings, path: Path, *, format: Format = "native", overwrite: bool = False
+    settings: Settings,
+    path: Path,
+    *,
+    by: Actor,
+    format: Format = "native",
+    overwrite: bool = False,
 ) -> BackupResult:
-    """Write a consistent backup of the configured database to ``path`` (server may run)."""
-    # The audit entry of a backup (actor "cli:<OS user>") is being designed with the audit of
-    # every write (issue 10, item 5c); once services.audit.record takes an actor, record it
-    # here, after the file is complete, in a transaction of its own.
-    return backup(settings, path, format=format, overwrite=overwrite)
+    """Write a consistent backup of the configured database to ``path`` (server may run).
+
+    A backup holds everything, password hashes included, so who took one is recorded: in a
+    transaction of its own once the file is complete (the backup itself does not hold it),
+    unless the database is at an older schema than this code's (then it is not touched).
+    """
+    result = backup(settings, path, format=format, overwrite=overwrite)
+    if result.manifest.revision != head_revision():
+        return result  # an older schema has no room for the entry; a backup changes nothing
+    engine = make_engine(settings)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            audit.record(
+                session, actor=by, action="database.backup", entity_type="database",
+                entity_id=result.manifest.revision,
+                details={"file": path.name, "payload": result.manifest.payload,
+                         "rows": sum(t.rows for t in result.manifest.tables)},
+            )  # fmt: skip
+    finally:
+        engine.dispose()
+    return result
 
 
 def restore_database(
@@ -52,16 +77,22 @@ def restore_database(
     path: Path,
     *,
     catalogues: Catalogues,
+    by: Actor,
     approve: Approve | None = None,
 ) -> RestoreResult:
     """Replace the configured database's contents with a backup, all or nothing, and rebuild
-    the keyword index from the restored profiles with the names in ``catalogues``."""
-    # The audit entry of a restore (actor "cli:<OS user>") belongs in the restore's own
-    # transaction, after the rebuild, so that it is part of the restored data; add it in the
-    # rebuild step once services.audit.record takes an actor (issue 10, item 5c).
-    return restore(
-        settings,
-        path,
-        rebuild=partial(rebuild_keyword_index, catalogues=catalogues),
-        approve=approve,
-    )
+    the keyword index from the restored profiles with the names in ``catalogues``.
+
+    The audit entry is written in the restore's own transaction, after the rebuild, so that
+    it is part of the restored data (the log restored from the file would not say it).
+    """
+
+    def after_load(session: Session) -> int:
+        reindexed = rebuild_keyword_index(session, catalogues=catalogues)
+        audit.record(
+            session, actor=by, action="database.restore", entity_type="database",
+            entity_id=head_revision(), details={"file": path.name, "reindexed": reindexed},
+        )  # fmt: skip
+        return reindexed
+
+    return restore(settings, path, rebuild=after_load, approve=approve)

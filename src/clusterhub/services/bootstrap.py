@@ -1,5 +1,9 @@
 """Make a database ready to serve: migrate it and load the observatory's data sets once, and
-fill an empty directory with the real records and a small, clearly marked synthetic demo set."""
+fill an empty directory with the real records and a small, clearly marked synthetic demo set.
+
+Everything loaded here is recorded in the audit log as done by ``system:bootstrap``: also when
+an operator asked for it (``serve --reload-data``), the platform decides what to load.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ from clusterhub.config import Settings
 from clusterhub.demo import load_demo
 from clusterhub.services import cordis, directory_sources, scoreboard_data
 from clusterhub.services.analytics import MapRequest, Source, build_cluster_map
+from clusterhub.services.audit import BOOTSTRAP
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import Embedder, load_embedder
 from clusterhub.services.observatory import load_cluster_map
@@ -86,11 +91,12 @@ def prepare_database(
         )
         with transaction(factory) as session:
             load_cluster_map(
-                session, key=item.key, title=item.title, result=result, regions=reference.regions
-            )
+                session, key=item.key, title=item.title, result=result, by=BOOTSTRAP,
+                regions=reference.regions,
+            )  # fmt: skip
     loaded = [item.key for item in todo]
     # Scoreboard indicators computed from the mirror (seconds); not a data set of its own.
-    scoreboard_data.ensure_computed(factory, reference, reload=reload)
+    scoreboard_data.ensure_computed(factory, reference, by=BOOTSTRAP, reload=reload)
     if directory and _directory_empty(factory):
         _load_directory(factory, reference, load_embedder(), progress)
         loaded.append(DIRECTORY_KEY)
@@ -127,13 +133,14 @@ def _load_directory(
 
     with transaction(factory) as session:
         step(0)
-        directory_sources.load_partnerships(session)
+        directory_sources.load_partnerships(session, by=BOOTSTRAP)
         step(1)
         directory_sources.load_cmp_organisations(
             session,
             path=reference.fetch("cmp-orgs"),
             catalogues=catalogues,
             embedder=embedder if "cmp-orgs" in EMBED_ON_FIRST_START else None,
+            by=BOOTSTRAP,
         )
         step(2)
         files = cordis.cordis_inputs(reference)
@@ -144,6 +151,7 @@ def _load_directory(
             export_path=files.export_path,
             catalogues=catalogues,
             embedder=embedder if "cordis" in EMBED_ON_FIRST_START else None,
+            by=BOOTSTRAP,
         )
         step(3)
         load_demo(
@@ -151,4 +159,5 @@ def _load_directory(
             reference=reference,
             count=DEMO_PROFILES,
             embedder=embedder if "synthetic" in EMBED_ON_FIRST_START else None,
+            by=BOOTSTRAP,
         )

@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from clusterhub.classify.countries import country_names
 from clusterhub.errors import DataSourceError, InvalidInput, Problem
 from clusterhub.input_files import ProblemList, read_frame
-from clusterhub.services import cordis_export, directory, indexing
+from clusterhub.services import audit, cordis_export, directory, indexing
+from clusterhub.services.audit import Actor
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.directory_sources import CHUNK, upsert_records
 from clusterhub.services.embeddings import Embedder
@@ -45,6 +46,7 @@ def load_cordis(
     export_path: Path | None = None,
     catalogues: Catalogues,
     embedder: Embedder | None,
+    by: Actor,
     progress: indexing.Progress | None = None,
 ) -> ImportReport:
     """Every Horizon 2020 participant as a ``project_partner`` profile keyed ``cordis:{pic}``,
@@ -54,7 +56,8 @@ def load_cordis(
     ``programme_parts_path``) or the official export zip (``export_path``; see
     ``cordis_inputs``). The flattened tables carry no organisation names, so a profile from
     them is named by its participant identification code (PIC); the official export adds the
-    name, short name, city, region, website and SME flag.
+    name, short name, city, region, website and SME flag. The audit log gets one entry
+    ``by`` whoever ran it.
     """
     if export_path is not None:
         data = read_cordis_export(export_path, nuts=catalogues.nuts)
@@ -77,6 +80,10 @@ def load_cordis(
         progress=progress,
     )
     report.extra |= {**data.counts, **load_cordis_graph(session, data)}
+    audit.record_import(
+        session, by=by, action="directory.import", entity_type="organisation", report=report,
+        file=file,
+    )  # fmt: skip
     return report
 
 

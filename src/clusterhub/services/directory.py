@@ -39,6 +39,7 @@ from clusterhub.services.profile_facts import (
 )
 from clusterhub.services.reference import ReferenceData
 from clusterhub.services.schemas import (
+    LabelReview,
     OrganisationInput,
     OrganisationPublic,
     OrganisationSummary,
@@ -60,6 +61,8 @@ from clusterhub.store.models import (
 PROFILE_FIELDS = tuple(name for name in OrganisationInput.model_fields if name != "key")
 #: What people may change; whether a profile is synthetic is the importer's statement.
 EDITABLE_FIELDS = tuple(name for name in PROFILE_FIELDS if name != "is_synthetic")
+#: Changing either makes a label the editor's statement again, however it was reviewed.
+LABEL_FIELDS = frozenset({"label", "label_valid_until"})
 
 
 @dataclass(frozen=True, eq=False)
@@ -182,6 +185,7 @@ def _summary_fields(org: Organisation) -> dict[str, Any]:
         },
         "cluster_codes": [c.cluster_code for c in org.clusters],
         "label_status": label_status(org.label, org.label_valid_until),
+        "label_review": org.label_review if org.label else None,
         "size_band": size_band(org.members_total),
     }
 
@@ -200,10 +204,25 @@ def get_profile(
         **_summary_fields(org),
         "eligibility": eligibility(org),
         "partnerships": _partnerships(session, org.id),
+        "label_review_note": _review_note(session, org, viewer),
     }
     if viewer is None:
         fields.update(contact_name=None, contact_email=None, contact_phone=None)
     return OrganisationPublic.model_validate(fields)
+
+
+def _review_note(session: Session, org: Organisation, viewer: UserPublic | None) -> str | None:
+    """A verification's evidence is public; a rejection's reason is for the profile's admins,
+    programme officers and site admins."""
+    if org.label is None or org.label_review == LabelReview.DECLARED:
+        return None
+    if org.label_review == LabelReview.VERIFIED:
+        return org.label_review_note
+    allowed = viewer is not None and (
+        viewer.at_least(Role.PROGRAMME_OFFICER)
+        or can_edit(session, actor=viewer, organisation_id=org.id)
+    )
+    return org.label_review_note if allowed else None
 
 
 def find_by_key(session: Session, *, key: str) -> int:
@@ -317,6 +336,10 @@ def create_profile(
         user.role = Role.ORG_ADMIN
     _record(session, org, changes, source="edit", user_id=user.id)
     indexing.index_profiles(session, [org], catalogues=catalogues, embedder=embedder)
+    audit.record(
+        session, actor_id=user.id, action="directory.create", entity_type="organisation",
+        entity_id=org.id, details={"key": key, "name": org.name},
+    )  # fmt: skip
     return get_profile(session, organisation_id=org.id, viewer=actor)
 
 
@@ -347,8 +370,13 @@ def update_profile(
         session.flush()
     except StaleDataError:
         raise Conflict("someone else saved this profile at the same moment; reload it") from None
-    _record(session, org, diff, source="edit", user_id=actor.id if actor else None)
+    assert actor is not None  # _require_editor refuses anonymous editors
+    _record(session, org, diff, source="edit", user_id=actor.id)
     indexing.index_profiles(session, [org], catalogues=catalogues, embedder=embedder)
+    audit.record(
+        session, actor_id=actor.id, action="directory.update", entity_type="organisation",
+        entity_id=org.id, details={"fields": sorted(diff), "version": org.version},
+    )  # fmt: skip
     return get_profile(session, organisation_id=org.id, viewer=actor)
 
 
@@ -388,7 +416,8 @@ def delete_profile(session: Session, *, organisation_id: int, actor: UserPublic 
         actor_id=actor.id if actor else None,
         action="directory.delete",
         entity_type="organisation",
-        entity_id=org.key,
+        entity_id=org.id,
+        details={"key": org.key, "name": org.name},
     )
     session.delete(org)
 
@@ -517,7 +546,20 @@ def _apply(
         if before != after and not (before is None and after in ([], "")):
             setattr(org, name, after)
             changes[name] = [_jsonable(before), _jsonable(after)]
+    if org.id is not None and LABEL_FIELDS & changes.keys():
+        changes.update(_redeclare(org))
     return changes
+
+
+def _redeclare(org: Organisation) -> dict[str, list[Any]]:
+    """An edited label (or date) is its editor's statement again: a verification or rejection
+    was about the label as it was. Returns the change for the revision."""
+    if org.label_review == LabelReview.DECLARED:
+        return {}
+    before = org.label_review
+    org.label_review = LabelReview.DECLARED.value
+    org.label_reviewed_by = org.label_reviewed_at = org.label_review_note = None
+    return {"label_review": [before, LabelReview.DECLARED.value]}
 
 
 def _jsonable(value: Any) -> Any:

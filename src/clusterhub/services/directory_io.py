@@ -16,6 +16,11 @@ Files are read by the shared strict reader (``clusterhub.input_files``): a file 
 row with a cell lost or added, an empty file and a CSV without its final line break are refused.
 A column a file leaves out leaves that field unchanged on existing profiles; an empty cell
 clears it (absent is not empty).
+
+Exports add the column ``label_review`` (declared, verified or rejected): what the platform
+knows about each label. Imports accept the column but cannot set it: only a programme officer
+or site admin verifies a label, and an imported label that differs from the stored one is
+declared. The import report counts the rows whose stated review the platform does not hold.
 """
 
 from __future__ import annotations
@@ -43,16 +48,23 @@ from clusterhub.input_files import (
     check_zip,
     load_json,
 )
-from clusterhub.services import directory, indexing
+from clusterhub.services import audit, directory, indexing
+from clusterhub.services.audit import Actor
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import Embedder
-from clusterhub.services.schemas import ImportReport, OrganisationInput
+from clusterhub.services.schemas import ImportReport, LabelReview, OrganisationInput
 from clusterhub.store.models import Organisation
 
 FileFormat = Literal["csv", "json", "xlsx"]
 FORMATS: tuple[FileFormat, ...] = get_args(FileFormat)
-#: Column order of every export and the accepted import columns.
+#: The profile fields: the columns an import sets.
 COLUMNS: tuple[str, ...] = tuple(OrganisationInput.model_fields)
+#: What the platform says about a label; exported, accepted on import, never taken from it.
+REVIEW_COLUMN = "label_review"
+#: Column order of every export (a file exported here imports back unchanged).
+EXPORT_COLUMNS: tuple[str, ...] = (*COLUMNS, REVIEW_COLUMN)
+REVIEW_STATES = tuple(state.value for state in LabelReview)
+REVIEW_CLAIMS_NOT_HELD = "label reviews in the file not applied (imports only declare labels)"
 LIST_COLUMNS = frozenset(
     name
     for name, info in OrganisationInput.model_fields.items()
@@ -61,12 +73,15 @@ LIST_COLUMNS = frozenset(
 #: Separator of list cells (cluster codes, NACE codes, keywords...) in CSV and XLSX.
 LIST_SEPARATOR = ";"
 MAX_FILE_BYTES = 50 * 1024 * 1024
+#: Keys per ``IN (...)`` list: SQLite binds at most 999 parameters per statement.
+_KEY_CHUNK = 900
 
 
 @dataclass(frozen=True)
 class _Row:
     line: int
     values: dict[str, Any]
+    review: str | None = None
 
 
 def file_format(path: Path, format: str | None = None) -> FileFormat:
@@ -113,6 +128,13 @@ def read_profiles(
         With it, a row whose key is already in the directory is merged onto the stored profile
         and checked as a whole; without it (or for a new key), a row must be a whole profile.
     """
+    return _read(path, catalogues, format, session)[0]
+
+
+def _read(
+    path: Path, catalogues: Catalogues, format: str | None, session: Session | None
+) -> tuple[list[OrganisationInput], dict[str, str]]:
+    """The validated profiles, and the label review each row states (by key, where stated)."""
     kind = file_format(path, format)
     check_size(path, MAX_FILE_BYTES, path.name)
     problems = ProblemList()
@@ -120,16 +142,37 @@ def read_profiles(
     keys = [str(row.values["key"]).strip() for row in rows if row.values.get("key")]
     stored = directory.stored_inputs(session, keys=keys) if session is not None else {}
     profiles: list[OrganisationInput] = []
+    claims: dict[str, str] = {}
     seen: dict[str, int] = {}
     for row in rows:
         problems.extend(_key_problems(row, seen, path.name))
+        problems.extend(_review_problems(row, path.name))
         try:
-            profiles.append(_profile(row, stored, catalogues, path.name))
+            profile = _profile(row, stored, catalogues, path.name)
         except InvalidInput as error:
             problems.extend(error.problems)
+            continue
+        profiles.append(profile)
+        if row.review:
+            claims[str(profile.key)] = row.review
     where = "; for JSON, 'line' is the item's number in the list, from 1" if kind == "json" else ""
     problems.raise_if_any(f"{path.name}: nothing was imported{where}")
-    return profiles
+    return profiles, claims
+
+
+def _review_problems(row: _Row, file: str) -> list[Problem]:
+    if row.review is None or row.review in REVIEW_STATES:
+        return []
+    return [
+        Problem(
+            f"expected {', '.join(REVIEW_STATES)} (or nothing): what the platform says of the "
+            "label; an import cannot set it",
+            file=file,
+            line=row.line,
+            field=REVIEW_COLUMN,
+            value=row.review,
+        )
+    ]
 
 
 def _profile(
@@ -187,7 +230,8 @@ def _key_problems(row: _Row, seen: dict[str, int], file: str) -> list[Problem]:
 
 def _cells(header: Sequence[str], values: Sequence[Any], line: int) -> _Row:
     """A row's cells by column (an empty cell as None: present, and empty), list columns
-    split on ``;``."""
+    split on ``;``; the label review the row states is kept apart (it is not a profile
+    field)."""
     cells: dict[str, Any] = {}
     for name, value in zip(header, values, strict=True):
         if value is None or (isinstance(value, str | list) and not _text(value).strip()):
@@ -196,7 +240,8 @@ def _cells(header: Sequence[str], values: Sequence[Any], line: int) -> _Row:
             cells[name] = [p.strip() for p in value.split(LIST_SEPARATOR) if p.strip()]
         else:
             cells[name] = value
-    return _Row(line, cells)
+    review = cells.pop(REVIEW_COLUMN, None)
+    return _Row(line, cells, None if review is None else str(review).strip().lower())
 
 
 def _text(value: str | list[Any]) -> str:
@@ -205,11 +250,11 @@ def _text(value: str | list[Any]) -> str:
 
 def _check_header(header: Sequence[str], file: str) -> list[str]:
     names = [str(h).strip() if h is not None else "" for h in header]
-    unknown = [n for n in names if n not in COLUMNS]
+    unknown = [n for n in names if n not in EXPORT_COLUMNS]
     if unknown:
         raise InvalidInput.single(
             f"unknown columns {', '.join(repr(n) for n in unknown)}; the columns are the "
-            f"profile fields: {', '.join(COLUMNS)}",
+            f"profile fields: {', '.join(EXPORT_COLUMNS)}",
             file=file,
             line=1,
         )
@@ -317,15 +362,17 @@ def import_file(
     path: Path,
     catalogues: Catalogues,
     embedder: Embedder | None,
+    by: Actor,
     format: str | None = None,
     progress: indexing.Progress | None = None,
 ) -> ImportReport:
-    """Create or update the file's profiles by key, in the caller's transaction.
+    """Create or update the file's profiles by key, in the caller's transaction, recorded in
+    the audit log as one import ``by`` whoever ran it.
 
     Nothing is written unless every row is valid; on an error the caller rolls back. Only the
     columns (JSON keys) the file has are changed on existing profiles (see ``read_profiles``).
     """
-    records = read_profiles(path, catalogues=catalogues, format=format, session=session)
+    records, claims = _read(path, catalogues, format, session)
     created, updated, unchanged = directory.upsert_profiles(
         session,
         records=records,
@@ -334,9 +381,31 @@ def import_file(
         embedder=embedder,
         progress=progress,
     )
-    return ImportReport(
+    report = ImportReport(
         source="file", rows=len(records), created=created, updated=updated, unchanged=unchanged
     )
+    not_held = _claims_not_held(session, claims)
+    if not_held:
+        report.extra[REVIEW_CLAIMS_NOT_HELD] = not_held
+    audit.record_import(
+        session, by=by, action="directory.import", entity_type="organisation", report=report,
+        file=path.name,
+    )  # fmt: skip
+    return report
+
+
+def _claims_not_held(session: Session, claims: Mapping[str, str]) -> int:
+    """How many rows state a label review other than the one their profile now has."""
+    keys = list(claims)
+    held: dict[str, str | None] = {}
+    for start in range(0, len(keys), _KEY_CHUNK):
+        rows = session.execute(
+            select(Organisation.key, Organisation.label, Organisation.label_review).where(
+                Organisation.key.in_(keys[start : start + _KEY_CHUNK])
+            )
+        )
+        held.update({key: review if label else None for key, label, review in rows})
+    return sum(1 for key, claim in claims.items() if held.get(key) != claim)
 
 
 # --- exporting --------------------------------------------------------------------------------
@@ -368,7 +437,8 @@ def export_profiles(
 def _export_row(org: Organisation) -> dict[str, Any]:
     values = {name: getattr(org, name) for name in COLUMNS if name != "cluster_codes"}
     values["cluster_codes"] = [c.cluster_code for c in org.clusters]
-    return OrganisationInput.model_validate(values).model_dump(mode="json")
+    row = OrganisationInput.model_validate(values).model_dump(mode="json")
+    return {**row, REVIEW_COLUMN: org.label_review if org.label else None}
 
 
 def _flat(name: str, value: Any) -> Any:
@@ -383,8 +453,8 @@ def _flat(name: str, value: Any) -> Any:
 def _write_csv(path: Path, rows: Sequence[Mapping[str, Any]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(COLUMNS)
-        writer.writerows([_flat(name, row[name]) for name in COLUMNS] for row in rows)
+        writer.writerow(EXPORT_COLUMNS)
+        writer.writerows([_flat(name, row[name]) for name in EXPORT_COLUMNS] for row in rows)
 
 
 def _write_json(path: Path, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -396,9 +466,9 @@ def _write_json(path: Path, rows: Sequence[Mapping[str, Any]]) -> None:
 def _write_xlsx(path: Path, rows: Sequence[Mapping[str, Any]]) -> None:
     book = openpyxl.Workbook(write_only=True)
     sheet = book.create_sheet("organisations")
-    sheet.append(list(COLUMNS))
+    sheet.append(list(EXPORT_COLUMNS))
     for row in rows:
-        sheet.append([_xlsx_cell(sheet, _flat(name, row[name])) for name in COLUMNS])
+        sheet.append([_xlsx_cell(sheet, _flat(name, row[name])) for name in EXPORT_COLUMNS])
     book.save(path)
 
 

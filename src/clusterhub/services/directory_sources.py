@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 
 from clusterhub.errors import InvalidInput, Problem
 from clusterhub.input_files import ProblemList, Row, load_yaml, read_rows
-from clusterhub.services import directory, indexing
+from clusterhub.services import audit, directory, indexing
+from clusterhub.services.audit import Actor
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embedding_backfill import embed_missing
 from clusterhub.services.embeddings import Embedder
@@ -106,6 +107,7 @@ def load_cmp_organisations(
     path: Path,
     catalogues: Catalogues,
     embedder: Embedder | None,
+    by: Actor,
     progress: indexing.Progress | None = None,
 ) -> ImportReport:
     """The CMP registry's cluster organisations (``org_id,org_title,cluster_name``), one profile
@@ -158,6 +160,10 @@ def load_cmp_organisations(
         "repeated rows skipped": rows - sum(len(v) for v in categories.values()),
         **{f"local category: {name}": count for name, count in sorted(unmapped.items())},
     }
+    audit.record_import(
+        session, by=by, action="directory.import", entity_type="organisation", report=report,
+        file=path.name,
+    )  # fmt: skip
     return report
 
 
@@ -228,7 +234,9 @@ def _check_last_category(
 # --- ESCP-4i partnerships -----------------------------------------------------------------------
 
 
-def load_partnerships(session: Session, *, path: Path = PARTNERSHIPS_FILE) -> ImportReport:
+def load_partnerships(
+    session: Session, *, by: Actor, path: Path = PARTNERSHIPS_FILE
+) -> ImportReport:
     """The partnership records of a YAML file (by default the 23 ESCP-4i partnerships of
     2018-2019), created or updated by key ``escp4i:{acronym in lower case}``.
 
@@ -257,13 +265,18 @@ def load_partnerships(session: Session, *, path: Path = PARTNERSHIPS_FILE) -> Im
                 setattr(current, name, value)
             updated += 1
     session.flush()
-    return ImportReport(
+    report = ImportReport(
         source="partnerships",
         rows=len(wanted),
         created=created,
         updated=updated,
         unchanged=len(wanted) - created - updated,
     )
+    audit.record_import(
+        session, by=by, action="partnerships.import", entity_type="partnership", report=report,
+        file=path.name,
+    )  # fmt: skip
+    return report
 
 
 def partnership_key(acronym: str) -> str:

@@ -7,7 +7,8 @@ each batch reads its profiles' texts, computes their vectors with no transaction
 then writes them in a short transaction of its own. Writers take turns at the database, and
 a batch's turn lasts milliseconds rather than the seconds of the model's work, so the
 people editing profiles meanwhile are not kept waiting; a stop loses at most one batch.
-Every batch bumps the directory generation, so semantic search picks the new vectors up.
+Every batch bumps the directory generation, so semantic search picks the new vectors up, and
+records one audit entry (actor ``system:embedding-backfill``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.errors import Unavailable
-from clusterhub.services import indexing
+from clusterhub.services import audit, indexing
 from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import Embedder
 from clusterhub.store import generations
@@ -34,6 +35,8 @@ BATCH = 64
 IDLE_SECONDS = 60.0
 #: How long it steps back when the database is busy with other writers.
 BUSY_PAUSE_SECONDS = 5.0
+#: Who the audit log names for each batch.
+BACKFILL = audit.Actor.system("embedding-backfill")
 
 
 def embed_missing(
@@ -143,6 +146,10 @@ class EmbeddingBackfill:
                 model=embedder.name,
             )
             generations.bump(session)
+            audit.record(
+                session, actor=BACKFILL, action="directory.embed", entity_type="organisation",
+                entity_id=None, details={"profiles": len(keep), "model": embedder.name},
+            )  # fmt: skip
         self.embedded += len(keep)
         log.info("embedding backfill: %d profiles embedded so far", self.embedded)
         return len(texts)

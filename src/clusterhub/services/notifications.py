@@ -15,6 +15,7 @@ from sqlalchemy import case, func, select, update
 from sqlalchemy.orm import Session
 
 from clusterhub.errors import NotFound
+from clusterhub.services import audit
 from clusterhub.services.accounts import Role, UserPublic, require
 from clusterhub.services.schemas import Page, UtcDatetime
 from clusterhub.store.models import Notification, utcnow
@@ -124,4 +125,10 @@ def mark_read(
         .values(read_at=utcnow())
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    marked = int(result.rowcount)  # type: ignore[attr-defined]
+    if marked:
+        audit.record(
+            session, actor_id=user.id, action="notifications.read", entity_type="user",
+            entity_id=user.id, details={"marked": marked, "all": notification_ids is None},
+        )  # fmt: skip
+    return marked

@@ -19,7 +19,9 @@ from sqlalchemy.orm import Session
 
 from clusterhub.classify import RegionCatalogue
 from clusterhub.errors import InvalidInput, NotFound
+from clusterhub.services import audit
 from clusterhub.services.analytics import ClusterMap
+from clusterhub.services.audit import Actor
 from clusterhub.services.schemas import (
     ClusterPublic,
     ClusterSummary,
@@ -49,9 +51,11 @@ def load_cluster_map(
     key: str,
     title: str,
     result: ClusterMap,
+    by: Actor,
     regions: RegionCatalogue | None = None,
 ) -> Dataset:
-    """Store ``result`` as data set ``key``, replacing any earlier version of it."""
+    """Store ``result`` as data set ``key``, replacing any earlier version of it (one audit
+    entry ``by`` whoever loaded it)."""
     session.execute(delete(Dataset).where(Dataset.key == key))
     # Readers of the platform see file names, not where the server keeps its files.
     folder = str(PurePath(result.source).parent) + "/"
@@ -67,6 +71,10 @@ def load_cluster_map(
     session.execute(insert(Region), _region_rows(dataset.id, table, regions))
     session.execute(insert(Cluster), _cluster_rows(dataset.id, table, result.coverage))
     session.execute(insert(ClusterMetric), _metric_rows(dataset.id, table))
+    audit.record(
+        session, actor=by, action="observatory.load", entity_type="dataset", entity_id=key,
+        details={"title": title, "source": dataset.source, "rows": table.height},
+    )  # fmt: skip
     return dataset
 
 

@@ -1,7 +1,8 @@
 """Partnerships profiles belong to (e.g. the "Clusters Go International" ESCP-4i actions).
 
 Partnership records are loaded by the imports; this module only reads them for the pages and
-the API: a list, and one partnership with its member profiles.
+the API: a list, one partnership with its member profiles, and every partnership with its
+members (the programme officers' overview).
 """
 
 from __future__ import annotations
@@ -50,16 +51,35 @@ def get_partnership(session: Session, *, key: str) -> PartnershipPublic:
     partnership = session.scalar(select(Partnership).where(Partnership.key == key))
     if partnership is None:
         raise NotFound(f"no partnership with key {key!r}")
+    return _public(partnership, _members(session, [partnership.id]).get(partnership.id, []))
+
+
+def with_members(session: Session) -> list[PartnershipPublic]:
+    """Every partnership by name with its members (two queries, whatever their number)."""
+    found = list(session.scalars(select(Partnership).order_by(Partnership.name)))
+    members = _members(session, [p.id for p in found])
+    return [_public(p, members.get(p.id, [])) for p in found]
+
+
+def _members(
+    session: Session, partnership_ids: list[int]
+) -> dict[int, list[PartnershipMemberPublic]]:
+    """Members by partnership: lead partners first, then by name."""
     rows = session.execute(
-        select(Organisation, PartnershipMember.role)
-        .join(PartnershipMember, PartnershipMember.organisation_id == Organisation.id)
-        .where(PartnershipMember.partnership_id == partnership.id)
+        select(PartnershipMember.partnership_id, Organisation, PartnershipMember.role)
+        .join(Organisation, PartnershipMember.organisation_id == Organisation.id)
+        .where(PartnershipMember.partnership_id.in_(partnership_ids))
         .order_by(PartnershipMember.role != "lead", Organisation.name)
     ).all()
-    members = [
-        PartnershipMemberPublic(role=role, organisation=directory.summary(org))
-        for org, role in rows
-    ]
+    members: dict[int, list[PartnershipMemberPublic]] = {}
+    for partnership_id, org, role in rows:
+        members.setdefault(partnership_id, []).append(
+            PartnershipMemberPublic(role=role, organisation=directory.summary(org))
+        )
+    return members
+
+
+def _public(partnership: Partnership, members: list[PartnershipMemberPublic]) -> PartnershipPublic:
     return PartnershipPublic(
         **_listed(partnership, len(members)).model_dump(),
         cluster_codes=partnership.cluster_codes,

@@ -191,6 +191,10 @@ def follow(session: Session, *, post_id: int, actor: UserPublic | None) -> bool:
             session.flush()
         except IntegrityError:  # followed at the same moment from another request
             raise Conflict("You already follow this post.") from None
+        audit.record(
+            session, actor_id=user.id, action="posts.follow", entity_type="post",
+            entity_id=post.id,
+        )  # fmt: skip
     return True
 
 
@@ -201,4 +205,8 @@ def unfollow(session: Session, *, post_id: int, actor: UserPublic | None) -> boo
     row = session.get(PostFollow, {"post_id": post.id, "user_id": user.id})
     if row is not None:
         session.delete(row)
+        audit.record(
+            session, actor_id=user.id, action="posts.unfollow", entity_type="post",
+            entity_id=post.id,
+        )  # fmt: skip
     return False

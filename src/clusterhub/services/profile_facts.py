@@ -1,5 +1,6 @@
 """Facts derived from a profile's data: its size band, its label's status, and whether it meets
-the European Cluster Collaboration Platform's registration criteria.
+the European Cluster Collaboration Platform's registration criteria (where a label counts only
+once a programme officer or site admin has verified it).
 
 They are computed, never stored, so they cannot go stale: a label expires on its date without
 anyone editing the profile.
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from clusterhub.services.schemas import EligibilityCheck, ProfileType
+from clusterhub.services.schemas import EligibilityCheck, LabelReview, ProfileType
 from clusterhub.store.models import Organisation
 
 #: Member-count bands of the size facet (lower bounds); the platform's mean is ~170 members.
@@ -85,4 +86,29 @@ def eligibility(org: Organisation) -> list[EligibilityCheck]:
             passed=bool(org.website),
             detail=org.website or "none",
         ),
+        _label_check(org),
     ]
+
+
+def _label_check(org: Organisation) -> EligibilityCheck:
+    """Met by a verified, unexpired label only; a declared one is unknown until reviewed."""
+    status = label_status(org.label, org.label_valid_until)
+    review = org.label_review
+    if org.label is None:
+        passed, detail = False, "none"
+    elif status == "expired":
+        assert org.label_valid_until is not None  # only a dated label expires
+        passed, detail = False, f"{org.label} label expired on {org.label_valid_until}"
+    elif review == LabelReview.VERIFIED:
+        passed, detail = True, f"{org.label} label, verified"
+    elif review == LabelReview.REJECTED:
+        passed, detail = False, f"{org.label} label, rejected on review"
+    else:
+        passed, detail = None, f"{org.label} label declared, not verified yet"
+    return EligibilityCheck(
+        code="label",
+        requirement="A cluster management excellence label (bronze, silver or gold), verified "
+        "by a programme officer: a plus, not a condition of registration",
+        passed=passed,
+        detail=detail,
+    )

@@ -152,6 +152,15 @@ class Label(StrEnum):
     GOLD = "gold"
 
 
+class LabelReview(StrEnum):
+    """Whether a label was checked: its editor (or an import) declares it; a programme officer
+    or site admin verifies it against evidence of the certificate, or rejects it."""
+
+    DECLARED = "declared"
+    VERIFIED = "verified"
+    REJECTED = "rejected"
+
+
 class OrganisationInput(BaseModel):
     """A profile as people and import files write it. Shape is checked here; codes (country,
     NUTS, NACE, cluster, language) are checked by ``services.directory`` against the catalogues.
@@ -239,6 +248,11 @@ class OrganisationSummary(BaseModel):
     cluster_codes: list[str]
     label: Label | None
     label_status: str | None = Field(description="valid, expired or none.")
+    label_review: LabelReview | None = Field(
+        None,
+        description="declared (by its editor or an import, not checked), verified (by a "
+        "programme officer or site admin, against evidence) or rejected; none without a label.",
+    )
     members_total: int | None
     size_band: str
     is_synthetic: bool
@@ -267,6 +281,14 @@ class OrganisationPublic(OrganisationSummary):
     management_fte: float | None
     founded_year: int | None
     label_valid_until: date | None
+    label_reviewed_at: UtcDatetime | None = Field(
+        None, description="When the label was verified or rejected."
+    )
+    label_review_note: str | None = Field(
+        None,
+        description="The evidence of a verification (public), or the reason of a rejection "
+        "(shown to the profile's admins, programme officers and site admins only).",
+    )
     contact_name: str | None = None
     contact_email: str | None = None
     contact_phone: str | None = None

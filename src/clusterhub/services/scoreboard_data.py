@@ -16,8 +16,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.classify.countries import normalise_country
 from clusterhub.errors import InvalidInput
-from clusterhub.services import cordis_export
+from clusterhub.services import audit, cordis_export
 from clusterhub.services.analytics import read_industry_source
+from clusterhub.services.audit import Actor
 from clusterhub.services.cordis import cordis_inputs, read_flattened
 from clusterhub.services.reference import ReferenceData
 from clusterhub.stats.cells import fill_missing
@@ -186,14 +187,23 @@ def stored_values(session: Session) -> pl.DataFrame:
 
 
 def ensure_computed(
-    factory: sessionmaker[Session], reference: ReferenceData, *, reload: bool = False
+    factory: sessionmaker[Session],
+    reference: ReferenceData,
+    *,
+    by: Actor,
+    reload: bool = False,
 ) -> bool:
     """Compute and store the computed indicators when they are missing (or with ``reload``),
-    in one transaction; returns whether it did (bootstrap calls this on every start)."""
+    in one transaction with its audit entry; returns whether it did (bootstrap calls this on
+    every start)."""
     with factory() as session:
         if not reload and has_computed(session):
             return False
     computed = compute_indicators(reference)
     with factory() as session, session.begin():
-        load_computed(session, computed)
+        rows = load_computed(session, computed)
+        audit.record(
+            session, actor=by, action="scoreboard.compute", entity_type="indicator_values",
+            entity_id="computed", details={"rows": rows},
+        )  # fmt: skip
     return True

@@ -2,8 +2,9 @@
 Eurostat downloads (a file, or the data set fetched by code) and web uploads.
 
 Every import is all-or-nothing (the readers in ``stats.indicator_sources`` refuse a file with
-any problem) and says which of its region codes the scorecards will not compare
-(``scoreboard.comparison_pool``: codes of another NUTS version or outside the loaded data).
+any problem), is recorded in the audit log ``by`` whoever ran it, and says which of its region
+codes the scorecards will not compare (``scoreboard.comparison_pool``: codes of another NUTS
+version or outside the loaded data).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from clusterhub.datasets import ProgressCallback, eurostat_dataset, fetch
 from clusterhub.errors import InvalidInput, NotFound
 from clusterhub.services import audit
 from clusterhub.services.accounts import Role, UserPublic, require
+from clusterhub.services.audit import Actor
 from clusterhub.services.reference import ReferenceData
 from clusterhub.services.scoreboard import comparison_pool
 from clusterhub.services.scoreboard_data import store_values
@@ -41,6 +43,7 @@ def import_indicator_file(
     path: Path,
     *,
     reference: ReferenceData,
+    by: Actor,
     catalogue: IndicatorCatalogue | None = None,
     name: str | None = None,
 ) -> ImportResult:
@@ -54,7 +57,7 @@ def import_indicator_file(
     catalogue = catalogue or default_catalogue()
     levels = {i.code: i.level for i in catalogue.indicators if i.origin != "computed"}
     values = read_indicator_csv(path, levels=levels, regions=_known_codes(session, reference))
-    return _stored(session, values, f"user:{name or path.name}", name or path.name)
+    return _stored(session, values, f"user:{name or path.name}", name or path.name, by)
 
 
 def import_eurostat_file(
@@ -63,6 +66,7 @@ def import_eurostat_file(
     *,
     indicator: str,
     reference: ReferenceData,
+    by: Actor,
     catalogue: IndicatorCatalogue | None = None,
     name: str | None = None,
 ) -> ImportResult:
@@ -81,7 +85,7 @@ def import_eurostat_file(
     )
     values = read.values.with_columns(indicator=pl.lit(indicator))
     label = name or path.name
-    result = _stored(session, values, f"eurostat:{source.dataset}:{label}", label)
+    result = _stored(session, values, f"eurostat:{source.dataset}:{label}", label, by)
     return result.model_copy(
         update={"skipped_aggregates": read.aggregates, "skipped_extra_regio": read.extra_regio}
     )
@@ -93,6 +97,7 @@ def fetch_eurostat_indicator(
     indicator: str,
     settings: Settings,
     reference: ReferenceData,
+    by: Actor,
     progress: ProgressCallback | None = None,
     catalogue: IndicatorCatalogue | None = None,
 ) -> ImportResult:
@@ -102,7 +107,7 @@ def fetch_eurostat_indicator(
     _item, source = _eurostat_item(indicator, catalogue)
     path = fetch(eurostat_dataset(source.dataset), settings, progress=progress)
     return import_eurostat_file(
-        session, path, indicator=indicator, reference=reference, catalogue=catalogue
+        session, path, indicator=indicator, reference=reference, by=by, catalogue=catalogue
     )
 
 
@@ -132,17 +137,25 @@ def _known_codes(session: Session, reference: ReferenceData) -> set[str]:
     )
 
 
-def _stored(session: Session, values: pl.DataFrame, source: str, name: str) -> ImportResult:
-    """Store ``values`` and say which region codes the scorecards will not compare."""
+def _stored(
+    session: Session, values: pl.DataFrame, source: str, name: str, by: Actor
+) -> ImportResult:
+    """Store ``values``, record the import, and say which region codes the scorecards will
+    not compare."""
     rows = store_values(session, values, source[:200])
     pool = comparison_pool(session)
     regional = values.filter(~pl.col("country_level"))["region_code"].unique().to_list()
     outside = sorted(code for code in regional if code not in pool.regions)
+    indicators = sorted(values["indicator"].unique().to_list())
+    audit.record(
+        session, actor=by, action="scoreboard.import", entity_type="indicator_values",
+        entity_id=source[:128], details={"file": name, "rows": rows, "indicators": indicators},
+    )  # fmt: skip
     return ImportResult(
         file=name,
         source=source,
         rows=rows,
-        indicators=sorted(values["indicator"].unique().to_list()),
+        indicators=indicators,
         regions=values["region_code"].n_unique(),
         nuts_version=pool.nuts_version,
         not_compared=outside,
@@ -173,7 +186,7 @@ def import_upload(
     InvalidInput
         An empty or too large file, or what the import refuses.
     """
-    user = require(session, actor=actor, minimum=IMPORT_ROLE)
+    by = Actor.of_user(require(session, actor=actor, minimum=IMPORT_ROLE).id)
     # The sent name is only shown in messages; the file on disk has a fixed name, so no name
     # (``..``, ``/``, empty) can point outside the temporary folder.
     safe = re.sub(r"[^A-Za-z0-9._-]", "_", Path(name or "upload.csv").name)[:100] or "upload.csv"
@@ -191,10 +204,10 @@ def import_upload(
         try:
             result = (
                 import_eurostat_file(
-                    session, path, indicator=eurostat, reference=reference, name=safe
+                    session, path, indicator=eurostat, reference=reference, by=by, name=safe
                 )
                 if eurostat
-                else import_indicator_file(session, path, reference=reference, name=safe)
+                else import_indicator_file(session, path, reference=reference, by=by, name=safe)
             )
         except InvalidInput as exc:
             raise InvalidInput(
@@ -202,12 +215,4 @@ def import_upload(
                 summary=exc.summary.replace(str(path), safe),
                 total=exc.total,
             ) from None
-    audit.record(
-        session,
-        actor_id=user.id,
-        action="scoreboard.import",
-        entity_type="indicator_values",
-        entity_id=result.source,
-        details={"rows": result.rows, "indicators": result.indicators},
-    )
     return result

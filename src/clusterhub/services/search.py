@@ -37,9 +37,11 @@ from clusterhub.services import profile_facts
 from clusterhub.services.embeddings import MODEL_NAME, Embedder
 from clusterhub.services.schemas import FacetValue, ProfileType, SearchHit, SearchResults
 from clusterhub.services.search_catalogue import (
+    DECLARED,
     EXPIRED,
     LABEL_VALUES,
     NO_LABEL,
+    REJECTED,
     SIZE_VALUES,
     Catalogue,
     Column,
@@ -87,11 +89,14 @@ class SortOrder(StrEnum):
 
 
 class LabelFilter(StrEnum):
-    """Label facet values: a level counts only while its label is valid."""
+    """Label facet values: a level counts only while its label is valid and verified; a valid
+    label nobody verified yet is ``declared``, one an officer turned down ``rejected``."""
 
     GOLD = "gold"
     SILVER = "silver"
     BRONZE = "bronze"
+    DECLARED = DECLARED
+    REJECTED = REJECTED
     EXPIRED = EXPIRED
     NONE = NO_LABEL
 
@@ -311,9 +316,11 @@ class DirectoryIndex:
 
 
 _LABEL_NAMES = {
-    "gold": "Gold label",
-    "silver": "Silver label",
-    "bronze": "Bronze label",
+    "gold": "Gold label, verified",
+    "silver": "Silver label, verified",
+    "bronze": "Bronze label, verified",
+    DECLARED: "Label declared, not verified",
+    REJECTED: "Label rejected on review",
     EXPIRED: "Expired label",
     NO_LABEL: "No label",
 }
@@ -499,6 +506,7 @@ def _summary(catalogue: Catalogue, row: int) -> dict[str, Any]:
         "cluster_codes": catalogue.cluster_codes(row),
         "label": label,
         "label_status": profile_facts.label_status(label, catalogue.label_until(row)),
+        "label_review": rows.label_review[row] if label else None,
         "members_total": None if members < 0 else members,
         "size_band": profile_facts.size_band(None if members < 0 else members),
         "is_synthetic": bool(rows.synthetic[row]),

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 
 from clusterhub.services.embeddings import DIMENSIONS
 from clusterhub.services.profile_facts import SIZE_BANDS, UNKNOWN_SIZE
-from clusterhub.services.schemas import Label, ProfileType
+from clusterhub.services.schemas import Label, LabelReview, ProfileType
 from clusterhub.store.models import (
     Organisation,
     OrganisationCluster,
@@ -38,10 +38,16 @@ Mask = npt.NDArray[np.bool_]
 Ints = npt.NDArray[np.int64]
 Floats = npt.NDArray[np.float32]
 
-#: Label facet values: a label counts as its level only while valid.
+#: Label facet values: a label counts as its level only while valid and once verified; a valid
+#: label not verified is ``declared`` (or ``rejected``) whatever its level.
+DECLARED = LabelReview.DECLARED.value
+REJECTED = LabelReview.REJECTED.value
 EXPIRED = "expired"
 NO_LABEL = "none"
-LABEL_VALUES = (Label.GOLD.value, Label.SILVER.value, Label.BRONZE.value, EXPIRED, NO_LABEL)
+LABEL_VALUES = (
+    Label.GOLD.value, Label.SILVER.value, Label.BRONZE.value, DECLARED, REJECTED, EXPIRED,
+    NO_LABEL,
+)  # fmt: skip
 #: Size facet values, smallest band first, then profiles without a member count.
 SIZE_VALUES = (*(band for _, band in reversed(SIZE_BANDS)), UNKNOWN_SIZE)
 PROFILE_TYPE_VALUES = tuple(t.value for t in ProfileType)
@@ -74,6 +80,7 @@ class Rows:
     nuts: npt.NDArray[np.object_]
     profile_type: npt.NDArray[np.object_]
     label: npt.NDArray[np.object_]
+    label_review: npt.NDArray[np.object_]
     label_until: Ints
     members: Ints
     synthetic: Mask
@@ -155,6 +162,7 @@ def empty_rows() -> Rows:
         nuts=none,
         profile_type=none,
         label=none,
+        label_review=none,
         label_until=ints,
         members=ints,
         synthetic=np.array([], dtype=np.bool_),
@@ -255,6 +263,7 @@ def _org_columns() -> Select[*tuple[Any, ...]]:
         Organisation.source,
         Organisation.acronym,
         Organisation.city,
+        Organisation.label_review,
     )
 
 
@@ -291,6 +300,7 @@ def _rows(org_rows: list[Any], pairs: list[Any], vector_rows: list[Any]) -> Rows
         nuts=_strings(r[4] for r in org_rows),
         profile_type=_strings(r[5] for r in org_rows),
         label=_strings(r[6] for r in org_rows),
+        label_review=_strings(r[15] for r in org_rows),
         label_until=_ints((_day(r[7]) for r in org_rows), n),
         members=_ints((-1 if r[8] is None else r[8] for r in org_rows), n),
         synthetic=np.fromiter((bool(r[9]) for r in org_rows), dtype=np.bool_, count=n),
@@ -387,7 +397,8 @@ class Catalogue:
         return at, self.rows.ids[at] == ids
 
     def labels(self, today: date) -> Column:
-        """Label status per row on ``today``: the level while valid, else expired or none.
+        """Label status per row on ``today``: the level while valid and verified, else
+        declared, rejected, expired (whatever the review) or none.
 
         Computed once per day (a few milliseconds over 100,000 rows, on every query otherwise).
         """
@@ -395,7 +406,10 @@ class Catalogue:
         if known is not None and known[0] == today:
             return known[1]
         codes = self._label.codes.copy()
-        labelled = codes < LABEL_VALUES.index(EXPIRED)
+        labelled = codes < LABEL_VALUES.index(DECLARED)
+        review = self.rows.label_review
+        for state in (DECLARED, REJECTED):
+            codes[labelled & (review == state)] = LABEL_VALUES.index(state)
         codes[labelled & (self.rows.label_until < today.toordinal())] = LABEL_VALUES.index(EXPIRED)
         codes[self.rows.label == ""] = LABEL_VALUES.index(NO_LABEL)
         column = Column(self._label.values, codes)

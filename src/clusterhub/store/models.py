@@ -125,14 +125,22 @@ class LoginAttempt(Base):
 
 
 class AuditEntry(Base):
-    """Who wrote what, when: one row per write, kept forever."""
+    """Who wrote what, when: one row per write, kept forever.
+
+    ``actor`` names who acted whatever they are: ``user:<id>`` (also in ``user_id``, which
+    keeps the link to the account), ``cli:<OS user>``, ``system:<task>`` or ``anonymous``.
+    """
 
     __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_entity", "entity_type", "entity_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
-    action: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    actor: Mapped[str] = mapped_column(String(128), index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
     entity_type: Mapped[str] = mapped_column(String(64))
     entity_id: Mapped[str | None] = mapped_column(String(128))
     details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
@@ -295,6 +303,18 @@ class Organisation(Base):
     founded_year: Mapped[int | None] = mapped_column(SmallInteger)
     label: Mapped[str | None] = mapped_column(String(16))
     label_valid_until: Mapped[date | None] = mapped_column(Date)
+    #: ``declared`` (as its editor or an import stated it), ``verified`` or ``rejected`` by a
+    #: programme officer or site admin; back to ``declared`` when the label or its date changes.
+    label_review: Mapped[str] = mapped_column(
+        String(16), default="declared", server_default="declared", index=True
+    )
+    label_reviewed_by: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )
+    label_reviewed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The evidence of a verification (a link or note about the certificate), or the reason
+    #: of a rejection.
+    label_review_note: Mapped[str | None] = mapped_column(Text)
     contact_name: Mapped[str | None] = mapped_column(String(120))
     contact_email: Mapped[str | None] = mapped_column(String(254))
     contact_phone: Mapped[str | None] = mapped_column(String(40))

@@ -29,7 +29,16 @@ from clusterhub.web.headers import SecurityHeaders
 from clusterhub.web.limits import BodyLimit
 from clusterhub.web.memo import Memo
 from clusterhub.web.rendering import make_templates
-from clusterhub.web.routes import accounts, api, api_directory, directory, observatory, posts
+from clusterhub.web.routes import (
+    accounts,
+    api,
+    api_directory,
+    audit,
+    directory,
+    observatory,
+    officer,
+    posts,
+)
 
 STATIC = Path(__file__).resolve().parent / "static"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
@@ -85,6 +94,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(api_directory.router)
     app.include_router(directory.router)
     app.include_router(posts.router)
+    app.include_router(officer.router)
+    app.include_router(audit.router)
+    app.include_router(audit.api_router)
     return app
 
 

@@ -8,6 +8,8 @@ from typing import Any
 
 from fastapi.templating import Jinja2Templates
 
+from clusterhub.services.accounts import Role
+
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 
@@ -32,4 +34,5 @@ def make_templates() -> Jinja2Templates:
     """The page templates with clusterhub's filters (autoescaping on: user text is escaped)."""
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.filters.update(number=number, percent=percent, stars=stars)
+    templates.env.globals["Role"] = Role  # menus ask `user.at_least(Role.PROGRAMME_OFFICER)`
     return templates

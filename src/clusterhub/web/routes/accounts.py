@@ -1,5 +1,5 @@
 """Account pages: register, log in and out, profile, e-mail verification, password change and
-reset, user admin.
+reset, user admin (the audit log is ``routes.audit``).
 
 Handlers parse the form, call one ``services.accounts`` (or ``email_verification``) function
 and render. Invalid input is answered with the same form re-rendered (422) and each problem
@@ -383,15 +383,3 @@ def change_role(
             errors=exc.problems,
         )  # fmt: skip
     return _redirect("/account/users?saved=role")
-
-
-@router.get("/audit", response_class=HTMLResponse)
-def audit_log(
-    request: Request,
-    session: DbSession,
-    admin: SiteAdmin,
-    limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> HTMLResponse:
-    """The newest audit entries: who wrote what, when (site admins)."""
-    entries = accounts.audit_log(session, actor=admin, limit=limit)
-    return _render(request, "audit.html", me=admin, entries=entries)
