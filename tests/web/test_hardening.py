@@ -177,6 +177,20 @@ def test_a_form_upload_must_carry_its_token_first(directory_world: DirectoryWorl
     assert accepted.status_code != 403, accepted.text
 
 
+def test_the_officer_page_takes_uploads_over_the_form_limit(
+    directory_world: DirectoryWorld,
+) -> None:
+    officer = _user(directory_world, Role.PROGRAMME_OFFICER)
+    rows = CSV + b"".join(b"DE%02d,rd_gerd_bes,2020,3.1\n" % (n % 100) for n in range(60_000))
+    assert len(rows) > 2**20  # over the 1 MiB of ordinary forms
+    answer = officer.post(
+        "/officer/indicators", files={"file": ("big.csv", rows)},
+        data={"csrf_token": csrf(officer)},
+    )  # fmt: skip
+    assert answer.status_code == 422, answer.text[:300]  # read, and refused for its duplicates
+    assert "big.csv" in answer.text
+
+
 def test_a_member_upload_is_refused_by_role(directory_world: DirectoryWorld) -> None:
     member = _user(directory_world, Role.MEMBER)
     answer = member.post(

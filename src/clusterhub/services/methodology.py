@@ -25,6 +25,11 @@ PAGES = (
     ("methodology/data-sources.md", "data-sources"),
 )
 _LINK = re.compile(r"\]\((?:\.\./|methodology/)*([\w-]+)\.md(#[\w-]+)?\)")
+#: A link to another part of the documentation (reference, guides, decisions), not served.
+_ELSEWHERE = re.compile(
+    r"\[([^\]]+)\]\((?:\.\./)*((?:reference|user_guide|decisions|getting_started)/[\w-]+\.md)"
+    r"(?:#[\w-]+)?\)"
+)
 
 
 @lru_cache(maxsize=1)
@@ -43,6 +48,8 @@ def methodology_html() -> str:
         text = (folder / name).read_text(encoding="utf-8")
         if index:
             text = re.sub(r"^(#+) ", r"#\1 ", text, flags=re.MULTILINE)
+        # Documents the site does not serve are named, not linked (a link would answer 404).
+        text = _ELSEWHERE.sub(r"\1 (`docs/\2` in the source)", text)
         text = _LINK.sub(lambda m: f"](#{anchors.get(m.group(1), m.group(1))})", text)
         parts.append(f'<section id="{anchor}" markdown="1">\n\n{text}\n\n</section>')
     html: str = markdown.markdown(

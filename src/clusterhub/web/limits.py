@@ -21,7 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from clusterhub.web.errors import error_response
 
 #: Routes that take file uploads (the larger limit); exact paths.
-UPLOAD_PATHS: frozenset[str] = frozenset({"/api/v1/scoreboard/indicators"})
+UPLOAD_PATHS: frozenset[str] = frozenset({"/api/v1/scoreboard/indicators", "/officer/indicators"})
 
 
 class BodyTooLarge(HTTPException):

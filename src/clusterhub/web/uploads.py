@@ -1,23 +1,23 @@
 """Reading an indicator upload form (the file and the optional Eurostat indicator code).
 
-The form is read here rather than declared as FastAPI parameters so that a body announced
-larger than the limit is refused (413) from its Content-Length before it is read, and the
-parser is told to take one file and a few fields only.
+One route dependency for the JSON API and the officer page. It is declared after the role
+check and before the route's database session, so the role is checked before a byte of the
+body is read, and no write permit is held while the body arrives; the body limit
+(``web.limits``) refuses an oversized body as it arrives. The parser takes one file and a
+few fields only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
 from clusterhub.errors import InvalidInput
 from clusterhub.services.scoreboard_imports import MAX_UPLOAD_BYTES
-
-#: Room for the multipart envelope (boundaries, headers, the CSRF and ``eurostat`` fields).
-FORM_OVERHEAD = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -29,17 +29,11 @@ class IndicatorUpload:
     eurostat: str | None
 
 
-async def read_indicator_upload(request: Request) -> IndicatorUpload:
+async def read_indicator_upload(request: Request) -> IndicatorUpload | InvalidInput:
     """The uploaded file (at most the limit and one byte, so that more is refused by the
-    service) and the ``eurostat`` field; 413 / 400 for an oversized or unreadable body,
-    ``InvalidInput`` naming the field for a missing file or a malformed indicator code."""
-    length = request.headers.get("content-length", "")
-    if length.isdigit() and int(length) > MAX_UPLOAD_BYTES + FORM_OVERHEAD:
-        raise HTTPException(
-            413,
-            f"the upload is larger than the limit of {MAX_UPLOAD_BYTES // 2**20} MB; "
-            "send a smaller file",
-        )
+    service) and the ``eurostat`` field; 400 for an unreadable body. A missing file or a
+    malformed indicator code is returned as ``InvalidInput`` naming the field, for the
+    route to show (the page re-renders its form, the API answers 422)."""
     try:
         form = await request.form(max_files=1, max_fields=10)
     except (ValueError, MultiPartException) as exc:
@@ -47,10 +41,13 @@ async def read_indicator_upload(request: Request) -> IndicatorUpload:
     try:
         file, eurostat = form.get("file"), form.get("eurostat")
         if not isinstance(file, UploadFile) or not file.filename:
-            raise InvalidInput.single("choose a file to upload", field="file")
+            return InvalidInput.single("choose a file to upload", field="file")
         if eurostat is not None and (not isinstance(eurostat, str) or len(eurostat) > 64):
-            raise InvalidInput.single("expected a catalogue indicator code", field="eurostat")
+            return InvalidInput.single("expected a catalogue indicator code", field="eurostat")
         content = await file.read(MAX_UPLOAD_BYTES + 1)
     finally:
         await form.close()
     return IndicatorUpload(name=file.filename, content=content, eurostat=eurostat or None)
+
+
+UploadForm = Annotated[IndicatorUpload | InvalidInput, Depends(read_indicator_upload)]

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel
-from starlette.datastructures import UploadFile as StarletteUploadFile
-from starlette.formparsers import MultiPartException
 
 from clusterhub.errors import InvalidInput
 from clusterhub.services import observatory, scoreboard, scoreboard_export, scoreboard_imports
@@ -31,6 +28,7 @@ from clusterhub.web.caching import data_changed
 from clusterhub.web.deps import DbSession
 from clusterhub.web.exporting import export_table
 from clusterhub.web.security import require_role
+from clusterhub.web.uploads import UploadForm
 
 
 class ErrorDetail(BaseModel):
@@ -171,34 +169,6 @@ def region_scoreboard_csv(
     )
 
 
-@dataclass(frozen=True)
-class _Upload:
-    name: str
-    content: bytes
-    eurostat: str | None
-
-
-async def _indicator_upload(request: Request) -> _Upload:
-    """The uploaded indicator file; a route dependency, so that the form is read after the
-    role check and before the route's database session (and write permit) is opened."""
-    limit = scoreboard_imports.MAX_UPLOAD_BYTES
-    try:
-        form = await request.form(max_files=1, max_fields=10)
-    except (ValueError, MultiPartException) as exc:
-        raise HTTPException(400, f"cannot read the multipart form: {exc}") from None
-    try:
-        file, eurostat = form.get("file"), form.get("eurostat")
-        if not isinstance(file, StarletteUploadFile):
-            raise InvalidInput.single("expected a file in the multipart field 'file'", field="file")
-        if eurostat is not None and (not isinstance(eurostat, str) or len(eurostat) > 64):
-            raise InvalidInput.single("expected a catalogue indicator code", field="eurostat")
-        content = await file.read(limit + 1)  # more is refused
-    finally:
-        await form.close()
-    return _Upload(file.filename or "upload.csv", content, eurostat or None)
-
-
-IndicatorUpload = Annotated[_Upload, Depends(_indicator_upload)]
 #: Who may upload indicator values, checked before the upload is read.
 Importer = Annotated[UserPublic, Depends(require_role(scoreboard_imports.IMPORT_ROLE))]
 _UPLOAD_FORM = {
@@ -237,13 +207,15 @@ _UPLOAD_FORM = {
     },
 )
 def upload_indicators(
-    request: Request, user: Importer, upload: IndicatorUpload, session: DbSession
+    request: Request, user: Importer, upload: UploadForm, session: DbSession
 ) -> ImportResult:
     """Import scoreboard indicator values (``region,indicator,year,value`` CSV, or a Eurostat
     download with ``eurostat``): programme officers and site admins; every row or none.
 
     The role is checked before a byte of the body is read, and the body limit
     (``web.limits``) refuses an oversized body as it arrives."""
+    if isinstance(upload, InvalidInput):
+        raise upload
     result = scoreboard_imports.import_upload(
         session, actor=user, name=upload.name, content=upload.content,
         reference=request.app.state.reference, eurostat=upload.eurostat,

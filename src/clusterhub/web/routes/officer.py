@@ -11,7 +11,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from clusterhub.classify.indicators import default_catalogue
 from clusterhub.errors import Conflict, InvalidInput, PermissionDenied, Problem
@@ -21,7 +20,7 @@ from clusterhub.services.scoreboard_imports import MAX_UPLOAD_BYTES
 from clusterhub.web.caching import data_changed
 from clusterhub.web.deps import DbSession, DirCatalogues
 from clusterhub.web.security import require_role
-from clusterhub.web.uploads import read_indicator_upload
+from clusterhub.web.uploads import UploadForm
 
 router = APIRouter(prefix="/officer", include_in_schema=False)
 
@@ -85,22 +84,20 @@ def indicator_form(request: Request, officer: Officer) -> HTMLResponse:
 
 
 @router.post("/indicators", response_class=HTMLResponse)
-async def upload_indicators(request: Request, session: DbSession, officer: Officer) -> Response:
+def upload_indicators(
+    request: Request, officer: Officer, upload: UploadForm, session: DbSession
+) -> Response:
     """Import the uploaded indicator file (every row or none) and show what was stored."""
     try:
-        upload = await read_indicator_upload(request)
-        result = await run_in_threadpool(
-            scoreboard_imports.import_upload,
-            session,
-            actor=officer,
-            name=upload.name,
-            content=upload.content,
-            reference=request.app.state.reference,
-            eurostat=upload.eurostat,
-        )
+        if isinstance(upload, InvalidInput):
+            raise upload
+        result = scoreboard_imports.import_upload(
+            session, actor=officer, name=upload.name, content=upload.content,
+            reference=request.app.state.reference, eurostat=upload.eurostat,
+        )  # fmt: skip
     except InvalidInput as exc:
         return _indicator_form(request, 422, errors=exc.problems, summary=exc.summary)
-    await run_in_threadpool(session.commit)  # before the caches forget: the next request reads
+    session.commit()  # before the caches forget: the next request reads the new values
     data_changed(request.app.state)
     return _indicator_form(request, result=result)
 
