@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.config import Settings
 from clusterhub.errors import InvalidInput, NotFound, PermissionDenied
-from clusterhub.services import accounts, audit_log
+from clusterhub.services import accounts, audit_log, logins
 from clusterhub.services.accounts import RateLimited, Role, UserPublic
 from clusterhub.services.audit_log import AuditQuery
 from clusterhub.services.mail import make_mailer
@@ -76,7 +76,7 @@ def _user(tx: Any, role: Role = Role.MEMBER, mail: str = "ann@example.org") -> U
 
 def _login(tx: Any, settings: Settings, mail: str, password: str, client: str = "10.0.0.1") -> Any:
     with tx() as session:
-        return accounts.login(
+        return logins.login(
             session, email=mail, password=password, client=client, settings=settings
         )
 

@@ -32,6 +32,7 @@ from clusterhub.services import (
     directory_sources,
     email_verification,
     labels,
+    logins,
     notifications,
     observatory,
     post_interest,
@@ -167,7 +168,7 @@ def act(w: World, write: Callable[[Session], object], actor: str, entity: object
 
 def _login(w: World, email: str, password: str) -> Any:
     with w.tx() as session:
-        return accounts.login(
+        return logins.login(
             session, email=email, password=password, client="10.1.1.1", settings=w.settings
         )
 
@@ -191,13 +192,13 @@ def _create_user(w: World) -> Act:
         CLI.name)  # fmt: skip
 
 
-@scenario(accounts.login, "login")
+@scenario(logins.login, "login")
 def _login_ok(w: World) -> Act:
     user = w.user()
     return lambda: (_login(w, user.email, PASSWORD), Expected(_as(user), str(user.id)))[1]
 
 
-@scenario(accounts.login, "login.failed")
+@scenario(logins.login, "login.failed")
 def _login_failed(w: World) -> Act:
     user = w.user()
     return lambda: (_login(w, user.email, "wrong password"), Expected("anonymous", str(user.id)))[1]

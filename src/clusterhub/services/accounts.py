@@ -24,7 +24,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -58,6 +57,18 @@ _LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
 _DOMAIN = re.compile(rf"^{_LABEL}(?:\.{_LABEL})+$")
 _LOCAL_FORBIDDEN = set(' @<>()[],;:"\\')
 _HASHER = PasswordHasher()
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash of ``password`` (about 0.1 s of CPU by design)."""
+    return _HASHER.hash(password)
+
+
+def needs_rehash(password_hash: str) -> bool:
+    """Whether ``password_hash`` was made with older parameters than the current ones."""
+    return _HASHER.check_needs_rehash(password_hash)
+
+
 VERIFY_FIRST = (
     "Verify your e-mail address first: open the link we sent you when you registered, or ask "
     "for a new one with “Send the link again” on your account page (/account)."
@@ -211,7 +222,7 @@ def _problems_of(clean: Callable[[str], str], raw: str) -> tuple[str, list[Probl
     return value, []
 
 
-def _raise_if(problems: list[Problem]) -> None:
+def raise_if(problems: list[Problem]) -> None:
     if problems:
         raise InvalidInput(problems, summary="Please correct the marked fields.")
 
@@ -268,7 +279,7 @@ def register(
     account_links.mail_verification(
         session, user=user, mailer=mailer, request_base=request_base, settings=settings
     )
-    return _start_session(session, user, settings)
+    return start_session(session, user, settings)
 
 
 def _insert_user(
@@ -277,7 +288,7 @@ def _insert_user(
     clean_email, problems = _problems_of(normalise_email, email)
     name, name_problems = _problems_of(clean_display_name, display_name)
     problems += name_problems + password_problems(password, email=clean_email)
-    _raise_if(problems)
+    raise_if(problems)
     # Hashing takes 0.1 s of CPU: done before the first statement, which on SQLite begins
     # this writer's turn at the database.
     password_hash = _HASHER.hash(password)
@@ -325,10 +336,6 @@ def update_profile(session: Session, *, user_id: int, display_name: str) -> User
 # --- login sessions -------------------------------------------------------------------------
 
 
-def _now() -> datetime:
-    return utcnow()
-
-
 def client_key(client: str) -> str:
     """Rate-limit key of a client address; IPv6 clients by their /64, which one host owns."""
     try:
@@ -340,137 +347,17 @@ def client_key(client: str) -> str:
     return f"ip:{address}"
 
 
-@cache
-def _dummy_hash() -> str:
-    """A hash to verify against when the e-mail is unknown, so both cases take as long."""
-    return _HASHER.hash(secrets.token_urlsafe(16))
-
-
-@dataclass(frozen=True)
-class LoginCandidate:
-    """What the database says about an e-mail that is trying to log in."""
-
-    email: str
-    keys: tuple[str, ...]
-    user_id: int | None
-    #: The hash to check against; None for an unknown or deactivated account.
-    password_hash: str | None
-
-
-@dataclass(frozen=True)
-class PasswordCheck:
-    """What checking an e-mail and password found, before anything is written.
-
-    Logging in has three steps: :func:`find_login` reads (briefly), :func:`check_password`
-    hashes (about 0.1 s of CPU by design, with no database connection held) and
-    :func:`complete_login` writes (briefly; on SQLite writers take turns, and a turn should
-    not last a password hash). ``password_hash`` is the hash the password was checked
-    against; the write refuses the login if it changed in between.
-    """
-
-    email: str
-    keys: tuple[str, ...]
-    user_id: int | None
-    password_hash: str | None
-    correct: bool
-    #: The password hashed again under the current parameters, when the stored hash is older.
-    rehash: str | None = None
-
-
-def find_login(
-    session: Session, *, email: str, password: str, client: str, settings: Settings
-) -> LoginCandidate:
-    """The account an e-mail and password would log into, after the rate limit.
-
-    Raises ``RateLimited`` *before* the password is checked when the e-mail or the client is
-    over the limit, so a correct guess is refused too.
-    """
-    problems = [] if email.strip() else [Problem("Enter your e-mail address.", field="email")]
-    if not password:
-        problems.append(Problem("Enter your password.", field="password"))
-    _raise_if(problems)
-    clean = normalise_email(email)
-    keys = (f"email:{clean}", client_key(client))
-    check_rate(session, list(keys), settings)
-    user = session.scalar(select(User).where(User.email == clean))
-    active = user is not None and user.is_active
-    return LoginCandidate(
-        clean, keys, user.id if user else None, user.password_hash if user and active else None
-    )
-
-
-def check_password(candidate: LoginCandidate, *, password: str) -> PasswordCheck:
-    """The password checked against the candidate's hash: CPU only, no database."""
-    if candidate.password_hash is None:
-        _verify(_dummy_hash(), password)  # as slow as a real check: no account probing by time
-        return PasswordCheck(
-            candidate.email, candidate.keys, candidate.user_id, None, correct=False
-        )
-    correct = _verify(candidate.password_hash, password)
-    stale = correct and _HASHER.check_needs_rehash(candidate.password_hash)
-    return PasswordCheck(
-        candidate.email, candidate.keys, candidate.user_id, candidate.password_hash, correct,
-        rehash=_HASHER.hash(password) if stale else None,
-    )  # fmt: skip
-
-
-def complete_login(
-    session: Session, *, check: PasswordCheck, settings: Settings
-) -> NewSession | None:
-    """The writing second half of :func:`login`: a new session, or the failure counted.
-
-    Failures are returned, not raised, so that the caller's transaction keeps the recorded
-    attempt.
-    """
-    keys = list(check.keys)
-    check_rate(session, keys, settings)  # others may have failed while this one was checked
-    user = session.get(User, check.user_id) if check.user_id is not None else None
-    valid = (
-        check.correct
-        and user is not None
-        and user.is_active
-        and user.password_hash == check.password_hash
-    )
-    if user is None or not valid:
-        record_attempt(session, keys, settings)
-        audit.record(
-            session, action="login.failed", entity_type="user",
-            entity_id=None if user is None else user.id, details={"client": keys[1]},
-        )  # fmt: skip
-        return None
-    if check.rehash is not None:
-        user.password_hash = check.rehash
-    _clear_failures(session, keys[0])  # the owner proved it; the client's count stays
-    user.last_login_at = _now()
-    audit.record(
-        session, actor_id=user.id, action="login", entity_type="user", entity_id=user.id,
-        details={"client": keys[1]},
-    )  # fmt: skip
-    return _start_session(session, user, settings)
-
-
-def login(
-    session: Session, *, email: str, password: str, client: str, settings: Settings
-) -> NewSession | None:
-    """A new session for a correct e-mail and password, else None (and the failure counted):
-    the three steps of :class:`PasswordCheck` in one transaction."""
-    candidate = find_login(
-        session, email=email, password=password, client=client, settings=settings
-    )
-    return complete_login(
-        session, check=check_password(candidate, password=password), settings=settings
-    )
-
-
-def _verify(password_hash: str, password: str) -> bool:
+def verify_password(password_hash: str, password: str) -> bool:
+    """Whether ``password`` matches the argon2 ``password_hash`` (False for a malformed hash)."""
     try:
         return _HASHER.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
 
 
-def _start_session(session: Session, user: User, settings: Settings) -> NewSession:
-    now = _now()
+def start_session(session: Session, user: User, settings: Settings) -> NewSession:
+    """A new login session for ``user``; expired ones of theirs are dropped meanwhile."""
+    now = utcnow()
     session.execute(
         delete(UserSession).where(UserSession.user_id == user.id, UserSession.expires_at <= now)
     )
@@ -492,7 +379,7 @@ def user_for_session(session: Session, *, token: str) -> UserPublic | None:
     user = session.scalar(
         select(User)
         .join(UserSession, UserSession.user_id == User.id)
-        .where(UserSession.token_hash == token_hash(token), UserSession.expires_at > _now())
+        .where(UserSession.token_hash == token_hash(token), UserSession.expires_at > utcnow())
     )
     if user is None or not user.is_active:
         return None
@@ -516,7 +403,7 @@ def logout(session: Session, *, token: str) -> None:
 def check_rate(session: Session, keys: list[str], settings: Settings) -> None:
     """``RateLimited`` when any key has ``login_attempts`` attempts inside the window."""
     window = timedelta(minutes=settings.login_window_minutes)
-    now = _now()
+    now = utcnow()
     for key in keys:
         count, oldest = session.execute(
             select(func.count(), func.min(LoginAttempt.at)).where(
@@ -531,13 +418,14 @@ def check_rate(session: Session, keys: list[str], settings: Settings) -> None:
 def record_attempt(session: Session, keys: list[str], settings: Settings) -> None:
     """Count one attempt (a failed log-in, a mail sent) under each key; rows older than the
     window are dropped meanwhile."""
-    now = _now()
+    now = utcnow()
     cutoff = now - timedelta(minutes=settings.login_window_minutes)
     session.execute(delete(LoginAttempt).where(LoginAttempt.at <= cutoff))
     session.add_all([LoginAttempt(key=key[:300], at=now) for key in keys])
 
 
-def _clear_failures(session: Session, key: str) -> None:
+def clear_failures(session: Session, key: str) -> None:
+    """Forget the failed log-ins counted under ``key``."""
     session.execute(delete(LoginAttempt).where(LoginAttempt.key == key))
 
 
@@ -554,10 +442,10 @@ def change_password(
 ) -> None:
     """Set a new password after checking the current one; every other session is ended."""
     user = _user(session, user_id)
-    if not _verify(user.password_hash, current_password):
+    if not verify_password(user.password_hash, current_password):
         problem = Problem("This is not your current password.", field="current_password")
         raise InvalidInput([problem], summary=problem.message)
-    _raise_if(password_problems(new_password, email=user.email, field="new_password"))
+    raise_if(password_problems(new_password, email=user.email, field="new_password"))
     user.password_hash = _HASHER.hash(new_password)
     kept = token_hash(keep_token) if keep_token else ""
     session.execute(
@@ -618,13 +506,13 @@ def reset_password(session: Session, *, token: str, new_password: str) -> UserPu
     if row is None:
         raise InvalidInput([expired], summary=expired.message)
     user = _user(session, row.user_id)
-    _raise_if(password_problems(new_password, email=user.email))
+    raise_if(password_problems(new_password, email=user.email))
     if not account_links.claim(session, row):  # another request used it a moment ago
         raise InvalidInput([expired], summary=expired.message)
     user.password_hash = _HASHER.hash(new_password)
-    user.email_verified_at = user.email_verified_at or _now()
+    user.email_verified_at = user.email_verified_at or utcnow()
     session.execute(delete(UserSession).where(UserSession.user_id == user.id))
-    _clear_failures(session, f"email:{user.email}")
+    clear_failures(session, f"email:{user.email}")
     audit.record(
         session, actor_id=user.id, action="user.password_reset", entity_type="user",
         entity_id=user.id,

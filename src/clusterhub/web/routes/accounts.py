@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from clusterhub.errors import InvalidInput, Problem
-from clusterhub.services import accounts, email_verification
+from clusterhub.services import accounts, email_verification, logins
 from clusterhub.services.accounts import ROLE_LABELS, RateLimited, Role, UserPublic
 from clusterhub.services.mail import make_mailer
 from clusterhub.web.deps import AppSettings, DbSession, commit_then_mail, read_only
@@ -135,24 +135,24 @@ def _checked_password(
     settings: AppSettings,
     email: FormText = "",
     password: FormText = "",
-) -> accounts.PasswordCheck | InvalidInput | RateLimited:
+) -> logins.PasswordCheck | InvalidInput | RateLimited:
     """The slow half of logging in (the password hash), as a dependency: it runs before the
     route's write session is opened, and hashes with no database connection held, so a login
     holds a connection and a write permit only for its short write. Refusals are returned for
     the route to show on the form."""
     try:
         with read_only(request) as session:
-            candidate = accounts.find_login(
+            candidate = logins.find_login(
                 session, email=email, password=password, client=client_address(request),
                 settings=settings,
             )  # fmt: skip
-        return accounts.check_password(candidate, password=password)
+        return logins.check_password(candidate, password=password)
     except (InvalidInput, RateLimited) as exc:
         return exc
 
 
 CheckedPassword = Annotated[
-    accounts.PasswordCheck | InvalidInput | RateLimited, Depends(_checked_password)
+    logins.PasswordCheck | InvalidInput | RateLimited, Depends(_checked_password)
 ]
 
 
@@ -168,9 +168,9 @@ def login(
     """Start a session, or re-render the form: 422 bad input, 400 wrong password, 429 limited."""
     context: dict[str, Any] = {"values": {"email": email}, "next_url": safe_next(next_url)}
     try:
-        if not isinstance(check, accounts.PasswordCheck):
+        if not isinstance(check, logins.PasswordCheck):
             raise check
-        new = accounts.complete_login(session, check=check, settings=settings)
+        new = logins.complete_login(session, check=check, settings=settings)
     except InvalidInput as exc:
         return _render(request, "login.html", 422, errors=exc.problems, **context)
     except RateLimited as exc:
