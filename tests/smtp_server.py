@@ -10,7 +10,6 @@ from __future__ import annotations
 import email
 import email.policy
 import re
-import socket
 import ssl
 import subprocess
 from dataclasses import dataclass, field
@@ -21,6 +20,8 @@ from typing import Any
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, Envelope, LoginPassword
 from aiosmtpd.smtp import Session as SmtpSession
+
+from tests.server_process import free_port
 
 USER = "hub-mailer"
 PASSWORD = "s3cret smtp passphrase"
@@ -85,14 +86,6 @@ def _authenticate(
     )
     # handled=False: aiosmtpd answers 535 itself (True would leave the client waiting)
     return AuthResult(success=ok, handled=False, auth_data=auth_data.login if ok else None)
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 class LocalSmtp:

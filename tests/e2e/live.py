@@ -14,16 +14,9 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
-import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import TracebackType
 from urllib.parse import urlsplit
 
 from playwright.sync_api import (
@@ -35,6 +28,8 @@ from playwright.sync_api import (
     Route,
     ViewportSize,
 )
+
+from tests.server_process import ServerProcess
 
 CHROMIUM = Path(os.environ.get("CLUSTERHUB_CHROMIUM", "/usr/bin/chromium"))
 CHROMIUM_ARGS = [
@@ -53,14 +48,6 @@ DESKTOP: ViewportSize = {"width": 1280, "height": 800}
 MOBILE: ViewportSize = {"width": 360, "height": 740}
 
 
-def free_port() -> int:
-    """A TCP port nobody listens on at the moment (the OS picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _executable() -> list[str]:
     """The ``clusterhub`` console script of the running environment (uv's venv)."""
     script = Path(sys.executable).with_name("clusterhub")
@@ -72,89 +59,31 @@ def _executable() -> list[str]:
     return [sys.executable, "-c", "from clusterhub.cli import main; main()"]
 
 
-class LiveServer:
+class LiveServer(ServerProcess):
     """``clusterhub serve`` on ``127.0.0.1:<free port>``, data in ``folder``; a context manager."""
 
+    label = "clusterhub serve"
+
     def __init__(self, folder: Path, data_mirror: Path) -> None:
-        self.folder = folder
+        super().__init__(folder, timeout=START_TIMEOUT)
         self.data_mirror = data_mirror
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log_path = folder / "server.log"
-        self.process: subprocess.Popen[bytes] | None = None
+
+    def command(self) -> list[str]:
+        return [*_executable(), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
 
     def environment(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CLUSTERHUB_")}
-        env.update(
-            CLUSTERHUB_DATABASE_URL=f"sqlite:///{self.folder / 'e2e.db'}",
-            CLUSTERHUB_DATA_MIRROR=str(self.data_mirror),
-            CLUSTERHUB_STATE_DIR=str(self.folder / "state"),
-            CLUSTERHUB_CACHE_DIR=str(self.folder / "cache"),
-            CLUSTERHUB_MAIL_BACKEND="file",
-            CLUSTERHUB_ENVIRONMENT="test",
+        return {
+            **super().environment(),
+            "CLUSTERHUB_DATABASE_URL": f"sqlite:///{self.folder / 'e2e.db'}",
+            "CLUSTERHUB_DATA_MIRROR": str(self.data_mirror),
+            "CLUSTERHUB_STATE_DIR": str(self.folder / "state"),
+            "CLUSTERHUB_CACHE_DIR": str(self.folder / "cache"),
+            "CLUSTERHUB_MAIL_BACKEND": "file",
+            "CLUSTERHUB_ENVIRONMENT": "test",
             # Browser tests time pages; minutes of background embedding would compete for cores.
-            CLUSTERHUB_EMBED_IN_BACKGROUND="false",
-            NO_COLOR="1",
-        )
-        return env
-
-    def start(self) -> LiveServer:
-        command = [*_executable(), "serve", "--host", "127.0.0.1", "--port", str(self.port)]
-        with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen(
-                command,
-                env=self.environment(),
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                start_new_session=True,  # its own process group: stopped as a whole
-            )
-        self._wait_until_healthy()
-        return self
-
-    def _wait_until_healthy(self) -> None:
-        assert self.process is not None
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(
-                    f"clusterhub serve exited with {self.process.returncode}:\n{self.log_tail()}"
-                )
-            try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.2)
-        self.stop()
-        raise RuntimeError(f"clusterhub serve not healthy in {START_TIMEOUT} s:\n{self.log_tail()}")
-
-    def log_tail(self, lines: int = 40) -> str:
-        if not self.log_path.exists():
-            return ""
-        return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-
-    def stop(self) -> None:
-        process, self.process = self.process, None
-        if process is None or process.poll() is not None:
-            return
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-
-    def __enter__(self) -> LiveServer:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        trace: TracebackType | None,
-    ) -> None:
-        self.stop()
+            "CLUSTERHUB_EMBED_IN_BACKGROUND": "false",
+            "NO_COLOR": "1",
+        }
 
 
 def launch_browser(playwright: Playwright) -> Browser:

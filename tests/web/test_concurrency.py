@@ -125,7 +125,7 @@ def test_fifty_concurrent_editors_lose_nothing_and_see_no_server_error(
                     )
                 )
             final = httpx.get(f"{server.url}/api/v1/organisations/{organisation_id}").json()
-            log = server.log()
+            log = server.log_tail()
     statuses = Counter(status for run in runs for status in run)
     server_errors = {s: n for s, n in statuses.items() if s >= 500}
     assert not server_errors, f"{server_errors} of {dict(statuses)}\n{log}"

@@ -151,6 +151,19 @@ def _http_response(request: Request, exc: StarletteHTTPException) -> Response:
     return response
 
 
+class WatchedSend:
+    """A ``send`` that remembers whether the response has started: middleware that answers
+    for the app (an error, a refusal) may do so only before it has."""
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        self.started = self.started or message["type"] == "http.response.start"
+        await self.send(message)
+
+
 class UnexpectedErrors:
     """ASGI middleware: an unexpected exception becomes a logged 500 in the documented shape.
 
@@ -165,18 +178,12 @@ class UnexpectedErrors:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def tracked(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
+        watched = WatchedSend(send)
         try:
-            await self.app(scope, receive, tracked)
+            await self.app(scope, receive, watched)
         except Exception:
             log.exception("unexpected error answering %s %s", scope["method"], scope["path"])
-            if started:
+            if watched.started:
                 raise
             request = Request(scope)
             message = "Something went wrong on our side; it has been logged. Try again later."

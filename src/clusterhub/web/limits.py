@@ -18,7 +18,7 @@ from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from clusterhub.web.errors import error_response
+from clusterhub.web.errors import WatchedSend, error_response
 
 #: Routes that take file uploads (the larger limit); exact paths.
 UPLOAD_PATHS: frozenset[str] = frozenset({"/api/v1/scoreboard/indicators", "/officer/indicators"})
@@ -74,7 +74,7 @@ class BodyLimit:
             await error_response(scope, BodyTooLarge(limit))(scope, receive, send)
             return
         received = 0
-        started = False
+        watched = WatchedSend(send)
 
         async def counted() -> Message:
             nonlocal received
@@ -85,14 +85,9 @@ class BodyLimit:
                     raise BodyTooLarge(limit)
             return message
 
-        async def tracked(message: Message) -> None:
-            nonlocal started
-            started = started or message["type"] == "http.response.start"
-            await send(message)
-
         try:
-            await self.app(scope, counted, tracked)
+            await self.app(scope, counted, watched)
         except BodyTooLarge as exc:  # raised where no exception handler saw it (middleware)
-            if started:
+            if watched.started:
                 raise
             await error_response(scope, exc)(scope, receive, send)
