@@ -38,12 +38,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from benchmarks.bench_mapping import machine_facts, write_section
 from clusterhub.config import Settings
 from clusterhub.demo import SOURCE, synthetic_profiles
-from clusterhub.services import directory
-from clusterhub.services.directory import Catalogues
+from clusterhub.services.directory import profiles as directory
+from clusterhub.services.directory.schemas import OrganisationInput
 from clusterhub.services.embeddings import Embedder, Vectors, load_embedder, text_hash
-from clusterhub.services.reference import ReferenceData
-from clusterhub.services.schemas import OrganisationInput
-from clusterhub.services.search import DirectoryIndex, SearchMode, SearchRequest
+from clusterhub.services.reference import Catalogues, ReferenceData
+from clusterhub.services.search.queries import DirectoryIndex, SearchMode, SearchRequest
 from clusterhub.store import fts
 from clusterhub.store.db import make_engine, make_session_factory, transaction, upgrade
 

@@ -42,8 +42,9 @@ from sqlalchemy.orm import Session
 
 from benchmarks.bench_mapping import machine_facts, write_section
 from clusterhub.config import Settings
-from clusterhub.services import accounts, directory
+from clusterhub.services.accounts import users
 from clusterhub.services.bootstrap import prepare_database
+from clusterhub.services.directory import profiles as directory
 from clusterhub.services.reference import ReferenceData
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import Organisation
@@ -184,14 +185,14 @@ def _members(settings: Settings, count: int) -> None:
     """``count`` members, member ``n`` the admin of the n-th real (non-synthetic) profile."""
     engine = make_engine(settings)
     with transaction(make_session_factory(engine)) as session:
-        site = accounts.create_user(
+        site = users.create_user(
             session, email="site@bench.invalid", display_name="Site", password=PASSWORD,
-            role=accounts.Role.SITE_ADMIN,
+            role=users.Role.SITE_ADMIN,
         )  # fmt: skip
         ids = _real_profiles(session)
         for number in range(count):
             email = f"member{number}@bench.invalid"
-            accounts.create_user(session, email=email, display_name=email, password=PASSWORD)
+            users.create_user(session, email=email, display_name=email, password=PASSWORD)
             directory.add_admin(session, organisation_id=ids[number], email=email, actor=site)
     engine.dispose()
 

@@ -13,10 +13,9 @@ from pydantic import SecretStr
 from sqlalchemy import create_engine, text
 
 from clusterhub.config import Settings
-from clusterhub.services.analytics import ClusterMap, MapRequest, build_cluster_map
-from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import Embedder, load_embedder
-from clusterhub.services.reference import ReferenceData
+from clusterhub.services.observatory.analytics import ClusterMap, MapRequest, build_cluster_map
+from clusterhub.services.reference import Catalogues, ReferenceData
 from clusterhub.store.db import make_engine, upgrade
 from tests.smtp_server import PASSWORD as SMTP_PASSWORD
 from tests.smtp_server import USER as SMTP_USER

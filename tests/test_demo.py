@@ -6,8 +6,8 @@ import statistics
 from collections import Counter
 
 from clusterhub.demo import MARKER, POPULATION, synthetic_profiles
-from clusterhub.services.directory import Catalogues, validate
-from clusterhub.services.reference import ReferenceData
+from clusterhub.services.directory.profiles import validate
+from clusterhub.services.reference import Catalogues, ReferenceData
 
 
 def test_same_seed_same_profiles_other_seed_others(catalogues: Catalogues) -> None:

@@ -14,8 +14,8 @@ from sqlalchemy import select
 from clusterhub.classify import Taxonomy, load_taxonomy_file
 from clusterhub.config import Settings
 from clusterhub.errors import InvalidInput
-from clusterhub.services.analytics import ClusterMap, MapRequest, build_cluster_map
 from clusterhub.services.bootstrap import BUILT_IN, prepare_database
+from clusterhub.services.observatory.analytics import ClusterMap, MapRequest, build_cluster_map
 from clusterhub.services.reference import BUILT_IN_TAXONOMIES, ReferenceData, taxonomy_file
 from clusterhub.store.db import make_engine, make_session_factory
 from clusterhub.store.models import Cluster, Dataset

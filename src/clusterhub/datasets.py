@@ -187,9 +187,9 @@ _SPECS = (
             "UTF-8 tables, of which project.csv (grants: id, rcn, dates, costs, legalBasis) and "
             "organization.csv (one row per organisation and grant: projectID, organisationID = "
             "PIC, activityType, role, ecContribution, country, name, city, nutsCode, "
-            "organizationURL, SME) are read (services.cordis_export). The source of the two "
-            "flattened cordis-* tables; used when a mirror lacks those. A mirror may hold the "
-            "zip under this name as downloaded."
+            "organizationURL, SME) are read (services.directory.cordis_export). The source "
+            "of the two flattened cordis-* tables; used when a mirror lacks those. A mirror may "
+            "hold the zip under this name as downloaded."
         ),
         licence=_CORDIS_LICENCE,
     ),

@@ -28,14 +28,16 @@ import polars as pl
 from sqlalchemy.orm import Session
 
 from clusterhub.classify.countries import country_names
-from clusterhub.services import audit, indexing
+from clusterhub.services import audit
 from clusterhub.services.audit import Actor
-from clusterhub.services.directory import Catalogues, remove_all_from_source
-from clusterhub.services.directory_sources import upsert_records
+from clusterhub.services.directory import indexing
+from clusterhub.services.directory.facts import MEMBER_FIELDS
+from clusterhub.services.directory.profiles import remove_all_from_source
+from clusterhub.services.directory.schemas import Label, OrganisationInput, ProfileType
+from clusterhub.services.directory.sources import upsert_records
 from clusterhub.services.embeddings import Embedder
-from clusterhub.services.profile_facts import MEMBER_FIELDS
-from clusterhub.services.reference import ReferenceData
-from clusterhub.services.schemas import ImportReport, Label, OrganisationInput, ProfileType
+from clusterhub.services.reference import Catalogues, ReferenceData
+from clusterhub.services.schemas import ImportReport
 
 T = TypeVar("T")
 MARKER = "Synthetic demo profile (not a real organisation)."

@@ -11,11 +11,10 @@ from typer.testing import CliRunner
 
 from clusterhub.cli import app
 from clusterhub.config import Settings, get_settings
-from clusterhub.services import directory_sources
-from clusterhub.services.accounts import create_user
+from clusterhub.services.accounts.users import create_user
 from clusterhub.services.audit import Actor
-from clusterhub.services.directory import Catalogues
-from clusterhub.services.reference import ReferenceData
+from clusterhub.services.directory import sources
+from clusterhub.services.reference import Catalogues, ReferenceData
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from tests.conftest import migrated_database
 from tests.table_compare import differences, snapshot
@@ -48,7 +47,7 @@ def test_back_up_then_restore_onto_a_new_machine(
 ) -> None:
     with migrated_database("sqlite", tmp_path / "source") as source:
         with transaction(make_session_factory(make_engine(source))) as session:
-            directory_sources.load_cmp_organisations(
+            sources.load_cmp_organisations(
                 session,
                 path=reference.fetch("cmp-orgs"),
                 catalogues=catalogues,

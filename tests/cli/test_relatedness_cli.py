@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 
 from clusterhub.cli import app
 from clusterhub.config import get_settings
-from clusterhub.services.analytics import ClusterMap
 from clusterhub.services.audit import BOOTSTRAP
-from clusterhub.services.observatory import load_cluster_map
+from clusterhub.services.observatory.analytics import ClusterMap
+from clusterhub.services.observatory.datasets import load_cluster_map
 from clusterhub.store.db import make_engine, make_session_factory, transaction, upgrade
 
 runner = CliRunner()

@@ -17,9 +17,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from clusterhub.config import Settings
-from clusterhub.services import accounts, directory
-from clusterhub.services.directory import Catalogues
+from clusterhub.services.accounts import users
+from clusterhub.services.directory import profiles
 from clusterhub.services.embeddings import Embedder
+from clusterhub.services.reference import Catalogues
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from tests.e2e.live import MOBILE, LiveServer, PageGuard
 from tests.e2e.test_accessibility import OVERFLOW_JS, OVERFLOW_TOLERANCE, STRUCTURE_JS
@@ -50,16 +51,16 @@ def seeded(
     engine = make_engine(settings)
     owner, other = f"owner-{suffix}@example.org", f"other-{suffix}@example.org"
     with transaction(make_session_factory(engine)) as session:
-        admin = accounts.create_user(
+        admin = users.create_user(
             session, email=owner, display_name="Olga Owner", password=PASSWORD
         )
-        accounts.create_user(session, email=other, display_name="Otto Other", password=PASSWORD)
-        data = directory.validate(
+        users.create_user(session, email=other, display_name="Otto Other", password=PASSWORD)
+        data = profiles.validate(
             {"name": f"{word} Maritime Cluster", "country": "NO", "city": "Bergen",
              "cluster_codes": ["39"], "description": "Shipbuilders and offshore suppliers."},
             catalogues,
         )  # fmt: skip
-        created = directory.create_profile(
+        created = profiles.create_profile(
             session, data=data, actor=admin, catalogues=catalogues, embedder=embedder
         )
     engine.dispose()

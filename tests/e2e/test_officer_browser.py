@@ -15,9 +15,10 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from clusterhub.config import Settings
-from clusterhub.services import accounts, directory
-from clusterhub.services.accounts import Role
-from clusterhub.services.directory import Catalogues
+from clusterhub.services.accounts import users
+from clusterhub.services.accounts.users import Role
+from clusterhub.services.directory import profiles
+from clusterhub.services.reference import Catalogues
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from tests.e2e.live import MOBILE, LiveServer, PageGuard
 from tests.e2e.test_accessibility import OVERFLOW_JS, OVERFLOW_TOLERANCE, STRUCTURE_JS
@@ -45,18 +46,18 @@ def seeded(live_server: LiveServer, shared_data: Path, catalogues: Catalogues) -
     officer, admin = f"officer-{suffix}@example.org", f"admin-{suffix}@example.org"
     with transaction(make_session_factory(engine)) as session:
         for email, role in ((officer, Role.PROGRAMME_OFFICER), (admin, Role.SITE_ADMIN)):
-            accounts.create_user(
+            users.create_user(
                 session, email=email, display_name=role.label, password=PASSWORD, role=role
             )
-        owner = accounts.create_user(
+        owner = users.create_user(
             session, email=f"owner-{suffix}@example.org", display_name="Owner", password=PASSWORD
         )
-        data = directory.validate(
+        data = profiles.validate(
             {"name": f"Labelled {suffix} Cluster", "country": "AT", "label": "gold",
              "label_valid_until": (date.today() + timedelta(days=200)).isoformat()},
             catalogues,
         )  # fmt: skip
-        created = directory.create_profile(
+        created = profiles.create_profile(
             session, data=data, actor=owner, catalogues=catalogues, embedder=None
         )
     engine.dispose()

@@ -14,14 +14,13 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 
 from clusterhub.config import Settings
-from clusterhub.services import directory_sources
-from clusterhub.services.accounts import Role, create_user
-from clusterhub.services.analytics import ClusterMap
+from clusterhub.services.accounts.users import Role, create_user
 from clusterhub.services.audit import BOOTSTRAP, Actor
-from clusterhub.services.directory import Catalogues
+from clusterhub.services.directory import sources
 from clusterhub.services.embeddings import Embedder, text_hash, to_blob
-from clusterhub.services.observatory import load_cluster_map
-from clusterhub.services.reference import ReferenceData
+from clusterhub.services.observatory.analytics import ClusterMap
+from clusterhub.services.observatory.datasets import load_cluster_map
+from clusterhub.services.reference import Catalogues, ReferenceData
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import (
     AuditEntry,
@@ -61,8 +60,8 @@ def fill(
     engine = make_engine(settings)
     with transaction(make_session_factory(engine)) as session:
         load_cluster_map(session, key="us-states", title="U.S. states", result=us_map, by=BOOTSTRAP)
-        directory_sources.load_partnerships(session, by=BOOTSTRAP)
-        directory_sources.load_cmp_organisations(
+        sources.load_partnerships(session, by=BOOTSTRAP)
+        sources.load_cmp_organisations(
             session, path=reference.fetch("cmp-orgs"), catalogues=catalogues, embedder=None,
             by=BOOTSTRAP,
         )  # fmt: skip

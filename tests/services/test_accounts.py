@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.config import Settings
 from clusterhub.errors import InvalidInput, NotFound, PermissionDenied
-from clusterhub.services import accounts, audit_log, logins
-from clusterhub.services.accounts import RateLimited, Role, UserPublic
-from clusterhub.services.audit_log import AuditQuery
+from clusterhub.services.accounts import audit_log, logins, users
+from clusterhub.services.accounts.audit_log import AuditQuery
+from clusterhub.services.accounts.users import RateLimited, Role, UserPublic
 from clusterhub.services.mail import make_mailer
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import (
@@ -40,7 +40,7 @@ CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 @pytest.fixture(autouse=True)
 def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests hash many passwords: cheap parameters keep them fast (the rehash test restores)."""
-    monkeypatch.setattr(accounts, "_HASHER", CHEAP)
+    monkeypatch.setattr(users, "_HASHER", CHEAP)
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def tx(factory: sessionmaker[Session]) -> Any:
 
 def _user(tx: Any, role: Role = Role.MEMBER, mail: str = "ann@example.org") -> UserPublic:
     with tx() as session:
-        return accounts.create_user(
+        return users.create_user(
             session, email=mail, display_name="Ann", password=PASSWORD, role=role
         )
 
@@ -91,7 +91,7 @@ def _actions(tx: Any) -> list[str]:
 
 def test_register_normalises_email_hashes_password_and_audits(tx: Any, settings: Settings) -> None:
     with tx() as session:
-        new = accounts.register(
+        new = users.register(
             session, email="  Ann@Example.ORG ", display_name=" Ann   Lee ", password=PASSWORD,
             mailer=make_mailer(settings), request_base=BASE, settings=settings,
         )  # fmt: skip
@@ -103,14 +103,14 @@ def test_register_normalises_email_hashes_password_and_audits(tx: Any, settings:
         sessions = session.scalars(select(UserSession)).all()
     assert stored.password_hash.startswith("$argon2id$")
     assert PASSWORD not in stored.password_hash
-    assert [s.token_hash for s in sessions] == [accounts.token_hash(new.token)]
+    assert [s.token_hash for s in sessions] == [users.token_hash(new.token)]
     assert new.token not in sessions[0].token_hash
     assert _actions(tx) == ["user.register"]
 
 
 def test_register_reports_every_problem_by_field(tx: Any, settings: Settings) -> None:
     with tx() as session, pytest.raises(InvalidInput) as caught:
-        accounts.register(
+        users.register(
             session, email="not-an-address", display_name="  ", password="short",
             mailer=make_mailer(settings), request_base=BASE, settings=settings,
         )  # fmt: skip
@@ -121,7 +121,7 @@ def test_register_reports_every_problem_by_field(tx: Any, settings: Settings) ->
 
 def test_password_may_not_be_the_email(tx: Any, settings: Settings) -> None:
     with tx() as session, pytest.raises(InvalidInput) as caught:
-        accounts.register(
+        users.register(
             session, email="longname.person@example.org", display_name="X",
             password="LongName.Person@example.org", mailer=make_mailer(settings),
             request_base=BASE, settings=settings,
@@ -133,7 +133,7 @@ def test_password_may_not_be_the_email(tx: Any, settings: Settings) -> None:
 def test_an_email_registers_once_whatever_its_case(tx: Any, settings: Settings) -> None:
     _user(tx)
     with tx() as session, pytest.raises(InvalidInput) as caught:
-        accounts.register(
+        users.register(
             session, email="ANN@example.org", display_name="B", password=PASSWORD,
             mailer=make_mailer(settings), request_base=BASE, settings=settings,
         )  # fmt: skip
@@ -151,7 +151,7 @@ def test_an_email_registers_once_whatever_its_case(tx: Any, settings: Settings) 
     ],
 )
 def test_normalise_email_accepts(raw: str, expected: str) -> None:
-    assert accounts.normalise_email(raw) == expected
+    assert users.normalise_email(raw) == expected
 
 
 @pytest.mark.parametrize(
@@ -161,15 +161,15 @@ def test_normalise_email_accepts(raw: str, expected: str) -> None:
 )  # fmt: skip
 def test_normalise_email_refuses_with_the_field_named(raw: str) -> None:
     with pytest.raises(InvalidInput) as caught:
-        accounts.normalise_email(raw)
+        users.normalise_email(raw)
     assert caught.value.problems[0].field == "email"
 
 
 def test_display_name_refuses_control_characters_and_length() -> None:
     for bad in ("a\u202eb", "x" * 121, "\t \n"):
         with pytest.raises(InvalidInput):
-            accounts.clean_display_name(bad)
-    assert accounts.clean_display_name("<b>Ann</b>") == "<b>Ann</b>"  # escaped when shown
+            users.clean_display_name(bad)
+    assert users.clean_display_name("<b>Ann</b>") == "<b>Ann</b>"  # escaped when shown
 
 
 def test_roles_are_ordered() -> None:
@@ -187,12 +187,12 @@ def test_login_session_resolves_until_logout(tx: Any, settings: Settings) -> Non
     new = _login(tx, settings, "ANN@example.org", PASSWORD)
     assert new is not None and new.user.email == "ann@example.org"
     with tx() as session:
-        user = accounts.user_for_session(session, token=new.token)
+        user = users.user_for_session(session, token=new.token)
         assert user is not None and user.last_login_at is not None
-        assert accounts.user_for_session(session, token=new.token + "x") is None
-        accounts.logout(session, token=new.token)
+        assert users.user_for_session(session, token=new.token + "x") is None
+        users.logout(session, token=new.token)
     with tx() as session:
-        assert accounts.user_for_session(session, token=new.token) is None
+        assert users.user_for_session(session, token=new.token) is None
     assert _actions(tx) == ["user.create", "login", "logout"]
 
 
@@ -202,7 +202,7 @@ def test_expired_session_is_not_accepted(tx: Any, settings: Settings) -> None:
     with tx() as session:
         session.execute(update(UserSession).values(expires_at=utcnow() - timedelta(seconds=1)))
     with tx() as session:
-        assert accounts.user_for_session(session, token=new.token) is None
+        assert users.user_for_session(session, token=new.token) is None
 
 
 def test_session_lasts_session_days(tx: Any, settings: Settings) -> None:
@@ -218,7 +218,7 @@ def test_deactivated_user_cannot_log_in_and_loses_sessions(tx: Any, settings: Se
     with tx() as session:
         session.execute(update(User).where(User.id == user.id).values(is_active=False))
     with tx() as session:
-        assert accounts.user_for_session(session, token=new.token) is None
+        assert users.user_for_session(session, token=new.token) is None
     assert _login(tx, settings, "ann@example.org", PASSWORD) is None
 
 
@@ -227,7 +227,7 @@ def test_login_rehashes_when_parameters_change(
 ) -> None:
     _user(tx)  # hashed with the cheap test parameters
     strong = PasswordHasher(time_cost=2, memory_cost=2048, parallelism=1)
-    monkeypatch.setattr(accounts, "_HASHER", strong)
+    monkeypatch.setattr(users, "_HASHER", strong)
     with tx() as session:
         before = session.scalars(select(User.password_hash)).one()
     assert strong.check_needs_rehash(before)
@@ -313,10 +313,10 @@ def test_failures_older_than_the_window_no_longer_count(tx: Any, settings: Setti
 
 
 def test_ipv6_clients_are_counted_by_their_64_prefix() -> None:
-    assert accounts.client_key("2001:db8:1:2::5") == accounts.client_key("2001:db8:1:2:ffff::1")
-    assert accounts.client_key("2001:db8:1:3::5") != accounts.client_key("2001:db8:1:2::5")
-    assert accounts.client_key("192.0.2.7") == "ip:192.0.2.7"
-    assert accounts.client_key("testclient") == "ip:testclient"
+    assert users.client_key("2001:db8:1:2::5") == users.client_key("2001:db8:1:2:ffff::1")
+    assert users.client_key("2001:db8:1:3::5") != users.client_key("2001:db8:1:2::5")
+    assert users.client_key("192.0.2.7") == "ip:192.0.2.7"
+    assert users.client_key("testclient") == "ip:testclient"
 
 
 def test_login_names_missing_fields(tx: Any, settings: Settings) -> None:
@@ -335,18 +335,18 @@ def test_change_password_keeps_this_session_and_ends_the_others(
     here = _login(tx, settings, "ann@example.org", PASSWORD)
     elsewhere = _login(tx, settings, "ann@example.org", PASSWORD)
     with tx() as session, pytest.raises(InvalidInput) as caught:
-        accounts.change_password(
+        users.change_password(
             session, user_id=user.id, current_password="wrong", new_password=NEW_PASSWORD
         )
     assert caught.value.problems[0].field == "current_password"
     with tx() as session:
-        accounts.change_password(
+        users.change_password(
             session, user_id=user.id, current_password=PASSWORD, new_password=NEW_PASSWORD,
             keep_token=here.token,
         )  # fmt: skip
     with tx() as session:
-        assert accounts.user_for_session(session, token=here.token) is not None
-        assert accounts.user_for_session(session, token=elsewhere.token) is None
+        assert users.user_for_session(session, token=here.token) is not None
+        assert users.user_for_session(session, token=elsewhere.token) is None
     assert _login(tx, settings, "ann@example.org", NEW_PASSWORD) is not None
     assert "user.password_change" in _actions(tx)
 
@@ -367,7 +367,7 @@ def _reset_token(mail: email.message.Message) -> str:
 
 def _request_reset(tx: Any, settings: Settings, mail: str = "ann@example.org") -> None:
     with tx() as session:
-        accounts.request_password_reset(
+        users.request_password_reset(
             session, email=mail, mailer=make_mailer(settings),
             request_base="http://testserver/", settings=settings,
         )  # fmt: skip
@@ -382,18 +382,18 @@ def test_reset_by_mailed_token_ends_sessions_and_works_once(tx: Any, settings: S
     token = _reset_token(mail)
     with tx() as session:
         stored = session.scalars(select(PasswordResetToken)).one()
-        assert stored.token_hash == accounts.token_hash(token) and stored.user_id == user.id
-        assert accounts.reset_token_valid(session, token=token)
+        assert stored.token_hash == users.token_hash(token) and stored.user_id == user.id
+        assert users.reset_token_valid(session, token=token)
     with tx() as session, pytest.raises(InvalidInput) as short:
-        accounts.reset_password(session, token=token, new_password="short")
+        users.reset_password(session, token=token, new_password="short")
     assert short.value.problems[0].field == "password"
     with tx() as session:  # a refused password did not use the token up
-        accounts.reset_password(session, token=token, new_password=NEW_PASSWORD)
+        users.reset_password(session, token=token, new_password=NEW_PASSWORD)
     with tx() as session:
-        assert accounts.user_for_session(session, token=old_session.token) is None
-        assert not accounts.reset_token_valid(session, token=token)
+        assert users.user_for_session(session, token=old_session.token) is None
+        assert not users.reset_token_valid(session, token=token)
     with tx() as session, pytest.raises(InvalidInput) as reused:
-        accounts.reset_password(session, token=token, new_password="yet another passphrase")
+        users.reset_password(session, token=token, new_password="yet another passphrase")
     assert reused.value.problems[0].field == "token"
     assert _login(tx, settings, "ann@example.org", PASSWORD) is None
     assert _login(tx, settings, "ann@example.org", NEW_PASSWORD) is not None
@@ -409,9 +409,9 @@ def test_expired_reset_token_is_refused(tx: Any, settings: Settings) -> None:
             update(PasswordResetToken).values(expires_at=utcnow() - timedelta(seconds=1))
         )
     with tx() as session:
-        assert not accounts.reset_token_valid(session, token=token)
+        assert not users.reset_token_valid(session, token=token)
         with pytest.raises(InvalidInput):
-            accounts.reset_password(session, token=token, new_password=NEW_PASSWORD)
+            users.reset_password(session, token=token, new_password=NEW_PASSWORD)
 
 
 def test_reset_token_expires_after_the_configured_minutes(tx: Any, settings: Settings) -> None:
@@ -435,7 +435,7 @@ def test_a_rolled_back_reset_request_mails_no_link(tx: Any, settings: Settings) 
     """The link would name a token that was never stored."""
     _user(tx)
     with pytest.raises(RuntimeError), tx() as session:
-        accounts.request_password_reset(
+        users.request_password_reset(
             session, email="ann@example.org", mailer=make_mailer(settings),
             request_base="http://testserver/", settings=settings,
         )  # fmt: skip
@@ -456,7 +456,7 @@ def test_reset_link_uses_the_public_url_not_the_request(tx: Any, settings: Setti
     _user(tx)
     public = settings.model_copy(update={"public_url": "https://hub.example.org/"})
     with tx() as session:
-        accounts.request_password_reset(
+        users.request_password_reset(
             session, email="ann@example.org", mailer=make_mailer(public),
             request_base="http://evil.example/", settings=public,
         )  # fmt: skip
@@ -472,9 +472,9 @@ def test_only_site_admins_set_roles_and_it_is_audited(tx: Any) -> None:
     admin = _user(tx, Role.SITE_ADMIN, "admin@example.org")
     member = _user(tx, Role.MEMBER, "member@example.org")
     with tx() as session, pytest.raises(PermissionDenied):
-        accounts.set_role(session, actor=member, user_id=admin.id, role="visitor")
+        users.set_role(session, actor=member, user_id=admin.id, role="visitor")
     with tx() as session:
-        changed = accounts.set_role(session, actor=admin, user_id=member.id, role="org_admin")
+        changed = users.set_role(session, actor=admin, user_id=member.id, role="org_admin")
     assert changed.role is Role.ORG_ADMIN
     with tx() as session:
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "user.role")).one()
@@ -486,12 +486,12 @@ def test_role_changes_refused_on_oneself_unknown_roles_and_users(tx: Any) -> Non
     admin = _user(tx, Role.SITE_ADMIN, "admin@example.org")
     member = _user(tx, Role.MEMBER, "member@example.org")
     with tx() as session, pytest.raises(PermissionDenied):
-        accounts.set_role(session, actor=admin, user_id=admin.id, role="member")
+        users.set_role(session, actor=admin, user_id=admin.id, role="member")
     with tx() as session, pytest.raises(InvalidInput) as caught:
-        accounts.set_role(session, actor=admin, user_id=member.id, role="emperor")
+        users.set_role(session, actor=admin, user_id=member.id, role="emperor")
     assert caught.value.problems[0].field == "role"
     with tx() as session, pytest.raises(NotFound):
-        accounts.set_role(session, actor=admin, user_id=999_999, role="member")
+        users.set_role(session, actor=admin, user_id=999_999, role="member")
 
 
 def test_a_withdrawn_role_stops_working_at_once(tx: Any) -> None:
@@ -500,21 +500,21 @@ def test_a_withdrawn_role_stops_working_at_once(tx: Any) -> None:
     with tx() as session:
         session.execute(update(User).where(User.id == admin.id).values(role="member"))
     with tx() as session, pytest.raises(PermissionDenied):
-        accounts.set_role(session, actor=admin, user_id=other.id, role="site_admin")  # stale DTO
+        users.set_role(session, actor=admin, user_id=other.id, role="site_admin")  # stale DTO
 
 
 def test_user_list_and_audit_log_are_for_site_admins(tx: Any) -> None:
     admin = _user(tx, Role.SITE_ADMIN, "admin@example.org")
     officer = _user(tx, Role.PROGRAMME_OFFICER, "po@example.org")
     with tx() as session:
-        assert [u.email for u in accounts.list_users(session, actor=admin)] == [
+        assert [u.email for u in users.list_users(session, actor=admin)] == [
             "admin@example.org", "po@example.org"
         ]  # fmt: skip
         entries = audit_log.search(session, actor=admin, query=AuditQuery()).items
         assert entries[0].action == "user.create" and entries[0].entity_id == str(officer.id)
         for actor in (officer, None):
             with pytest.raises(PermissionDenied):
-                accounts.list_users(session, actor=actor)
+                users.list_users(session, actor=actor)
             with pytest.raises(PermissionDenied):
                 audit_log.search(session, actor=actor, query=AuditQuery())
 
@@ -522,7 +522,7 @@ def test_user_list_and_audit_log_are_for_site_admins(tx: Any) -> None:
 def test_update_profile_is_audited(tx: Any) -> None:
     user = _user(tx)
     with tx() as session:
-        assert accounts.update_profile(session, user_id=user.id, display_name="Annie").display_name
+        assert users.update_profile(session, user_id=user.id, display_name="Annie").display_name
     with tx() as session:
         entry = session.scalars(select(AuditEntry).where(AuditEntry.action == "user.update")).one()
     assert entry.details == {"display_name": {"from": "Ann", "to": "Annie"}}

@@ -15,17 +15,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.config import Settings
 from clusterhub.errors import InvalidInput
-from clusterhub.services import accounts, audit, audit_log
-from clusterhub.services.accounts import Role, UserPublic
+from clusterhub.services import audit
+from clusterhub.services.accounts import audit_log, users
+from clusterhub.services.accounts.audit_log import AuditQuery
+from clusterhub.services.accounts.users import Role, UserPublic
 from clusterhub.services.audit import Actor
-from clusterhub.services.audit_log import AuditQuery
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import AuditEntry
 
 
 @pytest.fixture
 def factory(db_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    monkeypatch.setattr(accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024))
+    monkeypatch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024))
     engine = make_engine(db_settings)
     yield make_session_factory(engine)
     engine.dispose()
@@ -34,7 +35,7 @@ def factory(db_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[
 @pytest.fixture
 def admin(factory: sessionmaker[Session]) -> UserPublic:
     with transaction(factory) as session:
-        return accounts.create_user(
+        return users.create_user(
             session, email="Root@Example.org", display_name="Root",
             password="correct horse battery staple", role=Role.SITE_ADMIN,
         )  # fmt: skip

@@ -20,13 +20,12 @@ from alembic.config import Config
 from sqlalchemy import delete, func, select, text
 
 from clusterhub.config import Settings
-from clusterhub.services.accounts import create_user
-from clusterhub.services.analytics import ClusterMap
+from clusterhub.services.accounts.users import create_user
 from clusterhub.services.audit import Actor
 from clusterhub.services.backup import backup_database, restore_database
-from clusterhub.services.directory import Catalogues
 from clusterhub.services.embeddings import Embedder
-from clusterhub.services.reference import ReferenceData
+from clusterhub.services.observatory.analytics import ClusterMap
+from clusterhub.services.reference import Catalogues, ReferenceData
 from clusterhub.store import fts, generations
 from clusterhub.store.db import (
     MIGRATIONS,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import polars as pl
 
-from clusterhub.services.build import BuildRequest, build_outputs
+from clusterhub.services.observatory.build import BuildRequest, build_outputs
 from clusterhub.services.reference import ReferenceData
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from clusterhub.services.analytics import ClusterMap
+from clusterhub.services.observatory.analytics import ClusterMap
 from clusterhub.stats.mapping import RatingOptions, rate_clusters
 from clusterhub.stats.metrics import MetricOptions
 from clusterhub.stats.sources import read_cmp_states

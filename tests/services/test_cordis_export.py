@@ -18,10 +18,9 @@ from clusterhub.cli import app
 from clusterhub.config import Settings, get_settings
 from clusterhub.datasets import fetch, get_spec
 from clusterhub.errors import DataSourceError, InvalidInput
-from clusterhub.services import cordis, cordis_export
 from clusterhub.services.audit import BOOTSTRAP
-from clusterhub.services.directory import Catalogues
-from clusterhub.services.reference import ReferenceData
+from clusterhub.services.directory import cordis, cordis_export
+from clusterhub.services.reference import Catalogues, ReferenceData
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import Organisation, Participation, Project
 

@@ -13,10 +13,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.config import Settings
 from clusterhub.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from clusterhub.services import accounts, directory, profile_facts
-from clusterhub.services.accounts import Role, UserPublic
-from clusterhub.services.directory import Catalogues
-from clusterhub.services.schemas import OrganisationInput
+from clusterhub.services.accounts import users
+from clusterhub.services.accounts.users import Role, UserPublic
+from clusterhub.services.directory import facts, profiles
+from clusterhub.services.directory.schemas import OrganisationInput
+from clusterhub.services.reference import Catalogues
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import Organisation
 
@@ -35,7 +36,7 @@ PROFILE: dict[str, Any] = {
 
 @pytest.fixture(autouse=True)
 def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024))
+    monkeypatch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024))
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def factory(db_settings: Settings) -> Iterator[sessionmaker[Session]]:
 
 def user(factory: sessionmaker[Session], email: str, role: Role = Role.MEMBER) -> UserPublic:
     with transaction(factory) as session:
-        return accounts.create_user(
+        return users.create_user(
             session,
             email=email,
             display_name=email.split("@", maxsplit=1)[0],
@@ -61,7 +62,7 @@ def owned(factory: sessionmaker[Session], catalogues: Catalogues) -> tuple[int, 
     """A profile created by its first admin."""
     owner = user(factory, "owner@example.org")
     with transaction(factory) as session:
-        created = directory.create_profile(
+        created = profiles.create_profile(
             session,
             data=OrganisationInput.model_validate(PROFILE),
             actor=owner,
@@ -88,7 +89,7 @@ def test_validation_reports_every_problem_with_file_line_and_field(
         "members_total": 5,
     }
     with pytest.raises(InvalidInput) as caught:
-        directory.validate(bad, catalogues, file="f.csv", line=7)
+        profiles.validate(bad, catalogues, file="f.csv", line=7)
     fields = {p.field for p in caught.value.problems}
     assert fields == {
         "nuts_code",
@@ -102,12 +103,12 @@ def test_validation_reports_every_problem_with_file_line_and_field(
     }
     assert all((p.file, p.line) == ("f.csv", 7) for p in caught.value.problems)
     with pytest.raises(InvalidInput) as caught:
-        directory.validate({"name": "", "members_sme": -1}, catalogues, file="g.json", line=2)
+        profiles.validate({"name": "", "members_sme": -1}, catalogues, file="g.json", line=2)
     assert {(p.field, p.file, p.line) for p in caught.value.problems} == {
         ("name", "g.json", 2),
         ("members_sme", "g.json", 2),
     }
-    clean = directory.validate(
+    clean = profiles.validate(
         {**PROFILE, "country": "gr", "nuts_code": None, "cluster_codes": ["4", "Automotive"]},
         catalogues,
     )
@@ -120,29 +121,29 @@ def test_eligibility_label_status_and_size_band(
     with factory() as session:
         org = session.get(Organisation, owned[0])
         assert org is not None
-        assert [c.passed for c in profile_facts.eligibility(org)] == [True] * 4 + [False]
+        assert [c.passed for c in facts.eligibility(org)] == [True] * 4 + [False]
         # a declared label is not counted: unknown until a programme officer verifies it
         org.label, org.label_valid_until = "gold", date(2099, 1, 1)
-        assert profile_facts.eligibility(org)[-1].passed is None
+        assert facts.eligibility(org)[-1].passed is None
         org.members_research = 0
         org.management_fte = 0.4
         org.label_review = "verified"
-        checks = {c.code: c.passed for c in profile_facts.eligibility(org)}
+        checks = {c.code: c.passed for c in facts.eligibility(org)}
         assert checks == {"management": False, "members": True, "member_types": False,
                           "website": True, "label": True}  # fmt: skip
         org.label_review = "rejected"
-        assert profile_facts.eligibility(org)[-1].passed is False
+        assert facts.eligibility(org)[-1].passed is False
         org.label_review, org.label_valid_until = "verified", date(2020, 1, 1)
-        assert profile_facts.eligibility(org)[-1].detail == "gold label expired on 2020-01-01"
+        assert facts.eligibility(org)[-1].detail == "gold label expired on 2020-01-01"
         org.label = None
-        assert profile_facts.eligibility(org)[-1].passed is False
+        assert facts.eligibility(org)[-1].passed is False
         org.profile_type = "project_partner"
-        assert profile_facts.eligibility(org) == []
+        assert facts.eligibility(org) == []
     today = date(2026, 1, 1)
-    assert profile_facts.label_status("gold", date(2025, 12, 31), today) == "expired"
-    assert profile_facts.label_status("gold", date(2026, 1, 1), today) == "valid"
-    assert profile_facts.label_status(None, None, today) == "none"
-    assert [profile_facts.size_band(n) for n in (None, 0, 14, 15, 150, 499, 500)] == [
+    assert facts.label_status("gold", date(2025, 12, 31), today) == "expired"
+    assert facts.label_status("gold", date(2026, 1, 1), today) == "valid"
+    assert facts.label_status(None, None, today) == "none"
+    assert [facts.size_band(n) for n in (None, 0, 14, 15, 150, 499, 500)] == [
         "unknown", "unknown", "1–14", "15–49", "150–499", "150–499", "500+",
     ]  # fmt: skip
 
@@ -154,7 +155,7 @@ def test_stale_edits_are_refused_with_what_changed(
 
     def edit(changes: dict[str, Any], version: int) -> Any:
         with transaction(factory) as session:
-            return directory.update_profile(
+            return profiles.update_profile(
                 session,
                 organisation_id=org_id,
                 changes=changes,
@@ -175,7 +176,7 @@ def test_stale_edits_are_refused_with_what_changed(
     assert invalid.value.problems[0].field == "nuts_code"
     assert edit({"city": "Karlsruhe"}, 2).version == 2  # no change, no new version
     with factory() as session:
-        history = directory.history(session, organisation_id=org_id, actor=owner)
+        history = profiles.history(session, organisation_id=org_id, actor=owner)
     assert [r.version for r in history] == [2, 1]
     assert history[0].changes == {"city": [None, "Karlsruhe"]}
     assert history[0].user == "owner"
@@ -190,7 +191,7 @@ def test_only_admins_and_site_admins_may_edit(
 
     def edit(actor: UserPublic | None, version: int) -> Any:
         with transaction(factory) as session:
-            return directory.update_profile(
+            return profiles.update_profile(
                 session,
                 organisation_id=org_id,
                 changes={"acronym": f"V{version}"},
@@ -204,23 +205,23 @@ def test_only_admins_and_site_admins_may_edit(
         with pytest.raises(PermissionDenied):
             edit(actor, 1)
     with factory() as session, pytest.raises(PermissionDenied):
-        directory.history(session, organisation_id=org_id, actor=stranger)
+        profiles.history(session, organisation_id=org_id, actor=stranger)
     assert edit(boss, 1).version == 2
     with transaction(factory) as session, pytest.raises(PermissionDenied):
-        directory.add_admin(session, organisation_id=org_id, email=stranger.email, actor=stranger)
+        profiles.add_admin(session, organisation_id=org_id, email=stranger.email, actor=stranger)
     with transaction(factory) as session:
-        directory.add_admin(session, organisation_id=org_id, email="Stranger@Example.org",
+        profiles.add_admin(session, organisation_id=org_id, email="Stranger@Example.org",
                             actor=owner)  # fmt: skip
     assert edit(stranger, 2).version == 3
     with factory() as session:
-        assert directory.can_edit(session, actor=stranger, organisation_id=org_id)
-        assert [p.id for p in directory.my_profiles(session, actor=stranger)] == [org_id]
-        public = directory.get_profile(session, organisation_id=org_id, viewer=None)
+        assert profiles.can_edit(session, actor=stranger, organisation_id=org_id)
+        assert [p.id for p in profiles.my_profiles(session, actor=stranger)] == [org_id]
+        public = profiles.get_profile(session, organisation_id=org_id, viewer=None)
         assert public.contact_email is None
-        seen = directory.get_profile(session, organisation_id=org_id, viewer=stranger)
+        seen = profiles.get_profile(session, organisation_id=org_id, viewer=stranger)
         assert seen.contact_email == PROFILE["contact_email"]
     with transaction(factory) as session, pytest.raises(NotFound):
-        directory.add_admin(session, organisation_id=org_id, email="nobody@example.org",
+        profiles.add_admin(session, organisation_id=org_id, email="nobody@example.org",
                             actor=owner)  # fmt: skip
 
 
@@ -228,13 +229,13 @@ def test_upserts_by_key_create_then_change_nothing_then_update(
     factory: sessionmaker[Session], catalogues: Catalogues
 ) -> None:
     records = [
-        directory.validate({**PROFILE, "key": f"k-{n}", "name": f"Cluster {n}"}, catalogues)
+        profiles.validate({**PROFILE, "key": f"k-{n}", "name": f"Cluster {n}"}, catalogues)
         for n in range(3)
     ]
 
     def upsert(batch: list[OrganisationInput]) -> tuple[int, int, int]:
         with transaction(factory) as session:
-            return directory.upsert_profiles(
+            return profiles.upsert_profiles(
                 session, records=batch, source="test", catalogues=catalogues, embedder=None
             )
 
@@ -243,11 +244,11 @@ def test_upserts_by_key_create_then_change_nothing_then_update(
     changed = records[0].model_copy(update={"cluster_codes": ["4", "1"]})
     assert upsert([changed, *records[1:]]) == (0, 1, 2)
     with factory() as session:
-        assert directory.find_by_key(session, key="k-0") > 0
+        assert profiles.find_by_key(session, key="k-0") > 0
         with pytest.raises(NotFound):
-            directory.find_by_key(session, key="k-9")
+            profiles.find_by_key(session, key="k-9")
     with transaction(factory) as session:
-        assert directory.remove_all_from_source(session, source="test") == 3
+        assert profiles.remove_all_from_source(session, source="test") == 3
     with pytest.raises(InvalidInput):
         upsert([OrganisationInput(name="no key")])
 
@@ -258,7 +259,7 @@ def test_people_cannot_mark_profiles_synthetic(
     """Whether a profile is invented is the importer's statement, not an editable field."""
     organisation_id, owner = owned
     with pytest.raises(InvalidInput) as refused, transaction(factory) as session:
-        directory.update_profile(
+        profiles.update_profile(
             session,
             organisation_id=organisation_id,
             changes={"is_synthetic": True},
@@ -269,7 +270,7 @@ def test_people_cannot_mark_profiles_synthetic(
         )
     assert refused.value.problems[0].field == "is_synthetic"
     with pytest.raises(InvalidInput) as refused, transaction(factory) as session:
-        directory.create_profile(
+        profiles.create_profile(
             session,
             data=OrganisationInput.model_validate({**PROFILE, "is_synthetic": True}),
             actor=owner,

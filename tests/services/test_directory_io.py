@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.config import Settings
 from clusterhub.errors import MAX_PROBLEMS, InvalidInput
-from clusterhub.services import directory_io
 from clusterhub.services.audit import Actor
-from clusterhub.services.directory import Catalogues
+from clusterhub.services.directory import io
 from clusterhub.services.embeddings import Embedder
+from clusterhub.services.reference import Catalogues
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import Organisation, OrganisationEmbedding, OrganisationRevision
 
@@ -95,9 +95,7 @@ def run_import(
     embedder: Embedder | None = None,
 ) -> Any:
     with transaction(factory) as session:
-        return directory_io.import_file(
-            session, path=path, catalogues=catalogues, embedder=embedder, by=CLI
-        )
+        return io.import_file(session, path=path, catalogues=catalogues, embedder=embedder, by=CLI)
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".json", ".xlsx"])
@@ -186,7 +184,7 @@ def test_a_failure_after_the_import_rolls_the_whole_import_back(
 ) -> None:
     path = write(tmp_path / "good.json", GOOD)
     with pytest.raises(RuntimeError), transaction(factory) as session:
-        directory_io.import_file(session, path=path, catalogues=catalogues, embedder=None, by=CLI)
+        io.import_file(session, path=path, catalogues=catalogues, embedder=None, by=CLI)
         raise RuntimeError("a later step of the same transaction fails")
     assert count(factory) == 0
 
@@ -196,14 +194,14 @@ def test_json_items_and_xlsx_rows_are_located_as_people_see_them(
 ) -> None:
     rows = [GOOD[1], {"key": "x", "name": "X", "nuts_code": "ZZ00"}]
     with pytest.raises(InvalidInput) as caught:
-        directory_io.read_profiles(write(tmp_path / "p.json", rows), catalogues=catalogues)
+        io.read_profiles(write(tmp_path / "p.json", rows), catalogues=catalogues)
     assert [(p.line, p.field) for p in caught.value.problems] == [(2, "nuts_code")]
     assert "item" in caught.value.summary
     wrapped = tmp_path / "wrapped.json"
     wrapped.write_text(json.dumps({"organisations": rows[:1]}), encoding="utf-8")
-    assert len(directory_io.read_profiles(wrapped, catalogues=catalogues)) == 1
+    assert len(io.read_profiles(wrapped, catalogues=catalogues)) == 1
     with pytest.raises(InvalidInput) as caught:
-        directory_io.read_profiles(write(tmp_path / "p.xlsx", rows), catalogues=catalogues)
+        io.read_profiles(write(tmp_path / "p.xlsx", rows), catalogues=catalogues)
     assert [(p.line, p.field) for p in caught.value.problems] == [(3, "nuts_code")]
 
 
@@ -212,18 +210,18 @@ def test_unknown_columns_formats_and_oversized_files_are_refused(
 ) -> None:
     path = write(tmp_path / "cols.csv", [{"key": "a", "name": "A", "colour": "red"}])
     with pytest.raises(InvalidInput, match="colour"):
-        directory_io.read_profiles(path, catalogues=catalogues)
+        io.read_profiles(path, catalogues=catalogues)
     with pytest.raises(InvalidInput, match="format"):
-        directory_io.read_profiles(tmp_path / "cols.txt", catalogues=catalogues)
-    monkeypatch.setattr(directory_io, "MAX_FILE_BYTES", 10)
+        io.read_profiles(tmp_path / "cols.txt", catalogues=catalogues)
+    monkeypatch.setattr(io, "MAX_FILE_BYTES", 10)
     with pytest.raises(InvalidInput, match="MB"):
-        directory_io.read_profiles(path, catalogues=catalogues)
+        io.read_profiles(path, catalogues=catalogues)
 
 
 def test_problem_lists_are_capped(catalogues: Catalogues, tmp_path: Path) -> None:
     rows = [{"key": f"k{n}", "name": "N", "nuts_code": "XX"} for n in range(300)]
     with pytest.raises(InvalidInput) as caught:
-        directory_io.read_profiles(write(tmp_path / "many.csv", rows), catalogues=catalogues)
+        io.read_profiles(write(tmp_path / "many.csv", rows), catalogues=catalogues)
     assert len(caught.value.problems) == MAX_PROBLEMS
     assert "300 problems" in caught.value.summary
 
@@ -236,13 +234,13 @@ def test_export_then_import_changes_nothing(
     run_import(factory, write(tmp_path / "in.csv", [GOOD[0], tricky, GOOD[2]]), catalogues)
     out = tmp_path / f"out.{fmt}"
     with factory() as session:
-        assert directory_io.export_profiles(session, path=out, format=fmt) == 3
+        assert io.export_profiles(session, path=out, format=fmt) == 3
     again = run_import(factory, out, catalogues)
     assert (again.rows, again.unchanged) == (3, 3)
     assert again.extra == {}  # the file's label reviews are what the platform holds
     if fmt == "csv":
         with out.open(encoding="utf-8") as handle:
-            assert tuple(next(csv.reader(handle))) == directory_io.EXPORT_COLUMNS
+            assert tuple(next(csv.reader(handle))) == io.EXPORT_COLUMNS
 
 
 def _review(factory: sessionmaker[Session], key: str) -> str:
@@ -257,13 +255,13 @@ def test_label_reviews_are_exported_and_an_import_can_only_declare(
     claimed = [dict(GOOD[0], label_review="verified"), dict(GOOD[1], label_review="")]
     first = run_import(factory, write(tmp_path / "claims.csv", claimed), catalogues)
     assert _review(factory, "acme-aero") == "declared"  # the file's "verified" is not taken
-    assert first.extra == {directory_io.REVIEW_CLAIMS_NOT_HELD: 1}
+    assert first.extra == {io.REVIEW_CLAIMS_NOT_HELD: 1}
     with transaction(factory) as session:  # as labels.verify leaves it
         org = session.scalars(select(Organisation).where(Organisation.key == "acme-aero")).one()
         org.label_review = "verified"
     out = tmp_path / "out.csv"
     with factory() as session:
-        directory_io.export_profiles(session, path=out)
+        io.export_profiles(session, path=out)
     rows = {r["key"]: r for r in csv.DictReader(out.open(encoding="utf-8"))}
     assert (rows["acme-aero"]["label_review"], rows["nord-food"]["label_review"]) == (
         "verified",
@@ -287,7 +285,7 @@ def test_an_unknown_label_review_is_named_by_line_and_field(
 ) -> None:
     path = write(tmp_path / "odd.csv", [GOOD[2], dict(GOOD[1], label_review="approved")])
     with pytest.raises(InvalidInput) as caught:
-        directory_io.read_profiles(path, catalogues=catalogues)
+        io.read_profiles(path, catalogues=catalogues)
     [problem] = caught.value.problems
     assert (problem.line, problem.field, problem.value) == (3, "label_review", "approved")
 
@@ -304,5 +302,5 @@ def test_an_xlsx_whose_sheet_is_broken_inside_a_sound_zip_is_refused(
                 data = data[: len(data) // 2]  # the sheet's XML stops mid-element
             target.writestr(item, data)
     with pytest.raises(InvalidInput, match="not a readable XLSX") as caught:
-        directory_io.read_profiles(broken, catalogues=catalogues)
+        io.read_profiles(broken, catalogues=catalogues)
     assert caught.value.problems[0].file == "broken.xlsx"

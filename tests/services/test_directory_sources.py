@@ -14,11 +14,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.config import Settings
 from clusterhub.errors import InvalidInput
-from clusterhub.services import cordis, directory_sources
 from clusterhub.services.audit import BOOTSTRAP
-from clusterhub.services.directory import Catalogues
+from clusterhub.services.directory import cordis, sources
 from clusterhub.services.embeddings import Embedder
-from clusterhub.services.reference import ReferenceData
+from clusterhub.services.reference import Catalogues, ReferenceData
 from clusterhub.services.schemas import ImportReport
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import (
@@ -48,7 +47,7 @@ def test_cmp_organisations_one_profile_per_org_with_every_category(
     path = reference.fetch("cmp-orgs")
     raw = pl.read_csv(path)
     with transaction(factory) as session:
-        report = directory_sources.load_cmp_organisations(
+        report = sources.load_cmp_organisations(
             session, path=path, catalogues=catalogues, embedder=None, by=BOOTSTRAP
         )
     assert (report.rows, report.created) == (raw["org_id"].n_unique(), raw["org_id"].n_unique())
@@ -65,7 +64,7 @@ def test_cmp_organisations_one_profile_per_org_with_every_category(
             assert org.name == group["org_title"][0]
             assert set(org.facts["cmp_categories"]) == names
     with transaction(factory) as session:
-        again = directory_sources.load_cmp_organisations(
+        again = sources.load_cmp_organisations(
             session, path=path, catalogues=catalogues, embedder=None, by=BOOTSTRAP
         )
     assert (again.created, again.updated, again.unchanged) == (0, 0, report.rows)
@@ -73,8 +72,8 @@ def test_cmp_organisations_one_profile_per_org_with_every_category(
 
 def test_the_23_escp4i_partnerships(factory: sessionmaker[Session], catalogues: Catalogues) -> None:
     with transaction(factory) as session:
-        first = directory_sources.load_partnerships(session, by=BOOTSTRAP)
-        again = directory_sources.load_partnerships(session, by=BOOTSTRAP)
+        first = sources.load_partnerships(session, by=BOOTSTRAP)
+        again = sources.load_partnerships(session, by=BOOTSTRAP)
     assert (first.created, again.unchanged) == (23, 23)
     with factory() as session:
         rows = session.scalars(select(Partnership)).all()
@@ -200,7 +199,7 @@ def test_a_cmp_registry_cut_inside_a_row_is_refused(
     path = tmp_path / "cmp.csv"
     path.write_bytes(b"".join(lines[:100]) + lines[100][:8])
     with pytest.raises(InvalidInput) as caught, transaction(factory) as session:
-        directory_sources.load_cmp_organisations(
+        sources.load_cmp_organisations(
             session, path=path, catalogues=catalogues, embedder=None, by=BOOTSTRAP
         )
     assert [(p.file, p.line) for p in caught.value.problems] == [("cmp.csv", 101)]
@@ -215,7 +214,7 @@ def test_a_cmp_registry_cut_inside_its_last_category_is_refused(
     path = tmp_path / "cmp.csv"
     path.write_bytes(content[:-5])  # "...,Water Transportation" loses "ation"
     with pytest.raises(InvalidInput) as caught, transaction(factory) as session:
-        directory_sources.load_cmp_organisations(
+        sources.load_cmp_organisations(
             session, path=path, catalogues=catalogues, embedder=None, by=BOOTSTRAP
         )
     problem = caught.value.problems[0]
@@ -225,15 +224,15 @@ def test_a_cmp_registry_cut_inside_its_last_category_is_refused(
 def test_a_broken_partnerships_file_is_refused_with_its_place(
     factory: sessionmaker[Session], tmp_path: Path
 ) -> None:
-    text = directory_sources.PARTNERSHIPS_FILE.read_text(encoding="utf-8")
+    text = sources.PARTNERSHIPS_FILE.read_text(encoding="utf-8")
     path = tmp_path / "partnerships.yaml"
     path.write_text(text.replace("start_year", "start_yr"), encoding="utf-8")
     with pytest.raises(InvalidInput) as caught, transaction(factory) as session:
-        directory_sources.load_partnerships(session, path=path, by=BOOTSTRAP)
+        sources.load_partnerships(session, path=path, by=BOOTSTRAP)
     assert caught.value.problems[0].field == "start_year"
     path.write_text(text[: len(text) // 2], encoding="utf-8")
     with pytest.raises(InvalidInput), transaction(factory) as session:
-        directory_sources.load_partnerships(session, path=path, by=BOOTSTRAP)
+        sources.load_partnerships(session, path=path, by=BOOTSTRAP)
     with factory() as session:
         assert count(session, Partnership) == 0
 

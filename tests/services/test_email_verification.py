@@ -16,18 +16,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.config import Settings
 from clusterhub.errors import InvalidInput, PermissionDenied
-from clusterhub.services import (
-    accounts,
-    directory,
-    email_verification,
-    notifications,
-    post_interest,
-    posts,
-)
-from clusterhub.services.accounts import RateLimited, Role, UserPublic
-from clusterhub.services.directory import Catalogues
+from clusterhub.services.accounts import notifications, users
+from clusterhub.services.accounts import verification as email_verification
+from clusterhub.services.accounts.users import RateLimited, Role, UserPublic
+from clusterhub.services.directory import profiles
+from clusterhub.services.directory.schemas import OrganisationInput
 from clusterhub.services.mail import make_mailer
-from clusterhub.services.schemas import OrganisationInput
+from clusterhub.services.posts import board
+from clusterhub.services.posts import interest as post_interest
+from clusterhub.services.reference import Catalogues
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import AuditEntry, EmailVerificationToken, User, utcnow
 
@@ -39,7 +36,7 @@ LINK = re.compile(r"http://testserver/account/verify/([A-Za-z0-9_-]{43})\n")
 @pytest.fixture(autouse=True)
 def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(
-        accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+        users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
     )
 
 
@@ -59,7 +56,7 @@ def factory(settings: Settings) -> Iterator[sessionmaker[Session]]:
 
 def _register(factory: sessionmaker[Session], settings: Settings, mail: str) -> UserPublic:
     with transaction(factory) as session:
-        return accounts.register(
+        return users.register(
             session, email=mail, display_name="Nina New", password=PASSWORD,
             mailer=make_mailer(settings), request_base=BASE, settings=settings,
         ).user  # fmt: skip
@@ -98,7 +95,7 @@ def _reset_tokens(settings: Settings) -> list[str]:
 
 def _user(factory: sessionmaker[Session], user_id: int) -> UserPublic:
     with transaction(factory) as session:
-        return accounts.get_user(session, user_id=user_id)
+        return users.get_user(session, user_id=user_id)
 
 
 def _actions(factory: sessionmaker[Session]) -> list[str]:
@@ -117,7 +114,7 @@ def test_registration_mails_a_one_time_link_that_verifies(
     [token] = _links(settings, "nina@example.org")
     with transaction(factory) as session:
         row = session.scalars(select(EmailVerificationToken)).one()
-        assert row.token_hash == accounts.token_hash(token) and token not in row.token_hash
+        assert row.token_hash == users.token_hash(token) and token not in row.token_hash
         assert row.expires_at - row.created_at == timedelta(hours=48)
     with transaction(factory) as session:
         verified = email_verification.verify_email(session, token=token)
@@ -134,7 +131,7 @@ def test_a_rolled_back_registration_mails_no_link(
     factory: sessionmaker[Session], settings: Settings
 ) -> None:
     with pytest.raises(RuntimeError), transaction(factory) as session:
-        accounts.register(
+        users.register(
             session, email="nina@example.org", display_name="Nina", password=PASSWORD,
             mailer=make_mailer(settings), request_base=BASE, settings=settings,
         )  # fmt: skip
@@ -164,7 +161,7 @@ def test_a_reset_link_is_not_a_verification_link(
 ) -> None:
     _register(factory, settings, "nina@example.org")
     with transaction(factory) as session:
-        accounts.request_password_reset(
+        users.request_password_reset(
             session, email="nina@example.org", mailer=make_mailer(settings),
             request_base=BASE, settings=settings,
         )  # fmt: skip
@@ -178,14 +175,14 @@ def test_completing_a_password_reset_proves_the_address(
 ) -> None:
     nina = _register(factory, settings, "nina@example.org")
     with transaction(factory) as session:
-        accounts.request_password_reset(
+        users.request_password_reset(
             session, email="nina@example.org", mailer=make_mailer(settings),
             request_base=BASE, settings=settings,
         )  # fmt: skip
     [token] = _reset_tokens(settings)
     assert not _user(factory, nina.id).email_verified
     with transaction(factory) as session:
-        accounts.reset_password(session, token=token, new_password="another long passphrase")
+        users.reset_password(session, token=token, new_password="another long passphrase")
     assert _user(factory, nina.id).email_verified
 
 
@@ -193,7 +190,7 @@ def test_accounts_made_by_the_cli_function_count_as_verified(
     factory: sessionmaker[Session],
 ) -> None:
     with transaction(factory) as session:
-        admin = accounts.create_user(
+        admin = users.create_user(
             session, email="root@example.org", display_name="Root", password=PASSWORD,
             role=Role.SITE_ADMIN,
         )  # fmt: skip
@@ -239,7 +236,7 @@ def test_resend_to_a_verified_account_sends_nothing(
     factory: sessionmaker[Session], settings: Settings
 ) -> None:
     with transaction(factory) as session:
-        root = accounts.create_user(
+        root = users.create_user(
             session, email="root@example.org", display_name="Root", password=PASSWORD
         )
     with transaction(factory) as session:
@@ -262,33 +259,33 @@ def test_unverified_accounts_read_but_do_not_write_what_others_see(
     factory: sessionmaker[Session], settings: Settings, catalogues: Catalogues
 ) -> None:
     with transaction(factory) as session:
-        owner = accounts.create_user(
+        owner = users.create_user(
             session, email="olga@example.org", display_name="Olga", password=PASSWORD
         )
-        org = directory.create_profile(
+        org = profiles.create_profile(
             session, data=OrganisationInput(name="Alpha Cluster", country="DE"), actor=owner,
             catalogues=catalogues, embedder=None,
         ).id  # fmt: skip
-        post = posts.create_post(
+        post = board.create_post(
             session, organisation_id=org, data={"kind": "offer", "title": "Hydrogen buses"},
-            actor=accounts.get_user(session, user_id=owner.id), catalogues=catalogues,
+            actor=users.get_user(session, user_id=owner.id), catalogues=catalogues,
         ).id  # fmt: skip
     nina = _register(factory, settings, "nina@example.org")
     with transaction(factory) as session:
-        owner = accounts.get_user(session, user_id=owner.id)
-        directory.add_admin(session, organisation_id=org, email=nina.email, actor=owner)
+        owner = users.get_user(session, user_id=owner.id)
+        profiles.add_admin(session, organisation_id=org, email=nina.email, actor=owner)
     nina = _user(factory, nina.id)
 
     writes = {
-        "create a profile": lambda s: directory.create_profile(
+        "create a profile": lambda s: profiles.create_profile(
             s, data=OrganisationInput(name="Nina's Cluster", country="FR"), actor=nina,
             catalogues=catalogues, embedder=None,
         ),
-        "edit a profile": lambda s: directory.update_profile(
+        "edit a profile": lambda s: profiles.update_profile(
             s, organisation_id=org, changes={"city": "Bonn"}, expected_version=1, actor=nina,
             catalogues=catalogues, embedder=None,
         ),
-        "publish a post": lambda s: posts.create_post(
+        "publish a post": lambda s: board.create_post(
             s, organisation_id=org, data={"kind": "request", "title": "Partners"}, actor=nina,
             catalogues=catalogues,
         ),
@@ -300,12 +297,12 @@ def test_unverified_accounts_read_but_do_not_write_what_others_see(
     for what, write in writes.items():
         with transaction(factory) as session, pytest.raises(PermissionDenied) as refused:
             write(session)
-        assert str(refused.value) == accounts.VERIFY_FIRST, what
-    assert "/account" in accounts.VERIFY_FIRST and "Send the link again" in accounts.VERIFY_FIRST
+        assert str(refused.value) == users.VERIFY_FIRST, what
+    assert "/account" in users.VERIFY_FIRST and "Send the link again" in users.VERIFY_FIRST
 
     with transaction(factory) as session:  # what stays with the account itself is allowed
-        accounts.update_profile(session, user_id=nina.id, display_name="Nina N.")
-        assert directory.history(session, organisation_id=org, actor=nina) != []
+        users.update_profile(session, user_id=nina.id, display_name="Nina N.")
+        assert profiles.history(session, organisation_id=org, actor=nina) != []
         notifications.list_notifications(session, actor=nina)
         assert not post_interest.unfollow(session, post_id=post, actor=nina)
 
@@ -315,7 +312,7 @@ def test_unverified_accounts_read_but_do_not_write_what_others_see(
     nina = _user(factory, nina.id)
     with transaction(factory) as session:
         assert post_interest.follow(session, post_id=post, actor=nina)
-        directory.update_profile(
+        profiles.update_profile(
             session, organisation_id=org, changes={"city": "Bonn"}, expected_version=1,
             actor=nina, catalogues=catalogues, embedder=None,
         )  # fmt: skip

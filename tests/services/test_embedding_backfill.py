@@ -11,10 +11,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.config import Settings
-from clusterhub.services import directory
-from clusterhub.services.directory import Catalogues
-from clusterhub.services.embedding_backfill import EmbeddingBackfill, embed_missing, has_missing
+from clusterhub.services.directory import profiles
+from clusterhub.services.directory.backfill import EmbeddingBackfill, embed_missing, has_missing
 from clusterhub.services.embeddings import Embedder
+from clusterhub.services.reference import Catalogues
 from clusterhub.store import generations
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import OrganisationEmbedding
@@ -30,13 +30,13 @@ def factory(db_settings: Settings) -> Iterator[sessionmaker[Session]]:
 
 def _load(factory: sessionmaker[Session], catalogues: Catalogues, source: str, count: int) -> None:
     records = [
-        directory.validate(
+        profiles.validate(
             {"key": f"{source}:{n}", "name": f"{source} cluster {n}", "country": "DE"}, catalogues
         )
         for n in range(count)
     ]
     with transaction(factory) as session:
-        directory.upsert_profiles(
+        profiles.upsert_profiles(
             session, records=records, source=source, catalogues=catalogues, embedder=None
         )
 

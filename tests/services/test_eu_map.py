@@ -8,8 +8,8 @@ import polars as pl
 import pytest
 
 from clusterhub.errors import InvalidInput, NotFound
-from clusterhub.services.analytics import ClusterMap, MapRequest, build_cluster_map
-from clusterhub.services.profiles import cluster_profile, region_profile
+from clusterhub.services.observatory.analytics import ClusterMap, MapRequest, build_cluster_map
+from clusterhub.services.observatory.profiles import cluster_profile, region_profile
 from clusterhub.services.reference import ReferenceData
 
 STABLE_COLUMNS = ["region_code", "cluster_code", "year", "employment", "lq", "strong", "strong10"]

@@ -27,10 +27,10 @@ from typer.testing import CliRunner
 from clusterhub.cli import app
 from clusterhub.config import Settings, get_settings
 from clusterhub.errors import MAX_PROBLEMS, InvalidInput
-from clusterhub.services import directory, directory_io, directory_sources
 from clusterhub.services.audit import Actor
-from clusterhub.services.directory import Catalogues
-from clusterhub.services.reference import ReferenceData
+from clusterhub.services.directory import io, sources
+from clusterhub.services.directory import profiles as directory
+from clusterhub.services.reference import Catalogues, ReferenceData
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import Organisation, OrganisationCluster, OrganisationRevision
 
@@ -73,7 +73,7 @@ class Loaded:
 
     def run(self, path: Path) -> Any:
         with transaction(self.factory) as session:
-            return directory_io.import_file(
+            return io.import_file(
                 session, path=path, catalogues=self.catalogues, embedder=None, by=CLI
             )
 
@@ -94,7 +94,7 @@ def loaded(
     engine = make_engine(db_settings)
     factory = make_session_factory(engine)
     with transaction(factory) as session:
-        directory_sources.load_cmp_organisations(
+        sources.load_cmp_organisations(
             session, path=reference.fetch("cmp-orgs"), catalogues=catalogues,
             embedder=None, by=CLI,
         )  # fmt: skip
@@ -102,7 +102,7 @@ def loaded(
         _edit(session)
     export = tmp_path / "export.csv"
     with factory() as session:
-        directory_io.export_profiles(session, path=export)
+        io.export_profiles(session, path=export)
     yield Loaded(factory, catalogues, export.read_bytes(), tmp_path)
     engine.dispose()
 
@@ -152,9 +152,9 @@ def test_a_row_with_a_cell_missing_is_refused_with_the_counts(loaded: Loaded) ->
     error = loaded.refused(loaded.write("short.csv", loaded.csv.replace(line, shorter)))
     problem = error.problems[0]
     assert (problem.line, len(error.problems)) == (number, 1), error
-    columns = len(directory_io.EXPORT_COLUMNS)
+    columns = len(io.EXPORT_COLUMNS)
     assert f"{columns}" in problem.message and f"{columns - 1}" in problem.message
-    assert problem.field == directory_io.EXPORT_COLUMNS[-1]
+    assert problem.field == io.EXPORT_COLUMNS[-1]
 
 
 def test_a_row_with_a_cell_too_many_is_refused_with_the_counts(loaded: Loaded) -> None:
@@ -163,7 +163,7 @@ def test_a_row_with_a_cell_too_many_is_refused_with_the_counts(loaded: Loaded) -
     error = loaded.refused(loaded.write("long.csv", loaded.csv.replace(line, longer)))
     problem = error.problems[0]
     assert (problem.line, len(error.problems)) == (number, 1), error
-    columns = len(directory_io.EXPORT_COLUMNS)
+    columns = len(io.EXPORT_COLUMNS)
     assert f"{columns}" in problem.message and f"{columns + 1}" in problem.message
 
 
@@ -202,7 +202,7 @@ def test_deeply_nested_json_is_refused_without_a_recursion_error(loaded: Loaded)
 def test_a_json_file_cut_short_is_refused_with_its_line(loaded: Loaded) -> None:
     export = loaded.folder / "export.json"
     with loaded.factory() as session:
-        directory_io.export_profiles(session, path=export)
+        io.export_profiles(session, path=export)
     content = export.read_bytes()
     cut = content[: len(content) // 2]
     error = loaded.refused(loaded.write("cut.json", cut))
@@ -216,7 +216,7 @@ def test_an_empty_json_file_is_refused(loaded: Loaded) -> None:
 def test_a_truncated_xlsx_is_refused_as_damaged(loaded: Loaded) -> None:
     export = loaded.folder / "export.xlsx"
     with loaded.factory() as session:
-        directory_io.export_profiles(session, path=export)
+        io.export_profiles(session, path=export)
     content = export.read_bytes()
     error = loaded.refused(loaded.write("cut.xlsx", content[: len(content) * 2 // 3]))
     assert "damaged or cut short" in str(error)
@@ -274,7 +274,7 @@ def test_reloading_the_cmp_registry_keeps_what_profile_admins_added(
 ) -> None:
     before = loaded.snapshot()
     with transaction(loaded.factory) as session:
-        report = directory_sources.load_cmp_organisations(
+        report = sources.load_cmp_organisations(
             session,
             path=reference.fetch("cmp-orgs"),
             catalogues=loaded.catalogues,
@@ -339,9 +339,7 @@ def test_a_file_cut_at_any_byte_is_refused_or_imports_only_complete_rows(
     with loaded.factory() as session:
         before = _rows(session)
         try:
-            directory_io.import_file(
-                session, path=path, catalogues=loaded.catalogues, embedder=None, by=CLI
-            )
+            io.import_file(session, path=path, catalogues=loaded.catalogues, embedder=None, by=CLI)
         except InvalidInput as error:
             assert all(p.file == path.name for p in error.problems)
             session.rollback()
@@ -395,8 +393,8 @@ import json, re, sys, time
 from pathlib import Path
 from clusterhub.config import Settings
 from clusterhub.errors import MAX_PROBLEMS, InvalidInput
-from clusterhub.services import directory_io
-from clusterhub.services.directory import Catalogues
+from clusterhub.services.directory import io
+from clusterhub.services.reference import Catalogues
 from clusterhub.services.reference import ReferenceData
 catalogues = Catalogues.from_reference(ReferenceData(Settings(data_mirror=Path(sys.argv[2]))))
 def peak_mib():  # this process's own high-water mark (ru_maxrss would include the parent's)
@@ -404,7 +402,7 @@ def peak_mib():  # this process's own high-water mark (ru_maxrss would include t
     return int(re.search(r"VmHWM:\s+(\d+) kB", status)[1]) / 1024
 start = time.perf_counter()
 try:
-    directory_io.read_profiles(Path(sys.argv[1]), catalogues=catalogues)
+    io.read_profiles(Path(sys.argv[1]), catalogues=catalogues)
 except InvalidInput as error:
     print(json.dumps({"seconds": time.perf_counter() - start, "listed": len(error.problems),
                       "total": error.total, "summary": error.summary, "chars": len(str(error)),

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from clusterhub.services.directory import Catalogues
-from clusterhub.services.indexing import document, embedding_text
+from clusterhub.services.directory.indexing import document, embedding_text
+from clusterhub.services.reference import Catalogues
 from clusterhub.store.models import Organisation, OrganisationCluster
 
 

@@ -14,10 +14,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.config import Settings
 from clusterhub.errors import Conflict, InvalidInput, PermissionDenied
-from clusterhub.services import accounts, directory, labels
-from clusterhub.services.accounts import Role, UserPublic
-from clusterhub.services.directory import Catalogues
-from clusterhub.services.search import DirectoryIndex, SearchRequest
+from clusterhub.services.accounts import users
+from clusterhub.services.accounts.users import Role, UserPublic
+from clusterhub.services.directory import labels, profiles
+from clusterhub.services.reference import Catalogues
+from clusterhub.services.search.queries import DirectoryIndex, SearchRequest
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import AuditEntry, Organisation, OrganisationRevision
 
@@ -27,7 +28,7 @@ PAST = (date.today() - timedelta(days=1)).isoformat()
 
 @pytest.fixture(autouse=True)
 def cheap_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024))
+    monkeypatch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024))
 
 
 @pytest.fixture
@@ -45,7 +46,7 @@ class People:
     def make(self, role: Role = Role.MEMBER) -> UserPublic:
         self.count += 1
         with transaction(self.factory) as session:
-            return accounts.create_user(
+            return users.create_user(
                 session, email=f"p{self.count}@example.org", display_name=f"P{self.count}",
                 password="correct horse battery staple", role=role,
             )  # fmt: skip
@@ -62,8 +63,8 @@ def _profile(
     values = {"name": "Silicon Saxony", "country": "DE", "label": "gold",
               "label_valid_until": SOON, **fields}  # fmt: skip
     with transaction(factory) as session:
-        return directory.create_profile(
-            session, data=directory.validate(values, catalogues), actor=owner,
+        return profiles.create_profile(
+            session, data=profiles.validate(values, catalogues), actor=owner,
             catalogues=catalogues, embedder=None,
         ).id  # fmt: skip
 
@@ -120,7 +121,7 @@ def test_editing_the_label_or_its_date_makes_it_declared_again(
         ({"label_valid_until": (date.today() + timedelta(days=99)).isoformat()}, "declared"),
     ):
         with transaction(factory) as session:
-            saved = directory.update_profile(
+            saved = profiles.update_profile(
                 session, organisation_id=org, changes=changes,
                 expected_version=_version(factory, org), actor=owner, catalogues=catalogues,
                 embedder=None,
@@ -196,12 +197,12 @@ def test_a_rejection_reason_is_shown_to_the_owner_and_officers_only(
         )  # fmt: skip
     with factory() as session:
         for viewer, sees in ((owner, True), (officer, True), (member, False), (None, False)):
-            shown = directory.get_profile(session, organisation_id=org, viewer=viewer)
+            shown = profiles.get_profile(session, organisation_id=org, viewer=viewer)
             assert shown.label_review == "rejected"
             assert (shown.label_review_note is not None) is sees
     _verify(factory, org, officer, "Certificate seen after all")  # a decision can be revised
     with factory() as session:
-        shown = directory.get_profile(session, organisation_id=org, viewer=None)
+        shown = profiles.get_profile(session, organisation_id=org, viewer=None)
         assert shown.label_review_note == "Certificate seen after all"  # evidence is public
 
 

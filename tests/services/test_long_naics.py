@@ -8,7 +8,7 @@ import polars as pl
 import pytest
 
 from clusterhub.errors import InvalidInput
-from clusterhub.services.analytics import MapRequest, build_cluster_map
+from clusterhub.services.observatory.analytics import MapRequest, build_cluster_map
 from clusterhub.services.reference import ReferenceData
 from clusterhub.stats.mapping import RatingOptions
 from clusterhub.stats.metrics import MetricOptions

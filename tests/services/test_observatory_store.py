@@ -9,9 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.errors import InvalidInput, NotFound
-from clusterhub.services.analytics import ClusterMap
 from clusterhub.services.audit import BOOTSTRAP
-from clusterhub.services.observatory import (
+from clusterhub.services.observatory.analytics import ClusterMap
+from clusterhub.services.observatory.datasets import (
     MetricFilter,
     cluster_detail,
     list_clusters,

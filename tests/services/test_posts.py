@@ -19,12 +19,16 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.errors import Conflict, InvalidInput, NotAuthenticated, NotFound, PermissionDenied
-from clusterhub.services import accounts, directory, notifications, post_interest, posts
-from clusterhub.services.accounts import Role, UserPublic
-from clusterhub.services.directory import Catalogues
+from clusterhub.services.accounts import notifications
+from clusterhub.services.accounts import users as accounts
+from clusterhub.services.accounts.users import Role, UserPublic
+from clusterhub.services.directory import profiles as directory
+from clusterhub.services.directory.schemas import OrganisationInput
 from clusterhub.services.mail import FileMailer, OutgoingMail
-from clusterhub.services.posts import PostFilter
-from clusterhub.services.schemas import OrganisationInput
+from clusterhub.services.posts import board
+from clusterhub.services.posts import interest as post_interest
+from clusterhub.services.posts.board import PostFilter
+from clusterhub.services.reference import Catalogues
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import PartnerPost
 from tests.conftest import DB_KINDS, migrated_database
@@ -89,7 +93,7 @@ def world(
 def _publish(world: World, title: str = "Partners for battery recycling", **extra: object) -> int:
     data = {"kind": "request", "title": title, "body": "We look for partners.", **extra}
     with world.session() as session:
-        return posts.create_post(
+        return board.create_post(
             session, organisation_id=world.alpha, data=data, actor=world.pia,
             catalogues=world.catalogues,
         ).id  # fmt: skip
@@ -129,12 +133,12 @@ def test_admins_publish_with_normalised_codes_and_default_expiry(world: World) -
         keywords=["batteries", "batteries"], body="<script>alert(1)</script>",
     )  # fmt: skip
     with world.session() as session:
-        post = posts.get_post(session, post_id=post_id, viewer=None)
+        post = board.get_post(session, post_id=post_id, viewer=None)
     assert post.cluster_codes == ["4", "1"] and post.target_countries == ["EL", "DE"]
     assert post.keywords == ["batteries"] and post.status == "open"
     assert post.body == "<script>alert(1)</script>"  # kept as typed; pages escape it
     today = datetime.now(UTC).date()
-    assert post.expires_on == today + timedelta(days=posts.DEFAULT_DAYS)
+    assert post.expires_on == today + timedelta(days=board.DEFAULT_DAYS)
     assert post.organisation_name == "Alpha Cluster" and post.organisation_country == "DE"
     assert not post.can_edit and post.interests is None
 
@@ -143,26 +147,26 @@ def test_only_the_profiles_admins_publish_edit_and_close(world: World) -> None:
     data = {"kind": "offer", "title": "Testing facilities"}
     for outsider in (world.mia, world.finn, None):
         with world.session() as session, pytest.raises(PermissionDenied):
-            posts.create_post(
+            board.create_post(
                 session, organisation_id=world.alpha, data=data, actor=outsider,
                 catalogues=world.catalogues,
             )  # fmt: skip
     post_id = _publish(world)
     for outsider in (world.mia, None):
         with world.session() as session, pytest.raises(PermissionDenied):
-            posts.update_post(
+            board.update_post(
                 session, post_id=post_id, data=data, actor=outsider, catalogues=world.catalogues
             )
         with world.session() as session, pytest.raises(PermissionDenied):
-            posts.close_post(session, post_id=post_id, actor=outsider)
+            board.close_post(session, post_id=post_id, actor=outsider)
     with world.session() as session:  # a co-admin and a site admin may
-        edited = posts.update_post(
+        edited = board.update_post(
             session, post_id=post_id, data=data, actor=world.carl, catalogues=world.catalogues
         )
         assert edited.title == "Testing facilities" and edited.kind == "offer"
-        assert posts.close_post(session, post_id=post_id, actor=world.sam).status == "closed"
+        assert board.close_post(session, post_id=post_id, actor=world.sam).status == "closed"
     with world.session() as session, pytest.raises(Conflict, match="closed"):
-        posts.update_post(
+        board.update_post(
             session, post_id=post_id, data=data, actor=world.pia, catalogues=world.catalogues
         )
 
@@ -174,7 +178,7 @@ def test_bad_posts_report_every_problem_and_write_nothing(world: World) -> None:
         "target_countries": ["XX"], "expires_on": str(today + timedelta(days=400)),
     }  # fmt: skip
     with world.session() as session, pytest.raises(InvalidInput) as raised:
-        posts.create_post(
+        board.create_post(
             session, organisation_id=world.alpha, data=bad, actor=world.pia,
             catalogues=world.catalogues,
         )  # fmt: skip
@@ -190,21 +194,21 @@ def test_bad_posts_report_every_problem_and_write_nothing(world: World) -> None:
     ]  # fmt: skip
     for data, field in shapes:
         with world.session() as session, pytest.raises(InvalidInput) as raised:
-            posts.create_post(
+            board.create_post(
                 session, organisation_id=world.alpha, data=data, actor=world.pia,
                 catalogues=world.catalogues,
             )  # fmt: skip
         assert raised.value.problems[0].field == field
     with world.session() as session:
-        mine = posts.list_posts(session, filters=PostFilter(q="Quantum", include_expired=True))
+        mine = board.list_posts(session, filters=PostFilter(q="Quantum", include_expired=True))
     assert mine.total == 0
     with world.session() as session, pytest.raises(NotFound):
-        posts.create_post(
+        board.create_post(
             session, organisation_id=2**40, data={"kind": "offer", "title": "x"},
             actor=world.pia, catalogues=world.catalogues,
         )  # fmt: skip
     with world.session() as session, pytest.raises(NotFound):
-        posts.get_post(session, post_id=2**40, viewer=None)
+        board.get_post(session, post_id=2**40, viewer=None)
 
 
 # --- listing --------------------------------------------------------------------------------
@@ -218,7 +222,7 @@ def test_lists_filter_and_page_newest_first(world: World) -> None:
     with world.session() as session:
 
         def ids(**kwargs: object) -> list[int]:
-            page = posts.list_posts(session, filters=PostFilter(q=marker.lower(), **kwargs))
+            page = board.list_posts(session, filters=PostFilter(q=marker.lower(), **kwargs))
             return [p.id for p in page.items]
 
         assert ids() == [third, second, first]
@@ -227,27 +231,27 @@ def test_lists_filter_and_page_newest_first(world: World) -> None:
         assert ids(target_country="es") == [second]
         assert ids(country="DE") == [third, second, first] and ids(country="FR") == []
         assert ids(organisation_id=world.beta) == []
-        percent = posts.list_posts(session, filters=PostFilter(q="100%"))
+        percent = board.list_posts(session, filters=PostFilter(q="100%"))
         assert [p.id for p in percent.items] == [second]  # % is a character, not a wildcard
-        paged = posts.list_posts(session, filters=PostFilter(q=marker), page=2, page_size=2)
+        paged = board.list_posts(session, filters=PostFilter(q=marker), page=2, page_size=2)
         assert paged.total == 3 and [p.id for p in paged.items] == [first]
         for bad in (PostFilter(kind="deal"), PostFilter(country="XX"), PostFilter(q="a\x00")):
             with pytest.raises(InvalidInput):
-                posts.list_posts(session, filters=bad)
+                board.list_posts(session, filters=bad)
 
 
 def test_closed_and_expired_posts_leave_the_list_and_take_no_interest(world: World) -> None:
     closed = _publish(world, "Kelp farming partners")
     expired = _publish(world, "Kelp drying partners")
     with world.session() as session:
-        posts.close_post(session, post_id=closed, actor=world.pia)
+        board.close_post(session, post_id=closed, actor=world.pia)
     _expire(world, expired)
     with world.session() as session:
-        listed = posts.list_posts(session, filters=PostFilter(q="kelp"))
-        everything = posts.list_posts(session, filters=PostFilter(q="kelp", include_expired=True))
+        listed = board.list_posts(session, filters=PostFilter(q="kelp"))
+        everything = board.list_posts(session, filters=PostFilter(q="kelp", include_expired=True))
         assert listed.total == 0 and everything.total == 2
         assert {p.status for p in everything.items} == {"closed", "expired"}
-        assert not posts.get_post(session, post_id=expired, viewer=world.mia).can_express_interest
+        assert not board.get_post(session, post_id=expired, viewer=world.mia).can_express_interest
     for post_id, state in ((closed, "closed"), (expired, "expired")):
         with pytest.raises(Conflict, match=state):
             _interest(world, post_id, world.mia)
@@ -272,9 +276,9 @@ def test_interest_notifies_publishers_and_followers_without_the_message(world: W
     assert "Mia" not in note.message
     assert _about(world, world.stan, post_id) == [] and _about(world, world.mia, post_id) == []
     with world.session() as session:
-        seen_by_admin = posts.get_post(session, post_id=post_id, viewer=world.carl)
-        seen_by_follower = posts.get_post(session, post_id=post_id, viewer=world.finn)
-        seen_by_sender = posts.get_post(session, post_id=post_id, viewer=world.mia)
+        seen_by_admin = board.get_post(session, post_id=post_id, viewer=world.carl)
+        seen_by_follower = board.get_post(session, post_id=post_id, viewer=world.finn)
+        seen_by_sender = board.get_post(session, post_id=post_id, viewer=world.mia)
     [interest] = seen_by_admin.interests or []
     assert interest.user_email == "mia@example.org" and interest.organisation_id == world.beta
     assert seen_by_admin.can_edit and not seen_by_admin.can_express_interest
@@ -300,7 +304,7 @@ def test_interest_is_refused_to_publishers_twice_and_for_others_profiles(world: 
     with pytest.raises(Conflict, match="already expressed interest"):
         _interest(world, post_id, world.stan, message="Once more")
     with world.session() as session:
-        interests = posts.get_post(session, post_id=post_id, viewer=world.pia).interests
+        interests = board.get_post(session, post_id=post_id, viewer=world.pia).interests
     assert [i.user_name for i in interests or []] == ["Stan"]
 
 
@@ -344,7 +348,7 @@ def test_interest_is_mailed_after_commit_and_kept_when_mail_fails(
             mailer=BrokenMailer(), site_url="https://hub.example.org",
         )  # fmt: skip
     with world.session() as session:
-        interests = posts.get_post(session, post_id=post_id, viewer=world.pia).interests
+        interests = board.get_post(session, post_id=post_id, viewer=world.pia).interests
     assert sorted(i.user_name for i in interests or []) == ["Finn", "Stan"]
 
 
@@ -359,18 +363,18 @@ def test_followers_hear_of_edits_and_closing_but_not_the_editor(world: World) ->
         post_interest.follow(session, post_id=post_id, actor=world.carl)
         post_interest.follow(session, post_id=post_id, actor=world.stan)
         assert not post_interest.unfollow(session, post_id=post_id, actor=world.stan)
-        followed = posts.list_posts(session, filters=PostFilter(followed=True), viewer=world.finn)
+        followed = board.list_posts(session, filters=PostFilter(followed=True), viewer=world.finn)
         assert post_id in [p.id for p in followed.items]
         with pytest.raises(NotAuthenticated):
-            posts.list_posts(session, filters=PostFilter(followed=True), viewer=None)
+            board.list_posts(session, filters=PostFilter(followed=True), viewer=None)
         with pytest.raises(PermissionDenied):
             post_interest.follow(session, post_id=post_id, actor=None)
-        posts.update_post(
+        board.update_post(
             session, post_id=post_id, data={"kind": "request", "title": "Agrifood robots"},
             actor=world.carl, catalogues=world.catalogues,
         )  # fmt: skip
-        posts.close_post(session, post_id=post_id, actor=world.pia)
-        posts.close_post(session, post_id=post_id, actor=world.pia)  # again: no new notice
+        board.close_post(session, post_id=post_id, actor=world.pia)
+        board.close_post(session, post_id=post_id, actor=world.pia)  # again: no new notice
     assert [n.kind for n in _about(world, world.finn, post_id)] == ["post_closed", "post_changed"]
     assert [n.kind for n in _about(world, world.carl, post_id)] == ["post_closed"]
     assert _about(world, world.stan, post_id) == [] and _about(world, world.pia, post_id) == []

@@ -6,13 +6,13 @@ import polars as pl
 import pytest
 
 from clusterhub.classify import is_extra_regio
-from clusterhub.services.reference import ReferenceData
-from clusterhub.services.relatedness import (
+from clusterhub.services.observatory.relatedness import (
     RelatedClusters,
     RelatedSource,
     cluster_employment,
     related_clusters,
 )
+from clusterhub.services.reference import ReferenceData
 from clusterhub.stats.complexity import complexity
 
 

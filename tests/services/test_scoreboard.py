@@ -18,12 +18,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from clusterhub.config import Settings
 from clusterhub.datasets import eurostat_dataset
 from clusterhub.errors import DataSourceError, InvalidInput, NotFound
-from clusterhub.services import scoreboard, scoreboard_imports
-from clusterhub.services.analytics import ClusterMap, MapRequest, build_cluster_map
 from clusterhub.services.audit import BOOTSTRAP, Actor
-from clusterhub.services.observatory import load_cluster_map
+from clusterhub.services.observatory.analytics import ClusterMap, MapRequest, build_cluster_map
+from clusterhub.services.observatory.datasets import load_cluster_map
 from clusterhub.services.reference import BUILT_IN_TAXONOMIES, ReferenceData
-from clusterhub.services.scoreboard_data import ensure_computed, store_values
+from clusterhub.services.scoreboard import imports as scoreboard_imports
+from clusterhub.services.scoreboard import scorecards as scoreboard
+from clusterhub.services.scoreboard.data import ensure_computed, store_values
 from clusterhub.stats.indicator_sources import INDICATOR_VALUES
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import ClusterMetric, Dataset, IndicatorValue

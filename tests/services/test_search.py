@@ -15,18 +15,20 @@ from sqlalchemy.orm import Session
 
 from clusterhub.config import Settings
 from clusterhub.errors import InvalidInput
-from clusterhub.services import directory, profile_facts
-from clusterhub.services.accounts import Role, UserPublic, create_user
-from clusterhub.services.directory import Catalogues
+from clusterhub.services.accounts.users import Role, UserPublic, create_user
+from clusterhub.services.directory import facts as profile_facts
+from clusterhub.services.directory import profiles as directory
+from clusterhub.services.directory.schemas import OrganisationInput, OrganisationSummary
 from clusterhub.services.embeddings import Embedder
-from clusterhub.services.schemas import OrganisationInput, OrganisationSummary, SearchResults
-from clusterhub.services.search import (
+from clusterhub.services.reference import Catalogues
+from clusterhub.services.search.queries import (
     DirectoryIndex,
     SearchMode,
     SearchRequest,
     SortOrder,
     search,
 )
+from clusterhub.services.search.schemas import SearchResults
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import Organisation
 from tests.conftest import DB_KINDS, migrated_database

@@ -23,31 +23,21 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub import demo
 from clusterhub.config import Settings
-from clusterhub.services import (
-    accounts,
-    backup,
-    cordis,
-    directory,
-    directory_io,
-    directory_sources,
-    email_verification,
-    labels,
-    logins,
-    notifications,
-    observatory,
-    post_interest,
-    posts,
-    scoreboard_data,
-    scoreboard_imports,
-)
-from clusterhub.services.accounts import Role, UserPublic
-from clusterhub.services.analytics import ClusterMap
+from clusterhub.services import backup
+from clusterhub.services.accounts import logins, notifications, users
+from clusterhub.services.accounts import verification as email_verification
+from clusterhub.services.accounts.users import Role, UserPublic
 from clusterhub.services.audit import BOOTSTRAP, Actor
-from clusterhub.services.directory import Catalogues
-from clusterhub.services.embedding_backfill import EmbeddingBackfill
+from clusterhub.services.directory import cordis, io, labels, profiles, sources
+from clusterhub.services.directory.backfill import EmbeddingBackfill
 from clusterhub.services.embeddings import Embedder
 from clusterhub.services.mail import FileMailer
-from clusterhub.services.reference import ReferenceData
+from clusterhub.services.observatory import datasets
+from clusterhub.services.observatory.analytics import ClusterMap
+from clusterhub.services.posts import board, interest
+from clusterhub.services.reference import Catalogues, ReferenceData
+from clusterhub.services.scoreboard import data as scoreboard_data
+from clusterhub.services.scoreboard import imports as scoreboard_imports
 from clusterhub.services.write_actions import WRITE_ACTIONS, WriteAction, qualified_name
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import AuditEntry
@@ -85,24 +75,24 @@ class World:
     def user(self, role: Role = Role.MEMBER) -> UserPublic:
         self.serial += 1
         with self.tx() as session:
-            return accounts.create_user(
+            return users.create_user(
                 session, email=f"u{self.serial}@example.org", display_name=f"User {self.serial}",
                 password=PASSWORD, role=role,
             )  # fmt: skip
 
     def profile(self, owner: UserPublic, **fields: Any) -> int:
         self.serial += 1
-        data = directory.validate(
+        data = profiles.validate(
             {"name": f"Profile {self.serial}", "country": "DE", **fields}, self.catalogues
         )
         with self.tx() as session:
-            return directory.create_profile(
+            return profiles.create_profile(
                 session, data=data, actor=owner, catalogues=self.catalogues, embedder=None
             ).id
 
     def post(self, owner: UserPublic, organisation_id: int) -> int:
         with self.tx() as session:
-            return posts.create_post(
+            return board.create_post(
                 session, organisation_id=organisation_id, actor=owner,
                 data={"kind": "offer", "title": "Test beds for batteries", "body": "Come."},
                 catalogues=self.catalogues,
@@ -128,7 +118,7 @@ def world(
     us_map: ClusterMap,
 ) -> Iterator[World]:
     cheap = pytest.MonkeyPatch()
-    cheap.setattr(accounts, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024))
+    cheap.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024))
     folder = tmp_path_factory.mktemp("walk")
     with migrated_database(request.param, folder) as settings:
         engine = make_engine(settings)
@@ -173,11 +163,11 @@ def _login(w: World, email: str, password: str) -> Any:
         )
 
 
-@scenario(accounts.register, "user.register")
+@scenario(users.register, "user.register")
 def _register(w: World) -> Act:
     def run() -> Expected:
         with w.tx() as session:
-            new = accounts.register(session, email="new@example.org", display_name="New",
+            new = users.register(session, email="new@example.org", display_name="New",
                                     password=PASSWORD, mailer=FileMailer(w.folder / "new"),
                                     request_base="http://t/", settings=w.settings)  # fmt: skip
         return Expected(_as(new.user), str(new.user.id))
@@ -185,9 +175,9 @@ def _register(w: World) -> Act:
     return run
 
 
-@scenario(accounts.create_user, "user.create")
+@scenario(users.create_user, "user.create")
 def _create_user(w: World) -> Act:
-    return act(w, lambda s: accounts.create_user(
+    return act(w, lambda s: users.create_user(
         s, email="ops@example.org", display_name="Ops", password=PASSWORD, by=CLI),
         CLI.name)  # fmt: skip
 
@@ -204,41 +194,41 @@ def _login_failed(w: World) -> Act:
     return lambda: (_login(w, user.email, "wrong password"), Expected("anonymous", str(user.id)))[1]
 
 
-@scenario(accounts.logout, "logout")
+@scenario(users.logout, "logout")
 def _logout(w: World) -> Act:
     user = w.user()
     token = _login(w, user.email, PASSWORD).token
-    return act(w, lambda s: accounts.logout(s, token=token), _as(user), user.id)
+    return act(w, lambda s: users.logout(s, token=token), _as(user), user.id)
 
 
-@scenario(accounts.update_profile, "user.update")
+@scenario(users.update_profile, "user.update")
 def _update_user(w: World) -> Act:
     user = w.user()
-    return act(w, lambda s: accounts.update_profile(s, user_id=user.id, display_name="Renamed"),
+    return act(w, lambda s: users.update_profile(s, user_id=user.id, display_name="Renamed"),
                _as(user), user.id)  # fmt: skip
 
 
-@scenario(accounts.change_password, "user.password_change")
+@scenario(users.change_password, "user.password_change")
 def _change_password(w: World) -> Act:
     user = w.user()
-    return act(w, lambda s: accounts.change_password(
+    return act(w, lambda s: users.change_password(
         s, user_id=user.id, current_password=PASSWORD, new_password="another long passphrase"),
         _as(user), user.id)  # fmt: skip
 
 
 def _request_reset(session: Session, w: World, user: UserPublic, folder: Path) -> None:
-    accounts.request_password_reset(session, email=user.email, mailer=FileMailer(folder),
+    users.request_password_reset(session, email=user.email, mailer=FileMailer(folder),
                                     request_base="http://t/", settings=w.settings)  # fmt: skip
 
 
-@scenario(accounts.request_password_reset, "password_reset.request")
+@scenario(users.request_password_reset, "password_reset.request")
 def _reset_request(w: World) -> Act:
     user = w.user()
     return act(w, lambda s: _request_reset(s, w, user, w.folder / f"mail-{user.id}"),
                "anonymous", user.id)  # fmt: skip
 
 
-@scenario(accounts.reset_password, "user.password_reset")
+@scenario(users.reset_password, "user.password_reset")
 def _reset(w: World) -> Act:
     user = w.user()
     mails = w.folder / f"reset-{user.id}"
@@ -247,7 +237,7 @@ def _reset(w: World) -> Act:
     body = next(mails.glob("*.eml")).read_text(encoding="utf-8")
     token = re.search(r"/account/password-reset/([A-Za-z0-9_-]+)", body)
     assert token
-    return act(w, lambda s: accounts.reset_password(
+    return act(w, lambda s: users.reset_password(
         s, token=token.group(1), new_password="a brand new passphrase"),
         _as(user), user.id)  # fmt: skip
 
@@ -268,7 +258,7 @@ def _verification_token(w: World, user: UserPublic) -> str:
 
 def _unverified(w: World) -> UserPublic:
     with w.tx() as session:
-        new = accounts.register(
+        new = users.register(
             session, email=f"unverified{w.serial}@example.org", display_name="U",
             password=PASSWORD, mailer=FileMailer(w.folder / "register"),
             request_base="http://t/", settings=w.settings,
@@ -317,61 +307,59 @@ def _restore(w: World) -> Act:
     return run
 
 
-@scenario(accounts.set_role, "user.role")
+@scenario(users.set_role, "user.role")
 def _set_role(w: World) -> Act:
     admin, someone = w.user(Role.SITE_ADMIN), w.user()
-    return act(w, lambda s: accounts.set_role(s, actor=admin, user_id=someone.id, role="org_admin"),
+    return act(w, lambda s: users.set_role(s, actor=admin, user_id=someone.id, role="org_admin"),
                _as(admin), someone.id)  # fmt: skip
 
 
-@scenario(directory.create_profile, "directory.create")
+@scenario(profiles.create_profile, "directory.create")
 def _create_profile(w: World) -> Act:
     owner = w.user()
     return lambda: (w.profile(owner), Expected(_as(owner)))[1]
 
 
-@scenario(directory.update_profile, "directory.update")
+@scenario(profiles.update_profile, "directory.update")
 def _update_profile(w: World) -> Act:
     owner = w.user()
     org = w.profile(owner)
-    return act(w, lambda s: directory.update_profile(
+    return act(w, lambda s: profiles.update_profile(
         s, organisation_id=org, changes={"city": "Ulm"}, expected_version=1, actor=owner,
         catalogues=w.catalogues, embedder=None), _as(owner), org)  # fmt: skip
 
 
-@scenario(directory.delete_profile, "directory.delete")
+@scenario(profiles.delete_profile, "directory.delete")
 def _delete_profile(w: World) -> Act:
     owner = w.user()
     org = w.profile(owner)
-    return act(w, lambda s: directory.delete_profile(s, organisation_id=org, actor=owner),
+    return act(w, lambda s: profiles.delete_profile(s, organisation_id=org, actor=owner),
                _as(owner), org)  # fmt: skip
 
 
-@scenario(directory.add_admin, "directory.add_admin")
+@scenario(profiles.add_admin, "directory.add_admin")
 def _add_admin(w: World) -> Act:
     owner, colleague = w.user(), w.user()
     org = w.profile(owner)
-    return act(w, lambda s: directory.add_admin(
+    return act(w, lambda s: profiles.add_admin(
         s, organisation_id=org, email=colleague.email, actor=owner), _as(owner), org)  # fmt: skip
 
 
-@scenario(directory_io.import_file, "directory.import")
+@scenario(io.import_file, "directory.import")
 def _import_file(w: World) -> Act:
     path = w.file("orgs.csv", "key,name,country,label,label_valid_until,label_review\n"
                   "f:1,File One,DE,gold,2099-01-01,verified\nf:2,File Two,FR,,,\n")  # fmt: skip
 
     def write(session: Session) -> None:
-        report = directory_io.import_file(
-            session, path=path, catalogues=w.catalogues, embedder=None, by=CLI
-        )
-        assert report.extra == {directory_io.REVIEW_CLAIMS_NOT_HELD: 1}  # imports only declare
+        report = io.import_file(session, path=path, catalogues=w.catalogues, embedder=None, by=CLI)
+        assert report.extra == {io.REVIEW_CLAIMS_NOT_HELD: 1}  # imports only declare
 
     return act(w, write, CLI.name, "file")
 
 
-@scenario(directory_sources.load_cmp_organisations, "directory.import")
+@scenario(sources.load_cmp_organisations, "directory.import")
 def _load_cmp(w: World) -> Act:
-    return act(w, lambda s: directory_sources.load_cmp_organisations(
+    return act(w, lambda s: sources.load_cmp_organisations(
         s, path=w.reference.fetch("cmp-orgs"), catalogues=w.catalogues, embedder=None,
         by=BOOTSTRAP), BOOTSTRAP.name, "cmp-orgs")  # fmt: skip
 
@@ -400,9 +388,9 @@ def _remove_demo(w: World) -> Act:
     return act(w, lambda s: demo.remove_demo(s, by=CLI), CLI.name, demo.SOURCE)
 
 
-@scenario(directory_sources.load_partnerships, "partnerships.import")
+@scenario(sources.load_partnerships, "partnerships.import")
 def _load_partnerships(w: World) -> Act:
-    return act(w, lambda s: directory_sources.load_partnerships(s, by=CLI), CLI.name,
+    return act(w, lambda s: sources.load_partnerships(s, by=CLI), CLI.name,
                "partnerships")  # fmt: skip
 
 
@@ -442,51 +430,51 @@ def _post_world(w: World, following: bool = False) -> tuple[UserPublic, UserPubl
     post = w.post(owner, w.profile(owner))
     if following:
         with w.tx() as session:
-            post_interest.follow(session, post_id=post, actor=reader)
+            interest.follow(session, post_id=post, actor=reader)
     return owner, reader, post
 
 
-@scenario(posts.create_post, "posts.create")
+@scenario(board.create_post, "posts.create")
 def _create_post(w: World) -> Act:
     owner = w.user()
     org = w.profile(owner)
     return lambda: (w.post(owner, org), Expected(_as(owner)))[1]
 
 
-@scenario(posts.update_post, "posts.update")
+@scenario(board.update_post, "posts.update")
 def _update_post(w: World) -> Act:
     owner, _reader, post = _post_world(w)
-    return act(w, lambda s: posts.update_post(
+    return act(w, lambda s: board.update_post(
         s, post_id=post, actor=owner, catalogues=w.catalogues,
         data={"kind": "offer", "title": "Test beds for solid-state batteries"}),
         _as(owner), post)  # fmt: skip
 
 
-@scenario(posts.close_post, "posts.close")
+@scenario(board.close_post, "posts.close")
 def _close_post(w: World) -> Act:
     owner, _reader, post = _post_world(w)
-    return act(w, lambda s: posts.close_post(s, post_id=post, actor=owner), _as(owner), post)
+    return act(w, lambda s: board.close_post(s, post_id=post, actor=owner), _as(owner), post)
 
 
-@scenario(post_interest.express_interest, "posts.interest")
+@scenario(interest.express_interest, "posts.interest")
 def _interest(w: World) -> Act:
     _owner, reader, post = _post_world(w)
-    return act(w, lambda s: post_interest.express_interest(
+    return act(w, lambda s: interest.express_interest(
         s, post_id=post, data={"message": "We would like to test."}, actor=reader, mailer=None,
         site_url="http://t"), _as(reader), post)  # fmt: skip
 
 
-@scenario(post_interest.follow, "posts.follow")
+@scenario(interest.follow, "posts.follow")
 def _follow(w: World) -> Act:
     _owner, reader, post = _post_world(w)
-    return act(w, lambda s: post_interest.follow(s, post_id=post, actor=reader), _as(reader),
+    return act(w, lambda s: interest.follow(s, post_id=post, actor=reader), _as(reader),
                post)  # fmt: skip
 
 
-@scenario(post_interest.unfollow, "posts.unfollow")
+@scenario(interest.unfollow, "posts.unfollow")
 def _unfollow(w: World) -> Act:
     _owner, reader, post = _post_world(w, following=True)
-    return act(w, lambda s: post_interest.unfollow(s, post_id=post, actor=reader), _as(reader),
+    return act(w, lambda s: interest.unfollow(s, post_id=post, actor=reader), _as(reader),
                post)  # fmt: skip
 
 
@@ -494,15 +482,15 @@ def _unfollow(w: World) -> Act:
 def _mark_read(w: World) -> Act:
     owner, reader, post = _post_world(w, following=True)
     with w.tx() as session:
-        posts.close_post(session, post_id=post, actor=owner)  # tells the follower
+        board.close_post(session, post_id=post, actor=owner)  # tells the follower
     return act(w, lambda s: notifications.mark_read(s, actor=reader), _as(reader), reader.id)
 
 
-@scenario(observatory.load_cluster_map, "observatory.load")
+@scenario(datasets.load_cluster_map, "observatory.load")
 def _load_map(w: World) -> Act:
     table = w.us_map.table.filter(pl.col("region_code").is_in(["06", "26", "48"]))
     few = ClusterMap(w.us_map.source, table, w.us_map.coverage, ())
-    return act(w, lambda s: observatory.load_cluster_map(
+    return act(w, lambda s: datasets.load_cluster_map(
         s, key="few-states", title="Three states", result=few, by=BOOTSTRAP),
         BOOTSTRAP.name, "few-states")  # fmt: skip
 

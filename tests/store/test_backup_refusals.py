@@ -18,9 +18,9 @@ from sqlalchemy import text
 
 from clusterhub.config import Settings
 from clusterhub.errors import InvalidInput
-from clusterhub.services import directory_sources
-from clusterhub.services.accounts import create_user
+from clusterhub.services.accounts.users import create_user
 from clusterhub.services.audit import BOOTSTRAP
+from clusterhub.services.directory import sources as directory_sources
 from clusterhub.store.backup import backup, restore
 from clusterhub.store.backup_archive import MANIFEST, Archive, Manifest, writing
 from clusterhub.store.backup_pg import run_script

@@ -19,10 +19,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from clusterhub.services import accounts, directory
-from clusterhub.services.accounts import Role, UserPublic
-from clusterhub.services.directory import Catalogues
+from clusterhub.services.accounts import users
+from clusterhub.services.accounts.users import Role, UserPublic
+from clusterhub.services.directory import profiles as directory
 from clusterhub.services.embeddings import Embedder
+from clusterhub.services.reference import Catalogues
 from clusterhub.store.db import transaction
 from clusterhub.store.models import Organisation, Partnership, PartnershipMember
 
@@ -126,18 +127,16 @@ def _seed(app: FastAPI, catalogues: Catalogues, embedder: Embedder) -> Directory
     suffix = uuid.uuid4().hex[:8]
     admin_email, other_email = f"owner-{suffix}@example.org", f"other-{suffix}@example.org"
     with transaction(app.state.sessions) as session:
-        admin = accounts.create_user(
+        admin = users.create_user(
             session, email=admin_email, display_name="Olga Owner", password=PASSWORD
         )
-        accounts.create_user(
-            session, email=other_email, display_name="Otto Other", password=PASSWORD
-        )
+        users.create_user(session, email=other_email, display_name="Otto Other", password=PASSWORD)
         records = [directory.validate(p, catalogues) for p in PROFILES]
         directory.upsert_profiles(
             session, records=records, source="webtest", catalogues=catalogues, embedder=embedder
         )
         ids = {p["key"]: directory.find_by_key(session, key=p["key"]) for p in PROFILES}
-        site_admin = accounts.create_user(
+        site_admin = users.create_user(
             session, email=f"site-{suffix}@example.org", display_name="Site",
             password=PASSWORD, role=Role.SITE_ADMIN,
         )  # fmt: skip

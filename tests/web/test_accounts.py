@@ -14,8 +14,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
 from clusterhub.config import Settings
-from clusterhub.services import accounts
-from clusterhub.services.accounts import Role
+from clusterhub.services.accounts import users as accounts
+from clusterhub.services.accounts.users import Role
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import AuditEntry, PasswordResetToken, User, utcnow
 from clusterhub.web.app import create_app

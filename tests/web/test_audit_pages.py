@@ -13,8 +13,9 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from clusterhub.services import accounts, audit
-from clusterhub.services.accounts import Role
+from clusterhub.services import audit
+from clusterhub.services.accounts import users
+from clusterhub.services.accounts.users import Role
 from clusterhub.store.db import transaction
 from clusterhub.store.models import AuditEntry, User
 from tests.web.directory_fixtures import PASSWORD, DirectoryWorld, csrf
@@ -25,7 +26,7 @@ BULK = 120
 def _user(world: DirectoryWorld, role: Role) -> str:
     email = f"{role.value}-{uuid.uuid4().hex[:8]}@example.org"
     with transaction(world.app.state.sessions) as session:
-        accounts.create_user(
+        users.create_user(
             session, email=email, display_name=role.label, password=PASSWORD, role=role
         )
     return email

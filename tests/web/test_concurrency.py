@@ -23,9 +23,10 @@ import httpx
 import pytest
 
 from clusterhub.config import Settings
-from clusterhub.services import accounts, directory
-from clusterhub.services.accounts import Role
-from clusterhub.services.directory import Catalogues
+from clusterhub.services.accounts import users as accounts
+from clusterhub.services.accounts.users import Role
+from clusterhub.services.directory import profiles
+from clusterhub.services.reference import Catalogues
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from tests.conftest import DB_KINDS, migrated_database
 from tests.live_app import AppServer
@@ -48,20 +49,20 @@ def _seed(settings: Settings, catalogues: Catalogues) -> int:
             session, email="site@example.org", display_name="Site", password=PASSWORD,
             role=Role.SITE_ADMIN,
         )  # fmt: skip
-        record = directory.validate(
+        record = profiles.validate(
             {"key": KEY, "name": "Shared Cluster", "country": "DE", "description": "start"},
             catalogues,
         )
-        directory.upsert_profiles(
+        profiles.upsert_profiles(
             session, records=[record], source="test", catalogues=catalogues, embedder=None
         )
-        organisation_id = directory.find_by_key(session, key=KEY)
+        organisation_id = profiles.find_by_key(session, key=KEY)
         for number in range(WRITERS):
             accounts.create_user(
                 session, email=f"writer{number}@example.org", display_name=f"Writer {number}",
                 password=PASSWORD,
             )  # fmt: skip
-            directory.add_admin(
+            profiles.add_admin(
                 session, organisation_id=organisation_id, email=f"writer{number}@example.org",
                 actor=admin,
             )  # fmt: skip

@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from clusterhub.classify import is_extra_regio
-from clusterhub.services.analytics import ClusterMap
-from clusterhub.services.diversification import region_diversification
-from clusterhub.services.diversification_schemas import DiversificationPublic
+from clusterhub.services.observatory.analytics import ClusterMap
+from clusterhub.services.observatory.diversification import region_diversification
+from clusterhub.services.observatory.schemas import DiversificationPublic
 from clusterhub.stats.complexity import complexity
 from clusterhub.stats.relatedness import engine_input
 

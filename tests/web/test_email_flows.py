@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 
 from clusterhub.config import Settings
-from clusterhub.services.accounts import VERIFY_FIRST
+from clusterhub.services.accounts.users import VERIFY_FIRST
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import AuditEntry, User
 from clusterhub.web.app import create_app

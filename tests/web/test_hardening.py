@@ -12,8 +12,8 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from clusterhub.config import Settings
-from clusterhub.services import accounts
-from clusterhub.services.accounts import Role
+from clusterhub.services.accounts import users
+from clusterhub.services.accounts.users import Role
 from clusterhub.store.db import transaction
 from clusterhub.web.app import create_app
 from tests.web.directory_fixtures import PASSWORD, DirectoryWorld, csrf
@@ -25,9 +25,7 @@ def _user(world: DirectoryWorld, role: Role) -> TestClient:
     """A fresh browser logged in as a new user with ``role``."""
     email = f"{role.value}-{uuid.uuid4().hex[:8]}@example.org"
     with transaction(world.app.state.sessions) as session:
-        accounts.create_user(
-            session, email=email, display_name="Test", password=PASSWORD, role=role
-        )
+        users.create_user(session, email=email, display_name="Test", password=PASSWORD, role=role)
     return world.logged_in(email)
 
 

@@ -22,8 +22,8 @@ import psutil
 import pytest
 
 from clusterhub.config import Settings
-from clusterhub.services import accounts
-from clusterhub.services.accounts import Role
+from clusterhub.services.accounts import users
+from clusterhub.services.accounts.users import Role
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from tests.conftest import migrated_database
 from tests.live_app import AppServer
@@ -74,7 +74,7 @@ def _users(settings: Settings) -> None:
     engine = make_engine(settings)
     with transaction(make_session_factory(engine)) as session:
         for role in (Role.MEMBER, Role.PROGRAMME_OFFICER):
-            accounts.create_user(
+            users.create_user(
                 session, email=f"{role.value}@example.org", display_name=role.label,
                 password=PASSWORD, role=role,
             )  # fmt: skip

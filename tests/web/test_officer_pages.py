@@ -17,8 +17,8 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from clusterhub.services import accounts
-from clusterhub.services.accounts import Role
+from clusterhub.services.accounts import users
+from clusterhub.services.accounts.users import Role
 from clusterhub.store.db import transaction
 from clusterhub.store.models import AuditEntry, User
 from tests.web.directory_fixtures import PASSWORD, DirectoryWorld, csrf
@@ -30,7 +30,7 @@ VALID_UNTIL = (date.today() + timedelta(days=300)).isoformat()
 def _user(world: DirectoryWorld, role: Role) -> str:
     email = f"{role.value}-{uuid.uuid4().hex[:8]}@example.org"
     with transaction(world.app.state.sessions) as session:
-        accounts.create_user(
+        users.create_user(
             session, email=email, display_name=f"{role.label} {email[:12]}", password=PASSWORD,
             role=role,
         )  # fmt: skip

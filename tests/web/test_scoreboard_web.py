@@ -15,13 +15,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from clusterhub.config import Settings
-from clusterhub.services import accounts, scoreboard, scoreboard_imports
-from clusterhub.services.accounts import Role
-from clusterhub.services.analytics import ClusterMap
+from clusterhub.services.accounts import users
+from clusterhub.services.accounts.users import Role
 from clusterhub.services.audit import BOOTSTRAP
-from clusterhub.services.observatory import load_cluster_map
+from clusterhub.services.observatory.analytics import ClusterMap
+from clusterhub.services.observatory.datasets import load_cluster_map
 from clusterhub.services.reference import ReferenceData
-from clusterhub.services.scoreboard_data import ensure_computed
+from clusterhub.services.scoreboard import imports, scorecards
+from clusterhub.services.scoreboard.data import ensure_computed
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.web.app import create_app
 from tests.conftest import DB_KINDS, migrated_database
@@ -161,9 +162,7 @@ def logged_in(site: TestClient, role: Role) -> TestClient:
     """A fresh browser logged in as a new user with ``role``."""
     email = f"{role.value}-{uuid.uuid4().hex[:8]}@example.org"
     with transaction(site.app.state.sessions) as session:  # type: ignore[attr-defined]
-        accounts.create_user(
-            session, email=email, display_name="Test", password=PASSWORD, role=role
-        )
+        users.create_user(session, email=email, display_name="Test", password=PASSWORD, role=role)
     browser = TestClient(site.app, raise_server_exceptions=False)
     page = browser.get("/account/login")
     token = re.search(r'name="csrf_token" value="([0-9a-f]{64})"', page.text)
@@ -207,7 +206,7 @@ def test_upload_needs_a_programme_officer_and_is_all_or_nothing(site: TestClient
     assert created.status_code == 201, created.text
     assert created.json()["rows"] == 2 and created.json()["source"] == "user:eqi.csv"
     with site.app.state.sessions() as session:  # type: ignore[attr-defined]
-        card = scoreboard.region_scorecard(session, code="DE11")
+        card = scorecards.region_scorecard(session, code="DE11")
     assert next(i for i in card.indicators if i.code == "eqi").value == 0.9
     # The uploading process forgets its cached answers and pages at once.
     after = site.get("/api/v1/regions/DE11/scoreboard")
@@ -237,7 +236,7 @@ def test_an_upload_announced_too_large_is_refused_before_its_body_is_read(
     site: TestClient,
 ) -> None:
     officer = logged_in(site, Role.PROGRAMME_OFFICER)
-    limit = scoreboard_imports.MAX_UPLOAD_BYTES
+    limit = imports.MAX_UPLOAD_BYTES
     headers = {
         "X-CSRF-Token": csrf(officer),
         "Content-Type": "multipart/form-data; boundary=x",

@@ -68,7 +68,7 @@ def restore_command(
     """
     from clusterhub.services.audit import Actor  # noqa: PLC0415
     from clusterhub.services.backup import restore_database  # noqa: PLC0415
-    from clusterhub.services.directory import Catalogues  # noqa: PLC0415
+    from clusterhub.services.reference import Catalogues  # noqa: PLC0415
 
     settings = get_settings()
     target = _describe(settings.database_url)

@@ -9,12 +9,12 @@ import typer
 
 from clusterhub.cli._console import choice, console, friendly_errors, reference_data
 from clusterhub.errors import InvalidInput
-from clusterhub.services.complexity import (
+from clusterhub.services.observatory.complexity import (
     SBS_REGION_TYPES,
     complexity_from_file,
     complexity_of_sbs,
 )
-from clusterhub.services.profiles import write_table
+from clusterhub.services.observatory.profiles import write_table
 from clusterhub.stats.complexity import ComplexityOptions, ComplexityResult
 
 SOURCES = ("long", "eurostat-sbs")

@@ -27,10 +27,10 @@ from clusterhub.cli._console import (
 from clusterhub.config import get_settings
 from clusterhub.demo import load_demo, remove_demo
 from clusterhub.errors import InvalidInput
-from clusterhub.services import cordis, directory_io, directory_sources
 from clusterhub.services.audit import Actor
-from clusterhub.services.directory import Catalogues
+from clusterhub.services.directory import cordis, io, sources
 from clusterhub.services.embeddings import load_embedder
+from clusterhub.services.reference import Catalogues
 from clusterhub.services.schemas import ImportReport
 from clusterhub.store.db import make_engine, make_session_factory, transaction, upgrade
 
@@ -113,12 +113,12 @@ def import_command(
             if kind == "file":
                 if path is None:
                     raise InvalidInput.single("give the file to import", field="PATH")
-                report = directory_io.import_file(
+                report = io.import_file(
                     session, path=path, catalogues=catalogues, embedder=embedder, by=by,
                     progress=progress,
                 )  # fmt: skip
             elif kind == "cmp-orgs":
-                report = directory_sources.load_cmp_organisations(
+                report = sources.load_cmp_organisations(
                     session,
                     path=path or reference.fetch("cmp-orgs"),
                     catalogues=catalogues,
@@ -145,7 +145,7 @@ def import_command(
 def partnerships_command() -> None:
     """Load the 23 EU 'Clusters Go International' partnerships (ESCP-4i, 2018-2019)."""
     with friendly_errors(), _session() as session:
-        report = directory_sources.load_partnerships(session, by=Actor.command_line())
+        report = sources.load_partnerships(session, by=Actor.command_line())
     _print(report)
 
 
@@ -192,5 +192,5 @@ def export_command(
 ) -> None:
     """Write profiles as an import file (contacts included: keep it private)."""
     with friendly_errors(), _session() as session:
-        rows = directory_io.export_profiles(session, path=path, format=format, source=source)
+        rows = io.export_profiles(session, path=path, format=format, source=source)
     errors.print(f"[green]wrote[/] {rows:,} profiles to {path}")

@@ -11,10 +11,21 @@ import typer
 from rich.table import Table
 
 from clusterhub.cli._console import choice, console, friendly_errors, reference_data, step_progress
-from clusterhub.services.analytics import SOURCES, ClusterMap, MapRequest, build_cluster_map
-from clusterhub.services.build import BuildRequest, build_outputs
-from clusterhub.services.maps import MEASURE_LABELS, MapLayer, Measure, cluster_figure, write_html
-from clusterhub.services.profiles import (
+from clusterhub.services.observatory.analytics import (
+    SOURCES,
+    ClusterMap,
+    MapRequest,
+    build_cluster_map,
+)
+from clusterhub.services.observatory.build import BuildRequest, build_outputs
+from clusterhub.services.observatory.maps import (
+    MEASURE_LABELS,
+    MapLayer,
+    Measure,
+    cluster_figure,
+    write_html,
+)
+from clusterhub.services.observatory.profiles import (
     ClusterProfile,
     RegionProfile,
     cluster_profile,

@@ -15,16 +15,16 @@ from sqlalchemy.orm import Session
 from clusterhub.cli._console import choice, console, friendly_errors, reference_data
 from clusterhub.config import get_settings
 from clusterhub.errors import NotFound
-from clusterhub.services.diversification import region_diversification
-from clusterhub.services.diversification_schemas import DiversificationPublic
-from clusterhub.services.observatory import list_datasets
-from clusterhub.services.profiles import write_table
-from clusterhub.services.relatedness import (
+from clusterhub.services.observatory.datasets import list_datasets
+from clusterhub.services.observatory.diversification import region_diversification
+from clusterhub.services.observatory.profiles import write_table
+from clusterhub.services.observatory.relatedness import (
     REGION_LEVEL,
     RELATED_SOURCES,
     RelatedClusters,
     related_clusters,
 )
+from clusterhub.services.observatory.schemas import DiversificationPublic
 from clusterhub.stats.complexity import ComplexityOptions
 from clusterhub.store.db import make_engine, make_session_factory, transaction, upgrade
 

@@ -21,11 +21,12 @@ from typer.core import TyperGroup
 from clusterhub.cli._console import choice, console, friendly_errors, reference_data
 from clusterhub.config import get_settings
 from clusterhub.errors import InvalidInput
-from clusterhub.services import scoreboard, scoreboard_export, scoreboard_imports
 from clusterhub.services.audit import Actor
 from clusterhub.services.bootstrap import prepare_database
 from clusterhub.services.reference import ReferenceData
-from clusterhub.services.scoreboard_schemas import ImportResult, ScorecardPublic
+from clusterhub.services.scoreboard import export, scorecards
+from clusterhub.services.scoreboard import imports as scoreboard_imports
+from clusterhub.services.scoreboard.schemas import ImportResult, ScorecardPublic
 from clusterhub.stats.scoreboard import METHODS, ScoreOptions
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 
@@ -75,11 +76,11 @@ def show_command(
     """Score a region on the six dimensions against its peers and name its bottlenecks."""
     with friendly_errors(), _prepared() as (session, _reference):
         options = ScoreOptions(method=choice(method, METHODS, "method"))
-        card = scoreboard.region_scorecard(session, code=region, peers=peers, options=options)
+        card = scorecards.region_scorecard(session, code=region, peers=peers, options=options)
         _print(card)
         if csv is not None:
-            pl.DataFrame(scoreboard_export.scorecard_rows(card), infer_schema_length=None).select(
-                scoreboard_export.SCORECARD_COLUMNS
+            pl.DataFrame(export.scorecard_rows(card), infer_schema_length=None).select(
+                export.SCORECARD_COLUMNS
             ).write_csv(csv)
             console.print(f"wrote {csv}")
 
@@ -180,7 +181,7 @@ def _print_import(result: ImportResult) -> None:
         )
     if result.not_compared:
         console.print(
-            f"{len(result.not_compared)} region code(s) stored but {scoreboard.NOT_COMPARED}: "
+            f"{len(result.not_compared)} region code(s) stored but {scorecards.NOT_COMPARED}: "
             f"{', '.join(result.not_compared[:20])} (the scoreboard compares "
             f"{result.nuts_version})"
         )

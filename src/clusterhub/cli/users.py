@@ -8,7 +8,7 @@ import typer
 
 from clusterhub.cli._console import choice, console, friendly_errors
 from clusterhub.config import get_settings
-from clusterhub.services.accounts import Role, create_user
+from clusterhub.services.accounts.users import Role, create_user
 from clusterhub.services.audit import Actor
 from clusterhub.store.db import make_engine, make_session_factory, transaction, upgrade
 

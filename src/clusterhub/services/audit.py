@@ -2,7 +2,7 @@
 
 Entries are written in the caller's transaction, so a write and its audit entry are stored
 together or not at all. ``services.write_actions`` lists every write use case with the action it
-records; ``services.audit_log`` reads the log for site admins.
+records; ``services.accounts.audit_log`` reads the log for site admins.
 """
 
 from __future__ import annotations

@@ -6,7 +6,7 @@ services: a restore rebuilds the keyword index from the restored profiles with t
 the reference data (clusters, NACE activities, countries), exactly as a profile write indexes
 it. Sentence embeddings are restored as data: recomputing them takes minutes to hours, and
 they come from the same snapshot as the profiles they describe; profiles that had none yet
-are embedded by a running server in the background (``services.embedding_backfill``).
+are embedded by a running server in the background (``services.directory.backfill``).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from sqlalchemy.orm import Session
 from clusterhub.config import Settings
 from clusterhub.services import audit
 from clusterhub.services.audit import Actor
-from clusterhub.services.directory import Catalogues
-from clusterhub.services.indexing import rebuild_keyword_index
+from clusterhub.services.directory.indexing import rebuild_keyword_index
+from clusterhub.services.reference import Catalogues
 from clusterhub.store.backup import (
     Approve,
     BackupResult,

@@ -16,13 +16,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.config import Settings
 from clusterhub.demo import load_demo
-from clusterhub.services import cordis, directory_sources, scoreboard_data
-from clusterhub.services.analytics import MapRequest, Source, build_cluster_map
 from clusterhub.services.audit import BOOTSTRAP
-from clusterhub.services.directory import Catalogues
+from clusterhub.services.directory import cordis, sources
 from clusterhub.services.embeddings import Embedder, load_embedder
-from clusterhub.services.observatory import load_cluster_map
-from clusterhub.services.reference import BUILT_IN_TAXONOMIES, ReferenceData
+from clusterhub.services.observatory.analytics import MapRequest, Source, build_cluster_map
+from clusterhub.services.observatory.datasets import load_cluster_map
+from clusterhub.services.reference import BUILT_IN_TAXONOMIES, Catalogues, ReferenceData
+from clusterhub.services.scoreboard import data as scoreboard_data
 from clusterhub.store.db import make_engine, make_session_factory, transaction, upgrade
 from clusterhub.store.models import Dataset, Organisation
 
@@ -133,9 +133,9 @@ def _load_directory(
 
     with transaction(factory) as session:
         step(0)
-        directory_sources.load_partnerships(session, by=BOOTSTRAP)
+        sources.load_partnerships(session, by=BOOTSTRAP)
         step(1)
-        directory_sources.load_cmp_organisations(
+        sources.load_cmp_organisations(
             session,
             path=reference.fetch("cmp-orgs"),
             catalogues=catalogues,

@@ -7,6 +7,7 @@ NUTS polygons.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
@@ -102,3 +103,30 @@ class ReferenceData:
     def nace_derivation(self) -> pl.DataFrame:
         """Per cluster: how its NAICS codes reached NACE (exact, by prefix, unmatched)."""
         return self._nace_clusters[1]
+
+
+@dataclass(frozen=True, eq=False)
+class Catalogues:
+    """The code lists profiles are validated against (loaded once per process)."""
+
+    nuts: frozenset[str]
+    nace: NaceHierarchy
+    clusters: dict[str, str]
+
+    @classmethod
+    def from_reference(cls, reference: ReferenceData) -> Catalogues:
+        """Codes from the reference data: NUTS 2021, NACE Rev.2, the 51 traded clusters."""
+        clusters = reference.cmp_traded.clusters.filter(kind="traded")
+        return cls(
+            nuts=frozenset(reference.regions.frame["code"].to_list()),
+            nace=reference.nace,
+            clusters=dict(clusters.select("cluster_code", "cluster_name").iter_rows()),
+        )
+
+    def cluster_code(self, value: str) -> str | None:
+        """A cluster's code from its code or its exact name (case-insensitive), else None."""
+        text = value.strip()
+        if text in self.clusters:
+            return text
+        lowered = text.casefold()
+        return next((c for c, n in self.clusters.items() if n.casefold() == lowered), None)

@@ -2,7 +2,7 @@
 (collaboration and internationalisation, per country) and the SBS sector structure (per region).
 
 Pure functions over frames; reading the files and choosing the denominators' year is the
-caller's job (``services.scoreboard_data``). Output frames have the ``INDICATOR_VALUES`` shape.
+caller's job (``services.scoreboard.data``). Output frames have the ``INDICATOR_VALUES`` shape.
 """
 
 from __future__ import annotations

@@ -17,11 +17,14 @@ from fastapi.staticfiles import StaticFiles
 
 from clusterhub import __version__
 from clusterhub.config import Settings, get_settings
-from clusterhub.services.embedding_backfill import EmbeddingBackfill
-from clusterhub.services.maps import OFFLINE_GEO_JS
+from clusterhub.services.directory.backfill import EmbeddingBackfill
+from clusterhub.services.observatory.maps import OFFLINE_GEO_JS
 from clusterhub.services.reference import ReferenceData
 from clusterhub.store.db import make_engine, make_session_factory
 from clusterhub.web import errors, security
+from clusterhub.web.api import directory as directory_api
+from clusterhub.web.api import observatory as observatory_api
+from clusterhub.web.api import scoreboard as scoreboard_api
 from clusterhub.web.caching import ApiCache, ServerTiming
 from clusterhub.web.deps import DirectoryResources, WritePermits, no_nul_characters
 from clusterhub.web.guard import WriteGuard
@@ -29,16 +32,7 @@ from clusterhub.web.headers import SecurityHeaders
 from clusterhub.web.limits import BodyLimit
 from clusterhub.web.memo import Memo
 from clusterhub.web.rendering import make_templates
-from clusterhub.web.routes import (
-    accounts,
-    api,
-    api_directory,
-    audit,
-    directory,
-    observatory,
-    officer,
-    posts,
-)
+from clusterhub.web.routes import accounts, audit, directory, observatory, officer, posts
 
 STATIC = Path(__file__).resolve().parent / "static"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
@@ -88,10 +82,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(ServerTiming)
     app.add_middleware(errors.UnexpectedErrors)
     app.add_middleware(SecurityHeaders, hsts=settings.environment == "production")
-    app.include_router(api.router)
+    app.include_router(observatory_api.router)
+    app.include_router(scoreboard_api.router)
     app.include_router(observatory.router)
     app.include_router(accounts.router)
-    app.include_router(api_directory.router)
+    app.include_router(directory_api.router)
     app.include_router(directory.router)
     app.include_router(posts.router)
     app.include_router(officer.router)

@@ -19,14 +19,13 @@ from starlette.datastructures import FormData
 from clusterhub.config import Settings
 from clusterhub.errors import InvalidInput, Unavailable
 from clusterhub.services import outbox
-from clusterhub.services.directory import Catalogues
+from clusterhub.services.directory.schemas import ProfileType
 from clusterhub.services.embeddings import (
     Embedder,
     load_embedder,
 )
-from clusterhub.services.reference import ReferenceData
-from clusterhub.services.schemas import ProfileType
-from clusterhub.services.search import (
+from clusterhub.services.reference import Catalogues, ReferenceData
+from clusterhub.services.search.queries import (
     DirectoryIndex,
     LabelFilter,
     SearchMode,

@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from clusterhub.errors import InvalidInput, NotFound
-from clusterhub.services.diversification import region_diversification
-from clusterhub.services.schemas import RegionPublic
+from clusterhub.services.observatory.diversification import region_diversification
+from clusterhub.services.observatory.schemas import RegionPublic
 from clusterhub.web.errors import reason
 
 #: Paths shown on the page (the API and CLI give all of them).

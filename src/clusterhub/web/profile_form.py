@@ -17,7 +17,7 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from clusterhub.errors import Problem
-from clusterhub.services.schemas import OrganisationPublic
+from clusterhub.services.directory.schemas import OrganisationPublic
 
 FormValues = dict[str, str | list[str]]
 _LIST_SPLIT = re.compile(r"[;\n]")

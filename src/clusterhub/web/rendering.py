@@ -8,7 +8,7 @@ from typing import Any
 
 from fastapi.templating import Jinja2Templates
 
-from clusterhub.services.accounts import Role
+from clusterhub.services.accounts.users import Role
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from clusterhub.errors import InvalidInput, NotFound
-from clusterhub.services.scoreboard import region_scorecard
-from clusterhub.services.scoreboard_charts import dimension_comparison
+from clusterhub.services.scoreboard.charts import dimension_comparison
+from clusterhub.services.scoreboard.scorecards import region_scorecard
 from clusterhub.web.errors import reason
 
 

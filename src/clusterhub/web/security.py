@@ -1,6 +1,6 @@
 """Who is asking, and did the form come from us: session cookies, CSRF tokens, role checks.
 
-* Sessions: the cookie holds a random token; ``services.accounts`` keeps only its hash.
+* Sessions: the cookie holds a random token; ``services.accounts.users`` keeps only its hash.
 * CSRF: every unsafe request to a page route must carry a token, in the form field
   ``csrf_token`` or the ``X-CSRF-Token`` header (HTMX sends it from ``<body hx-headers>``).
   For a logged-in browser the token is an HMAC of the session token (bound to the session);
@@ -31,8 +31,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from clusterhub.config import Settings
 from clusterhub.errors import NotAuthenticated, PermissionDenied
-from clusterhub.services import accounts
-from clusterhub.services.accounts import NewSession, Role, UserPublic
+from clusterhub.services.accounts import users as accounts
+from clusterhub.services.accounts.users import NewSession, Role, UserPublic
 from clusterhub.web.deps import read_only
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})

@@ -17,7 +17,7 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException
 
 from clusterhub.errors import InvalidInput
-from clusterhub.services.scoreboard_imports import MAX_UPLOAD_BYTES
+from clusterhub.services.scoreboard.imports import MAX_UPLOAD_BYTES
 
 
 @dataclass(frozen=True)

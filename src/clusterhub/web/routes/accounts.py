@@ -1,7 +1,7 @@
 """Account pages: register, log in and out, profile, e-mail verification, password change and
 reset, user admin (the audit log is ``routes.audit``).
 
-Handlers parse the form, call one ``services.accounts`` (or ``email_verification``) function
+Handlers parse the form, call one ``services.accounts.users`` (or ``email_verification``) function
 and render. Invalid input is answered with the same form re-rendered (422) and each problem
 linked to its field, which the generic error page cannot do; every other domain error goes to
 ``web/errors.py``. Pages that mail a link commit before answering (``commit_then_mail``), so
@@ -16,8 +16,10 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from clusterhub.errors import InvalidInput, Problem
-from clusterhub.services import accounts, email_verification, logins
-from clusterhub.services.accounts import ROLE_LABELS, RateLimited, Role, UserPublic
+from clusterhub.services.accounts import logins
+from clusterhub.services.accounts import users as accounts
+from clusterhub.services.accounts import verification as email_verification
+from clusterhub.services.accounts.users import ROLE_LABELS, RateLimited, Role, UserPublic
 from clusterhub.services.mail import make_mailer
 from clusterhub.web.deps import AppSettings, DbSession, commit_then_mail, read_only
 from clusterhub.web.security import (

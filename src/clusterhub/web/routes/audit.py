@@ -13,14 +13,15 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
 
 from clusterhub.errors import InvalidInput
-from clusterhub.services import audit_log, write_actions
-from clusterhub.services.accounts import Role, UserPublic
+from clusterhub.services import write_actions
+from clusterhub.services.accounts import audit_log
+from clusterhub.services.accounts.audit_log import MAX_PAGE_SIZE, PAGE_SIZE, AuditQuery
+from clusterhub.services.accounts.users import Role, UserPublic
 from clusterhub.services.audit import AuditPublic
-from clusterhub.services.audit_log import MAX_PAGE_SIZE, PAGE_SIZE, AuditQuery
 from clusterhub.services.schemas import Page
+from clusterhub.web.api.params import ErrorBody
 from clusterhub.web.deps import DbSession
 from clusterhub.web.exporting import export_table
-from clusterhub.web.routes.api import ErrorBody
 from clusterhub.web.security import require_role
 
 router = APIRouter(include_in_schema=False)

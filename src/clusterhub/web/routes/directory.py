@@ -16,10 +16,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from clusterhub.classify.countries import country_names, language_names
 from clusterhub.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
-from clusterhub.services import directory, observatory, partnerships, profile_admins
-from clusterhub.services.accounts import UserPublic
-from clusterhub.services.schemas import Label, OrganisationPublic, ProfileType
-from clusterhub.services.search import SearchMode, SortOrder
+from clusterhub.services.accounts.users import UserPublic
+from clusterhub.services.directory import admins as profile_admins
+from clusterhub.services.directory import partnerships
+from clusterhub.services.directory import profiles as directory
+from clusterhub.services.directory.schemas import Label, OrganisationPublic, ProfileType
+from clusterhub.services.observatory import datasets
+from clusterhub.services.search.queries import SearchMode, SortOrder
 from clusterhub.web import profile_form
 from clusterhub.web.deps import (
     DbSession,
@@ -227,10 +230,10 @@ def _region_pages(request: Request, session: DbSession) -> frozenset[str]:
 
     def build() -> frozenset[str]:
         codes: set[str] = set()
-        for dataset in observatory.list_datasets(session):
+        for dataset in datasets.list_datasets(session):
             page = 1
             while True:
-                listing = observatory.list_regions(
+                listing = datasets.list_regions(
                     session, dataset=dataset.key, page=page, page_size=500
                 )
                 codes.update(r.code for r in listing.items)

@@ -16,16 +16,16 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from clusterhub.classify import nuts_level
-from clusterhub.services import observatory
-from clusterhub.services.charts import (
+from clusterhub.services.observatory import datasets as observatory
+from clusterhub.services.observatory.charts import (
     employment_structure,
     specialisation_comparison,
     star_distribution,
 )
-from clusterhub.services.maps import MEASURE_LABELS, Figure, Measure, cluster_map_figure
-from clusterhub.services.methodology import methodology_html
-from clusterhub.services.observatory import MetricFilter
-from clusterhub.services.schemas import MetricPublic, RegionPublic
+from clusterhub.services.observatory.datasets import MetricFilter
+from clusterhub.services.observatory.maps import MEASURE_LABELS, Figure, Measure, cluster_map_figure
+from clusterhub.services.observatory.methodology import methodology_html
+from clusterhub.services.observatory.schemas import MetricPublic, RegionPublic
 from clusterhub.web.deps import DbSession
 from clusterhub.web.diversification_view import diversification_section
 from clusterhub.web.exporting import ExportFormat, export_table

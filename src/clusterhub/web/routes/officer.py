@@ -14,9 +14,10 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from clusterhub.classify.indicators import default_catalogue
 from clusterhub.errors import Conflict, InvalidInput, PermissionDenied, Problem
-from clusterhub.services import labels, partnerships, scoreboard_imports
-from clusterhub.services.accounts import Role, UserPublic
-from clusterhub.services.scoreboard_imports import MAX_UPLOAD_BYTES
+from clusterhub.services.accounts.users import Role, UserPublic
+from clusterhub.services.directory import labels, partnerships
+from clusterhub.services.scoreboard import imports
+from clusterhub.services.scoreboard.imports import MAX_UPLOAD_BYTES
 from clusterhub.web.caching import data_changed
 from clusterhub.web.deps import DbSession, DirCatalogues
 from clusterhub.web.security import require_role
@@ -91,7 +92,7 @@ def upload_indicators(
     try:
         if isinstance(upload, InvalidInput):
             raise upload
-        result = scoreboard_imports.import_upload(
+        result = imports.import_upload(
             session, actor=officer, name=upload.name, content=upload.content,
             reference=request.app.state.reference, eurostat=upload.eurostat,
         )  # fmt: skip

@@ -1,9 +1,9 @@
 """Partner search and notifications: pages (Jinja2 + HTMX) and the JSON API under /api/v1.
 
-Handlers parse, call ``services.posts`` or ``services.notifications``, and render. The post and
-interest forms are re-rendered (422) with each problem next to its field; every other domain
-error goes to ``web/errors.py``. API writes from a logged-in browser need the CSRF token in the
-``X-CSRF-Token`` header, as HTMX sends it (see ``web/security.py``).
+Handlers parse, call ``services.posts.board`` or ``services.accounts.notifications``, and
+render. The post and interest forms are re-rendered (422) with each problem next to its field;
+every other domain error goes to ``web/errors.py``. API writes from a logged-in browser need
+the CSRF token in the ``X-CSRF-Token`` header, as HTMX sends it (see ``web/security.py``).
 """
 
 from __future__ import annotations
@@ -17,13 +17,14 @@ from starlette.datastructures import FormData
 
 from clusterhub.classify.countries import country_names
 from clusterhub.errors import InvalidInput
-from clusterhub.services import directory, notifications, post_interest, posts
-from clusterhub.services.accounts import UserPublic
-from clusterhub.services.directory import Catalogues
+from clusterhub.services.accounts import notifications
+from clusterhub.services.accounts.notifications import NotificationPage
+from clusterhub.services.accounts.users import UserPublic
+from clusterhub.services.directory import profiles as directory
 from clusterhub.services.mail import make_mailer
-from clusterhub.services.notifications import NotificationPage
-from clusterhub.services.post_interest import InterestInput
-from clusterhub.services.posts import (
+from clusterhub.services.posts import board
+from clusterhub.services.posts import interest as post_interest
+from clusterhub.services.posts.board import (
     InterestPublic,
     PostCreate,
     PostDetail,
@@ -31,18 +32,20 @@ from clusterhub.services.posts import (
     PostInput,
     PostPublic,
 )
+from clusterhub.services.posts.interest import InterestInput
+from clusterhub.services.reference import Catalogues
 from clusterhub.services.schemas import Page
+from clusterhub.web.api.params import ErrorBody
 from clusterhub.web.deps import AppSettings, DbSession, DirCatalogues, PostedForm
-from clusterhub.web.routes.api import ErrorBody
 from clusterhub.web.security import CurrentUser, OptionalUser
 
-MAX_ID = posts.MAX_ID
+MAX_ID = board.MAX_ID
 PostId = Annotated[int, Path(ge=1, le=MAX_ID, examples=[1])]
 OrganisationId = Annotated[int, Path(ge=1, le=MAX_ID, examples=[1])]
 NotificationId = Annotated[int, Path(ge=1, le=MAX_ID)]
 PageNo = Annotated[int, Query(ge=1, le=100_000)]
-PageSize = Annotated[int, Query(ge=1, le=posts.MAX_PAGE_SIZE)]
-Text = Annotated[str, Query(max_length=posts.MAX_QUERY)]
+PageSize = Annotated[int, Query(ge=1, le=board.MAX_PAGE_SIZE)]
+Text = Annotated[str, Query(max_length=board.MAX_QUERY)]
 Choice = Annotated[str, Query(max_length=100)]
 FormText = Annotated[str, Form(max_length=20_000)]
 NO_STORE = {"Cache-Control": "no-store"}
@@ -118,7 +121,7 @@ def post_list(
     page: PageNo = 1,
 ) -> HTMLResponse:
     """Open offers and requests, newest first, with filters."""
-    found = posts.list_posts(session, filters=filters, viewer=user, page=page)
+    found = board.list_posts(session, filters=filters, viewer=user, page=page)
     params = {k: v for k, v in request.query_params.items() if k != "page"}
     return _render(
         request, "posts/list.html", listing=found, filters=filters, params=params,
@@ -148,7 +151,7 @@ def _detail(
     status: int = 200,
     **context: Any,
 ) -> HTMLResponse:
-    post = posts.get_post(session, post_id=post_id, viewer=user)
+    post = board.get_post(session, post_id=post_id, viewer=user)
     profiles = directory.my_profiles(session, actor=user) if user else []
     return _render(
         request, "posts/detail.html", status, post=post, me=user, my_profiles=profiles,
@@ -220,7 +223,7 @@ def new_post_form(
     if user is None:
         return _login_first(request)
     profile = directory.get_profile(session, organisation_id=organisation_id, viewer=user)
-    posts.require_editor(session, actor=user, organisation_id=organisation_id)
+    board.require_editor(session, actor=user, organisation_id=organisation_id)
     return _form(request, catalogues, profile=profile, values=_form_values(None))
 
 
@@ -236,7 +239,7 @@ def create_post_page(
     """Publish the post, or show the form again with what is wrong."""
     values = _posted(form)
     try:
-        post = posts.create_post(
+        post = board.create_post(
             session, organisation_id=organisation_id, data=_post_data(values), actor=user,
             catalogues=catalogues,
         )  # fmt: skip
@@ -259,9 +262,9 @@ def edit_post_form(
     """The edit form of a post (the profile's admins only)."""
     if user is None:
         return _login_first(request)
-    post = posts.get_post(session, post_id=post_id, viewer=user)
-    posts.require_editor(session, actor=user, organisation_id=post.organisation_id)
-    values = _form_values(posts.post_input(session, post_id=post_id))
+    post = board.get_post(session, post_id=post_id, viewer=user)
+    board.require_editor(session, actor=user, organisation_id=post.organisation_id)
+    values = _form_values(board.post_input(session, post_id=post_id))
     return _form(request, catalogues, post=post, values=values)
 
 
@@ -277,11 +280,11 @@ def edit_post(
     """Save the edited post; followers are notified."""
     values = _posted(form)
     try:
-        posts.update_post(
+        board.update_post(
             session, post_id=post_id, data=_post_data(values), actor=user, catalogues=catalogues
         )
     except InvalidInput as exc:
-        post = posts.get_post(session, post_id=post_id, viewer=user)
+        post = board.get_post(session, post_id=post_id, viewer=user)
         return _form(request, catalogues, post=post, values=values, errors=exc.problems, status=422)
     return _redirect(f"/posts/{post_id}?saved=saved")
 
@@ -289,7 +292,7 @@ def edit_post(
 @pages.post("/posts/{post_id}/close", response_class=HTMLResponse)
 def close_post_page(session: DbSession, user: CurrentUser, post_id: PostId) -> Response:
     """Close the post (its admins only)."""
-    posts.close_post(session, post_id=post_id, actor=user)
+    board.close_post(session, post_id=post_id, actor=user)
     return _redirect(f"/posts/{post_id}?saved=closed")
 
 
@@ -303,14 +306,14 @@ def _form(
 ) -> Response:
     return _render(
         request, "posts/form.html", status, values=values, clusters=catalogues.clusters,
-        kinds=posts.KIND_LABELS, max_days=posts.MAX_DAYS, **context,
+        kinds=board.KIND_LABELS, max_days=board.MAX_DAYS, **context,
     )  # fmt: skip
 
 
 def _posted(form: FormData) -> dict[str, Any]:
     """The post form's fields as typed (the cluster list may hold several values)."""
     values: dict[str, Any] = {
-        name: str(form.get(name) or "")[: posts.MAX_BODY + 1]
+        name: str(form.get(name) or "")[: board.MAX_BODY + 1]
         for name in ("kind", "title", "body", "keywords", "target_countries", "expires_on")
     }
     values["cluster_codes"] = [str(v)[:100] for v in form.getlist("cluster_codes")][:60]
@@ -422,13 +425,13 @@ def api_posts(
     page_size: PageSize = 20,
 ) -> Page[PostPublic]:
     """Partner-search posts, newest first (open ones unless ``include_expired``)."""
-    return posts.list_posts(session, filters=filters, viewer=user, page=page, page_size=page_size)
+    return board.list_posts(session, filters=filters, viewer=user, page=page, page_size=page_size)
 
 
 @api.get("/posts/{post_id}")
 def api_post(session: DbSession, user: OptionalUser, post_id: PostId) -> PostDetail:
     """A post with what the caller may do; the interest list only for its admins."""
-    return posts.get_post(session, post_id=post_id, viewer=user)
+    return board.get_post(session, post_id=post_id, viewer=user)
 
 
 @api.post("/posts", status_code=201)
@@ -437,7 +440,7 @@ def api_create_post(
 ) -> PostPublic:
     """Publish a post for a profile you administer."""
     data = post.model_dump(exclude={"organisation_id"}, exclude_unset=True)
-    return posts.create_post(
+    return board.create_post(
         session, organisation_id=post.organisation_id, data=data, actor=user,
         catalogues=catalogues,
     )  # fmt: skip
@@ -449,13 +452,13 @@ def api_update_post(
     post: PostInput,
 ) -> PostPublic:  # fmt: skip
     """Replace a post's text, codes and expiry (its admins); followers are notified."""
-    return posts.update_post(session, post_id=post_id, data=post, actor=user, catalogues=catalogues)
+    return board.update_post(session, post_id=post_id, data=post, actor=user, catalogues=catalogues)
 
 
 @api.post("/posts/{post_id}/close")
 def api_close_post(session: DbSession, user: CurrentUser, post_id: PostId) -> PostPublic:
     """Close a post (its admins); followers are notified."""
-    return posts.close_post(session, post_id=post_id, actor=user)
+    return board.close_post(session, post_id=post_id, actor=user)
 
 
 @api.post("/posts/{post_id}/interest", status_code=201)

@@ -1,0 +1,146 @@
+"""The main job: build the observatory's outputs for the EU and U.S. data into one folder.
+
+Until the web platform exists this is what ``make run`` does: every table as CSV (for people)
+and Parquet (for programs), the NACE version of the 51 clusters with its coverage, offline
+maps of the clusters with the most starred regions, and a short Markdown report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+from clusterhub.services.observatory.analytics import ClusterMap, MapRequest, build_cluster_map
+from clusterhub.services.observatory.maps import MapLayer, cluster_figure, write_html
+from clusterhub.services.observatory.profiles import write_table
+from clusterhub.services.reference import BUILT_IN_TAXONOMIES, ReferenceData
+
+StepCallback = Callable[[str, int, int], None]
+MAP_REGION_TYPE = "nuts2"
+
+
+@dataclass(frozen=True)
+class BuildRequest:
+    """Where to write, and how many cluster maps to draw."""
+
+    out_dir: Path
+    maps: int = 3
+
+
+@dataclass(frozen=True)
+class BuildSummary:
+    """Files written and the notes a reader of them needs."""
+
+    files: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def build_outputs(
+    request: BuildRequest, reference: ReferenceData, *, progress: StepCallback | None = None
+) -> BuildSummary:
+    """Run the cluster maps (EU, EU emerging industries, U.S.) and write tables, taxonomy,
+    coverage, maps and a report."""
+    steps = 5 + request.maps
+    report = progress or _silent
+    summary = BuildSummary()
+    out = request.out_dir
+    report("EU cluster map (Eurostat SBS)", 0, steps)
+    eu = build_cluster_map(MapRequest(source="eurostat-sbs"), reference)
+    summary.files.extend(_tables(eu.table, out / "eu" / "cluster_map"))
+    summary.files.append(write_table(eu.coverage, out / "eu" / "coverage.csv"))
+    report("NACE Rev.2 taxonomy of the 51 clusters", 1, steps)
+    summary.files.append(write_table(_taxonomy_table(reference), out / "eu" / "taxonomy_nace.csv"))
+    summary.files.append(
+        write_table(reference.nace_derivation, out / "eu" / "taxonomy_derivation.csv")
+    )
+    report("EU emerging industries (Eurostat SBS)", 2, steps)
+    emerging = build_cluster_map(
+        MapRequest(source="eurostat-sbs", taxonomy_path=BUILT_IN_TAXONOMIES["emerging"]),
+        reference,
+    )
+    summary.files.extend(_tables(emerging.table, out / "eu" / "emerging_map"))
+    summary.files.append(write_table(emerging.coverage, out / "eu" / "emerging_coverage.csv"))
+    report("U.S. cluster map (Cluster Mapping Project states)", 3, steps)
+    us = build_cluster_map(MapRequest(source="cmp-states"), reference)
+    summary.files.extend(_tables(us.table, out / "us" / "cluster_map"))
+    for done, code in enumerate(_map_clusters(eu, request.maps), start=4):
+        report(f"map of cluster {code}", done, steps)
+        summary.files.append(
+            _map(eu, code, reference, out / "eu" / "maps" / f"cluster_{code}.html")
+        )
+    report("report", steps - 1, steps)
+    summary.files.append(_write_report(out / "report.md", eu, emerging, us))
+    report("done", steps, steps)
+    summary.notes.extend([*eu.notes, *emerging.notes, *us.notes])
+    return summary
+
+
+def _silent(step: str, done: int, total: int) -> None:
+    """No progress display (library use)."""
+
+
+def _tables(frame: pl.DataFrame, stem: Path) -> list[Path]:
+    return [write_table(frame, stem.with_suffix(s)) for s in (".csv", ".parquet")]
+
+
+def _taxonomy_table(reference: ReferenceData) -> pl.DataFrame:
+    taxonomy = reference.nace_clusters
+    return taxonomy.members.join(taxonomy.clusters, on="cluster_code", how="left").with_columns(
+        nace_name=pl.col("code").map_elements(reference.nace.name, return_dtype=pl.String)
+    )
+
+
+def _map_clusters(result: ClusterMap, count: int) -> list[str]:
+    """Fully visible clusters with the most NUTS 2 regions holding 2 or more stars."""
+    visible = (
+        result.coverage.filter(pl.col("visible_share") >= 1.0).get_column("cluster_code").to_list()
+    )
+    ranked = (
+        result.table.filter(
+            (pl.col("region_type") == MAP_REGION_TYPE) & pl.col("cluster_code").is_in(visible)
+        )
+        .group_by("cluster_code")
+        .agg((pl.col("stars") >= 2).sum().alias("starred"))
+        .sort(["starred", "cluster_code"], descending=[True, False])
+    )
+    return ranked.get_column("cluster_code").head(count).to_list()
+
+
+def _map(result: ClusterMap, code: str, reference: ReferenceData, path: Path) -> Path:
+    rows = result.table.filter(pl.col("cluster_code") == code)
+    layer = MapLayer(
+        cluster_code=code,
+        cluster_name=str(rows.get_column("cluster_name").first() or code),
+        year=int(rows.get_column("year").max()),  # type: ignore[arg-type]
+        measure="stars",
+        region_type=MAP_REGION_TYPE,
+    )
+    return write_html(cluster_figure(result.table, reference.regions.geojson(2), layer), path)
+
+
+def _write_report(path: Path, eu: ClusterMap, emerging: ClusterMap, us: ClusterMap) -> Path:
+    lines = ["# clusterhub observatory build", ""]
+    parts = (
+        ("EU (Eurostat SBS)", eu),
+        ("EU emerging industries (Eurostat SBS, clusterhub approximation)", emerging),
+        ("U.S. states (CMP)", us),
+    )
+    for title, result in parts:
+        lines += [f"## {title}", "", f"Source: `{result.source}`", ""]
+        lines += [f"- {note}" for note in result.notes]
+        counts = (
+            result.table.group_by("region_type", "stars")
+            .len()
+            .sort("region_type", "stars")
+            .iter_rows()
+        )
+        lines += ["", "| region type | stars | region × cluster cells |", "|---|---|---|"]
+        lines += [f"| {kind} | {stars} | {n} |" for kind, stars, n in counts]
+        strong = result.table.filter(pl.col("strong").fill_null(value=False)).height
+        lines += ["", f"U.S.-rule strong clusters: {strong}", ""]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path

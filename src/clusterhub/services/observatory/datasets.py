@@ -1,0 +1,466 @@
+"""Observatory use cases on the database: load rated cluster maps, query them for pages and API.
+
+Cluster maps are computed by ``services.observatory.analytics`` (Polars) and stored whole,
+one data set at a time, in one transaction: a reload replaces a data set completely or not at all.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import PurePath
+from typing import Any, Literal
+
+import polars as pl
+from sqlalchemy import Select, delete, func, insert, or_, select
+from sqlalchemy.orm import Session
+
+from clusterhub.classify import RegionCatalogue
+from clusterhub.errors import InvalidInput, NotFound
+from clusterhub.services import audit
+from clusterhub.services.audit import Actor
+from clusterhub.services.observatory.analytics import ClusterMap
+from clusterhub.services.observatory.schemas import (
+    ClusterPublic,
+    ClusterSummary,
+    DatasetPublic,
+    MetricPublic,
+    RegionPublic,
+    RegionSummary,
+)
+from clusterhub.services.schemas import Page
+from clusterhub.store.models import Cluster, ClusterMetric, Dataset, Region
+
+METRIC_COLUMNS = [
+    c.name
+    for c in ClusterMetric.__table__.columns
+    if c.name not in ("id", "dataset_id", "star_flags")
+]
+MAX_PAGE_SIZE = 500
+SortKey = Literal["strength", "employment", "lq", "region", "cluster"]
+
+
+# --- loading ----------------------------------------------------------------------------------
+
+
+def load_cluster_map(
+    session: Session,
+    *,
+    key: str,
+    title: str,
+    result: ClusterMap,
+    by: Actor,
+    regions: RegionCatalogue | None = None,
+) -> Dataset:
+    """Store ``result`` as data set ``key``, replacing any earlier version of it (one audit
+    entry ``by`` whoever loaded it)."""
+    session.execute(delete(Dataset).where(Dataset.key == key))
+    # Readers of the platform see file names, not where the server keeps its files.
+    folder = str(PurePath(result.source).parent) + "/"
+    dataset = Dataset(
+        key=key,
+        title=title,
+        source=PurePath(result.source).name,
+        notes=[note.replace(folder, "") for note in result.notes],
+    )
+    session.add(dataset)
+    session.flush()
+    table = result.table
+    session.execute(insert(Region), _region_rows(dataset.id, table, regions))
+    session.execute(insert(Cluster), _cluster_rows(dataset.id, table, result.coverage))
+    session.execute(insert(ClusterMetric), _metric_rows(dataset.id, table))
+    audit.record(
+        session, actor=by, action="observatory.load", entity_type="dataset", entity_id=key,
+        details={"title": title, "source": dataset.source, "rows": table.height},
+    )  # fmt: skip
+    return dataset
+
+
+def _region_rows(
+    dataset_id: int, table: pl.DataFrame, regions: RegionCatalogue | None
+) -> list[dict[str, Any]]:
+    rows = table.group_by("region_code").agg(
+        pl.col("region_name").first(), pl.col("region_type").first(), pl.col("region_total").max()
+    )
+    with_polygon = set(regions.match(rows.get_column("region_code")).matched) if regions else set()
+    return [
+        {
+            "dataset_id": dataset_id,
+            "code": row["region_code"],
+            "name": row["region_name"],
+            "region_type": row["region_type"],
+            "country": row["region_code"][:2] if row["region_type"].startswith("nuts") else None,
+            "total_employment": row["region_total"],
+            "has_geometry": row["region_code"] in with_polygon,
+        }
+        for row in rows.iter_rows(named=True)
+    ]
+
+
+def _cluster_rows(
+    dataset_id: int, table: pl.DataFrame, coverage: pl.DataFrame
+) -> list[dict[str, Any]]:
+    traded = "traded" in table.columns
+    rows = table.group_by("cluster_code").agg(
+        pl.col("cluster_name").first(),
+        (pl.col("traded").first() if traded else pl.lit(value=True)).alias("traded"),
+    )
+    visible = (
+        dict(coverage.select("cluster_code", "visible_share").iter_rows())
+        if "visible_share" in coverage.columns
+        else {}
+    )
+    kinds = (
+        dict(coverage.select("cluster_code", "kind").iter_rows())
+        if "kind" in coverage.columns
+        else {}
+    )
+    return [
+        {
+            "dataset_id": dataset_id,
+            "code": row["cluster_code"],
+            "name": row["cluster_name"] or row["cluster_code"],
+            "kind": kinds.get(row["cluster_code"]) or ("traded" if row["traded"] else "local"),
+            "visible_share": visible.get(row["cluster_code"], 1.0 if visible == {} else None),
+        }
+        for row in rows.iter_rows(named=True)
+    ]
+
+
+def _metric_rows(dataset_id: int, table: pl.DataFrame) -> list[dict[str, Any]]:
+    star_columns = [c for c in table.columns if c.startswith("star_")]
+    present = [c for c in METRIC_COLUMNS if c in table.columns]
+    rows = []
+    for row in table.select(*present, *star_columns).iter_rows(named=True):
+        record = {c: _clean(row[c]) for c in present}
+        record["dataset_id"] = dataset_id
+        record["star_flags"] = {c.removeprefix("star_"): row[c] for c in star_columns}
+        rows.append(record)
+    return rows
+
+
+def _clean(value: Any) -> Any:
+    """NaN never reaches the database (PostgreSQL would store it, and sort it above all)."""
+    return None if isinstance(value, float) and math.isnan(value) else value
+
+
+# --- queries ----------------------------------------------------------------------------------
+
+
+def list_datasets(session: Session) -> list[DatasetPublic]:
+    """Loaded data sets, oldest first (the first is the default of pages and API)."""
+    rows = session.scalars(select(Dataset).order_by(Dataset.id)).all()
+    return [DatasetPublic.model_validate(row) for row in rows]
+
+
+def _dataset(session: Session, key: str | None) -> Dataset:
+    query = select(Dataset).order_by(Dataset.id)
+    if key is not None:
+        query = query.where(Dataset.key == key)
+    dataset = session.scalars(query.limit(1)).first()
+    if dataset is None:
+        known = ", ".join(session.scalars(select(Dataset.key)).all()) or "none loaded"
+        raise NotFound(f"no data set {key!r}; data sets: {known}" if key else "no data loaded")
+    return dataset
+
+
+def _metrics_query(dataset: Dataset) -> Select[ClusterMetric, str | None, str]:
+    return (
+        select(ClusterMetric, Region.name, Cluster.name)
+        .join(
+            Region,
+            (Region.dataset_id == ClusterMetric.dataset_id)
+            & (Region.code == ClusterMetric.region_code),
+        )
+        .join(
+            Cluster,
+            (Cluster.dataset_id == ClusterMetric.dataset_id)
+            & (Cluster.code == ClusterMetric.cluster_code),
+        )
+        .where(ClusterMetric.dataset_id == dataset.id)
+    )
+
+
+def _public(dataset: Dataset, rows: Sequence[Any]) -> list[MetricPublic]:
+    return [
+        MetricPublic.model_validate(
+            {
+                **{c: getattr(metric, c) for c in METRIC_COLUMNS},
+                "star_flags": metric.star_flags,
+                "dataset": dataset.key,
+                "region_name": region_name,
+                "cluster_name": cluster_name,
+            }
+        )
+        for metric, region_name, cluster_name in rows
+    ]
+
+
+STRENGTH = (
+    ClusterMetric.stars.desc(),
+    ClusterMetric.strong10.desc(),
+    ClusterMetric.strong.desc(),
+    ClusterMetric.lq.desc(),
+)
+
+
+def _strength_order() -> list[Any]:
+    """Strongest first with nulls last on both SQLite and PostgreSQL."""
+    return [col.nulls_last() for col in STRENGTH]
+
+
+def _latest_year(session: Session, dataset: Dataset, year: int | None, where: Any) -> int:
+    years = session.scalars(
+        select(ClusterMetric.year).where(ClusterMetric.dataset_id == dataset.id, where).distinct()
+    ).all()
+    if not years:
+        raise NotFound(f"no data in {dataset.key}")
+    if year is None:
+        return max(years)
+    if year not in years:
+        listed = ", ".join(str(y) for y in sorted(years))
+        raise NotFound(f"no data for {year} in {dataset.key}; years: {listed}")
+    return year
+
+
+def _suggest(session: Session, column: Any, dataset: Dataset, code: str, what: str) -> NotFound:
+    codes = session.scalars(select(column).where(column.class_.dataset_id == dataset.id)).all()
+    close = difflib.get_close_matches(code.upper(), [c.upper() for c in codes], n=5, cutoff=0.5)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    return NotFound(f"no {what} with code {code!r} in {dataset.key}{hint}")
+
+
+def region_detail(
+    session: Session,
+    *,
+    code: str,
+    dataset: str | None = None,
+    year: int | None = None,
+    limit: int | None = None,
+) -> RegionPublic:
+    """A region with its clusters in one year, strongest first."""
+    data = _region_dataset(session, code, dataset)
+    region = session.scalars(
+        select(Region).where(Region.dataset_id == data.id, Region.code == code)
+    ).first()
+    if region is None:
+        raise _suggest(session, Region.code, data, code, "region")
+    chosen = _latest_year(session, data, year, ClusterMetric.region_code == code)
+    query = (
+        _metrics_query(data)
+        .where(ClusterMetric.region_code == code, ClusterMetric.year == chosen)
+        .order_by(*_strength_order(), ClusterMetric.cluster_code)
+        .limit(limit)
+    )
+    summary = RegionSummary.model_validate({**_attrs(region), "dataset": data.key})
+    return RegionPublic(
+        **summary.model_dump(), year=chosen, clusters=_public(data, session.execute(query).all())
+    )
+
+
+def _region_dataset(session: Session, code: str, key: str | None) -> Dataset:
+    """The named data set, or the first one that has this region."""
+    if key is not None:
+        return _dataset(session, key)
+    found = session.scalars(
+        select(Dataset).join(Region).where(Region.code == code).order_by(Dataset.id).limit(1)
+    ).first()
+    return found or _dataset(session, None)
+
+
+def _attrs(row: Region | Cluster) -> dict[str, Any]:
+    return {c.name: getattr(row, c.name) for c in row.__table__.columns}
+
+
+def cluster_detail(
+    session: Session,
+    *,
+    code: str,
+    dataset: str | None = None,
+    year: int | None = None,
+    region_type: str | None = None,
+    limit: int | None = None,
+) -> ClusterPublic:
+    """A cluster's regions of one type in one year, strongest first, with star counts."""
+    data = _dataset(session, dataset)
+    cluster = session.scalars(
+        select(Cluster).where(Cluster.dataset_id == data.id, Cluster.code == code)
+    ).first()
+    if cluster is None:
+        raise _suggest(session, Cluster.code, data, code, "cluster")
+    chosen = _latest_year(session, data, year, ClusterMetric.cluster_code == code)
+    kind = region_type or _finest_region_type(session, data)
+    where = (
+        ClusterMetric.cluster_code == code,
+        ClusterMetric.year == chosen,
+        ClusterMetric.region_type == kind,
+    )
+    counts = session.execute(
+        select(ClusterMetric.stars, func.count())
+        .where(ClusterMetric.dataset_id == data.id, *where)
+        .group_by(ClusterMetric.stars)
+        .order_by(ClusterMetric.stars)
+    ).all()
+    if not counts:
+        raise InvalidInput.single(
+            f"no {kind} regions for this cluster", field="region_type", value=kind
+        )
+    query = (
+        _metrics_query(data)
+        .where(*where)
+        .order_by(*_strength_order(), ClusterMetric.employment.desc().nulls_last())
+        .limit(limit)
+    )
+    summary = ClusterSummary.model_validate({**_attrs(cluster), "dataset": data.key})
+    return ClusterPublic(
+        **summary.model_dump(),
+        year=chosen,
+        region_type=kind,
+        star_counts={int(stars): int(n) for stars, n in counts},
+        regions=_public(data, session.execute(query).all()),
+    )
+
+
+def region_types(session: Session, dataset: str | None = None) -> list[str]:
+    """Region types of a data set, coarsest first (nuts0 .. nuts3, or state)."""
+    data = _dataset(session, dataset)
+    kinds = session.scalars(
+        select(Region.region_type).where(Region.dataset_id == data.id).distinct()
+    ).all()
+    return sorted(kinds)
+
+
+def _finest_region_type(session: Session, dataset: Dataset) -> str:
+    return region_types(session, dataset.key)[-1]
+
+
+@dataclass(frozen=True)
+class MetricFilter:
+    """Filters of the metric listing (all optional)."""
+
+    dataset: str | None = None
+    region: str | None = None
+    cluster: str | None = None
+    year: int | None = None
+    region_type: str | None = None
+    country: str | None = None
+    min_stars: int | None = None
+    strong: bool | None = None
+
+
+def list_metrics(
+    session: Session,
+    *,
+    filters: MetricFilter,
+    sort: SortKey = "strength",
+    page: int = 1,
+    page_size: int = 50,
+) -> Page[MetricPublic]:
+    """Metric rows matching ``filters``, one page at a time."""
+    _check_page(page, page_size)
+    data = _dataset(session, filters.dataset)
+    query = _metrics_query(data)
+    conditions = {
+        ClusterMetric.region_code: filters.region,
+        ClusterMetric.cluster_code: filters.cluster,
+        ClusterMetric.year: filters.year,
+        ClusterMetric.region_type: filters.region_type,
+        ClusterMetric.strong: filters.strong,
+        Region.country: filters.country,
+    }
+    for column, value in conditions.items():
+        if value is not None:
+            query = query.where(column == value)
+    if filters.min_stars is not None:
+        query = query.where(ClusterMetric.stars >= filters.min_stars)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    order = {
+        "strength": _strength_order(),
+        "employment": [ClusterMetric.employment.desc().nulls_last()],
+        "lq": [ClusterMetric.lq.desc().nulls_last()],
+        "region": [ClusterMetric.region_code],
+        "cluster": [ClusterMetric.cluster_code],
+    }[sort]
+    rows = session.execute(
+        query.order_by(*order, ClusterMetric.id).offset((page - 1) * page_size).limit(page_size)
+    ).all()
+    return Page(items=_public(data, rows), total=total, page=page, page_size=page_size)
+
+
+def list_regions(
+    session: Session,
+    *,
+    dataset: str | None = None,
+    region_type: str | None = None,
+    country: str | None = None,
+    q: str | None = None,
+    page: int = 1,
+    page_size: int = 50,
+) -> Page[RegionSummary]:
+    """Regions of a data set, filtered by type, country or a name/code fragment."""
+    _check_page(page, page_size)
+    data = _dataset(session, dataset)
+    query = select(Region).where(Region.dataset_id == data.id)
+    if region_type:
+        query = query.where(Region.region_type == region_type)
+    if country:
+        query = query.where(Region.country == country.upper())
+    if q:
+        pattern = f"%{q.lower()}%"
+        query = query.where(
+            or_(func.lower(Region.name).like(pattern), func.lower(Region.code).like(pattern))
+        )
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(
+        query.order_by(Region.code).offset((page - 1) * page_size).limit(page_size)
+    ).all()
+    items = [RegionSummary.model_validate({**_attrs(r), "dataset": data.key}) for r in rows]
+    return Page(items=items, total=total, page=page, page_size=page_size)
+
+
+#: The cluster a map shows when none is chosen (Automotive), in data sets that have it.
+DEFAULT_MAP_CLUSTER = "4"
+
+
+def default_cluster(session: Session, dataset: str | None = None) -> str:
+    """The cluster a map shows when none is chosen: Automotive where the data set has it (the
+    51 clusters), else the data set's first cluster (e.g. of the emerging industries)."""
+    clusters = list_clusters(session, dataset=dataset)
+    if not clusters:
+        raise NotFound(f"no clusters in {dataset or 'the default data set'}")
+    codes = [c.code for c in clusters]
+    return DEFAULT_MAP_CLUSTER if DEFAULT_MAP_CLUSTER in codes else codes[0]
+
+
+def list_clusters(
+    session: Session, *, dataset: str | None = None, q: str | None = None
+) -> list[ClusterSummary]:
+    """Cluster categories of a data set (51 traded, local ones for the U.S., or emerging
+    industries)."""
+    data = _dataset(session, dataset)
+    query = select(Cluster).where(Cluster.dataset_id == data.id)
+    if q:
+        pattern = f"%{q.lower()}%"
+        query = query.where(
+            or_(func.lower(Cluster.name).like(pattern), func.lower(Cluster.code).like(pattern))
+        )
+    rows = session.scalars(query).all()
+    ordered = sorted(
+        rows, key=lambda c: (c.kind != "traded", int(c.code) if c.code.isdigit() else 0, c.code)
+    )
+    return [ClusterSummary.model_validate({**_attrs(c), "dataset": data.key}) for c in ordered]
+
+
+def _check_page(page: int, page_size: int) -> None:
+    if page < 1:
+        raise InvalidInput.single(
+            "expected a page number of 1 or more", field="page", value=str(page)
+        )
+    if not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise InvalidInput.single(
+            f"expected a page size between 1 and {MAX_PAGE_SIZE}",
+            field="page_size",
+            value=str(page_size),
+        )

@@ -1,0 +1,171 @@
+"""Choropleth maps of one cluster's strength, built to work with no network at all.
+
+We draw our GISCO polygons as SVG with Plotly's ``geo`` subplot, base map hidden. Two offline
+traps are avoided: the tile-based ``choroplethmap`` needs a web worker that Chromium refuses
+on ``file://`` pages (the map stays blank when a user double-clicks the file), and the ``geo``
+subplot fetches a world topojson from a CDN unless ``window.PlotlyGeoAssets`` already holds
+one — so the page defines an empty one before plotly.js runs. The HTML embeds plotly.js: no
+request leaves the page.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import plotly.io as pio
+import polars as pl
+
+from clusterhub.errors import InvalidInput
+from clusterhub.services.observatory.schemas import ClusterPublic
+
+Measure = Literal["stars", "lq", "employment", "size_share", "growth", "wage_per_employee"]
+#: The view: Europe from the Azores' longitude to the Urals' foothills; outermost regions
+#: (Canaries, Madeira, French overseas) stay in the data but out of the default frame.
+EUROPE_LON = (-25.0, 45.0)
+EUROPE_LAT = (34.0, 71.5)
+#: plotly.js looks up its base map here (scope "world", resolution 110) before fetching it.
+BASE_TOPOJSON = "world_110m"
+_EMPTY_TOPOJSON = {
+    "type": "Topology",
+    "arcs": [],
+    "objects": {
+        layer: {"type": "GeometryCollection", "geometries": []}
+        for layer in ("land", "ocean", "lakes", "rivers", "countries", "coastlines", "subunits")
+    },
+}
+OFFLINE_GEO_JS = (
+    f"window.PlotlyGeoAssets = {{topojson: {{{BASE_TOPOJSON}: {json.dumps(_EMPTY_TOPOJSON)}}}}};"
+)
+OFFLINE_GEO_SCRIPT = f"<script>{OFFLINE_GEO_JS}</script>"
+
+#: Light (low) to dark (high). Spelled out: plotly.js's named "Blues" runs the other way round
+#: from plotly.py's, and figures here are plain data that plotly.py does not translate.
+BLUES = [
+    [0.0, "#f7fbff"], [0.125, "#deebf7"], [0.25, "#c6dbef"], [0.375, "#9ecae1"],
+    [0.5, "#6baed6"], [0.625, "#4292c6"], [0.75, "#2171b5"], [0.875, "#08519c"],
+    [1.0, "#08306b"],
+]  # fmt: skip
+
+MEASURE_LABELS: dict[str, str] = {
+    "stars": "Stars",
+    "lq": "Location quotient",
+    "employment": "Employment",
+    "size_share": "Share of cluster employment",
+    "growth": "Annual growth",
+    "wage_per_employee": "Wage per employee",
+}
+
+
+@dataclass(frozen=True)
+class MapLayer:
+    """What a map shows: one cluster, one year, one measure, one NUTS level."""
+
+    cluster_code: str
+    cluster_name: str
+    year: int
+    measure: Measure
+    region_type: str
+
+
+#: A Plotly figure as plain data ({"data": [...], "layout": {...}}). Built without plotly's
+#: per-property validation, which costs ~100 ms for a few hundred regions — too slow for a page.
+Figure = dict[str, Any]
+
+
+def cluster_figure(table: pl.DataFrame, geojson: dict[str, Any] | str, layer: MapLayer) -> Figure:
+    """A choropleth of ``layer.measure`` for the regions of ``table`` that have a polygon.
+
+    ``table`` is the rated cluster map (one row per region x cluster x year, with
+    ``region_name``). ``geojson`` is the FeatureCollection or a same-site URL to it (pages
+    let the browser cache the polygons). Regions without a polygon are simply not drawn;
+    callers report them (NUTS version mismatches) rather than hide them.
+    """
+    if layer.measure not in MEASURE_LABELS:
+        raise InvalidInput.single(
+            f"expected one of {', '.join(MEASURE_LABELS)}", field="measure", value=layer.measure
+        )
+    rows = table.filter(
+        (pl.col("cluster_code") == layer.cluster_code)
+        & (pl.col("year") == layer.year)
+        & (pl.col("region_type") == layer.region_type)
+    )
+    if rows.is_empty():
+        raise InvalidInput.single(
+            f"no {layer.region_type} regions for cluster {layer.cluster_code} in {layer.year}",
+            field="cluster",
+            value=layer.cluster_code,
+        )
+    columns = [
+        pl.col("region_code"),
+        pl.col(layer.measure).alias("_value"),  # may repeat a hover column: alias it
+        *(pl.col(c) for c in ("region_name", "employment", "lq", "stars")),
+    ]
+    return _choropleth(rows.select(columns).rows(), geojson, layer)
+
+
+def _choropleth(
+    rows: list[tuple[Any, ...]], geojson: dict[str, Any] | str, layer: MapLayer
+) -> Figure:
+    """rows: (region code, value, name, employment, LQ, stars) per region."""
+    label = MEASURE_LABELS[layer.measure]
+    trace = {
+        "type": "choropleth",
+        "geojson": geojson,
+        "featureidkey": "properties.NUTS_ID",
+        "locations": [r[0] for r in rows],
+        "z": [r[1] for r in rows],
+        "customdata": [list(r[2:]) for r in rows],
+        "hovertemplate": (
+            "<b>%{customdata[0]}</b> (%{location})<br>"
+            "Employment: %{customdata[1]:,.0f}<br>LQ: %{customdata[2]:.2f}<br>"
+            "Stars: %{customdata[3]}<extra></extra>"
+        ),
+        "colorscale": BLUES,
+        "marker": {"line": {"width": 0.4, "color": "#555"}},
+        "colorbar": {"title": {"text": label}},
+    }
+    layout = {
+        "title": {"text": f"{layer.cluster_name}: {label.lower()} by region, {layer.year}"},
+        "height": 720,
+        "margin": {"l": 0, "r": 0, "t": 48, "b": 0},
+        "geo": {
+            "visible": False,
+            "projection": {"type": "mercator"},
+            "lonaxis": {"range": list(EUROPE_LON)},
+            "lataxis": {"range": list(EUROPE_LAT)},
+        },
+    }
+    return {"data": [trace], "layout": layout}
+
+
+def write_html(figure: Figure, path: Path) -> Path:
+    """Write a self-contained HTML file (plotly.js embedded: no request at page load)."""
+    html = pio.to_html(figure, include_plotlyjs=True, full_html=True, validate=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(html.replace("<body>", f"<body>{OFFLINE_GEO_SCRIPT}", 1), encoding="utf-8")
+    return path
+
+
+def cluster_map_figure(
+    cluster: ClusterPublic, geojson: dict[str, Any] | str, measure: Measure
+) -> Figure:
+    """The map of a cluster as the database holds it (``services.observatory.datasets``)."""
+    if measure not in MEASURE_LABELS:
+        raise InvalidInput.single(
+            f"expected one of {', '.join(MEASURE_LABELS)}", field="measure", value=measure
+        )
+    rows = [
+        (m.region_code, getattr(m, measure), m.region_name, m.employment, m.lq, m.stars)
+        for m in cluster.regions
+    ]
+    layer = MapLayer(
+        cluster_code=cluster.code,
+        cluster_name=cluster.name,
+        year=cluster.year,
+        measure=measure,
+        region_type=cluster.region_type,
+    )
+    return _choropleth(rows, geojson, layer)

@@ -1,0 +1,162 @@
+"""Pydantic records of the observatory (data sets, measures, regions, clusters, diversification
+paths), as its services return them and the API serves them."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from clusterhub.services.schemas import UtcDatetime
+
+
+class DatasetPublic(BaseModel):
+    """A loaded cluster map and the notes a reader must know to trust it."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    key: str
+    title: str
+    source: str
+    notes: list[str]
+    loaded_at: UtcDatetime = Field(description="When the data set was loaded (UTC, with offset).")
+
+
+class MetricPublic(BaseModel):
+    """Measures and ratings of one region x cluster x year."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    dataset: str
+    region_code: str
+    region_name: str | None = None
+    region_type: str
+    cluster_code: str
+    cluster_name: str | None = None
+    year: int
+    employment: float | None
+    establishments: float | None
+    wages: float | None
+    imputed_share: float | None
+    size_share: float | None
+    focus: float | None
+    lq: float | None
+    wage_per_employee: float | None
+    growth: float | None
+    emp_rank: int | None
+    lq_rank: int | None
+    emp_percentile: float | None
+    lq_percentile: float | None
+    strong: bool | None
+    strong10: bool | None
+    significant: bool | None
+    qualifying: bool | None
+    stars: int
+    stars_possible: int
+    star_flags: dict[str, bool | None]
+
+
+class RegionSummary(BaseModel):
+    """A region in lists and search results."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    dataset: str
+    code: str
+    name: str | None
+    region_type: str
+    country: str | None
+    total_employment: float | None
+    has_geometry: bool
+
+
+class RegionPublic(RegionSummary):
+    """A region with its clusters (strongest first) in one year."""
+
+    year: int
+    clusters: list[MetricPublic]
+
+
+class ClusterSummary(BaseModel):
+    """A cluster category in lists and search results."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    dataset: str
+    code: str
+    name: str
+    kind: str
+    visible_share: float | None
+
+
+class ClusterPublic(ClusterSummary):
+    """A cluster with its regions (strongest first) in one year and the star distribution."""
+
+    year: int
+    region_type: str
+    star_counts: dict[int, int]
+    regions: list[MetricPublic]
+
+
+# --- directory --------------------------------------------------------------------------------
+
+
+class NeighbourPublic(BaseModel):
+    """A cluster the region is specialised in, close to the path's cluster."""
+
+    cluster_code: str
+    cluster_name: str | None
+    proximity: float = Field(description="Proximity to the path's cluster (0-1).")
+
+
+class RegionStrengthPublic(BaseModel):
+    """A region elsewhere specialised in the path's cluster: a candidate partner."""
+
+    code: str
+    name: str | None
+    country: str | None
+    rca: float = Field(description="Its revealed comparative advantage (LQ) in the cluster.")
+    employment: float | None
+
+
+class ClusterPositionPublic(BaseModel):
+    """Where the region stands in one cluster."""
+
+    cluster_code: str
+    cluster_name: str | None
+    employment: float | None = Field(description="As published; null when suppressed.")
+    lq: float | None = Field(description="The stored location quotient of the cluster map.")
+    rca: float = Field(description="RCA among the clusters and regions compared.")
+    density: float = Field(description="Relatedness density of the region for the cluster.")
+
+
+class DiversificationPathPublic(ClusterPositionPublic):
+    """A cluster the region is not specialised in, with what makes it reachable."""
+
+    cog: float = Field(description="Complexity outlook gain of a specialisation in it.")
+    pci: float | None = Field(description="Complexity of the cluster (null if undefined).")
+    neighbours: list[NeighbourPublic] = Field(
+        description="Up to 3 of the region's specialisations closest to the cluster."
+    )
+    strong_elsewhere: list[RegionStrengthPublic] = Field(
+        description="Up to 5 regions in other countries (other states) specialised in it."
+    )
+
+
+class DiversificationPublic(BaseModel):
+    """A region's diversification paths in one data set and year."""
+
+    dataset: str
+    region_code: str
+    region_name: str | None
+    region_type: str
+    country: str | None
+    year: int
+    regions_compared: int = Field(description="Regions of the same type in the matrix.")
+    clusters_compared: int
+    eci: float | None = Field(description="Economic complexity of the region among them.")
+    specialisations: list[ClusterPositionPublic] = Field(
+        description="Clusters the region is specialised in (RCA >= 1), highest RCA first."
+    )
+    paths: list[DiversificationPathPublic] = Field(
+        description="Clusters it is not specialised in, by density, then COG, then code."
+    )
+    notes: list[str]
