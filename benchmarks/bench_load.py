@@ -208,7 +208,7 @@ def _owned(settings: Settings, count: int) -> list[int]:
 # --- the server and the load ---------------------------------------------------------------
 
 
-def _serve(settings: Settings, port: int) -> subprocess.Popen[bytes]:
+def _serve(settings: Settings, port: int, *, workers: int = 1) -> subprocess.Popen[bytes]:
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("CLUSTERHUB_")},
         "CLUSTERHUB_DATABASE_URL": settings.database_url,
@@ -219,7 +219,7 @@ def _serve(settings: Settings, port: int) -> subprocess.Popen[bytes]:
     command = [
         sys.executable, "-c",
         "from clusterhub.cli.serve import run_server; from clusterhub.config import get_settings;"
-        f" run_server(get_settings(), host='127.0.0.1', port={port})",
+        f" run_server(get_settings(), host='127.0.0.1', port={port}, workers={workers})",
     ]  # fmt: skip
     process = subprocess.Popen(
         command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT

@@ -100,3 +100,20 @@ def _same(want: Any, got: Any) -> bool:
 def row_counts(snap: Snapshot) -> dict[str, int]:
     """Rows per table (to check that a test's database really has content everywhere)."""
     return {table: len(rows) for table, rows in snap.items()}
+
+
+def as_restored(expected: Snapshot) -> Snapshot:
+    """What a database restored from a backup of ``expected`` holds, less the restore's audit
+    entry: the same rows, but each index counter one past the backup's and a change-log row
+    saying that generation changed everything (so running servers rebuild their indexes)."""
+    restored = {table: list(rows) for table, rows in expected.items()}
+    counters = [
+        {**row, "generation": row["generation"] + 1} for row in expected["index_generations"]
+    ]
+    restored["index_generations"] = counters
+    first = max((row["id"] for row in expected["index_changes"]), default=0) + 1
+    restored["index_changes"] = expected["index_changes"] + [
+        {"id": first + n, "name": row["name"], "generation": row["generation"], "item_id": None}
+        for n, row in enumerate(sorted(counters, key=lambda row: row["name"]))
+    ]
+    return restored

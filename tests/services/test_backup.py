@@ -37,7 +37,14 @@ from clusterhub.store.db import (
 from clusterhub.store.models import AuditEntry, LoginAttempt, Organisation, Partnership
 from tests.conftest import DB_KINDS, migrated_database
 from tests.services.backup_content import fill
-from tests.table_compare import FTS_KEY, Snapshot, differences, row_counts, snapshot
+from tests.table_compare import (
+    FTS_KEY,
+    Snapshot,
+    as_restored,
+    differences,
+    row_counts,
+    snapshot,
+)
 
 Filled = Callable[[str], tuple[Settings, Snapshot]]
 OPERATOR = Actor.command_line()
@@ -138,7 +145,7 @@ def test_restore_into_an_empty_database_gives_every_table_back(
         restored = restore_database(target, result.path, catalogues=catalogues, by=OPERATOR)
         assert restored.revision == head_revision() and restored.migrated_from is None
         assert restored.reindexed == len(expected["organisations"])
-        assert differences(expected, _restored(target)) == []
+        assert differences(as_restored(expected), _restored(target)) == []
         if source_kind == target_kind:
             assert _hits(target) == _hits(source)
         else:  # the engines stem differently: each word still finds profiles
@@ -171,7 +178,9 @@ def test_native_restore_puts_a_changed_database_back_as_it_was(
         restored = restore_database(settings, result.path, catalogues=catalogues, by=OPERATOR)
         assert restored.reindexed == len(expected["organisations"])
         # The index counter moves past the value running servers saw, so they rebuild.
+        expected = as_restored(expected)
         expected["index_generations"] = [{"name": "directory", "generation": seen + 1}]
+        expected["index_changes"][-1]["generation"] = seen + 1
         assert differences(expected, _restored(settings)) == []
         assert _hits(settings) == hits
         with transaction(factory) as session:  # new rows get new keys after a restore
@@ -322,7 +331,7 @@ def test_the_comparison_sees_one_changed_value_in_any_column_kind(
                 text("UPDATE audit_log SET details = '{}' WHERE action = 'test.nested'")
             )
         engine.dispose()
-        found = differences(expected, snapshot(target))
+        found = differences(as_restored(expected), snapshot(target))
     assert [line.split(":")[0].split(" row")[0] for line in found] == [
         "audit_log",
         "cluster_metrics",

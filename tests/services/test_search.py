@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from pydantic import ValidationError
 from sqlalchemy import update
@@ -21,6 +22,7 @@ from clusterhub.services.directory import profiles as directory
 from clusterhub.services.directory.schemas import OrganisationInput, OrganisationSummary
 from clusterhub.services.embeddings import Embedder
 from clusterhub.services.reference import Catalogues
+from clusterhub.services.search.catalogue import Rows, load
 from clusterhub.services.search.queries import (
     DirectoryIndex,
     SearchMode,
@@ -523,6 +525,17 @@ def test_index_follows_changes_made_elsewhere(
             assert _keys(_run(session, idx, q="quasar", mode="keyword")) == ["t:fill-00"]
             assert "t:fill-03" not in _all_keys(session, idx, q="", country=["NL"])
             assert _keys(_run(session, idx, sort=SortOrder.UPDATED))[:2] == ["t:new", "t:fill-00"]
+    with reader() as session:  # what the change log brought in is what a full load reads
+        _assert_same_rows(index.catalogue(session).rows, load(session, None, model=index.model))
+
+
+def _assert_same_rows(kept: Rows, fresh: Rows) -> None:
+    for name in Rows.__dataclass_fields__:
+        if name.startswith("pair_"):
+            continue
+        assert np.array_equal(getattr(kept, name), getattr(fresh, name)), name
+    pairs = sorted(zip(kept.pair_ids.tolist(), kept.pair_codes.tolist(), strict=True))
+    assert pairs == sorted(zip(fresh.pair_ids.tolist(), fresh.pair_codes.tolist(), strict=True))
 
 
 def _site_admin(session: Session) -> UserPublic:

@@ -524,3 +524,21 @@ class IndexGeneration(Base):
 
     name: Mapped[str] = mapped_column(String(32), primary_key=True)
     generation: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IndexChange(Base):
+    """Which items one generation of a counter changed (``item_id`` None: all of them).
+
+    A process whose in-memory index is at generation *g* reads the rows after *g* and re-reads
+    only those items, instead of comparing the state of every item with what it holds. Rows
+    older than ``generations.KEEP`` generations are pruned; an index older than that, or a
+    generation that changed everything, is rebuilt whole.
+    """
+
+    __tablename__ = "index_changes"
+    __table_args__ = (Index("ix_index_changes_name_generation", "name", "generation"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(32))
+    generation: Mapped[int] = mapped_column(Integer)
+    item_id: Mapped[int | None] = mapped_column(Integer)

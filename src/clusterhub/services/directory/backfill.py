@@ -146,7 +146,7 @@ class EmbeddingBackfill:
                 vectors[keep],
                 model=embedder.name,
             )
-            generations.bump(session)
+            generations.bump(session, items=sorted(still))
             audit.record(
                 session, actor=BACKFILL, action="directory.embed", entity_type="organisation",
                 entity_id=None, details={"profiles": len(keep), "model": embedder.name},

@@ -108,7 +108,7 @@ def index_profiles(
     fts.upsert(session, [document(org, catalogues) for org in orgs])
     if embedder is not None:
         _embed(session, orgs, catalogues, embedder, progress)
-    generations.bump(session)
+    generations.bump(session, items=[org.id for org in orgs])
 
 
 def _embed(
@@ -158,7 +158,7 @@ def store_embeddings(
 def unindex(session: Session, organisation_ids: list[int]) -> None:
     """Drop profiles from the keyword index (embeddings go with the profile's row)."""
     fts.delete(session, organisation_ids)
-    generations.bump(session)
+    generations.bump(session, items=organisation_ids)
 
 
 def rebuild_keyword_index(session: Session, *, catalogues: Catalogues) -> int:

@@ -167,7 +167,7 @@ def _review(
             changes={"label_review": [before, outcome.value]},
         )
     )  # fmt: skip
-    generations.bump(session)  # search shows the new state
+    generations.bump(session, items=[org.id])  # search shows the new state
     audit.record(
         session, actor_id=user.id,
         action="label.verify" if outcome is LabelReview.VERIFIED else "label.reject",

@@ -197,8 +197,10 @@ class DirectoryIndex:
         with self._lock:
             if self._database != database:
                 self._catalogue, self._database = Catalogue(empty_rows(), -1), database
-            if self._catalogue.generation != generation:
-                rows = refresh(session, self._catalogue.rows, model=self.model)
+            built = self._catalogue.generation
+            if built != generation:
+                changed = generations.changed_since(session, built, generation)
+                rows = refresh(session, self._catalogue.rows, model=self.model, changed=changed)
                 self._catalogue = Catalogue(rows, generation)
             return self._catalogue
 
