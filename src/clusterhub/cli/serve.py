@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import socket
 from typing import Annotated, Any
 
 import typer
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from clusterhub.cli._console import console, friendly_errors, reference_data, step_progress
 from clusterhub.config import Settings, get_settings
@@ -36,15 +38,29 @@ def serve_command(
 def run_server(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
     """Serve the app on a prepared database (what ``serve`` does after loading the data)."""
     # The factory string keeps the CLI free of web imports; each worker builds its own app.
-    uvicorn.run(
-        "clusterhub.web.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level="info",
+    options: dict[str, Any] = {
+        "factory": True, "host": host, "port": port, "workers": workers, "log_level": "info",
         **proxy_options(settings),
-    )
+    }  # fmt: skip
+    if workers == 1:
+        uvicorn.run("clusterhub.web.app:create_app", **options)
+        return
+    config = uvicorn.Config("clusterhub.web.app:create_app", **options)
+    Multiprocess(config, sockets=[tcp_listener(config.bind_socket())]).run()
+
+
+def tcp_listener(bound: socket.socket) -> socket.socket:
+    """``bound`` (a listening TCP socket) as a socket that says it speaks TCP.
+
+    uvicorn binds the socket it hands its worker processes with ``proto`` 0, accepted
+    connections inherit that, and asyncio turns Nagle's algorithm off (``TCP_NODELAY``) only on
+    sockets whose ``proto`` is TCP: every keep-alive request after the first then waited ~44 ms
+    for the client's delayed ACK (measured: /healthz 47 ms with two workers, 1 ms with one;
+    uvicorn issue 3149). Same descriptor, same address; only the Python object's protocol.
+    """
+    if bound.family not in (socket.AF_INET, socket.AF_INET6):
+        return bound
+    return socket.socket(bound.family, bound.type, socket.IPPROTO_TCP, fileno=bound.detach())
 
 
 def proxy_options(settings: Settings) -> dict[str, Any]:

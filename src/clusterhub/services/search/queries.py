@@ -60,9 +60,11 @@ RRF_DEPTH = 1000
 MIN_SIMILARITY = 0.25
 #: Most values a country, region or cluster facet lists (the most frequent first).
 FACET_LIMIT = 50
-#: Query embeddings kept per process (repeated and paged queries skip the model).
-QUERY_CACHE = 256
-#: Keyword matches kept per process and generation (paging and facet clicks skip the database).
+#: Query embeddings kept per process (repeated and paged queries skip the model): 1.5 KB each,
+#: and people repeat queries (the same few hundred words make most of a directory's searches).
+QUERY_CACHE = 4096
+#: Keyword matches and semantic similarities kept per process and generation, each (paging and
+#: facet clicks skip the database and the cosine over every profile).
 MATCH_CACHE = 32
 
 CountryCode = Annotated[str, StringConstraints(pattern=r"^[A-Za-z]{2}$", to_upper=True)]
@@ -182,6 +184,7 @@ class DirectoryIndex:
         self._lock = threading.Lock()
         self._vectors: _Lru[str, npt.NDArray[np.float32]] = _Lru(QUERY_CACHE)
         self._matches: _Lru[tuple[int, str], Scored] = _Lru(MATCH_CACHE)
+        self._similarities: _Lru[tuple[int, str], Scored] = _Lru(MATCH_CACHE)
 
     def catalogue(self, session: Session) -> Catalogue:
         """The catalogue, refreshed first when the directory changed since it was built.
@@ -254,13 +257,13 @@ class DirectoryIndex:
             hits, score = self._keyword(session, catalogue, query)
         elif mode is SearchMode.SEMANTIC:
             assert embedder is not None
-            hits, score = _semantic(catalogue, self._embed(embedder, request.q))
+            hits, score = self._similar(catalogue, embedder, request.q)
         else:
             assert embedder is not None
             # The model embeds the query while the database matches it: both release the GIL.
-            vector = _QUERY_EMBEDDING.submit(self._embed, embedder, request.q)
+            similar = _QUERY_EMBEDDING.submit(self._similar, catalogue, embedder, request.q)
             keyword = self._keyword(session, catalogue, query)
-            semantic = _semantic(catalogue, vector.result())
+            semantic = similar.result()
             return _Ranked(keyword[0] | semantic[0], keyword[1], mode, query, (keyword, semantic))
         return _Ranked(hits, score, mode, query)
 
@@ -271,6 +274,14 @@ class DirectoryIndex:
             vector = embedder.encode([key])[0]
             self._vectors.put(key, vector)
         return vector
+
+    def _similar(self, catalogue: Catalogue, embedder: Embedder, text: str) -> Scored:
+        key = (catalogue.serial, " ".join(text.split()))
+        found = self._similarities.get(key)
+        if found is None:
+            found = _semantic(catalogue, self._embed(embedder, text))
+            self._similarities.put(key, found)
+        return found
 
     def _keyword(self, session: Session, catalogue: Catalogue, query: fts.Query) -> Scored:
         key = (catalogue.serial, query.fts5)
