@@ -10,13 +10,11 @@ import polars as pl
 from clusterhub.classify import is_extra_regio
 from clusterhub.errors import InvalidInput
 from clusterhub.services.observatory.analytics import read_industry_source
+from clusterhub.services.observatory.vocabulary import SBS_REGION_TYPES
 from clusterhub.services.reference import ReferenceData
 from clusterhub.stats.cells import fill_missing
 from clusterhub.stats.complexity import ComplexityOptions, ComplexityResult, complexity
 from clusterhub.stats.sources import read_value_table
-
-#: NUTS levels the SBS regional data is published at.
-SBS_REGION_TYPES = ("nuts0", "nuts1", "nuts2")
 
 
 def complexity_from_file(
