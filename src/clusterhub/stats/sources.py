@@ -273,7 +273,7 @@ def read_long_table(path: str | Path) -> tuple[pl.DataFrame, ReadReport]:
     )
     for column in ("region", "industry"):
         check(table, frame, ~pl.col(column).str.contains(_CODE), column, "expected a code")
-    check(table, frame, ~pl.col("year").str.contains(r"^\d{4}$"), "year", "expected YYYY")
+    check(table, frame, ~pl.col("year").str.contains(r"^[0-9]{4}$"), "year", "expected YYYY")
     numbers = [c for c in ("employment", "establishments", "wages") if c in table.header]
     for column in numbers:
         frame = parse_values(frame, column, f"_{column}")
@@ -438,7 +438,7 @@ def read_value_table(path: str | Path, *, blank_as_zero: bool = False) -> pl.Dat
     )
     for column in ("region", "industry"):
         check(table, frame, ~pl.col(column).str.contains(_CODE), column, "expected a code")
-    check(table, frame, ~pl.col("year").str.contains(r"^\d{4}$"), "year", "expected YYYY")
+    check(table, frame, ~pl.col("year").str.contains(r"^[0-9]{4}$"), "year", "expected YYYY")
     frame = parse_values(frame, "value", "_value")
     value_problems(table, frame, "value", "_value", "value", flags_allowed=False)
     if not blank_as_zero:
