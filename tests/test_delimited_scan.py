@@ -85,6 +85,13 @@ def test_a_cut_gzip_stream_and_a_long_line_go_to_the_strict_reader(tmp_path: Pat
     assert scan(b"a,b\n1,22222\n", ",", field_limit=4) is None
 
 
+def test_utf8_is_checked_in_chunks_across_their_edges() -> None:
+    text = "é,ü\n".encode() * 5
+    assert delimited_scan._utf8(text, chunk=3)
+    assert not delimited_scan._utf8(text + b"\xc3", chunk=3)
+    assert not delimited_scan._utf8(b"ab\xffcd", chunk=2)
+
+
 def test_a_file_over_the_scan_limit_is_read_line_by_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -114,5 +121,6 @@ def test_the_fast_path_never_reads_otherwise_than_the_strict_reader(
     path.write_bytes(text.encode("utf-8"))
     sound = scan_file(path, separator, field_limit=FIELD_LIMIT)
     event("fast path" if sound is not None else "strict reader")
-    if sound is not None:
-        assert sound.frame(separator).rows() == _strict(path, separator)
+    frame = None if sound is None else sound.frame(separator)
+    if frame is not None:
+        assert frame.rows() == _strict(path, separator)

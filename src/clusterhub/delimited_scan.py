@@ -21,6 +21,7 @@ A file passes when it is:
 
 from __future__ import annotations
 
+import codecs
 import csv
 import gzip
 import zlib
@@ -45,8 +46,10 @@ class SoundTable:
     body: bytes
     rows: int
 
-    def frame(self, separator: str) -> pl.DataFrame:
-        """The rows as String columns named by the header, plus ``_line`` (the header is 1)."""
+    def frame(self, separator: str) -> pl.DataFrame | None:
+        """The rows as String columns named by the header, plus ``_line`` (the header is 1);
+        ``None`` if Polars finds another number of rows than the scan did (never seen, but
+        then the strict reader must decide)."""
         schema = dict.fromkeys(self.header, pl.String)
         frame = pl.read_csv(
             self.body,
@@ -58,9 +61,22 @@ class SoundTable:
             empty_string_is_null=False,
             raise_if_empty=False,
         )
-        if frame.height != self.rows:  # a disagreement about what a row is: never guess
-            raise AssertionError(f"parsed {frame.height} rows, scanned {self.rows}")
+        if frame.height != self.rows:
+            return None
         return frame.with_columns(_line=pl.int_range(2, self.rows + 2, dtype=pl.Int64))
+
+
+def _utf8(data: bytes, chunk: int = 1 << 24) -> bool:
+    """Whether ``data`` is UTF-8, decoded a chunk at a time (the text is not kept)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(view), chunk):
+            decoder.decode(view[start : start + chunk])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def scan_file(path: Path, separator: str, *, field_limit: int) -> SoundTable | None:
@@ -89,9 +105,7 @@ def scan(data: bytes, separator: str, field_limit: int) -> SoundTable | None:
         return None
     if data.count(b"\r") != data.count(b"\r\n"):
         return None
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
+    if not _utf8(data):
         return None
     first = data[: data.index(b"\n")].decode("utf-8").rstrip("\r")
     header = [cell.strip() for cell in next(csv.reader([first], delimiter=separator))]

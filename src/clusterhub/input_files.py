@@ -449,8 +449,9 @@ def read_frame(
     """
     require_file(path)
     sound = scan_file(path, separator, field_limit=FIELD_LIMIT)
-    if sound is not None:
-        return sound.frame(separator)
+    frame = None if sound is None else sound.frame(separator)
+    if frame is not None:
+        return frame
     with TextLines(path, name) as lines:
         reader = DelimitedReader(lines, separator=separator, problems=problems, expected=expected)
         header = reader.header
