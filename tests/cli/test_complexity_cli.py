@@ -142,3 +142,21 @@ def test_unreadable_files_are_clear_errors(tmp_path: Path) -> None:
         runner.invoke(app, ["complexity", "--input", str(big), "--out", "o.csv"]).output.split()
     )
     assert f"{big}:3,field'value',value'inf':notanumber" in big_text
+
+
+def test_digits_other_than_ascii_and_repeated_keys_are_clear_errors(tmp_path: Path) -> None:
+    # Arabic-Indic digits pass a Unicode \d but no numeric cast: they once ended in a traceback.
+    source = tmp_path / "digits.csv"
+    source.write_text(
+        "region,industry,year,value\nA,I1,2020,٣\nA,I2,٢٠٢٠,4\nB,I1,2020,1\nB,I1,2020,2\n",
+        encoding="utf-8",
+    )
+    result = runner.invoke(
+        app, ["complexity", "--input", str(source), "--out", str(tmp_path / "o.csv")]
+    )
+    assert result.exit_code == 1, result.output
+    text = "".join(result.output.split())
+    assert f"{source}:2,field'value'" in text
+    assert f"{source}:3,field'year'" in text
+    assert f"{source}:5,field'industry'" in text and "firstonline4" in text
+    assert "Traceback" not in result.output

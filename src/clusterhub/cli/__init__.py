@@ -1,4 +1,11 @@
-"""The ``clusterhub`` command: a Typer root that gathers the command groups."""
+"""The ``clusterhub`` command: a Typer root that gathers the command groups.
+
+``clusterhub --help`` must cost about what a bare Typer app's costs, so the command modules
+import only Typer, Rich's console and small word lists (``stats.vocabulary``,
+``services.observatory.vocabulary``, ``services.accounts.roles``) when the CLI starts; each
+command imports the layers it uses (Polars, SQLAlchemy, ...) when it runs.
+``tests/cli/test_start.py`` checks that nothing heavy is loaded by ``--help``.
+"""
 
 from __future__ import annotations
 

@@ -1,28 +1,28 @@
-"""Shared console plumbing: Rich output, friendly errors, download progress bars."""
+"""Shared console plumbing: Rich output, friendly errors, download progress bars.
+
+Imported by every command module when ``clusterhub`` starts, so it imports only what a bare
+Typer app loads anyway (Rich's console); settings, reference data and progress bars are
+imported when a command uses them.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-    TimeRemainingColumn,
-)
 
-from clusterhub.config import Settings, get_settings
-from clusterhub.datasets import ProgressCallback
 from clusterhub.errors import ClusterhubError, InvalidInput
-from clusterhub.services.reference import ReferenceData
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
+
+    from clusterhub.config import Settings
+    from clusterhub.datasets import ProgressCallback
+    from clusterhub.services.reference import ReferenceData
 
 console = Console()
 errors = Console(stderr=True)
@@ -50,6 +50,17 @@ def print_error(exc: ClusterhubError) -> int:
 @contextmanager
 def reference_data(settings: Settings | None = None) -> Iterator[ReferenceData]:
     """Reference data whose downloads show a progress bar on the error console."""
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from clusterhub.config import get_settings
+    from clusterhub.services.reference import ReferenceData
+
     with Progress(
         TextColumn("[progress.description]{task.description}"),
         BarColumn(),
@@ -62,6 +73,8 @@ def reference_data(settings: Settings | None = None) -> Iterator[ReferenceData]:
 
 
 def _bar_callback(bar: Progress) -> ProgressCallback:
+    from rich.progress import TaskID
+
     task: list[TaskID] = []
 
     def update(done: int, total: int | None) -> None:
@@ -75,6 +88,8 @@ def _bar_callback(bar: Progress) -> ProgressCallback:
 @contextmanager
 def step_progress() -> Iterator[Callable[[str, int, int], None]]:
     """A Rich bar over the named steps of a long job: ``update(step, done, total)``."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),

@@ -11,10 +11,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy.engine import make_url
 
 from clusterhub.cli._console import choice, console, errors, friendly_errors, reference_data
-from clusterhub.config import get_settings
 
 if TYPE_CHECKING:
     from clusterhub.services.backup import Format, Manifest
@@ -36,8 +34,9 @@ def backup_command(
     overwrite: Annotated[bool, typer.Option(help="Replace FILE if it exists.")] = False,
 ) -> None:
     """Write a consistent backup of the configured database to FILE (safe while serving)."""
-    from clusterhub.services.audit import Actor  # noqa: PLC0415
-    from clusterhub.services.backup import backup_database  # noqa: PLC0415
+    from clusterhub.config import get_settings
+    from clusterhub.services.audit import Actor
+    from clusterhub.services.backup import backup_database
 
     with friendly_errors():
         result = backup_database(
@@ -66,9 +65,10 @@ def restore_command(
     The file is verified first (checksums, row counts, schema revision); an older schema is
     migrated to this version's, and the keyword index is rebuilt from the restored profiles.
     """
-    from clusterhub.services.audit import Actor  # noqa: PLC0415
-    from clusterhub.services.backup import restore_database  # noqa: PLC0415
-    from clusterhub.services.reference import Catalogues  # noqa: PLC0415
+    from clusterhub.config import get_settings
+    from clusterhub.services.audit import Actor
+    from clusterhub.services.backup import restore_database
+    from clusterhub.services.reference import Catalogues
 
     settings = get_settings()
     target = _describe(settings.database_url)
@@ -107,4 +107,6 @@ def _show(manifest: Manifest) -> None:
 
 def _describe(url: str) -> str:
     """The database a URL points to, without its password."""
+    from sqlalchemy.engine import make_url
+
     return make_url(url).render_as_string(hide_password=True)

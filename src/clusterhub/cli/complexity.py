@@ -3,19 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from clusterhub.cli._console import choice, console, friendly_errors, reference_data
 from clusterhub.errors import InvalidInput
-from clusterhub.services.observatory.complexity import (
-    SBS_REGION_TYPES,
-    complexity_from_file,
-    complexity_of_sbs,
-)
-from clusterhub.services.observatory.profiles import write_table
-from clusterhub.stats.complexity import ComplexityOptions, ComplexityResult
+from clusterhub.services.observatory.vocabulary import SBS_REGION_TYPES
+
+if TYPE_CHECKING:
+    from clusterhub.stats.complexity import ComplexityOptions, ComplexityResult
 
 SOURCES = ("long", "eurostat-sbs")
 
@@ -54,6 +51,9 @@ def complexity_command(
     Same conventions as the Harvard Growth Lab's ecomplexity package (see
     docs/methodology/complexity.md).
     """
+    from clusterhub.services.observatory.profiles import write_table
+    from clusterhub.stats.complexity import ComplexityOptions
+
     with friendly_errors():
         options = ComplexityOptions(rca_threshold=rca_threshold, continuous=continuous)
         result = _compute(
@@ -78,6 +78,8 @@ def _compute(
     *,
     blank_as_zero: bool,
 ) -> ComplexityResult:
+    from clusterhub.services.observatory.complexity import complexity_from_file, complexity_of_sbs
+
     if source == "eurostat-sbs":
         with reference_data() as reference, console.status("Computing complexity of SBS"):
             return complexity_of_sbs(reference, region_type, options)

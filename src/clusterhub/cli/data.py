@@ -8,7 +8,6 @@ import typer
 from rich.table import Table
 
 from clusterhub.cli._console import console, friendly_errors, reference_data
-from clusterhub.datasets import DATASETS
 
 app = typer.Typer(help="List and fetch the public data sets (mirror, cache or download).")
 
@@ -16,6 +15,8 @@ app = typer.Typer(help="List and fetch the public data sets (mirror, cache or do
 @app.command("list")
 def list_command() -> None:
     """The registered data sets, their official source and mirror path."""
+    from clusterhub.datasets import DATASETS
+
     table = Table(title="Data sets")
     for column in ("key", "mirror path", "official source"):
         table.add_column(column)
@@ -29,6 +30,8 @@ def fetch_command(
     keys: Annotated[list[str] | None, typer.Argument(help="Data set keys; default: all.")] = None,
 ) -> None:
     """Make data sets available locally (from the mirror, the cache, or a download)."""
+    from clusterhub.datasets import DATASETS
+
     with friendly_errors(), reference_data() as reference:
         for key in keys or sorted(DATASETS):
             console.print(f"{key}: {reference.fetch(key)}")

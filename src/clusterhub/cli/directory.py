@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from clusterhub.cli._console import (
     choice,
@@ -24,15 +23,12 @@ from clusterhub.cli._console import (
     reference_data,
     step_progress,
 )
-from clusterhub.config import get_settings
-from clusterhub.demo import load_demo, remove_demo
 from clusterhub.errors import InvalidInput
-from clusterhub.services.audit import Actor
-from clusterhub.services.directory import cordis, io, sources
-from clusterhub.services.embeddings import load_embedder
-from clusterhub.services.reference import Catalogues
-from clusterhub.services.schemas import ImportReport
-from clusterhub.store.db import make_engine, make_session_factory, transaction, upgrade
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from clusterhub.services.schemas import ImportReport
 
 app = typer.Typer(help="Load, generate and export the directory's organisation profiles.")
 SOURCES = ("cmp-orgs", "cordis", "file")
@@ -41,6 +37,9 @@ SOURCES = ("cmp-orgs", "cordis", "file")
 @contextmanager
 def _session() -> Iterator[Session]:
     """One transaction on the configured database (migrated first)."""
+    from clusterhub.config import get_settings
+    from clusterhub.store.db import make_engine, make_session_factory, transaction, upgrade
+
     engine = make_engine(get_settings())
     upgrade(engine)
     try:
@@ -104,6 +103,11 @@ def import_command(
     a CSV without its final line break, not UTF-8) is refused with its line and nothing is
     imported; the command then exits with status 1.
     """
+    from clusterhub.services.audit import Actor
+    from clusterhub.services.directory import cordis, io, sources
+    from clusterhub.services.embeddings import load_embedder
+    from clusterhub.services.reference import Catalogues
+
     by = Actor.command_line()
     with friendly_errors(), reference_data() as reference:
         kind = choice(source, SOURCES, "source")
@@ -144,6 +148,9 @@ def import_command(
 @app.command("partnerships")
 def partnerships_command() -> None:
     """Load the 23 EU 'Clusters Go International' partnerships (ESCP-4i, 2018-2019)."""
+    from clusterhub.services.audit import Actor
+    from clusterhub.services.directory import sources
+
     with friendly_errors(), _session() as session:
         report = sources.load_partnerships(session, by=Actor.command_line())
     _print(report)
@@ -161,6 +168,10 @@ def demo_command(
     ] = True,
 ) -> None:
     """Add clearly marked synthetic cluster organisations (for demos and load tests)."""
+    from clusterhub.demo import load_demo, remove_demo
+    from clusterhub.services.audit import Actor
+    from clusterhub.services.embeddings import load_embedder
+
     with friendly_errors():
         if remove:
             with _session() as session:
@@ -191,6 +202,8 @@ def export_command(
     source: Annotated[str | None, typer.Option(help="Only profiles of this source.")] = None,
 ) -> None:
     """Write profiles as an import file (contacts included: keep it private)."""
+    from clusterhub.services.directory import io
+
     with friendly_errors(), _session() as session:
         rows = io.export_profiles(session, path=path, format=format, source=source)
     errors.print(f"[green]wrote[/] {rows:,} profiles to {path}")

@@ -4,42 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, Any, get_args
+from typing import TYPE_CHECKING, Annotated, Any, get_args
 
-import polars as pl
 import typer
 from rich.table import Table
 
 from clusterhub.cli._console import choice, console, friendly_errors, reference_data, step_progress
-from clusterhub.services.observatory.analytics import (
-    SOURCES,
-    ClusterMap,
-    MapRequest,
-    build_cluster_map,
-)
-from clusterhub.services.observatory.build import BuildRequest, build_outputs
-from clusterhub.services.observatory.maps import (
-    MEASURE_LABELS,
-    MapLayer,
-    Measure,
-    cluster_figure,
-    write_html,
-)
-from clusterhub.services.observatory.profiles import (
-    ClusterProfile,
-    RegionProfile,
-    cluster_profile,
-    read_table,
-    region_profile,
-    write_table,
-)
-from clusterhub.services.reference import ReferenceData
-from clusterhub.stats.cells import FillMethod
-from clusterhub.stats.mapping import RatingOptions
-from clusterhub.stats.metrics import MetricOptions
-from clusterhub.stats.ratings import STAR_PRESETS
+from clusterhub.services.observatory.vocabulary import MEASURE_LABELS, SOURCES, Measure
+from clusterhub.stats.vocabulary import FILL_METHODS, STAR_PRESET_NAMES
 
-FILL_METHODS: tuple[FillMethod, ...] = get_args(FillMethod)
+if TYPE_CHECKING:
+    import polars as pl
+
+    from clusterhub.services.observatory.analytics import ClusterMap
+    from clusterhub.services.observatory.profiles import ClusterProfile, RegionProfile
+    from clusterhub.services.reference import ReferenceData
+
 SourceOpt = Annotated[str, typer.Option("--source", help=f"Kind of input: {', '.join(SOURCES)}.")]
 InputOpt = Annotated[
     Path | None,
@@ -83,10 +63,18 @@ def map_command(
         str, typer.Option(help="Industry codes: auto, nace or naics (auto: 3-6 digits = NAICS).")
     ] = "auto",
     denominator: Annotated[str, typer.Option(help="LQ denominator: all or traded.")] = "all",
-    stars: Annotated[str, typer.Option(help=f"Star rules: {', '.join(STAR_PRESETS)}.")] = "eocic",
+    stars: Annotated[
+        str, typer.Option(help=f"Star rules: {', '.join(STAR_PRESET_NAMES)}.")
+    ] = "eocic",
     growth_years: Annotated[int, typer.Option(min=1, help="Period of the growth rate.")] = 5,
 ) -> None:
     """Map clusters: one row per region x cluster x year with metrics and ratings."""
+    from clusterhub.services.observatory.analytics import MapRequest, build_cluster_map
+    from clusterhub.services.observatory.profiles import write_table
+    from clusterhub.stats.mapping import RatingOptions
+    from clusterhub.stats.metrics import MetricOptions
+    from clusterhub.stats.ratings import STAR_PRESETS
+
     with friendly_errors(), reference_data() as reference:
         request = MapRequest(
             source=choice(source, SOURCES, "source"),
@@ -100,7 +88,7 @@ def map_command(
                     denominator=choice(denominator, ("all", "traded"), "denominator"),
                     growth_years=growth_years,
                 ),
-                stars=STAR_PRESETS[choice(stars, tuple(STAR_PRESETS), "stars")],
+                stars=STAR_PRESETS[choice(stars, STAR_PRESET_NAMES, "stars")],
             ),
         )
         with console.status("Mapping clusters"):
@@ -119,6 +107,8 @@ def region_command(
     top: TopOpt = 10,
 ) -> None:
     """Profile of a region: its strongest clusters."""
+    from clusterhub.services.observatory.profiles import region_profile
+
     with friendly_errors(), reference_data() as reference:
         table = _table(map_path, source, input_path, reference)
         _print_region(region_profile(table, code, year=year, top=top))
@@ -136,6 +126,8 @@ def cluster_command(
     top: TopOpt = 10,
 ) -> None:
     """Profile of a cluster: the regions where it is strongest."""
+    from clusterhub.services.observatory.profiles import cluster_profile
+
     with friendly_errors(), reference_data() as reference:
         table = _table(map_path, source, input_path, reference)
         _print_cluster(cluster_profile(table, code, year=year, region_type=region_type, top=top))
@@ -152,6 +144,9 @@ def map_html_command(
     year: YearOpt = None,
 ) -> None:
     """Write an offline interactive choropleth of one cluster's strength."""
+    from clusterhub.services.observatory.maps import MapLayer, cluster_figure, write_html
+    from clusterhub.services.observatory.profiles import cluster_profile
+
     with friendly_errors(), reference_data() as reference:
         table = _table(map_path, source, input_path, reference)
         profile = cluster_profile(table, cluster, year=year, region_type=region_type)
@@ -172,6 +167,8 @@ def build_command(
 ) -> None:
     """The main job: EU, EU emerging-industry and U.S. cluster maps, coverage and maps, into one
     folder."""
+    from clusterhub.services.observatory.build import BuildRequest, build_outputs
+
     with friendly_errors(), reference_data() as reference, step_progress() as progress:
         summary = build_outputs(BuildRequest(out_dir=out), reference, progress=progress)
     for note in summary.notes:
@@ -183,6 +180,9 @@ def build_command(
 def _table(
     map_path: Path | None, source: str, input_path: Path | None, reference: ReferenceData
 ) -> pl.DataFrame:
+    from clusterhub.services.observatory.analytics import MapRequest, build_cluster_map
+    from clusterhub.services.observatory.profiles import read_table
+
     if map_path is not None:
         return read_table(map_path)
     request = MapRequest(source=choice(source, SOURCES, "source"), input_path=input_path)

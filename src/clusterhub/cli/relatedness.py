@@ -6,27 +6,20 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
-from sqlalchemy.orm import Session
 
 from clusterhub.cli._console import choice, console, friendly_errors, reference_data
-from clusterhub.config import get_settings
 from clusterhub.errors import NotFound
-from clusterhub.services.observatory.datasets import list_datasets
-from clusterhub.services.observatory.diversification import region_diversification
-from clusterhub.services.observatory.profiles import write_table
-from clusterhub.services.observatory.relatedness import (
-    REGION_LEVEL,
-    RELATED_SOURCES,
-    RelatedClusters,
-    related_clusters,
-)
-from clusterhub.services.observatory.schemas import DiversificationPublic
-from clusterhub.stats.complexity import ComplexityOptions
-from clusterhub.store.db import make_engine, make_session_factory, transaction, upgrade
+from clusterhub.services.observatory.vocabulary import REGION_LEVEL, RELATED_SOURCES
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from clusterhub.services.observatory.relatedness import RelatedClusters
+    from clusterhub.services.observatory.schemas import DiversificationPublic
 
 NO_DATA = (
     "the database {url} holds no observatory data set; run `clusterhub serve` once (it loads "
@@ -54,6 +47,10 @@ def related_clusters_command(
 ) -> None:
     """Cluster-to-cluster proximity from co-specialisation, compared with the U.S. Cluster
     Mapping Project's published related pairs (rel_all_90_v3)."""
+    from clusterhub.services.observatory.profiles import write_table
+    from clusterhub.services.observatory.relatedness import related_clusters
+    from clusterhub.stats.complexity import ComplexityOptions
+
     with friendly_errors(), reference_data() as reference:
         chosen = choice(source, RELATED_SOURCES, "source")
         with console.status("Measuring proximity between clusters"):
@@ -96,6 +93,10 @@ def _print_overlap(result: RelatedClusters) -> None:
 @contextmanager
 def _session() -> Iterator[Session]:
     """A read session on the configured database, which must hold a data set."""
+    from clusterhub.config import get_settings
+    from clusterhub.services.observatory.datasets import list_datasets
+    from clusterhub.store.db import make_engine, make_session_factory, transaction, upgrade
+
     settings = get_settings()
     engine = make_engine(settings)
     upgrade(engine)
@@ -118,6 +119,8 @@ def diversify_command(
 ) -> None:
     """Diversification paths of a region: clusters it is not specialised in, by relatedness
     density, with the specialisations behind each and the regions abroad strong in it."""
+    from clusterhub.services.observatory.diversification import region_diversification
+
     with friendly_errors(), _session() as session:
         result = region_diversification(
             session, code=region, dataset=dataset, year=year, limit=limit

@@ -10,25 +10,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import polars as pl
 import typer
 from rich.table import Table
-from sqlalchemy.orm import Session
 from typer.core import TyperGroup
 
 from clusterhub.cli._console import choice, console, friendly_errors, reference_data
-from clusterhub.config import get_settings
 from clusterhub.errors import InvalidInput
-from clusterhub.services.audit import Actor
-from clusterhub.services.bootstrap import prepare_database
-from clusterhub.services.reference import ReferenceData
-from clusterhub.services.scoreboard import export, scorecards
-from clusterhub.services.scoreboard import imports as scoreboard_imports
-from clusterhub.services.scoreboard.schemas import ImportResult, ScorecardPublic
-from clusterhub.stats.scoreboard import METHODS, ScoreOptions
-from clusterhub.store.db import make_engine, make_session_factory, transaction
+from clusterhub.stats.vocabulary import METHODS
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from clusterhub.services.reference import ReferenceData
+    from clusterhub.services.scoreboard.schemas import ImportResult, ScorecardPublic
 
 
 class _RegionDefault(TyperGroup):
@@ -52,6 +48,10 @@ app = typer.Typer(
 @contextmanager
 def _prepared() -> Iterator[tuple[Session, ReferenceData]]:
     """One transaction on the configured database, prepared as on the server's first start."""
+    from clusterhub.config import get_settings
+    from clusterhub.services.bootstrap import prepare_database
+    from clusterhub.store.db import make_engine, make_session_factory, transaction
+
     settings = get_settings()
     with reference_data(settings) as reference:
         prepare_database(settings, reference, directory=False)
@@ -74,6 +74,11 @@ def show_command(
     csv: Annotated[Path | None, typer.Option(help="Also write the scorecard to this CSV.")] = None,
 ) -> None:
     """Score a region on the six dimensions against its peers and name its bottlenecks."""
+    import polars as pl
+
+    from clusterhub.services.scoreboard import export, scorecards
+    from clusterhub.stats.scoreboard import ScoreOptions
+
     with friendly_errors(), _prepared() as (session, _reference):
         options = ScoreOptions(method=choice(method, METHODS, "method"))
         card = scorecards.region_scorecard(session, code=region, peers=peers, options=options)
@@ -105,6 +110,10 @@ def import_command(
     """Import indicator values: every row or none; problems are listed with line and field.
 
     The import is recorded in the audit log as done by ``cli:<your OS user name>``."""
+    from clusterhub.config import get_settings
+    from clusterhub.services.audit import Actor
+    from clusterhub.services.scoreboard import imports as scoreboard_imports
+
     by = Actor.command_line()
     with friendly_errors(), _prepared() as (session, reference):
         if eurostat and file is None:
@@ -169,6 +178,8 @@ def _num(value: float | None) -> str:
 
 
 def _print_import(result: ImportResult) -> None:
+    from clusterhub.services.scoreboard import scorecards
+
     console.print(
         f"imported {result.rows} values of {len(result.indicators)} indicator(s) "
         f"({', '.join(result.indicators)}) for {result.regions} regions from {result.file}"

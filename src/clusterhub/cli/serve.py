@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import socket
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-import uvicorn
-from uvicorn.supervisors import Multiprocess
 
 from clusterhub.cli._console import console, friendly_errors, reference_data, step_progress
-from clusterhub.config import Settings, get_settings
-from clusterhub.services.bootstrap import prepare_database
+
+if TYPE_CHECKING:
+    from clusterhub.config import Settings
 
 
 def serve_command(
@@ -23,6 +22,9 @@ def serve_command(
     workers: Annotated[int, typer.Option(min=1, max=32, help="Server processes.")] = 1,
 ) -> None:
     """Start the web platform (pages and JSON API) on the configured database."""
+    from clusterhub.config import get_settings
+    from clusterhub.services.bootstrap import prepare_database
+
     with friendly_errors():
         settings = get_settings()
         with reference_data(settings) as reference, step_progress() as progress:
@@ -37,6 +39,9 @@ def serve_command(
 
 def run_server(settings: Settings, *, host: str, port: int, workers: int = 1) -> None:
     """Serve the app on a prepared database (what ``serve`` does after loading the data)."""
+    import uvicorn
+    from uvicorn.supervisors import Multiprocess
+
     # The factory string keeps the CLI free of web imports; each worker builds its own app.
     options: dict[str, Any] = {
         "factory": True, "host": host, "port": port, "workers": workers, "log_level": "info",

@@ -7,10 +7,7 @@ from typing import Annotated
 import typer
 
 from clusterhub.cli._console import choice, console, friendly_errors
-from clusterhub.config import get_settings
-from clusterhub.services.accounts.users import Role, create_user
-from clusterhub.services.audit import Actor
-from clusterhub.store.db import make_engine, make_session_factory, transaction, upgrade
+from clusterhub.services.accounts.roles import Role
 
 app = typer.Typer(help="Create accounts (e.g. the first site admin) on the configured database.")
 ROLES = tuple(role.value for role in Role)
@@ -33,6 +30,11 @@ def create_command(
     ] = "",
 ) -> None:
     """Create an account with a role; the audit log records it as done by cli:<OS user>."""
+    from clusterhub.config import get_settings
+    from clusterhub.services.accounts.users import create_user
+    from clusterhub.services.audit import Actor
+    from clusterhub.store.db import make_engine, make_session_factory, transaction, upgrade
+
     settings = get_settings()
     with friendly_errors():
         engine = make_engine(settings)

@@ -19,8 +19,9 @@ from clusterhub.demo import load_demo
 from clusterhub.services.audit import BOOTSTRAP
 from clusterhub.services.directory import cordis, sources
 from clusterhub.services.embeddings import Embedder, load_embedder
-from clusterhub.services.observatory.analytics import MapRequest, Source, build_cluster_map
+from clusterhub.services.observatory.analytics import MapRequest, build_cluster_map
 from clusterhub.services.observatory.datasets import load_cluster_map
+from clusterhub.services.observatory.vocabulary import Source
 from clusterhub.services.reference import BUILT_IN_TAXONOMIES, Catalogues, ReferenceData
 from clusterhub.services.scoreboard import data as scoreboard_data
 from clusterhub.store.db import make_engine, make_session_factory, transaction, upgrade

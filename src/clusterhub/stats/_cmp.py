@@ -73,18 +73,18 @@ def _validate(table: Table) -> pl.DataFrame:
     check(
         table,
         frame,
-        ~pl.col("region_code_t").str.contains(r"^\d{2}$"),
+        ~pl.col("region_code_t").str.contains(r"^[0-9]{2}$"),
         "region_code_t",
         "expected a 2-digit state FIPS code",
     )
     check(
         table,
         frame,
-        ~pl.col("cluster_code_t").str.contains(r"^\d{1,3}$"),
+        ~pl.col("cluster_code_t").str.contains(r"^[0-9]{1,3}$"),
         "cluster_code_t",
         "expected a cluster code (1-51 traded, 101-116 local)",
     )
-    check(table, frame, ~pl.col("year_t").str.contains(r"^\d{4}$"), "year_t", "expected YYYY")
+    check(table, frame, ~pl.col("year_t").str.contains(r"^[0-9]{4}$"), "year_t", "expected YYYY")
     check(
         table,
         frame,

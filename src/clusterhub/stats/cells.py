@@ -22,12 +22,12 @@ from typing import Literal
 import polars as pl
 
 from clusterhub.errors import MAX_PROBLEMS, InvalidInput, Problem
+from clusterhub.stats.vocabulary import FillMethod
 
 #: A hierarchy: a child -> parent mapping, a function giving a code's parent (None at the
 #: top), or a frame whose first two columns are child and parent.
 ParentOf = Mapping[str, str] | Callable[[str], str | None] | pl.DataFrame
 Dimension = Literal["industry", "region"]
-FillMethod = Literal["parent-residual", "size-class", "none"]
 
 #: Midpoints of the County Business Patterns employment size classes (U.S. CMP).
 SIZE_CLASS_MIDPOINTS: Mapping[str, float] = {

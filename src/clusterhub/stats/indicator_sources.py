@@ -117,7 +117,7 @@ def read_indicator_csv(
         "expected a NUTS code; a country-level indicator needs a country code (e.g. DE)",
     )
     _known_regions(table, frame, "region", regions)
-    check(table, frame, ~pl.col("year").str.contains(r"^\d{4}$"), "year", "expected YYYY")
+    check(table, frame, ~pl.col("year").str.contains(r"^[0-9]{4}$"), "year", "expected YYYY")
     frame = _values(table, frame, "value", pl.lit("value"), _PLAIN)
     frame = frame.rename({"region": "region_code"})
     _duplicates(table, frame)
@@ -239,11 +239,11 @@ def _sdmx(path: Path) -> tuple[pl.DataFrame, Table]:
     check(
         table,
         frame,
-        ~pl.col("time_period").str.contains(r"^\s*\d{4}\s*$"),
+        ~pl.col("time_period").str.contains(r"^\s*[0-9]{4}\s*$"),
         "time_period",
         "expected an annual period YYYY",
     )
-    long = frame.filter(pl.col("time_period").str.contains(r"^\s*\d{4}\s*$")).with_columns(
+    long = frame.filter(pl.col("time_period").str.contains(r"^\s*[0-9]{4}\s*$")).with_columns(
         _raw=pl.col("obs_value"),
         _field=pl.lit("OBS_VALUE"),
         year=pl.col("time_period").str.strip_chars().cast(pl.Int32),

@@ -15,6 +15,7 @@ import polars as pl
 
 from clusterhub.errors import InvalidInput
 from clusterhub.stats.metrics import PEER_GROUP
+from clusterhub.stats.vocabulary import StarPreset
 
 ThresholdKind = Literal["quantile", "absolute"]
 #: Ratings add columns to eager frames and to lazy plans alike (one query for the engine).
@@ -128,7 +129,7 @@ ECO_2007 = StarRules(
     )
 )
 
-STAR_PRESETS = {"eocic": EOCIC, "eco2007": ECO_2007}
+STAR_PRESETS: dict[StarPreset, StarRules] = {"eocic": EOCIC, "eco2007": ECO_2007}
 
 
 def eu_stars(metrics: Frame, rules: StarRules = EOCIC) -> Frame:

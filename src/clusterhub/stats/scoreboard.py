@@ -25,12 +25,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import polars as pl
 
-Method = Literal["minmax", "zscore"]
-METHODS: tuple[Method, ...] = ("minmax", "zscore")
+from clusterhub.stats.vocabulary import METHODS, Method
+
 #: Score every region gets on an indicator whose values are all equal (min-max undefined):
 #: the middle of the scale, so the indicator neither lifts nor sinks anyone.
 TIED_SCORE = {"minmax": 50.0, "zscore": 0.0}

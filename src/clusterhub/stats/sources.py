@@ -268,12 +268,7 @@ def read_long_table(path: str | Path) -> tuple[pl.DataFrame, ReadReport]:
     table.frame = table.frame.rename({k: v for k, v in aliases.items() if k in table.header})
     table.header = [aliases.get(c, c) for c in table.header]
     require(table, ["region", "industry", "year", "employment"], expected)
-    frame = table.frame.with_columns(
-        pl.col(c).str.strip_chars() for c in ("region", "industry", "year")
-    )
-    for column in ("region", "industry"):
-        check(table, frame, ~pl.col(column).str.contains(_CODE), column, "expected a code")
-    check(table, frame, ~pl.col("year").str.contains(r"^\d{4}$"), "year", "expected YYYY")
+    frame = _checked_keys(table)
     numbers = [c for c in ("employment", "establishments", "wages") if c in table.header]
     for column in numbers:
         frame = parse_values(frame, column, f"_{column}")
@@ -416,6 +411,25 @@ def _eurostat_cells(long: pl.DataFrame, table: Table) -> tuple[pl.DataFrame, Rea
     return cells, build_report(table, cells, long)
 
 
+def _checked_keys(table: Table) -> pl.DataFrame:
+    """The frame with region, industry and year stripped of surrounding spaces, every cell
+    that is not a code or a year recorded as a problem.
+
+    One pass over the three columns as they stand; only when a cell fails (it may just need
+    its spaces stripped) are they stripped and the failing cells named.
+    """
+    patterns = {"region": _CODE, "industry": _CODE, "year": r"^[0-9]{4}$"}
+    frame = table.frame
+    every = pl.all_horizontal(pl.col(c).str.contains(p) for c, p in patterns.items())
+    if frame.select(every.fill_null(False)).to_series().all():
+        return frame
+    frame = frame.with_columns(pl.col(c).str.strip_chars() for c in patterns)
+    for column, pattern in patterns.items():
+        message = "expected YYYY" if column == "year" else "expected a code"
+        check(table, frame, ~pl.col(column).str.contains(pattern), column, message)
+    return frame
+
+
 def read_value_table(path: str | Path, *, blank_as_zero: bool = False) -> pl.DataFrame:
     """Read ``region,industry,year,value``: the input of the complexity engine.
 
@@ -433,12 +447,7 @@ def read_value_table(path: str | Path, *, blank_as_zero: bool = False) -> pl.Dat
     expected = "region,industry,year,value"
     table = read_long(path, expected)
     require(table, ["region", "industry", "year", "value"], expected)
-    frame = table.frame.with_columns(
-        pl.col(c).str.strip_chars() for c in ("region", "industry", "year")
-    )
-    for column in ("region", "industry"):
-        check(table, frame, ~pl.col(column).str.contains(_CODE), column, "expected a code")
-    check(table, frame, ~pl.col("year").str.contains(r"^\d{4}$"), "year", "expected YYYY")
+    frame = _checked_keys(table)
     frame = parse_values(frame, "value", "_value")
     value_problems(table, frame, "value", "_value", "value", flags_allowed=False)
     if not blank_as_zero:

@@ -23,7 +23,6 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -37,6 +36,10 @@ from clusterhub.errors import ClusterhubError, InvalidInput, NotFound, Permissio
 from clusterhub.services import audit
 from clusterhub.services.accounts import links as account_links
 from clusterhub.services.accounts.links import token_hash
+
+# Re-exported (the typing idiom ``X as X``): most callers name the role along with the user.
+from clusterhub.services.accounts.roles import ROLE_LABELS as ROLE_LABELS  # noqa: PLC0414
+from clusterhub.services.accounts.roles import Role as Role  # noqa: PLC0414
 from clusterhub.services.audit import Actor
 from clusterhub.services.mail import Mailer
 from clusterhub.store.models import (
@@ -74,35 +77,6 @@ VERIFY_FIRST = (
     "Verify your e-mail address first: open the link we sent you when you registered, or ask "
     "for a new one with “Send the link again” on your account page (/account)."
 )
-
-
-class Role(StrEnum):
-    """What a person may do, in increasing order: each role may do all the ones before it."""
-
-    VISITOR = "visitor"
-    MEMBER = "member"
-    ORG_ADMIN = "org_admin"
-    PROGRAMME_OFFICER = "programme_officer"
-    SITE_ADMIN = "site_admin"
-
-    @property
-    def rank(self) -> int:
-        """Position in the order (visitor 0 ... site admin 4)."""
-        return list(Role).index(self)
-
-    @property
-    def label(self) -> str:
-        """Name for people."""
-        return ROLE_LABELS[self]
-
-
-ROLE_LABELS = {
-    Role.VISITOR: "Visitor",
-    Role.MEMBER: "Member",
-    Role.ORG_ADMIN: "Organisation admin",
-    Role.PROGRAMME_OFFICER: "Programme officer",
-    Role.SITE_ADMIN: "Site admin",
-}
 
 
 class UserPublic(BaseModel):

@@ -23,8 +23,9 @@ from clusterhub.classify import (
 )
 from clusterhub.errors import InvalidInput, NotFound
 from clusterhub.input_files import TextLines
+from clusterhub.services.observatory.vocabulary import SOURCES, Source
 from clusterhub.services.reference import ReferenceData, taxonomy_file
-from clusterhub.stats.cells import FillMethod, FillReport, fill_missing
+from clusterhub.stats.cells import FillReport, fill_missing
 from clusterhub.stats.mapping import (
     RatingOptions,
     aggregate_to_clusters,
@@ -40,9 +41,8 @@ from clusterhub.stats.sources import (
     read_sbs_csv,
     read_sdmx_csv,
 )
+from clusterhub.stats.vocabulary import FillMethod
 
-Source = Literal["eurostat-sbs", "cmp-states", "long"]
-SOURCES: tuple[Source, ...] = ("eurostat-sbs", "cmp-states", "long")
 DEFAULT_DATASET = {"eurostat-sbs": "eurostat-sbs", "cmp-states": "cmp-states"}
 
 

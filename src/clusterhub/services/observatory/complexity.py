@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import polars as pl
 
-from clusterhub.classify import is_extra_regio
 from clusterhub.errors import InvalidInput
-from clusterhub.services.observatory.analytics import read_industry_source
-from clusterhub.services.reference import ReferenceData
+from clusterhub.services.observatory.vocabulary import SBS_REGION_TYPES
 from clusterhub.stats.cells import fill_missing
 from clusterhub.stats.complexity import ComplexityOptions, ComplexityResult, complexity
 from clusterhub.stats.sources import read_value_table
 
-#: NUTS levels the SBS regional data is published at.
-SBS_REGION_TYPES = ("nuts0", "nuts1", "nuts2")
+if TYPE_CHECKING:
+    from clusterhub.services.reference import ReferenceData
 
 
 def complexity_from_file(
@@ -42,6 +41,11 @@ def complexity_of_sbs(
     attributable to a region) are not regions and are left out. Divisions are the level that
     partitions the economy in SBS (sections and the few groups would count workers twice).
     """
+    # Imported here: reading SBS needs the classifications and the settings (pydantic), which
+    # ``clusterhub complexity --input FILE`` would otherwise load for nothing (~0.4 s).
+    from clusterhub.classify import is_extra_regio  # noqa: PLC0415
+    from clusterhub.services.observatory.analytics import read_industry_source  # noqa: PLC0415
+
     if region_type not in SBS_REGION_TYPES:
         raise InvalidInput.single(
             f"expected one of {', '.join(SBS_REGION_TYPES)}", field="region_type", value=region_type

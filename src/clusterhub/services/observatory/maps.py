@@ -13,15 +13,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import plotly.io as pio
 import polars as pl
 
 from clusterhub.errors import InvalidInput
 from clusterhub.services.observatory.schemas import ClusterPublic
+from clusterhub.services.observatory.vocabulary import MEASURE_LABELS, Measure
 
-Measure = Literal["stars", "lq", "employment", "size_share", "growth", "wage_per_employee"]
 #: The view: Europe from the Azores' longitude to the Urals' foothills; outermost regions
 #: (Canaries, Madeira, French overseas) stay in the data but out of the default frame.
 EUROPE_LON = (-25.0, 45.0)
@@ -48,15 +48,6 @@ BLUES = [
     [0.5, "#6baed6"], [0.625, "#4292c6"], [0.75, "#2171b5"], [0.875, "#08519c"],
     [1.0, "#08306b"],
 ]  # fmt: skip
-
-MEASURE_LABELS: dict[str, str] = {
-    "stars": "Stars",
-    "lq": "Location quotient",
-    "employment": "Employment",
-    "size_share": "Share of cluster employment",
-    "growth": "Annual growth",
-    "wage_per_employee": "Wage per employee",
-}
 
 
 @dataclass(frozen=True)

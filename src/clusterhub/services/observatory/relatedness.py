@@ -8,11 +8,11 @@ traded clusters employment matrix; the comparison is ``stats.relatedness``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import polars as pl
 
 from clusterhub.services.observatory.analytics import MapRequest, build_cluster_map
+from clusterhub.services.observatory.vocabulary import RelatedSource
 from clusterhub.services.reference import ReferenceData
 from clusterhub.stats.complexity import ComplexityOptions, complexity
 from clusterhub.stats.relatedness import (
@@ -26,10 +26,6 @@ from clusterhub.stats.relatedness import (
 )
 from clusterhub.stats.sources import read_cmp_states
 
-RelatedSource = Literal["cmp-states", "eurostat-sbs"]
-RELATED_SOURCES: tuple[RelatedSource, ...] = ("cmp-states", "eurostat-sbs")
-#: What each source's regions are, for the report.
-REGION_LEVEL = {"cmp-states": "U.S. states", "eurostat-sbs": "EU NUTS 2 regions"}
 REGION_TYPE = {"cmp-states": "state", "eurostat-sbs": "nuts2"}
 PAIR_COLUMNS = (
     "rank",

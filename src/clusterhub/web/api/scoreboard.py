@@ -11,7 +11,8 @@ from clusterhub.errors import InvalidInput
 from clusterhub.services.accounts.users import UserPublic
 from clusterhub.services.scoreboard import export, imports, scorecards
 from clusterhub.services.scoreboard.schemas import ImportResult, ScorecardPublic
-from clusterhub.stats.scoreboard import Method, ScoreOptions
+from clusterhub.stats.scoreboard import ScoreOptions
+from clusterhub.stats.vocabulary import Method
 from clusterhub.web.api.params import ERRORS, ErrorBody, RegionCode
 from clusterhub.web.caching import data_changed
 from clusterhub.web.deps import DbSession

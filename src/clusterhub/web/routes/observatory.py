@@ -23,9 +23,10 @@ from clusterhub.services.observatory.charts import (
     star_distribution,
 )
 from clusterhub.services.observatory.datasets import MetricFilter
-from clusterhub.services.observatory.maps import MEASURE_LABELS, Figure, Measure, cluster_map_figure
+from clusterhub.services.observatory.maps import Figure, cluster_map_figure
 from clusterhub.services.observatory.methodology import methodology_html
 from clusterhub.services.observatory.schemas import MetricPublic, RegionPublic
+from clusterhub.services.observatory.vocabulary import MEASURE_LABELS, Measure
 from clusterhub.web.deps import DbSession
 from clusterhub.web.diversification_view import diversification_section
 from clusterhub.web.exporting import ExportFormat, export_table
