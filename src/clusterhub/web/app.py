@@ -21,7 +21,7 @@ from clusterhub.services.embedding_backfill import EmbeddingBackfill
 from clusterhub.services.maps import OFFLINE_GEO_JS
 from clusterhub.services.reference import ReferenceData
 from clusterhub.store.db import make_engine, make_session_factory
-from clusterhub.web import errors, security
+from clusterhub.web import api_docs, errors, security
 from clusterhub.web.caching import ApiCache, ServerTiming
 from clusterhub.web.deps import DirectoryResources, WritePermits, no_nul_characters
 from clusterhub.web.guard import WriteGuard
@@ -54,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="clusterhub",
         version=__version__,
         summary="Cluster intelligence and collaboration: the observatory's JSON API.",
-        docs_url=None,  # Swagger UI loads from a CDN; the spec is at /openapi.json
+        docs_url=None,  # FastAPI's pages load from a CDN: web.api_docs serves them locally
         redoc_url=None,
         openapi_url="/openapi.json",
         # On every route: refuse NUL in parameters, find the user (CSRF: web.guard).
@@ -77,6 +77,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_api_route(
         "/vendor/geo-assets.js", _geo_assets, include_in_schema=False, methods=["GET"]
     )
+    api_docs.install(app)
     # Last added runs first: headers on everything, then the 500 shield, timing, the body
     # limit, the login and CSRF checks (which may read a little of the body), the CSRF token.
     app.add_middleware(ApiCache, ttl=settings.api_cache_seconds)

@@ -1,0 +1,48 @@
+"""What every form of the site shares: one list convention and problems named by field labels.
+
+Lists come in two kinds, each entered one way on every form:
+
+* **coded lists** (countries, languages, cluster categories) are a native ``<select multiple>``
+  that ``static/picker.js`` turns into a searchable picker (type to filter, tap to add, chips
+  to remove); without JavaScript the native control still works;
+* **free-text lists** (keywords, technologies, NACE codes) are typed with entries separated by
+  commas or new lines (a semicolon, as in import files, works too).
+
+A problem from the services names a field by its data name (``keywords.2``); the form shows it
+next to its input and in the summary at the top, as "Label: what was wrong; what is expected",
+with the value that was entered, so the summary reads on its own.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+from clusterhub.errors import Problem
+
+LIST_HINT = "Separate entries with commas or new lines."
+PICKER_HINT = "Type to filter the list, then choose; choose as many as apply."
+_LIST_SPLIT = re.compile(r"[,;\n]")
+
+
+def split_list(text: str) -> list[str]:
+    """A free-text list as typed: entries separated by commas, semicolons or new lines."""
+    return [item.strip() for item in _LIST_SPLIT.split(text) if item.strip()]
+
+
+def labelled(problems: list[Problem], labels: Mapping[str, str]) -> list[Problem]:
+    """Problems pointed at the form's inputs (``keywords.2`` is the ``keywords`` input) and
+    worded with the field's label and the value entered; a problem of no known field keeps its
+    text and links nowhere."""
+    result = []
+    for problem in problems:
+        name = (problem.field or "").split(".")[0]
+        label = labels.get(name)
+        if label is None:
+            result.append(Problem(problem.message, value=problem.value))
+            continue
+        message = f"{label}: {problem.message}"
+        if problem.value and problem.value not in problem.message:
+            message += f" (you entered “{problem.value}”)"
+        result.append(Problem(message, field=name, value=problem.value))
+    return result
