@@ -150,8 +150,12 @@ def plain_message(error: Mapping[str, Any]) -> str:
     template = PLAIN_MESSAGES.get(kind)
     if template is None:
         return str(error.get("msg", "is not valid")).removeprefix("Value error, ")
+    context = {
+        key: int(value) if isinstance(value, float) and value.is_integer() else value
+        for key, value in (error.get("ctx") or {}).items()
+    }
     try:
-        return template.format(**(error.get("ctx") or {}))
+        return template.format(**context)
     except (KeyError, IndexError):
         return str(error.get("msg", "is not valid"))
 

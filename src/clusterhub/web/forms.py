@@ -32,16 +32,21 @@ def split_list(text: str) -> list[str]:
 
 def labelled(problems: list[Problem], labels: Mapping[str, str]) -> list[Problem]:
     """Problems pointed at the form's inputs (``keywords.2`` is the ``keywords`` input) and
-    worded with the field's label and the value entered; a problem of no known field keeps its
-    text and links nowhere."""
+    worded with the field's label and the value entered, in the order of the form's fields
+    (``labels``' order); a problem of no known field comes first, keeps its text and links
+    nowhere."""
+    order = {name: index for index, name in enumerate(labels)}
     result = []
-    for problem in problems:
+    for problem in sorted(problems, key=lambda p: order.get((p.field or "").split(".")[0], -1)):
         name = (problem.field or "").split(".")[0]
         label = labels.get(name)
         if label is None:
             result.append(Problem(problem.message, value=problem.value))
             continue
-        message = f"{label}: {problem.message}"
+        text = problem.message
+        if text[:1].isupper() and text[1:2].islower():  # "The part after @…" follows a colon
+            text = text[0].lower() + text[1:]
+        message = f"{label}: {text}"
         if problem.value and problem.value not in problem.message:
             message += f" (you entered “{problem.value}”)"
         result.append(Problem(message, field=name, value=problem.value))

@@ -80,6 +80,15 @@
         return !option.selected && (!query || fold(option.textContent).indexOf(query) !== -1 ||
           fold(option.value) === query);
       });
+      // Names starting with the query first ("ger": Germany before Algeria), then word starts.
+      function rank(option) {
+        var text = fold(option.textContent);
+        if (!query || text.indexOf(query) === 0 || fold(option.value) === query) { return 0; }
+        return (" " + text).indexOf(" " + query) !== -1 ? 1 : 2;
+      }
+      shown = shown.map(function (option, index) { return [rank(option), index, option]; })
+        .sort(function (a, b) { return a[0] - b[0] || a[1] - b[1]; })
+        .map(function (entry) { return entry[2]; });
       active = Math.min(active, shown.length - 1);
       shown.forEach(function (option, index) {
         var item = el("li", "picker-option", option.textContent);
