@@ -223,8 +223,8 @@ def test_every_invalid_value_is_shown_at_once_in_plain_words(
     start = html.index('class="error-summary"')
     summary = html[start : html.index("</ul>", start)]
     assert "SMEs: expected a whole number, such as 12 (you entered “many”)" in summary
-    assert "Founded (year): is too small: expected 1800 or more (you entered “1700”)" in summary
-    assert "Latitude: is too large: expected 90 or less" in summary
+    assert "Founded (year) is too small: expected 1800 or more (you entered “1700”)" in summary
+    assert "Latitude is too large: expected 90 or less" in summary
     assert "NUTS 2021 region code: unknown region; expected a NUTS 2021 code" in summary
     assert "Target countries: “Narnia” is not a country we know" in summary
     assert "Input should be" not in html  # no raw validator text

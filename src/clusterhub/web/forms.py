@@ -46,8 +46,9 @@ def labelled(problems: list[Problem], labels: Mapping[str, str]) -> list[Problem
         text = problem.message
         if text[:1].isupper() and text[1:2].islower():  # "The part after @…" follows a colon
             text = text[0].lower() + text[1:]
-        message = f"{label}: {text}"
+        # "Latitude is too large: …", "Website: expected a web address …"
+        message = f"{label} {text}" if text.startswith("is ") else f"{label}: {text}"
         if problem.value and problem.value not in problem.message:
-            message += f" (you entered “{problem.value}”)"
+            message = f"{message.rstrip('.')} (you entered “{problem.value}”)"
         result.append(Problem(message, field=name, value=problem.value))
     return result
