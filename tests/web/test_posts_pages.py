@@ -53,8 +53,7 @@ def test_admins_publish_through_the_form(
     both = _form_post(admin, new, new, {**wrong, "title": "", "target_countries": []})
     assert both.status_code == 422 and "There are 2 problems" in both.text
     assert (
-        "Title is required" in both.text
-        and "Listed until: the expiry date has passed" in both.text
+        "Title is required" in both.text and "Listed until: the expiry date has passed" in both.text
     )
     good = _form_post(
         admin, new, new,

@@ -166,6 +166,7 @@
 
     select.hidden = true;
     select.tabIndex = -1;
+    select.setAttribute("aria-label", name);  // its <label> now names the search box
     select.parentNode.insertBefore(box, select);
     box.appendChild(chips);
     box.appendChild(input);
