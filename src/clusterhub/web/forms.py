@@ -34,7 +34,7 @@ def labelled(problems: list[Problem], labels: Mapping[str, str]) -> list[Problem
     """Problems pointed at the form's inputs (``keywords.2`` is the ``keywords`` input) and
     worded with the field's label and the value entered, in the order of the form's fields
     (``labels``' order); a problem of no known field comes first, keeps its text and links
-    nowhere."""
+    nowhere. A password is never repeated back."""
     order = {name: index for index, name in enumerate(labels)}
     result = []
     for problem in sorted(problems, key=lambda p: order.get((p.field or "").split(".")[0], -1)):
@@ -48,7 +48,7 @@ def labelled(problems: list[Problem], labels: Mapping[str, str]) -> list[Problem
             text = text[0].lower() + text[1:]
         # "Latitude is too large: …", "Website: expected a web address …"
         message = f"{label} {text}" if text.startswith("is ") else f"{label}: {text}"
-        if problem.value and problem.value not in problem.message:
+        if problem.value and problem.value not in problem.message and "password" not in name:
             message = f"{message.rstrip('.')} (you entered “{problem.value}”)"
         result.append(Problem(message, field=name, value=problem.value))
     return result
