@@ -64,7 +64,8 @@ def search_everything(
     if not text:
         return Everything(
             query="", regions=[], regions_total=0, regions_by_dataset={}, clusters=[],
-            clusters_total=0, clusters_by_dataset={}, organisations=[], organisations_total=0, posts=[], posts_total=0,
+            clusters_total=0, clusters_by_dataset={}, organisations=[], organisations_total=0,
+            posts=[], posts_total=0,
         )  # fmt: skip
     if len(text) > MAX_QUERY or not text.isprintable():
         raise InvalidInput.single(
