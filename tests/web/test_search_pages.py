@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import load_workbook
 
+from clusterhub.services.search import export
+from clusterhub.services.search.queries import DirectoryIndex, SearchRequest, SortOrder
 from tests.web.directory_fixtures import DirectoryWorld, csrf
 
 
@@ -79,3 +84,43 @@ def test_unpublished_names_are_explained_on_page_and_in_results(
     assert "Name not published: the CORDIS export lists only a participant code." in results
     found = browser.get("/search", params={"q": "912345678"}).text
     assert "the CORDIS export lists only a participant code" in found
+
+
+def test_a_directory_search_downloads_as_csv_and_xlsx(directory_world: DirectoryWorld) -> None:
+    browser = directory_world.anonymous()
+    params = {"q": "", "country": ["DE", "ES"], "sort": "name", "page": "2", "page_size": "1"}
+    listed = browser.get(
+        "/api/v1/organisations", params={**params, "page": "1", "page_size": "100"}
+    )
+    listed = listed.json()
+    page = browser.get("/directory", params=params).text
+    assert 'href="/api/v1/organisations.csv?q=&amp;country=DE&amp;country=ES&amp;sort=name"' in page
+    answer = browser.get("/api/v1/organisations.csv", params=params)
+    assert answer.status_code == 200 and answer.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(answer.content.decode("utf-8-sig"))))
+    # the same filters and order as the page, paging ignored
+    assert [r["key"] for r in rows] == [hit["key"] for hit in listed["items"]]
+    assert answer.headers["X-Total-Count"] == str(listed["total"]) == answer.headers["X-Rows"]
+    stuttgart = next(r for r in rows if r["key"] == "webtest:stuttgart-auto")
+    assert (stuttgart["country"], stuttgart["cluster_codes"], stuttgart["name_published"]) == (
+        "DE",
+        "4",
+        "True",
+    )
+    xlsx = browser.get("/api/v1/organisations.xlsx", params=params)
+    sheet = load_workbook(io.BytesIO(xlsx.content), read_only=True).active
+    assert sheet is not None
+    table = list(sheet.iter_rows(values_only=True))
+    assert table[0][:4] == ("rank", "id", "key", "name")
+    assert [row[2] for row in table[1:]] == [r["key"] for r in rows]
+    assert browser.get("/api/v1/organisations.pdf").status_code == 422
+
+
+def test_a_download_stops_at_its_row_limit(directory_world: DirectoryWorld) -> None:
+    request = SearchRequest(sort=SortOrder.NAME)
+    with directory_world.app.state.sessions() as session:
+        table = export.search_table(
+            session, request=request, index=DirectoryIndex(), embedder=None, limit=2
+        )
+    assert len(table.rows) == 2 and table.cut and table.total > 2
+    assert [r["rank"] for r in table.rows] == [1, 2]
