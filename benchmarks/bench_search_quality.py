@@ -110,14 +110,12 @@ def _text(org: Organisation, clusters: Mapping[str, str]) -> str:
 def _grade(org: Organisation, text: str, rules: Sequence[Mapping[str, Any]]) -> int:
     """The highest grade of the rules ``org`` meets; a rule's conditions must all hold."""
     best = 0
+    fields = {"name": [org.name, org.acronym or ""], "city": [org.city or ""], "text": [text]}
     for rule in rules:
-        checks = [
-            ("name", f"{org.name} {org.acronym or ''}"),
-            ("city", org.city or ""),
-            ("text", text),
-        ]
         held = all(
-            re.search(rule[field], value, re.IGNORECASE) for field, value in checks if field in rule
+            any(re.search(rule[field], value, re.IGNORECASE) for value in values)
+            for field, values in fields.items()
+            if field in rule
         )
         if "country" in rule:
             held = held and org.country in rule["country"]
