@@ -32,7 +32,7 @@ from clusterhub.web.headers import SecurityHeaders
 from clusterhub.web.limits import BodyLimit
 from clusterhub.web.memo import Memo
 from clusterhub.web.rendering import make_templates
-from clusterhub.web.routes import accounts, audit, directory, observatory, officer, posts
+from clusterhub.web.routes import accounts, audit, directory, observatory, officer, posts, search
 
 STATIC = Path(__file__).resolve().parent / "static"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(directory_api.router)
     app.include_router(directory.router)
     app.include_router(posts.router)
+    app.include_router(search.router)
     app.include_router(officer.router)
     app.include_router(audit.router)
     app.include_router(audit.api_router)
