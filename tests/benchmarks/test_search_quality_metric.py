@@ -25,4 +25,4 @@ def test_every_query_has_labels_and_relevant_profiles() -> None:
     queries = [q["q"] for q in json.loads(QUERIES.read_text(encoding="utf-8"))["queries"]]
     labels = json.loads(LABELS.read_text(encoding="utf-8"))
     assert list(labels) == queries and len(queries) >= 30
-    assert all(3 in graded.values() for graded in labels.values())
+    assert all(max(graded.values()) >= 2 for graded in labels.values())
