@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import random
 import statistics
 import tempfile
@@ -210,7 +211,9 @@ def render(results: dict[str, list[tuple[int, Result]]], seconds: float, argv: s
         "## Hybrid search under 16 concurrent clients",
         "",
         f"Run on {datetime.now(UTC):%Y-%m-%d %H:%M} UTC with "
-        f"`uv run python -m benchmarks.bench_search_load {argv} --write`.",
+        f"`uv run python -m benchmarks.bench_search_load {argv} --write` (load average at "
+        f"the end {', '.join(f'{v:.1f}' for v in os.getloadavg())}: other work shared the "
+        "two cores when it is above about 2).",
         "",
         *[f"- **{k}**: {v}" for k, v in machine_facts().items()],
         "- **server**: `clusterhub serve --workers W` (uvicorn) on a database loaded as on "

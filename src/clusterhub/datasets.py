@@ -194,6 +194,20 @@ _SPECS = (
         licence=_CORDIS_LICENCE,
     ),
     DatasetSpec(
+        key="cordis-organisations-2017",
+        mirror_path="cordis/h2020_organisations_2017.csv.gz",
+        url=None,
+        description=(
+            "pic,name,short_name,type,street,city,country: names and addresses of 16,591 "
+            "Horizon 2020 organisations as CORDIS listed them in mid-2017 (country in CORDIS "
+            "codes, UK and EL), taken from a node table of the ODFest 2017 network project "
+            "(MIT), which was built from the CORDIS organisations export. Partial (45 % of the "
+            "participants, 77 % of the participation rows) and not an official download: "
+            "mirror only; the official export (cordis-h2020-projects) names everyone."
+        ),
+        licence=_CORDIS_LICENCE + "; extract by the ODFest 2017 project",
+    ),
+    DatasetSpec(
         key="cordis-programme-parts",
         mirror_path="cordis/h2020_programme_parts.csv.gz",
         url=None,

@@ -6,7 +6,9 @@ so the errors carry those as structured fields rather than only a formatted mess
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 #: Problems an ``InvalidInput`` lists; beyond them problems are only counted (``total``), so a
 #: file with a million bad rows can neither exhaust memory nor produce a huge error message.
@@ -105,6 +107,70 @@ class InvalidInput(ClusterhubError):
         """One-problem shorthand, so call sites stay short."""
         problem = Problem(message, file=file, line=line, field=field, value=value)
         return cls([problem], summary=str(problem))
+
+
+#: pydantic's error types in words a person filling a form understands: what is expected.
+#: ``{name}`` is filled from the error's context (limits, allowed values).
+PLAIN_MESSAGES = {
+    "missing": "is required; please fill it in",
+    "string_too_short": "is required; please fill it in",
+    "string_too_long": "is too long: at most {max_length} characters",
+    "too_long": "has too many entries: at most {max_length}",
+    "int_parsing": "expected a whole number, such as 12",
+    "int_from_float": "expected a whole number, such as 12 (no decimals)",
+    "int_type": "expected a whole number, such as 12",
+    "float_parsing": "expected a number, such as 12 or 2.5 (a point for decimals)",
+    "float_type": "expected a number, such as 12 or 2.5",
+    "greater_than_equal": "is too small: expected {ge} or more",
+    "greater_than": "is too small: expected more than {gt}",
+    "less_than_equal": "is too large: expected {le} or less",
+    "less_than": "is too large: expected less than {lt}",
+    "date_from_datetime_parsing": "expected a date written as YYYY-MM-DD, such as 2027-06-30",
+    "date_parsing": "expected a date written as YYYY-MM-DD, such as 2027-06-30",
+    "date_type": "expected a date written as YYYY-MM-DD, such as 2027-06-30",
+    "enum": "expected one of: {expected}",
+    "literal_error": "expected one of: {expected}",
+    "string_pattern_mismatch": "has characters or a form that is not allowed here",
+    "extra_forbidden": "is not a field we know",
+    "list_type": "expected a list",
+    "string_type": "expected text",
+}
+
+
+def plain_message(error: Mapping[str, Any]) -> str:
+    """One pydantic error (an item of ``ValidationError.errors()``) in plain words.
+
+    pydantic's own texts ("Input should be a valid integer, unable to parse string as an
+    integer") name a type, not what to type; people read these in forms and import reports.
+    A validator's own ``ValueError`` text is kept, without pydantic's "Value error, " prefix.
+    """
+    kind = str(error.get("type"))
+    if error.get("input", "") is None and kind.endswith("_type"):
+        kind = "missing"  # a form's empty box arrives as "not stated"
+    template = PLAIN_MESSAGES.get(kind)
+    if template is None:
+        return str(error.get("msg", "is not valid")).removeprefix("Value error, ")
+    context = {
+        key: int(value) if isinstance(value, float) and value.is_integer() else value
+        for key, value in (error.get("ctx") or {}).items()
+    }
+    try:
+        return template.format(**context)
+    except (KeyError, IndexError):
+        return str(error.get("msg", "is not valid"))
+
+
+def validation_problems(
+    errors: Iterable[Mapping[str, Any]], *, file: str | None = None, line: int | None = None
+) -> list[Problem]:
+    """pydantic's errors as problems, each naming its field and saying what was expected."""
+    problems = []
+    for error in errors:
+        value = error.get("input")
+        shown = None if value is None or isinstance(value, dict) else str(value)[:80]
+        where = ".".join(str(part) for part in error.get("loc", ())) or None
+        problems.append(Problem(plain_message(error), file, line, where, shown))
+    return problems
 
 
 class DataSourceError(ClusterhubError):

@@ -21,6 +21,9 @@ from playwright.sync_api import ViewportSize, sync_playwright
 
 from tests.e2e.live import DESKTOP, MOBILE, LiveServer, guard_page, launch_browser
 
+#: A current phone's width (the walk-throughs of issue 11 were at 390 px).
+PHONE: ViewportSize = {"width": 390, "height": 844}
+
 REPO = Path(__file__).resolve().parents[2]
 SHARED_DATA = (REPO / ".." / "shared" / "data").resolve()
 
@@ -45,6 +48,8 @@ SHOTS = (
     Shot("home_mobile", "/", MOBILE),
     Shot("directory_search", "/directory?q=aerospace+defense&mode=hybrid", DESKTOP),
     Shot("directory_profile", "{profile:Space Florida}", DESKTOP),
+    Shot("directory_search_phone", "/directory?q=aerospace+defense&mode=hybrid&country=US", PHONE),
+    Shot("region_DE11_phone", "/regions/DE11#structure", PHONE),
 )
 CHARTS_DRAWN = (
     "() => [...document.querySelectorAll('[data-figure]')]"
@@ -67,6 +72,7 @@ def take(out: Path, data_mirror: Path = SHARED_DATA) -> list[Path]:
                 base_url=server.url,
                 viewport=shot.viewport,
                 is_mobile=shot.viewport["width"] < 640,
+                has_touch=shot.viewport["width"] < 640,
                 locale="en-GB",
             )
             page, guard = guard_page(context, server.url)

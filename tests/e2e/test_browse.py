@@ -100,8 +100,8 @@ def test_cluster_profile_draws_map_and_star_chart(page: Page) -> None:
     page.goto("/clusters/4")
     expect(page.locator("h1")).to_contain_text("Automotive")
     assert wait_for_chart(page, ".map", MIN_MAP_PATHS) > MIN_MAP_PATHS
-    assert wait_for_chart(page, "#ratings + .chart", 1) >= 1
-    bars = page.locator("#ratings + .chart .barlayer .point path").count()
+    assert wait_for_chart(page, "#ratings + .chart-scroll .chart", 1) >= 1
+    bars = page.locator("#ratings + .chart-scroll .chart .barlayer .point path").count()
     assert bars >= 2  # one bar per star count that occurs
 
 
@@ -111,7 +111,7 @@ def test_region_peers_are_compared(page: Page) -> None:
     with page.expect_navigation():
         page.get_by_role("button", name="Compare").click()
     assert "peers=DE21" in page.url
-    chart = page.locator("#compare ~ .chart").first
+    chart = page.locator("#compare ~ .chart-scroll .chart").first
     chart.locator("svg path").first.wait_for(state="attached")
     legend = chart.locator(".legend").text_content() or ""
     assert "Oberbayern" in legend and "Stuttgart" in legend

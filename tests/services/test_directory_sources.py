@@ -15,10 +15,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from clusterhub.config import Settings
 from clusterhub.errors import InvalidInput
 from clusterhub.services.audit import BOOTSTRAP
-from clusterhub.services.directory import cordis, sources
+from clusterhub.services.directory import cordis, cordis_names, sources
 from clusterhub.services.embeddings import Embedder
 from clusterhub.services.reference import Catalogues, ReferenceData
 from clusterhub.services.schemas import ImportReport
+from clusterhub.services.search.queries import DirectoryIndex, SearchMode, SearchRequest
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import (
     Organisation,
@@ -99,12 +100,14 @@ def _load_cordis(
     catalogues: Catalogues,
     embedder: Embedder | None = None,
     participations: Path | None = None,
+    names: Path | None = None,
 ) -> ImportReport:
     with transaction(factory) as session:
         return cordis.load_cordis(
             session,
             participations_path=participations or reference.fetch("cordis-participations"),
             programme_parts_path=reference.fetch("cordis-programme-parts"),
+            names_path=names,
             catalogues=catalogues,
             embedder=embedder,
             by=BOOTSTRAP,
@@ -118,12 +121,14 @@ def cordis_loaded(
     reference: ReferenceData,
     catalogues: Catalogues,
 ) -> Iterator[tuple[sessionmaker[Session], ImportReport, ImportReport]]:
-    """The whole CORDIS extract imported twice (keyword index only: no embeddings)."""
+    """The whole CORDIS extract with the 2017 names imported twice (keyword index only: no
+    embeddings), as the first start does."""
+    names = reference.fetch("cordis-organisations-2017")
     with migrated_database(request.param, tmp_path_factory.mktemp("cordis")) as settings:
         engine = make_engine(settings)
         factory = make_session_factory(engine)
-        first = _load_cordis(factory, reference, catalogues)
-        second = _load_cordis(factory, reference, catalogues)
+        first = _load_cordis(factory, reference, catalogues, names=names)
+        second = _load_cordis(factory, reference, catalogues, names=names)
         yield factory, first, second
         engine.dispose()
 
@@ -163,6 +168,92 @@ def test_cordis_reimport_changes_nothing(
     assert second.extra["participations updated"] == 0
 
 
+@pytest.mark.slow
+def test_cordis_names_reach_profiles_and_the_keyword_index(
+    cordis_loaded: tuple[sessionmaker[Session], ImportReport, ImportReport],
+    reference: ReferenceData,
+) -> None:
+    factory, first, _ = cordis_loaded
+    raw = pl.read_csv(reference.fetch("cordis-participations"), infer_schema_length=0)
+    listed = pl.read_csv(reference.fetch("cordis-organisations-2017"), infer_schema_length=0)
+    named = set(raw["pic"]) & set(listed["pic"].drop_nulls())
+    assert len(named) > 15_000  # the README: 45 % of the 35,871 participants
+    assert first.extra["participants named by the 2017 CORDIS list"] == len(named)
+    assert first.extra["participants without a published name"] == first.rows - len(named)
+    with factory() as session:
+        unnamed = Organisation.name.like("Name not published (CORDIS PIC %)")
+        assert count(session, Organisation, unnamed) == first.rows - len(named)
+        airbus = session.scalars(
+            select(Organisation).where(Organisation.key == "cordis:991247948")
+        ).one()
+        # the file's row: 991247948,AIRBUS OPERATIONS SAS,Airbus,PRC,ROUTE DE BAYONNE 316,...
+        assert (airbus.name, airbus.acronym, airbus.city) == (
+            "AIRBUS OPERATIONS SAS",
+            "Airbus",
+            "TOULOUSE",
+        )
+        results = DirectoryIndex().search(
+            session, SearchRequest(q="Airbus", mode=SearchMode.KEYWORD, page_size=100),
+            embedder=None,
+        )  # fmt: skip
+        assert results.total >= 10
+        assert "AIRBUS OPERATIONS SAS" in {hit.name for hit in results.items}
+        assert all("AIRBUS" in (hit.name + (hit.acronym or "")).upper() for hit in results.items)
+
+
+def test_cordis_names_arrive_on_reload_keeping_admin_edits(
+    factory: sessionmaker[Session], reference: ReferenceData, catalogues: Catalogues, tmp_path: Path
+) -> None:
+    raw = pl.read_csv(reference.fetch("cordis-participations"), infer_schema_length=0)
+    listed = pl.read_csv(reference.fetch("cordis-organisations-2017"), infer_schema_length=0)
+    named_pic = "999854661"  # UNIVERSITY OF PLYMOUTH,UOP,HES,DRAKE CIRCUS,PLYMOUTH,UK
+    unnamed_pic = raw.filter(~pl.col("pic").is_in(listed["pic"].drop_nulls().implode()))["pic"][0]
+    path = tmp_path / "subset.csv.gz"
+    with gzip.open(path, "wb") as handle:
+        raw.filter(pl.col("pic").is_in([named_pic, unnamed_pic])).write_csv(handle)
+    _load_cordis(factory, reference, catalogues, participations=path)
+    with transaction(factory) as session:
+        by_key = {o.key: o for o in session.scalars(select(Organisation))}
+        # as an earlier version left them: the old stand-in name; an admin gave a city
+        by_key[f"cordis:{unnamed_pic}"].name = f"H2020 participant {unnamed_pic}"
+        by_key[f"cordis:{unnamed_pic}"].city = "Gent"
+    report = _load_cordis(
+        factory, reference, catalogues, participations=path,
+        names=reference.fetch("cordis-organisations-2017"),
+    )  # fmt: skip
+    assert report.updated == 2
+    with factory() as session:
+        by_key = {o.key: o for o in session.scalars(select(Organisation))}
+        plymouth = by_key[f"cordis:{named_pic}"]
+        assert (plymouth.name, plymouth.acronym, plymouth.city) == (
+            "UNIVERSITY OF PLYMOUTH",
+            "UOP",
+            "PLYMOUTH",
+        )
+        other = by_key[f"cordis:{unnamed_pic}"]
+        assert (other.name, other.city) == (
+            f"Name not published (CORDIS PIC {unnamed_pic})",
+            "Gent",
+        )
+
+
+def test_cordis_names_file_read_repaired_and_checked(
+    reference: ReferenceData, tmp_path: Path
+) -> None:
+    names, counts = cordis_names.read_names(reference.fetch("cordis-organisations-2017"))
+    assert names.height == counts["organisations named by the 2017 CORDIS list"] == 16_591
+    assert counts["2017 CORDIS list rows without a PIC (left out)"] == 1
+    aenor = names.filter(pl.col("pic") == 984232326).row(0, named=True)
+    assert aenor["name"] == "ASOCIACION ESPAÑOLA DE NORMALIZACION Y CERTIFICACION"
+    assert cordis_names.repair_text("Münster") == "Münster"  # correct text is kept
+    path = tmp_path / "names.csv"
+    path.write_text("pic,name,short_name,city\n999854661,A,,B\n12x,C,,D\n", encoding="utf-8")
+    with pytest.raises(InvalidInput) as caught:
+        cordis_names.read_names(path)
+    problem = caught.value.problems[0]
+    assert (problem.file, problem.line, problem.field) == ("names.csv", 3, "pic")
+
+
 def test_cordis_subset_embedded_on_a_second_load_and_namibia_kept(
     factory: sessionmaker[Session],
     reference: ReferenceData,
@@ -175,13 +266,13 @@ def test_cordis_subset_embedded_on_a_second_load_and_namibia_kept(
     path = tmp_path / "subset.csv.gz"
     with gzip.open(path, "wb") as handle:
         subset.write_csv(handle)
-    keyword_only = _load_cordis(factory, reference, catalogues, None, path)
+    keyword_only = _load_cordis(factory, reference, catalogues, participations=path)
     assert keyword_only.created == subset["pic"].n_unique()
     with factory() as session:
         assert count(session, OrganisationEmbedding) == 0
         assert count(session, Organisation, Organisation.country == "NA") == 1
     # loading again with the model embeds what was loaded without it, and changes nothing else
-    report = _load_cordis(factory, reference, catalogues, embedder, path)
+    report = _load_cordis(factory, reference, catalogues, embedder, participations=path)
     assert report.unchanged == keyword_only.created
     assert report.extra["embeddings added for unchanged profiles"] == keyword_only.created
     with factory() as session:
@@ -244,7 +335,7 @@ def test_a_cordis_file_cut_short_is_refused(
     path = tmp_path / "participations.csv.gz"
     path.write_bytes(content[: len(content) // 3])
     with pytest.raises(InvalidInput) as caught:
-        _load_cordis(factory, reference, catalogues, None, path)
+        _load_cordis(factory, reference, catalogues, participations=path)
     assert "gzip" in str(caught.value) and caught.value.problems[0].file == path.name
     with factory() as session:
         assert count(session, Organisation) == 0
@@ -257,13 +348,13 @@ def test_reloading_cordis_keeps_what_profile_admins_added(
     path = tmp_path / "subset.csv.gz"
     with gzip.open(path, "wb") as handle:
         raw.head(12).write_csv(handle)
-    _load_cordis(factory, reference, catalogues, None, path)
+    _load_cordis(factory, reference, catalogues, participations=path)
     pic = raw["pic"][0]
     with transaction(factory) as session:
         org = session.scalars(select(Organisation).where(Organisation.key == f"cordis:{pic}")).one()
-        assert org.name == f"H2020 participant {pic}" and org.website is None
+        assert org.name == f"Name not published (CORDIS PIC {pic})" and org.website is None
         org.name, org.website, org.city = "Acme Research", "https://acme.example.org", "Gent"
-    report = _load_cordis(factory, reference, catalogues, None, path)
+    report = _load_cordis(factory, reference, catalogues, participations=path)
     assert report.updated == 0
     with factory() as session:
         org = session.scalars(select(Organisation).where(Organisation.key == f"cordis:{pic}")).one()

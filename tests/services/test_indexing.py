@@ -36,21 +36,29 @@ def test_cluster_profiles_are_embedded_with_name_clusters_and_description(
     assert indexed.name == "Aerospace Valley" and "Drones" in indexed.body
 
 
-def test_project_partners_share_a_text_when_they_do_the_same_things(
+def test_unnamed_project_partners_share_a_text_when_they_do_the_same_things(
     catalogues: Catalogues,
 ) -> None:
-    """Participant codes and figures carry no meaning: thousands of partners share a text."""
+    """Participant codes and figures carry no meaning: thousands of unnamed partners share a
+    text. A name CORDIS publishes does, and leads the text."""
     common = {"profile_type": "project_partner", "country": "BE"}
-    first = _org(**common, name="H2020 participant 1", description="3 projects, €1",
-                 keywords=["private company", "Horizon 2020", "Innovation in SMEs"])  # fmt: skip
-    second = _org(**common, id=2, name="H2020 participant 2", description="9 projects, €7",
-                  keywords=["private company", "Horizon 2020", "Innovation in SMEs"])  # fmt: skip
-    other = _org(**common, id=3, name="H2020 participant 3",
+    smes = ["private company", "Horizon 2020", "Innovation in SMEs"]
+    first = _org(**common, name="Name not published (CORDIS PIC 1)", description="3 projects, €1",
+                 keywords=smes)  # fmt: skip
+    second = _org(**common, id=2, name="Name not published (CORDIS PIC 2)",
+                  description="9 projects, €7", keywords=smes)  # fmt: skip
+    other = _org(**common, id=3, name="Name not published (CORDIS PIC 3)",
                  keywords=["research organisation", "Horizon 2020"])  # fmt: skip
+    named = _org(**common, id=4, name="AIRBUS SAS", acronym="AIRBUS", keywords=smes)
     assert embedding_text(first, catalogues) == embedding_text(second, catalogues)
     assert embedding_text(first, catalogues) != embedding_text(other, catalogues)
     assert "Innovation in SMEs" in embedding_text(first, catalogues)
-    assert "participant 1" in document(first, catalogues).name
+    assert "CORDIS PIC" not in embedding_text(first, catalogues)
+    assert "PIC 1" in document(first, catalogues).name  # a PIC typed in the search box finds it
+    assert embedding_text(named, catalogues).startswith(
+        "AIRBUS SAS (AIRBUS). Research and innovation project"
+    )
+    assert embedding_text(named, catalogues).endswith(embedding_text(first, catalogues))
 
 
 def test_the_indexed_texts_do_not_depend_on_the_order_clusters_were_added(

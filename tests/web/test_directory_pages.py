@@ -199,23 +199,57 @@ def test_editing_saves_only_the_changed_fields(
     assert "Members in total" in history and ">2</td>" in history
 
 
-def test_invalid_values_are_shown_next_to_their_fields(
+def test_every_invalid_value_is_shown_at_once_in_plain_words(
     directory_world: DirectoryWorld, owner: TestClient
 ) -> None:
+    """One submit lists every problem, shape (a number) and code (a region) alike, each
+    named by its label with what was expected, linked from the summary, beside its field."""
     created = directory_world.create(owner)
     url = f"/directory/{created['id']}/edit"
     fields = _form_fields(owner.get(url).text)
-    fields.update(nuts_code="XX99", members_sme="many", city="Typed by the user")
+    fields.update(
+        nuts_code="XX99", members_sme="many", founded_year="1700", latitude="95",
+        website="www.example", city="Typed by the user", target_countries=["FR", "Narnia"],
+    )  # fmt: skip
     page = _save(owner, url, fields)
     assert page.status_code == 422  # type: ignore[attr-defined]
-    html = page.text  # type: ignore[attr-defined]
-    assert 'id="members_sme-error"' in html and 'aria-describedby="members_sme-error"' in html
-    assert 'aria-invalid="true"' in html and 'value="Typed by the user"' in html
-    assert 'href="#members_sme"' in html  # the summary links to the field
-    fields["members_sme"] = "3"
-    page = _save(owner, url, fields)
-    assert page.status_code == 422 and 'id="nuts_code-error"' in page.text  # type: ignore[attr-defined]
+    html = unescape(page.text)  # type: ignore[attr-defined]
+    assert "There are 6 problems" in html and "autofocus" in html
+    for name in ("nuts_code", "members_sme", "founded_year", "latitude", "website"):
+        assert f'id="{name}-error"' in html and f'href="#{name}"' in html, name
+    assert 'href="#target_countries"' in html  # a coded list: the picker's select
+    assert 'aria-describedby="members_sme-error"' in html and 'aria-invalid="true"' in html
+    assert 'value="Typed by the user"' in html  # the editor's input is kept
+    start = html.index('class="error-summary"')
+    summary = html[start : html.index("</ul>", start)]
+    assert "SMEs: expected a whole number, such as 12 (you entered “many”)" in summary
+    assert "Founded (year) is too small: expected 1800 or more (you entered “1700”)" in summary
+    assert "Latitude is too large: expected 90 or less" in summary
+    assert "NUTS 2021 region code: unknown region; expected a NUTS 2021 code" in summary
+    assert "Target countries: “Narnia” is not a country we know" in summary
+    assert "Input should be" not in html  # no raw validator text
+    order = [summary.index(label) for label in ("Website", "Founded", "NUTS", "Latitude", "SMEs")]
+    assert order == sorted(order)  # in the order of the form
     assert owner.get(f"/api/v1/organisations/{created['id']}").json()["version"] == 1
+
+
+def test_countries_are_taken_by_name_or_code(
+    directory_world: DirectoryWorld, owner: TestClient
+) -> None:
+    created = directory_world.create(
+        owner, country="Germany", target_countries=["Czech Republic", "fr", "Greece"]
+    )
+    assert created["country"] == "DE"
+    assert created["target_countries"] == ["CZ", "FR", "EL"]
+
+
+def test_coded_lists_are_pickers_over_native_selects(owner: TestClient) -> None:
+    html = owner.get("/directory/new").text
+    for name in ("cluster_codes", "languages", "target_countries"):
+        assert re.search(rf'<select id="{name}" name="{name}" multiple[^>]* data-picker', html)
+    assert "Ctrl" not in html  # no Ctrl+click hint
+    assert html.count("Separate entries with commas or new lines.") == 5
+    assert '<script src="/static/picker.js" defer></script>' in html
 
 
 def test_stale_form_shows_both_values_and_saves_on_the_second_try(

@@ -136,6 +136,7 @@ def import_command(
                     session,
                     participations_path=files.participations_path,
                     programme_parts_path=files.programme_parts_path,
+                    names_path=files.names_path,
                     export_path=files.export_path,
                     catalogues=catalogues,
                     embedder=embedder,

@@ -149,6 +149,7 @@ def _load_directory(
             session,
             participations_path=files.participations_path,
             programme_parts_path=files.programme_parts_path,
+            names_path=files.names_path,
             export_path=files.export_path,
             catalogues=catalogues,
             embedder=embedder if "cordis" in EMBED_ON_FIRST_START else None,

@@ -21,7 +21,7 @@ from clusterhub.services.directory.backfill import EmbeddingBackfill
 from clusterhub.services.observatory.maps import OFFLINE_GEO_JS
 from clusterhub.services.reference import ReferenceData
 from clusterhub.store.db import make_engine, make_session_factory
-from clusterhub.web import errors, security
+from clusterhub.web import api_docs, errors, security
 from clusterhub.web.api import directory as directory_api
 from clusterhub.web.api import observatory as observatory_api
 from clusterhub.web.api import scoreboard as scoreboard_api
@@ -32,7 +32,7 @@ from clusterhub.web.headers import SecurityHeaders
 from clusterhub.web.limits import BodyLimit
 from clusterhub.web.memo import Memo
 from clusterhub.web.rendering import make_templates
-from clusterhub.web.routes import accounts, audit, directory, observatory, officer, posts
+from clusterhub.web.routes import accounts, audit, directory, observatory, officer, posts, search
 
 STATIC = Path(__file__).resolve().parent / "static"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         title="clusterhub",
         version=__version__,
         summary="Cluster intelligence and collaboration: the observatory's JSON API.",
-        docs_url=None,  # Swagger UI loads from a CDN; the spec is at /openapi.json
+        docs_url=None,  # FastAPI's pages load from a CDN: web.api_docs serves them locally
         redoc_url=None,
         openapi_url="/openapi.json",
         # On every route: refuse NUL in parameters, find the user (CSRF: web.guard).
@@ -71,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_api_route(
         "/vendor/geo-assets.js", _geo_assets, include_in_schema=False, methods=["GET"]
     )
+    api_docs.install(app)
     # Last added runs first: headers on everything, then the 500 shield, timing, the body
     # limit, the login and CSRF checks (which may read a little of the body), the CSRF token.
     app.add_middleware(ApiCache, ttl=settings.api_cache_seconds)
@@ -89,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(directory_api.router)
     app.include_router(directory.router)
     app.include_router(posts.router)
+    app.include_router(search.router)
     app.include_router(officer.router)
     app.include_router(audit.router)
     app.include_router(audit.api_router)

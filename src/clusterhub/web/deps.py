@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import FormData
 
 from clusterhub.config import Settings
-from clusterhub.errors import InvalidInput, Unavailable
+from clusterhub.errors import InvalidInput, Unavailable, plain_message
 from clusterhub.services import outbox
 from clusterhub.services.directory.schemas import ProfileType
 from clusterhub.services.embeddings import (
@@ -262,7 +262,7 @@ def search_request(
         first = error.errors()[0]
         value = first.get("input")
         raise InvalidInput.single(
-            first["msg"],
+            plain_message(first),
             field=str(first["loc"][0]),
             value=value if isinstance(value, str) else None,
         ) from None

@@ -8,7 +8,6 @@ total stays derived, and a field changed meanwhile by someone else is reported, 
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -18,11 +17,9 @@ from starlette.datastructures import FormData
 
 from clusterhub.errors import Problem
 from clusterhub.services.directory.schemas import OrganisationPublic
+from clusterhub.web.forms import LIST_HINT, PICKER_HINT, labelled, split_list
 
 FormValues = dict[str, str | list[str]]
-_LIST_SPLIT = re.compile(r"[;\n]")
-_CODE_SPLIT = re.compile(r"[,;\s]+")
-MULTI_HINT = "Hold Ctrl (⌘ on a Mac) to choose several."
 
 
 @dataclass(frozen=True)
@@ -49,13 +46,13 @@ FIELDS = (
     FormField("city", "City", group="Location"),
     FormField("latitude", "Latitude", "number", group="Location"),
     FormField("longitude", "Longitude", "number", group="Location"),
-    FormField("cluster_codes", "Cluster categories", "multi", MULTI_HINT, "Activities"),
+    FormField("cluster_codes", "Cluster categories", "multi", PICKER_HINT, "Activities"),
     FormField("nace_codes", "Industries (NACE Rev.2 codes)", "codes",
-              "Separated by commas, for example 29.10, 28.4.", "Activities"),
-    FormField("ecosystems", "Industrial ecosystems", "lines", "One per line.", "Activities"),
-    FormField("technologies", "Technologies", "lines", "One per line.", "Activities"),
-    FormField("keywords", "Keywords", "lines", "One per line.", "Activities"),
-    FormField("s3_priorities", "Smart specialisation (S3) priorities", "lines", "One per line.",
+              f"{LIST_HINT} For example 29.10, 28.4.", "Activities"),
+    FormField("ecosystems", "Industrial ecosystems", "lines", LIST_HINT, "Activities"),
+    FormField("technologies", "Technologies", "lines", LIST_HINT, "Activities"),
+    FormField("keywords", "Keywords", "lines", LIST_HINT, "Activities"),
+    FormField("s3_priorities", "Smart specialisation (S3) priorities", "lines", LIST_HINT,
               "Activities"),
     FormField("members_sme", "SMEs", "number", group="Members"),
     FormField("members_large", "Large companies", "number", group="Members"),
@@ -66,13 +63,15 @@ FIELDS = (
               "Leave empty to use the sum of the types.", "Members"),
     FormField("management_fte", "Management team (full-time equivalents)", "number",
               group="Members"),
-    FormField("label", "Cluster management label", "select", group="Label"),
+    FormField("label", "Cluster management label", "select",
+              "Shown as “declared, not verified” until a programme officer checks it.", "Label"),
     FormField("label_valid_until", "Label valid until", "date", group="Label"),
-    FormField("languages", "Working languages", "multi", MULTI_HINT, "International"),
-    FormField("target_countries", "Target countries", "multi", MULTI_HINT, "International"),
+    FormField("languages", "Working languages", "multi", PICKER_HINT, "International"),
+    FormField("target_countries", "Target countries", "multi", PICKER_HINT, "International"),
     FormField("contact_name", "Contact person", group="Contact"),
     FormField("contact_email", "Contact e-mail", "email", group="Contact"),
-    FormField("contact_phone", "Contact telephone", group="Contact"),
+    FormField("contact_phone", "Contact telephone", "text",
+              "Digits, spaces and + ( ) . / - only, for example +49 711 123 456.", "Contact"),
 )  # fmt: skip
 BY_NAME = {f.name: f for f in FIELDS}
 LABELS = {f.name: f.label for f in FIELDS}
@@ -123,10 +122,8 @@ def parsed(name: str, value: str | list[str]) -> Any:
     kind = BY_NAME[name].kind
     if isinstance(value, list):
         return value
-    if kind == "lines":
-        return [item.strip() for item in _LIST_SPLIT.split(value) if item.strip()]
-    if kind == "codes":
-        return [item for item in _CODE_SPLIT.split(value) if item]
+    if kind in ("lines", "codes"):
+        return split_list(value)
     text = value.strip()
     if name == "description":
         return text
@@ -148,12 +145,5 @@ def new_profile(sent: Mapping[str, str | list[str]]) -> dict[str, Any]:
 
 
 def field_problems(problems: list[Problem]) -> list[Problem]:
-    """Problems pointed at the form's inputs (``keywords.2`` is the ``keywords`` box) and
-    named by their labels, so the summary at the top of the form reads on its own."""
-    result = []
-    for problem in problems:
-        name = (problem.field or "").split(".")[0]
-        field = BY_NAME.get(name)
-        message = f"{field.label}: {problem.message}" if field else problem.message
-        result.append(Problem(message, field=field.name if field else None, value=problem.value))
-    return result
+    """Problems pointed at the form's inputs and named by their labels (``web.forms``)."""
+    return labelled(problems, LABELS)

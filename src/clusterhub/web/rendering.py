@@ -9,6 +9,7 @@ from typing import Any
 from fastapi.templating import Jinja2Templates
 
 from clusterhub.services.accounts.users import Role
+from clusterhub.services.directory.schemas import is_unpublished_name
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -35,4 +36,6 @@ def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.filters.update(number=number, percent=percent, stars=stars)
     templates.env.globals["Role"] = Role  # menus ask `user.at_least(Role.PROGRAMME_OFFICER)`
+    # A Horizon 2020 participant CORDIS does not name gets a note saying so wherever it is shown.
+    templates.env.tests["unpublished_name"] = is_unpublished_name
     return templates

@@ -3,9 +3,11 @@
 Every participant becomes a ``project_partner`` profile keyed ``cordis:{pic}``; every project and
 participation is kept in the ``projects`` and ``participations`` tables, written in bulk and
 only where they differ from what is stored, so loading the same files again changes nothing.
-The input is the mirror's flattening of the CORDIS export (no organisation names: a profile
-says only what the data says about it) or the official export itself (``cordis_export``), which
-adds names and addresses. The caller's transaction makes the load all-or-nothing.
+The input is the mirror's flattening of the CORDIS export, with the names and cities of the
+2017 organisations list where the mirror has it (``cordis_names``), or the official export
+itself (``cordis_export``), which adds names and addresses. A participant no source names is
+called ``UNPUBLISHED_NAME``: a profile says only what the data says about it. The caller's
+transaction makes the load all-or-nothing.
 """
 
 from __future__ import annotations
@@ -23,9 +25,9 @@ from clusterhub.errors import DataSourceError, InvalidInput, Problem
 from clusterhub.input_files import ProblemList, read_frame
 from clusterhub.services import audit
 from clusterhub.services.audit import Actor
-from clusterhub.services.directory import cordis_export, indexing
+from clusterhub.services.directory import cordis_export, cordis_names, indexing
 from clusterhub.services.directory import profiles as directory
-from clusterhub.services.directory.schemas import OrganisationInput, ProfileType
+from clusterhub.services.directory.schemas import UNPUBLISHED_NAME, OrganisationInput, ProfileType
 from clusterhub.services.directory.sources import CHUNK, upsert_records
 from clusterhub.services.embeddings import Embedder
 from clusterhub.services.reference import Catalogues, ReferenceData
@@ -45,6 +47,7 @@ def load_cordis(
     *,
     participations_path: Path | None = None,
     programme_parts_path: Path | None = None,
+    names_path: Path | None = None,
     export_path: Path | None = None,
     catalogues: Catalogues,
     embedder: Embedder | None,
@@ -55,23 +58,25 @@ def load_cordis(
     and every project with its participations as the collaboration graph.
 
     The input is either the mirror's two flattened tables (``participations_path`` and
-    ``programme_parts_path``) or the official export zip (``export_path``; see
-    ``cordis_inputs``). The flattened tables carry no organisation names, so a profile from
-    them is named by its participant identification code (PIC); the official export adds the
-    name, short name, city, region, website and SME flag. The audit log gets one entry
-    ``by`` whoever ran it.
+    ``programme_parts_path``, with the 2017 names list ``names_path`` if given) or the
+    official export zip (``export_path``; see ``cordis_inputs``). The flattened tables carry no
+    organisation names: the names list gives name, short name and city for about half of the
+    participants, the official export adds those, the region, website and SME flag for all.
+    A participant still unnamed is labelled by its participant identification code (PIC). The
+    audit log gets one entry ``by`` whoever ran it.
     """
     if export_path is not None:
         data = read_cordis_export(export_path, nuts=catalogues.nuts)
         file = export_path.name
     elif participations_path is not None and programme_parts_path is not None:
-        data = read_cordis(participations_path, programme_parts_path)
+        data = read_cordis(participations_path, programme_parts_path, names_path)
         file = participations_path.name
     else:
         raise InvalidInput.single(
             "give the official export zip, or both the participations and programme-parts files"
         )
-    records = [_record(p, catalogues, file) for p in data.profiles]
+    placeholders = _old_placeholders(session)
+    records = [_record(p, catalogues, file, placeholders) for p in data.profiles]
     report = upsert_records(
         session,
         records=records,
@@ -89,17 +94,34 @@ def load_cordis(
     return report
 
 
-def _record(profile: dict[str, Any], catalogues: Catalogues, file: str) -> OrganisationInput:
+def _record(
+    profile: dict[str, Any], catalogues: Catalogues, file: str, placeholders: frozenset[str]
+) -> OrganisationInput:
     """A participant's validated profile. Fields the source does not know are left out, so a
-    reload keeps what the profile's admins entered; a participant the source does not name
-    is called "H2020 participant <PIC>", a name given to new profiles only."""
+    reload keeps what the profile's admins entered (or a name an earlier source gave); a
+    participant the source does not name is called ``UNPUBLISHED_NAME``, a name given to new
+    profiles and to those still bearing the stand-in of earlier versions (``placeholders``)."""
     if "name" in profile:
         return directory.validate(profile, catalogues, file=file)
     pic = profile["key"].removeprefix("cordis:")
     named = directory.validate(
-        {**profile, "name": f"H2020 participant {pic}"}, catalogues, file=file
+        {**profile, "name": UNPUBLISHED_NAME.format(pic=pic)}, catalogues, file=file
     )
+    if profile["key"] in placeholders:
+        return named
     return directory.only_fields(named, named.model_fields_set - {"name"})
+
+
+def _old_placeholders(session: Session) -> frozenset[str]:
+    """Keys of participants still called "H2020 participant <PIC>", the stand-in name before
+    ``UNPUBLISHED_NAME`` (it read like a name; the new one says that there is none)."""
+    table = _ORGANISATIONS
+    rows = session.execute(
+        select(table.c.key).where(
+            table.c.key.like("cordis:%"), table.c.name.like("H2020 participant %")
+        )
+    )
+    return frozenset(rows.scalars())
 
 
 @dataclass(frozen=True)
@@ -108,6 +130,7 @@ class CordisFiles:
 
     participations_path: Path | None = None
     programme_parts_path: Path | None = None
+    names_path: Path | None = None
     export_path: Path | None = None
 
 
@@ -115,7 +138,8 @@ def cordis_inputs(
     reference: ReferenceData, *, path: Path | None = None, programme_parts: Path | None = None
 ) -> CordisFiles:
     """The files to load: those given (a ``.zip`` is the official export), else the mirror's
-    flattened tables, else the official export (from the mirror or downloaded and cached).
+    flattened tables (with the 2017 names list when the mirror has it), else the official
+    export (from the mirror or downloaded and cached).
 
     Raises
     ------
@@ -128,6 +152,7 @@ def cordis_inputs(
         return CordisFiles(
             participations_path=path or reference.fetch("cordis-participations"),
             programme_parts_path=programme_parts or reference.fetch("cordis-programme-parts"),
+            names_path=_optional(reference, "cordis-organisations-2017"),
         )
     except DataSourceError as flattened:
         if path is not None:
@@ -138,6 +163,14 @@ def cordis_inputs(
             raise DataSourceError(
                 f"{official} (and the flattened tables are not available either: {flattened})"
             ) from official
+
+
+def _optional(reference: ReferenceData, key: str) -> Path | None:
+    """The data set's local copy, or None where the mirror lacks it (it only adds detail)."""
+    try:
+        return reference.fetch(key)
+    except DataSourceError:
+        return None
 
 
 #: CORDIS organisation types (the ``type`` column), in words.
@@ -183,9 +216,11 @@ class CordisData:
     counts: dict[str, int] = field(default_factory=dict)
 
 
-def read_cordis(participations_path: Path, programme_parts_path: Path) -> CordisData:
+def read_cordis(
+    participations_path: Path, programme_parts_path: Path, names_path: Path | None = None
+) -> CordisData:
     """Read and aggregate the mirror's two CORDIS files (``NA`` is a missing number, but also
-    Namibia's country code: only numeric columns treat it as missing)."""
+    Namibia's country code: only numeric columns treat it as missing), and the names list."""
     raw = read_flattened(participations_path)
     parts = read_flattened(programme_parts_path)
     rcn = pl.col("rcn").cast(pl.Int64, strict=False)
@@ -198,9 +233,18 @@ def read_cordis(participations_path: Path, programme_parts_path: Path) -> Cordis
             field="rcn",
         )
     parts = parts.select(rcn, pl.col("programme_part"))
-    return _cordis_data(
-        raw.drop("_line"), parts, participations_path.name, programme_parts_path.name
+    names, name_counts = (
+        cordis_names.read_names(names_path) if names_path is not None else (None, {})
     )
+    data = _cordis_data(
+        raw.drop("_line"), parts, participations_path.name, programme_parts_path.name, names
+    )
+    if names is not None:
+        named = {p["key"] for p in data.profiles if "name" in p}
+        name_counts["participants named by the 2017 CORDIS list"] = len(named)
+        name_counts["participants without a published name"] = len(data.profiles) - len(named)
+    data.counts |= name_counts
+    return data
 
 
 def read_flattened(path: Path) -> pl.DataFrame:

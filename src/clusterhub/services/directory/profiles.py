@@ -24,7 +24,14 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
-from clusterhub.errors import Conflict, InvalidInput, NotFound, PermissionDenied, Problem
+from clusterhub.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    Problem,
+    validation_problems,
+)
 from clusterhub.services import audit
 from clusterhub.services.accounts.users import Role, UserPublic, normalise_email, require
 from clusterhub.services.directory import indexing
@@ -81,16 +88,31 @@ def validate(
     (the country from a region, the member total from members by type): what an upsert writes
     onto an existing profile (see ``upsert_profiles``).
     """
-    if not isinstance(data, OrganisationInput):
-        try:
-            data = OrganisationInput.model_validate(data)
-        except ValidationError as error:
-            raise _invalid([_pydantic_problem(e, file, line) for e in error.errors()]) from None
     checker = ProfileChecker(catalogues, file=file, line=line)
+    if not isinstance(data, OrganisationInput):
+        raw = data
+        try:
+            data = OrganisationInput.model_validate(raw)
+        except ValidationError as error:
+            shape = validation_problems(error.errors(), file=file, line=line)
+            checker.check(_well_formed_part(raw, shape))
+            raise _invalid(shape + checker.problems) from None
     clean = checker.check(data)
     if checker.problems:
         raise _invalid(checker.problems)
     return only_fields(clean, _with_derived(data.model_fields_set))
+
+
+def _well_formed_part(data: Mapping[str, Any], shape: list[Problem]) -> OrganisationInput:
+    """``data`` without the fields whose shape is wrong, so the code checks can still report
+    the other fields' problems: a form shows every problem at once, not one kind per submit.
+    The name, the one required field, is a stand-in when it is among the wrong ones."""
+    wrong = {(p.field or "").split(".")[0] for p in shape}
+    rest = {k: v for k, v in data.items() if k not in wrong}
+    try:
+        return OrganisationInput.model_validate({"name": "-", **rest})
+    except ValidationError:  # not expected: every wrong field was dropped
+        return OrganisationInput(name="-")
 
 
 def merge(
@@ -131,13 +153,6 @@ def _with_derived(fields: set[str]) -> set[str]:
 def _invalid(problems: list[Problem]) -> InvalidInput:
     summary = str(problems[0]) if len(problems) == 1 else f"{len(problems)} problems in the profile"
     return InvalidInput(problems, summary=summary)
-
-
-def _pydantic_problem(error: Any, file: str | None, line: int | None) -> Problem:
-    field = ".".join(str(part) for part in error["loc"]) or None
-    value = error.get("input")
-    shown = None if isinstance(value, dict) or value is None else str(value)[:80]
-    return Problem(error["msg"], file=file, line=line, field=field, value=shown)
 
 
 # --- reading ----------------------------------------------------------------------------------

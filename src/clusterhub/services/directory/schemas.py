@@ -37,6 +37,18 @@ PROFILE_TYPE_LABELS = {
 }
 
 
+#: What a Horizon 2020 participant whose name CORDIS's open data does not give is called: the
+#: participations export lists only its participant identification code (PIC), and a name is
+#: never made up. Pages, search hits and the API show this text; ``is_unpublished_name`` knows it.
+UNPUBLISHED_NAME = "Name not published (CORDIS PIC {pic})"
+_UNPUBLISHED_PREFIX = UNPUBLISHED_NAME.split("{", 1)[0]
+
+
+def is_unpublished_name(name: str) -> bool:
+    """Whether ``name`` is the stand-in of a participant CORDIS does not name."""
+    return name.startswith(_UNPUBLISHED_PREFIX)
+
+
 class Label(StrEnum):
     """Cluster management excellence labels (ESCA, now EUCLES)."""
 

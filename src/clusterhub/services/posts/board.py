@@ -35,6 +35,7 @@ from clusterhub.errors import (
     NotFound,
     PermissionDenied,
     Problem,
+    validation_problems,
 )
 from clusterhub.services import audit
 from clusterhub.services.accounts import notifications
@@ -167,10 +168,15 @@ def validate_post(
     data: Mapping[str, Any] | PostInput, catalogues: Catalogues, *, today: date | None = None
 ) -> PostInput:
     """The post with codes normalised and its expiry date set, or every problem at once."""
-    if not isinstance(data, PostInput):
-        data = parse_input(PostInput, data)
-    today = today or datetime.now(UTC).date()
     problems: list[Problem] = []
+    if not isinstance(data, PostInput):
+        raw = data
+        try:
+            data = PostInput.model_validate(raw)
+        except ValidationError as error:
+            problems = validation_problems(error.errors())
+            data = _well_formed_part(raw, problems)
+    today = today or datetime.now(UTC).date()
     for name in ("title", "body", "keywords"):
         values = getattr(data, name)
         pattern = CONTROL_TEXT if name == "body" else _CONTROL_LINE
@@ -207,17 +213,24 @@ def validate_post(
     )
 
 
+def _well_formed_part(data: Mapping[str, Any], shape: list[Problem]) -> PostInput:
+    """``data`` without its wrongly shaped fields, so the other checks still run and a form
+    shows every problem at once; stand-ins for the required fields among the wrong ones."""
+    wrong = {(p.field or "").split(".")[0] for p in shape}
+    rest = {k: v for k, v in data.items() if k not in wrong}
+    try:
+        return PostInput.model_validate({"kind": "request", "title": "-", **rest})
+    except ValidationError:  # not expected: every wrong field was dropped
+        return PostInput(kind="request", title="-")
+
+
 def parse_input(model: type[Model], data: Mapping[str, Any]) -> Model:
     """``data`` as ``model``, or ``InvalidInput`` naming every bad field (pydantic's own
     error would surface as a 500 outside a route's body validation)."""
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        problems = [
-            _problem(".".join(str(p) for p in e["loc"]) or None, e["msg"], e.get("input"))
-            for e in error.errors()
-        ]
-        raise _invalid(problems) from None
+        raise _invalid(validation_problems(error.errors())) from None
 
 
 def _problem(field: str | None, message: str, value: object) -> Problem:

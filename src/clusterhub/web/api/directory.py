@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from clusterhub.services.directory import partnerships
@@ -21,6 +22,7 @@ from clusterhub.services.directory.schemas import (
     PartnershipPublic,
     RevisionPublic,
 )
+from clusterhub.services.search import export as search_export
 from clusterhub.services.search.schemas import SearchResults
 from clusterhub.web.api.params import ErrorBody
 from clusterhub.web.deps import (
@@ -30,6 +32,7 @@ from clusterhub.web.deps import (
     SearchQuery,
     SentenceEmbedder,
 )
+from clusterhub.web.exporting import MEDIA, ExportFormat, export_table
 from clusterhub.web.security import CurrentUser, OptionalUser
 
 
@@ -73,6 +76,28 @@ def search(
     ``snippet_html`` are escaped HTML with the matched terms in ``<mark>``.
     """
     return index.search(session, query, embedder=embedder)
+
+
+@router.get(
+    "/organisations.{fmt}",
+    response_class=Response,
+    responses={200: {"content": {m: {} for m in MEDIA.values()}, "description": "A table"}},
+)
+def export(
+    session: DbSession,
+    index: DirIndex,
+    embedder: SentenceEmbedder,
+    query: SearchQuery,
+    fmt: ExportFormat,
+) -> Response:
+    """The search's results as a CSV or XLSX table, in its order and with its filters (``page``
+    and ``page_size`` are ignored): at most 2,000 rows. ``X-Total-Count`` says how many
+    results the search had, ``X-Rows`` how many rows the file holds."""
+    table = search_export.search_table(session, request=query, index=index, embedder=embedder)
+    response = export_table(table.rows, search_export.COLUMNS, name="directory_search", fmt=fmt)
+    response.headers["X-Total-Count"] = str(table.total)
+    response.headers["X-Rows"] = str(len(table.rows))
+    return response
 
 
 @router.get("/organisations/{organisation_id}", responses=_errors(404))

@@ -22,6 +22,7 @@ from clusterhub.services.accounts import verification as email_verification
 from clusterhub.services.accounts.users import ROLE_LABELS, RateLimited, Role, UserPublic
 from clusterhub.services.mail import make_mailer
 from clusterhub.web.deps import AppSettings, DbSession, commit_then_mail, read_only
+from clusterhub.web.forms import labelled
 from clusterhub.web.security import (
     CurrentUser,
     OptionalUser,
@@ -55,8 +56,15 @@ PROBLEMS = {"mail": MAIL_FAILED}
 Saved = Annotated[str | None, Query(max_length=20)]
 
 
+#: The account forms' labels, which name a field in its error messages (``web.forms``).
+ACCOUNT_LABELS = {
+    "email": "E-mail address", "display_name": "Name shown to others", "password": "Password",
+    "current_password": "Current password", "new_password": "New password", "role": "Role",
+}  # fmt: skip
+
+
 def _render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
-    context.setdefault("errors", [])
+    context["errors"] = labelled(context.get("errors") or [], ACCOUNT_LABELS)
     context.setdefault("values", {})
     templates = request.app.state.templates
     response: HTMLResponse = templates.TemplateResponse(

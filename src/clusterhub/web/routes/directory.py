@@ -22,6 +22,7 @@ from clusterhub.services.directory import partnerships
 from clusterhub.services.directory import profiles as directory
 from clusterhub.services.directory.schemas import Label, OrganisationPublic, ProfileType
 from clusterhub.services.observatory import datasets
+from clusterhub.services.search import export as search_export
 from clusterhub.services.search.queries import SearchMode, SortOrder
 from clusterhub.web import profile_form
 from clusterhub.web.deps import (
@@ -121,6 +122,8 @@ def directory_search(
         "sorts": list(SortOrder),
         "pages": _pages(results.total, query.page, query.page_size),
         "page_url": _page_url(request),
+        "export_url": _export_url(request),
+        "export_limit": search_export.MAX_ROWS,
         "countries": country_names(),
     }
     return _render(request, "_results.html" if fragment else "search.html", **context)
@@ -144,6 +147,19 @@ def _page_url(request: Request) -> Callable[[int], str]:
         return "/directory?" + urlencode([*params, ("page", str(page))])
 
     return url
+
+
+def _export_url(request: Request) -> Callable[[str], str]:
+    """Downloads of the same search (``/api/v1/organisations.csv``; paging left out)."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k not in _PAGING]
+
+    def url(fmt: str) -> str:
+        return f"/api/v1/organisations.{fmt}" + (f"?{urlencode(params)}" if params else "")
+
+    return url
+
+
+_PAGING = frozenset({"page", "page_size"})
 
 
 # --- profiles ---------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Observatory pages: the map, region and cluster profiles, lists, search and methodology.
+"""Observatory pages: the map, region and cluster profiles, lists and methodology.
 
 Each handler parses its parameters, calls one service, and renders a template; tables come
 with CSV / XLSX downloads built from the same records.
@@ -363,25 +363,6 @@ def cluster_export(
         session, code=code, dataset=dataset, year=year, region_type=region_type
     )
     return export_table(_rows(detail.regions), METRIC_EXPORT, name=f"cluster_{code}", fmt=fmt)
-
-
-@router.get("/search", response_class=HTMLResponse)
-def search(
-    request: Request,
-    session: DbSession,
-    q: Annotated[str, Query(max_length=100)] = "",
-) -> HTMLResponse:
-    """Regions and clusters whose name or code contains the words typed."""
-    found_regions, found_clusters = [], []
-    if q.strip():
-        for item in observatory.list_datasets(session):
-            found_regions += observatory.list_regions(
-                session, dataset=item.key, q=q.strip(), page_size=25
-            ).items
-            found_clusters += observatory.list_clusters(session, dataset=item.key, q=q.strip())
-    return _render(
-        request, "pages/search.html", q=q, regions=found_regions, clusters=found_clusters
-    )
 
 
 @router.get("/methodology", response_class=HTMLResponse)

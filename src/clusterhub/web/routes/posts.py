@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field
 from starlette.datastructures import FormData
 
 from clusterhub.classify.countries import country_names
-from clusterhub.errors import InvalidInput
+from clusterhub.errors import InvalidInput, Problem
 from clusterhub.services.accounts import notifications
 from clusterhub.services.accounts.notifications import NotificationPage
 from clusterhub.services.accounts.users import UserPublic
@@ -37,6 +37,7 @@ from clusterhub.services.reference import Catalogues
 from clusterhub.services.schemas import Page
 from clusterhub.web.api.params import ErrorBody
 from clusterhub.web.deps import AppSettings, DbSession, DirCatalogues, PostedForm
+from clusterhub.web.forms import LIST_HINT, PICKER_HINT, labelled, split_list
 from clusterhub.web.security import CurrentUser, OptionalUser
 
 MAX_ID = board.MAX_ID
@@ -302,47 +303,50 @@ def _form(
     *,
     values: dict[str, Any],
     status: int = 200,
+    errors: list[Problem] | None = None,
     **context: Any,
 ) -> Response:
     return _render(
         request, "posts/form.html", status, values=values, clusters=catalogues.clusters,
-        kinds=board.KIND_LABELS, max_days=board.MAX_DAYS, **context,
+        countries=country_names(), kinds=board.KIND_LABELS, max_days=board.MAX_DAYS,
+        errors=labelled(errors or [], POST_LABELS), list_hint=LIST_HINT, picker_hint=PICKER_HINT,
+        **context,
     )  # fmt: skip
 
 
+#: The post form's labels, which name a field in its error messages.
+POST_LABELS = {
+    "kind": "Kind", "title": "Title", "body": "Description", "keywords": "Keywords",
+    "cluster_codes": "Cluster categories", "target_countries": "Target countries",
+    "expires_on": "Listed until",
+}  # fmt: skip
+
+
 def _posted(form: FormData) -> dict[str, Any]:
-    """The post form's fields as typed (the cluster list may hold several values)."""
+    """The post form's fields as typed (the coded lists may hold several values)."""
     values: dict[str, Any] = {
         name: str(form.get(name) or "")[: board.MAX_BODY + 1]
-        for name in ("kind", "title", "body", "keywords", "target_countries", "expires_on")
+        for name in ("kind", "title", "body", "keywords", "expires_on")
     }
-    values["cluster_codes"] = [str(v)[:100] for v in form.getlist("cluster_codes")][:60]
+    for name in ("cluster_codes", "target_countries"):
+        values[name] = [str(v)[:100] for v in form.getlist(name)][:300]
     return values
 
 
 def _post_data(values: dict[str, Any]) -> dict[str, Any]:
-    """Form values as the service takes them: lists split at commas, empty date left out."""
-    data = {
-        **values,
-        "keywords": _split(values["keywords"]),
-        "target_countries": _split(values["target_countries"].replace(" ", ",")),
-    }
+    """Form values as the service takes them: keywords split, an empty date left out."""
+    data = {**values, "keywords": split_list(values["keywords"])}
     if not values["expires_on"]:
         del data["expires_on"]
     return data
 
 
-def _split(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
-
-
 def _form_values(post: PostInput | None) -> dict[str, Any]:
     if post is None:
-        return {"kind": "request", "cluster_codes": []}
+        return {"kind": "request", "cluster_codes": [], "target_countries": []}
     return {
         **post.model_dump(),
         "keywords": ", ".join(post.keywords),
-        "target_countries": ", ".join(post.target_countries),
         "expires_on": post.expires_on.isoformat() if post.expires_on else "",
     }
 
