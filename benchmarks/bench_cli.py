@@ -88,6 +88,8 @@ def render(times: dict[str, list[float]], runs: int, baseline: Path | None) -> s
         f"--runs {runs}{' --baseline-src DIR' if baseline else ''} --write`.",
         "",
         *[f"- **{k}**: {v}" for k, v in machine_facts().items()],
+        f"- **load average** (1, 5, 15 min) when written: "
+        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} (other work shared the machine)",
         "",
         "Wall clock of the whole process (interpreter start, imports, help printed to a "
         "discarded stdout), each command run "

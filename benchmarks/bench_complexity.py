@@ -34,6 +34,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -263,6 +264,8 @@ def render(result: Result, repeat: int) -> str:
         "`uv run python -m benchmarks.bench_complexity --write`.",
         "",
         *[f"- **{k}**: {v}" for k, v in facts.items()],
+        f"- **load average** (1, 5, 15 min) when written: "
+        f"{', '.join(f'{x:.1f}' for x in os.getloadavg())} (other work shared the machine)",
         "",
         f"SYNTHETIC sparse long table: {regions} regions x {industries} industries x {years} "
         f"years, {result.cells:,} non-zero cells (about 30 % of cells zero and absent). "
