@@ -28,7 +28,7 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks.bench_mapping import machine_facts, write_section
+from benchmarks.bench_mapping import machine_facts, write_marked
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 BARE = Path(__file__).resolve().with_name("bare_typer.py")
@@ -136,9 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     text = render(times, args.runs, args.baseline_src)
     print(text)
     if args.write:
-        section = "cli"
-        start, end = (f"<!-- bench_mapping:{section}:{edge} -->" for edge in ("start", "end"))
-        write_section(f"{start}\n{text}{end}", section)
+        write_marked(text, "cli")
     return 0
 
 

@@ -51,7 +51,7 @@ import pandas as pd
 import polars as pl
 from ecomplexity import ecomplexity
 
-from benchmarks.bench_mapping import machine_facts, write_section
+from benchmarks.bench_mapping import machine_facts, write_marked
 from clusterhub.stats.complexity import complexity
 
 MEASURES = ("rca", "mcp", "diversity", "ubiquity", "density", "eci", "pci", "coi", "cog")
@@ -360,9 +360,7 @@ def main(argv: list[str] | None = None) -> int:
     text = render(result, args.repeat)
     print(text)
     if args.write:
-        section = "complexity"
-        start, end = (f"<!-- bench_mapping:{section}:{edge} -->" for edge in ("start", "end"))
-        write_section(f"{start}\n{text}{end}", section)
+        write_marked(text, "complexity")
     return 0 if result.agree else 1
 
 

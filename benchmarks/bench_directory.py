@@ -35,7 +35,7 @@ import psutil
 from sqlalchemy import create_engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from benchmarks.bench_mapping import machine_facts, write_section
+from benchmarks.bench_mapping import machine_facts, write_marked
 from clusterhub.config import Settings
 from clusterhub.demo import SOURCE, synthetic_profiles
 from clusterhub.services.directory import profiles as directory
@@ -418,8 +418,7 @@ def main(argv: list[str] | None = None) -> int:
     report = render(runs, args.queries, args)
     print(report)
     if args.write:
-        start, end = (f"<!-- bench_mapping:directory:{edge} -->" for edge in ("start", "end"))
-        write_section(f"{start}\n{report}{end}", "directory")
+        write_marked(report, "directory")
     return 0
 
 

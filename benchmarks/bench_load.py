@@ -40,7 +40,7 @@ import httpx
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
-from benchmarks.bench_mapping import machine_facts, write_section
+from benchmarks.bench_mapping import machine_facts, write_marked
 from clusterhub.config import Settings
 from clusterhub.services.accounts import users
 from clusterhub.services.bootstrap import prepare_database
@@ -417,8 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     report = render(results, args.seconds, shown)
     print(report)
     if args.write:
-        start, end = (f"<!-- bench_mapping:web:mixed:{edge} -->" for edge in ("start", "end"))
-        write_section(f"{start}\n{report}{end}", "web:mixed")
+        write_marked(report, "web:mixed")
     return 0
 
 

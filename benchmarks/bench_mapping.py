@@ -557,6 +557,11 @@ def _marker(section: str, edge: str) -> str:
     return f"<!-- bench_mapping:{section}:{edge} -->"
 
 
+def write_marked(text: str, section: str, path: Path = REPORT) -> None:
+    """Write ``text`` as ``section`` of ``path`` between the section's start and end markers."""
+    write_section(f"{_marker(section, 'start')}\n{text}{_marker(section, 'end')}", section, path)
+
+
 def write_section(text: str, section: str, path: Path = REPORT) -> None:
     """Replace ``section`` of ``path`` (or append it); the rest of the file is left as it is."""
     current = path.read_text(encoding="utf-8") if path.exists() else ""

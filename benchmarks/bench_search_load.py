@@ -50,7 +50,7 @@ from benchmarks.bench_load import (
     _prepared,
     _serve,
 )
-from benchmarks.bench_mapping import machine_facts, write_section
+from benchmarks.bench_mapping import machine_facts, write_marked
 
 TARGET_P95_MS = 200.0
 EDITORS = 2
@@ -261,8 +261,7 @@ def main(argv: list[str] | None = None) -> int:
     report = render(results, args.seconds, shown)
     print(report)
     if args.write:
-        start, end = (f"<!-- bench_mapping:web:search-load:{edge} -->" for edge in ("start", "end"))
-        write_section(f"{start}\n{report}{end}", "web:search-load")
+        write_marked(report, "web:search-load")
     return 0
 
 

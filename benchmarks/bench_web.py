@@ -27,7 +27,7 @@ from pathlib import Path
 
 import httpx
 
-from benchmarks.bench_mapping import machine_facts, write_section
+from benchmarks.bench_mapping import machine_facts, write_marked
 from clusterhub.config import Settings
 from clusterhub.services.bootstrap import prepare_database
 from clusterhub.services.reference import ReferenceData
@@ -238,9 +238,7 @@ def main(argv: list[str] | None = None) -> int:
     text = render(results, args.requests, args.concurrency, args.workers) + render_cold(cold)
     print(text)
     if args.write:
-        section = "web:load"
-        start, end = (f"<!-- bench_mapping:{section}:{edge} -->" for edge in ("start", "end"))
-        write_section(f"{start}\n{text}{end}", section)
+        write_marked(text, "web:load")
     return 0
 
 

@@ -11,7 +11,7 @@ generations commit in order: a reader that sees generation *n* sees every change
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -44,13 +44,12 @@ def bump(session: Session, name: str = DIRECTORY, *, items: Collection[int] | No
 
 
 def _record(session: Session, name: str, generation: int, items: Collection[int] | None) -> None:
-    listed = items is not None and 0 < len(items) <= MAX_ITEMS
+    listed: Sequence[int | None] = [None]  # everything
+    if items is not None and 0 < len(items) <= MAX_ITEMS:
+        listed = sorted(set(items))
     session.execute(
         insert(IndexChange),
-        [
-            {"name": name, "generation": generation, "item_id": item}
-            for item in (sorted(set(items)) if listed and items is not None else [None])
-        ],
+        [{"name": name, "generation": generation, "item_id": item} for item in listed],
     )
     if generation % _PRUNE_EVERY == 0:
         session.execute(
