@@ -27,6 +27,7 @@ import argparse
 import datetime as dt
 import gc
 import hashlib
+import importlib.util
 import os
 import platform
 import statistics
@@ -385,7 +386,25 @@ def machine_facts() -> dict[str, str]:
         "Python": platform.python_version(),
         "libraries": f"polars {pl.__version__}, pandas {pd.__version__}, numpy {np.__version__}",
         "engine measured": engine_version(),
+        "bytecode": bytecode_state(),
     }
+
+
+def bytecode_state() -> str:
+    """Whether imports load compiled bytecode, which decides a command's start-up time.
+
+    ``make sync`` compiles it at install, as pip does; a checkout synced without it, on a
+    machine with ``PYTHONDONTWRITEBYTECODE`` set, recompiles every module on every start.
+    """
+    modules = {"clusterhub": clusterhub.stats, "polars": pl, "pandas": pd}
+    missing = [
+        name
+        for name, module in modules.items()
+        if not Path(importlib.util.cache_from_source(str(module.__file__))).exists()
+    ]
+    writes = "off" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "on"
+    state = f"not compiled for {', '.join(missing)}" if missing else "compiled (make sync)"
+    return f"{state}; writing .pyc at import {writes}"
 
 
 def engine_version() -> str:

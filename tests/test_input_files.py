@@ -118,7 +118,7 @@ def test_a_cut_gzip_stream_is_refused_after_the_lines_read(tmp_path: Path) -> No
 def test_a_line_without_end_is_not_read_into_memory(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(input_files, "LINE_LIMIT", 100)
+    monkeypatch.setattr(input_files.text, "LINE_LIMIT", 100)
     path = _file(tmp_path, "long.csv", "a,b\n" + "x" * 500 + "\n")
     assert _refused(_rows, path).problems[0].line == 2
 
@@ -154,7 +154,7 @@ def test_a_quote_inside_an_unquoted_field_and_an_oversized_field_are_refused(
 ) -> None:
     error = _refused(_rows, _file(tmp_path, "q.csv", 'a,b\n1,"2"x\n'))
     assert error.problems[0].line == 2 and "two quotes" in str(error)
-    monkeypatch.setattr(input_files, "FIELD_LIMIT", 10)
+    monkeypatch.setattr(input_files.delimited, "FIELD_LIMIT", 10)
     error = _refused(_rows, _file(tmp_path, "f.csv", "a,b\n1," + "2" * 50 + "\n"))
     assert error.problems[0].line == 2 and "longer than 10 characters" in str(error)
 
@@ -202,7 +202,7 @@ def test_the_final_line_break_is_required_unless_the_format_lacks_it(tmp_path: P
 def test_a_frame_is_built_in_chunks_with_the_line_of_every_row(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(input_files, "FRAME_CHUNK", 2)
+    monkeypatch.setattr(input_files.delimited, "FRAME_CHUNK", 2)
     path = _file(tmp_path, "x.csv", 'a,b\n1,2\n\n3,"x\ny"\n5,6\n7,8\n')
     problems = ProblemList()
     frame = read_frame(path, problems=problems)

@@ -1,4 +1,4 @@
-"""The strict reader's fast path (``clusterhub.delimited_scan``) reads exactly what the
+"""The strict reader's fast path (``clusterhub.input_files.scan``) reads exactly what the
 line-by-line reader reads, and hands it every file it would refuse or read specially."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from clusterhub import delimited_scan
-from clusterhub.delimited_scan import scan, scan_file
 from clusterhub.errors import InvalidInput
 from clusterhub.input_files import FIELD_LIMIT, ProblemList, read_frame, read_rows
+from clusterhub.input_files import scan as scan_module
+from clusterhub.input_files.scan import scan, scan_file
 
 
 def _strict(path: Path, separator: str = ",") -> list[tuple[object, ...]] | str:
@@ -87,9 +87,9 @@ def test_a_cut_gzip_stream_and_a_long_line_go_to_the_strict_reader(tmp_path: Pat
 
 def test_utf8_is_checked_in_chunks_across_their_edges() -> None:
     text = "é,ü\n".encode() * 5
-    assert delimited_scan._utf8(text, chunk=3)
-    assert not delimited_scan._utf8(text + b"\xc3", chunk=3)
-    assert not delimited_scan._utf8(b"ab\xffcd", chunk=2)
+    assert scan_module._utf8(text, chunk=3)
+    assert not scan_module._utf8(text + b"\xc3", chunk=3)
+    assert not scan_module._utf8(b"ab\xffcd", chunk=2)
 
 
 def test_a_file_over_the_scan_limit_is_read_line_by_line(
@@ -97,7 +97,7 @@ def test_a_file_over_the_scan_limit_is_read_line_by_line(
 ) -> None:
     path = tmp_path / "x.csv"
     path.write_bytes(b"a,b\n1,2\n")
-    monkeypatch.setattr(delimited_scan, "SCAN_LIMIT", 4)
+    monkeypatch.setattr(scan_module, "SCAN_LIMIT", 4)
     assert scan_file(path, ",", field_limit=FIELD_LIMIT) is None
     assert read_frame(path, problems=ProblemList()).rows() == [("1", "2", 2)]
 
