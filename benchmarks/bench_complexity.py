@@ -341,6 +341,12 @@ def _render_commands(command: Commands | None, repeat: int) -> list[str]:
         f"| clusterhub | {profile(command.ours_stages)} |",
         f"| ecomplexity script | {profile(command.reference_stages)} |",
         "",
+        "Both load compiled bytecode (the *bytecode* line above): `make sync` compiles it at "
+        "install, as pip does. Where `PYTHONDONTWRITEBYTECODE` is set (containers, CI) and "
+        "nothing compiled it, every start recompiles every module it imports; on 2026-12-04 "
+        "that cost `clusterhub complexity` about 0.7 s (2.45 s against 1.75 s) and "
+        "`clusterhub --help` 0.3 s.",
+        "",
     ]
 
 

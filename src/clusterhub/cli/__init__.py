@@ -12,6 +12,7 @@ from __future__ import annotations
 import typer
 
 from clusterhub.cli import (
+    accounts,
     backup,
     complexity,
     data,
@@ -20,7 +21,6 @@ from clusterhub.cli import (
     relatedness,
     scoreboard,
     serve,
-    users,
 )
 from clusterhub.cli._console import print_error
 from clusterhub.errors import ClusterhubError
@@ -33,7 +33,7 @@ app = typer.Typer(
 )
 observatory.register(app)
 app.add_typer(data.app, name="data")
-app.add_typer(users.app, name="users")
+app.add_typer(accounts.app, name="users")
 app.add_typer(directory.app, name="directory")
 app.add_typer(scoreboard.app, name="scoreboard")
 app.command("serve")(serve.serve_command)

@@ -22,8 +22,10 @@ from clusterhub.services.observatory.maps import OFFLINE_GEO_JS
 from clusterhub.services.reference import ReferenceData
 from clusterhub.store.db import make_engine, make_session_factory
 from clusterhub.web import api_docs, errors, security
+from clusterhub.web.api import audit as audit_api
 from clusterhub.web.api import directory as directory_api
 from clusterhub.web.api import observatory as observatory_api
+from clusterhub.web.api import posts as posts_api
 from clusterhub.web.api import scoreboard as scoreboard_api
 from clusterhub.web.caching import ApiCache, ServerTiming
 from clusterhub.web.deps import DirectoryResources, WritePermits, no_nul_characters
@@ -89,11 +91,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(accounts.router)
     app.include_router(directory_api.router)
     app.include_router(directory.router)
+    app.include_router(posts_api.router)
     app.include_router(posts.router)
     app.include_router(search.router)
     app.include_router(officer.router)
     app.include_router(audit.router)
-    app.include_router(audit.api_router)
+    app.include_router(audit_api.router)
     return app
 
 

@@ -1,4 +1,4 @@
-"""``clusterhub users``: create accounts from the command line (the first site admin)."""
+"""``clusterhub users``: accounts from the command line (the first site admin); domain: accounts."""
 
 from __future__ import annotations
 
