@@ -144,7 +144,13 @@ def test_region_page_shows_the_section_with_chart_and_bottlenecks(site: TestClie
     assert re.search(r"Bottlenecks:|No bottleneck", section)
     figure = re.search(r'data-figure="([^"]+)"', section)
     assert figure is not None and "Peer median" in figure.group(1)
-    assert '<abbr title="country-level value' in section
+    assert "A country-level value applied to each region" in section  # the C mark explained
+    bottleneck = site.get("/regions/DE91").text  # collaboration is its bottleneck
+    driven = re.search(r"driven by ([^;)]*)", bottleneck)
+    assert driven is not None and "Horizon 2020" in driven.group(1)  # names, not codes
+    assert "_" not in driven.group(1), driven.group(1)
+    dimensions = re.findall(r"<td>(knowledge|collaboration|finance)</td>", section)
+    assert not dimensions  # an indicator's dimension by name
 
 
 def test_region_page_without_scoreboard_data_shows_a_note(site: TestClient) -> None:

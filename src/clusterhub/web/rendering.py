@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 
 from clusterhub.services.accounts.users import Role
 from clusterhub.services.directory.schemas import is_unpublished_name
+from clusterhub.services.observatory.glossary import TERMS, region_type_label
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -34,7 +35,11 @@ def stars(value: Any) -> str:
 def make_templates() -> Jinja2Templates:
     """The page templates with clusterhub's filters (autoescaping on: user text is escaped)."""
     templates = Jinja2Templates(directory=str(TEMPLATES))
-    templates.env.filters.update(number=number, percent=percent, stars=stars)
+    templates.env.filters.update(
+        number=number, percent=percent, stars=stars, region_type=region_type_label
+    )
+    # Definitions of the observatory's measures, shown where they are read (_partials/_terms.html).
+    templates.env.globals["terms"] = TERMS
     templates.env.globals["Role"] = Role  # menus ask `user.at_least(Role.PROGRAMME_OFFICER)`
     # A Horizon 2020 participant CORDIS does not name gets a note saying so wherever it is shown.
     templates.env.tests["unpublished_name"] = is_unpublished_name

@@ -19,7 +19,9 @@ from clusterhub.web.errors import reason
 
 
 def scoreboard_section(session: Session, code: str, peers: Sequence[str]) -> dict[str, Any]:
-    """``{"card", "figure_json", "note"}`` for ``pages/_scoreboard.html``."""
+    """``{"card", "figure_json", "note", "names"}`` for ``pages/_scoreboard.html``; ``names``
+    gives the indicator and dimension names for the codes a card refers to (bottleneck drivers,
+    an indicator's dimension), so the page never shows a bare code."""
     try:
         card = region_scorecard(session, code=code, peers=list(peers) or None)
     except (NotFound, InvalidInput) as exc:
@@ -28,4 +30,5 @@ def scoreboard_section(session: Session, code: str, peers: Sequence[str]) -> dic
         note = "No ecosystem indicator has a value for this region yet."
         return {"card": None, "figure_json": None, "note": note}
     figure: str = dimension_comparison(card).to_json()
-    return {"card": card, "figure_json": figure, "note": None}
+    names = {i.code: i.name for i in card.indicators} | {d.code: d.name for d in card.dimensions}
+    return {"card": card, "figure_json": figure, "note": None, "names": names}

@@ -155,6 +155,11 @@ def list_datasets(session: Session) -> list[DatasetPublic]:
     return [DatasetPublic.model_validate(row) for row in rows]
 
 
+def get_dataset(session: Session, key: str | None = None) -> DatasetPublic:
+    """One loaded data set (the default when ``key`` is None), with its title and notes."""
+    return DatasetPublic.model_validate(_dataset(session, key))
+
+
 def _dataset(session: Session, key: str | None) -> Dataset:
     query = select(Dataset).order_by(Dataset.id)
     if key is not None:

@@ -92,7 +92,7 @@ def cluster_figure(table: pl.DataFrame, geojson: dict[str, Any] | str, layer: Ma
     columns = [
         pl.col("region_code"),
         pl.col(layer.measure).alias("_value"),  # may repeat a hover column: alias it
-        *(pl.col(c) for c in ("region_name", "employment", "lq", "stars")),
+        *(pl.col(c) for c in ("region_name", "employment", "lq", "stars", "stars_possible")),
     ]
     return _choropleth(rows.select(columns).rows(), geojson, layer)
 
@@ -100,8 +100,11 @@ def cluster_figure(table: pl.DataFrame, geojson: dict[str, Any] | str, layer: Ma
 def _choropleth(
     rows: list[tuple[Any, ...]], geojson: dict[str, Any] | str, layer: MapLayer
 ) -> Figure:
-    """rows: (region code, value, name, employment, LQ, stars) per region."""
+    """rows: (region code, value, name, employment, LQ, stars, stars possible) per region."""
     label = MEASURE_LABELS[layer.measure]
+    scale: dict[str, Any] = {"colorscale": BLUES, "colorbar": {"title": {"text": label}}}
+    if layer.measure == "stars":
+        scale = star_scale(max((r[6] for r in rows), default=0))
     trace = {
         "type": "choropleth",
         "geojson": geojson,
@@ -114,9 +117,8 @@ def _choropleth(
             "Employment: %{customdata[1]:,.0f}<br>LQ: %{customdata[2]:.2f}<br>"
             "Stars: %{customdata[3]}<extra></extra>"
         ),
-        "colorscale": BLUES,
         "marker": {"line": {"width": 0.4, "color": "#555"}},
-        "colorbar": {"title": {"text": label}},
+        **scale,
     }
     layout = {
         "title": {"text": f"{layer.cluster_name}: {label.lower()} by region, {layer.year}"},
@@ -130,6 +132,31 @@ def _choropleth(
         },
     }
     return {"data": [trace], "layout": layout}
+
+
+def star_scale(possible: int) -> dict[str, Any]:
+    """A discrete colour per star count 0..``possible``, its legend in star glyphs.
+
+    Stars are counts: a continuous bar reading "0.5" or "1.5 stars" would invent ratings
+    that no region can have. Each count gets one band of the colour scale and one tick.
+    """
+    levels = max(possible, 1) + 1
+    colours = [BLUES[round(i * (len(BLUES) - 1) / (levels - 1))][1] for i in range(levels)]
+    bands = [
+        [edge, colour]
+        for i, colour in enumerate(colours)
+        for edge in (i / levels, (i + 1) / levels)
+    ]
+    return {
+        "colorscale": bands,
+        "zmin": -0.5,
+        "zmax": levels - 0.5,
+        "colorbar": {
+            "title": {"text": f"Stars (of {possible} assessable)"},
+            "tickvals": list(range(levels)),
+            "ticktext": ["no star", *("★" * n for n in range(1, levels))],
+        },
+    }
 
 
 def write_html(figure: Figure, path: Path) -> Path:
@@ -149,7 +176,15 @@ def cluster_map_figure(
             f"expected one of {', '.join(MEASURE_LABELS)}", field="measure", value=measure
         )
     rows = [
-        (m.region_code, getattr(m, measure), m.region_name, m.employment, m.lq, m.stars)
+        (
+            m.region_code,
+            getattr(m, measure),
+            m.region_name,
+            m.employment,
+            m.lq,
+            m.stars,
+            m.stars_possible,
+        )
         for m in cluster.regions
     ]
     layer = MapLayer(

@@ -16,7 +16,9 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 
 from clusterhub.classify import nuts_level
+from clusterhub.errors import NotFound
 from clusterhub.services.observatory import datasets as observatory
+from clusterhub.services.observatory import glossary
 from clusterhub.services.observatory.charts import (
     employment_structure,
     specialisation_comparison,
@@ -236,52 +238,87 @@ def region(
     year: Year = None,
     peers: Annotated[str | None, Query(max_length=100, pattern=r"^[A-Za-z0-9, ]*$")] = None,
 ) -> HTMLResponse:
-    """A region's profile: strong clusters, employment structure, country and peer comparison."""
-    peer_codes = _peer_codes(peers, code)
+    """A region's profile: strong clusters, employment structure, country and peer comparison.
+
+    Peers the reader typed that are not regions of the data set, or more than ``MAX_PEERS``,
+    are refused beside the peer box (422) while the rest of the page is shown: one typo must
+    not replace the whole profile with an error page, nor a sixth peer be silently dropped.
+    """
+    asked = _peer_codes(peers, code)
+    too_many = len(asked) > MAX_PEERS
 
     def build() -> dict[str, Any]:
         detail = observatory.region_detail(session, code=code, dataset=dataset, year=year)
-        others = _comparison_regions(session, detail, peer_codes)
+        compared = _comparison_regions(session, detail, [] if too_many else asked)
+        others = compared.country + compared.peers
+        chosen = [r.code for r in compared.peers]
+        info = observatory.get_dataset(session, detail.dataset)
+        notes = glossary.table_notes(detail.clusters, info)
         return {
             "region": detail,
-            # One star alone is often size only (large regions are in the top 10 % of many
-            # clusters); "strong" means two stars or the U.S. rule, which needs specialisation.
-            "strong": [m for m in detail.clusters if m.stars >= 2 or m.strong],
+            "dataset_info": info,
+            "strong": [m for m in detail.clusters if glossary.is_strong(m)],
+            "absent": notes.absent,
+            "star_legend": notes.star_legend,
             "structure_json": _figure_json(employment_structure(detail)),
             "comparison_json": _figure_json(specialisation_comparison(detail, others)),
             "others": others,
-            "scoreboard": scoreboard_section(session, detail.code, peer_codes),
+            "peer_errors": compared.unknown,
+            "scoreboard": scoreboard_section(session, detail.code, chosen),
             "diversification": diversification_section(session, detail),
         }
 
-    context = _memo(request, ("region", code, dataset, year, tuple(peer_codes)), build)
-    return _render(
+    context = _memo(request, ("region", code, dataset, year, tuple(asked)), build)
+    errors = list(context["peer_errors"])
+    if too_many:
+        errors.append(
+            f"{len(asked)} peer regions given; compare at most {MAX_PEERS} at a time "
+            "(none is compared until the list is shortened)"
+        )
+    response = _render(
         request,
         "pages/region.html",
         nav="regions",
-        peers=", ".join(peer_codes),
+        peers=", ".join(asked),
         max_peers=MAX_PEERS,
-        **context,
+        **{**context, "peer_errors": errors},
     )
+    if errors:
+        response.status_code = 422
+    return response
 
 
 def _peer_codes(peers: str | None, code: str) -> list[str]:
     codes = [p.strip().upper() for p in (peers or "").split(",") if p.strip()]
-    return [c for c in dict.fromkeys(codes) if c != code][:MAX_PEERS]
+    return [c for c in dict.fromkeys(codes) if c != code.upper()]
 
 
-def _comparison_regions(
-    session: DbSession, region: RegionPublic, peers: list[str]
-) -> list[RegionPublic]:
-    """The region's country (for NUTS 1-3 regions) and the chosen peers of the same data set."""
-    codes = []
+@dataclass(frozen=True)
+class _Comparison:
+    """Whom a region is compared with: its country, the peers found, the codes refused."""
+
+    country: list[RegionPublic]
+    peers: list[RegionPublic]
+    unknown: list[str]
+
+
+def _comparison_regions(session: DbSession, region: RegionPublic, peers: list[str]) -> _Comparison:
+    """The region's country (for NUTS 1-3 regions) and the chosen peers that are regions of
+    the same data set; for each other code, the sentence saying why it is not compared."""
+    country = []
     if region.region_type.startswith("nuts") and nuts_level(region.code) > 0:
-        codes.append(region.code[:2])
-    codes.extend(peers)
-    return [
-        observatory.region_detail(session, code=c, dataset=region.dataset, year=region.year)
-        for c in codes
-    ]
+        country.append(_same_data(session, region, region.code[:2]))
+    found, unknown = [], []
+    for peer in peers:
+        try:
+            found.append(_same_data(session, region, peer))
+        except NotFound as exc:
+            unknown.append(f"{peer}: {exc}")
+    return _Comparison(country, found, unknown)
+
+
+def _same_data(session: DbSession, region: RegionPublic, code: str) -> RegionPublic:
+    return observatory.region_detail(session, code=code, dataset=region.dataset, year=region.year)
 
 
 @router.get("/regions/{code}/clusters.{fmt}")
@@ -337,9 +374,14 @@ def cluster(
             if has_map
             else None
         )
+        notes = glossary.table_notes(
+            detail.regions, observatory.get_dataset(session, detail.dataset)
+        )
         return {
             "cluster": detail,
             "top_regions": detail.regions[:25],
+            "absent": notes.absent,
+            "star_legend": notes.star_legend,
             "region_types": observatory.region_types(session, detail.dataset),
             "figure_json": _figure_json(figure) if figure else None,
             "stars_json": _figure_json(star_distribution(detail)),
