@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from clusterhub.services.observatory import glossary
+from clusterhub.services.observatory import glossary, terms
 from clusterhub.services.observatory.methodology import methodology_html
 from clusterhub.services.observatory.schemas import MetricPublic
 from clusterhub.stats.ratings import STAR_PRESETS
@@ -28,7 +28,7 @@ def _metric(**values: object) -> MetricPublic:
 
 def test_every_term_links_to_a_section_of_the_methodology_page() -> None:
     ids = set(re.findall(r'id="([^"]+)"', methodology_html()))
-    missing = {t.key: t.anchor for t in glossary.TERMS.values() if t.anchor not in ids}
+    missing = {t.key: t.anchor for t in terms.TERMS.values() if t.anchor not in ids}
     assert not missing
 
 
@@ -65,7 +65,7 @@ def test_strong_means_two_stars_or_the_us_rule() -> None:
     assert glossary.is_strong(_metric(stars=2, strong=False))
     assert glossary.is_strong(_metric(stars=0, strong=True))
     assert not glossary.is_strong(_metric(stars=1, strong=False))
-    assert str(glossary.STRONG_STARS) in glossary.TERMS["strong"].definition
+    assert str(terms.STRONG_STARS) in terms.TERMS["strong"].definition
 
 
 @pytest.mark.parametrize(

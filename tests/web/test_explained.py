@@ -7,7 +7,7 @@ from html import unescape
 
 from fastapi.testclient import TestClient
 
-from clusterhub.services.observatory.glossary import TERMS
+from clusterhub.services.observatory.terms import TERMS
 
 
 def _headers(html: str) -> list[str]:
@@ -60,3 +60,9 @@ def test_more_peers_than_allowed_are_refused_not_cut(client: TestClient) -> None
 def test_the_star_map_has_one_colour_per_star_count(client: TestClient) -> None:
     html = client.get("/", params={"cluster": "4", "measure": "stars"}).text
     assert "Stars (of 2 assessable)" in html.replace("&#34;", '"')
+
+
+def test_the_api_describes_each_measure_as_the_pages_do(client: TestClient) -> None:
+    fields = client.get("/openapi.json").json()["components"]["schemas"]["MetricPublic"]
+    for name, term in (("lq", "lq"), ("focus", "focus"), ("stars", "stars"), ("strong", "us_rule")):
+        assert fields["properties"][name]["description"] == TERMS[term].definition

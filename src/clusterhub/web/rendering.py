@@ -10,7 +10,8 @@ from fastapi.templating import Jinja2Templates
 
 from clusterhub.services.accounts.users import Role
 from clusterhub.services.directory.schemas import is_unpublished_name
-from clusterhub.services.observatory.glossary import TERMS, region_type_label
+from clusterhub.services.observatory.glossary import region_type_label
+from clusterhub.services.observatory.terms import TERMS
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from clusterhub.services.observatory.terms import TERMS
 from clusterhub.services.schemas import UtcDatetime
+
+
+def _said(term: str) -> str:
+    """A field's description: the definition the pages show for the same measure."""
+    return TERMS[term].definition
 
 
 class DatasetPublic(BaseModel):
@@ -32,25 +38,25 @@ class MetricPublic(BaseModel):
     cluster_code: str
     cluster_name: str | None = None
     year: int
-    employment: float | None
+    employment: float | None = Field(description=_said("employment"))
     establishments: float | None
     wages: float | None
     imputed_share: float | None
-    size_share: float | None
-    focus: float | None
-    lq: float | None
-    wage_per_employee: float | None
-    growth: float | None
+    size_share: float | None = Field(description=_said("size_share"))
+    focus: float | None = Field(description=_said("focus"))
+    lq: float | None = Field(description=_said("lq"))
+    wage_per_employee: float | None = Field(description=_said("wage_per_employee"))
+    growth: float | None = Field(description=_said("growth"))
     emp_rank: int | None
     lq_rank: int | None
     emp_percentile: float | None
     lq_percentile: float | None
-    strong: bool | None
-    strong10: bool | None
+    strong: bool | None = Field(description=_said("us_rule"))
+    strong10: bool | None = Field(description="As strong, with the 90th LQ percentile.")
     significant: bool | None
     qualifying: bool | None
-    stars: int
-    stars_possible: int
+    stars: int = Field(description=_said("stars"))
+    stars_possible: int = Field(description="Star criteria the data can assess for this cell.")
     star_flags: dict[str, bool | None]
 
 
