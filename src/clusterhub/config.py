@@ -45,6 +45,14 @@ class Settings(BaseSettings):
         default_factory=_default_cache_dir,
         description="Where data sets downloaded from their official sources are kept.",
     )
+    source_base_url: str = Field(
+        default="",
+        description=(
+            "A server standing in for the official sources (tests, an HTTP mirror): an "
+            "official URL https://host/path?query is fetched from SOURCE_BASE_URL/host/path?query."
+            " Empty (the default): the official URLs themselves."
+        ),
+    )
     download_timeout: float = Field(
         default=120.0, description="Seconds to wait for an official source before giving up."
     )

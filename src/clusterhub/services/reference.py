@@ -114,11 +114,16 @@ class Catalogues:
     clusters: dict[str, str]
 
     @classmethod
-    def from_reference(cls, reference: ReferenceData) -> Catalogues:
-        """Codes from the reference data: NUTS 2021, NACE Rev.2, the 51 traded clusters."""
+    def from_reference(cls, reference: ReferenceData, *, with_regions: bool = True) -> Catalogues:
+        """Codes from the reference data: NUTS 2021, NACE Rev.2, the 51 traded clusters.
+
+        ``with_regions=False`` leaves the NUTS list empty, for a start while GISCO cannot be
+        reached: the shipped lists (NACE, clusters) still check what needs no region.
+        """
         clusters = reference.cmp_traded.clusters.filter(kind="traded")
+        nuts = reference.regions.frame["code"].to_list() if with_regions else []
         return cls(
-            nuts=frozenset(reference.regions.frame["code"].to_list()),
+            nuts=frozenset(nuts),
             nace=reference.nace,
             clusters=dict(clusters.select("cluster_code", "cluster_name").iter_rows()),
         )
