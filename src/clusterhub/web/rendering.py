@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 
 from clusterhub.services.accounts.users import Role
 from clusterhub.services.directory.schemas import is_unpublished_name
+from clusterhub.services.observatory.vocabulary import REGION_TYPE_LABELS
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -31,10 +32,17 @@ def stars(value: Any) -> str:
     return "★" * int(value or 0)
 
 
+def region_type(value: str) -> str:
+    """A region type in words (``nuts2`` → NUTS 2, ``state`` → U.S. states)."""
+    return REGION_TYPE_LABELS.get(value, value)
+
+
 def make_templates() -> Jinja2Templates:
     """The page templates with clusterhub's filters (autoescaping on: user text is escaped)."""
     templates = Jinja2Templates(directory=str(TEMPLATES))
-    templates.env.filters.update(number=number, percent=percent, stars=stars)
+    templates.env.filters.update(
+        number=number, percent=percent, stars=stars, region_type=region_type
+    )
     templates.env.globals["Role"] = Role  # menus ask `user.at_least(Role.PROGRAMME_OFFICER)`
     # A Horizon 2020 participant CORDIS does not name gets a note saying so wherever it is shown.
     templates.env.tests["unpublished_name"] = is_unpublished_name
