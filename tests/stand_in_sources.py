@@ -61,9 +61,13 @@ def _write_cordis_zip(mirror: Path, target: Path) -> None:
     rows = pl.read_csv(mirror / "cordis/h2020_participations.csv.gz", infer_schema=False)
     parts = pl.read_csv(mirror / "cordis/h2020_programme_parts.csv.gz", infer_schema=False)
     names = pl.read_csv(mirror / "cordis/h2020_organisations_2017.csv.gz", infer_schema=False)
-    bases = parts.with_columns(
-        legalBasis=pl.col("programme_part").replace_strict(_BASIS_OF_PART, default=None)
-    ).group_by("rcn").agg(pl.col("legalBasis").drop_nulls().str.join(";"))
+    bases = (
+        parts.with_columns(
+            legalBasis=pl.col("programme_part").replace_strict(_BASIS_OF_PART, default=None)
+        )
+        .group_by("rcn")
+        .agg(pl.col("legalBasis").drop_nulls().str.join(";"))
+    )
     projects = (
         rows.group_by("rcn")
         .agg(
