@@ -24,9 +24,9 @@ MISSING = "Some data could not be loaded"
 #: Pages a reader opens first; none may answer 500 while a source is out of reach.
 PAGES = (
     "/", "/clusters", "/regions", "/regions?dataset=us-states", "/directory", "/methodology",
-    "/partnerships", "/posts", "/search?q=aerospace", "/regions/CA?dataset=us-states",
-    "/clusters/aerospace_vehicles_and_defense?dataset=us-states", "/api/v1/datasets",
-    "/api/v1/organisations?q=cluster",
+    "/partnerships", "/posts", "/search?q=aerospace", "/regions/06?dataset=us-states",
+    "/clusters/2?dataset=us-states", "/api/v1/datasets",
+    "/api/v1/organisations?q=cluster", "/geo/us-state.json", "/geo/nuts2.json",
 )  # fmt: skip
 
 
@@ -117,8 +117,10 @@ def test_the_pages_say_what_is_missing_and_how_to_fetch_it(offline: FreshServer)
 
 
 def test_the_shipped_data_serve_while_sources_are_out_of_reach(offline: FreshServer) -> None:
-    status, body = _get(offline, "/regions/CA?dataset=us-states")
+    status, body = _get(offline, "/regions/06?dataset=us-states")
     assert status == 200 and "California" in body
+    status, body = _get(offline, "/")
+    assert status == 200 and "Where U.S. industrial clusters are" in body, "the U.S. map"
     status, body = _get(offline, "/clusters?dataset=us-states")
     assert status == 200 and "Aerospace Vehicles and Defense" in body
     status, body = _get(offline, "/api/v1/organisations?q=cluster")
