@@ -6,7 +6,9 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 # Tests and the main job read the shared data mirror when it is there (offline installs);
 # without it the loaders download from the official sources into the cache.
 MIRROR ?= $(abspath ../shared/data)
-export CLUSTERHUB_DATA_MIRROR ?= $(if $(wildcard $(MIRROR)),$(MIRROR),)
+ifneq ($(wildcard $(MIRROR)),)
+export CLUSTERHUB_DATA_MIRROR ?= $(MIRROR)
+endif
 OUT ?= out
 HOST ?= 127.0.0.1
 PORT ?= 8000

@@ -227,6 +227,13 @@ class Settings(BaseSettings):
         ),
     )
 
+    @field_validator("data_mirror", mode="before")
+    @classmethod
+    def _no_empty_mirror(cls, value: object) -> object:
+        """An empty CLUSTERHUB_DATA_MIRROR means no mirror, not the working directory (a
+        fresh machine would otherwise look for every data set in it and download nothing)."""
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _proxies(cls, value: object) -> object:
