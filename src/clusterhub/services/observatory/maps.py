@@ -25,6 +25,7 @@ from clusterhub.classify import US_SHAPES
 from clusterhub.errors import InvalidInput
 from clusterhub.services.observatory.schemas import ClusterPublic
 from clusterhub.services.observatory.vocabulary import MEASURE_LABELS, Measure
+from clusterhub.services.reference import ReferenceData
 
 #: The view: Europe from the Azores' longitude to the Urals' foothills; outermost regions
 #: (Canaries, Madeira, French overseas) stay in the data but out of the default frame.
@@ -76,6 +77,26 @@ def geojson_url(region_type: str) -> str | None:
     if region_type in US_SHAPES:
         return f"/geo/us-{region_type}.json"
     return None
+
+
+def region_polygons(reference: ReferenceData, region_type: str) -> dict[str, Any]:
+    """The polygons of a region type: a NUTS level (GISCO), or U.S. states or counties (the
+    Census shapes of ``plotly-geo``).
+
+    Raises
+    ------
+    InvalidInput
+        If the region type has no polygons.
+    """
+    if region_type in US_SHAPES:
+        return reference.us_geojson(region_type)
+    if region_type in {"nuts0", "nuts1", "nuts2", "nuts3"}:
+        return reference.regions.geojson(int(region_type[-1]))
+    raise InvalidInput.single(
+        "expected a region type with polygons: nuts0 .. nuts3, " + ", ".join(US_SHAPES),
+        field="region_type",
+        value=region_type,
+    )
 
 
 def _frame(region_type: str) -> tuple[str, dict[str, Any]]:
