@@ -6,12 +6,17 @@ UV := $(shell command -v uv 2>/dev/null || echo "python3 -m uv")
 # Tests and the main job read the shared data mirror when it is there (offline installs);
 # without it the loaders download from the official sources into the cache.
 MIRROR ?= $(abspath ../shared/data)
-export CLUSTERHUB_DATA_MIRROR ?= $(if $(wildcard $(MIRROR)),$(MIRROR),)
+ifneq ($(wildcard $(MIRROR)),)
+export CLUSTERHUB_DATA_MIRROR ?= $(MIRROR)
+endif
 OUT ?= out
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run build test lint bench docs uv sync
+# The browser tests (tests/e2e) drive Debian's Chromium: Playwright cannot download browsers.
+CHROMIUM ?= $(or $(CLUSTERHUB_CHROMIUM),/usr/bin/chromium)
+
+.PHONY: run build test lint bench docs uv sync browser
 
 uv:
 	@command -v uv >/dev/null 2>&1 || python3 -m uv --version >/dev/null 2>&1 || python3 -m pip install --quiet uv || python3 -m pip install --quiet --user --break-system-packages uv
@@ -28,7 +33,20 @@ run: sync
 build: sync
 	$(UV) run --frozen clusterhub build --out $(OUT)
 
-test: sync
+# Installs Chromium when it is missing and we may (root with apt-get); otherwise says in one
+# line how many browser tests will skip and how to install it, instead of skipping silently.
+browser:
+	@if [ ! -x "$(CHROMIUM)" ] && [ "$$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Chromium for the browser tests: apt-get install chromium"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+	    || echo "could not install Chromium"; \
+	fi
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  n=$$($(UV) run --frozen pytest --collect-only -q -m e2e tests/e2e 2>/dev/null | grep -c '::'); \
+	  echo "NOTE: $$n browser tests will skip: no Chromium at $(CHROMIUM) (install: sudo apt-get install chromium, or set CLUSTERHUB_CHROMIUM)"; \
+	fi
+
+test: sync browser
 	$(UV) run --frozen pytest -n 2
 
 lint: sync

@@ -46,15 +46,23 @@ def reference(mirror_settings: Settings) -> ReferenceData:
 
 
 @pytest.fixture(scope="session")
+def shipped_reference(tmp_path_factory: pytest.TempPathFactory) -> ReferenceData:
+    """Reference data as a fresh install without a mirror has it: the shipped files only."""
+    cache = tmp_path_factory.mktemp("shipped-cache")
+    return ReferenceData(Settings(data_mirror=None, source_base_url="", cache_dir=cache))
+
+
+@pytest.fixture(scope="session")
 def eu_map(reference: ReferenceData) -> ClusterMap:
     """The cluster map of the real Eurostat SBS 2015 file, built once."""
     return build_cluster_map(MapRequest(source="eurostat-sbs"), reference)
 
 
 @pytest.fixture(scope="session")
-def us_map(reference: ReferenceData) -> ClusterMap:
-    """The cluster map of the real U.S. Cluster Mapping Project state file, built once."""
-    return build_cluster_map(MapRequest(source="cmp-states"), reference)
+def us_map(shipped_reference: ReferenceData) -> ClusterMap:
+    """The cluster map of the real U.S. Cluster Mapping Project state file (shipped), built
+    once."""
+    return build_cluster_map(MapRequest(source="cmp-states"), shipped_reference)
 
 
 @pytest.fixture(scope="session")

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from clusterhub.config import Settings
-from clusterhub.datasets import DATASETS, DatasetSpec, fetch, get_spec
+from clusterhub.datasets import DATASETS, PACKAGED_DIR, DatasetSpec, fetch, get_spec, source_url
 from clusterhub.errors import DataSourceError, NotFound
 
 BODY = b"nace_r2;geo;n2015\n" + b"C20;BE;1234\n" * 20_000  # ~240 kB: several chunks
@@ -198,3 +198,56 @@ def test_official_downloads_are_cached_apart_from_differently_shaped_extracts() 
     assert sbs.url is not None and "sbs_r_nuts06_r2?format=TSV&compressed=true" in sbs.url
     assert sbs.cache_path.endswith(".tsv.gz") and sbs.cache_path != sbs.mirror_path
     assert get_spec("nuts2021-l2").cache_path == get_spec("nuts2021-l2").mirror_path
+
+
+SHIPPED = {key: spec for key, spec in DATASETS.items() if spec.packaged}
+
+
+def test_the_small_reference_files_ship_with_the_package() -> None:
+    assert set(SHIPPED) == {
+        "nace-rev2", "naics-nace", "cmp-clusters", "cmp-related", "cmp-orgs", "cmp-states",
+    }  # fmt: skip
+    readme = (PACKAGED_DIR / "README.md").read_text(encoding="utf-8")
+    for key, spec in SHIPPED.items():
+        assert spec.packaged is not None
+        packed = PACKAGED_DIR / spec.packaged
+        assert packed.stat().st_size < 1_000_000, key
+        assert f"`{spec.packaged}`" in readme and f"`{key}`" in readme, key
+
+
+def test_without_a_mirror_shipped_files_are_read_from_the_package(
+    server: _Server, tmp_path: Path
+) -> None:
+    settings = _settings(tmp_path).model_copy(update={"source_base_url": _url(server, "")})
+    for key in SHIPPED:
+        path = fetch(key, settings)
+        assert path.is_relative_to(tmp_path / "cache" / "packaged"), key
+        assert path.stat().st_size > 1000, key
+    assert server.requests == [], "shipped files are never downloaded"
+
+
+def test_shipped_files_equal_the_shared_mirror_and_fill_its_gaps(
+    shared_data: Path, tmp_path: Path
+) -> None:
+    for key in SHIPPED:
+        unpacked = fetch(key, _settings(tmp_path))
+        mirrored = fetch(key, _settings(tmp_path, mirror=shared_data))
+        assert mirrored.is_relative_to(shared_data), "a mirror that has the file wins"
+        assert unpacked.read_bytes() == mirrored.read_bytes(), key
+    partial = tmp_path / "partial-mirror"
+    partial.mkdir()
+    assert fetch("nace-rev2", _settings(tmp_path, mirror=partial)).is_relative_to(tmp_path)
+
+
+def test_a_stand_in_server_takes_the_official_host_and_path(
+    server: _Server, tmp_path: Path
+) -> None:
+    official = get_spec("nuts2021-l0")
+    assert official.url is not None
+    served = server.root / "gisco-services.ec.europa.eu" / official.url.split("/", 3)[3]
+    served.parent.mkdir(parents=True)
+    served.write_bytes(b'{"type": "FeatureCollection", "features": []}')
+    settings = _settings(tmp_path).model_copy(update={"source_base_url": _url(server, "/")})
+    assert fetch(official, settings).read_bytes() == served.read_bytes()
+    assert server.requests == ["/gisco-services.ec.europa.eu/" + official.url.split("/", 3)[3]]
+    assert source_url(official.url, _settings(tmp_path)) == official.url, "default: official"

@@ -140,3 +140,26 @@ def test_get_settings_names_each_variable_without_echoing_input(
     [problem] = caught.value.problems
     assert problem.field == "CLUSTERHUB_SMTP_PORT" and "valid integer" in problem.message
     assert SMTP_PASSWORD not in str(caught.value) and "seventy" not in str(caught.value)
+
+
+def test_an_empty_mirror_variable_means_no_mirror(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A fresh machine's ``make run`` used to pass CLUSTERHUB_DATA_MIRROR="" (no ../shared):
+    read as the working directory, nothing was ever downloaded."""
+    monkeypatch.setenv("CLUSTERHUB_DATA_MIRROR", "")
+    assert Settings().data_mirror is None
+    monkeypatch.setenv("CLUSTERHUB_DATA_MIRROR", "/srv/mirror")
+    assert Settings().data_mirror == Path("/srv/mirror")
+
+
+def _make_mirror(mirror: Path) -> str:
+    """What ``make`` exports as CLUSTERHUB_DATA_MIRROR with ``MIRROR=mirror``."""
+    env = {k: v for k, v in os.environ.items() if k != "CLUSTERHUB_DATA_MIRROR"}
+    makefile = Path(__file__).resolve().parents[1] / "Makefile"
+    show = "show: ; @echo [$${CLUSTERHUB_DATA_MIRROR-unset}]"  # unset, not empty
+    command = ["make", "-s", "-f", str(makefile), "--eval", show, "show", f"MIRROR={mirror}"]
+    return subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout
+
+
+def test_make_exports_no_mirror_where_there_is_none(tmp_path: Path) -> None:
+    assert _make_mirror(tmp_path / "absent").strip() == "[unset]"
+    assert _make_mirror(tmp_path).strip() == f"[{tmp_path}]"

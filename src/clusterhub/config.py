@@ -45,6 +45,14 @@ class Settings(BaseSettings):
         default_factory=_default_cache_dir,
         description="Where data sets downloaded from their official sources are kept.",
     )
+    source_base_url: str = Field(
+        default="",
+        description=(
+            "A server standing in for the official sources (tests, an HTTP mirror): an "
+            "official URL https://host/path?query is fetched from SOURCE_BASE_URL/host/path?query."
+            " Empty (the default): the official URLs themselves."
+        ),
+    )
     download_timeout: float = Field(
         default=120.0, description="Seconds to wait for an official source before giving up."
     )
@@ -218,6 +226,13 @@ class Settings(BaseSettings):
             "and tests: the Host header is chosen by the client, so production must set this."
         ),
     )
+
+    @field_validator("data_mirror", mode="before")
+    @classmethod
+    def _no_empty_mirror(cls, value: object) -> object:
+        """An empty CLUSTERHUB_DATA_MIRROR means no mirror, not the working directory (a
+        fresh machine would otherwise look for every data set in it and download nothing)."""
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod

@@ -4,15 +4,21 @@ Every data set has two routes. A *mirror* is a directory laid out like ``/eu``, 
 ``/cordis`` (``CLUSTERHUB_DATA_MIRROR``): offline and air-gapped installs read from it and
 nothing is ever downloaded. Without a mirror, a data set with an official URL is downloaded
 once into ``CLUSTERHUB_CACHE_DIR`` and reused. Some data sets have no trustworthy official
-file URL (they are extracts or flattenings of official sources); for those the mirror is the
-only route, and the error says so instead of guessing a URL.
+file URL (they are extracts or flattenings of official sources). The small ones among them
+(classifications, cluster definitions, the CMP state table: under 200 KB gzipped each) ship
+inside the package (``clusterhub/data/reference``, sources and licences in its README), so a
+fresh install works without a mirror; for the others the mirror is the only route, and the
+error says so instead of guessing a URL.
 """
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import http.client
 import os
 import re
+import shutil
 import tempfile
 import urllib.error
 import urllib.request
@@ -20,6 +26,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import urlsplit
 
 from clusterhub.config import Settings, get_settings
 from clusterhub.errors import DataSourceError, NotFound
@@ -44,6 +51,8 @@ _CMP_LICENCE = (
 _CORDIS_LICENCE = "CORDIS open data, European Commission: CC BY 4.0 (Decision 2011/833/EU)"
 _GISCO_NUTS = "https://gisco-services.ec.europa.eu/distribution/v2/nuts/geojson/"
 _EUROSTAT_API = "https://ec.europa.eu/eurostat/api/dissemination/sdmx/2.1/data/"
+#: The package data folder of the reference files that ship with clusterhub (gzipped).
+PACKAGED_DIR = Path(__file__).resolve().parent / "data" / "reference"
 
 
 @dataclass(frozen=True)
@@ -62,6 +71,8 @@ class DatasetSpec:
     description: str
     licence: str
     download_path: str | None = None
+    #: File name under ``PACKAGED_DIR`` (gzipped) when the data set ships with clusterhub.
+    packaged: str | None = None
 
     @property
     def cache_path(self) -> str:
@@ -106,9 +117,10 @@ _SPECS = (
             "NACE Rev.2 hierarchy (code, name, level, parent, includes/excludes notes) from "
             "Eurostat's classification server. Eurostat retired the RAMON file downloads and "
             "its successor (EU Vocabularies / ShowVoc) has no stable file URL for this layout: "
-            "mirror only."
+            "shipped with clusterhub."
         ),
         licence=_EUROSTAT_LICENCE,
+        packaged="nace_rev2.csv.gz",
     ),
     DatasetSpec(
         key="naics-nace",
@@ -117,9 +129,10 @@ _SPECS = (
         description=(
             "Eurostat correspondence table NAICS 2017 (6-digit) to NACE Rev.2 (class). "
             "Published on Eurostat's classification pages without a stable file URL: "
-            "mirror only."
+            "shipped with clusterhub."
         ),
         licence=_EUROSTAT_LICENCE,
+        packaged="naics2017_to_nace_rev2.csv.gz",
     ),
     *(_nuts(level) for level in range(4)),
     DatasetSpec(
@@ -130,9 +143,10 @@ _SPECS = (
             "U.S. Cluster Mapping Project results for the 50 states, 2016, per traded and "
             "local cluster (read with read_cmp_states). A flattening of the project's data "
             "API (clustermapping.us/data, JSON records with these field names), which serves "
-            "no file: mirror only."
+            "no file: shipped with clusterhub."
         ),
         licence=_CMP_LICENCE,
+        packaged="clustermapping_states_2016.csv.gz",
     ),
     DatasetSpec(
         key="cmp-clusters",
@@ -140,9 +154,11 @@ _SPECS = (
         url=None,
         description=(
             "The 51 traded cluster definitions (Delgado, Porter & Stern 2016) as NAICS "
-            "6-digit codes, transcribed from the project's published definitions: mirror only."
+            "6-digit codes, transcribed from the project's published definitions; shipped "
+            "with clusterhub."
         ),
         licence=_CMP_LICENCE,
+        packaged="cmp_traded_clusters_naics.csv.gz",
     ),
     DatasetSpec(
         key="cmp-related",
@@ -153,9 +169,10 @@ _SPECS = (
             "per ordered pair of the 51 traded clusters: co-location, input-output and "
             "occupation scores with percentiles; rel_all_90_v3 flags the related pairs (read "
             "with stats.relatedness.read_cmp_related). A flattening of the project's data API, "
-            "which serves no file (no official file URL known): mirror only."
+            "which serves no file (no official file URL known): shipped with clusterhub."
         ),
         licence=_CMP_LICENCE,
+        packaged="cmp_related_clusters.json.gz",
     ),
     DatasetSpec(
         key="cmp-orgs",
@@ -163,9 +180,10 @@ _SPECS = (
         url=None,
         description=(
             "U.S. Cluster Mapping Project registry of cluster organisations and the cluster "
-            "categories they serve (org_id,org_title,cluster_name): mirror only."
+            "categories they serve (org_id,org_title,cluster_name): shipped with clusterhub."
         ),
         licence=_CMP_LICENCE,
+        packaged="cluster_organizations_raw.csv.gz",
     ),
     DatasetSpec(
         key="cordis-participations",
@@ -267,10 +285,12 @@ def fetch(
 ) -> Path:
     """Return a local path to a data set, downloading it only when that is allowed.
 
-    With a mirror configured the mirror is the only source (air-gapped installs must
-    never reach out). Otherwise a cached copy is reused, and only a missing one is
-    downloaded from the official URL, atomically, so an interrupted download never
-    leaves a truncated file that a later run would take for the real thing.
+    With a mirror configured the mirror is the only source that is ever downloaded from
+    (air-gapped installs must never reach out); a data set that ships with clusterhub is
+    read from the mirror when the mirror has it, else from the package. Otherwise a cached
+    copy is reused, and only a missing one is downloaded from the official URL (or the
+    ``source_base_url`` stand-in), atomically, so an interrupted download never leaves a
+    truncated file that a later run would take for the real thing.
 
     Parameters
     ----------
@@ -284,7 +304,8 @@ def fetch(
     Returns
     -------
     Path
-        The mirror file, the cached file, or the freshly downloaded file.
+        The mirror file, the unpacked shipped file, the cached file, or the freshly
+        downloaded file.
 
     Raises
     ------
@@ -298,13 +319,16 @@ def fetch(
     settings = settings or get_settings()
     if settings.data_mirror is not None:
         path = settings.data_mirror / spec.mirror_path
-        if not path.is_file():
+        if path.is_file():
+            return path
+        if spec.packaged is None:
             raise DataSourceError(
                 f"data set {spec.key!r} is not in the mirror: {path} does not exist "
                 f"(CLUSTERHUB_DATA_MIRROR={settings.data_mirror}; nothing is downloaded "
                 "while a mirror is configured)"
             )
-        return path
+    if spec.packaged is not None:
+        return _unpacked(spec.packaged, settings.cache_dir)
     target = settings.cache_dir / spec.cache_path
     if target.is_file():
         return target
@@ -313,7 +337,37 @@ def fetch(
             f"data set {spec.key!r} has no official download URL and is not cached at "
             f"{target}; set CLUSTERHUB_DATA_MIRROR to a directory holding {spec.mirror_path}"
         )
-    _download(spec, spec.url, target, settings.download_timeout, progress)
+    _download(spec, source_url(spec.url, settings), target, settings.download_timeout, progress)
+    return target
+
+
+def source_url(url: str, settings: Settings) -> str:
+    """Where ``url`` is fetched from: itself, or under ``source_base_url`` when one is set
+    (a stand-in server: ``https://host/path?q`` becomes ``<base>/host/path?q``, so one server
+    can stand in for Eurostat, GISCO and CORDIS at once)."""
+    if not settings.source_base_url:
+        return url
+    parts = urlsplit(url)
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{settings.source_base_url.rstrip('/')}/{parts.netloc}{parts.path}{query}"
+
+
+def _unpacked(name: str, cache_dir: Path) -> Path:
+    """The shipped file ``name`` decompressed once into the cache (readers take plain files).
+
+    The copy sits in a folder named after the packaged file's digest, so an upgrade that
+    ships a corrected file is never shadowed by the copy of the old one.
+    """
+    packed = PACKAGED_DIR / name
+    digest = hashlib.sha256(packed.read_bytes()).hexdigest()[:16]
+    target = cache_dir / "packaged" / digest / name.removesuffix(".gz")
+    if target.is_file():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    descriptor, temp = tempfile.mkstemp(dir=target.parent, suffix=".part")
+    with os.fdopen(descriptor, "wb") as out, gzip.open(packed, "rb") as source:
+        shutil.copyfileobj(source, out)
+    Path(temp).replace(target)
     return target
 
 

@@ -16,23 +16,24 @@ from clusterhub.classify import (
     load_nace,
     load_regions,
 )
+from tests.shipped import shipped
 
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "taxonomies"
 
 
 @pytest.fixture(scope="session")
-def nace(shared_data: Path) -> NaceHierarchy:
-    return load_nace(shared_data / "eu" / "nace_rev2.csv")
+def nace() -> NaceHierarchy:
+    return load_nace(shipped("nace-rev2"))
 
 
 @pytest.fixture(scope="session")
-def crosswalk(shared_data: Path, nace: NaceHierarchy) -> NaicsToNace:
-    return load_crosswalk(shared_data / "eu" / "naics2017_to_nace_rev2.csv", nace)
+def crosswalk(nace: NaceHierarchy) -> NaicsToNace:
+    return load_crosswalk(shipped("naics-nace"), nace)
 
 
 @pytest.fixture(scope="session")
-def cmp_traded(shared_data: Path) -> Taxonomy:
-    return load_cmp_traded(shared_data / "us" / "cmp_traded_clusters_naics.csv")
+def cmp_traded() -> Taxonomy:
+    return load_cmp_traded(shipped("cmp-clusters"))
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from clusterhub.cli import app
 from clusterhub.config import get_settings
+from tests.shipped import shipped
 
 runner = CliRunner()
 
@@ -34,10 +35,8 @@ def eu_parquet(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> P
     return out
 
 
-def test_map_writes_the_stable_columns_in_every_format(
-    tmp_path: Path, shared_data: Path, eu_parquet: Path
-) -> None:
-    source = shared_data / "us" / "clustermapping_states_2016.csv"
+def test_map_writes_the_stable_columns_in_every_format(tmp_path: Path, eu_parquet: Path) -> None:
+    source = shipped("cmp-states")
     for suffix in (".csv", ".json"):
         out = tmp_path / f"us{suffix}"
         result = runner.invoke(

@@ -7,8 +7,6 @@ on every one of the 2,550 traded state x cluster cells.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import polars as pl
 import pytest
 
@@ -16,11 +14,12 @@ from clusterhub.services.observatory.analytics import ClusterMap
 from clusterhub.stats.mapping import RatingOptions, rate_clusters
 from clusterhub.stats.metrics import MetricOptions
 from clusterhub.stats.sources import read_cmp_states
+from tests.shipped import shipped
 
 
 @pytest.fixture(scope="module")
-def compared(us_map: ClusterMap, shared_data: Path) -> pl.DataFrame:
-    published = read_cmp_states(shared_data / "us" / "clustermapping_states_2016.csv").published
+def compared(us_map: ClusterMap) -> pl.DataFrame:
+    published = read_cmp_states(shipped("cmp-states")).published
     return us_map.table.join(
         published.rename({"lq": "lq_pub", "strong": "strong_pub", "strong10": "strong10_pub"}),
         on=["region_code", "cluster_code", "year"],
@@ -60,11 +59,9 @@ def test_local_clusters_are_measured_but_not_rated(compared: pl.DataFrame) -> No
     assert local.get_column("lq").drop_nulls().len() > 0
 
 
-def test_summing_the_50_states_instead_of_national_totals_flips_a_flag(
-    shared_data: Path,
-) -> None:
+def test_summing_the_50_states_instead_of_national_totals_flips_a_flag() -> None:
     """Why the benchmark matters: without DC and territories one published flag is missed."""
-    states = read_cmp_states(shared_data / "us" / "clustermapping_states_2016.csv")
+    states = read_cmp_states(shipped("cmp-states"))
     cells = states.cells.filter(pl.col("traded"))
     totals = cells.group_by("region_code", "region_type", "year").agg(
         pl.col("employment").sum().alias("traded_employment")
@@ -77,10 +74,8 @@ def test_summing_the_50_states_instead_of_national_totals_flips_a_flag(
     assert rated.filter(pl.col("strong") != pl.col("strong_pub")).height == 1
 
 
-def test_lq_ranks_equal_the_published_ranks(us_map: ClusterMap, shared_data: Path) -> None:
-    published = pl.read_csv(
-        shared_data / "us" / "clustermapping_states_2016.csv", infer_schema_length=0
-    ).select(
+def test_lq_ranks_equal_the_published_ranks(us_map: ClusterMap) -> None:
+    published = pl.read_csv(shipped("cmp-states"), infer_schema_length=0).select(
         pl.col("region_code_t").alias("region_code"),
         pl.col("cluster_code_t").alias("cluster_code"),
         pl.col("lq_tf_rank_i").replace("NA", None).cast(pl.UInt32).alias("rank_pub"),

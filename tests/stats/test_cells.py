@@ -6,6 +6,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from tests.shipped import shipped
 
 from clusterhub.errors import InvalidInput
 from clusterhub.stats.cells import (
@@ -251,7 +252,7 @@ def test_nuts_parents() -> None:
 
 def test_parent_residual_on_the_real_sbs_extract(shared_data: Path) -> None:
     cells, read = read_sbs_csv(shared_data / "eu" / "sbs_r_nuts06_r2_2015.csv")
-    nace = pl.read_csv(shared_data / "eu" / "nace_rev2.csv", infer_schema=False)
+    nace = pl.read_csv(shipped("nace-rev2"), infer_schema=False)
     parents = {c: p for c, p in nace.select("nace2", "Parent").iter_rows() if p not in (None, "NA")}
     out, report = fill_missing(cells, "parent-residual", industry_parent=parents)
     assert read.missing == 8_648

@@ -15,6 +15,7 @@ import pandas as pd
 import polars as pl
 import pytest
 from ecomplexity import ecomplexity
+from tests.shipped import shipped
 
 from clusterhub.errors import InvalidInput
 from clusterhub.stats.complexity import (
@@ -87,8 +88,8 @@ def test_agrees_with_ecomplexity_on_eurostat_regions(
     assert_agrees(ours, reference(frame, continuous=continuous))
 
 
-def test_agrees_with_ecomplexity_on_us_states_over_clusters(shared_data: Path) -> None:
-    states = read_cmp_states(shared_data / "us" / "clustermapping_states_2016.csv")
+def test_agrees_with_ecomplexity_on_us_states_over_clusters() -> None:
+    states = read_cmp_states(shipped("cmp-states"))
     frame = states.cells.filter(pl.col("employment").is_not_null()).select(
         region=pl.col("region_code"),
         industry=pl.col("cluster_code"),

@@ -10,6 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 from scipy.stats import spearmanr
+from tests.shipped import shipped
 
 from clusterhub.errors import InvalidInput
 from clusterhub.stats.complexity import year_complexity
@@ -24,8 +25,8 @@ from clusterhub.stats.relatedness import (
 
 
 @pytest.fixture(scope="module")
-def records(shared_data: Path) -> pl.DataFrame:
-    return read_cmp_related(shared_data / "us" / "cmp_related_clusters.json")
+def records() -> pl.DataFrame:
+    return read_cmp_related(shipped("cmp-related"))
 
 
 def test_the_published_file_is_the_full_square_of_51_clusters(records: pl.DataFrame) -> None:

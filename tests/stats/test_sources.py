@@ -10,6 +10,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
+from tests.shipped import shipped
 
 from clusterhub.errors import InvalidInput
 from clusterhub.stats.schema import CLUSTER_CELLS, INDUSTRY_CELLS
@@ -201,8 +202,8 @@ def test_long_table_from_parquet(tmp_path: Path) -> None:
     assert "negative" in message
 
 
-def test_the_real_cmp_state_file(shared_data: Path) -> None:
-    cmp = read_cmp_states(shared_data / "us" / "clustermapping_states_2016.csv")
+def test_the_real_cmp_state_file() -> None:
+    cmp = read_cmp_states(shipped("cmp-states"))
     assert cmp.cells.height == 3_350
     assert cmp.cells.filter(pl.col("traded")).height == 2_550
     assert cmp.cells.select(list(CLUSTER_CELLS)).schema == pl.Schema(CLUSTER_CELLS)
@@ -221,8 +222,8 @@ def test_the_real_cmp_state_file(shared_data: Path) -> None:
     assert first["wages"] == 489_088 * 1000.0  # ap_tl is in $1000s
 
 
-def _edited_cmp(shared_data: Path, tmp_path: Path, line: int, column: str, value: str) -> Path:
-    source = shared_data / "us" / "clustermapping_states_2016.csv"
+def _edited_cmp(tmp_path: Path, line: int, column: str, value: str) -> Path:
+    source = shipped("cmp-states")
     with source.open(encoding="utf-8", newline="") as handle:
         rows = list(csv.reader(handle))
     rows[line - 1][rows[0].index(column)] = value
@@ -243,10 +244,10 @@ def _edited_cmp(shared_data: Path, tmp_path: Path, line: int, column: str, value
     ],
 )
 def test_cmp_inconsistencies_are_refused_with_their_place(
-    shared_data: Path, tmp_path: Path, edit: tuple[int, str, str, str]
+    tmp_path: Path, edit: tuple[int, str, str, str]
 ) -> None:
     line, column, value, words = edit
-    path = _edited_cmp(shared_data, tmp_path, line, column, value)
+    path = _edited_cmp(tmp_path, line, column, value)
     message = _refused(read_cmp_states, path)
     _names(message, path, line, column)
     assert words in message

@@ -32,6 +32,7 @@ from clusterhub.classify.regions import (
     nuts_level,
 )
 from clusterhub.classify.taxonomy_files import load_taxonomy_file
+from clusterhub.classify.us_geography import US_SHAPES, us_geojson
 
 __all__ = [
     "CLASS",
@@ -42,6 +43,7 @@ __all__ = [
     "KINDS",
     "MALFORMED",
     "SECTION",
+    "US_SHAPES",
     "Classification",
     "MatchHow",
     "NaceHierarchy",
@@ -64,4 +66,5 @@ __all__ = [
     "naics_prefixes",
     "normalise_naics",
     "nuts_level",
+    "us_geojson",
 ]

@@ -27,11 +27,19 @@ def list_command() -> None:
 
 @app.command("fetch")
 def fetch_command(
-    keys: Annotated[list[str] | None, typer.Argument(help="Data set keys; default: all.")] = None,
+    keys: Annotated[
+        list[str] | None,
+        typer.Argument(help="Data set keys; default: every data set `serve` loads on start."),
+    ] = None,
 ) -> None:
-    """Make data sets available locally (from the mirror, the cache, or a download)."""
-    from clusterhub.datasets import DATASETS
+    """Make data sets available locally (from the mirror, the cache, or a download).
+
+    Without keys: what a start of the platform reads, so that an install that was offline at
+    its first start gets what it missed (the next `clusterhub serve` loads it).
+    """
+    from clusterhub.services.bootstrap import fetch_start_data
 
     with friendly_errors(), reference_data() as reference:
-        for key in keys or sorted(DATASETS):
-            console.print(f"{key}: {reference.fetch(key)}")
+        found = [(k, reference.fetch(k)) for k in keys] if keys else fetch_start_data(reference)
+        for key, path in found:
+            console.print(f"{key}: {path}")

@@ -137,14 +137,21 @@ def map_html_command(
     cluster: Annotated[str, typer.Option(help="Cluster code to map.")],
     out: Annotated[Path, typer.Option(help="HTML file to write (self-contained, offline).")],
     measure: Annotated[str, typer.Option(help=f"One of {', '.join(MEASURE_LABELS)}.")] = "stars",
-    region_type: Annotated[str, typer.Option(help="NUTS level: nuts0 .. nuts3.")] = "nuts2",
+    region_type: Annotated[
+        str, typer.Option(help="nuts0 .. nuts3, or state / county for U.S. CMP data.")
+    ] = "nuts2",
     source: SourceOpt = "eurostat-sbs",
     input_path: InputOpt = None,
     map_path: MapOpt = None,
     year: YearOpt = None,
 ) -> None:
     """Write an offline interactive choropleth of one cluster's strength."""
-    from clusterhub.services.observatory.maps import MapLayer, cluster_figure, write_html
+    from clusterhub.services.observatory.maps import (
+        MapLayer,
+        cluster_figure,
+        region_polygons,
+        write_html,
+    )
     from clusterhub.services.observatory.profiles import cluster_profile
 
     with friendly_errors(), reference_data() as reference:
@@ -157,8 +164,7 @@ def map_html_command(
             measure=choice(measure, get_args(Measure), "measure"),
             region_type=region_type,
         )
-        level = int(region_type.removeprefix("nuts"))
-        figure = cluster_figure(table, reference.regions.geojson(level), layer)
+        figure = cluster_figure(table, region_polygons(reference, region_type), layer)
         console.print(f"[green]wrote[/] {write_html(figure, out)}")
 
 

@@ -7,13 +7,18 @@ NUTS polygons.
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 
 from clusterhub.classify import (
+    US_SHAPES,
     NaceHierarchy,
     NaicsToNace,
     RegionCatalogue,
@@ -23,10 +28,11 @@ from clusterhub.classify import (
     load_crosswalk,
     load_nace,
     load_regions,
+    us_geojson,
 )
 from clusterhub.config import Settings
 from clusterhub.datasets import ProgressCallback, fetch
-from clusterhub.errors import InvalidInput
+from clusterhub.errors import InvalidInput, NotFound
 
 NUTS_LEVELS = (0, 1, 2, 3)
 #: Taxonomy files that ship with clusterhub, by the short name that stands for them wherever a
@@ -65,6 +71,7 @@ class ReferenceData:
     def __init__(self, settings: Settings, progress: ProgressCallback | None = None) -> None:
         self._settings = settings
         self._progress = progress
+        self._us_shapes: dict[str, dict[str, Any]] = {}
 
     def fetch(self, key: str) -> Path:
         """Local path of any registered data set (see ``clusterhub.datasets``)."""
@@ -84,6 +91,38 @@ class ReferenceData:
     def regions(self) -> RegionCatalogue:
         """NUTS 2021 regions with their polygons."""
         return load_regions([self.fetch(f"nuts2021-l{level}") for level in NUTS_LEVELS])
+
+    def us_geojson(self, region_type: str) -> dict[str, Any]:
+        """U.S. state or county polygons (``classify.us_geography``), simplified from the
+        shapefiles of ``plotly-geo`` on first use and kept in the cache directory.
+
+        Raises
+        ------
+        NotFound
+            If ``region_type`` has no polygons (MSAs and economic areas have none).
+        """
+        if region_type not in US_SHAPES:
+            raise NotFound(
+                f"no polygons for U.S. {region_type} regions; maps exist for "
+                + ", ".join(US_SHAPES)
+            )
+        if region_type not in self._us_shapes:
+            self._us_shapes[region_type] = self._cached_us_geojson(region_type)
+        return self._us_shapes[region_type]
+
+    def _cached_us_geojson(self, region_type: str) -> dict[str, Any]:
+        spec = US_SHAPES[region_type]
+        path = self._settings.cache_dir / "us-geo" / f"{spec.file}-{spec.tolerance:g}.geojson"
+        if path.is_file():
+            cached: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+            return cached
+        shapes = us_geojson(region_type)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+        with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+            json.dump(shapes, out, separators=(",", ":"))
+        Path(temp).replace(path)
+        return shapes
 
     @cached_property
     def cmp_traded(self) -> Taxonomy:
@@ -114,11 +153,16 @@ class Catalogues:
     clusters: dict[str, str]
 
     @classmethod
-    def from_reference(cls, reference: ReferenceData) -> Catalogues:
-        """Codes from the reference data: NUTS 2021, NACE Rev.2, the 51 traded clusters."""
+    def from_reference(cls, reference: ReferenceData, *, with_regions: bool = True) -> Catalogues:
+        """Codes from the reference data: NUTS 2021, NACE Rev.2, the 51 traded clusters.
+
+        ``with_regions=False`` leaves the NUTS list empty, for a start while GISCO cannot be
+        reached: the shipped lists (NACE, clusters) still check what needs no region.
+        """
         clusters = reference.cmp_traded.clusters.filter(kind="traded")
+        nuts = reference.regions.frame["code"].to_list() if with_regions else []
         return cls(
-            nuts=frozenset(reference.regions.frame["code"].to_list()),
+            nuts=frozenset(nuts),
             nace=reference.nace,
             clusters=dict(clusters.select("cluster_code", "cluster_name").iter_rows()),
         )

@@ -1,7 +1,10 @@
-"""The U.S. Cluster Mapping Project state file: validation and the national benchmark.
+"""The U.S. Cluster Mapping Project region files: validation and the national benchmark.
 
 Private to ``sources`` (``read_cmp_states`` is the public entry); kept apart because
 recovering the national denominators is a small method of its own, not file parsing.
+
+The project publishes the same layout for every region type it maps; the type is read from
+the file's ``region_type_t`` (one type per file) and its codes are checked against it.
 """
 
 from __future__ import annotations
@@ -37,11 +40,21 @@ _CMP_TEXT = (
 )
 _CMP_NUMBERS = ("emp_tl", "est_tl", "ap_tl", "lq_tf", "region_emp_per_tf", "cluster_emp_per_tf")
 _CMP_FLAGS = ("traded_b", "strong_b", "strong10_b")
+#: The project's region types (``region_type_t``, as its data API names them) and the shape of
+#: their codes: state FIPS, county FIPS (state + county), CBSA code of a metropolitan or
+#: micropolitan statistical area, BEA economic area number (1-179).
+REGION_CODES = {
+    "state": (r"^[0-9]{2}$", "a 2-digit state FIPS code"),
+    "county": (r"^[0-9]{5}$", "a 5-digit county FIPS code"),
+    "msa": (r"^[0-9]{5}$", "a 5-digit CBSA code"),
+    "economic": (r"^[0-9]{1,3}$", "a BEA economic area number"),
+}
 
 
 @dataclass(frozen=True)
 class CmpStates:
-    """The U.S. Cluster Mapping Project state file, split by use.
+    """A U.S. Cluster Mapping Project region file (states, counties, MSAs or economic areas),
+    split by use.
 
     ``cells`` is a ``CLUSTER_CELLS`` frame plus ``traded``, ``cluster_name`` and
     ``region_name``;
@@ -59,7 +72,7 @@ class CmpStates:
 
 
 def read_cmp(path: Path, tolerance: float) -> CmpStates:
-    """Read, validate and split the state file; see ``sources.read_cmp_states``."""
+    """Read, validate and split a region file; see ``sources.read_cmp_states``."""
     table = read_table(Path(path), ",", "region_code_t,cluster_code_t,year_t,emp_tl,...")
     require(table, [*_CMP_TEXT, *_CMP_NUMBERS, *_CMP_FLAGS], "the CMP state file columns")
     frame = _validate(table)
@@ -68,15 +81,9 @@ def read_cmp(path: Path, tolerance: float) -> CmpStates:
 
 
 def _validate(table: Table) -> pl.DataFrame:
-    """Check codes, booleans and numbers of the CMP state file; returns the parsed frame."""
+    """Check codes, booleans and numbers of a CMP region file; returns the parsed frame."""
     frame = table.frame.with_columns(pl.col(c).str.strip_chars() for c in _CMP_TEXT + _CMP_FLAGS)
-    check(
-        table,
-        frame,
-        ~pl.col("region_code_t").str.contains(r"^[0-9]{2}$"),
-        "region_code_t",
-        "expected a 2-digit state FIPS code",
-    )
+    _check_regions(table, frame)
     check(
         table,
         frame,
@@ -127,6 +134,39 @@ def _validate(table: Table) -> pl.DataFrame:
     )
     duplicates(table, frame, "cluster_code", "cluster_code_t")
     return frame
+
+
+def _check_regions(table: Table, frame: pl.DataFrame) -> None:
+    """One known region type per file, and codes shaped as that type's codes."""
+    kinds = pl.col("region_type_t")
+    check(
+        table,
+        frame,
+        ~kinds.is_in(list(REGION_CODES)),
+        "region_type_t",
+        f"expected a CMP region type ({', '.join(REGION_CODES)})",
+    )
+    found = sorted(k for k in frame["region_type_t"].unique().to_list() if k in REGION_CODES)
+    if len(found) > 1:
+        counts = frame.group_by("region_type_t").len().sort("len", descending=True)
+        first = str(counts["region_type_t"][0])
+        table.problems.append(
+            Problem(
+                f"expected one region type per file, found {', '.join(found)}: give each "
+                f"region type its own file (most rows are {first})",
+                table.name,
+                None,
+                "region_type_t",
+            )
+        )
+    for kind, (pattern, what) in REGION_CODES.items():
+        check(
+            table,
+            frame,
+            (kinds == kind).fill_null(value=False) & ~pl.col("region_code_t").str.contains(pattern),
+            "region_code_t",
+            f"expected {what} (region type {kind})",
+        )
 
 
 def _split(table: Table, frame: pl.DataFrame, tolerance: float) -> CmpStates:

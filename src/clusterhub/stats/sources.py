@@ -295,7 +295,12 @@ def read_long_table(path: str | Path) -> tuple[pl.DataFrame, ReadReport]:
 
 
 def read_cmp_states(path: str | Path, *, tolerance: float = 1e-5) -> CmpStates:
-    """Read the U.S. Cluster Mapping Project state file (``clustermapping_states_2016.csv``).
+    """Read a U.S. Cluster Mapping Project region file: states (``clustermapping_states_2016.csv``),
+    counties, metropolitan/micropolitan statistical areas or economic areas.
+
+    All four share one layout; ``region_type`` is the file's ``region_type_t`` (``state``,
+    ``county``, ``msa``, ``economic``), one type per file, and each ``region_code_t`` must be
+    shaped as that type's codes (``_cmp.REGION_CODES``).
 
     ``wages`` is ``ap_tl`` (annual payroll in $1000s) times 1000; ``imputed_share`` is
     the part of ``emp_tl`` the project imputed for suppressed cells,
@@ -312,7 +317,7 @@ def read_cmp_states(path: str | Path, *, tolerance: float = 1e-5) -> CmpStates:
     Parameters
     ----------
     path
-        The state file (one year).
+        The region file (one year, one region type).
     tolerance
         Largest relative deviation of one cell's recovered national figures from the
         median of all cells; the published values agree to about 2e-7.

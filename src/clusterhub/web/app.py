@@ -17,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 
 from clusterhub import __version__
 from clusterhub.config import Settings, get_settings
+from clusterhub.services import missing_sources
 from clusterhub.services.directory.backfill import EmbeddingBackfill
 from clusterhub.services.observatory.maps import OFFLINE_GEO_JS
 from clusterhub.services.reference import ReferenceData
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.write_permits = WritePermits(settings.max_concurrent_writes, settings.db_busy_timeout)
     app.state.templates = make_templates()
     app.state.reference = ReferenceData(settings)
+    app.state.missing_sources = missing_sources.load(settings)
     app.state.memo = Memo(ttl=settings.api_cache_seconds)
     app.state.data_version = 0  # part of every API cache key; see caching.data_changed
     app.state.directory = DirectoryResources(app.state.reference)

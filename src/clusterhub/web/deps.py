@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import FormData
 
 from clusterhub.config import Settings
-from clusterhub.errors import InvalidInput, Unavailable, plain_message
+from clusterhub.errors import DataSourceError, InvalidInput, Unavailable, plain_message
 from clusterhub.services import outbox
 from clusterhub.services.directory.schemas import ProfileType
 from clusterhub.services.embeddings import (
@@ -177,10 +177,20 @@ class DirectoryResources:
 
     @property
     def catalogues(self) -> Catalogues:
-        """Country, NUTS, NACE and cluster code lists profiles are validated against."""
+        """Country, NUTS, NACE and cluster code lists profiles are validated against.
+
+        While GISCO cannot be reached the NUTS list is empty (for this process: the pages say
+        what is missing and that a restart after ``clusterhub data fetch`` loads it), so the
+        directory still lists, searches and shows its profiles.
+        """
         with self._lock:
             if self._catalogues is None:
-                self._catalogues = Catalogues.from_reference(self._reference)
+                try:
+                    self._catalogues = Catalogues.from_reference(self._reference)
+                except DataSourceError:
+                    self._catalogues = Catalogues.from_reference(
+                        self._reference, with_regions=False
+                    )
             return self._catalogues
 
     @property
@@ -189,11 +199,16 @@ class DirectoryResources:
         catalogues = self.catalogues
         with self._lock:
             if self._index is None:
-                regions = self._reference.regions.frame.select("code", "name").iter_rows()
                 self._index = DirectoryIndex(
-                    cluster_names=catalogues.clusters, region_names=dict(regions)
+                    cluster_names=catalogues.clusters, region_names=self._region_names(catalogues)
                 )
             return self._index
+
+    def _region_names(self, catalogues: Catalogues) -> dict[str, str]:
+        """NUTS names by code; none while the NUTS list could not be fetched."""
+        if not catalogues.nuts:
+            return {}
+        return dict(self._reference.regions.frame.select("code", "name").iter_rows())
 
     @property
     def embedder(self) -> Embedder:

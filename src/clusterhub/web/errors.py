@@ -20,6 +20,7 @@ from clusterhub.errors import (
     MAX_PROBLEMS,
     ClusterhubError,
     Conflict,
+    DataSourceError,
     InvalidInput,
     NotAuthenticated,
     NotFound,
@@ -46,6 +47,7 @@ STATUS: dict[type[ClusterhubError], int] = {
     NotAuthenticated: 401,
     PermissionDenied: 403,
     Unavailable: 503,
+    DataSourceError: 503,  # Eurostat, GISCO or CORDIS out of reach: not the reader's fault
 }
 CODES = {
     400: "bad_request",

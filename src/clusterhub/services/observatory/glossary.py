@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from clusterhub.services.observatory.schemas import DatasetPublic, MetricPublic
 from clusterhub.services.observatory.terms import STRONG_STARS, TERMS
+from clusterhub.services.observatory.vocabulary import REGION_TYPE_LABELS
 from clusterhub.stats.ratings import STAR_PRESETS, StarCriterion
 from clusterhub.stats.vocabulary import StarPreset
 
@@ -39,20 +40,8 @@ _CRITERION_LABELS = {
 
 
 def region_type_label(region_type: str) -> str:
-    """``nuts2`` -> "NUTS 2", ``nuts0`` -> "NUTS 0 (country)", ``state`` -> "U.S. state"."""
-    if region_type == "nuts0":
-        return "NUTS 0 (country)"
-    if region_type.startswith("nuts") and region_type[4:].isdigit():
-        return f"NUTS {region_type[4:]}"
-    return _REGION_TYPES.get(region_type, region_type)
-
-
-_REGION_TYPES = {
-    "state": "U.S. state",
-    "msa": "U.S. metropolitan area",
-    "county": "U.S. county",
-    "economic_area": "U.S. economic area",
-}
+    """``nuts2`` -> "NUTS 2", ``state`` -> "U.S. state"; an unknown type as it is."""
+    return REGION_TYPE_LABELS.get(region_type, region_type)
 
 
 def criterion_rule(criterion: StarCriterion) -> str:

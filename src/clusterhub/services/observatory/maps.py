@@ -1,10 +1,13 @@
 """Choropleth maps of one cluster's strength, built to work with no network at all.
 
-We draw our GISCO polygons as SVG with Plotly's ``geo`` subplot, base map hidden. Two offline
+We draw our GISCO polygons (and the U.S. Census state and county boundaries that ship with
+``plotly-geo``, see ``classify.us_geography``) as SVG with Plotly's ``geo`` subplot, base map
+hidden. Two offline
 traps are avoided: the tile-based ``choroplethmap`` needs a web worker that Chromium refuses
 on ``file://`` pages (the map stays blank when a user double-clicks the file), and the ``geo``
-subplot fetches a world topojson from a CDN unless ``window.PlotlyGeoAssets`` already holds
-one — so the page defines an empty one before plotly.js runs. The HTML embeds plotly.js: no
+subplot fetches a world (or, for the U.S. maps' scope, a USA) topojson from a CDN unless
+``window.PlotlyGeoAssets`` already holds one — so the page defines empty ones before plotly.js
+runs. The HTML embeds plotly.js: no
 request leaves the page.
 """
 
@@ -18,9 +21,11 @@ from typing import Any
 import plotly.io as pio
 import polars as pl
 
+from clusterhub.classify import US_SHAPES
 from clusterhub.errors import InvalidInput
 from clusterhub.services.observatory.schemas import ClusterPublic
 from clusterhub.services.observatory.vocabulary import MEASURE_LABELS, Measure
+from clusterhub.services.reference import ReferenceData
 
 #: The view: Europe from the Azores' longitude to the Urals' foothills; outermost regions
 #: (Canaries, Madeira, French overseas) stay in the data but out of the default frame.
@@ -36,8 +41,12 @@ _EMPTY_TOPOJSON = {
         for layer in ("land", "ocean", "lakes", "rivers", "countries", "coastlines", "subunits")
     },
 }
+#: The U.S. maps' scope looks up its own base map: empty too.
+US_TOPOJSON = "usa_110m"
 OFFLINE_GEO_JS = (
-    f"window.PlotlyGeoAssets = {{topojson: {{{BASE_TOPOJSON}: {json.dumps(_EMPTY_TOPOJSON)}}}}};"
+    "window.PlotlyGeoAssets = {topojson: {"
+    + ", ".join(f"{name}: {json.dumps(_EMPTY_TOPOJSON)}" for name in (BASE_TOPOJSON, US_TOPOJSON))
+    + "}};"
 )
 OFFLINE_GEO_SCRIPT = f"<script>{OFFLINE_GEO_JS}</script>"
 
@@ -50,9 +59,57 @@ BLUES = [
 ]  # fmt: skip
 
 
+_EUROPE_GEO = {
+    "visible": False,
+    "projection": {"type": "mercator"},
+    "lonaxis": {"range": list(EUROPE_LON)},
+    "lataxis": {"range": list(EUROPE_LAT)},
+}
+#: The 50 states and DC in the Albers USA projection (Alaska and Hawaii as insets).
+_US_GEO = {"visible": False, "scope": "usa", "projection": {"type": "albers usa"}}
+
+
+def geojson_url(region_type: str) -> str | None:
+    """The same-site URL of a region type's polygons, or None where there are none (U.S.
+    metropolitan/micropolitan and economic areas: the CMP shapes are not shipped)."""
+    if region_type in {"nuts0", "nuts1", "nuts2", "nuts3"}:
+        return f"/geo/{region_type}.json"
+    if region_type in US_SHAPES:
+        return f"/geo/us-{region_type}.json"
+    return None
+
+
+def region_polygons(reference: ReferenceData, region_type: str) -> dict[str, Any]:
+    """The polygons of a region type: a NUTS level (GISCO), or U.S. states or counties (the
+    Census shapes of ``plotly-geo``).
+
+    Raises
+    ------
+    InvalidInput
+        If the region type has no polygons.
+    """
+    if region_type in US_SHAPES:
+        return reference.us_geojson(region_type)
+    if region_type in {"nuts0", "nuts1", "nuts2", "nuts3"}:
+        return reference.regions.geojson(int(region_type[-1]))
+    raise InvalidInput.single(
+        "expected a region type with polygons: nuts0 .. nuts3, " + ", ".join(US_SHAPES),
+        field="region_type",
+        value=region_type,
+    )
+
+
+def _frame(region_type: str) -> tuple[str, dict[str, Any]]:
+    """The GeoJSON property that holds the region code, and the map's view."""
+    if region_type in US_SHAPES:
+        return "properties.code", _US_GEO
+    return "properties.NUTS_ID", _EUROPE_GEO
+
+
 @dataclass(frozen=True)
 class MapLayer:
-    """What a map shows: one cluster, one year, one measure, one NUTS level."""
+    """What a map shows: one cluster, one year, one measure, one region type (a NUTS level, or
+    U.S. states or counties)."""
 
     cluster_code: str
     cluster_name: str
@@ -105,10 +162,11 @@ def _choropleth(
     scale: dict[str, Any] = {"colorscale": BLUES, "colorbar": {"title": {"text": label}}}
     if layer.measure == "stars":
         scale = star_scale(max((r[6] for r in rows), default=0))
+    featureidkey, view = _frame(layer.region_type)
     trace = {
         "type": "choropleth",
         "geojson": geojson,
-        "featureidkey": "properties.NUTS_ID",
+        "featureidkey": featureidkey,
         "locations": [r[0] for r in rows],
         "z": [r[1] for r in rows],
         "customdata": [list(r[2:]) for r in rows],
@@ -124,12 +182,7 @@ def _choropleth(
         "title": {"text": f"{layer.cluster_name}: {label.lower()} by region, {layer.year}"},
         "height": 720,
         "margin": {"l": 0, "r": 0, "t": 48, "b": 0},
-        "geo": {
-            "visible": False,
-            "projection": {"type": "mercator"},
-            "lonaxis": {"range": list(EUROPE_LON)},
-            "lataxis": {"range": list(EUROPE_LAT)},
-        },
+        "geo": view,
     }
     return {"data": [trace], "layout": layout}
 

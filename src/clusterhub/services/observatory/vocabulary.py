@@ -24,6 +24,19 @@ MEASURE_LABELS: dict[str, str] = {
     "wage_per_employee": "Wage per employee",
 }
 
+#: Region types in words: NUTS levels, and the U.S. Cluster Mapping Project's region types
+#: (``region_type_t`` of its files).
+REGION_TYPE_LABELS = {
+    "nuts0": "NUTS 0 (country)",
+    "nuts1": "NUTS 1",
+    "nuts2": "NUTS 2",
+    "nuts3": "NUTS 3",
+    "state": "U.S. state",
+    "county": "U.S. county",
+    "msa": "U.S. metropolitan or micropolitan area",
+    "economic": "U.S. economic area",
+}
+
 #: NUTS levels the SBS regional data is published at (``complexity.complexity_of_sbs``).
 SBS_REGION_TYPES = ("nuts0", "nuts1", "nuts2")
 

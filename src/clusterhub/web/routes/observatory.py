@@ -25,7 +25,7 @@ from clusterhub.services.observatory.charts import (
     star_distribution,
 )
 from clusterhub.services.observatory.datasets import MetricFilter
-from clusterhub.services.observatory.maps import Figure, cluster_map_figure
+from clusterhub.services.observatory.maps import Figure, cluster_map_figure, geojson_url
 from clusterhub.services.observatory.methodology import methodology_html
 from clusterhub.services.observatory.schemas import MetricPublic, RegionPublic
 from clusterhub.services.observatory.vocabulary import MEASURE_LABELS, Measure
@@ -78,7 +78,7 @@ class MapChoice:
     dataset: DatasetKey = None
     cluster: Annotated[str | None, Query(max_length=16)] = None
     measure: Measure = "stars"
-    region_type: Annotated[str, Query(pattern=r"^nuts[0-3]$")] = "nuts2"
+    region_type: Annotated[str, Query(pattern=r"^(nuts[0-3]|state|county)$")] = "nuts2"
 
     def key(self) -> tuple[str | None, ...]:
         return (self.dataset, self.cluster, self.measure, self.region_type)
@@ -92,11 +92,11 @@ def home(request: Request, session: DbSession, choice: MapQuery) -> HTMLResponse
     """What clusterhub is, and a map of Europe coloured by a cluster's strength."""
 
     def build() -> dict[str, Any]:
-        data = _nuts_dataset(session, choice.dataset)
+        data = _map_dataset(session, choice.dataset)
         return {
             "dataset": data,
             "clusters": observatory.list_clusters(session, dataset=data),
-            "region_types": observatory.region_types(session, data),
+            "region_types": _map_types(session, data),
             "datasets": observatory.list_datasets(session),
             "mappable": _mappable(session),
             **_map_context(session, data, choice),
@@ -111,14 +111,15 @@ def map_fragment(request: Request, session: DbSession, choice: MapQuery) -> HTML
     """The map alone, for HTMX to swap in when the user picks another cluster or measure."""
 
     def build() -> dict[str, Any]:
-        return _map_context(session, _nuts_dataset(session, choice.dataset), choice)
+        return _map_context(session, _map_dataset(session, choice.dataset), choice)
 
     context = _memo(request, ("map", *choice.key()), build)
     return _render(request, "_partials/_map.html", **context)
 
 
-def _nuts_dataset(session: DbSession, dataset: str | None) -> str | None:
-    """The requested data set, or the first one with NUTS regions (maps need polygons).
+def _map_dataset(session: DbSession, dataset: str | None) -> str | None:
+    """The requested data set, or the first one with polygons (NUTS regions or U.S. states;
+    EU data come first, so the map opens on Europe when its data are loaded).
 
     None when nothing is loaded: the service then answers "no data loaded".
     """
@@ -129,21 +130,32 @@ def _nuts_dataset(session: DbSession, dataset: str | None) -> str | None:
 
 
 def _mappable(session: DbSession) -> list[str]:
-    """Data sets with NUTS regions, the ones the map can draw (U.S. states have no polygons)."""
-    return [
-        item.key
-        for item in observatory.list_datasets(session)
-        if any(kind.startswith("nuts") for kind in observatory.region_types(session, item.key))
+    """Data sets with regions the map can draw (U.S. metropolitan and economic areas have no
+    polygons); EU data sets first."""
+    keys = [
+        item.key for item in observatory.list_datasets(session) if _map_types(session, item.key)
     ]
+    return sorted(keys, key=lambda key: not _map_types(session, key)[0].startswith("nuts"))
+
+
+def _map_types(session: DbSession, dataset: str | None) -> list[str]:
+    """The data set's region types that have polygons, coarsest first."""
+    if dataset is None:
+        return []
+    kinds = observatory.region_types(session, dataset)
+    return [kind for kind in kinds if geojson_url(kind) is not None]
 
 
 def _map_context(session: DbSession, dataset: str | None, choice: MapChoice) -> dict[str, Any]:
-    region_type = choice.region_type
+    kinds = _map_types(session, dataset)
+    # The chosen type where the data set has it, else its finest with polygons (U.S. states
+    # when the map was on NUTS 2 and the reader picked the U.S. data set).
+    region_type = choice.region_type if choice.region_type in kinds else (kinds or ["nuts2"])[-1]
     code = choice.cluster or observatory.default_cluster(session, dataset)
     detail = observatory.cluster_detail(
         session, code=code, dataset=dataset, region_type=region_type
     )
-    figure = cluster_map_figure(detail, f"/geo/nuts{region_type[-1]}.json", choice.measure)
+    figure = cluster_map_figure(detail, str(geojson_url(region_type)), choice.measure)
     return {
         "cluster": detail,
         "measure": choice.measure,
@@ -161,6 +173,24 @@ def geojson(request: Request, level: Annotated[int, Path(ge=0, le=3)]) -> Respon
         ("geo", level),
         lambda: json.dumps(
             request.app.state.reference.regions.geojson(level), separators=(",", ":")
+        ),
+    )
+    return Response(
+        body, media_type="application/geo+json", headers={"Cache-Control": "public, max-age=86400"}
+    )
+
+
+@router.get("/geo/us-{region_type}.json")
+def us_geojson(
+    request: Request, region_type: Annotated[str, Path(pattern=r"^(state|county)$")]
+) -> Response:
+    """U.S. state or county polygons (Census cartographic boundaries, simplified), cached by
+    the browser for a day."""
+    body = _memo(
+        request,
+        ("geo", region_type),
+        lambda: json.dumps(
+            request.app.state.reference.us_geojson(region_type), separators=(",", ":")
         ),
     )
     return Response(
@@ -362,18 +392,15 @@ def cluster(
     year: Year = None,
     region_type: Annotated[str | None, Query(max_length=16)] = None,
 ) -> HTMLResponse:
-    """A cluster's profile: top regions, map (NUTS data) and rating distribution."""
+    """A cluster's profile: top regions, map (NUTS regions, U.S. states or counties) and
+    rating distribution."""
 
     def build() -> dict[str, Any]:
         detail = observatory.cluster_detail(
             session, code=code, dataset=dataset, year=year, region_type=region_type
         )
-        has_map = detail.region_type.startswith("nuts")
-        figure = (
-            cluster_map_figure(detail, f"/geo/nuts{detail.region_type[-1]}.json", "stars")
-            if has_map
-            else None
-        )
+        url = geojson_url(detail.region_type)
+        figure = cluster_map_figure(detail, url, "stars") if url else None
         notes = glossary.table_notes(
             detail.regions, observatory.get_dataset(session, detail.dataset)
         )
