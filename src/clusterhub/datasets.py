@@ -44,6 +44,7 @@ _CMP_LICENCE = (
 _CORDIS_LICENCE = "CORDIS open data, European Commission: CC BY 4.0 (Decision 2011/833/EU)"
 _GISCO_NUTS = "https://gisco-services.ec.europa.eu/distribution/v2/nuts/geojson/"
 _EUROSTAT_API = "https://ec.europa.eu/eurostat/api/dissemination/sdmx/2.1/data/"
+_NUTS_HISTORY = "https://ec.europa.eu/eurostat/documents/345175/629341/"
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,22 @@ class DatasetSpec:
     def cache_path(self) -> str:
         """Path of the downloaded copy, relative to the cache directory."""
         return self.download_path or self.mirror_path
+
+
+def _nuts_changes(old: str, new: str) -> DatasetSpec:
+    name = f"NUTS{old}-NUTS{new}.xlsx"
+    return DatasetSpec(
+        key=f"nuts-changes-{old}-{new}",
+        mirror_path=f"eu/nuts_versions/{name}",
+        url=_NUTS_HISTORY + name,
+        description=(
+            f"Eurostat's official NUTS {old} to NUTS {new} change table (workbook from the NUTS "
+            "history page): every region of both versions with its label and what happened "
+            "to it (recoded, split, merged, boundary shift). Names of old codes for search and "
+            "region pages (classify.nuts_changes)."
+        ),
+        licence=_EUROSTAT_LICENCE,
+    )
 
 
 def _nuts(level: int) -> DatasetSpec:
@@ -122,6 +139,8 @@ _SPECS = (
         licence=_EUROSTAT_LICENCE,
     ),
     *(_nuts(level) for level in range(4)),
+    _nuts_changes("2013", "2016"),
+    _nuts_changes("2016", "2021"),
     DatasetSpec(
         key="cmp-states",
         mirror_path="us/clustermapping_states_2016.csv",

@@ -22,9 +22,14 @@ def test_one_row_per_region_cluster_year_with_the_stable_columns(eu_map: Cluster
     # Insurance (section K) is invisible in SBS: reported in the notes, absent from the rows.
     assert table.get_column("cluster_code").n_unique() == 50
     assert "not visible at this industry level (no rows): 24 Insurance Services" in eu_map.notes
-    # The file's 470 geo codes less its 16 extra-regio ones (FRZ, FRZZ, ...): not regions.
+    # The file's 470 geo codes less its 16 extra-regio ones (FRZ, FRZZ, ...), which are not
+    # regions, and 41 blank codes of NUTS 2006/2010 (DE41, EL11, ...): 413 regions of NUTS
+    # 2013, carried to 425 regions of NUTS 2021 (HR04 became three, PL12 two, ...).
     regions = table.get_column("region_code").unique()
-    assert regions.len() == 454
+    assert regions.len() == 425
+    assert "41 code(s) of earlier NUTS versions without any value left out" in "\n".join(
+        eu_map.notes
+    )
     assert not regions.str.contains(r"^[A-Z]{2}Z+$").any()
     extra = next(n for n in eu_map.notes if n.startswith("extra-regio codes left out"))
     assert "FRZZ" in extra and "ELZZ" in extra
@@ -59,11 +64,11 @@ def test_coverage_reports_what_the_division_level_cannot_see(eu_map: ClusterMap)
     assert tobacco["exact_share"] == 1.0
 
 
-def test_notes_name_regions_without_a_nuts_2021_polygon(eu_map: ClusterMap) -> None:
+def test_every_region_has_a_nuts_2021_polygon_after_recoding(eu_map: ClusterMap) -> None:
+    # Before recoding 93 of the 454 regions had none (France, Poland, Ireland, ...).
     text = "\n".join(eu_map.notes)
-    assert "361 of 454 regions have a NUTS 2021 polygon" in text
-    assert "FR21" in text  # a NUTS 2013 code recoded since
-    assert "FR21" in text
+    assert "all 425 regions have a NUTS 2021 polygon" in text
+    assert "FR62→FRJ2" in text  # a NUTS 2013 code recoded since, named in the notes
 
 
 def test_a_known_industrial_region_shows_its_known_strength(eu_map: ClusterMap) -> None:
@@ -95,7 +100,12 @@ def test_unknown_codes_are_not_found_with_suggestions(eu_map: ClusterMap) -> Non
 def test_fill_none_leaves_more_cells_unknown(reference: ReferenceData, eu_map: ClusterMap) -> None:
     raw = build_cluster_map(MapRequest(source="eurostat-sbs", fill="none"), reference)
     filled_share = eu_map.table.get_column("imputed_share").mean()
-    assert raw.table.get_column("imputed_share").max() == 0.0
+    # Without filling, only regions made from pieces of split NUTS 2013 regions are estimated.
+    estimated = raw.table.filter(pl.col("imputed_share") > 0).get_column("region_code").unique()
+    split_line = next(n for n in raw.notes if n.startswith("  split: "))
+    targets = {part.split("→")[1] for part in split_line.removeprefix("  split: ").split(", ")}
+    assert set(estimated.to_list()) <= targets
+    assert "PL91" in estimated.to_list()
     assert filled_share is not None and filled_share > 0.0  # type: ignore[operator]
 
 

@@ -21,6 +21,15 @@ from clusterhub.classify.crosswalk import (
 )
 from clusterhub.classify.nace import CLASS, DIVISION, GROUP, SECTION, NaceHierarchy, load_nace
 from clusterhub.classify.naics import is_naics, naics_parent, naics_prefixes, normalise_naics
+from clusterhub.classify.nuts_changes import read_change_table
+from clusterhub.classify.nuts_versions import (
+    CURRENT,
+    Lineage,
+    NutsHistory,
+    RecodePlan,
+    Successor,
+    load_matrices,
+)
 from clusterhub.classify.regions import (
     EXTRA_REGIO,
     MALFORMED,
@@ -35,6 +44,7 @@ from clusterhub.classify.taxonomy_files import load_taxonomy_file
 
 __all__ = [
     "CLASS",
+    "CURRENT",
     "DIVISION",
     "EXTRA_REGIO",
     "FALLBACK_PREFIXES",
@@ -43,12 +53,16 @@ __all__ = [
     "MALFORMED",
     "SECTION",
     "Classification",
+    "Lineage",
     "MatchHow",
     "NaceHierarchy",
     "NaceMatch",
     "NaicsToNace",
+    "NutsHistory",
+    "RecodePlan",
     "RegionCatalogue",
     "RegionMatch",
+    "Successor",
     "Taxonomy",
     "aggregate_to_level",
     "derive_nace",
@@ -57,6 +71,7 @@ __all__ = [
     "iso_country",
     "load_cmp_traded",
     "load_crosswalk",
+    "load_matrices",
     "load_nace",
     "load_regions",
     "load_taxonomy_file",
@@ -64,4 +79,5 @@ __all__ = [
     "naics_prefixes",
     "normalise_naics",
     "nuts_level",
+    "read_change_table",
 ]

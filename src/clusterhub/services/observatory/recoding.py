@@ -1,0 +1,150 @@
+"""NUTS versions in the observatory: carry a data set's regions to NUTS 2021 and say how, and
+tell a reader who asks for an old code where its region is now.
+
+Statistics come in the NUTS version of their year (Eurostat's SBS 2015 in NUTS 2013, with
+blank rows for codes of 2006 and 2010), the maps and names in NUTS 2021. Recoding once, after
+missing cells are filled and before cells become clusters, puts every region on the map and
+keeps one code per region; the dataset's notes list what was recoded, merged and split.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import polars as pl
+
+from clusterhub.classify import CURRENT, Lineage, NutsHistory
+from clusterhub.stats.nuts_recode import RecodeReport, recode_cells, sum_children
+
+
+def recode_to_current(cells: pl.DataFrame, history: NutsHistory) -> tuple[pl.DataFrame, list[str]]:
+    """Industry cells of any NUTS version carried to NUTS 2021, with notes for the reader.
+
+    Codes of earlier versions without a single value (Eurostat keeps blank rows for them) are
+    left out first: they are not regions of the data, and recoding them would merge nothing
+    but unknowns into their successors.
+    """
+    valued = set(
+        cells.filter(pl.col("employment").is_not_null()).get_column("region_code").to_list()
+    )
+    codes = cells.get_column("region_code").unique().sort().to_list()
+    blank = [c for c in codes if c not in valued and CURRENT not in history.versions_of(c)]
+    blank = [c for c in blank if history.versions_of(c)]
+    plan = history.plan(valued)
+    dropped = set(blank) | set(plan.superseded)
+    kept = cells.filter(~pl.col("region_code").is_in(list(dropped)))
+    recoded, report = recode_cells(kept, plan.conversion, weight=plan.weight)
+    notes = _notes(plan.version, report, history)
+    recoded, summed = _exact_parents(recoded, report, history)
+    if summed:
+        notes.append(
+            f"  {', '.join(summed)}: split estimates replaced by the exact sum of their "
+            "recoded NUTS 2021 sub-regions wherever all of those have a value"
+        )
+    if blank:
+        notes.append(
+            f"{len(blank)} code(s) of earlier NUTS versions without any value left out: "
+            + ", ".join(blank)
+        )
+    if plan.superseded:
+        notes.append(
+            "codes of other NUTS versions left out because the data has their successors: "
+            + ", ".join(plan.superseded)
+        )
+    return recoded, notes
+
+
+def _exact_parents(
+    cells: pl.DataFrame, report: RecodeReport, history: NutsHistory
+) -> tuple[pl.DataFrame, list[str]]:
+    """Split regions whose sub-regions are all in the data, none of them split, get their
+    sum (FR6 + FR8 → FRJ is FRJ1 + FRJ2 exactly: FR81 and FR62 were only recoded)."""
+    present = set(cells.get_column("region_code").unique().to_list())
+    children = {}
+    for code, method in report.methods.items():
+        kids = history.children(code)
+        if (
+            method.startswith("split")
+            and kids
+            and all(
+                k in present and not report.methods.get(k, "").startswith("split") for k in kids
+            )
+        ):
+            children[code] = kids
+    if not children:
+        return cells, []
+    summed, _ = sum_children(cells, children)
+    return summed, sorted(children)
+
+
+def _notes(version: str, report: RecodeReport, history: NutsHistory) -> list[str]:
+    if not report.methods:
+        return [f"regions in NUTS {version}: no recoding to NUTS {CURRENT} needed"]
+    notes = [
+        f"regions read as NUTS {version} and carried to NUTS {CURRENT}: "
+        f"{report.count('recode')} recoded (same boundaries, values kept), "
+        f"{report.count('merge')} merged (sums of whole regions), "
+        f"{report.count('split')} made from split regions (estimated with population 2018 "
+        "shares, JRC conversion matrices; counted in the estimated share)"
+    ]
+    for method in ("recode", "merge", "split"):
+        listed = [
+            f"{'+'.join(report.sources[code])}→{code}"
+            for code, m in sorted(report.methods.items())
+            if m.startswith(method)
+        ]
+        if listed:
+            notes.append(f"  {method}: {', '.join(listed)}")
+    return notes
+
+
+@dataclass(frozen=True)
+class Moved:
+    """An old NUTS code a reader asked for, and the 2021 region(s) it lies in now."""
+
+    lineage: Lineage
+    sentence: str
+
+    @property
+    def single(self) -> str | None:
+        """The one successor's code when the region only changed its code, else None."""
+        successors = self.lineage.successors
+        return successors[0].code if len(successors) == 1 else None
+
+
+def moved_region(history: NutsHistory, code: str) -> Moved | None:
+    """What became of ``code`` when it is a code of an earlier NUTS version, else None."""
+    lineage = history.lineage(code.upper())
+    if lineage is None or lineage.version == CURRENT:
+        return None
+    return Moved(lineage, describe(lineage))
+
+
+def describe(lineage: Lineage) -> str:
+    """One sentence: "FR62 Midi-Pyrénées (NUTS 2013) is now FRJ2 Midi-Pyrénées (recoded)."."""
+    old = _label(lineage.code, lineage.name)
+    where = f"{old} (NUTS {lineage.version})"
+    parts = lineage.successors
+    if len(parts) == 1 and parts[0].share >= 1 - 1e-9:
+        new = _label(parts[0].code, parts[0].name)
+        return f"{where} is now {new} in NUTS {CURRENT}" + _because(lineage.change) + "."
+    listed = ", ".join(f"{_label(s.code, s.name)} ({s.share:.0%} of its population)" for s in parts)
+    return f"{where} was split in NUTS {CURRENT}: {listed}" + _because(lineage.change) + "."
+
+
+def formerly(history: NutsHistory, code: str) -> list[str]:
+    """Sentences naming the old codes whose region is now (wholly or partly) ``code``."""
+    sentences = []
+    for line in history.predecessors(code):
+        share = next(s.share for s in line.successors if s.code == code)
+        whole = "all" if share >= 1 - 1e-9 else f"{share:.0%} by population"
+        sentences.append(f"{_label(line.code, line.name)} (NUTS {line.version}, {whole})")
+    return sentences
+
+
+def _label(code: str, name: str | None) -> str:
+    return f"{code} {name}" if name else code
+
+
+def _because(change: str | None) -> str:
+    return f" (Eurostat: {change})" if change else ""
