@@ -336,6 +336,8 @@ def _normalised(rows: Sequence[tuple[str, float]], min_share: float) -> list[tup
 
 
 def fold(text: str) -> str:
-    """Lower case without accents or extra spaces: how search compares names."""
+    """Lower case without accents, punctuation or extra spaces: how search compares names
+    ("Midi-Pyrénées" and "midi pyrenees" are the same)."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    return " ".join("".join(ch for ch in decomposed if not unicodedata.combining(ch)).split())
+    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in plain).split())

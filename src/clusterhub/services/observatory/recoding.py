@@ -132,12 +132,14 @@ def describe(lineage: Lineage) -> str:
     return f"{where} was split in NUTS {CURRENT}: {listed}" + _because(lineage.change) + "."
 
 
-def formerly(history: NutsHistory, code: str) -> list[str]:
-    """Sentences naming the old codes whose region is now (wholly or partly) ``code``."""
+def region_predecessors(history: NutsHistory, code: str) -> list[str]:
+    """Phrases naming the old codes whose region is now (wholly or partly) ``code``:
+    "FR62 Midi-Pyrénées (NUTS 2013, all of it)", "FR6 Sud-Ouest (NUTS 2013, 42 % by
+    population)"."""
     sentences = []
     for line in history.predecessors(code):
         share = next(s.share for s in line.successors if s.code == code)
-        whole = "all" if share >= 1 - 1e-9 else f"{share:.0%} by population"
+        whole = "all of it" if share >= 1 - 1e-9 else f"{share:.0%} of it by population"
         sentences.append(f"{_label(line.code, line.name)} (NUTS {line.version}, {whole})")
     return sentences
 

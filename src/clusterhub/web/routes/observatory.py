@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 import plotly.graph_objects as go
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from clusterhub.classify import nuts_level
 from clusterhub.services.observatory import datasets as observatory
@@ -25,9 +25,10 @@ from clusterhub.services.observatory.charts import (
 from clusterhub.services.observatory.datasets import MetricFilter
 from clusterhub.services.observatory.maps import Figure, cluster_map_figure
 from clusterhub.services.observatory.methodology import methodology_html
+from clusterhub.services.observatory.recoding import moved_region, region_predecessors
 from clusterhub.services.observatory.schemas import MetricPublic, RegionPublic
 from clusterhub.services.observatory.vocabulary import MEASURE_LABELS, Measure
-from clusterhub.web.deps import DbSession
+from clusterhub.web.deps import DbSession, History
 from clusterhub.web.diversification_view import diversification_section
 from clusterhub.web.exporting import ExportFormat, export_table
 from clusterhub.web.scoreboard_view import scoreboard_section
@@ -169,6 +170,7 @@ def geojson(request: Request, level: Annotated[int, Path(ge=0, le=3)]) -> Respon
 @router.get("/regions.{fmt}")
 def regions_export(
     session: DbSession,
+    history: History,
     fmt: ExportFormat,
     dataset: DatasetKey = None,
     region_type: Annotated[str | None, Query(max_length=16)] = None,
@@ -179,7 +181,13 @@ def regions_export(
     page = 1
     while True:
         listing = observatory.list_regions(
-            session, dataset=dataset, region_type=region_type, q=q, page=page, page_size=500
+            session,
+            dataset=dataset,
+            region_type=region_type,
+            q=q,
+            page=page,
+            page_size=500,
+            history=history,
         )
         rows += [r.model_dump() for r in listing.items]
         if page * listing.page_size >= listing.total:
@@ -206,6 +214,7 @@ def clusters_export(
 def regions(
     request: Request,
     session: DbSession,
+    history: History,
     dataset: DatasetKey = None,
     region_type: Annotated[str | None, Query(max_length=16)] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
@@ -213,7 +222,13 @@ def regions(
 ) -> HTMLResponse:
     """All regions of a data set, filterable."""
     listing = observatory.list_regions(
-        session, dataset=dataset, region_type=region_type, q=q, page=page, page_size=100
+        session,
+        dataset=dataset,
+        region_type=region_type,
+        q=q,
+        page=page,
+        page_size=100,
+        history=history,
     )
     return _render(
         request,
@@ -231,19 +246,34 @@ def regions(
 def region(
     request: Request,
     session: DbSession,
+    history: History,
     code: Code,
     dataset: DatasetKey = None,
     year: Year = None,
     peers: Annotated[str | None, Query(max_length=100, pattern=r"^[A-Za-z0-9, ]*$")] = None,
-) -> HTMLResponse:
-    """A region's profile: strong clusters, employment structure, country and peer comparison."""
+    formerly: Annotated[str | None, Query(max_length=16, pattern=r"^[A-Za-z0-9]*$")] = None,
+) -> Response:
+    """A region's profile: strong clusters, employment structure, country and peer comparison.
+
+    A code of an earlier NUTS version leads to the region it is now: a recoded one redirects
+    (the page then says what the code was), a split one lists the regions it became.
+    """
     peer_codes = _peer_codes(peers, code)
+    if history is not None and not observatory.has_region(session, code, dataset):
+        moved = moved_region(history, code)
+        if moved is not None and moved.single is not None:
+            target = request.url.include_query_params(formerly=moved.lineage.code)
+            return RedirectResponse(str(target.replace(path=f"/regions/{moved.single}")), 307)
+        if moved is not None:
+            return _render(request, "pages/region_moved.html", nav="regions", moved=moved)
+    renamed = moved_region(history, formerly) if history is not None and formerly else None
 
     def build() -> dict[str, Any]:
         detail = observatory.region_detail(session, code=code, dataset=dataset, year=year)
         others = _comparison_regions(session, detail, peer_codes)
         return {
             "region": detail,
+            "predecessors": region_predecessors(history, detail.code) if history else [],
             # One star alone is often size only (large regions are in the top 10 % of many
             # clusters); "strong" means two stars or the U.S. rule, which needs specialisation.
             "strong": [m for m in detail.clusters if m.stars >= 2 or m.strong],
@@ -261,6 +291,7 @@ def region(
         nav="regions",
         peers=", ".join(peer_codes),
         max_peers=MAX_PEERS,
+        renamed=renamed if renamed and renamed.single == code else None,
         **context,
     )
 
