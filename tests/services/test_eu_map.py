@@ -102,8 +102,13 @@ def test_fill_none_leaves_more_cells_unknown(reference: ReferenceData, eu_map: C
     filled_share = eu_map.table.get_column("imputed_share").mean()
     # Without filling, only regions made from pieces of split NUTS 2013 regions are estimated.
     estimated = raw.table.filter(pl.col("imputed_share") > 0).get_column("region_code").unique()
-    split_line = next(n for n in raw.notes if n.startswith("  split: "))
-    targets = {part.split("→")[1] for part in split_line.removeprefix("  split: ").split(", ")}
+    # (and cells of regions summed across levels whose NUTS 2 parts are not all known).
+    targets = {
+        part.split("→")[1]
+        for note in raw.notes
+        if note.startswith(("  split: ", "  merge: "))
+        for part in note.split(": ", 1)[1].split(", ")
+    }
     assert set(estimated.to_list()) <= targets
     assert "PL91" in estimated.to_list()
     assert filled_share is not None and filled_share > 0.0  # type: ignore[operator]
@@ -116,3 +121,18 @@ def test_a_naics_taxonomy_cannot_map_nace_statistics(
     path.write_text("cluster_code,cluster_name,classification,code\n1,Aero,naics,336411\n")
     with pytest.raises(InvalidInput, match="must use NACE codes"):
         build_cluster_map(MapRequest(source="eurostat-sbs", taxonomy_path=path), reference)
+
+
+def test_recoded_regions_keep_exact_values_and_split_ones_are_estimated(
+    eu_map: ClusterMap,
+) -> None:
+    totals = dict(eu_map.table.select("region_code", "region_total").unique().iter_rows())
+    # Occitanie (FRJ) is a NUTS 1 region of 2016 made from pieces of FR6 and FR8, but exactly
+    # the sum of Languedoc-Roussillon (FR81 → FRJ1) and Midi-Pyrénées (FR62 → FRJ2).
+    assert totals["FRJ"] == pytest.approx(totals["FRJ1"] + totals["FRJ2"])
+    shares = eu_map.table.group_by("region_code").agg(pl.col("imputed_share").min())
+    least = dict(shares.iter_rows())
+    assert least["PL91"] == pytest.approx(1.0)  # Warsaw: all a population-share estimate
+    assert least["HR05"] == pytest.approx(1.0)
+    assert least["FRJ2"] == 0.0  # a pure recode is not an estimate
+    assert {"FR62", "PL12", "HR04"}.isdisjoint(totals)

@@ -7,7 +7,7 @@ import pytest
 
 from clusterhub.errors import InvalidInput
 from clusterhub.stats.mapping import aggregate_to_clusters, nuts_region_type
-from clusterhub.stats.nuts_recode import recode_cells, sum_children
+from clusterhub.stats.nuts_recode import prefer, recode_cells
 
 
 def _cells(rows: list[tuple[str, str, float | None, str | None]]) -> pl.DataFrame:
@@ -103,25 +103,24 @@ def test_shares_must_sum_to_one_per_old_region() -> None:
         recode_cells(cells, _conversion([("PL12", "PL91", 1.5), ("PL12", "PL92", -0.5)]))
 
 
-def test_a_split_region_is_replaced_by_the_exact_sum_of_its_recoded_children() -> None:
+def test_exact_cells_replace_estimates_only_where_they_have_a_value() -> None:
     cells = _cells([("FR6", "C", 100.0, None), ("FR8", "C", 50.0, None)])
-    cells = pl.concat(
-        [cells, _cells([("FR62", "C", 30.0, None), ("FR81", "C", 15.0, "parent-residual")])]
-    )
     conversion = _conversion(
-        [("FR6", "FRI", 0.6), ("FR6", "FRJ", 0.4), ("FR8", "FRJ", 0.5), ("FR8", "FRL", 0.5),
-         ("FR62", "FRJ2", 1.0), ("FR81", "FRJ1", 1.0)]
-    )  # fmt: skip
+        [("FR6", "FRI", 0.6), ("FR6", "FRJ", 0.4), ("FR8", "FRJ", 0.5), ("FR8", "FRL", 0.5)]
+    )
     recoded, _ = recode_cells(cells, conversion)
     assert _value(recoded, "FRJ", "C") == pytest.approx(0.4 * 100 + 0.5 * 50)
-    exact, replaced = sum_children(recoded, {"FRJ": ("FRJ1", "FRJ2")})
+    # FRJ is exactly FR62 + FR81, whole NUTS 2013 regions one level down.
+    olds = _cells([("FR62", "C", 30.0, None), ("FR81", "C", 15.0, "parent-residual")])
+    olds = pl.concat([olds, _cells([("FR62", "F", None, None), ("FR81", "F", 1.0, None)])])
+    sums, _ = recode_cells(olds, _conversion([("FR62", "FRJ", 1.0), ("FR81", "FRJ", 1.0)]))
+    exact, replaced = prefer(recoded, sums)
     assert replaced == 1
     assert _value(exact, "FRJ", "C") == 45.0
-    assert _value(exact, "FRJ", "C", "nuts_recode") == "children"
-    assert _value(exact, "FRJ", "C", "estimated_employment") == 15.0  # the filled child
-    # A parent whose children are not all there keeps its estimate.
-    kept, replaced = sum_children(recoded, {"FRI": ("FRI1", "FRI2")})
-    assert replaced == 0 and _value(kept, "FRI", "C") == pytest.approx(60.0)
+    assert _value(exact, "FRJ", "C", "nuts_recode") == "merge"
+    assert _value(exact, "FRJ", "C", "estimated_employment") == 15.0  # the filled part only
+    assert _value(exact, "FRI", "C") == pytest.approx(60.0)  # no exact value: kept
+    assert exact.filter(pl.col("industry_code") == "F").is_empty()  # no estimate to replace
 
 
 def test_the_estimated_share_of_a_cluster_counts_split_pieces_only() -> None:

@@ -165,6 +165,10 @@ class NutsHistory:
     def _countries(self) -> frozenset[str]:
         return frozenset(c[:2] for c in self._codes[CURRENT])
 
+    def codes(self, version: str) -> frozenset[str]:
+        """Every code of ``version`` at levels 1-3."""
+        return self._codes.get(version, frozenset())
+
     def versions_of(self, code: str) -> list[str]:
         """The versions that have ``code`` (a country code is in every version)."""
         if len(code) == 2:

@@ -176,66 +176,23 @@ def _methods(conv: pl.DataFrame, weight: str) -> tuple[dict[str, str], dict[str,
     return methods, sources
 
 
-def sum_children(
-    cells: pl.DataFrame, children: dict[str, tuple[str, ...]]
-) -> tuple[pl.DataFrame, int]:
-    """Replace cells of split-estimated regions by the exact sum of their child regions.
+def prefer(cells: pl.DataFrame, better: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """``cells`` with each row replaced by the row of ``better`` with the same key, where that
+    one has a value (a cell ``better`` cannot give keeps its own value).
 
-    When an old NUTS 1 region was cut up (FR6 Sud-Ouest into parts of FRI and FRJ) but its
-    NUTS 2 regions were only recoded (FR62 → FRJ2), the new NUTS 1 region is known exactly as
-    the sum of its new NUTS 2 regions, which beats a population share. A cell is replaced when
-    every child listed has a value for its industry and year; otherwise it keeps its split
-    estimate.
-
-    Parameters
-    ----------
-    cells
-        Recoded ``INDUSTRY_CELLS``.
-    children
-        New region → all its child regions in the current version (the caller checks that
-        they are all in the data and none is itself a split estimate).
+    The recode uses it to put exact sums in place of population-share estimates: a NUTS 1
+    region rebuilt from pieces of old NUTS 1 regions can often be summed exactly from the
+    whole old NUTS 2 regions it consists of (FRJ = FR62 + FR81).
 
     Returns
     -------
     tuple[pl.DataFrame, int]
-        The cells, replaced ones flagged ``nuts_recode="children"`` (their estimated part is
-        the children's), and how many cells were replaced.
+        The cells, and how many were replaced.
     """
     frame = conform(cells, INDUSTRY_CELLS, what="industry cells")
-    links = pl.DataFrame(
-        [(child, parent) for parent, kids in children.items() for child in kids],
-        schema={"region_code": pl.String, "_parent": pl.String},
-        orient="row",
-    )
-    sizes = {parent: len(kids) for parent, kids in children.items()}
-    own_estimate = pl.coalesce(
-        pl.col("estimated_employment"),
-        pl.when(pl.col("imputed").is_not_null()).then(pl.col("employment")).otherwise(0.0),
-    )
-    sums = (
-        frame.join(links, on="region_code", how="inner")
-        .with_columns(_estimated=own_estimate)
-        .group_by("_parent", "industry_code", "year")
-        .agg(
-            *(_strict_sum(m) for m in (*ADDITIVE, "_estimated")),
-            pl.col("employment").count().alias("_n"),
-            pl.col("size_class").drop_nulls().first(),
-            pl.col("imputed").drop_nulls().first(),
-        )
-        .filter(pl.col("_n") == pl.col("_parent").replace_strict(sizes, return_dtype=pl.UInt32))
-        .filter(pl.col("employment").is_not_null())
-        .select(
-            pl.col("_parent").alias("region_code"),
-            "industry_code",
-            "year",
-            *ADDITIVE,
-            "size_class",
-            "imputed",
-            pl.lit("children").alias("nuts_recode"),
-            pl.col("_estimated").alias("estimated_employment"),
-        )
-    )
     keys = ["region_code", "industry_code", "year"]
-    rest = frame.join(sums.select(keys), on=keys, how="anti")
-    out = pl.concat([rest, conform(sums, INDUSTRY_CELLS, what="summed cells")])
-    return out.sort(keys), sums.height
+    known = conform(better, INDUSTRY_CELLS, what="better cells").filter(
+        pl.col("employment").is_not_null()
+    )
+    rest = frame.join(known.select(keys), on=keys, how="anti")
+    return pl.concat([rest, known]).sort(keys), frame.height - rest.height

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import polars as pl
 
 from clusterhub.classify import CURRENT, Lineage, NutsHistory
-from clusterhub.stats.nuts_recode import RecodeReport, recode_cells, sum_children
+from clusterhub.stats.nuts_recode import RecodeReport, prefer, recode_cells
 
 
 def recode_to_current(cells: pl.DataFrame, history: NutsHistory) -> tuple[pl.DataFrame, list[str]]:
@@ -34,13 +34,11 @@ def recode_to_current(cells: pl.DataFrame, history: NutsHistory) -> tuple[pl.Dat
     dropped = set(blank) | set(plan.superseded)
     kept = cells.filter(~pl.col("region_code").is_in(list(dropped)))
     recoded, report = recode_cells(kept, plan.conversion, weight=plan.weight)
-    notes = _notes(plan.version, report, history)
-    recoded, summed = _exact_parents(recoded, report, history)
-    if summed:
-        notes.append(
-            f"  {', '.join(summed)}: split estimates replaced by the exact sum of their "
-            "recoded NUTS 2021 sub-regions wherever all of those have a value"
-        )
+    recoded, exact = _exact_parents(kept, recoded, report, plan.version, history)
+    report = RecodeReport(
+        {**report.methods, **dict.fromkeys(exact, "merge")}, {**report.sources, **exact}
+    )
+    notes = _notes(plan.version, report)
     if blank:
         notes.append(
             f"{len(blank)} code(s) of earlier NUTS versions without any value left out: "
@@ -55,37 +53,72 @@ def recode_to_current(cells: pl.DataFrame, history: NutsHistory) -> tuple[pl.Dat
 
 
 def _exact_parents(
-    cells: pl.DataFrame, report: RecodeReport, history: NutsHistory
-) -> tuple[pl.DataFrame, list[str]]:
-    """Split regions whose sub-regions are all in the data, none of them split, get their
-    sum (FR6 + FR8 → FRJ is FRJ1 + FRJ2 exactly: FR81 and FR62 were only recoded)."""
-    present = set(cells.get_column("region_code").unique().to_list())
-    children = {}
-    for code, method in report.methods.items():
-        kids = history.children(code)
-        if (
-            method.startswith("split")
-            and kids
-            and all(
-                k in present and not report.methods.get(k, "").startswith("split") for k in kids
-            )
-        ):
-            children[code] = kids
-    if not children:
-        return cells, []
-    summed, _ = sum_children(cells, children)
-    return summed, sorted(children)
+    kept: pl.DataFrame,
+    recoded: pl.DataFrame,
+    report: RecodeReport,
+    version: str,
+    history: NutsHistory,
+) -> tuple[pl.DataFrame, dict[str, tuple[str, ...]]]:
+    """Regions made from pieces of split old regions that are exactly a union of whole old
+    regions one level down get that sum instead of the population estimate, in every cell
+    where all those have a value (FR6 and FR8 were cut up, but FRJ = FR62 + FR81; PL9 = PL12).
+
+    Returns the cells and, per region summed, the old regions it is the sum of.
+    """
+    codes = set(kept.get_column("region_code").unique().to_list())
+    exact = {
+        parent: parts
+        for parent, method in sorted(report.methods.items())
+        if method.startswith("split") and (parts := _whole_parts(parent, codes, version, history))
+    }
+    if not exact:
+        return recoded, {}
+    conversion = pl.DataFrame(
+        [(old, parent, 1.0) for parent, parts in exact.items() for old in parts],
+        schema=["from_code", "to_code", "share"],
+        orient="row",
+    )
+    olds = kept.filter(pl.col("region_code").is_in(conversion.get_column("from_code").to_list()))
+    sums, _ = recode_cells(olds, conversion)
+    better, _ = prefer(recoded, sums.with_columns(nuts_recode=pl.lit("merge")))
+    return better, exact
 
 
-def _notes(version: str, report: RecodeReport, history: NutsHistory) -> list[str]:
+def _whole_parts(
+    parent: str, codes: set[str], version: str, history: NutsHistory
+) -> tuple[str, ...]:
+    """The old regions one level below ``parent``'s level that lie wholly in it, if together
+    they make all of it (each of its sub-regions gets only from them), else none."""
+    level = len(parent) + 1
+    candidates = [c for c in codes if len(c) == level and c[:2] == parent[:2]]
+    inside: list[str] = []
+    touching = False
+    for old in sorted(candidates):
+        if old not in history.codes(version):
+            continue
+        targets = {to for to, _ in history.shares(old, version)}
+        within = {t for t in targets if t.startswith(parent)}
+        if within and within == targets:
+            inside.append(old)
+        elif within:
+            touching = True
+    covered = {to for old in inside for to, _ in history.shares(old, version)}
+    if touching or not inside or covered != set(history.children(parent)):
+        return ()
+    return tuple(inside)
+
+
+def _notes(version: str, report: RecodeReport) -> list[str]:
     if not report.methods:
         return [f"regions in NUTS {version}: no recoding to NUTS {CURRENT} needed"]
     notes = [
         f"regions read as NUTS {version} and carried to NUTS {CURRENT}: "
         f"{report.count('recode')} recoded (same boundaries, values kept), "
-        f"{report.count('merge')} merged (sums of whole regions), "
-        f"{report.count('split')} made from split regions (estimated with population 2018 "
-        "shares, JRC conversion matrices; counted in the estimated share)"
+        f"{report.count('merge')} merged (exact sums of whole old regions, also of the level "
+        "below: FRJ = FR62 + FR81; a cell without all its parts keeps the split estimate), "
+        f"{report.count('split')} made from pieces of split regions "
+        "(estimated with population 2018 shares, JRC conversion matrices; counted in the "
+        "estimated share)"
     ]
     for method in ("recode", "merge", "split"):
         listed = [
