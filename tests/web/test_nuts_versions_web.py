@@ -12,8 +12,23 @@ def test_the_toulouse_region_has_a_page_under_its_nuts_2021_code(client: TestCli
     assert page.status_code == 200
     assert "Midi-Pyrénées" in page.text
     # The page names the NUTS 2013 code its statistics came from, and that nothing was estimated.
-    assert "Formerly FR62 Midi-Pyrénées (NUTS 2013, all of it)" in page.text
+    assert (
+        "Formerly FR62 Midi-Pyrénées (NUTS 2013): the statistics are shown as published; "
+        "only the code changed." in page.text
+    )
     assert "no NUTS 2021 polygon" not in page.text
+
+
+def test_merged_and_split_regions_say_how_their_numbers_were_made(client: TestClient) -> None:
+    occitanie = client.get("/regions/FRJ").text
+    assert (
+        "Formerly FR62 Midi-Pyrénées + FR81 Languedoc-Roussillon (NUTS 2013): the statistics "
+        "are the exact sum of their published figures." in occitanie
+    )
+    warsaw = client.get("/regions/PL91").text
+    assert "Made from pieces of PL12 Mazowieckie (NUTS 2013)" in warsaw
+    assert "count as estimated" in warsaw
+    assert "Formerly" not in client.get("/regions/DE11").text
 
 
 def test_an_old_code_redirects_to_its_successor_and_says_so(client: TestClient) -> None:

@@ -102,15 +102,6 @@ class Lineage:
     change: str | None
     successors: tuple[Successor, ...]
 
-    @property
-    def method(self) -> str:
-        """``recode``, ``split`` or ``merge`` (into a larger region), as a reader says it."""
-        if len(self.successors) > 1:
-            return "split"
-        if self.successors and self.successors[0].share < 1:
-            return "split"
-        return "recode"
-
 
 @dataclass(frozen=True, eq=False)
 class RecodePlan:
@@ -283,19 +274,6 @@ class NutsHistory:
         )
         change = self._change(code, version)
         return Lineage(code, version, self.name(code, version), change, successors)
-
-    def predecessors(self, code: str) -> list[Lineage]:
-        """Codes of earlier versions whose region now lies (wholly or partly) in 2021 region
-        ``code``, other than ``code`` itself, newest version first, one per old code."""
-        rows = self.pieces.filter(
-            (pl.col("to_code") == code) & (pl.col("from_code") != code)
-        ).select("from_code")
-        found = []
-        for old in dict.fromkeys(rows.get_column("from_code").to_list()):
-            line = self.lineage(old)
-            if line is not None and any(s.code == code for s in line.successors):
-                found.append(line)
-        return sorted(found, key=lambda line: (-int(line.version), line.code))
 
     def _change(self, code: str, version: str) -> str | None:
         return self._names.get((code, version), ("", None))[1]

@@ -9,6 +9,8 @@ keeps one code per region; the dataset's notes list what was recoded, merged and
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import polars as pl
@@ -165,16 +167,44 @@ def describe(lineage: Lineage) -> str:
     return f"{where} was split in NUTS {CURRENT}: {listed}" + _because(lineage.change) + "."
 
 
-def region_predecessors(history: NutsHistory, code: str) -> list[str]:
-    """Phrases naming the old codes whose region is now (wholly or partly) ``code``:
-    "FR62 Midi-Pyrénées (NUTS 2013, all of it)", "FR6 Sud-Ouest (NUTS 2013, 42 % by
-    population)"."""
-    sentences = []
-    for line in history.predecessors(code):
-        share = next(s.share for s in line.successors if s.code == code)
-        whole = "all of it" if share >= 1 - 1e-9 else f"{share:.0%} of it by population"
-        sentences.append(f"{_label(line.code, line.name)} (NUTS {line.version}, {whole})")
-    return sentences
+def provenance(history: NutsHistory, notes: Sequence[str], code: str) -> str | None:
+    """How a data set carried its statistics to region ``code``, read from the data set's
+    recode notes (written by :func:`recode_to_current`), as a sentence for the region page;
+    None when the region was not recoded."""
+    found = next(
+        (
+            (method, sources.split("+"))
+            for note in notes
+            if (match := _METHOD_LINE.match(note))
+            for method, listed in [match.groups()]
+            for part in listed.split(", ")
+            for sources, target in [part.split("→", 1)]
+            if target == code
+        ),
+        None,
+    )
+    if found is None:
+        return None
+    method, sources = found
+    version = _version(notes)
+    olds = " + ".join(_label(s, history.name(s, version)) for s in sources)
+    where = f"{olds} (NUTS {version})"
+    if method == "recode":
+        return f"Formerly {where}: the statistics are shown as published; only the code changed."
+    if method == "merge":
+        return f"Formerly {where}: the statistics are the exact sum of their published figures."
+    return (
+        f"Made from pieces of {where}: the statistics are estimated from their figures by "
+        "share of population (2018) and count as estimated."
+    )
+
+
+_METHOD_LINE = re.compile(r"^  (recode|merge|split): (.+)$")
+_VERSION = re.compile(r"^regions read as NUTS (\d{4})")
+
+
+def _version(notes: Sequence[str]) -> str:
+    return next((m.group(1) for n in notes if (m := _VERSION.match(n))), "")
 
 
 def _label(code: str, name: str | None) -> str:

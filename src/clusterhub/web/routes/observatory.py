@@ -25,7 +25,7 @@ from clusterhub.services.observatory.charts import (
 from clusterhub.services.observatory.datasets import MetricFilter
 from clusterhub.services.observatory.maps import Figure, cluster_map_figure
 from clusterhub.services.observatory.methodology import methodology_html
-from clusterhub.services.observatory.recoding import moved_region, region_predecessors
+from clusterhub.services.observatory.recoding import moved_region, provenance
 from clusterhub.services.observatory.schemas import MetricPublic, RegionPublic
 from clusterhub.services.observatory.vocabulary import MEASURE_LABELS, Measure
 from clusterhub.web.deps import DbSession, History
@@ -273,7 +273,9 @@ def region(
         others = _comparison_regions(session, detail, peer_codes)
         return {
             "region": detail,
-            "predecessors": region_predecessors(history, detail.code) if history else [],
+            "provenance": provenance(history, _notes(session, detail.dataset), detail.code)
+            if history
+            else None,
             # One star alone is often size only (large regions are in the top 10 % of many
             # clusters); "strong" means two stars or the U.S. rule, which needs specialisation.
             "strong": [m for m in detail.clusters if m.stars >= 2 or m.strong],
@@ -294,6 +296,10 @@ def region(
         renamed=renamed if renamed and renamed.single == code else None,
         **context,
     )
+
+
+def _notes(session: DbSession, dataset: str) -> list[str]:
+    return next((d.notes for d in observatory.list_datasets(session) if d.key == dataset), [])
 
 
 def _peer_codes(peers: str | None, code: str) -> list[str]:
