@@ -45,7 +45,7 @@ def test_an_old_code_redirects_to_its_successor_and_says_so(client: TestClient) 
 def test_a_split_code_lists_the_regions_it_became(client: TestClient) -> None:
     page = client.get("/regions/PL12")
     assert page.status_code == 200
-    assert "PL12 Mazowieckie (NUTS 2013) was split in NUTS 2021" in page.text
+    assert "PL12 Mazowieckie is a NUTS 2013 region that was split in NUTS 2021" in page.text
     assert 'href="/regions/PL91"' in page.text and 'href="/regions/PL92"' in page.text
     # An unknown code is still a plain 404.
     assert client.get("/regions/XX99").status_code == 404
