@@ -54,6 +54,8 @@ _EUROSTAT_API = "https://ec.europa.eu/eurostat/api/dissemination/sdmx/2.1/data/"
 #: The package data folder of the reference files that ship with clusterhub (gzipped).
 PACKAGED_DIR = Path(__file__).resolve().parent / "data" / "reference"
 
+_NUTS_HISTORY = "https://ec.europa.eu/eurostat/documents/345175/629341/"
+
 
 @dataclass(frozen=True)
 class DatasetSpec:
@@ -78,6 +80,22 @@ class DatasetSpec:
     def cache_path(self) -> str:
         """Path of the downloaded copy, relative to the cache directory."""
         return self.download_path or self.mirror_path
+
+
+def _nuts_changes(old: str, new: str) -> DatasetSpec:
+    name = f"NUTS{old}-NUTS{new}.xlsx"
+    return DatasetSpec(
+        key=f"nuts-changes-{old}-{new}",
+        mirror_path=f"eu/nuts_versions/{name}",
+        url=_NUTS_HISTORY + name,
+        description=(
+            f"Eurostat's official NUTS {old} to NUTS {new} change table (workbook from the NUTS "
+            "history page): every region of both versions with its label and what happened "
+            "to it (recoded, split, merged, boundary shift). Names of old codes for search and "
+            "region pages (classify.nuts_changes)."
+        ),
+        licence=_EUROSTAT_LICENCE,
+    )
 
 
 def _nuts(level: int) -> DatasetSpec:
@@ -135,6 +153,8 @@ _SPECS = (
         packaged="naics2017_to_nace_rev2.csv.gz",
     ),
     *(_nuts(level) for level in range(4)),
+    _nuts_changes("2013", "2016"),
+    _nuts_changes("2016", "2021"),
     DatasetSpec(
         key="cmp-states",
         mirror_path="us/clustermapping_states_2016.csv",

@@ -22,9 +22,14 @@ def test_one_row_per_region_cluster_year_with_the_stable_columns(eu_map: Cluster
     # Insurance (section K) is invisible in SBS: reported in the notes, absent from the rows.
     assert table.get_column("cluster_code").n_unique() == 50
     assert "not visible at this industry level (no rows): 24 Insurance Services" in eu_map.notes
-    # The file's 470 geo codes less its 16 extra-regio ones (FRZ, FRZZ, ...): not regions.
+    # The file's 470 geo codes less its 16 extra-regio ones (FRZ, FRZZ, ...), which are not
+    # regions, and 41 blank codes of NUTS 2006/2010 (DE41, EL11, ...): 413 regions of NUTS
+    # 2013, carried to 425 regions of NUTS 2021 (HR04 became three, PL12 two, ...).
     regions = table.get_column("region_code").unique()
-    assert regions.len() == 454
+    assert regions.len() == 425
+    assert "41 code(s) of earlier NUTS versions without any value left out" in "\n".join(
+        eu_map.notes
+    )
     assert not regions.str.contains(r"^[A-Z]{2}Z+$").any()
     extra = next(n for n in eu_map.notes if n.startswith("extra-regio codes left out"))
     assert "FRZZ" in extra and "ELZZ" in extra
@@ -59,11 +64,11 @@ def test_coverage_reports_what_the_division_level_cannot_see(eu_map: ClusterMap)
     assert tobacco["exact_share"] == 1.0
 
 
-def test_notes_name_regions_without_a_nuts_2021_polygon(eu_map: ClusterMap) -> None:
+def test_every_region_has_a_nuts_2021_polygon_after_recoding(eu_map: ClusterMap) -> None:
+    # Before recoding 93 of the 454 regions had none (France, Poland, Ireland, ...).
     text = "\n".join(eu_map.notes)
-    assert "361 of 454 regions have a NUTS 2021 polygon" in text
-    assert "FR21" in text  # a NUTS 2013 code recoded since
-    assert "FR21" in text
+    assert "all 425 regions have a NUTS 2021 polygon" in text
+    assert "FR62→FRJ2" in text  # a NUTS 2013 code recoded since, named in the notes
 
 
 def test_a_known_industrial_region_shows_its_known_strength(eu_map: ClusterMap) -> None:
@@ -95,7 +100,17 @@ def test_unknown_codes_are_not_found_with_suggestions(eu_map: ClusterMap) -> Non
 def test_fill_none_leaves_more_cells_unknown(reference: ReferenceData, eu_map: ClusterMap) -> None:
     raw = build_cluster_map(MapRequest(source="eurostat-sbs", fill="none"), reference)
     filled_share = eu_map.table.get_column("imputed_share").mean()
-    assert raw.table.get_column("imputed_share").max() == 0.0
+    # Without filling, only regions made from pieces of split NUTS 2013 regions are estimated.
+    estimated = raw.table.filter(pl.col("imputed_share") > 0).get_column("region_code").unique()
+    # (and cells of regions summed across levels whose NUTS 2 parts are not all known).
+    targets = {
+        part.split("→")[1]
+        for note in raw.notes
+        if note.startswith(("  split: ", "  merge: "))
+        for part in note.split(": ", 1)[1].split(", ")
+    }
+    assert set(estimated.to_list()) <= targets
+    assert "PL91" in estimated.to_list()
     assert filled_share is not None and filled_share > 0.0  # type: ignore[operator]
 
 
@@ -106,3 +121,18 @@ def test_a_naics_taxonomy_cannot_map_nace_statistics(
     path.write_text("cluster_code,cluster_name,classification,code\n1,Aero,naics,336411\n")
     with pytest.raises(InvalidInput, match="must use NACE codes"):
         build_cluster_map(MapRequest(source="eurostat-sbs", taxonomy_path=path), reference)
+
+
+def test_recoded_regions_keep_exact_values_and_split_ones_are_estimated(
+    eu_map: ClusterMap,
+) -> None:
+    totals = dict(eu_map.table.select("region_code", "region_total").unique().iter_rows())
+    # Occitanie (FRJ) is a NUTS 1 region of 2016 made from pieces of FR6 and FR8, but exactly
+    # the sum of Languedoc-Roussillon (FR81 → FRJ1) and Midi-Pyrénées (FR62 → FRJ2).
+    assert totals["FRJ"] == pytest.approx(totals["FRJ1"] + totals["FRJ2"])
+    shares = eu_map.table.group_by("region_code").agg(pl.col("imputed_share").min())
+    least = dict(shares.iter_rows())
+    assert least["PL91"] == pytest.approx(1.0)  # Warsaw: all a population-share estimate
+    assert least["HR05"] == pytest.approx(1.0)
+    assert least["FRJ2"] == 0.0  # a pure recode is not an estimate
+    assert {"FR62", "PL12", "HR04"}.isdisjoint(totals)

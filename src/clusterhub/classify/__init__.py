@@ -21,6 +21,15 @@ from clusterhub.classify.crosswalk import (
 )
 from clusterhub.classify.nace import CLASS, DIVISION, GROUP, SECTION, NaceHierarchy, load_nace
 from clusterhub.classify.naics import is_naics, naics_parent, naics_prefixes, normalise_naics
+from clusterhub.classify.nuts_changes import read_change_table
+from clusterhub.classify.nuts_versions import (
+    CURRENT,
+    Lineage,
+    NutsHistory,
+    RecodePlan,
+    Successor,
+    load_matrices,
+)
 from clusterhub.classify.regions import (
     EXTRA_REGIO,
     MALFORMED,
@@ -36,6 +45,7 @@ from clusterhub.classify.us_geography import US_SHAPES, us_geojson
 
 __all__ = [
     "CLASS",
+    "CURRENT",
     "DIVISION",
     "EXTRA_REGIO",
     "FALLBACK_PREFIXES",
@@ -45,12 +55,16 @@ __all__ = [
     "SECTION",
     "US_SHAPES",
     "Classification",
+    "Lineage",
     "MatchHow",
     "NaceHierarchy",
     "NaceMatch",
     "NaicsToNace",
+    "NutsHistory",
+    "RecodePlan",
     "RegionCatalogue",
     "RegionMatch",
+    "Successor",
     "Taxonomy",
     "aggregate_to_level",
     "derive_nace",
@@ -59,6 +73,7 @@ __all__ = [
     "iso_country",
     "load_cmp_traded",
     "load_crosswalk",
+    "load_matrices",
     "load_nace",
     "load_regions",
     "load_taxonomy_file",
@@ -66,5 +81,6 @@ __all__ = [
     "naics_prefixes",
     "normalise_naics",
     "nuts_level",
+    "read_change_table",
     "us_geojson",
 ]

@@ -21,18 +21,22 @@ from clusterhub.classify import (
     US_SHAPES,
     NaceHierarchy,
     NaicsToNace,
+    NutsHistory,
     RegionCatalogue,
     Taxonomy,
     derive_nace,
     load_cmp_traded,
     load_crosswalk,
+    load_matrices,
     load_nace,
     load_regions,
+    read_change_table,
     us_geojson,
 )
+from clusterhub.classify.nuts_changes import NAMES
 from clusterhub.config import Settings
 from clusterhub.datasets import ProgressCallback, fetch
-from clusterhub.errors import InvalidInput, NotFound
+from clusterhub.errors import DataSourceError, InvalidInput, NotFound
 
 NUTS_LEVELS = (0, 1, 2, 3)
 #: Taxonomy files that ship with clusterhub, by the short name that stands for them wherever a
@@ -72,6 +76,8 @@ class ReferenceData:
         self._settings = settings
         self._progress = progress
         self._us_shapes: dict[str, dict[str, Any]] = {}
+        #: Why the names of old NUTS codes are missing (the change tables could not be fetched).
+        self.nuts_names_missing: str | None = None
 
     def fetch(self, key: str) -> Path:
         """Local path of any registered data set (see ``clusterhub.datasets``)."""
@@ -123,6 +129,25 @@ class ReferenceData:
             json.dump(shapes, out, separators=(",", ":"))
         Path(temp).replace(path)
         return shapes
+
+    @cached_property
+    def nuts_history(self) -> NutsHistory:
+        """Every NUTS version: the JRC conversion matrices (package data), the names and
+        changes of Eurostat's change tables, and the NUTS 2021 names of the polygons."""
+        try:
+            names = pl.concat(
+                [
+                    read_change_table(self.fetch(f"nuts-changes-{old}-{new}"), old, new)
+                    for old, new in (("2013", "2016"), ("2016", "2021"))
+                ]
+            )
+        except DataSourceError as error:
+            # Codes still resolve without the tables (the matrices ship with clusterhub); only
+            # the names of old codes are missing, and the history says so.
+            names = pl.DataFrame(schema=NAMES)
+            self.nuts_names_missing = str(error)
+        current = dict(self.regions.frame.select("code", "name").iter_rows())
+        return NutsHistory(load_matrices(), names, current)
 
     @cached_property
     def cmp_traded(self) -> Taxonomy:

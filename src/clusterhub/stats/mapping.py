@@ -70,7 +70,12 @@ def aggregate_to_clusters(
             field="industry_code",
         )
     kind = pl.lit(region_type) if isinstance(region_type, str) else region_type
-    imputed = pl.when(pl.col("imputed").is_not_null()).then(pl.col("employment")).otherwise(0.0)
+    # The estimated part of a cell: what a NUTS recode counted (split pieces), else all of a
+    # filled cell.
+    imputed = pl.coalesce(
+        pl.col("estimated_employment"),
+        pl.when(pl.col("imputed").is_not_null()).then(pl.col("employment")).otherwise(0.0),
+    )
     weighted = (
         level.lazy()
         .select("region_code", "industry_code", "year", *MEASURES, imputed.alias("_imputed"))

@@ -22,6 +22,11 @@ INDUSTRY_CELLS: dict[str, type[pl.DataType] | pl.DataType] = {
     "wages": pl.Float64,
     "size_class": pl.String,
     "imputed": pl.String,
+    # How the region was carried to the current NUTS version (``stats.nuts_recode``), and the
+    # part of ``employment`` that is an estimate (split pieces and filled parts); null for cells
+    # not recoded, whose estimate is all of ``employment`` when ``imputed`` is set, else none.
+    "nuts_recode": pl.String,
+    "estimated_employment": pl.Float64,
 }
 
 #: One row per region x cluster x year: the input of metrics and ratings.

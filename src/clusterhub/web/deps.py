@@ -16,8 +16,15 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.datastructures import FormData
 
+from clusterhub.classify import NutsHistory
 from clusterhub.config import Settings
-from clusterhub.errors import DataSourceError, InvalidInput, Unavailable, plain_message
+from clusterhub.errors import (
+    ClusterhubError,
+    DataSourceError,
+    InvalidInput,
+    Unavailable,
+    plain_message,
+)
 from clusterhub.services import outbox
 from clusterhub.services.directory.schemas import ProfileType
 from clusterhub.services.embeddings import (
@@ -215,6 +222,20 @@ class DirectoryResources:
         """The sentence model, read when a text is first embedded: listing or filtering the
         directory never loads its 90 MB of weights."""
         return load_embedder()
+
+
+def nuts_history(request: Request) -> NutsHistory | None:
+    """Every NUTS version's codes and names, or None when they cannot be loaded (search and
+    region pages then know only the current codes, as before)."""
+    reference: ReferenceData = request.app.state.reference
+    try:
+        return reference.nuts_history
+    except ClusterhubError:
+        return None
+
+
+#: The NUTS history of the app's reference data (see ``nuts_history``).
+History = Annotated[NutsHistory | None, Depends(nuts_history)]
 
 
 def _directory(request: Request) -> DirectoryResources:

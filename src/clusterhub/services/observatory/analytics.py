@@ -23,6 +23,7 @@ from clusterhub.classify import (
 )
 from clusterhub.errors import InvalidInput, NotFound
 from clusterhub.input_files import TextLines
+from clusterhub.services.observatory.recoding import recode_to_current
 from clusterhub.services.observatory.vocabulary import SOURCES, Source
 from clusterhub.services.reference import ReferenceData, taxonomy_file
 from clusterhub.stats.cells import FillReport, fill_missing
@@ -118,6 +119,11 @@ def _industry_map(request: MapRequest, reference: ReferenceData) -> ClusterMap:
         else _nace_plan(request, reference, codes, path)
     )
     filled, fill_report = fill_missing(cells, request.fill, industry_parent=plan.parent)
+    # The fill runs on the data's own NUTS version (its parent links); then every region is
+    # carried to NUTS 2021, the version of the polygons and names.
+    recode_notes: list[str] = []
+    if _looks_nuts(filled):
+        filled, recode_notes = recode_to_current(filled, reference.nuts_history)
     # Extra-regio codes (FRZZ: activity not attributable to a region) take part in the fill,
     # where the country's residual must not be handed to real regions, but are not regions to
     # rate or rank.
@@ -135,6 +141,7 @@ def _industry_map(request: MapRequest, reference: ReferenceData) -> ClusterMap:
     notes = (
         _read_note(report),
         _fill_note(fill_report),
+        *recode_notes,
         plan.level_note,
         *_invisible_note(plan.coverage, plan.taxonomy),
         *_region_notes(table, reference),
@@ -224,16 +231,22 @@ def _taxonomy(request: MapRequest, reference: ReferenceData, classification: str
     return taxonomy
 
 
+def _looks_nuts(cells: pl.DataFrame) -> bool:
+    return bool(cells.get_column("region_code").str.contains(r"^[A-Z]{2}[A-Z0-9]{0,3}$").all())
+
+
 def _region_type(cells: pl.DataFrame) -> pl.Expr | str:
-    codes = cells.get_column("region_code")
-    looks_nuts = codes.str.contains(r"^[A-Z]{2}[A-Z0-9]{0,3}$").all()
-    return nuts_region_type() if looks_nuts else "region"
+    return nuts_region_type() if _looks_nuts(cells) else "region"
 
 
 def _named(table: pl.DataFrame, taxonomy: Taxonomy, reference: ReferenceData) -> pl.DataFrame:
     names = taxonomy.clusters.select("cluster_code", "cluster_name")
-    regions = reference.regions.frame.select(
-        pl.col("code").alias("region_code"), pl.col("name").alias("region_name")
+    history = reference.nuts_history
+    codes = table.get_column("region_code").unique().to_list()
+    regions = pl.DataFrame(
+        [(code, history.name(code)) for code in codes],
+        schema={"region_code": pl.String, "region_name": pl.String},
+        orient="row",
     )
     return (
         table.join(names, on="cluster_code", how="left")

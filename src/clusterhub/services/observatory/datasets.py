@@ -17,7 +17,7 @@ import polars as pl
 from sqlalchemy import Select, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
-from clusterhub.classify import RegionCatalogue
+from clusterhub.classify import NutsHistory, RegionCatalogue
 from clusterhub.errors import InvalidInput, NotFound
 from clusterhub.services import audit
 from clusterhub.services.audit import Actor
@@ -265,6 +265,14 @@ def region_detail(
     )
 
 
+def has_region(session: Session, code: str, dataset: str | None = None) -> bool:
+    """Whether the data set (any loaded one when None) has a region ``code``."""
+    query = select(Region.id).join(Dataset).where(Region.code == code)
+    if dataset is not None:
+        query = query.where(Dataset.key == dataset)
+    return session.scalars(query.limit(1)).first() is not None
+
+
 def _region_dataset(session: Session, code: str, key: str | None) -> Dataset:
     """The named data set, or the first one that has this region."""
     if key is not None:
@@ -403,8 +411,13 @@ def list_regions(
     q: str | None = None,
     page: int = 1,
     page_size: int = 50,
+    history: NutsHistory | None = None,
 ) -> Page[RegionSummary]:
-    """Regions of a data set, filtered by type, country or a name/code fragment."""
+    """Regions of a data set, filtered by type, country or a name/code fragment.
+
+    With a NUTS ``history``, ``q`` also finds a region by any code or name it had in an earlier
+    NUTS version ("FR62", "Midi-Pyrénées" find FRJ2; "Bassin Parisien" the regions it became).
+    """
     _check_page(page, page_size)
     data = _dataset(session, dataset)
     query = select(Region).where(Region.dataset_id == data.id)
@@ -414,8 +427,13 @@ def list_regions(
         query = query.where(Region.country == country.upper())
     if q:
         pattern = f"%{q.lower()}%"
+        former = history.find(q) if history is not None else []
         query = query.where(
-            or_(func.lower(Region.name).like(pattern), func.lower(Region.code).like(pattern))
+            or_(
+                func.lower(Region.name).like(pattern),
+                func.lower(Region.code).like(pattern),
+                Region.code.in_(former),
+            )
         )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(

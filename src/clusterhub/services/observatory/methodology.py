@@ -19,6 +19,7 @@ PAGES = (
     ("methodology/taxonomies.md", "taxonomies"),
     ("methodology/emerging-industries.md", "emerging-industries"),
     ("methodology/missing-cells.md", "missing-cells"),
+    ("methodology/nuts-recoding.md", "nuts-recoding"),
     ("methodology/complexity.md", "complexity"),
     ("methodology/relatedness.md", "relatedness"),
     ("methodology/scoreboard.md", "scoreboard"),

@@ -5,8 +5,9 @@ there are in all, so a user sees at once whether "Bavaria" is a region, "Automot
 cluster, "Fraunhofer" an organisation and "battery recycling" someone's partner request, and
 follows a link to the full list of the kind that is right. Each kind is asked of the service
 that owns it, with the matching it already has (regions and clusters by a fragment of name or
-code in every loaded data set, organisations by the directory's hybrid ranking, open posts by
-their title and text), so the global box and each full list agree.
+code in every loaded data set, and by the codes and names a region had in earlier NUTS
+versions; organisations by the directory's hybrid ranking, open posts by their title and
+text), so the global box and each full list agree.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
+from clusterhub.classify import NutsHistory
 from clusterhub.errors import InvalidInput
 from clusterhub.services.embeddings import Embedder
 from clusterhub.services.observatory import datasets as observatory
@@ -51,6 +53,7 @@ def search_everything(
     index: DirectoryIndex,
     embedder: Embedder | None,
     per_kind: int = PER_KIND,
+    history: NutsHistory | None = None,
 ) -> Everything:
     """The regions, clusters, organisations and open posts matching ``q`` (all empty when it
     is blank).
@@ -79,7 +82,9 @@ def search_everything(
     region_counts: dict[str, int] = {}
     cluster_counts: dict[str, int] = {}
     for dataset in observatory.list_datasets(session):
-        found = observatory.list_regions(session, dataset=dataset.key, q=text, page_size=per_kind)
+        found = observatory.list_regions(
+            session, dataset=dataset.key, q=text, page_size=per_kind, history=history
+        )
         matching = observatory.list_clusters(session, dataset=dataset.key, q=text)
         regions += found.items
         clusters += matching

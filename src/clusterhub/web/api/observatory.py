@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import RedirectResponse, Response
 
+from clusterhub.errors import NotFound
 from clusterhub.services.observatory import datasets as observatory
 from clusterhub.services.observatory.datasets import MetricFilter, SortKey
 from clusterhub.services.observatory.diversification import region_diversification
+from clusterhub.services.observatory.recoding import moved_region
 from clusterhub.services.observatory.schemas import (
     ClusterPublic,
     ClusterSummary,
@@ -30,7 +33,7 @@ from clusterhub.web.api.params import (
     RegionType,
     Year,
 )
-from clusterhub.web.deps import DbSession
+from clusterhub.web.deps import DbSession, History
 
 router = APIRouter(prefix="/api/v1", tags=["observatory"], responses=ERRORS)
 
@@ -44,10 +47,17 @@ def datasets(session: DbSession) -> list[DatasetPublic]:
 @router.get("/regions")
 def regions(
     session: DbSession,
+    history: History,
     dataset: DatasetKey = None,
     region_type: RegionType = None,
     country: Annotated[str | None, Query(min_length=2, max_length=2)] = None,
-    q: Annotated[str | None, Query(max_length=100, description="Name or code fragment.")] = None,
+    q: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="Name or code fragment; also any code or name of an earlier NUTS version.",
+        ),
+    ] = None,
     page: PageNo = 1,
     page_size: PageSize = 50,
 ) -> Page[RegionSummary]:
@@ -60,21 +70,39 @@ def regions(
         q=q,
         page=page,
         page_size=page_size,
+        history=history,
     )
 
 
-@router.get("/regions/{nuts_code}")
+@router.get(
+    "/regions/{nuts_code}",
+    response_model=RegionPublic,
+    responses={307: {"description": "An earlier NUTS version's code: its NUTS 2021 region."}},
+)
 def region(
+    request: Request,
     session: DbSession,
+    history: History,
     nuts_code: RegionCode,
     dataset: DatasetKey = None,
     year: Year = None,
     limit: Limit = None,
-) -> RegionPublic:
-    """A region's clusters with metrics and ratings, strongest first."""
-    return observatory.region_detail(
-        session, code=nuts_code, dataset=dataset, year=year, limit=limit
-    )
+) -> RegionPublic | Response:
+    """A region's clusters with metrics and ratings, strongest first. A code of an earlier
+    NUTS version that is only recoded (FR62) redirects to its NUTS 2021 code (FRJ2); one that
+    was split answers 404 naming the regions it became."""
+    try:
+        return observatory.region_detail(
+            session, code=nuts_code, dataset=dataset, year=year, limit=limit
+        )
+    except NotFound:
+        moved = moved_region(history, nuts_code) if history is not None else None
+        if moved is None:
+            raise
+        if moved.single is None:
+            raise NotFound(moved.sentence) from None
+        target = request.url.replace(path=f"/api/v1/regions/{moved.single}")
+        return RedirectResponse(str(target), status_code=307)
 
 
 @router.get("/regions/{nuts_code}/diversification", tags=["relatedness"])

@@ -13,9 +13,9 @@ from typing import Annotated, Any
 
 import plotly.graph_objects as go
 from fastapi import APIRouter, Depends, Path, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from clusterhub.classify import nuts_level
+from clusterhub.classify import NutsHistory, nuts_level
 from clusterhub.errors import NotFound
 from clusterhub.services.observatory import datasets as observatory
 from clusterhub.services.observatory import glossary
@@ -27,9 +27,10 @@ from clusterhub.services.observatory.charts import (
 from clusterhub.services.observatory.datasets import MetricFilter
 from clusterhub.services.observatory.maps import Figure, cluster_map_figure, geojson_url
 from clusterhub.services.observatory.methodology import methodology_html
+from clusterhub.services.observatory.recoding import moved_region, provenance
 from clusterhub.services.observatory.schemas import MetricPublic, RegionPublic
 from clusterhub.services.observatory.vocabulary import MEASURE_LABELS, Measure
-from clusterhub.web.deps import DbSession
+from clusterhub.web.deps import DbSession, History
 from clusterhub.web.diversification_view import diversification_section
 from clusterhub.web.exporting import ExportFormat, export_table
 from clusterhub.web.scoreboard_view import scoreboard_section
@@ -201,6 +202,7 @@ def us_geojson(
 @router.get("/regions.{fmt}")
 def regions_export(
     session: DbSession,
+    history: History,
     fmt: ExportFormat,
     dataset: DatasetKey = None,
     region_type: Annotated[str | None, Query(max_length=16)] = None,
@@ -211,7 +213,13 @@ def regions_export(
     page = 1
     while True:
         listing = observatory.list_regions(
-            session, dataset=dataset, region_type=region_type, q=q, page=page, page_size=500
+            session,
+            dataset=dataset,
+            region_type=region_type,
+            q=q,
+            page=page,
+            page_size=500,
+            history=history,
         )
         rows += [r.model_dump() for r in listing.items]
         if page * listing.page_size >= listing.total:
@@ -238,6 +246,7 @@ def clusters_export(
 def regions(
     request: Request,
     session: DbSession,
+    history: History,
     dataset: DatasetKey = None,
     region_type: Annotated[str | None, Query(max_length=16)] = None,
     q: Annotated[str | None, Query(max_length=100)] = None,
@@ -245,7 +254,13 @@ def regions(
 ) -> HTMLResponse:
     """All regions of a data set, filterable."""
     listing = observatory.list_regions(
-        session, dataset=dataset, region_type=region_type, q=q, page=page, page_size=100
+        session,
+        dataset=dataset,
+        region_type=region_type,
+        q=q,
+        page=page,
+        page_size=100,
+        history=history,
     )
     return _render(
         request,
@@ -263,17 +278,24 @@ def regions(
 def region(
     request: Request,
     session: DbSession,
+    history: History,
     code: Code,
     dataset: DatasetKey = None,
     year: Year = None,
     peers: Annotated[str | None, Query(max_length=100, pattern=r"^[A-Za-z0-9, ]*$")] = None,
-) -> HTMLResponse:
+    formerly: Annotated[str | None, Query(max_length=16, pattern=r"^[A-Za-z0-9]*$")] = None,
+) -> Response:
     """A region's profile: strong clusters, employment structure, country and peer comparison.
 
-    Peers the reader typed that are not regions of the data set, or more than ``MAX_PEERS``,
-    are refused beside the peer box (422) while the rest of the page is shown: one typo must
-    not replace the whole profile with an error page, nor a sixth peer be silently dropped.
+    A code of an earlier NUTS version leads to the region it is now (see ``_moved``). Peers
+    the reader typed that are not regions of the data set, or more than ``MAX_PEERS``, are
+    refused beside the peer box (422) while the rest of the page is shown: one typo must not
+    replace the whole profile with an error page, nor a sixth peer be silently dropped.
     """
+    moved = _moved(request, session, history, code, dataset)
+    if moved is not None:
+        return moved
+    renamed = moved_region(history, formerly) if history is not None and formerly else None
     asked = _peer_codes(peers, code)
     too_many = len(asked) > MAX_PEERS
 
@@ -287,6 +309,7 @@ def region(
         return {
             "region": detail,
             "dataset_info": info,
+            "provenance": provenance(history, info.notes, detail.code) if history else None,
             "strong": [m for m in detail.clusters if glossary.is_strong(m)],
             "absent": notes.absent,
             "star_legend": notes.star_legend,
@@ -311,11 +334,32 @@ def region(
         nav="regions",
         peers=", ".join(asked),
         max_peers=MAX_PEERS,
+        renamed=renamed if renamed and renamed.single == code else None,
         **{**context, "peer_errors": errors},
     )
     if errors:
         response.status_code = 422
     return response
+
+
+def _moved(
+    request: Request,
+    session: DbSession,
+    history: NutsHistory | None,
+    code: str,
+    dataset: str | None,
+) -> Response | None:
+    """For a code of an earlier NUTS version: a redirect to the region it is now (recoded;
+    the page then says what the code was), or the list of regions it became (split)."""
+    if history is None or observatory.has_region(session, code, dataset):
+        return None
+    moved = moved_region(history, code)
+    if moved is None:
+        return None
+    if moved.single is not None:
+        target = request.url.include_query_params(formerly=moved.lineage.code)
+        return RedirectResponse(str(target.replace(path=f"/regions/{moved.single}")), 307)
+    return _render(request, "pages/region_moved.html", nav="regions", moved=moved)
 
 
 def _peer_codes(peers: str | None, code: str) -> list[str]:

@@ -1,0 +1,215 @@
+"""NUTS versions in the observatory: carry a data set's regions to NUTS 2021 and say how, and
+tell a reader who asks for an old code where its region is now.
+
+Statistics come in the NUTS version of their year (Eurostat's SBS 2015 in NUTS 2013, with
+blank rows for codes of 2006 and 2010), the maps and names in NUTS 2021. Recoding once, after
+missing cells are filled and before cells become clusters, puts every region on the map and
+keeps one code per region; the dataset's notes list what was recoded, merged and split.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from clusterhub.classify import CURRENT, Lineage, NutsHistory
+from clusterhub.stats.nuts_recode import RecodeReport, prefer, recode_cells
+
+
+def recode_to_current(cells: pl.DataFrame, history: NutsHistory) -> tuple[pl.DataFrame, list[str]]:
+    """Industry cells of any NUTS version carried to NUTS 2021, with notes for the reader.
+
+    Codes of earlier versions without a single value (Eurostat keeps blank rows for them) are
+    left out first: they are not regions of the data, and recoding them would merge nothing
+    but unknowns into their successors.
+    """
+    valued = set(
+        cells.filter(pl.col("employment").is_not_null()).get_column("region_code").to_list()
+    )
+    codes = cells.get_column("region_code").unique().sort().to_list()
+    blank = [c for c in codes if c not in valued and CURRENT not in history.versions_of(c)]
+    blank = [c for c in blank if history.versions_of(c)]
+    plan = history.plan(valued)
+    dropped = set(blank) | set(plan.superseded)
+    kept = cells.filter(~pl.col("region_code").is_in(list(dropped)))
+    recoded, report = recode_cells(kept, plan.conversion, weight=plan.weight)
+    recoded, exact = _exact_parents(kept, recoded, report, plan.version, history)
+    report = RecodeReport(
+        {**report.methods, **dict.fromkeys(exact, "merge")}, {**report.sources, **exact}
+    )
+    notes = _notes(plan.version, report)
+    if blank:
+        notes.append(
+            f"{len(blank)} code(s) of earlier NUTS versions without any value left out: "
+            + ", ".join(blank)
+        )
+    if plan.superseded:
+        notes.append(
+            "codes of other NUTS versions left out because the data has their successors: "
+            + ", ".join(plan.superseded)
+        )
+    return recoded, notes
+
+
+def _exact_parents(
+    kept: pl.DataFrame,
+    recoded: pl.DataFrame,
+    report: RecodeReport,
+    version: str,
+    history: NutsHistory,
+) -> tuple[pl.DataFrame, dict[str, tuple[str, ...]]]:
+    """Regions made from pieces of split old regions that are exactly a union of whole old
+    regions one level down get that sum instead of the population estimate, in every cell
+    where all those have a value (FR6 and FR8 were cut up, but FRJ = FR62 + FR81; PL9 = PL12).
+
+    Returns the cells and, per region summed, the old regions it is the sum of.
+    """
+    codes = set(kept.get_column("region_code").unique().to_list())
+    exact = {
+        parent: parts
+        for parent, method in sorted(report.methods.items())
+        if method.startswith("split") and (parts := _whole_parts(parent, codes, version, history))
+    }
+    if not exact:
+        return recoded, {}
+    conversion = pl.DataFrame(
+        [(old, parent, 1.0) for parent, parts in exact.items() for old in parts],
+        schema=["from_code", "to_code", "share"],
+        orient="row",
+    )
+    olds = kept.filter(pl.col("region_code").is_in(conversion.get_column("from_code").to_list()))
+    sums, _ = recode_cells(olds, conversion)
+    better, _ = prefer(recoded, sums.with_columns(nuts_recode=pl.lit("merge")))
+    return better, exact
+
+
+def _whole_parts(
+    parent: str, codes: set[str], version: str, history: NutsHistory
+) -> tuple[str, ...]:
+    """The old regions one level below ``parent``'s level that lie wholly in it, if together
+    they make all of it (each of its sub-regions gets only from them), else none."""
+    level = len(parent) + 1
+    candidates = [c for c in codes if len(c) == level and c[:2] == parent[:2]]
+    inside: list[str] = []
+    touching = False
+    for old in sorted(candidates):
+        if old not in history.codes(version):
+            continue
+        targets = {to for to, _ in history.shares(old, version)}
+        within = {t for t in targets if t.startswith(parent)}
+        if within and within == targets:
+            inside.append(old)
+        elif within:
+            touching = True
+    covered = {to for old in inside for to, _ in history.shares(old, version)}
+    if touching or not inside or covered != set(history.children(parent)):
+        return ()
+    return tuple(inside)
+
+
+def _notes(version: str, report: RecodeReport) -> list[str]:
+    if not report.methods:
+        return [f"regions in NUTS {version}: no recoding to NUTS {CURRENT} needed"]
+    notes = [
+        f"regions read as NUTS {version} and carried to NUTS {CURRENT}: "
+        f"{report.count('recode')} recoded (same boundaries, values kept), "
+        f"{report.count('merge')} merged (exact sums of whole old regions, also of the level "
+        "below: FRJ = FR62 + FR81; a cell without all its parts keeps the split estimate), "
+        f"{report.count('split')} made from pieces of split regions "
+        "(estimated with population 2018 shares, JRC conversion matrices; counted in the "
+        "estimated share)"
+    ]
+    for method in ("recode", "merge", "split"):
+        listed = [
+            f"{'+'.join(report.sources[code])}→{code}"
+            for code, m in sorted(report.methods.items())
+            if m.startswith(method)
+        ]
+        if listed:
+            notes.append(f"  {method}: {', '.join(listed)}")
+    return notes
+
+
+@dataclass(frozen=True)
+class Moved:
+    """An old NUTS code a reader asked for, and the 2021 region(s) it lies in now."""
+
+    lineage: Lineage
+    sentence: str
+
+    @property
+    def single(self) -> str | None:
+        """The one successor's code when the region only changed its code, else None."""
+        successors = self.lineage.successors
+        return successors[0].code if len(successors) == 1 else None
+
+
+def moved_region(history: NutsHistory, code: str) -> Moved | None:
+    """What became of ``code`` when it is a code of an earlier NUTS version, else None."""
+    lineage = history.lineage(code.upper())
+    if lineage is None or lineage.version == CURRENT:
+        return None
+    return Moved(lineage, describe(lineage))
+
+
+def describe(lineage: Lineage) -> str:
+    """One sentence: "FR62 Midi-Pyrénées (NUTS 2013) is now FRJ2 Midi-Pyrénées (recoded)."."""
+    old = _label(lineage.code, lineage.name)
+    where = f"{old} (NUTS {lineage.version})"
+    parts = lineage.successors
+    if len(parts) == 1 and parts[0].share >= 1 - 1e-9:
+        new = _label(parts[0].code, parts[0].name)
+        return f"{where} is now {new} in NUTS {CURRENT}" + _because(lineage.change) + "."
+    listed = ", ".join(f"{_label(s.code, s.name)} ({s.share:.0%} of its population)" for s in parts)
+    return f"{where} was split in NUTS {CURRENT}: {listed}" + _because(lineage.change) + "."
+
+
+def provenance(history: NutsHistory, notes: Sequence[str], code: str) -> str | None:
+    """How a data set carried its statistics to region ``code``, read from the data set's
+    recode notes (written by :func:`recode_to_current`), as a sentence for the region page;
+    None when the region was not recoded."""
+    found = next(
+        (
+            (method, sources.split("+"))
+            for note in notes
+            if (match := _METHOD_LINE.match(note))
+            for method, listed in [match.groups()]
+            for part in listed.split(", ")
+            for sources, target in [part.split("→", 1)]
+            if target == code
+        ),
+        None,
+    )
+    if found is None:
+        return None
+    method, sources = found
+    version = _version(notes)
+    olds = " + ".join(_label(s, history.name(s, version)) for s in sources)
+    where = f"{olds} (NUTS {version})"
+    if method == "recode":
+        return f"Formerly {where}: the statistics are shown as published; only the code changed."
+    if method == "merge":
+        return f"Formerly {where}: the statistics are the exact sum of their published figures."
+    return (
+        f"Made from pieces of {where}: the statistics are estimated from their figures by "
+        "share of population (2018) and count as estimated."
+    )
+
+
+_METHOD_LINE = re.compile(r"^  (recode|merge|split): (.+)$")
+_VERSION = re.compile(r"^regions read as NUTS (\d{4})")
+
+
+def _version(notes: Sequence[str]) -> str:
+    return next((m.group(1) for n in notes if (m := _VERSION.match(n))), "")
+
+
+def _label(code: str, name: str | None) -> str:
+    return f"{code} {name}" if name else code
+
+
+def _because(change: str | None) -> str:
+    return f" (Eurostat: {change})" if change else ""
