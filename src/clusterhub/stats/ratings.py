@@ -155,3 +155,36 @@ def eu_stars(metrics: Frame, rules: StarRules = EOCIC) -> Frame:
             pl.Int8
         ),
     )
+
+
+#: A cell more estimated than this share gets no stars unless the reader asks for them
+#: (``docs/methodology/missing-cells.md``): a rating must rest mostly on measured employment.
+MAX_ESTIMATED_SHARE = 0.5
+
+
+def stars_withheld(max_estimated: float = MAX_ESTIMATED_SHARE) -> pl.Expr:
+    """True where a cell has stars but is more than ``max_estimated`` estimated."""
+    if not 0.0 <= max_estimated <= 1.0:
+        raise InvalidInput.single(
+            "expected a share between 0 and 1",
+            field="max_estimated",
+            value=str(max_estimated),
+        )
+    return (pl.col("estimated_share").fill_null(0.0) > max_estimated) & (pl.col("stars") > 0)
+
+
+def withhold_stars(
+    rated: Frame, max_estimated: float = MAX_ESTIMATED_SHARE, *, include_estimated: bool = False
+) -> Frame:
+    """Add ``stars_withheld``; unless ``include_estimated``, withheld cells show 0 stars.
+
+    The star flags (``star_size`` ..) stay as computed, so a reader who asks sees why the
+    cell would have had its stars.
+    """
+    withheld = stars_withheld(max_estimated)
+    if include_estimated:
+        return rated.with_columns(stars_withheld=pl.lit(value=False))
+    return rated.with_columns(
+        stars=pl.when(withheld).then(pl.lit(0, pl.Int8)).otherwise(pl.col("stars")),
+        stars_withheld=withheld,
+    )

@@ -34,6 +34,8 @@ CLUSTER_CELLS: dict[str, type[pl.DataType] | pl.DataType] = {
     "establishments": pl.Float64,
     "wages": pl.Float64,
     "imputed_share": pl.Float64,
+    "apportioned_share": pl.Float64,
+    "estimated_share": pl.Float64,
 }
 
 #: One row per region x year: the denominators of focus and the location quotient.

@@ -135,6 +135,7 @@ def _industry_map(request: MapRequest, reference: ReferenceData) -> ClusterMap:
     notes = (
         _read_note(report),
         _fill_note(fill_report),
+        *_split_note(filled),
         plan.level_note,
         *_invisible_note(plan.coverage, plan.taxonomy),
         *_region_notes(table, reference),
@@ -270,6 +271,29 @@ def _fill_note(report: FillReport) -> str:
         f"missing cells ({report.method}): filled {passes or 'none'}; "
         f"{report.still_missing} still missing" + "".join(f"; {w}" for w in report.warnings)
     )
+
+
+def _split_note(filled: pl.DataFrame) -> list[str]:
+    """How the filled cells' residuals were shared: by which reference key, how many cells."""
+    counts = (
+        filled.filter(pl.col("imputed_key").is_not_null())
+        .group_by("imputed_key")
+        .len()
+        .sort("len", descending=True)
+    )
+    if counts.is_empty():
+        return []
+    listed = ", ".join(f"{n} {SPLIT_KEY_LABELS.get(k, k)}" for k, n in counts.iter_rows())
+    return [f"filled cells shared out: {listed}"]
+
+
+#: How each reference key of ``stats.cells`` reads in a note.
+SPLIT_KEY_LABELS = {
+    "country": "in proportion to the same industries in the country",
+    "all-countries": "in proportion to the same industries in all countries",
+    "region-size": "in proportion to the sub-regions' employment",
+    "equal": "in equal shares (no reference)",
+}
 
 
 def _region_notes(table: pl.DataFrame, reference: ReferenceData) -> list[str]:
