@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -178,7 +178,33 @@ def _nace_plan(request: MapRequest, reference: ReferenceData, codes: set[str], p
     taxonomy = _taxonomy(request, reference, "nace")
     at_level, coverage = aggregate_to_level(taxonomy, nace, level, available_codes=partition)
     note = f"industry level: NACE level {level} ({len(partition)} codes)"
-    return _Plan(at_level, partition, coverage, nace.parent, note)
+    # Where the data publishes every child of a code (SBS: the groups of 45, 46, 47), a
+    # cluster takes the children it holds instead of a fixed share of the parent.
+    split = {p for p in partition if nace.children(p) and set(nace.children(p)) <= codes}
+    if split and level < CLASS_LEVEL:
+        finer = {child for p in split for child in nace.children(p)}
+        members, _ = aggregate_to_level(taxonomy, nace, level + 1, available_codes=finer)
+        kept = at_level.members.filter(~pl.col("code").is_in(sorted(split)))
+        at_level = replace(at_level, members=pl.concat([kept, members.members]))
+        partition = (partition - split) | finer
+        note += (
+            f"; {', '.join(sorted(split))} by their published NACE level {level + 1} codes "
+            f"({len(finer)})"
+        )
+    return _Plan(at_level, partition, coverage, nace.parent, note + _key_note(level))
+
+
+def _key_note(level: int) -> str:
+    """Which key shares a coarse code among the classes of the clusters (an estimate)."""
+    if level >= CLASS_LEVEL:
+        return ""
+    return (
+        "; codes shared among their classes by fixed keys (equal per class: no employment by "
+        "class is available), counted as estimated"
+    )
+
+
+CLASS_LEVEL = 4
 
 
 def _data_level(codes: set[str], reference: ReferenceData) -> int:
