@@ -15,7 +15,7 @@ import polars as pl
 
 from clusterhub.errors import InvalidInput
 from clusterhub.stats.metrics import PEER_GROUP
-from clusterhub.stats.vocabulary import StarPreset
+from clusterhub.stats.vocabulary import MAX_ESTIMATED_SHARE, StarPreset
 
 ThresholdKind = Literal["quantile", "absolute"]
 #: Ratings add columns to eager frames and to lazy plans alike (one query for the engine).
@@ -157,19 +157,19 @@ def eu_stars(metrics: Frame, rules: StarRules = EOCIC) -> Frame:
     )
 
 
-#: A cell more estimated than this share gets no stars unless the reader asks for them
-#: (``docs/methodology/missing-cells.md``): a rating must rest mostly on measured employment.
-MAX_ESTIMATED_SHARE = 0.5
-
-
-def stars_withheld(max_estimated: float = MAX_ESTIMATED_SHARE) -> pl.Expr:
-    """True where a cell has stars but is more than ``max_estimated`` estimated."""
+def check_max_estimated(max_estimated: float) -> None:
+    """Refuse a maximum estimated share outside 0..1, naming the field."""
     if not 0.0 <= max_estimated <= 1.0:
         raise InvalidInput.single(
             "expected a share between 0 and 1",
             field="max_estimated",
             value=str(max_estimated),
         )
+
+
+def stars_withheld(max_estimated: float = MAX_ESTIMATED_SHARE) -> pl.Expr:
+    """True where a cell has stars but is more than ``max_estimated`` estimated."""
+    check_max_estimated(max_estimated)
     return (pl.col("estimated_share").fill_null(0.0) > max_estimated) & (pl.col("stars") > 0)
 
 

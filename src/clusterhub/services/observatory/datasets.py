@@ -14,7 +14,7 @@ from pathlib import PurePath
 from typing import Any, Literal
 
 import polars as pl
-from sqlalchemy import Select, delete, func, insert, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, delete, false, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from clusterhub.classify import RegionCatalogue
@@ -31,6 +31,8 @@ from clusterhub.services.observatory.schemas import (
     RegionSummary,
 )
 from clusterhub.services.schemas import Page
+from clusterhub.stats.ratings import check_max_estimated
+from clusterhub.stats.vocabulary import MAX_ESTIMATED_SHARE
 from clusterhub.store.models import Cluster, ClusterMetric, Dataset, Region
 
 METRIC_COLUMNS = [
@@ -40,6 +42,36 @@ METRIC_COLUMNS = [
 ]
 MAX_PAGE_SIZE = 500
 SortKey = Literal["strength", "employment", "lq", "region", "cluster"]
+
+
+@dataclass(frozen=True)
+class StarPolicy:
+    """Whether stars of mostly estimated cells are shown (``stats.ratings.withhold_stars``).
+
+    By default a cell more than ``max_estimated`` estimated (filled confidential cells or
+    industry codes apportioned among classes) shows no stars; the reader may ask for them.
+    """
+
+    max_estimated: float = MAX_ESTIMATED_SHARE
+    include_estimated: bool = False
+
+    def __post_init__(self) -> None:
+        check_max_estimated(self.max_estimated)
+
+    def withheld(self) -> ColumnElement[bool]:
+        """True where the cell's stars are withheld."""
+        if self.include_estimated:
+            return false()
+        estimated = func.coalesce(ClusterMetric.estimated_share, 0.0)
+        return and_(estimated > self.max_estimated, ClusterMetric.stars > 0)
+
+    def stars(self) -> ColumnElement[int]:
+        """The stars a reader sees: 0 where withheld."""
+        return case((self.withheld(), 0), else_=ClusterMetric.stars)
+
+
+#: The default: stars of cells more than half estimated are withheld.
+DEFAULT_STARS = StarPolicy()
 
 
 # --- loading ----------------------------------------------------------------------------------
@@ -166,9 +198,11 @@ def _dataset(session: Session, key: str | None) -> Dataset:
     return dataset
 
 
-def _metrics_query(dataset: Dataset) -> Select[ClusterMetric, str | None, str]:
+def _metrics_query(
+    dataset: Dataset, policy: StarPolicy
+) -> Select[ClusterMetric, str | None, str, bool]:
     return (
-        select(ClusterMetric, Region.name, Cluster.name)
+        select(ClusterMetric, Region.name, Cluster.name, policy.withheld())
         .join(
             Region,
             (Region.dataset_id == ClusterMetric.dataset_id)
@@ -188,27 +222,27 @@ def _public(dataset: Dataset, rows: Sequence[Any]) -> list[MetricPublic]:
         MetricPublic.model_validate(
             {
                 **{c: getattr(metric, c) for c in METRIC_COLUMNS},
+                "stars": 0 if withheld else metric.stars,
+                "stars_withheld": bool(withheld),
                 "star_flags": metric.star_flags,
                 "dataset": dataset.key,
                 "region_name": region_name,
                 "cluster_name": cluster_name,
             }
         )
-        for metric, region_name, cluster_name in rows
+        for metric, region_name, cluster_name, withheld in rows
     ]
 
 
-STRENGTH = (
-    ClusterMetric.stars.desc(),
-    ClusterMetric.strong10.desc(),
-    ClusterMetric.strong.desc(),
-    ClusterMetric.lq.desc(),
-)
-
-
-def _strength_order() -> list[Any]:
-    """Strongest first with nulls last on both SQLite and PostgreSQL."""
-    return [col.nulls_last() for col in STRENGTH]
+def _strength_order(policy: StarPolicy) -> list[Any]:
+    """Strongest first (stars as shown) with nulls last on both SQLite and PostgreSQL."""
+    strength = (
+        policy.stars().desc(),
+        ClusterMetric.strong10.desc(),
+        ClusterMetric.strong.desc(),
+        ClusterMetric.lq.desc(),
+    )
+    return [col.nulls_last() for col in strength]
 
 
 def _latest_year(session: Session, dataset: Dataset, year: int | None, where: Any) -> int:
@@ -239,8 +273,9 @@ def region_detail(
     dataset: str | None = None,
     year: int | None = None,
     limit: int | None = None,
+    stars: StarPolicy = DEFAULT_STARS,
 ) -> RegionPublic:
-    """A region with its clusters in one year, strongest first."""
+    """A region with its clusters in one year, strongest first (stars as ``stars`` shows)."""
     data = _region_dataset(session, code, dataset)
     region = session.scalars(
         select(Region).where(Region.dataset_id == data.id, Region.code == code)
@@ -249,9 +284,9 @@ def region_detail(
         raise _suggest(session, Region.code, data, code, "region")
     chosen = _latest_year(session, data, year, ClusterMetric.region_code == code)
     query = (
-        _metrics_query(data)
+        _metrics_query(data, stars)
         .where(ClusterMetric.region_code == code, ClusterMetric.year == chosen)
-        .order_by(*_strength_order(), ClusterMetric.cluster_code)
+        .order_by(*_strength_order(stars), ClusterMetric.cluster_code)
         .limit(limit)
     )
     summary = RegionSummary.model_validate({**_attrs(region), "dataset": data.key})
@@ -282,8 +317,10 @@ def cluster_detail(
     year: int | None = None,
     region_type: str | None = None,
     limit: int | None = None,
+    stars: StarPolicy = DEFAULT_STARS,
 ) -> ClusterPublic:
-    """A cluster's regions of one type in one year, strongest first, with star counts."""
+    """A cluster's regions of one type in one year, strongest first, with star counts (stars
+    as ``stars`` shows them)."""
     data = _dataset(session, dataset)
     cluster = session.scalars(
         select(Cluster).where(Cluster.dataset_id == data.id, Cluster.code == code)
@@ -297,20 +334,21 @@ def cluster_detail(
         ClusterMetric.year == chosen,
         ClusterMetric.region_type == kind,
     )
+    shown = stars.stars().label("shown")
     counts = session.execute(
-        select(ClusterMetric.stars, func.count())
+        select(shown, func.count())
         .where(ClusterMetric.dataset_id == data.id, *where)
-        .group_by(ClusterMetric.stars)
-        .order_by(ClusterMetric.stars)
+        .group_by(shown)
+        .order_by(shown)
     ).all()
     if not counts:
         raise InvalidInput.single(
             f"no {kind} regions for this cluster", field="region_type", value=kind
         )
     query = (
-        _metrics_query(data)
+        _metrics_query(data, stars)
         .where(*where)
-        .order_by(*_strength_order(), ClusterMetric.employment.desc().nulls_last())
+        .order_by(*_strength_order(stars), ClusterMetric.employment.desc().nulls_last())
         .limit(limit)
     )
     summary = ClusterSummary.model_validate({**_attrs(cluster), "dataset": data.key})
@@ -348,6 +386,7 @@ class MetricFilter:
     country: str | None = None
     min_stars: int | None = None
     strong: bool | None = None
+    stars: StarPolicy = DEFAULT_STARS
 
 
 def list_metrics(
@@ -361,7 +400,7 @@ def list_metrics(
     """Metric rows matching ``filters``, one page at a time."""
     _check_page(page, page_size)
     data = _dataset(session, filters.dataset)
-    query = _metrics_query(data)
+    query = _metrics_query(data, filters.stars)
     conditions = {
         ClusterMetric.region_code: filters.region,
         ClusterMetric.cluster_code: filters.cluster,
@@ -374,10 +413,10 @@ def list_metrics(
         if value is not None:
             query = query.where(column == value)
     if filters.min_stars is not None:
-        query = query.where(ClusterMetric.stars >= filters.min_stars)
+        query = query.where(filters.stars.stars() >= filters.min_stars)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     order = {
-        "strength": _strength_order(),
+        "strength": _strength_order(filters.stars),
         "employment": [ClusterMetric.employment.desc().nulls_last()],
         "lq": [ClusterMetric.lq.desc().nulls_last()],
         "region": [ClusterMetric.region_code],

@@ -35,7 +35,19 @@ class MetricPublic(BaseModel):
     employment: float | None
     establishments: float | None
     wages: float | None
-    imputed_share: float | None
+    imputed_share: float | None = Field(
+        description="Share of employment from filled (confidential or missing) industry cells."
+    )
+    apportioned_share: float | None = Field(
+        default=None,
+        description="Share of employment from industry codes shared among the cluster's "
+        "classes by a key (e.g. a NACE division apportioned to its classes).",
+    )
+    estimated_share: float | None = Field(
+        default=None,
+        description="Share of employment that is an estimate (filled or apportioned; a cell "
+        "both filled and apportioned counts once). Null for data loaded before it existed.",
+    )
     size_share: float | None
     focus: float | None
     lq: float | None
@@ -49,8 +61,13 @@ class MetricPublic(BaseModel):
     strong10: bool | None
     significant: bool | None
     qualifying: bool | None
-    stars: int
+    stars: int = Field(description="Stars shown: 0 where withheld (see stars_withheld).")
     stars_possible: int
+    stars_withheld: bool = Field(
+        default=False,
+        description="True where the cell earned stars but is mostly estimated (estimated_share "
+        "above max_estimated, default 0.5): stars are then 0 unless estimated_stars is asked.",
+    )
     star_flags: dict[str, bool | None]
 
 

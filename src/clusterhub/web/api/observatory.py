@@ -7,7 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from clusterhub.services.observatory import datasets as observatory
-from clusterhub.services.observatory.datasets import MetricFilter, SortKey
+from clusterhub.services.observatory.datasets import (
+    DEFAULT_STARS,
+    MetricFilter,
+    SortKey,
+    StarPolicy,
+)
 from clusterhub.services.observatory.diversification import region_diversification
 from clusterhub.services.observatory.schemas import (
     ClusterPublic,
@@ -23,7 +28,9 @@ from clusterhub.web.api.params import (
     ERRORS,
     ClusterCode,
     DatasetKey,
+    EstimatedStars,
     Limit,
+    MaxEstimated,
     PageNo,
     PageSize,
     RegionCode,
@@ -70,10 +77,18 @@ def region(
     dataset: DatasetKey = None,
     year: Year = None,
     limit: Limit = None,
+    estimated_stars: EstimatedStars = False,
+    max_estimated: MaxEstimated = DEFAULT_STARS.max_estimated,
 ) -> RegionPublic:
-    """A region's clusters with metrics and ratings, strongest first."""
+    """A region's clusters with metrics and ratings, strongest first. Each carries its
+    ``estimated_share``; stars of mostly estimated cells are withheld unless asked."""
     return observatory.region_detail(
-        session, code=nuts_code, dataset=dataset, year=year, limit=limit
+        session,
+        code=nuts_code,
+        dataset=dataset,
+        year=year,
+        limit=limit,
+        stars=StarPolicy(max_estimated, include_estimated=estimated_stars),
     )
 
 
@@ -110,8 +125,11 @@ def cluster(
     year: Year = None,
     region_type: RegionType = None,
     limit: Limit = None,
+    estimated_stars: EstimatedStars = False,
+    max_estimated: MaxEstimated = DEFAULT_STARS.max_estimated,
 ) -> ClusterPublic:
-    """A cluster's regions with metrics and ratings, strongest first, and its star counts."""
+    """A cluster's regions with metrics and ratings, strongest first, and its star counts
+    (stars of mostly estimated cells withheld unless asked)."""
     return observatory.cluster_detail(
         session,
         code=cluster_code,
@@ -119,6 +137,7 @@ def cluster(
         year=year,
         region_type=region_type,
         limit=limit,
+        stars=StarPolicy(max_estimated, include_estimated=estimated_stars),
     )
 
 
@@ -136,8 +155,11 @@ def metrics(
     sort: SortKey = "strength",
     page: PageNo = 1,
     page_size: PageSize = 50,
+    estimated_stars: EstimatedStars = False,
+    max_estimated: MaxEstimated = DEFAULT_STARS.max_estimated,
 ) -> Page[MetricPublic]:
-    """Metric rows (region x cluster x year) filtered and paged."""
+    """Metric rows (region x cluster x year) filtered and paged; ``min_stars`` counts the
+    stars shown (withheld stars of mostly estimated cells are 0 unless asked)."""
     filters = MetricFilter(
         dataset=dataset,
         region=region,
@@ -147,6 +169,7 @@ def metrics(
         country=country.upper() if country else None,
         min_stars=min_stars,
         strong=strong,
+        stars=StarPolicy(max_estimated, include_estimated=estimated_stars),
     )
     return observatory.list_metrics(
         session, filters=filters, sort=sort, page=page, page_size=page_size
