@@ -217,13 +217,14 @@ def _metrics_query(
     )
 
 
-def _public(dataset: Dataset, rows: Sequence[Any]) -> list[MetricPublic]:
+def _public(dataset: Dataset, rows: Sequence[Any], policy: StarPolicy) -> list[MetricPublic]:
     return [
         MetricPublic.model_validate(
             {
                 **{c: getattr(metric, c) for c in METRIC_COLUMNS},
                 "stars": 0 if withheld else metric.stars,
                 "stars_withheld": bool(withheld),
+                "mostly_estimated": (metric.estimated_share or 0.0) > policy.max_estimated,
                 "star_flags": metric.star_flags,
                 "dataset": dataset.key,
                 "region_name": region_name,
@@ -291,7 +292,9 @@ def region_detail(
     )
     summary = RegionSummary.model_validate({**_attrs(region), "dataset": data.key})
     return RegionPublic(
-        **summary.model_dump(), year=chosen, clusters=_public(data, session.execute(query).all())
+        **summary.model_dump(),
+        year=chosen,
+        clusters=_public(data, session.execute(query).all(), stars),
     )
 
 
@@ -357,7 +360,7 @@ def cluster_detail(
         year=chosen,
         region_type=kind,
         star_counts={int(stars): int(n) for stars, n in counts},
-        regions=_public(data, session.execute(query).all()),
+        regions=_public(data, session.execute(query).all(), stars),
     )
 
 
@@ -425,7 +428,9 @@ def list_metrics(
     rows = session.execute(
         query.order_by(*order, ClusterMetric.id).offset((page - 1) * page_size).limit(page_size)
     ).all()
-    return Page(items=_public(data, rows), total=total, page=page, page_size=page_size)
+    return Page(
+        items=_public(data, rows, filters.stars), total=total, page=page, page_size=page_size
+    )
 
 
 def list_regions(

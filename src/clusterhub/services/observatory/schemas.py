@@ -68,6 +68,11 @@ class MetricPublic(BaseModel):
         description="True where the cell earned stars but is mostly estimated (estimated_share "
         "above max_estimated, default 0.5): stars are then 0 unless estimated_stars is asked.",
     )
+    mostly_estimated: bool = Field(
+        default=False,
+        description="True where estimated_share is above max_estimated (stars withheld "
+        "unless estimated_stars is asked).",
+    )
     star_flags: dict[str, bool | None]
 
 

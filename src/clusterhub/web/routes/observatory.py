@@ -22,7 +22,7 @@ from clusterhub.services.observatory.charts import (
     specialisation_comparison,
     star_distribution,
 )
-from clusterhub.services.observatory.datasets import MetricFilter
+from clusterhub.services.observatory.datasets import MetricFilter, StarPolicy
 from clusterhub.services.observatory.maps import Figure, cluster_map_figure
 from clusterhub.services.observatory.methodology import methodology_html
 from clusterhub.services.observatory.schemas import MetricPublic, RegionPublic
@@ -41,8 +41,15 @@ MAX_PEERS = 5
 METRIC_EXPORT = [
     "dataset", "region_code", "region_name", "region_type", "cluster_code", "cluster_name",
     "year", "employment", "size_share", "focus", "lq", "wage_per_employee", "growth",
-    "emp_rank", "lq_rank", "strong", "strong10", "stars", "stars_possible", "imputed_share",
+    "emp_rank", "lq_rank", "strong", "strong10", "stars", "stars_possible", "stars_withheld",
+    "imputed_share", "apportioned_share", "estimated_share",
 ]  # fmt: skip
+#: Show the stars of mostly estimated cells too (they are withheld by default).
+EstimatedStars = Annotated[bool, Query()]
+
+
+def _policy(estimated_stars: bool) -> StarPolicy:
+    return StarPolicy(include_estimated=estimated_stars)
 
 
 def _render(request: Request, template: str, **context: Any) -> HTMLResponse:
@@ -77,9 +84,10 @@ class MapChoice:
     cluster: Annotated[str | None, Query(max_length=16)] = None
     measure: Measure = "stars"
     region_type: Annotated[str, Query(pattern=r"^nuts[0-3]$")] = "nuts2"
+    estimated_stars: EstimatedStars = False
 
-    def key(self) -> tuple[str | None, ...]:
-        return (self.dataset, self.cluster, self.measure, self.region_type)
+    def key(self) -> tuple[str | bool | None, ...]:
+        return (self.dataset, self.cluster, self.measure, self.region_type, self.estimated_stars)
 
 
 MapQuery = Annotated[MapChoice, Depends()]
@@ -139,13 +147,18 @@ def _map_context(session: DbSession, dataset: str | None, choice: MapChoice) -> 
     region_type = choice.region_type
     code = choice.cluster or observatory.default_cluster(session, dataset)
     detail = observatory.cluster_detail(
-        session, code=code, dataset=dataset, region_type=region_type
+        session,
+        code=code,
+        dataset=dataset,
+        region_type=region_type,
+        stars=_policy(choice.estimated_stars),
     )
     figure = cluster_map_figure(detail, f"/geo/nuts{region_type[-1]}.json", choice.measure)
     return {
         "cluster": detail,
         "measure": choice.measure,
         "region_type": region_type,
+        "estimated_stars": choice.estimated_stars,
         "figure_json": _figure_json(figure),
         "top_regions": detail.regions[:10],
     }
@@ -235,18 +248,28 @@ def region(
     dataset: DatasetKey = None,
     year: Year = None,
     peers: Annotated[str | None, Query(max_length=100, pattern=r"^[A-Za-z0-9, ]*$")] = None,
+    estimated_stars: EstimatedStars = False,
 ) -> HTMLResponse:
     """A region's profile: strong clusters, employment structure, country and peer comparison."""
     peer_codes = _peer_codes(peers, code)
+    policy = _policy(estimated_stars)
 
     def build() -> dict[str, Any]:
-        detail = observatory.region_detail(session, code=code, dataset=dataset, year=year)
+        detail = observatory.region_detail(
+            session, code=code, dataset=dataset, year=year, stars=policy
+        )
         others = _comparison_regions(session, detail, peer_codes)
         return {
             "region": detail,
             # One star alone is often size only (large regions are in the top 10 % of many
             # clusters); "strong" means two stars or the U.S. rule, which needs specialisation.
-            "strong": [m for m in detail.clusters if m.stars >= 2 or m.strong],
+            # A mostly estimated cell is not called strong unless the reader asks.
+            "strong": [
+                m
+                for m in detail.clusters
+                if (m.stars >= 2 or m.strong) and (estimated_stars or not m.mostly_estimated)
+            ],
+            "estimated_stars": estimated_stars,
             "structure_json": _figure_json(employment_structure(detail)),
             "comparison_json": _figure_json(specialisation_comparison(detail, others)),
             "others": others,
@@ -254,7 +277,8 @@ def region(
             "diversification": diversification_section(session, detail),
         }
 
-    context = _memo(request, ("region", code, dataset, year, tuple(peer_codes)), build)
+    key = ("region", code, dataset, year, tuple(peer_codes), estimated_stars)
+    context = _memo(request, key, build)
     return _render(
         request,
         "pages/region.html",
@@ -286,10 +310,17 @@ def _comparison_regions(
 
 @router.get("/regions/{code}/clusters.{fmt}")
 def region_export(
-    session: DbSession, code: Code, fmt: ExportFormat, dataset: DatasetKey = None, year: Year = None
+    session: DbSession,
+    code: Code,
+    fmt: ExportFormat,
+    dataset: DatasetKey = None,
+    year: Year = None,
+    estimated_stars: EstimatedStars = False,
 ) -> Response:
     """The region's cluster table as CSV or XLSX."""
-    detail = observatory.region_detail(session, code=code, dataset=dataset, year=year)
+    detail = observatory.region_detail(
+        session, code=code, dataset=dataset, year=year, stars=_policy(estimated_stars)
+    )
     return export_table(_rows(detail.clusters), METRIC_EXPORT, name=f"region_{code}", fmt=fmt)
 
 
@@ -324,12 +355,18 @@ def cluster(
     dataset: DatasetKey = None,
     year: Year = None,
     region_type: Annotated[str | None, Query(max_length=16)] = None,
+    estimated_stars: EstimatedStars = False,
 ) -> HTMLResponse:
     """A cluster's profile: top regions, map (NUTS data) and rating distribution."""
 
     def build() -> dict[str, Any]:
         detail = observatory.cluster_detail(
-            session, code=code, dataset=dataset, year=year, region_type=region_type
+            session,
+            code=code,
+            dataset=dataset,
+            year=year,
+            region_type=region_type,
+            stars=_policy(estimated_stars),
         )
         has_map = detail.region_type.startswith("nuts")
         figure = (
@@ -343,9 +380,10 @@ def cluster(
             "region_types": observatory.region_types(session, detail.dataset),
             "figure_json": _figure_json(figure) if figure else None,
             "stars_json": _figure_json(star_distribution(detail)),
+            "estimated_stars": estimated_stars,
         }
 
-    context = _memo(request, ("cluster", code, dataset, year, region_type), build)
+    context = _memo(request, ("cluster", code, dataset, year, region_type, estimated_stars), build)
     return _render(request, "pages/cluster.html", nav="clusters", **context)
 
 
@@ -357,10 +395,16 @@ def cluster_export(
     dataset: DatasetKey = None,
     year: Year = None,
     region_type: Annotated[str | None, Query(max_length=16)] = None,
+    estimated_stars: EstimatedStars = False,
 ) -> Response:
     """The cluster's region table as CSV or XLSX."""
     detail = observatory.cluster_detail(
-        session, code=code, dataset=dataset, year=year, region_type=region_type
+        session,
+        code=code,
+        dataset=dataset,
+        year=year,
+        region_type=region_type,
+        stars=_policy(estimated_stars),
     )
     return export_table(_rows(detail.regions), METRIC_EXPORT, name=f"cluster_{code}", fmt=fmt)
 
@@ -378,11 +422,14 @@ def metrics_export(
     dataset: DatasetKey = None,
     cluster: Annotated[str | None, Query(max_length=16)] = None,
     region: Annotated[str | None, Query(max_length=16)] = None,
+    estimated_stars: EstimatedStars = False,
 ) -> Response:
     """Any metric listing as a download (at most 500 rows per request, like the API)."""
     page = observatory.list_metrics(
         session,
-        filters=MetricFilter(dataset=dataset, cluster=cluster, region=region),
+        filters=MetricFilter(
+            dataset=dataset, cluster=cluster, region=region, stars=_policy(estimated_stars)
+        ),
         page_size=500,
     )
     return export_table(_rows(page.items), METRIC_EXPORT, name="metrics", fmt=fmt)
