@@ -63,6 +63,8 @@ class Setting:
     members: pl.DataFrame
     partition: set[str]
     classes: dict[str, int]
+    #: The same clusters with divisions 45-47 entered by their published groups.
+    grouped: tuple[pl.DataFrame, set[str]]
 
 
 def load(settings: Settings) -> Setting:
@@ -75,7 +77,14 @@ def load(settings: Settings) -> Setting:
     partition = {code for code in codes if nace.level(code) == 2}
     taxonomy, _ = aggregate_to_level(reference.nace_clusters, nace, 2, available_codes=partition)
     classes = {code: len(nace.classes_under(code)) for code in codes if nace.level(code) >= 2}
-    return Setting(cells, parent, taxonomy.members, partition, classes)
+    groups = {code for code in codes if nace.level(code) == 3}
+    by_group, _ = aggregate_to_level(reference.nace_clusters, nace, 3, available_codes=groups)
+    split = {parent[code] for code in groups}
+    members = pl.concat(
+        [taxonomy.members.filter(~pl.col("code").is_in(sorted(split))), by_group.members]
+    )
+    grouped = (members, (partition - split) | groups)
+    return Setting(cells, parent, taxonomy.members, partition, classes, grouped)
 
 
 # --- 1. confidential residuals ---------------------------------------------------------------
@@ -193,14 +202,21 @@ def with_secondary(setting: Setting, primary: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def rated(setting: Setting, cells: pl.DataFrame, split: Split) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """The pipeline from industry cells to rated cluster cells (as ``_industry_map`` runs it)."""
+def rated(
+    setting: Setting,
+    cells: pl.DataFrame,
+    split: Split,
+    taxonomy: tuple[pl.DataFrame, set[str]] | None = None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The pipeline from industry cells to rated cluster cells (as ``_industry_map`` runs it),
+    by default with every division apportioned by fixed keys."""
     filled, _ = fill_missing(cells, "parent-residual", industry_parent=setting.parent, split=split)
     regions = filled.filter(~pl.col("region_code").map_elements(is_extra_regio, pl.Boolean))
+    members, partition = taxonomy or (setting.members, setting.partition)
     clusters, totals = aggregate_to_clusters(
         regions,
-        setting.members,
-        partition_codes=setting.partition,
+        members,
+        partition_codes=partition,
         region_type=nuts_region_type(),
     )
     table = rate_clusters(clusters, totals).select(*CLUSTER_KEYS, "employment", "stars")
@@ -327,13 +343,33 @@ def key_benchmark(setting: Setting) -> pl.DataFrame:
     return pl.DataFrame(rows)
 
 
+def key_star_changes(setting: Setting) -> dict[str, int]:
+    """Cluster cells that divisions 45-47 feed, rated with those divisions apportioned by fixed
+    keys and with their published groups: how many cells and how many change stars."""
+    fed = setting.members.filter(pl.col("code").is_in(["45", "46", "47"]))
+    clusters = fed.get_column("cluster_code").unique().to_list()
+    fixed = rated(setting, setting.cells, "proportional")[1]
+    groups = rated(setting, setting.cells, "proportional", setting.grouped)[1]
+    both = fixed.join(groups, on=CLUSTER_KEYS, suffix="_groups").filter(
+        pl.col("cluster_code").is_in(clusters) & (pl.col("region_code").str.len_chars() == 4)
+    )
+    return {
+        "clusters": len(clusters),
+        "cells": both.height,
+        "starred": both.filter((pl.col("stars") > 0) | (pl.col("stars_groups") > 0)).height,
+        "changed": both.filter(pl.col("stars") != pl.col("stars_groups")).height,
+    }
+
+
 # --- report -----------------------------------------------------------------------------------
 
 
 def render(
     residuals: dict[Split, list[ResidualErrors]],
+    *,
     profile: pl.DataFrame,
     keys: pl.DataFrame,
+    flips: dict[str, int],
     replicates: int,
     size: int,
 ) -> str:
@@ -396,6 +432,15 @@ def render(
             f"| {row['key']} | {row['groups']:,} | {row['divisions']:,} | {row['mae']:,.0f} | "
             f"{row['median_ape']:.1%} | {row['misallocated']:.1%} |"
         )
+    lines += [
+        "",
+        f"What the fixed key does to ratings: the {flips['clusters']} clusters that divisions "
+        f"45-47 feed, rated on NUTS 2 regions once with those divisions apportioned to classes by "
+        f"fixed keys and once through their published groups: {flips['changed']:,} of "
+        f"{flips['cells']:,} cluster cells change their star count, of the "
+        f"{flips['starred']:,} that have stars in either rating "
+        f"({flips['changed'] / flips['starred']:.0%}).",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -412,7 +457,15 @@ def main(argv: list[str] | None = None) -> int:
     residuals, profile = residual_benchmark(setting, args.replicates, args.mask)
     print("apportioning keys ...", flush=True)
     keys = key_benchmark(setting)
-    text = render(residuals, profile, keys, args.replicates, args.mask)
+    flips = key_star_changes(setting)
+    text = render(
+        residuals,
+        profile=profile,
+        keys=keys,
+        flips=flips,
+        replicates=args.replicates,
+        size=args.mask,
+    )
     print(text)
     if args.write:
         write_marked(text, SECTION)

@@ -108,7 +108,7 @@ def cluster_figure(table: pl.DataFrame, geojson: dict[str, Any] | str, layer: Ma
 
 def _estimated_trace(geojson: dict[str, Any] | str, codes: list[str]) -> dict[str, Any]:
     """A grey veil with a dark outline over the mostly estimated regions, in the legend."""
-    veil = "rgba(90,90,90,0.55)"
+    veil = "rgba(60,60,60,0.35)"
     return {
         "type": "choropleth",
         "geojson": geojson,
