@@ -36,7 +36,8 @@ def employment_structure(region: RegionPublic, top: int = 15) -> go.Figure:
     hatched = any(m.mostly_estimated for m in rows)
     title = f"Largest clusters of {region.name or region.code}"
     figure.update_layout(
-        title=title + (" (hatched: more than half estimated)" if hatched else ""), **LAYOUT
+        title=title + ("<br><sup>hatched: more than half estimated</sup>" if hatched else ""),
+        **LAYOUT,
     )
     figure.update_yaxes(automargin=True)
     return figure
@@ -80,5 +81,11 @@ def star_distribution(cluster: ClusterPublic) -> go.Figure:
             hovertemplate="%{y} regions with %{x}<extra></extra>",
         )
     )
-    figure.update_layout(title=f"Star ratings of {cluster.region_type} regions", **LAYOUT)
+    title = f"Star ratings of {cluster.region_type} regions"
+    if cluster.stars_withheld:
+        title += (
+            f"<br><sup>{cluster.stars_withheld} regions' stars withheld (mostly estimated), "
+            "counted under 0 ★</sup>"
+        )
+    figure.update_layout(title=title, **LAYOUT)
     return figure

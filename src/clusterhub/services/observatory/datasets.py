@@ -348,6 +348,9 @@ def cluster_detail(
         raise InvalidInput.single(
             f"no {kind} regions for this cluster", field="region_type", value=kind
         )
+    withheld = session.scalar(
+        select(func.count()).where(ClusterMetric.dataset_id == data.id, *where, stars.withheld())
+    )
     query = (
         _metrics_query(data, stars)
         .where(*where)
@@ -360,6 +363,7 @@ def cluster_detail(
         year=chosen,
         region_type=kind,
         star_counts={int(stars): int(n) for stars, n in counts},
+        stars_withheld=int(withheld or 0),
         regions=_public(data, session.execute(query).all(), stars),
     )
 
