@@ -82,9 +82,9 @@ def star_distribution(cluster: ClusterPublic) -> go.Figure:
         )
     )
     title = f"Star ratings of {cluster.region_type} regions"
-    if cluster.stars_withheld:
+    if cluster.withheld_regions:
         title += (
-            f"<br><sup>{cluster.stars_withheld} regions' stars withheld (mostly estimated), "
+            f"<br><sup>{cluster.withheld_regions} regions' stars withheld (mostly estimated), "
             "counted under 0 ★</sup>"
         )
     figure.update_layout(title=title, **LAYOUT)

@@ -363,7 +363,7 @@ def cluster_detail(
         year=chosen,
         region_type=kind,
         star_counts={int(stars): int(n) for stars, n in counts},
-        stars_withheld=int(withheld or 0),
+        withheld_regions=int(withheld or 0),
         regions=_public(data, session.execute(query).all(), stars),
     )
 

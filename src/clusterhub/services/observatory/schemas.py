@@ -115,7 +115,7 @@ class ClusterPublic(ClusterSummary):
     year: int
     region_type: str
     star_counts: dict[int, int]
-    stars_withheld: int = Field(
+    withheld_regions: int = Field(
         default=0,
         description="Regions counted under 0 stars because their earned stars are withheld "
         "(mostly estimated cells; see estimated_stars).",
