@@ -13,6 +13,7 @@ from clusterhub.services.audit import BOOTSTRAP
 from clusterhub.services.observatory.analytics import ClusterMap
 from clusterhub.services.observatory.datasets import (
     MetricFilter,
+    StarPolicy,
     cluster_detail,
     list_clusters,
     list_datasets,
@@ -115,10 +116,13 @@ def test_unknown_codes_suggest_close_ones(sessions: sessionmaker[Session]) -> No
 
 
 def test_listing_filters_and_pages(sessions: sessionmaker[Session]) -> None:
+    everything = StarPolicy(include_estimated=True)
     with sessions() as session:
         page = list_metrics(
             session,
-            filters=MetricFilter(dataset="eu-sbs", country="DE", region_type="nuts2", min_stars=2),
+            filters=MetricFilter(
+                dataset="eu-sbs", country="DE", region_type="nuts2", min_stars=2, stars=everything
+            ),
             page=1,
             page_size=10,
         )
@@ -133,3 +137,35 @@ def test_listing_filters_and_pages(sessions: sessionmaker[Session]) -> None:
 def test_bad_paging_is_refused(sessions: sessionmaker[Session]) -> None:
     with sessions() as session, pytest.raises(InvalidInput, match="page_size"):
         list_metrics(session, filters=MetricFilter(), page_size=10_000)
+
+
+def test_mostly_estimated_cells_get_no_stars_by_default(sessions: sessionmaker[Session]) -> None:
+    everything = StarPolicy(include_estimated=True)
+    with sessions() as session:
+        shown = list_metrics(
+            session, filters=MetricFilter(dataset="eu-sbs", min_stars=1), page_size=500
+        )
+        asked = list_metrics(
+            session, filters=MetricFilter(dataset="eu-sbs", min_stars=1, stars=everything)
+        )
+        strict = list_metrics(
+            session,
+            filters=MetricFilter(dataset="eu-sbs", min_stars=1, stars=StarPolicy(0.0)),
+        )
+        braunschweig = region_detail(session, code="DE91", dataset="eu-sbs")
+        toulouse = region_detail(session, code="FRJ2", dataset="eu-sbs", stars=everything)
+    assert shown.items and all(
+        m.estimated_share is not None and m.estimated_share <= 0.5 for m in shown.items
+    )
+    assert strict.total < shown.total < asked.total
+    # Braunschweig's tobacco: all of it a share of a confidential residual. It is no longer
+    # a starred top cluster: its stars are withheld and the region's first cluster is measured.
+    tobacco = next(m for m in braunschweig.clusters if m.cluster_name == "Tobacco")
+    assert tobacco.estimated_share == pytest.approx(1.0) and tobacco.stars == 0
+    assert braunschweig.clusters[0].cluster_name != "Tobacco"
+    withheld = [m for m in braunschweig.clusters if m.stars_withheld]
+    assert withheld and all(m.stars == 0 and m.estimated_share > 0.5 for m in withheld)
+    # Toulouse's aerospace: a fixed share of division 30, wholly apportioned, so estimated.
+    aerospace = next(m for m in toulouse.clusters if m.cluster_code == "1")
+    assert aerospace.apportioned_share == pytest.approx(1.0) and aerospace.imputed_share == 0.0
+    assert aerospace.stars > 0 and not aerospace.stars_withheld, "shown when asked"

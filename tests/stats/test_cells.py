@@ -82,6 +82,63 @@ def test_the_residual_is_split_equally_and_feeds_the_next_level() -> None:
     assert out.columns[:4] == cells.columns and out.height == cells.height
 
 
+def test_the_residual_is_shared_in_proportion_to_the_country() -> None:
+    # Region XX1's section C residual is 100 - 20 = 80; nationally 10 employs 300 and 12
+    # employs 100, so 10 gets 80 * 3/4 = 60 and 12 gets 20 (equal shares: 40 and 40).
+    cells = _cells(
+        [
+            ("XX", "C", 500.0), ("XX", "10", 300.0), ("XX", "11", 100.0), ("XX", "12", 100.0),
+            ("XX1", "C", 100.0), ("XX1", "10", None), ("XX1", "11", 20.0), ("XX1", "12", None),
+        ]
+    )  # fmt: skip
+    out, _ = fill_parent_residual(cells, NACE)
+    assert _get(out, "XX1", "10") == (60.0, "parent-residual")
+    assert _get(out, "XX1", "12")[0] == 20.0
+    assert set(out.filter(pl.col("imputed").is_not_null())["imputed_key"]) == {"country"}
+    equal, _ = fill_parent_residual(cells, NACE, split="equal")
+    assert _get(equal, "XX1", "10")[0] == _get(equal, "XX1", "12")[0] == 40.0
+    assert set(equal.filter(pl.col("imputed").is_not_null())["imputed_key"]) == {"equal"}
+
+
+def test_the_key_falls_back_to_all_countries_then_to_equal_shares() -> None:
+    cells = _cells(
+        [
+            # Country XX does not report 12: its regions use the sum over all countries
+            # (10: 300 + 100, 12: 100), so XX1 gets 50 * 4/5 = 40 and 10.
+            ("XX", "C", 500.0), ("XX", "10", 300.0), ("XX", "11", 100.0), ("XX", "12", None),
+            ("XX1", "C", 100.0), ("XX1", "10", None), ("XX1", "11", 50.0), ("XX1", "12", None),
+            ("YY", "C", 300.0), ("YY", "10", 100.0), ("YY", "11", 100.0), ("YY", "12", 100.0),
+            # No country reports 05 or 06 (only a region does): equal shares.
+            ("YY", "B", 10.0), ("YY", "05", None), ("YY", "06", None), ("YY", "07", 4.0),
+            ("YY1", "05", 1.0), ("YY1", "06", 1.0),
+            ("XX", "B", 1.0), ("XX", "05", None), ("XX", "06", None), ("XX", "07", 1.0),
+        ]
+    )  # fmt: skip
+    out, report = fill_parent_residual(cells, NACE)
+    assert _get(out, "XX", "12")[0] == 100.0, "the country's own residual"
+    row = out.filter((pl.col("region_code") == "XX1") & (pl.col("industry_code") == "10"))
+    assert row["employment"].item() == 40.0 and row["imputed_key"].item() == "all-countries"
+    assert _get(out, "XX1", "12")[0] == 10.0
+    assert _get(out, "YY", "05")[0] == _get(out, "YY", "06")[0] == 3.0
+    keys = out.filter(pl.col("industry_code").is_in(["05", "06"]))["imputed_key"].drop_nulls()
+    assert keys.to_list() == ["equal"] * 4
+    assert report.still_missing == 0
+
+
+def test_a_proportional_share_never_exceeds_the_remainder() -> None:
+    # The national structure says 10 is huge, but the remainder bounds it.
+    cells = _cells(
+        [
+            ("XX", "C", 10_000.0), ("XX", "10", 9_000.0), ("XX", "11", 500.0),
+            ("XX", "12", 500.0), ("XX1", "C", 30.0), ("XX1", "10", None), ("XX1", "11", 40.0),
+            ("XX1", "12", None),
+        ]
+    )  # fmt: skip
+    out, report = fill_parent_residual(cells, NACE)
+    assert _get(out, "XX1", "10")[0] == _get(out, "XX1", "12")[0] == 0.0
+    assert report.clamped == 1
+
+
 def test_the_hierarchy_may_be_a_child_parent_frame() -> None:
     cells = _cells([("R", "45", 50.0), ("R", "45.1", 10.0), ("R", "45.2", None)])
     hierarchy = pl.DataFrame({"child": ["45.1", "45.2"], "parent": ["45", "45"]})
@@ -263,7 +320,18 @@ def test_parent_residual_on_the_real_sbs_extract(shared_data: Path) -> None:
     assert report.skipped == {"industry": 0, "region": 4_949}
     assert report.filled == {"industry": 2_942, "region": 584}
     assert report.still_missing == 5_122 == read.missing - report.total_filled
-    assert report.clamped == 48
+    # Proportional shares leave fewer region groups whose known children exceed the parent
+    # than equal shares (27 against 48): equal shares over-fill small industries.
+    assert report.clamped == 27
+    keys = dict(out.group_by("imputed_key").len().drop_nulls().iter_rows())
+    assert keys == {"country": 1_707, "all-countries": 1_235, "region-size": 584}
+    _, equal = fill_missing(cells, "parent-residual", industry_parent=parents, split="equal")
+    assert equal.filled == report.filled and equal.clamped == 48
+    # Braunschweig (DE91): the residual of section C holds Wolfsburg's car industry; the
+    # equal split gave tobacco (12) 13,862 people, a national-structure split gives 515.
+    tobacco = out.filter((pl.col("region_code") == "DE91") & (pl.col("industry_code") == "12"))
+    assert tobacco.row(0, named=True)["imputed_key"] == "country"
+    assert 400 < tobacco.item(0, "employment") < 600
     empty = cells.group_by("region_code").agg(pl.col("employment").is_not_null().any())
     empty_codes = empty.filter(~pl.col("employment"))["region_code"]
     assert empty_codes.len() == 53 and {"SI01", "EL1", "CZZ"} <= set(empty_codes)

@@ -14,8 +14,21 @@ def test_region_answers_metrics_and_ratings(client: TestClient) -> None:
     body = response.json()
     assert body["name"] == "Stuttgart" and body["dataset"] == "eu-sbs"
     automotive = next(c for c in body["clusters"] if c["cluster_code"] == "4")
-    assert automotive["lq"] > 3 and automotive["strong10"] is True and automotive["stars"] >= 1
+    assert automotive["lq"] > 3 and automotive["strong10"] is True
     assert {"employment", "lq", "strong", "strong10", "stars", "star_flags"} <= set(automotive)
+    # Division 29 is shared among six clusters by fixed keys (70 % to automotive): the cell is an
+    # estimate, so its stars are withheld unless asked for.
+    assert automotive["estimated_share"] > 0.5 and automotive["mostly_estimated"]
+    assert automotive["stars"] == 0 and automotive["stars_withheld"] is True
+    asked = client.get("/api/v1/regions/DE11", params={"estimated_stars": True}).json()
+    automotive = next(c for c in asked["clusters"] if c["cluster_code"] == "4")
+    assert automotive["stars"] >= 1 and automotive["stars_withheld"] is False
+
+
+def test_max_estimated_outside_0_1_is_refused(client: TestClient) -> None:
+    response = client.get("/api/v1/regions/DE11", params={"max_estimated": 1.5})
+    assert response.status_code == 422
+    assert "max_estimated" in response.text
 
 
 def test_cluster_answers_regions_and_star_counts(client: TestClient) -> None:

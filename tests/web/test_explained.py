@@ -65,4 +65,4 @@ def test_the_star_map_has_one_colour_per_star_count(client: TestClient) -> None:
 def test_the_api_describes_each_measure_as_the_pages_do(client: TestClient) -> None:
     fields = client.get("/openapi.json").json()["components"]["schemas"]["MetricPublic"]
     for name, term in (("lq", "lq"), ("focus", "focus"), ("stars", "stars"), ("strong", "us_rule")):
-        assert fields["properties"][name]["description"] == TERMS[term].definition
+        assert fields["properties"][name]["description"].startswith(TERMS[term].definition)

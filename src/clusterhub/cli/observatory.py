@@ -11,7 +11,7 @@ from rich.table import Table
 
 from clusterhub.cli._console import choice, console, friendly_errors, reference_data, step_progress
 from clusterhub.services.observatory.vocabulary import MEASURE_LABELS, SOURCES, Measure
-from clusterhub.stats.vocabulary import FILL_METHODS, STAR_PRESET_NAMES
+from clusterhub.stats.vocabulary import FILL_METHODS, MAX_ESTIMATED_SHARE, STAR_PRESET_NAMES
 
 if TYPE_CHECKING:
     import polars as pl
@@ -31,6 +31,21 @@ MapOpt = Annotated[
 ]
 YearOpt = Annotated[int | None, typer.Option(help="Year; default: the latest.")]
 TopOpt = Annotated[int, typer.Option(min=1, help="How many rows to show.")]
+EstimatedStarsOpt = Annotated[
+    bool,
+    typer.Option(
+        "--estimated-stars/--no-estimated-stars",
+        help="Show the stars of mostly estimated cells too (withheld by default).",
+    ),
+]
+MaxEstimatedOpt = Annotated[
+    float,
+    typer.Option(
+        min=0.0,
+        max=1.0,
+        help="A cell more estimated than this share gets no stars (unless --estimated-stars).",
+    ),
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -67,13 +82,16 @@ def map_command(
         str, typer.Option(help=f"Star rules: {', '.join(STAR_PRESET_NAMES)}.")
     ] = "eocic",
     growth_years: Annotated[int, typer.Option(min=1, help="Period of the growth rate.")] = 5,
+    estimated_stars: EstimatedStarsOpt = False,
+    max_estimated: MaxEstimatedOpt = MAX_ESTIMATED_SHARE,
 ) -> None:
-    """Map clusters: one row per region x cluster x year with metrics and ratings."""
+    """Map clusters: one row per region x cluster x year with metrics and ratings (stars of
+    cells more than half estimated withheld unless --estimated-stars)."""
     from clusterhub.services.observatory.analytics import MapRequest, build_cluster_map
     from clusterhub.services.observatory.profiles import write_table
     from clusterhub.stats.mapping import RatingOptions
     from clusterhub.stats.metrics import MetricOptions
-    from clusterhub.stats.ratings import STAR_PRESETS
+    from clusterhub.stats.ratings import STAR_PRESETS, withhold_stars
 
     with friendly_errors(), reference_data() as reference:
         request = MapRequest(
@@ -93,7 +111,8 @@ def map_command(
         )
         with console.status("Mapping clusters"):
             result = build_cluster_map(request, reference)
-        write_table(result.table, out)
+        table = withhold_stars(result.table, max_estimated, include_estimated=estimated_stars)
+        write_table(table, out)
         _print_notes(result)
         console.print(f"[green]wrote[/] {out} ({result.table.height:,} rows)")
 
@@ -105,12 +124,14 @@ def region_command(
     map_path: MapOpt = None,
     year: YearOpt = None,
     top: TopOpt = 10,
+    estimated_stars: EstimatedStarsOpt = False,
+    max_estimated: MaxEstimatedOpt = MAX_ESTIMATED_SHARE,
 ) -> None:
     """Profile of a region: its strongest clusters."""
     from clusterhub.services.observatory.profiles import region_profile
 
     with friendly_errors(), reference_data() as reference:
-        table = _table(map_path, source, input_path, reference)
+        table = _table(map_path, source, input_path, reference, (max_estimated, estimated_stars))
         _print_region(region_profile(table, code, year=year, top=top))
 
 
@@ -124,12 +145,14 @@ def cluster_command(
         str | None, typer.Option(help="nuts0..nuts3 or state; default: the most detailed.")
     ] = None,
     top: TopOpt = 10,
+    estimated_stars: EstimatedStarsOpt = False,
+    max_estimated: MaxEstimatedOpt = MAX_ESTIMATED_SHARE,
 ) -> None:
     """Profile of a cluster: the regions where it is strongest."""
     from clusterhub.services.observatory.profiles import cluster_profile
 
     with friendly_errors(), reference_data() as reference:
-        table = _table(map_path, source, input_path, reference)
+        table = _table(map_path, source, input_path, reference, (max_estimated, estimated_stars))
         _print_cluster(cluster_profile(table, code, year=year, region_type=region_type, top=top))
 
 
@@ -144,6 +167,8 @@ def map_html_command(
     input_path: InputOpt = None,
     map_path: MapOpt = None,
     year: YearOpt = None,
+    estimated_stars: EstimatedStarsOpt = False,
+    max_estimated: MaxEstimatedOpt = MAX_ESTIMATED_SHARE,
 ) -> None:
     """Write an offline interactive choropleth of one cluster's strength."""
     from clusterhub.services.observatory.maps import (
@@ -155,7 +180,7 @@ def map_html_command(
     from clusterhub.services.observatory.profiles import cluster_profile
 
     with friendly_errors(), reference_data() as reference:
-        table = _table(map_path, source, input_path, reference)
+        table = _table(map_path, source, input_path, reference, (max_estimated, estimated_stars))
         profile = cluster_profile(table, cluster, year=year, region_type=region_type)
         layer = MapLayer(
             cluster_code=cluster,
@@ -184,16 +209,26 @@ def build_command(
 
 
 def _table(
-    map_path: Path | None, source: str, input_path: Path | None, reference: ReferenceData
+    map_path: Path | None,
+    source: str,
+    input_path: Path | None,
+    reference: ReferenceData,
+    estimated: tuple[float, bool],
 ) -> pl.DataFrame:
+    """The cluster map, read or built, with stars withheld as ``estimated`` says (the maximum
+    estimated share, and whether to show the stars of cells above it anyway)."""
     from clusterhub.services.observatory.analytics import MapRequest, build_cluster_map
     from clusterhub.services.observatory.profiles import read_table
+    from clusterhub.stats.ratings import withhold_stars
 
     if map_path is not None:
-        return read_table(map_path)
-    request = MapRequest(source=choice(source, SOURCES, "source"), input_path=input_path)
-    with console.status("Mapping clusters"):
-        return build_cluster_map(request, reference).table
+        table = read_table(map_path)
+    else:
+        request = MapRequest(source=choice(source, SOURCES, "source"), input_path=input_path)
+        with console.status("Mapping clusters"):
+            table = build_cluster_map(request, reference).table
+    max_estimated, include = estimated
+    return withhold_stars(table, max_estimated, include_estimated=include)
 
 
 def _print_notes(result: ClusterMap) -> None:
@@ -203,6 +238,12 @@ def _print_notes(result: ClusterMap) -> None:
 
 def _fmt(value: object, spec: str = ",.0f") -> str:
     return "–" if value is None else format(value, spec)
+
+
+ESTIMATED_CAPTION = (
+    "estimated: share of employment filled (confidential cells) or apportioned (industry "
+    "codes shared among classes); stars withheld where it is above --max-estimated"
+)
 
 
 def _flag(value: object) -> str:
@@ -216,7 +257,7 @@ def _print_region(profile: RegionProfile) -> None:
     _print_metrics(
         Table(
             title=f"{name} ({profile.region_code}, {profile.region_type}), {profile.year}",
-            caption=f"total employment {_fmt(profile.total_employment)}",
+            caption=f"total employment {_fmt(profile.total_employment)}; {ESTIMATED_CAPTION}",
         ),
         profile.clusters,
         first="cluster",
@@ -234,7 +275,7 @@ def _print_cluster(profile: ClusterProfile) -> None:
         Table(
             title=f"{profile.cluster_name or profile.cluster_code} ({profile.cluster_code}), "
             f"{profile.region_type}, {profile.year}",
-            caption=f"regions by stars — {counts}",
+            caption=f"regions by stars — {counts}; {ESTIMATED_CAPTION}",
         ),
         profile.regions,
         first="region",
@@ -253,19 +294,22 @@ def _print_metrics(
     share: tuple[str, str],
     flags: tuple[str, ...],
 ) -> None:
-    """One profile table: a label column, employment, LQ, a share, stars and U.S. flags."""
+    """One profile table: a label column, employment, LQ, a share, the estimated share, stars
+    (or why they are withheld) and U.S. flags."""
     share_title, share_column = share
     table.add_column(first)
-    for column in ("employment", "LQ", share_title, "stars", *flags):
+    for column in ("employment", "LQ", share_title, "estimated", "stars", *flags):
         table.add_column(column, justify="right")
     for row in rows.iter_rows(named=True):
         value = row[share_column]
+        estimated = row.get("estimated_share")
         table.add_row(
             label(row),
             _fmt(row["employment"]),
             _fmt(row["lq"], ".2f"),
             _fmt(None if value is None else 100 * value, ".1f") + " %",
-            "★" * int(row["stars"] or 0),
+            _fmt(None if estimated is None else 100 * estimated, ".0f") + " %",
+            "withheld" if row.get("stars_withheld") else "★" * int(row["stars"] or 0),
             *(_flag(row[flag]) for flag in flags),
         )
     console.print(table)

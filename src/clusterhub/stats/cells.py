@@ -6,11 +6,17 @@ filled them, differently:
 
 * European Cluster Observatory (``parent-residual``): take the nearest available parent,
   subtract the known children, split the remainder equally among the missing children.
+  clusterhub splits it in proportion to a reference structure instead (the same industries
+  in the country, then in all countries of the data set; equal shares only where no
+  reference exists), which the masking benchmark measured to be more accurate
+  (``benchmarks/bench_imputation.py``); ``split="equal"`` keeps the published rule.
 * U.S. Cluster Mapping Project (``size-class``): a suppressed County Business Patterns
   cell gets the midpoint of its employment size class.
 
-Every filled cell carries its method in ``imputed``, so results can always say how much of
-a number is measured and how much is filled. See ``docs/methodology/missing-cells.md``.
+Every filled cell carries its method in ``imputed`` and the key of its split in
+``imputed_key`` (``country``, ``all-countries``, ``region-size`` or ``equal``), so
+results can always say how much of a number is measured, how much is filled, and how.
+See ``docs/methodology/missing-cells.md``.
 """
 
 from __future__ import annotations
@@ -28,6 +34,10 @@ from clusterhub.stats.vocabulary import FillMethod
 #: top), or a frame whose first two columns are child and parent.
 ParentOf = Mapping[str, str] | Callable[[str], str | None] | pl.DataFrame
 Dimension = Literal["industry", "region"]
+#: How a parent's residual is shared among its missing children (see ``fill_parent_residual``).
+Split = Literal["proportional", "equal"]
+#: A region's reference region for the proportional split (its country), None at the top.
+ReferenceOf = Callable[[str], str | None]
 
 #: Midpoints of the County Business Patterns employment size classes (U.S. CMP).
 SIZE_CLASS_MIDPOINTS: Mapping[str, float] = {
@@ -83,22 +93,48 @@ def nuts_parent(code: str) -> str | None:
     return code[:-1] if len(code) > 2 else None
 
 
+def nuts_country(code: str) -> str | None:
+    """The country of a NUTS region (its first two letters); countries have none."""
+    return code[:2] if len(code) > 2 else None
+
+
+#: The reference keys of the proportional split, in the order they are tried.
+INDUSTRY_KEYS = ("country", "all-countries")
+REGION_KEYS = ("region-size",)
+
+
 def fill_parent_residual(
     cells: pl.DataFrame,
     parent_of: ParentOf,
     *,
     dimension: Dimension = "industry",
     skip_empty: bool = True,
+    split: Split = "proportional",
+    reference_of: ReferenceOf | None = nuts_country,
+    industry_parent: ParentOf | None = None,
 ) -> tuple[pl.DataFrame, FillReport]:
     """Fill missing employment from the parent's value minus the known children.
 
     For each parent and each combination of the other key columns, the remainder
-    ``parent - sum(known children)`` is split equally among the missing children;
-    a negative remainder is clamped to 0 and counted. Levels are processed top-down so
-    that a parent filled at one level feeds its children at the next. A code's parent is
-    its nearest ancestor present in ``cells``; the remainder is split only among the
-    child rows present in ``cells`` (a data set listing four of a division's groups
-    shares the residual among those four).
+    ``parent - sum(known children)`` is shared among the missing children; a negative
+    remainder is clamped to 0 and counted. With ``split="proportional"`` each missing child
+    gets the remainder in proportion to a *reported* reference value, the first key that
+    exists (is reported and positive in sum) for all missing children of the group:
+
+    * industry pass: the same industry in the region's reference region (``reference_of``,
+      its country), then the sum of the same industry over all top-level regions (the
+      countries of the data set);
+    * region pass: the child region's size, its reported employment summed over the top
+      codes of ``industry_parent`` (the NACE sections).
+
+    Without any such key the remainder is split equally (the published rule, also chosen
+    with ``split="equal"``). A filled cell's key is recorded in ``imputed_key``. The shares
+    are non-negative and sum to the remainder, so a filled child never exceeds its parent.
+
+    Levels are processed top-down so that a parent filled at one level feeds its children at
+    the next. A code's parent is its nearest ancestor present in ``cells``; the remainder
+    is split only among the child rows present in ``cells`` (a data set listing four of a
+    division's groups shares the residual among those four).
 
     With ``skip_empty`` a code that has no value at all in a year (a region code listed
     without any data, such as a NUTS code replaced by a later NUTS version, or an
@@ -119,11 +155,18 @@ def fill_parent_residual(
         ``"industry"`` (children are industry codes) or ``"region"``.
     skip_empty
         Leave out codes without any value in the year (see above).
+    split
+        ``"proportional"`` (default) or ``"equal"``.
+    reference_of
+        The reference region of a region code for the industry pass (NUTS: its country).
+    industry_parent
+        The industry hierarchy, for the region pass's key (the sections).
 
     Returns
     -------
     tuple[pl.DataFrame, FillReport]
-        The cells with filled employment flagged ``imputed="parent-residual"``, and counts.
+        The cells with filled employment flagged ``imputed="parent-residual"`` and their
+        ``imputed_key``, and counts.
 
     Raises
     ------
@@ -136,10 +179,17 @@ def fill_parent_residual(
     parents = _present_parents(frame[column].unique().to_list(), parent_of)
     depths = _depths(parents)
     empty = _empty_codes(frame, column) if skip_empty else frame.clear().select(column, "year")
+    if split == "equal":
+        keys: tuple[str, ...] = ()
+    elif dimension == "industry":
+        keys = INDUSTRY_KEYS if reference_of is not None else ()
+    else:
+        keys = REGION_KEYS if industry_parent is not None else ()
     filled = clamped = 0
     for level in range(1, max(depths.values(), default=0) + 1):
         links = {child: parents[child] for child, d in depths.items() if d == level}
-        frame, done, negative = _fill_level(frame, column, others, links, empty)
+        references = _references(frame, keys, reference_of, industry_parent)
+        frame, done, negative = _fill_level(frame, column, others, links, empty, references)
         filled, clamped = filled + done, clamped + negative
     skipped = frame.join(empty, on=[column, "year"], how="semi").height
     warnings = [
@@ -223,12 +273,15 @@ def fill_missing(
     industry_parent: ParentOf | None = None,
     region_parent: ParentOf = nuts_parent,
     skip_empty: bool = True,
+    split: Split = "proportional",
+    reference_of: ReferenceOf | None = nuts_country,
 ) -> tuple[pl.DataFrame, FillReport]:
     """Fill missing cells by one of the published methods, or leave them (``"none"``).
 
     ``"parent-residual"`` runs along the industry hierarchy first (when ``industry_parent``
     is given; this module does not know NACE, so the caller passes it), then along the
-    region hierarchy for the cells still missing.
+    region hierarchy for the cells still missing; ``split`` and ``reference_of`` say how a
+    residual is shared (see ``fill_parent_residual``).
 
     Parameters
     ----------
@@ -243,6 +296,10 @@ def fill_missing(
         Region hierarchy for the second pass; NUTS by default.
     skip_empty
         Leave codes without any value in a year alone (see ``fill_parent_residual``).
+    split
+        ``"proportional"`` to a reference structure (default) or ``"equal"`` (published).
+    reference_of
+        A region's reference region for the industry pass (NUTS: its country).
 
     Returns
     -------
@@ -276,7 +333,13 @@ def fill_missing(
         passes.insert(0, ("industry", industry_parent))
     for dimension, parent_of in passes:
         frame, report = fill_parent_residual(
-            frame, parent_of, dimension=dimension, skip_empty=skip_empty
+            frame,
+            parent_of,
+            dimension=dimension,
+            skip_empty=skip_empty,
+            split=split,
+            reference_of=reference_of,
+            industry_parent=industry_parent,
         )
         filled.update(report.filled)
         skipped.update(report.skipped)
@@ -293,7 +356,8 @@ def fill_missing(
 
 
 def _prepared(cells: pl.DataFrame) -> pl.DataFrame:
-    """Check the key columns and their uniqueness; add ``imputed`` / ``size_class`` if absent."""
+    """Check the key columns and their uniqueness; add ``imputed``, ``imputed_key`` and
+    ``size_class`` if absent."""
     missing = [c for c in (*_KEYS, "employment") if c not in cells.columns]
     if missing:
         raise InvalidInput.single(
@@ -314,7 +378,7 @@ def _prepared(cells: pl.DataFrame) -> pl.DataFrame:
         raise InvalidInput(problems, summary=f"{repeated.height} duplicate cells")
     extra = [
         pl.lit(None, pl.String).alias(c)
-        for c in ("imputed", "size_class")
+        for c in ("imputed", "imputed_key", "size_class")
         if c not in cells.columns
     ]
     return cells.with_columns(extra) if extra else cells
@@ -366,16 +430,66 @@ def _depths(parents: Mapping[str, str]) -> dict[str, int]:
     return depths
 
 
-def _fill_level(
+def _references(
+    frame: pl.DataFrame,
+    keys: tuple[str, ...],
+    reference_of: ReferenceOf | None,
+    industry_parent: ParentOf | None,
+) -> pl.DataFrame | None:
+    """Per cell, the reported reference value of each key (``_ref_0`` ..), or None.
+
+    Only reported values are references: a value filled earlier is itself an estimate.
+    """
+    if not keys:
+        return None
+    reported = frame.filter(pl.col("employment").is_not_null() & pl.col("imputed").is_null())
+    value = pl.col("employment")
+    cells = frame.select(_KEYS)
+    if keys == INDUSTRY_KEYS and reference_of is not None:
+        codes = cells.get_column("region_code").unique().to_list()
+        tops = {code: reference_of(code) for code in codes}
+        cells = cells.with_columns(
+            _ref_region=pl.col("region_code").replace_strict(tops, return_dtype=pl.String)
+        )
+        national = reported.select(
+            _ref_region=pl.col("region_code"), industry_code="industry_code", year="year",
+            _ref_0=value,
+        )  # fmt: skip
+        top = reported.filter(
+            pl.col("region_code").replace_strict(tops, return_dtype=pl.String).is_null()
+        )
+        summed = top.group_by("industry_code", "year").agg(_ref_1=value.sum())
+        return (
+            cells.join(national, on=["_ref_region", "industry_code", "year"], how="left")
+            .join(summed, on=["industry_code", "year"], how="left")
+            .drop("_ref_region")
+        )
+    if industry_parent is None:
+        return None
+    # A region's size: its reported employment summed over the top industry codes (sections).
+    industries = cells.get_column("industry_code").unique().to_list()
+    linked = _present_parents(industries, industry_parent)
+    sections = [code for code in industries if code not in linked]
+    size = (
+        reported.filter(pl.col("industry_code").is_in(sections))
+        .group_by("region_code", "year")
+        .agg(_ref_0=value.sum())
+    )
+    return cells.join(size, on=["region_code", "year"], how="left")
+
+
+def _fill_level(  # noqa: PLR0917 - private, called from one place
     frame: pl.DataFrame,
     column: str,
     others: list[str],
     links: Mapping[str, str],
     empty: pl.DataFrame,
+    references: pl.DataFrame | None,
 ) -> tuple[pl.DataFrame, int, int]:
     """Fill the missing children of one level; returns the frame, cells filled, clamps.
 
-    ``empty`` lists (code, year) pairs that are not children at all (no value anywhere).
+    ``empty`` lists (code, year) pairs that are not children at all (no value anywhere);
+    ``references`` gives each cell's reference values, one column per key in order.
     """
     link = pl.DataFrame(
         {column: list(links), "_parent": list(links.values())},
@@ -388,24 +502,28 @@ def _fill_level(
         .join(empty, on=[column, "year"], how="anti")
         .join(parent_values, on=[*others, "_parent"], how="left")
     )
+    refs = [] if references is None else [c for c in references.columns if c.startswith("_ref_")]
+    if references is not None:
+        children = children.join(references, on=list(_KEYS), how="left")
+    missing = pl.col("employment").is_null()
+    group = [*others, "_parent"]
     groups = (
-        children.group_by([*others, "_parent"])
+        children.group_by(group)
         .agg(
-            _known=pl.col("employment").sum(),
-            _missing=pl.col("employment").is_null().sum(),
-            _value=pl.col("_value").first(),
+            pl.col("employment").sum().alias("_known"),
+            missing.sum().alias("_missing"),
+            pl.col("_value").first(),
+            *(pl.col(r).filter(missing).sum().alias(f"{r}_sum") for r in refs),
+            *(pl.col(r).filter(missing).is_null().any().alias(f"{r}_gap") for r in refs),
         )
         .filter((pl.col("_missing") > 0) & pl.col("_value").is_not_null())
         .with_columns(_remainder=pl.col("_value") - pl.col("_known"))
     )
     clamped = groups.filter(pl.col("_remainder") < 0).height
-    shares = groups.select(
-        *others, "_parent", _share=pl.col("_remainder").clip(lower_bound=0) / pl.col("_missing")
-    )
     fills = (
-        children.filter(pl.col("employment").is_null())
-        .join(shares, on=[*others, "_parent"])
-        .select("_row", "_share")
+        children.filter(missing)
+        .join(groups, on=group)
+        .select("_row", *_shared_out(refs, _keys_of(column)))
     )
     share = pl.col("_share")
     filled = (
@@ -415,7 +533,30 @@ def _fill_level(
             imputed=pl.when(share.is_not_null())
             .then(pl.lit("parent-residual"))
             .otherwise(pl.col("imputed")),
+            imputed_key=pl.when(share.is_not_null())
+            .then(pl.col("_key"))
+            .otherwise(pl.col("imputed_key")),
         )
-        .drop("_row", "_share")
+        .drop("_row", "_share", "_key")
     )
     return filled, fills.height, clamped
+
+
+def _keys_of(column: str) -> tuple[str, ...]:
+    return INDUSTRY_KEYS if column == "industry_code" else REGION_KEYS
+
+
+def _shared_out(refs: list[str], names: tuple[str, ...]) -> tuple[pl.Expr, pl.Expr]:
+    """``_share`` and ``_key`` of a missing child: the first usable key's proportional share
+    of the (non-negative) remainder, else an equal share."""
+    remainder = pl.col("_remainder").clip(lower_bound=0)
+    share: pl.Expr = remainder / pl.col("_missing")
+    key: pl.Expr = pl.lit("equal")
+    # Built from the last key to the first, so that the first usable key wins.
+    for ref, name in reversed(list(zip(refs, names[: len(refs)], strict=True))):
+        usable = ~pl.col(f"{ref}_gap") & (pl.col(f"{ref}_sum") > 0)
+        share = (
+            pl.when(usable).then(remainder * pl.col(ref) / pl.col(f"{ref}_sum")).otherwise(share)
+        )
+        key = pl.when(usable).then(pl.lit(name)).otherwise(key)
+    return share.alias("_share"), key.alias("_key")

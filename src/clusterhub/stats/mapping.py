@@ -25,6 +25,8 @@ from clusterhub.stats.ratings import EOCIC, StarRules, eu_stars, us_strength
 from clusterhub.stats.schema import INDUSTRY_CELLS, conform
 
 MEASURES = ("employment", "establishments", "wages")
+#: A taxonomy weight this close to 1 is a code wholly in the cluster (not apportioned).
+EXACT_TOLERANCE = 1e-9
 #: Binary places kept of each weighted sum (see ``metrics.stable``).
 GRID_BITS = {"employment": COUNT_BITS, "establishments": COUNT_BITS, "wages": MONEY_BITS}
 
@@ -59,8 +61,12 @@ def aggregate_to_clusters(
     Returns
     -------
     tuple of polars.DataFrame
-        ``CLUSTER_CELLS`` (with ``imputed_share``) and ``REGION_TOTALS`` (traded employment
-        is the sum over the taxonomy's clusters).
+        ``CLUSTER_CELLS`` and ``REGION_TOTALS`` (traded employment is the sum over the
+        taxonomy's clusters). Each cluster cell says how much of its employment is an
+        estimate: ``imputed_share`` comes from filled (confidential or missing) industry
+        cells, ``apportioned_share`` from industry codes only partly in the cluster (weight
+        below 1: a division shared among its classes by a key), and ``estimated_share`` from
+        either (a filled cell that is also apportioned counts once).
     """
     frame = conform(cells, INDUSTRY_CELLS, what="industry cells")
     level = frame.filter(pl.col("industry_code").is_in(list(partition_codes)))
@@ -70,15 +76,24 @@ def aggregate_to_clusters(
             field="industry_code",
         )
     kind = pl.lit(region_type) if isinstance(region_type, str) else region_type
-    # The estimated part of a cell: what a NUTS recode counted (split pieces), else all of a
-    # filled cell.
-    imputed = pl.coalesce(
+    # The filled part of a cell: what a NUTS recode counted as estimated (split pieces and
+    # filled cells), else all of a filled cell. An apportioned cell is estimated as a whole.
+    filled = pl.coalesce(
         pl.col("estimated_employment"),
         pl.when(pl.col("imputed").is_not_null()).then(pl.col("employment")).otherwise(0.0),
     )
+    apportioned = pl.col("weight") < 1.0 - EXACT_TOLERANCE
+    whole = pl.when(apportioned).then(pl.col("employment"))
+    parts = {
+        "_imputed": filled,
+        "_apportioned": whole.otherwise(0.0),
+        "_estimated": whole.otherwise(filled),
+    }
     weighted = (
         level.lazy()
-        .select("region_code", "industry_code", "year", *MEASURES, imputed.alias("_imputed"))
+        .select(
+            "region_code", "industry_code", "year", *MEASURES, "imputed", "estimated_employment"
+        )
         .join(
             members.lazy().select(
                 pl.col("code").alias("industry_code"),
@@ -88,14 +103,15 @@ def aggregate_to_clusters(
             on="industry_code",
             how="inner",
         )
-        .with_columns(pl.col(m) * pl.col("weight") for m in (*MEASURES, "_imputed"))
+        .with_columns(part.alias(name) for name, part in parts.items())
+        .with_columns(pl.col(m) * pl.col("weight") for m in (*MEASURES, *parts))
     )
     # Plain sums and counts group fastest; a sum is null when no cell had a value
     # (unknown is not zero), and rounded so that it does not depend on addition order.
     clusters = (
         weighted.group_by("region_code", "cluster_code", "year")
         .agg(
-            *(pl.col(m).sum() for m in (*MEASURES, "_imputed")),
+            *(pl.col(m).sum() for m in (*MEASURES, *parts)),
             *(pl.col(m).count().alias(f"_n_{m}") for m in MEASURES),
         )
         .with_columns(
@@ -105,11 +121,14 @@ def aggregate_to_clusters(
         .with_columns(
             cluster_code=pl.col("cluster_code").cast(pl.String),
             region_type=kind,
-            imputed_share=pl.when(pl.col("employment") > 0)
-            .then(stable(pl.col("_imputed")) / pl.col("employment"))
-            .otherwise(0.0),
+            **{
+                f"{name[1:]}_share": pl.when(pl.col("employment") > 0)
+                .then((stable(pl.col(name)) / pl.col("employment")).clip(0.0, 1.0))
+                .otherwise(0.0)
+                for name in parts
+            },
         )
-        .drop("_imputed", *(f"_n_{m}" for m in MEASURES))
+        .drop(*parts, *(f"_n_{m}" for m in MEASURES))
     )
     traded = clusters.group_by("region_code", "year").agg(
         pl.col("employment").sum().alias("traded_employment")

@@ -99,6 +99,14 @@ def metrics_plan(
     opts = options or MetricOptions()
     extra = [c for c in cells.columns if c not in CLUSTER_CELLS]
     base = conform(cells, CLUSTER_CELLS, what="cluster cells").hstack(cells.select(extra))
+    # Sources that publish cluster cells directly (the U.S. project's files) report only the
+    # filled share: with nothing apportioned, that is the whole estimated share.
+    base = base.with_columns(
+        estimated_share=pl.coalesce("estimated_share", "imputed_share"),
+        apportioned_share=pl.when(pl.col("imputed_share").is_not_null())
+        .then(pl.col("apportioned_share").fill_null(0.0))
+        .otherwise(pl.col("apportioned_share")),
+    )
     _reject_duplicates(base, ["region_code", "cluster_code", "year"], "cluster cells")
     region_totals = _region_denominators(totals, opts.denominator)
     frame = (

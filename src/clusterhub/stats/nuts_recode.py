@@ -102,9 +102,9 @@ def recode_cells(
     -------
     tuple[pl.DataFrame, RecodeReport]
         ``INDUSTRY_CELLS``: one row per new region x industry x year. A sum is null when any of
-        its parts is null (unknown is not zero). ``imputed`` keeps the fill method of the first
-        filled part; ``estimated_employment`` is the employment of split pieces plus that of
-        filled parts (null for cells the recode did not touch).
+        its parts is null (unknown is not zero). ``imputed`` and ``imputed_key`` keep the fill
+        method and key of the first filled part; ``estimated_employment`` is the employment of
+        split pieces plus that of filled parts (null for cells the recode did not touch).
     """
     frame = conform(cells, INDUSTRY_CELLS, what="industry cells")
     conv = check_conversion(conversion)
@@ -137,6 +137,7 @@ def recode_cells(
             *(_strict_sum(m) for m in (*ADDITIVE, "_estimated")),
             pl.col("size_class").drop_nulls().first(),
             pl.col("imputed").drop_nulls().first(),
+            pl.col("imputed_key").drop_nulls().first(),
         )
         .with_columns(
             nuts_recode=pl.col("region_code").replace_strict(methods, return_dtype=pl.String),

@@ -15,7 +15,7 @@ import polars as pl
 
 from clusterhub.errors import InvalidInput
 from clusterhub.stats.metrics import PEER_GROUP
-from clusterhub.stats.vocabulary import StarPreset
+from clusterhub.stats.vocabulary import MAX_ESTIMATED_SHARE, StarPreset
 
 ThresholdKind = Literal["quantile", "absolute"]
 #: Ratings add columns to eager frames and to lazy plans alike (one query for the engine).
@@ -154,4 +154,37 @@ def eu_stars(metrics: Frame, rules: StarRules = EOCIC) -> Frame:
         stars_possible=pl.sum_horizontal(f.is_not_null().cast(pl.Int8) for f in flags).cast(
             pl.Int8
         ),
+    )
+
+
+def check_max_estimated(max_estimated: float) -> None:
+    """Refuse a maximum estimated share outside 0..1, naming the field."""
+    if not 0.0 <= max_estimated <= 1.0:
+        raise InvalidInput.single(
+            "expected a share between 0 and 1",
+            field="max_estimated",
+            value=str(max_estimated),
+        )
+
+
+def stars_withheld(max_estimated: float = MAX_ESTIMATED_SHARE) -> pl.Expr:
+    """True where a cell has stars but is more than ``max_estimated`` estimated."""
+    check_max_estimated(max_estimated)
+    return (pl.col("estimated_share").fill_null(0.0) > max_estimated) & (pl.col("stars") > 0)
+
+
+def withhold_stars(
+    rated: Frame, max_estimated: float = MAX_ESTIMATED_SHARE, *, include_estimated: bool = False
+) -> Frame:
+    """Add ``stars_withheld``; unless ``include_estimated``, withheld cells show 0 stars.
+
+    The star flags (``star_size`` ..) stay as computed, so a reader who asks sees why the
+    cell would have had its stars.
+    """
+    withheld = stars_withheld(max_estimated)
+    if include_estimated:
+        return rated.with_columns(stars_withheld=pl.lit(value=False))
+    return rated.with_columns(
+        stars=pl.when(withheld).then(pl.lit(0, pl.Int8)).otherwise(pl.col("stars")),
+        stars_withheld=withheld,
     )

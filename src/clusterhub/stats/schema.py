@@ -22,6 +22,9 @@ INDUSTRY_CELLS: dict[str, type[pl.DataType] | pl.DataType] = {
     "wages": pl.Float64,
     "size_class": pl.String,
     "imputed": pl.String,
+    # Which reference structure split a filled cell's residual (``stats.cells``): country,
+    # all-countries, region-size or equal; null for cells not filled.
+    "imputed_key": pl.String,
     # How the region was carried to the current NUTS version (``stats.nuts_recode``), and the
     # part of ``employment`` that is an estimate (split pieces and filled parts); null for cells
     # not recoded, whose estimate is all of ``employment`` when ``imputed`` is set, else none.
@@ -39,6 +42,8 @@ CLUSTER_CELLS: dict[str, type[pl.DataType] | pl.DataType] = {
     "establishments": pl.Float64,
     "wages": pl.Float64,
     "imputed_share": pl.Float64,
+    "apportioned_share": pl.Float64,
+    "estimated_share": pl.Float64,
 }
 
 #: One row per region x year: the denominators of focus and the location quotient.

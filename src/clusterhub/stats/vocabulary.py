@@ -13,6 +13,10 @@ from typing import Literal, get_args
 FillMethod = Literal["parent-residual", "size-class", "none"]
 FILL_METHODS: tuple[FillMethod, ...] = get_args(FillMethod)
 
+#: A cell more estimated than this share (filled or apportioned employment) gets no stars
+#: unless the reader asks for them (``stats.ratings.withhold_stars``).
+MAX_ESTIMATED_SHARE = 0.5
+
 #: The published star rules (``stats.ratings.STAR_PRESETS`` holds the rules themselves).
 StarPreset = Literal["eocic", "eco2007"]
 STAR_PRESET_NAMES: tuple[StarPreset, ...] = get_args(StarPreset)

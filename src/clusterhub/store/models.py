@@ -212,6 +212,8 @@ class ClusterMetric(Base):
     establishments: Mapped[float | None] = mapped_column(Float)
     wages: Mapped[float | None] = mapped_column(Float)
     imputed_share: Mapped[float | None] = mapped_column(Float)
+    apportioned_share: Mapped[float | None] = mapped_column(Float)
+    estimated_share: Mapped[float | None] = mapped_column(Float)
     region_total: Mapped[float | None] = mapped_column(Float)
     size_share: Mapped[float | None] = mapped_column(Float)
     focus: Mapped[float | None] = mapped_column(Float)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
 
@@ -141,6 +141,7 @@ def _industry_map(request: MapRequest, reference: ReferenceData) -> ClusterMap:
     notes = (
         _read_note(report),
         _fill_note(fill_report),
+        *_split_note(filled),
         *recode_notes,
         plan.level_note,
         *_invisible_note(plan.coverage, plan.taxonomy),
@@ -184,7 +185,33 @@ def _nace_plan(request: MapRequest, reference: ReferenceData, codes: set[str], p
     taxonomy = _taxonomy(request, reference, "nace")
     at_level, coverage = aggregate_to_level(taxonomy, nace, level, available_codes=partition)
     note = f"industry level: NACE level {level} ({len(partition)} codes)"
-    return _Plan(at_level, partition, coverage, nace.parent, note)
+    # Where the data publishes every child of a code (SBS: the groups of 45, 46, 47), a
+    # cluster takes the children it holds instead of a fixed share of the parent.
+    split = {p for p in partition if nace.children(p) and set(nace.children(p)) <= codes}
+    if split and level < CLASS_LEVEL:
+        finer = {child for p in split for child in nace.children(p)}
+        members, _ = aggregate_to_level(taxonomy, nace, level + 1, available_codes=finer)
+        kept = at_level.members.filter(~pl.col("code").is_in(sorted(split)))
+        at_level = replace(at_level, members=pl.concat([kept, members.members]))
+        partition = (partition - split) | finer
+        note += (
+            f"; {', '.join(sorted(split))} by their published NACE level {level + 1} codes "
+            f"({len(finer)})"
+        )
+    return _Plan(at_level, partition, coverage, nace.parent, note + _key_note(level))
+
+
+def _key_note(level: int) -> str:
+    """Which key shares a coarse code among the classes of the clusters (an estimate)."""
+    if level >= CLASS_LEVEL:
+        return ""
+    return (
+        "; codes shared among their classes by fixed keys (equal per class: no employment by "
+        "class is available), counted as estimated"
+    )
+
+
+CLASS_LEVEL = 4
 
 
 def _data_level(codes: set[str], reference: ReferenceData) -> int:
@@ -283,6 +310,29 @@ def _fill_note(report: FillReport) -> str:
         f"missing cells ({report.method}): filled {passes or 'none'}; "
         f"{report.still_missing} still missing" + "".join(f"; {w}" for w in report.warnings)
     )
+
+
+def _split_note(filled: pl.DataFrame) -> list[str]:
+    """How the filled cells' residuals were shared: by which reference key, how many cells."""
+    counts = (
+        filled.filter(pl.col("imputed_key").is_not_null())
+        .group_by("imputed_key")
+        .len()
+        .sort("len", descending=True)
+    )
+    if counts.is_empty():
+        return []
+    listed = ", ".join(f"{n} {SPLIT_KEY_LABELS.get(k, k)}" for k, n in counts.iter_rows())
+    return [f"filled cells shared out: {listed}"]
+
+
+#: How each reference key of ``stats.cells`` reads in a note.
+SPLIT_KEY_LABELS = {
+    "country": "in proportion to the same industries in the country",
+    "all-countries": "in proportion to the same industries in all countries",
+    "region-size": "in proportion to the sub-regions' employment",
+    "equal": "in equal shares (no reference)",
+}
 
 
 def _region_notes(table: pl.DataFrame, reference: ReferenceData) -> list[str]:

@@ -17,6 +17,7 @@ from clusterhub.services.observatory.analytics import ClusterMap, MapRequest, bu
 from clusterhub.services.observatory.maps import MapLayer, cluster_figure, write_html
 from clusterhub.services.observatory.profiles import write_table
 from clusterhub.services.reference import BUILT_IN_TAXONOMIES, ReferenceData
+from clusterhub.stats.ratings import withhold_stars
 
 StepCallback = Callable[[str, int, int], None]
 MAP_REGION_TYPE = "nuts2"
@@ -83,7 +84,9 @@ def _silent(step: str, done: int, total: int) -> None:
 
 
 def _tables(frame: pl.DataFrame, stem: Path) -> list[Path]:
-    return [write_table(frame, stem.with_suffix(s)) for s in (".csv", ".parquet")]
+    """The map as CSV and Parquet, stars of mostly estimated cells withheld as on the pages."""
+    shown = withhold_stars(frame)
+    return [write_table(shown, stem.with_suffix(s)) for s in (".csv", ".parquet")]
 
 
 def _taxonomy_table(reference: ReferenceData) -> pl.DataFrame:

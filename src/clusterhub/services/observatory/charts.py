@@ -23,13 +23,22 @@ def employment_structure(region: RegionPublic, top: int = 15) -> go.Figure:
             x=[m.employment for m in rows],
             y=[m.cluster_name or m.cluster_code for m in rows],
             orientation="h",
-            marker_color=[STAR_COLOURS[min(m.stars, 4)] for m in rows],
-            customdata=[[m.stars, m.lq] for m in rows],
+            marker={
+                "color": [STAR_COLOURS[min(m.stars, 4)] for m in rows],
+                # Hatched bars: more than half of the cluster's employment is estimated.
+                "pattern": {"shape": ["/" if m.mostly_estimated else "" for m in rows]},
+            },
+            customdata=[[m.stars, m.lq, m.estimated_share or 0.0] for m in rows],
             hovertemplate="%{y}<br>%{x:,.0f} jobs, %{customdata[0]} stars, "
-            "LQ %{customdata[1]:.2f}<extra></extra>",
+            "LQ %{customdata[1]:.2f}, %{customdata[2]:.0%} estimated<extra></extra>",
         )
     )
-    figure.update_layout(title=f"Largest clusters of {region.name or region.code}", **LAYOUT)
+    hatched = any(m.mostly_estimated for m in rows)
+    title = f"Largest clusters of {region.name or region.code}"
+    figure.update_layout(
+        title=title + ("<br><sup>hatched: more than half estimated</sup>" if hatched else ""),
+        **LAYOUT,
+    )
     figure.update_yaxes(automargin=True)
     return figure
 
@@ -72,5 +81,11 @@ def star_distribution(cluster: ClusterPublic) -> go.Figure:
             hovertemplate="%{y} regions with %{x}<extra></extra>",
         )
     )
-    figure.update_layout(title=f"Star ratings of {cluster.region_type} regions", **LAYOUT)
+    title = f"Star ratings of {cluster.region_type} regions"
+    if cluster.withheld_regions:
+        title += (
+            f"<br><sup>{cluster.withheld_regions} regions' stars withheld (mostly estimated), "
+            "counted under 0 ★</sup>"
+        )
+    figure.update_layout(title=title, **LAYOUT)
     return figure

@@ -14,7 +14,7 @@ from pathlib import PurePath
 from typing import Any, Literal
 
 import polars as pl
-from sqlalchemy import Select, delete, func, insert, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, delete, false, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from clusterhub.classify import NutsHistory, RegionCatalogue
@@ -31,6 +31,8 @@ from clusterhub.services.observatory.schemas import (
     RegionSummary,
 )
 from clusterhub.services.schemas import Page
+from clusterhub.stats.ratings import check_max_estimated
+from clusterhub.stats.vocabulary import MAX_ESTIMATED_SHARE
 from clusterhub.store.models import Cluster, ClusterMetric, Dataset, Region
 
 METRIC_COLUMNS = [
@@ -40,6 +42,36 @@ METRIC_COLUMNS = [
 ]
 MAX_PAGE_SIZE = 500
 SortKey = Literal["strength", "employment", "lq", "region", "cluster"]
+
+
+@dataclass(frozen=True)
+class StarPolicy:
+    """Whether stars of mostly estimated cells are shown (``stats.ratings.withhold_stars``).
+
+    By default a cell more than ``max_estimated`` estimated (filled confidential cells or
+    industry codes apportioned among classes) shows no stars; the reader may ask for them.
+    """
+
+    max_estimated: float = MAX_ESTIMATED_SHARE
+    include_estimated: bool = False
+
+    def __post_init__(self) -> None:
+        check_max_estimated(self.max_estimated)
+
+    def withheld(self) -> ColumnElement[bool]:
+        """True where the cell's stars are withheld."""
+        if self.include_estimated:
+            return false()
+        estimated = func.coalesce(ClusterMetric.estimated_share, 0.0)
+        return and_(estimated > self.max_estimated, ClusterMetric.stars > 0)
+
+    def stars(self) -> ColumnElement[int]:
+        """The stars a reader sees: 0 where withheld."""
+        return case((self.withheld(), 0), else_=ClusterMetric.stars)
+
+
+#: The default: stars of cells more than half estimated are withheld.
+DEFAULT_STARS = StarPolicy()
 
 
 # --- loading ----------------------------------------------------------------------------------
@@ -171,9 +203,11 @@ def _dataset(session: Session, key: str | None) -> Dataset:
     return dataset
 
 
-def _metrics_query(dataset: Dataset) -> Select[ClusterMetric, str | None, str]:
+def _metrics_query(
+    dataset: Dataset, policy: StarPolicy
+) -> Select[ClusterMetric, str | None, str, bool]:
     return (
-        select(ClusterMetric, Region.name, Cluster.name)
+        select(ClusterMetric, Region.name, Cluster.name, policy.withheld())
         .join(
             Region,
             (Region.dataset_id == ClusterMetric.dataset_id)
@@ -188,32 +222,33 @@ def _metrics_query(dataset: Dataset) -> Select[ClusterMetric, str | None, str]:
     )
 
 
-def _public(dataset: Dataset, rows: Sequence[Any]) -> list[MetricPublic]:
+def _public(dataset: Dataset, rows: Sequence[Any], policy: StarPolicy) -> list[MetricPublic]:
     return [
         MetricPublic.model_validate(
             {
                 **{c: getattr(metric, c) for c in METRIC_COLUMNS},
+                "stars": 0 if withheld else metric.stars,
+                "stars_withheld": bool(withheld),
+                "mostly_estimated": (metric.estimated_share or 0.0) > policy.max_estimated,
                 "star_flags": metric.star_flags,
                 "dataset": dataset.key,
                 "region_name": region_name,
                 "cluster_name": cluster_name,
             }
         )
-        for metric, region_name, cluster_name in rows
+        for metric, region_name, cluster_name, withheld in rows
     ]
 
 
-STRENGTH = (
-    ClusterMetric.stars.desc(),
-    ClusterMetric.strong10.desc(),
-    ClusterMetric.strong.desc(),
-    ClusterMetric.lq.desc(),
-)
-
-
-def _strength_order() -> list[Any]:
-    """Strongest first with nulls last on both SQLite and PostgreSQL."""
-    return [col.nulls_last() for col in STRENGTH]
+def _strength_order(policy: StarPolicy) -> list[Any]:
+    """Strongest first (stars as shown) with nulls last on both SQLite and PostgreSQL."""
+    strength = (
+        policy.stars().desc(),
+        ClusterMetric.strong10.desc(),
+        ClusterMetric.strong.desc(),
+        ClusterMetric.lq.desc(),
+    )
+    return [col.nulls_last() for col in strength]
 
 
 def _latest_year(session: Session, dataset: Dataset, year: int | None, where: Any) -> int:
@@ -244,8 +279,9 @@ def region_detail(
     dataset: str | None = None,
     year: int | None = None,
     limit: int | None = None,
+    stars: StarPolicy = DEFAULT_STARS,
 ) -> RegionPublic:
-    """A region with its clusters in one year, strongest first."""
+    """A region with its clusters in one year, strongest first (stars as ``stars`` shows)."""
     data = _region_dataset(session, code, dataset)
     region = session.scalars(
         select(Region).where(Region.dataset_id == data.id, Region.code == code)
@@ -254,14 +290,16 @@ def region_detail(
         raise _suggest(session, Region.code, data, code, "region")
     chosen = _latest_year(session, data, year, ClusterMetric.region_code == code)
     query = (
-        _metrics_query(data)
+        _metrics_query(data, stars)
         .where(ClusterMetric.region_code == code, ClusterMetric.year == chosen)
-        .order_by(*_strength_order(), ClusterMetric.cluster_code)
+        .order_by(*_strength_order(stars), ClusterMetric.cluster_code)
         .limit(limit)
     )
     summary = RegionSummary.model_validate({**_attrs(region), "dataset": data.key})
     return RegionPublic(
-        **summary.model_dump(), year=chosen, clusters=_public(data, session.execute(query).all())
+        **summary.model_dump(),
+        year=chosen,
+        clusters=_public(data, session.execute(query).all(), stars),
     )
 
 
@@ -295,8 +333,10 @@ def cluster_detail(
     year: int | None = None,
     region_type: str | None = None,
     limit: int | None = None,
+    stars: StarPolicy = DEFAULT_STARS,
 ) -> ClusterPublic:
-    """A cluster's regions of one type in one year, strongest first, with star counts."""
+    """A cluster's regions of one type in one year, strongest first, with star counts (stars
+    as ``stars`` shows them)."""
     data = _dataset(session, dataset)
     cluster = session.scalars(
         select(Cluster).where(Cluster.dataset_id == data.id, Cluster.code == code)
@@ -310,20 +350,24 @@ def cluster_detail(
         ClusterMetric.year == chosen,
         ClusterMetric.region_type == kind,
     )
+    shown = stars.stars().label("shown")
     counts = session.execute(
-        select(ClusterMetric.stars, func.count())
+        select(shown, func.count())
         .where(ClusterMetric.dataset_id == data.id, *where)
-        .group_by(ClusterMetric.stars)
-        .order_by(ClusterMetric.stars)
+        .group_by(shown)
+        .order_by(shown)
     ).all()
     if not counts:
         raise InvalidInput.single(
             f"no {kind} regions for this cluster", field="region_type", value=kind
         )
+    withheld = session.scalar(
+        select(func.count()).where(ClusterMetric.dataset_id == data.id, *where, stars.withheld())
+    )
     query = (
-        _metrics_query(data)
+        _metrics_query(data, stars)
         .where(*where)
-        .order_by(*_strength_order(), ClusterMetric.employment.desc().nulls_last())
+        .order_by(*_strength_order(stars), ClusterMetric.employment.desc().nulls_last())
         .limit(limit)
     )
     summary = ClusterSummary.model_validate({**_attrs(cluster), "dataset": data.key})
@@ -332,7 +376,8 @@ def cluster_detail(
         year=chosen,
         region_type=kind,
         star_counts={int(stars): int(n) for stars, n in counts},
-        regions=_public(data, session.execute(query).all()),
+        withheld_regions=int(withheld or 0),
+        regions=_public(data, session.execute(query).all(), stars),
     )
 
 
@@ -361,6 +406,7 @@ class MetricFilter:
     country: str | None = None
     min_stars: int | None = None
     strong: bool | None = None
+    stars: StarPolicy = DEFAULT_STARS
 
 
 def list_metrics(
@@ -374,7 +420,7 @@ def list_metrics(
     """Metric rows matching ``filters``, one page at a time."""
     _check_page(page, page_size)
     data = _dataset(session, filters.dataset)
-    query = _metrics_query(data)
+    query = _metrics_query(data, filters.stars)
     conditions = {
         ClusterMetric.region_code: filters.region,
         ClusterMetric.cluster_code: filters.cluster,
@@ -387,10 +433,10 @@ def list_metrics(
         if value is not None:
             query = query.where(column == value)
     if filters.min_stars is not None:
-        query = query.where(ClusterMetric.stars >= filters.min_stars)
+        query = query.where(filters.stars.stars() >= filters.min_stars)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     order = {
-        "strength": _strength_order(),
+        "strength": _strength_order(filters.stars),
         "employment": [ClusterMetric.employment.desc().nulls_last()],
         "lq": [ClusterMetric.lq.desc().nulls_last()],
         "region": [ClusterMetric.region_code],
@@ -399,7 +445,9 @@ def list_metrics(
     rows = session.execute(
         query.order_by(*order, ClusterMetric.id).offset((page - 1) * page_size).limit(page_size)
     ).all()
-    return Page(items=_public(data, rows), total=total, page=page, page_size=page_size)
+    return Page(
+        items=_public(data, rows, filters.stars), total=total, page=page, page_size=page_size
+    )
 
 
 def list_regions(

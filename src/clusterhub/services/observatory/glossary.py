@@ -106,8 +106,11 @@ def table_notes(rows: Sequence[MetricPublic], dataset: DatasetPublic) -> TableNo
     )
 
 
-def is_strong(metric: MetricPublic) -> bool:
-    """The page's "strong cluster": two stars or more, or strong by the U.S. rule."""
+def is_strong(metric: MetricPublic, *, estimated: bool = False) -> bool:
+    """The page's "strong cluster": two stars or more, or strong by the U.S. rule; a mostly
+    estimated cell only when the reader asked for estimated stars (``estimated``)."""
+    if metric.mostly_estimated and not estimated:
+        return False
     return metric.stars >= STRONG_STARS or bool(metric.strong)
 
 

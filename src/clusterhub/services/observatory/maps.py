@@ -26,6 +26,7 @@ from clusterhub.errors import InvalidInput
 from clusterhub.services.observatory.schemas import ClusterPublic
 from clusterhub.services.observatory.vocabulary import MEASURE_LABELS, Measure
 from clusterhub.services.reference import ReferenceData
+from clusterhub.stats.vocabulary import MAX_ESTIMATED_SHARE
 
 #: The view: Europe from the Azores' longitude to the Urals' foothills; outermost regions
 #: (Canaries, Madeira, French overseas) stay in the data but out of the default frame.
@@ -146,22 +147,55 @@ def cluster_figure(table: pl.DataFrame, geojson: dict[str, Any] | str, layer: Ma
             field="cluster",
             value=layer.cluster_code,
         )
+    share = pl.col("estimated_share") if "estimated_share" in rows.columns else pl.lit(None)
     columns = [
         pl.col("region_code"),
         pl.col(layer.measure).alias("_value"),  # may repeat a hover column: alias it
-        *(pl.col(c) for c in ("region_name", "employment", "lq", "stars", "stars_possible")),
+        *(pl.col(c) for c in ("region_name", "employment", "lq", "stars")),
+        share.cast(pl.Float64).alias("_estimated"),
+        pl.col("stars_possible"),
     ]
-    return _choropleth(rows.select(columns).rows(), geojson, layer)
+    marked = rows.filter(share.fill_null(0.0) > MAX_ESTIMATED_SHARE)
+    return _choropleth(
+        rows.select(columns).rows(),
+        geojson,
+        layer,
+        marked.get_column("region_code").to_list(),
+    )
+
+
+def _estimated_trace(
+    geojson: dict[str, Any] | str, featureidkey: str, codes: list[str]
+) -> dict[str, Any]:
+    """A grey veil with a dark outline over the mostly estimated regions, in the legend."""
+    veil = "rgba(60,60,60,0.35)"
+    return {
+        "type": "choropleth",
+        "geojson": geojson,
+        "featureidkey": featureidkey,
+        "locations": codes,
+        "z": [1] * len(codes),
+        "colorscale": [[0.0, veil], [1.0, veil]],
+        "showscale": False,
+        "showlegend": True,
+        "name": "≈ more than half estimated",
+        "hoverinfo": "skip",
+        "marker": {"line": {"width": 1.6, "color": "#222"}},
+    }
 
 
 def _choropleth(
-    rows: list[tuple[Any, ...]], geojson: dict[str, Any] | str, layer: MapLayer
+    rows: list[tuple[Any, ...]],
+    geojson: dict[str, Any] | str,
+    layer: MapLayer,
+    estimated: list[str],
 ) -> Figure:
-    """rows: (region code, value, name, employment, LQ, stars, stars possible) per region."""
+    """rows: (region code, value, name, employment, LQ, stars, estimated share, stars
+    possible) per region; ``estimated``: the regions to mark as mostly estimated."""
     label = MEASURE_LABELS[layer.measure]
     scale: dict[str, Any] = {"colorscale": BLUES, "colorbar": {"title": {"text": label}}}
     if layer.measure == "stars":
-        scale = star_scale(max((r[6] for r in rows), default=0))
+        scale = star_scale(max((r[7] for r in rows), default=0))
     featureidkey, view = _frame(layer.region_type)
     trace = {
         "type": "choropleth",
@@ -173,7 +207,7 @@ def _choropleth(
         "hovertemplate": (
             "<b>%{customdata[0]}</b> (%{location})<br>"
             "Employment: %{customdata[1]:,.0f}<br>LQ: %{customdata[2]:.2f}<br>"
-            "Stars: %{customdata[3]}<extra></extra>"
+            "Stars: %{customdata[3]}<br>Estimated: %{customdata[4]:.0%}<extra></extra>"
         ),
         "marker": {"line": {"width": 0.4, "color": "#555"}},
         **scale,
@@ -184,7 +218,10 @@ def _choropleth(
         "margin": {"l": 0, "r": 0, "t": 48, "b": 0},
         "geo": view,
     }
-    return {"data": [trace], "layout": layout}
+    data = [trace, _estimated_trace(geojson, featureidkey, estimated)] if estimated else [trace]
+    if estimated:
+        layout["legend"] = {"x": 0.01, "y": 0.01, "bgcolor": "rgba(255,255,255,0.8)"}
+    return {"data": data, "layout": layout}
 
 
 def star_scale(possible: int) -> dict[str, Any]:
@@ -236,10 +273,12 @@ def cluster_map_figure(
             m.employment,
             m.lq,
             m.stars,
+            m.estimated_share,
             m.stars_possible,
         )
         for m in cluster.regions
     ]
+    estimated = [m.region_code for m in cluster.regions if m.mostly_estimated]
     layer = MapLayer(
         cluster_code=cluster.code,
         cluster_name=cluster.name,
@@ -247,4 +286,4 @@ def cluster_map_figure(
         measure=measure,
         region_type=cluster.region_type,
     )
-    return _choropleth(rows, geojson, layer)
+    return _choropleth(rows, geojson, layer, estimated)

@@ -41,7 +41,19 @@ class MetricPublic(BaseModel):
     employment: float | None = Field(description=_said("employment"))
     establishments: float | None
     wages: float | None
-    imputed_share: float | None
+    imputed_share: float | None = Field(
+        description="Share of employment from filled (confidential or missing) industry cells."
+    )
+    apportioned_share: float | None = Field(
+        default=None,
+        description="Share of employment from industry codes shared among the cluster's "
+        "classes by a key (e.g. a NACE division apportioned to its classes).",
+    )
+    estimated_share: float | None = Field(
+        default=None,
+        description="Share of employment that is an estimate (filled or apportioned; a cell "
+        "both filled and apportioned counts once). Null for data loaded before it existed.",
+    )
     size_share: float | None = Field(description=_said("size_share"))
     focus: float | None = Field(description=_said("focus"))
     lq: float | None = Field(description=_said("lq"))
@@ -55,8 +67,18 @@ class MetricPublic(BaseModel):
     strong10: bool | None = Field(description="As strong, with the 90th LQ percentile.")
     significant: bool | None
     qualifying: bool | None
-    stars: int = Field(description=_said("stars"))
+    stars: int = Field(description=_said("stars") + " 0 where withheld (see stars_withheld).")
     stars_possible: int = Field(description="Star criteria the data can assess for this cell.")
+    stars_withheld: bool = Field(
+        default=False,
+        description="True where the cell earned stars but is mostly estimated (estimated_share "
+        "above max_estimated, default 0.5): stars are then 0 unless estimated_stars is asked.",
+    )
+    mostly_estimated: bool = Field(
+        default=False,
+        description="True where estimated_share is above max_estimated (stars withheld "
+        "unless estimated_stars is asked).",
+    )
     star_flags: dict[str, bool | None]
 
 
@@ -99,6 +121,11 @@ class ClusterPublic(ClusterSummary):
     year: int
     region_type: str
     star_counts: dict[int, int]
+    withheld_regions: int = Field(
+        default=0,
+        description="Regions counted under 0 stars because their earned stars are withheld "
+        "(mostly estimated cells; see estimated_stars).",
+    )
     regions: list[MetricPublic]
 
 

@@ -27,8 +27,18 @@ STRONG_STARS = 2
 _METRICS = "2-metrics-statsmetricscompute_metrics"
 _STARS = "32-european-stars-eu_stars"
 _US_RULE = "31-us-cluster-mapping-project-flags-us_strength"
+_ESTIMATES = "missing-and-confidential-cells"
 
 _TERMS = (
+    Term(
+        "estimated_share",
+        "Estimated",
+        "Share of the cell's employment that is an estimate: confidential cells filled from "
+        "the parent region's residual, NACE divisions shared among the clusters' classes by a "
+        "key, regions split across NUTS versions. Above half, stars are withheld unless you "
+        "ask for them.",
+        _ESTIMATES,
+    ),
     Term(
         "employment",
         "Employment",

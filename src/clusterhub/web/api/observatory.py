@@ -9,7 +9,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from clusterhub.errors import NotFound
 from clusterhub.services.observatory import datasets as observatory
-from clusterhub.services.observatory.datasets import MetricFilter, SortKey
+from clusterhub.services.observatory.datasets import (
+    DEFAULT_STARS,
+    MetricFilter,
+    SortKey,
+    StarPolicy,
+)
 from clusterhub.services.observatory.diversification import region_diversification
 from clusterhub.services.observatory.recoding import moved_region
 from clusterhub.services.observatory.schemas import (
@@ -26,7 +31,9 @@ from clusterhub.web.api.params import (
     ERRORS,
     ClusterCode,
     DatasetKey,
+    EstimatedStars,
     Limit,
+    MaxEstimated,
     PageNo,
     PageSize,
     RegionCode,
@@ -87,13 +94,21 @@ def region(
     dataset: DatasetKey = None,
     year: Year = None,
     limit: Limit = None,
+    estimated_stars: EstimatedStars = False,
+    max_estimated: MaxEstimated = DEFAULT_STARS.max_estimated,
 ) -> RegionPublic | Response:
-    """A region's clusters with metrics and ratings, strongest first. A code of an earlier
-    NUTS version that is only recoded (FR62) redirects to its NUTS 2021 code (FRJ2); one that
-    was split answers 404 naming the regions it became."""
+    """A region's clusters with metrics and ratings, strongest first. Each carries its
+    ``estimated_share``; stars of mostly estimated cells are withheld unless asked. A code of
+    an earlier NUTS version that is only recoded (FR62) redirects to its NUTS 2021 code
+    (FRJ2); one that was split answers 404 naming the regions it became."""
     try:
         return observatory.region_detail(
-            session, code=nuts_code, dataset=dataset, year=year, limit=limit
+            session,
+            code=nuts_code,
+            dataset=dataset,
+            year=year,
+            limit=limit,
+            stars=StarPolicy(max_estimated, include_estimated=estimated_stars),
         )
     except NotFound:
         moved = moved_region(history, nuts_code) if history is not None else None
@@ -138,8 +153,11 @@ def cluster(
     year: Year = None,
     region_type: RegionType = None,
     limit: Limit = None,
+    estimated_stars: EstimatedStars = False,
+    max_estimated: MaxEstimated = DEFAULT_STARS.max_estimated,
 ) -> ClusterPublic:
-    """A cluster's regions with metrics and ratings, strongest first, and its star counts."""
+    """A cluster's regions with metrics and ratings, strongest first, and its star counts
+    (stars of mostly estimated cells withheld unless asked)."""
     return observatory.cluster_detail(
         session,
         code=cluster_code,
@@ -147,6 +165,7 @@ def cluster(
         year=year,
         region_type=region_type,
         limit=limit,
+        stars=StarPolicy(max_estimated, include_estimated=estimated_stars),
     )
 
 
@@ -164,8 +183,11 @@ def metrics(
     sort: SortKey = "strength",
     page: PageNo = 1,
     page_size: PageSize = 50,
+    estimated_stars: EstimatedStars = False,
+    max_estimated: MaxEstimated = DEFAULT_STARS.max_estimated,
 ) -> Page[MetricPublic]:
-    """Metric rows (region x cluster x year) filtered and paged."""
+    """Metric rows (region x cluster x year) filtered and paged; ``min_stars`` counts the
+    stars shown (withheld stars of mostly estimated cells are 0 unless asked)."""
     filters = MetricFilter(
         dataset=dataset,
         region=region,
@@ -175,6 +197,7 @@ def metrics(
         country=country.upper() if country else None,
         min_stars=min_stars,
         strong=strong,
+        stars=StarPolicy(max_estimated, include_estimated=estimated_stars),
     )
     return observatory.list_metrics(
         session, filters=filters, sort=sort, page=page, page_size=page_size

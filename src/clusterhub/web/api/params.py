@@ -54,3 +54,19 @@ RegionType = Annotated[
 PageNo = Annotated[int, Query(ge=1, le=100_000)]
 PageSize = Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE)]
 Limit = Annotated[int | None, Query(ge=1, le=1000, description="At most this many rows.")]
+EstimatedStars = Annotated[
+    bool,
+    Query(
+        description="Show the stars of mostly estimated cells too (by default a cell whose "
+        "estimated_share is above max_estimated gets 0 stars and stars_withheld true)."
+    ),
+]
+MaxEstimated = Annotated[
+    float,
+    Query(
+        ge=0.0,
+        le=1.0,
+        description="Largest estimated share (filled or apportioned employment) a cell may "
+        "have and keep its stars; default 0.5.",
+    ),
+]

@@ -24,7 +24,7 @@ from clusterhub.services.observatory.charts import (
     specialisation_comparison,
     star_distribution,
 )
-from clusterhub.services.observatory.datasets import MetricFilter
+from clusterhub.services.observatory.datasets import MetricFilter, StarPolicy
 from clusterhub.services.observatory.maps import Figure, cluster_map_figure, geojson_url
 from clusterhub.services.observatory.methodology import methodology_html
 from clusterhub.services.observatory.recoding import moved_region, provenance
@@ -44,8 +44,15 @@ MAX_PEERS = 5
 METRIC_EXPORT = [
     "dataset", "region_code", "region_name", "region_type", "cluster_code", "cluster_name",
     "year", "employment", "size_share", "focus", "lq", "wage_per_employee", "growth",
-    "emp_rank", "lq_rank", "strong", "strong10", "stars", "stars_possible", "imputed_share",
+    "emp_rank", "lq_rank", "strong", "strong10", "stars", "stars_possible", "stars_withheld",
+    "imputed_share", "apportioned_share", "estimated_share",
 ]  # fmt: skip
+#: Show the stars of mostly estimated cells too (they are withheld by default).
+EstimatedStars = Annotated[bool, Query()]
+
+
+def _policy(estimated_stars: bool) -> StarPolicy:
+    return StarPolicy(include_estimated=estimated_stars)
 
 
 def _render(request: Request, template: str, **context: Any) -> HTMLResponse:
@@ -80,9 +87,10 @@ class MapChoice:
     cluster: Annotated[str | None, Query(max_length=16)] = None
     measure: Measure = "stars"
     region_type: Annotated[str, Query(pattern=r"^(nuts[0-3]|state|county)$")] = "nuts2"
+    estimated_stars: EstimatedStars = False
 
-    def key(self) -> tuple[str | None, ...]:
-        return (self.dataset, self.cluster, self.measure, self.region_type)
+    def key(self) -> tuple[str | bool | None, ...]:
+        return (self.dataset, self.cluster, self.measure, self.region_type, self.estimated_stars)
 
 
 MapQuery = Annotated[MapChoice, Depends()]
@@ -154,13 +162,18 @@ def _map_context(session: DbSession, dataset: str | None, choice: MapChoice) -> 
     region_type = choice.region_type if choice.region_type in kinds else (kinds or ["nuts2"])[-1]
     code = choice.cluster or observatory.default_cluster(session, dataset)
     detail = observatory.cluster_detail(
-        session, code=code, dataset=dataset, region_type=region_type
+        session,
+        code=code,
+        dataset=dataset,
+        region_type=region_type,
+        stars=_policy(choice.estimated_stars),
     )
     figure = cluster_map_figure(detail, str(geojson_url(region_type)), choice.measure)
     return {
         "cluster": detail,
         "measure": choice.measure,
         "region_type": region_type,
+        "estimated_stars": choice.estimated_stars,
         "figure_json": _figure_json(figure),
         "top_regions": detail.regions[:10],
     }
@@ -284,6 +297,7 @@ def region(
     year: Year = None,
     peers: Annotated[str | None, Query(max_length=100, pattern=r"^[A-Za-z0-9, ]*$")] = None,
     formerly: Annotated[str | None, Query(max_length=16, pattern=r"^[A-Za-z0-9]*$")] = None,
+    estimated_stars: EstimatedStars = False,
 ) -> Response:
     """A region's profile: strong clusters, employment structure, country and peer comparison.
 
@@ -298,9 +312,12 @@ def region(
     renamed = moved_region(history, formerly) if history is not None and formerly else None
     asked = _peer_codes(peers, code)
     too_many = len(asked) > MAX_PEERS
+    policy = _policy(estimated_stars)
 
     def build() -> dict[str, Any]:
-        detail = observatory.region_detail(session, code=code, dataset=dataset, year=year)
+        detail = observatory.region_detail(
+            session, code=code, dataset=dataset, year=year, stars=policy
+        )
         compared = _comparison_regions(session, detail, [] if too_many else asked)
         others = compared.country + compared.peers
         chosen = [r.code for r in compared.peers]
@@ -310,7 +327,10 @@ def region(
             "region": detail,
             "dataset_info": info,
             "provenance": provenance(history, info.notes, detail.code) if history else None,
-            "strong": [m for m in detail.clusters if glossary.is_strong(m)],
+            "strong": [
+                m for m in detail.clusters if glossary.is_strong(m, estimated=estimated_stars)
+            ],
+            "estimated_stars": estimated_stars,
             "absent": notes.absent,
             "star_legend": notes.star_legend,
             "structure_json": _figure_json(employment_structure(detail)),
@@ -321,7 +341,8 @@ def region(
             "diversification": diversification_section(session, detail),
         }
 
-    context = _memo(request, ("region", code, dataset, year, tuple(asked)), build)
+    key = ("region", code, dataset, year, tuple(asked), estimated_stars)
+    context = _memo(request, key, build)
     errors = list(context["peer_errors"])
     if too_many:
         errors.append(
@@ -397,10 +418,17 @@ def _same_data(session: DbSession, region: RegionPublic, code: str) -> RegionPub
 
 @router.get("/regions/{code}/clusters.{fmt}")
 def region_export(
-    session: DbSession, code: Code, fmt: ExportFormat, dataset: DatasetKey = None, year: Year = None
+    session: DbSession,
+    code: Code,
+    fmt: ExportFormat,
+    dataset: DatasetKey = None,
+    year: Year = None,
+    estimated_stars: EstimatedStars = False,
 ) -> Response:
     """The region's cluster table as CSV or XLSX."""
-    detail = observatory.region_detail(session, code=code, dataset=dataset, year=year)
+    detail = observatory.region_detail(
+        session, code=code, dataset=dataset, year=year, stars=_policy(estimated_stars)
+    )
     return export_table(_rows(detail.clusters), METRIC_EXPORT, name=f"region_{code}", fmt=fmt)
 
 
@@ -435,13 +463,19 @@ def cluster(
     dataset: DatasetKey = None,
     year: Year = None,
     region_type: Annotated[str | None, Query(max_length=16)] = None,
+    estimated_stars: EstimatedStars = False,
 ) -> HTMLResponse:
     """A cluster's profile: top regions, map (NUTS regions, U.S. states or counties) and
     rating distribution."""
 
     def build() -> dict[str, Any]:
         detail = observatory.cluster_detail(
-            session, code=code, dataset=dataset, year=year, region_type=region_type
+            session,
+            code=code,
+            dataset=dataset,
+            year=year,
+            region_type=region_type,
+            stars=_policy(estimated_stars),
         )
         url = geojson_url(detail.region_type)
         figure = cluster_map_figure(detail, url, "stars") if url else None
@@ -456,9 +490,10 @@ def cluster(
             "region_types": observatory.region_types(session, detail.dataset),
             "figure_json": _figure_json(figure) if figure else None,
             "stars_json": _figure_json(star_distribution(detail)),
+            "estimated_stars": estimated_stars,
         }
 
-    context = _memo(request, ("cluster", code, dataset, year, region_type), build)
+    context = _memo(request, ("cluster", code, dataset, year, region_type, estimated_stars), build)
     return _render(request, "pages/cluster.html", nav="clusters", **context)
 
 
@@ -470,10 +505,16 @@ def cluster_export(
     dataset: DatasetKey = None,
     year: Year = None,
     region_type: Annotated[str | None, Query(max_length=16)] = None,
+    estimated_stars: EstimatedStars = False,
 ) -> Response:
     """The cluster's region table as CSV or XLSX."""
     detail = observatory.cluster_detail(
-        session, code=code, dataset=dataset, year=year, region_type=region_type
+        session,
+        code=code,
+        dataset=dataset,
+        year=year,
+        region_type=region_type,
+        stars=_policy(estimated_stars),
     )
     return export_table(_rows(detail.regions), METRIC_EXPORT, name=f"cluster_{code}", fmt=fmt)
 
@@ -491,11 +532,14 @@ def metrics_export(
     dataset: DatasetKey = None,
     cluster: Annotated[str | None, Query(max_length=16)] = None,
     region: Annotated[str | None, Query(max_length=16)] = None,
+    estimated_stars: EstimatedStars = False,
 ) -> Response:
     """Any metric listing as a download (at most 500 rows per request, like the API)."""
     page = observatory.list_metrics(
         session,
-        filters=MetricFilter(dataset=dataset, cluster=cluster, region=region),
+        filters=MetricFilter(
+            dataset=dataset, cluster=cluster, region=region, stars=_policy(estimated_stars)
+        ),
         page_size=500,
     )
     return export_table(_rows(page.items), METRIC_EXPORT, name="metrics", fmt=fmt)
