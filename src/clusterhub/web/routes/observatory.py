@@ -29,7 +29,7 @@ from clusterhub.services.observatory.schemas import MetricPublic, RegionPublic
 from clusterhub.services.observatory.vocabulary import MEASURE_LABELS, Measure
 from clusterhub.web.deps import DbSession
 from clusterhub.web.diversification_view import diversification_section
-from clusterhub.web.exporting import ExportFormat, export_table
+from clusterhub.web.exporting import About, ExportFormat, export_table
 from clusterhub.web.scoreboard_view import scoreboard_section
 
 router = APIRouter(include_in_schema=False)
@@ -168,6 +168,7 @@ def geojson(request: Request, level: Annotated[int, Path(ge=0, le=3)]) -> Respon
 
 @router.get("/regions.{fmt}")
 def regions_export(
+    request: Request,
     session: DbSession,
     fmt: ExportFormat,
     dataset: DatasetKey = None,
@@ -186,11 +187,13 @@ def regions_export(
             break
         page += 1
     columns = ["dataset", "code", "name", "region_type", "country", "total_employment"]
-    return export_table(rows, columns, name="regions", fmt=fmt)
+    about = _about(request, session, "Regions", rows)
+    return export_table(rows, columns, name="regions", fmt=fmt, about=about)
 
 
 @router.get("/clusters.{fmt}")
 def clusters_export(
+    request: Request,
     session: DbSession,
     fmt: ExportFormat,
     dataset: DatasetKey = None,
@@ -199,7 +202,8 @@ def clusters_export(
     """The cluster list as CSV or XLSX."""
     rows = [c.model_dump() for c in observatory.list_clusters(session, dataset=dataset, q=q)]
     columns = ["dataset", "code", "name", "kind", "visible_share"]
-    return export_table(rows, columns, name="clusters", fmt=fmt)
+    about = _about(request, session, "Cluster categories", rows)
+    return export_table(rows, columns, name="clusters", fmt=fmt, about=about)
 
 
 @router.get("/regions", response_class=HTMLResponse)
@@ -286,15 +290,44 @@ def _comparison_regions(
 
 @router.get("/regions/{code}/clusters.{fmt}")
 def region_export(
-    session: DbSession, code: Code, fmt: ExportFormat, dataset: DatasetKey = None, year: Year = None
+    request: Request,
+    session: DbSession,
+    code: Code,
+    fmt: ExportFormat,
+    dataset: DatasetKey = None,
+    year: Year = None,
 ) -> Response:
     """The region's cluster table as CSV or XLSX."""
     detail = observatory.region_detail(session, code=code, dataset=dataset, year=year)
-    return export_table(_rows(detail.clusters), METRIC_EXPORT, name=f"region_{code}", fmt=fmt)
+    rows = _rows(detail.clusters)
+    title = f"Clusters of {detail.name or code} ({code}), {detail.year}"
+    about = _about(request, session, title, rows, detail.year)
+    return export_table(rows, METRIC_EXPORT, name=f"region_{code}", fmt=fmt, about=about)
 
 
 def _rows(metrics: list[MetricPublic]) -> list[dict[str, Any]]:
     return [m.model_dump() for m in metrics]
+
+
+def _about(
+    request: Request,
+    session: DbSession,
+    title: str,
+    rows: list[dict[str, Any]],
+    year: int | None = None,
+) -> About:
+    """The About sheet of an observatory download: its data set, year, method and link."""
+    keys = {row["dataset"] for row in rows}
+    loaded = [d for d in observatory.list_datasets(session) if d.key in keys]
+    site = str(request.base_url).rstrip("/")
+    return About(
+        title=title,
+        source="; ".join(f"{d.title} (file {d.source})" for d in loaded) or "no rows",
+        year=year,
+        method=f"Cluster mapping, location quotients, stars and U.S. rule: {site}/methodology",
+        link=str(request.url),
+        notes=[note for d in loaded for note in d.notes],
+    )
 
 
 @router.get("/clusters", response_class=HTMLResponse)
@@ -351,6 +384,7 @@ def cluster(
 
 @router.get("/clusters/{code}/regions.{fmt}")
 def cluster_export(
+    request: Request,
     session: DbSession,
     code: Code,
     fmt: ExportFormat,
@@ -362,7 +396,10 @@ def cluster_export(
     detail = observatory.cluster_detail(
         session, code=code, dataset=dataset, year=year, region_type=region_type
     )
-    return export_table(_rows(detail.regions), METRIC_EXPORT, name=f"cluster_{code}", fmt=fmt)
+    rows = _rows(detail.regions)
+    title = f"{detail.name} (cluster {code}) by {detail.region_type} region, {detail.year}"
+    about = _about(request, session, title, rows, detail.year)
+    return export_table(rows, METRIC_EXPORT, name=f"cluster_{code}", fmt=fmt, about=about)
 
 
 @router.get("/methodology", response_class=HTMLResponse)
@@ -373,6 +410,7 @@ def methodology(request: Request) -> HTMLResponse:
 
 @router.get("/metrics.{fmt}")
 def metrics_export(
+    request: Request,
     session: DbSession,
     fmt: ExportFormat,
     dataset: DatasetKey = None,
@@ -385,7 +423,9 @@ def metrics_export(
         filters=MetricFilter(dataset=dataset, cluster=cluster, region=region),
         page_size=500,
     )
-    return export_table(_rows(page.items), METRIC_EXPORT, name="metrics", fmt=fmt)
+    rows = _rows(page.items)
+    about = _about(request, session, "Cluster metrics", rows)
+    return export_table(rows, METRIC_EXPORT, name="metrics", fmt=fmt, about=about)
 
 
 @router.get("/healthz", include_in_schema=False)
