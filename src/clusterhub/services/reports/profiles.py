@@ -60,6 +60,7 @@ class RegionReport:
     """A region profile to print: strong clusters, largest clusters, scoreboard, sources."""
 
     region: RegionPublic
+    country_name: str | None
     dataset: DatasetPublic
     strong: list[MetricPublic]
     largest: list[MetricPublic]
@@ -113,6 +114,7 @@ def region_report(
     figure, map_note = _region_map(region, geometry)
     return RegionReport(
         region=region,
+        country_name=_country_name(region, geometry),
         dataset=_dataset(session, region.dataset),
         strong=[m for m in region.clusters if is_strong(m)],
         largest=by_size[:LARGEST],
@@ -151,6 +153,16 @@ def cluster_report(
         generated_at=datetime.now(UTC),
         site=site,
     )
+
+
+def _country_name(region: RegionPublic, geometry: RegionCatalogue) -> str | None:
+    """The NUTS name of a European region's country (None for U.S. states)."""
+    if not region.region_type.startswith("nuts"):
+        return None
+    try:
+        return geometry.name(region.code[:2])
+    except NotFound:
+        return region.country
 
 
 def _dataset(session: Session, key: str) -> DatasetPublic:
