@@ -9,7 +9,7 @@ pages ask, so a printed profile of the build and one from the server are the sam
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -22,7 +22,7 @@ from clusterhub.config import Settings
 from clusterhub.services.audit import BOOTSTRAP
 from clusterhub.services.bootstrap import BUILT_IN
 from clusterhub.services.observatory.analytics import ClusterMap
-from clusterhub.services.observatory.build import BuildRequest, BuildSummary, build_outputs
+from clusterhub.services.observatory.build import BuildRequest, build_outputs
 from clusterhub.services.observatory.datasets import load_cluster_map
 from clusterhub.services.reference import ReferenceData
 from clusterhub.services.reports import render
@@ -85,7 +85,10 @@ def build_with_report(
         settings = Settings(database_url=f"sqlite:///{Path(folder) / 'build.db'}")
         regions: list[RegionEntry] = []
         clusters: list[ClusterReport] = []
-        with _profile_database(settings, outputs, reference) as factory, factory() as session:
+        with (
+            profile_database(settings, outputs.maps, reference) as factory,
+            factory() as session,
+        ):
             for code in codes:
                 done += 1
                 report(f"profile of region {code}", done, steps)
@@ -154,10 +157,11 @@ def star_counts(result: ClusterMap) -> list[tuple[str, int, int]]:
 
 
 @contextmanager
-def _profile_database(
-    settings: Settings, outputs: BuildSummary, reference: ReferenceData
+def profile_database(
+    settings: Settings, maps: Mapping[str, ClusterMap], reference: ReferenceData
 ) -> Iterator[sessionmaker[Session]]:
-    """A fresh database holding the EU and U.S. maps and the scoreboard indicators."""
+    """A fresh database at ``settings`` holding the EU and U.S. maps (``maps["eu"]``,
+    ``maps["us"]``) and the scoreboard indicators; disposed of on leaving."""
     engine = make_engine(settings)
     upgrade(engine)
     factory = make_session_factory(engine)
@@ -165,7 +169,7 @@ def _profile_database(
     with transaction(factory) as session:
         for name, key in PROFILED.items():
             load_cluster_map(
-                session, key=key, title=titles[key], result=outputs.maps[name], by=BOOTSTRAP,
+                session, key=key, title=titles[key], result=maps[name], by=BOOTSTRAP,
                 regions=reference.regions,
             )  # fmt: skip
     scoreboard_data.ensure_computed(factory, reference, by=BOOTSTRAP)
