@@ -50,6 +50,8 @@ SHOTS = (
     Shot("directory_profile", "{profile:Space Florida}", DESKTOP),
     Shot("directory_search_phone", "/directory?q=aerospace+defense&mode=hybrid&country=US", PHONE),
     Shot("region_DE11_phone", "/regions/DE11#structure", PHONE),
+    Shot("region_DE21_print", "/regions/DE21/report", DESKTOP),
+    Shot("region_DE21_print_phone", "/regions/DE21/report", PHONE),
 )
 CHARTS_DRAWN = (
     "() => [...document.querySelectorAll('[data-figure]')]"

@@ -195,17 +195,26 @@ def map_html_command(
 
 def build_command(
     out: Annotated[Path, typer.Option(help="Directory for the outputs.")] = Path("out"),
+    region_pdfs: Annotated[
+        int, typer.Option(min=0, help="Print the profiles of this many top NUTS 2 regions.")
+    ] = 5,
+    all_regions: Annotated[
+        bool, typer.Option("--all-regions", help="Print the profile of every NUTS 2 region.")
+    ] = False,
 ) -> None:
-    """The main job: EU, EU emerging-industry and U.S. cluster maps, coverage and maps, into one
-    folder."""
-    from clusterhub.services.observatory.build import BuildRequest, build_outputs
+    """The main job: EU, EU emerging-industry and U.S. cluster maps, coverage and maps, and an
+    HTML report with region and cluster profiles as PDF, into one folder."""
+    from clusterhub.services.observatory.build import BuildRequest
+    from clusterhub.services.reports.build import ReportRequest, build_with_report
 
+    request = ReportRequest(BuildRequest(out_dir=out), None if all_regions else region_pdfs)
     with friendly_errors(), reference_data() as reference, step_progress() as progress:
-        summary = build_outputs(BuildRequest(out_dir=out), reference, progress=progress)
+        summary = build_with_report(request, reference, progress=progress)
     for note in summary.notes:
         console.print(f"[dim]{note}[/]", highlight=False)
     for path in summary.files:
         console.print(f"[green]wrote[/] {path}")
+    console.print(f"[bold]Report:[/] {out / 'report.html'}")
 
 
 def _table(

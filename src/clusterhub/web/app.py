@@ -35,7 +35,16 @@ from clusterhub.web.headers import SecurityHeaders
 from clusterhub.web.limits import BodyLimit
 from clusterhub.web.memo import Memo
 from clusterhub.web.rendering import make_templates
-from clusterhub.web.routes import accounts, audit, directory, observatory, officer, posts, search
+from clusterhub.web.routes import (
+    accounts,
+    audit,
+    directory,
+    observatory,
+    officer,
+    posts,
+    reports,
+    search,
+)
 
 STATIC = Path(__file__).resolve().parent / "static"
 PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
@@ -90,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(observatory_api.router)
     app.include_router(scoreboard_api.router)
     app.include_router(observatory.router)
+    app.include_router(reports.router)
     app.include_router(accounts.router)
     app.include_router(directory_api.router)
     app.include_router(directory.router)

@@ -2,35 +2,17 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
-from typing import Any
 
 from fastapi.templating import Jinja2Templates
 
+from clusterhub.formatting import number, percent, stars
 from clusterhub.services.accounts.users import Role
 from clusterhub.services.directory.schemas import is_unpublished_name
 from clusterhub.services.observatory.glossary import region_type_label
 from clusterhub.services.observatory.terms import TERMS
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-
-
-def number(value: Any, digits: int = 0) -> str:
-    """Thousands separators; an en dash for unknown values (never 'None' or 'nan')."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    return f"{value:,.{digits}f}"
-
-
-def percent(value: Any, digits: int = 1) -> str:
-    """A share in [0, 1] as a percentage."""
-    return "–" if value is None else f"{100 * value:.{digits}f} %"
-
-
-def stars(value: Any) -> str:
-    """Star glyphs for a rating (the count is also given in text for screen readers)."""
-    return "★" * int(value or 0)
 
 
 def make_templates() -> Jinja2Templates:

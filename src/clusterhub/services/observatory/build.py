@@ -1,8 +1,9 @@
 """The main job: build the observatory's outputs for the EU and U.S. data into one folder.
 
-Until the web platform exists this is what ``make run`` does: every table as CSV (for people)
-and Parquet (for programs), the NACE version of the 51 clusters with its coverage, offline
-maps of the clusters with the most starred regions, and a short Markdown report.
+Every table as CSV (for people) and Parquet (for programs), the NACE version of the 51
+clusters with its coverage, and offline maps of the clusters with the most starred regions.
+The readable report of a build (HTML, with the region and cluster profiles as PDF) is written
+from these results by ``services.reports.build``.
 """
 
 from __future__ import annotations
@@ -33,18 +34,21 @@ class BuildRequest:
 
 @dataclass(frozen=True)
 class BuildSummary:
-    """Files written and the notes a reader of them needs."""
+    """Files written, the notes a reader of them needs, and the cluster maps computed
+    (``eu``, ``emerging``, ``us``) with the codes of the clusters drawn as maps."""
 
     files: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    maps: dict[str, ClusterMap] = field(default_factory=dict)
+    mapped_clusters: list[str] = field(default_factory=list)
 
 
 def build_outputs(
     request: BuildRequest, reference: ReferenceData, *, progress: StepCallback | None = None
 ) -> BuildSummary:
     """Run the cluster maps (EU, EU emerging industries, U.S.) and write tables, taxonomy,
-    coverage, maps and a report."""
-    steps = 5 + request.maps
+    coverage and maps."""
+    steps = 4 + request.maps
     report = progress or _silent
     summary = BuildSummary()
     out = request.out_dir
@@ -67,15 +71,15 @@ def build_outputs(
     report("U.S. cluster map (Cluster Mapping Project states)", 3, steps)
     us = build_cluster_map(MapRequest(source="cmp-states"), reference)
     summary.files.extend(_tables(us.table, out / "us" / "cluster_map"))
-    for done, code in enumerate(_map_clusters(eu, request.maps), start=4):
+    summary.mapped_clusters.extend(_map_clusters(eu, request.maps))
+    for done, code in enumerate(summary.mapped_clusters, start=4):
         report(f"map of cluster {code}", done, steps)
         summary.files.append(
             _map(eu, code, reference, out / "eu" / "maps" / f"cluster_{code}.html")
         )
-    report("report", steps - 1, steps)
-    summary.files.append(_write_report(out / "report.md", eu, emerging, us))
     report("done", steps, steps)
     summary.notes.extend([*eu.notes, *emerging.notes, *us.notes])
+    summary.maps.update(eu=eu, emerging=emerging, us=us)
     return summary
 
 
@@ -122,28 +126,3 @@ def _map(result: ClusterMap, code: str, reference: ReferenceData, path: Path) ->
         region_type=MAP_REGION_TYPE,
     )
     return write_html(cluster_figure(result.table, reference.regions.geojson(2), layer), path)
-
-
-def _write_report(path: Path, eu: ClusterMap, emerging: ClusterMap, us: ClusterMap) -> Path:
-    lines = ["# clusterhub observatory build", ""]
-    parts = (
-        ("EU (Eurostat SBS)", eu),
-        ("EU emerging industries (Eurostat SBS, clusterhub approximation)", emerging),
-        ("U.S. states (CMP)", us),
-    )
-    for title, result in parts:
-        lines += [f"## {title}", "", f"Source: `{result.source}`", ""]
-        lines += [f"- {note}" for note in result.notes]
-        counts = (
-            result.table.group_by("region_type", "stars")
-            .len()
-            .sort("region_type", "stars")
-            .iter_rows()
-        )
-        lines += ["", "| region type | stars | region × cluster cells |", "|---|---|---|"]
-        lines += [f"| {kind} | {stars} | {n} |" for kind, stars, n in counts]
-        strong = result.table.filter(pl.col("strong").fill_null(value=False)).height
-        lines += ["", f"U.S.-rule strong clusters: {strong}", ""]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -32,7 +32,7 @@ from clusterhub.web.deps import (
     SearchQuery,
     SentenceEmbedder,
 )
-from clusterhub.web.exporting import MEDIA, ExportFormat, export_table
+from clusterhub.web.exporting import MEDIA, About, ExportFormat, export_table
 from clusterhub.web.security import CurrentUser, OptionalUser
 
 
@@ -84,6 +84,7 @@ def search(
     responses={200: {"content": {m: {} for m in MEDIA.values()}, "description": "A table"}},
 )
 def export(
+    request: Request,
     session: DbSession,
     index: DirIndex,
     embedder: SentenceEmbedder,
@@ -94,7 +95,16 @@ def export(
     and ``page_size`` are ignored): at most 2,000 rows. ``X-Total-Count`` says how many
     results the search had, ``X-Rows`` how many rows the file holds."""
     table = search_export.search_table(session, request=query, index=index, embedder=embedder)
-    response = export_table(table.rows, search_export.COLUMNS, name="directory_search", fmt=fmt)
+    about = About(
+        title=f"Directory search: {table.total} results, {len(table.rows)} rows",
+        source="clusterhub directory (cluster organisations, partnerships, Horizon 2020 "
+        "participants from CORDIS, and synthetic demo profiles marked as such)",
+        method="Ranked by the directory search (keywords and, where available, meaning).",
+        link=str(request.url),
+    )
+    response = export_table(
+        table.rows, search_export.COLUMNS, name="directory_search", fmt=fmt, about=about
+    )
     response.headers["X-Total-Count"] = str(table.total)
     response.headers["X-Rows"] = str(len(table.rows))
     return response

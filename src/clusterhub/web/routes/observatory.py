@@ -32,7 +32,7 @@ from clusterhub.services.observatory.schemas import MetricPublic, RegionPublic
 from clusterhub.services.observatory.vocabulary import MEASURE_LABELS, Measure
 from clusterhub.web.deps import DbSession, History
 from clusterhub.web.diversification_view import diversification_section
-from clusterhub.web.exporting import ExportFormat, export_table
+from clusterhub.web.exporting import About, ExportFormat, export_table
 from clusterhub.web.scoreboard_view import scoreboard_section
 
 router = APIRouter(include_in_schema=False)
@@ -214,6 +214,7 @@ def us_geojson(
 
 @router.get("/regions.{fmt}")
 def regions_export(
+    request: Request,
     session: DbSession,
     history: History,
     fmt: ExportFormat,
@@ -239,11 +240,13 @@ def regions_export(
             break
         page += 1
     columns = ["dataset", "code", "name", "region_type", "country", "total_employment"]
-    return export_table(rows, columns, name="regions", fmt=fmt)
+    about = _about(request, session, "Regions", rows)
+    return export_table(rows, columns, name="regions", fmt=fmt, about=about)
 
 
 @router.get("/clusters.{fmt}")
 def clusters_export(
+    request: Request,
     session: DbSession,
     fmt: ExportFormat,
     dataset: DatasetKey = None,
@@ -252,7 +255,8 @@ def clusters_export(
     """The cluster list as CSV or XLSX."""
     rows = [c.model_dump() for c in observatory.list_clusters(session, dataset=dataset, q=q)]
     columns = ["dataset", "code", "name", "kind", "visible_share"]
-    return export_table(rows, columns, name="clusters", fmt=fmt)
+    about = _about(request, session, "Cluster categories", rows)
+    return export_table(rows, columns, name="clusters", fmt=fmt, about=about)
 
 
 @router.get("/regions", response_class=HTMLResponse)
@@ -418,6 +422,7 @@ def _same_data(session: DbSession, region: RegionPublic, code: str) -> RegionPub
 
 @router.get("/regions/{code}/clusters.{fmt}")
 def region_export(
+    request: Request,
     session: DbSession,
     code: Code,
     fmt: ExportFormat,
@@ -429,11 +434,35 @@ def region_export(
     detail = observatory.region_detail(
         session, code=code, dataset=dataset, year=year, stars=_policy(estimated_stars)
     )
-    return export_table(_rows(detail.clusters), METRIC_EXPORT, name=f"region_{code}", fmt=fmt)
+    rows = _rows(detail.clusters)
+    title = f"Clusters of {detail.name or code} ({code}), {detail.year}"
+    about = _about(request, session, title, rows, detail.year)
+    return export_table(rows, METRIC_EXPORT, name=f"region_{code}", fmt=fmt, about=about)
 
 
 def _rows(metrics: list[MetricPublic]) -> list[dict[str, Any]]:
     return [m.model_dump() for m in metrics]
+
+
+def _about(
+    request: Request,
+    session: DbSession,
+    title: str,
+    rows: list[dict[str, Any]],
+    year: int | None = None,
+) -> About:
+    """The About sheet of an observatory download: its data set, year, method and link."""
+    keys = {row["dataset"] for row in rows}
+    loaded = [d for d in observatory.list_datasets(session) if d.key in keys]
+    site = str(request.base_url).rstrip("/")
+    return About(
+        title=title,
+        source="; ".join(f"{d.title} (file {d.source})" for d in loaded) or "no rows",
+        year=year,
+        method=f"Cluster mapping, location quotients, stars and U.S. rule: {site}/methodology",
+        link=str(request.url),
+        notes=[note for d in loaded for note in d.notes],
+    )
 
 
 @router.get("/clusters", response_class=HTMLResponse)
@@ -499,6 +528,7 @@ def cluster(
 
 @router.get("/clusters/{code}/regions.{fmt}")
 def cluster_export(
+    request: Request,
     session: DbSession,
     code: Code,
     fmt: ExportFormat,
@@ -516,7 +546,11 @@ def cluster_export(
         region_type=region_type,
         stars=_policy(estimated_stars),
     )
-    return export_table(_rows(detail.regions), METRIC_EXPORT, name=f"cluster_{code}", fmt=fmt)
+    rows = _rows(detail.regions)
+    kind = glossary.region_type_label(detail.region_type)
+    title = f"{detail.name} (cluster {code}) by {kind} region, {detail.year}"
+    about = _about(request, session, title, rows, detail.year)
+    return export_table(rows, METRIC_EXPORT, name=f"cluster_{code}", fmt=fmt, about=about)
 
 
 @router.get("/methodology", response_class=HTMLResponse)
@@ -527,6 +561,7 @@ def methodology(request: Request) -> HTMLResponse:
 
 @router.get("/metrics.{fmt}")
 def metrics_export(
+    request: Request,
     session: DbSession,
     fmt: ExportFormat,
     dataset: DatasetKey = None,
@@ -542,7 +577,9 @@ def metrics_export(
         ),
         page_size=500,
     )
-    return export_table(_rows(page.items), METRIC_EXPORT, name="metrics", fmt=fmt)
+    rows = _rows(page.items)
+    about = _about(request, session, "Cluster metrics", rows)
+    return export_table(rows, METRIC_EXPORT, name="metrics", fmt=fmt, about=about)
 
 
 @router.get("/healthz", include_in_schema=False)

@@ -1,0 +1,138 @@
+"""Printable region and cluster profiles: an A4 page for the browser's Print, and its PDF.
+
+Each handler gathers one report (``services.reports.profiles``) and renders it; the PDF is
+the same document printed by WeasyPrint, so page and PDF show the same numbers and marks.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Path, Request
+from fastapi.responses import HTMLResponse, Response
+
+from clusterhub.services.reports import render
+from clusterhub.services.reports.profiles import (
+    ClusterReport,
+    RegionReport,
+    cluster_report,
+    region_report,
+)
+from clusterhub.web.api.params import CODE_PATTERN, ERRORS, DatasetKey, RegionType, Year
+from clusterhub.web.deps import DbSession
+
+router = APIRouter(tags=["reports"], responses=ERRORS)
+
+Code = Annotated[
+    str, Path(min_length=1, max_length=16, pattern=CODE_PATTERN, examples=["DE21", "4"])
+]
+PDF: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/pdf": {}}, "description": "An A4 PDF document."}
+}
+
+
+def _site(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def _query(**params: object) -> str:
+    return urlencode({k: v for k, v in params.items() if v is not None})
+
+
+def _region(
+    request: Request, session: DbSession, code: str, dataset: str | None, year: int | None
+) -> RegionReport:
+    return region_report(
+        session,
+        request.app.state.reference.regions,
+        code=code,
+        dataset=dataset,
+        year=year,
+        site=_site(request),
+    )
+
+
+def _cluster(
+    request: Request,
+    session: DbSession,
+    code: str,
+    dataset: str | None,
+    year: int | None,
+    region_type: str | None,
+) -> ClusterReport:
+    return cluster_report(
+        session,
+        request.app.state.reference.regions,
+        code=code,
+        dataset=dataset,
+        year=year,
+        region_type=region_type,
+        site=_site(request),
+    )
+
+
+def _pdf(document: str, name: str) -> Response:
+    return Response(
+        render.pdf(document),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{name}.pdf"'},
+    )
+
+
+@router.get("/regions/{code}/report", response_class=HTMLResponse)
+def region_page(
+    request: Request, session: DbSession, code: Code, dataset: DatasetKey = None, year: Year = None
+) -> HTMLResponse:
+    """A region profile to print (A4): map, strong clusters, scoreboard and sources."""
+    report = _region(request, session, code, dataset, year)
+    query = _query(dataset=report.region.dataset, year=report.region.year)
+    toolbar = [
+        ("← Region page", f"/regions/{code}?{query}"),
+        ("Download PDF", f"/regions/{code}/report.pdf?{query}"),
+    ]
+    return HTMLResponse(render.region_html(report, toolbar))
+
+
+@router.get("/regions/{code}/report.pdf", response_class=Response, responses=PDF)
+def region_pdf(
+    request: Request, session: DbSession, code: Code, dataset: DatasetKey = None, year: Year = None
+) -> Response:
+    """The region profile as an A4 PDF."""
+    report = _region(request, session, code, dataset, year)
+    return _pdf(render.region_html(report), f"region_{code}_{report.region.year}")
+
+
+@router.get("/clusters/{code}/report", response_class=HTMLResponse)
+def cluster_page(
+    request: Request,
+    session: DbSession,
+    code: Code,
+    dataset: DatasetKey = None,
+    year: Year = None,
+    region_type: RegionType = None,
+) -> HTMLResponse:
+    """A cluster profile to print (A4): map of stars, top regions, rating distribution."""
+    report = _cluster(request, session, code, dataset, year, region_type)
+    cluster = report.cluster
+    query = _query(dataset=cluster.dataset, year=cluster.year, region_type=cluster.region_type)
+    toolbar = [
+        ("← Cluster page", f"/clusters/{code}?{query}"),
+        ("Download PDF", f"/clusters/{code}/report.pdf?{query}"),
+    ]
+    return HTMLResponse(render.cluster_html(report, toolbar))
+
+
+@router.get("/clusters/{code}/report.pdf", response_class=Response, responses=PDF)
+def cluster_pdf(
+    request: Request,
+    session: DbSession,
+    code: Code,
+    dataset: DatasetKey = None,
+    year: Year = None,
+    region_type: RegionType = None,
+) -> Response:
+    """The cluster profile as an A4 PDF."""
+    report = _cluster(request, session, code, dataset, year, region_type)
+    name = f"cluster_{code}_{report.cluster.region_type}_{report.cluster.year}"
+    return _pdf(render.cluster_html(report), name)
