@@ -10,8 +10,8 @@ looking larger than they are, as they would on a Mercator map.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
@@ -97,7 +97,6 @@ class MapSpec:
     label: str = ""
     outline: str = "#ffffff"
     unshaded: str = NO_DATA
-    extra: Sequence[str] = field(default_factory=tuple)  # codes drawn with a thick outline
 
 
 def rings(geometry: Mapping[str, Any]) -> Iterator[Ring]:
@@ -159,10 +158,6 @@ def render(spec: MapSpec) -> str:
             hatched.append(d)
     body.append("</g>")
     body += [f'<path d="{d}" fill="url(#{HATCH_ID})" stroke="none"/>' for d in hatched]
-    outlined = [f for f in spec.regions["features"] if f["properties"].get("NUTS_ID") in spec.extra]
-    body += [
-        f'<path d="{path(f)}" fill="none" stroke="#b30000" stroke-width="2.2"/>' for f in outlined
-    ]
     label = escape(spec.label)
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="map-svg" role="img" '
