@@ -228,6 +228,8 @@ def industry_cells(
         .when(pl.col("status") == 2)
         .then(pl.lit("estimated"))
         .alias("imputed"),
+        pl.lit(None, dtype=pl.String).alias("nuts_recode"),
+        pl.lit(None, dtype=pl.Float64).alias("estimated_employment"),
     ).cast(INDUSTRY_CELLS)
 
 

@@ -43,9 +43,9 @@ def test_the_regions_compared(related: RelatedClusters) -> None:
     if related.source == "cmp-states":
         assert related.regions == 50 and related.overlap.clusters == 51
     else:
-        # 327 NUTS 2 codes: the cluster map leaves the 8 Extra-Regio codes out, and the
-        # 36 regions without employment are left out here.
-        assert related.regions == 283 and related.overlap.clusters == 50
+        # The 289 NUTS 2 regions of the cluster map (NUTS 2013 codes carried to NUTS 2021;
+        # Extra-Regio codes and blank codes of earlier versions left out), all with employment.
+        assert related.regions == 289 and related.overlap.clusters == 50
 
 
 def test_the_pair_proximity_is_the_engines(

@@ -324,25 +324,21 @@ def test_default_peers_follow_the_documented_distance_on_the_51_clusters(session
 def test_one_nuts_version_is_compared(
     session: Session, reference: ReferenceData, tmp_path: Path
 ) -> None:
-    # FR71 (NUTS 2013, the SBS cluster map's code) and FRK2 (NUTS 2021) are one territory.
+    # The SBS cluster map is carried to NUTS 2021: FRK2 (FR71 in NUTS 2013) is compared under
+    # its current code, and a value under the old code is refused, not compared twice.
     values = tmp_path / "eqi.csv"
     values.write_text(
-        "region,indicator,year,value\nFR71,eqi,2021,0.3\nFRK2,eqi,2021,0.4\nDE11,eqi,2021,1\n",
-        encoding="utf-8",
+        "region,indicator,year,value\nFRK2,eqi,2021,0.4\nDE11,eqi,2021,1\n", encoding="utf-8"
     )
     result = scoreboard_imports.import_indicator_file(session, values, reference=reference, by=CLI)
-    assert result.rows == 3 and result.not_compared == ["FRK2"]
-    assert "NUTS 2013" in result.nuts_version
-    card = scoreboard.region_scorecard(session, code="FR71")
-    assert "NUTS 2013" in card.nuts_version
-    assert next(i for i in card.indicators if i.code == "eqi").value == 0.3
-    with pytest.raises(InvalidInput, match="another NUTS version") as caught:
-        scoreboard.region_scorecard(session, code="FRK2")
-    assert caught.value.problems[0].field == "code"
-    with pytest.raises(InvalidInput) as peer:
-        scoreboard.region_scorecard(session, code="DE11", peers=["FRK2"])
-    assert peer.value.problems[0].field == "peers"
-    # FRK2's value counts nowhere: the min-max range of eqi is set by FR71 and DE11 only.
+    assert result.rows == 2 and result.not_compared == []
+    assert result.nuts_version == "NUTS 2021 codes"
+    card = scoreboard.region_scorecard(session, code="FRK2")
+    assert next(i for i in card.indicators if i.code == "eqi").value == 0.4
+    old = tmp_path / "old.csv"
+    old.write_text("region,indicator,year,value\nFR71,eqi,2021,0.3\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="unknown region code"):
+        scoreboard_imports.import_indicator_file(session, old, reference=reference, by=CLI)
     eqi = next(i for i in scoreboard.region_scorecard(session, code="DE11").indicators
                if i.code == "eqi")  # fmt: skip
     assert eqi.score == 100.0

@@ -94,7 +94,8 @@ class Successor:
 
 @dataclass(frozen=True)
 class Lineage:
-    """An old code and what became of it (``successors`` empty when it is a 2021 code)."""
+    """A code, the newest version that has it, and the NUTS 2021 regions it lies in (itself
+    when it is a 2021 code)."""
 
     code: str
     version: str

@@ -30,8 +30,11 @@ def recode_to_current(cells: pl.DataFrame, history: NutsHistory) -> tuple[pl.Dat
         cells.filter(pl.col("employment").is_not_null()).get_column("region_code").to_list()
     )
     codes = cells.get_column("region_code").unique().sort().to_list()
-    blank = [c for c in codes if c not in valued and CURRENT not in history.versions_of(c)]
-    blank = [c for c in blank if history.versions_of(c)]
+    blank = [
+        c
+        for c in codes
+        if c not in valued and (versions := history.versions_of(c)) and CURRENT not in versions
+    ]
     plan = history.plan(valued)
     dropped = set(blank) | set(plan.superseded)
     kept = cells.filter(~pl.col("region_code").is_in(list(dropped)))
@@ -142,7 +145,8 @@ class Moved:
 
     @property
     def single(self) -> str | None:
-        """The one successor's code when the region only changed its code, else None."""
+        """The one successor's code when the old region lies wholly in one current region
+        (FR62 in FRJ2, DE41 in DE40), else None."""
         successors = self.lineage.successors
         return successors[0].code if len(successors) == 1 else None
 
@@ -156,7 +160,8 @@ def moved_region(history: NutsHistory, code: str) -> Moved | None:
 
 
 def describe(lineage: Lineage) -> str:
-    """One sentence: "FR62 Midi-Pyrénées (NUTS 2013) is now FRJ2 Midi-Pyrénées (recoded)."."""
+    """One sentence: "FR62 Midi-Pyrénées (NUTS 2013) is now FRJ2 Midi-Pyrénées in NUTS 2021
+    (Eurostat: recoded)."."""
     old = _label(lineage.code, lineage.name)
     where = f"{old} (NUTS {lineage.version})"
     parts = lineage.successors
