@@ -47,7 +47,7 @@ from clusterhub.classify.clusters import derive_nace, load_cmp_traded
 from clusterhub.classify.crosswalk import load_crosswalk
 from clusterhub.classify.nace import load_nace
 from clusterhub.config import get_settings
-from clusterhub.stats.schema import INDUSTRY_CELLS
+from clusterhub.stats.schema import INDUSTRY_CELLS, conform
 
 ScaleName = Literal["full", "small"]
 TaxonomyName = Literal["cmp-nace", "synthetic"]
@@ -228,9 +228,7 @@ def industry_cells(
         .when(pl.col("status") == 2)
         .then(pl.lit("estimated"))
         .alias("imputed"),
-        pl.lit(None, dtype=pl.String).alias("nuts_recode"),
-        pl.lit(None, dtype=pl.Float64).alias("estimated_employment"),
-    ).cast(INDUSTRY_CELLS)
+    ).pipe(conform, INDUSTRY_CELLS, what="synthetic cells")  # the other columns null
 
 
 def synthetic_members(classes: list[str], rng: np.random.Generator) -> pl.DataFrame:
