@@ -10,6 +10,7 @@ from fastapi.templating import Jinja2Templates
 
 from clusterhub.services.accounts.users import Role
 from clusterhub.services.directory.schemas import is_unpublished_name
+from clusterhub.web.assets import static_url
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -35,6 +36,7 @@ def make_templates() -> Jinja2Templates:
     """The page templates with clusterhub's filters (autoescaping on: user text is escaped)."""
     templates = Jinja2Templates(directory=str(TEMPLATES))
     templates.env.filters.update(number=number, percent=percent, stars=stars)
+    templates.env.globals["static_url"] = static_url  # content-hashed, cached for a year
     templates.env.globals["Role"] = Role  # menus ask `user.at_least(Role.PROGRAMME_OFFICER)`
     # A Horizon 2020 participant CORDIS does not name gets a note saying so wherever it is shown.
     templates.env.tests["unpublished_name"] = is_unpublished_name
