@@ -3,8 +3,9 @@
 ``uv run python -m benchmarks.bench_pages [--visits N] [--regions N] [--before REF] [--write]``
 
 Two servers on one database (the real EU SBS and U.S. CMP data sets loaded), both on loopback:
-*before* runs the code of ``--before`` (default ``main``: ``git archive`` of its ``src`` into a
-temporary folder, imported ahead of this checkout through ``PYTHONPATH``), *after* runs this
+*before* runs the code of ``--before`` (default: where this branch left ``main``, so that both
+run with this checkout's dependencies; ``git archive`` of its ``src`` into a temporary folder,
+imported ahead of this checkout through ``PYTHONPATH``), *after* runs this
 checkout. Headless Chromium (Playwright, Debian's ``/usr/bin/chromium``) visits each:
 
 * **home page, cold**: a new browser context per visit (empty cache), ``/``;
@@ -106,7 +107,7 @@ def before_checkout(ref: str) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="bench-pages-") as folder:
         archive = subprocess.run(
             ["git", "-C", str(REPO), "archive", ref, "src"], check=True, capture_output=True
-        ).stdout
+        ).stdout  # bytes: _git decodes text
         subprocess.run(["tar", "-x", "-C", folder], input=archive, check=True)
         yield Path(folder) / "src"
 
@@ -242,6 +243,11 @@ def render(before: Measured, after: Measured, args: argparse.Namespace, load: li
     return "\n".join(lines) + "\n"
 
 
+def _git(*arguments: str) -> str:
+    done = subprocess.run(["git", "-C", str(REPO), *arguments], check=True, capture_output=True)
+    return done.stdout.decode().strip()
+
+
 def _mirror() -> Path | None:
     mirror = Path(os.environ.get("CLUSTERHUB_DATA_MIRROR") or MIRROR)
     return mirror if mirror.exists() else None
@@ -252,9 +258,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--visits", type=int, default=5)
     parser.add_argument("--regions", type=int, default=60)
-    parser.add_argument("--before", default="main", help="git ref measured as 'before'")
+    parser.add_argument("--before", help="git ref measured as 'before' (default: merge base)")
     parser.add_argument("--write", action="store_true", help="record in BENCHMARKS.md")
     args = parser.parse_args(argv)
+    args.before = args.before or _git("merge-base", "HEAD", "main")[:12]
     load = list(os.getloadavg())
     with tempfile.TemporaryDirectory() as folder, before_checkout(args.before) as old_src:
         settings = Settings(
