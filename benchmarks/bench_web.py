@@ -139,11 +139,14 @@ def measure(base: str, requests: int, concurrency: int) -> list[Latency]:
     return results
 
 
-def _serve(settings: Settings, port: int, workers: int) -> subprocess.Popen[bytes]:
+def _serve(
+    settings: Settings, port: int, workers: int, extra_env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     env = {
         **os.environ,
         "CLUSTERHUB_DATABASE_URL": settings.database_url,
         "CLUSTERHUB_DATA_MIRROR": str(settings.data_mirror or ""),
+        **(extra_env or {}),
     }
     command = [
         sys.executable, "-m", "uvicorn", "clusterhub.web.app:create_app", "--factory",

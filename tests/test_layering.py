@@ -61,7 +61,16 @@ def test_importing_the_engine_loads_no_heavy_optional_library() -> None:
 
 SERVICES = PACKAGE / "services"
 #: Top-level service modules that every domain may use: they import no domain.
-SHARED = {"reference", "schemas", "audit", "mail", "outbox", "embeddings", "missing_sources"}
+SHARED = {
+    "reference",
+    "schemas",
+    "audit",
+    "mail",
+    "outbox",
+    "embeddings",
+    "missing_sources",
+    "dataset_cache",
+}
 
 
 def _service_unit(module: str) -> str | None:

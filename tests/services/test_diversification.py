@@ -87,3 +87,19 @@ def test_emerging_industries_are_refused_with_the_reason(
         assert page.status_code == 200
         section = page.text[page.text.index('id="diversification"') :]
         assert "Not available for this region" in section and "51 traded clusters" in section
+
+
+def test_a_reloaded_data_set_is_never_answered_from_the_cache(
+    db_settings: Settings, us_map: ClusterMap
+) -> None:
+    """The level's matrix is kept per process (``services.dataset_cache``) until the data set
+    is loaded again: a reload with other regions changes the answer at once."""
+    _load_states(db_settings, us_map, ["06", "26", "48"])
+    with Session(make_engine(db_settings)) as session:
+        first = region_diversification(session, code="26", dataset="few-states")
+        again = region_diversification(session, code="26", dataset="few-states")
+    assert first.regions_compared == again.regions_compared == 3
+    _load_states(db_settings, us_map, ["06", "26", "48", "36", "17"])
+    with Session(make_engine(db_settings)) as session:
+        reloaded = region_diversification(session, code="26", dataset="few-states")
+    assert reloaded.regions_compared == 5

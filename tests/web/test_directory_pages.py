@@ -9,6 +9,7 @@ from html import unescape
 import pytest
 from fastapi.testclient import TestClient
 
+from clusterhub.web.assets import static_url
 from tests.web.directory_fixtures import DirectoryWorld, csrf
 
 FORM_TOKEN = re.compile(r'name="csrf_token" value="([0-9a-f]{64})"')
@@ -249,7 +250,7 @@ def test_coded_lists_are_pickers_over_native_selects(owner: TestClient) -> None:
         assert re.search(rf'<select id="{name}" name="{name}" multiple[^>]* data-picker', html)
     assert "Ctrl" not in html  # no Ctrl+click hint
     assert html.count("Separate entries with commas or new lines.") == 5
-    assert '<script src="/static/picker.js" defer></script>' in html
+    assert f'<script src="{static_url("picker.js")}" defer></script>' in html
 
 
 def test_stale_form_shows_both_values_and_saves_on_the_second_try(

@@ -42,6 +42,7 @@ def _user(world: DirectoryWorld, role: Role) -> TestClient:
         "/api/v1/organisations?q=x",
         "/static/clusterhub.css",
         "/vendor/plotly.min.js",
+        "/static/vendor/plotly.min.js",
         "/no-such-page",
         "/api/v1/regions/XX99",
         "/api/v1/metrics?page=0",

@@ -9,13 +9,15 @@ import pytest
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 
+from clusterhub.web.assets import static_url
+
 
 def test_home_shows_a_map_of_the_chosen_cluster(client: TestClient) -> None:
     page = client.get("/", params={"cluster": "4"})
     assert page.status_code == 200
     html = page.text
     assert "Automotive" in html and 'data-figure="' in html
-    assert "/vendor/plotly.min.js" in html and "nuts2.json" in html
+    assert f'data-plotly="{static_url("vendor/plotly.min.js")}"' in html and "nuts2.json" in html
     assert "http://" not in html.replace("http://www.w3.org", "") and "https://" not in html
 
 

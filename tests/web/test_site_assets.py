@@ -9,6 +9,7 @@ import re
 import pytest
 from fastapi.testclient import TestClient
 
+from clusterhub.web.assets import static_url
 from clusterhub.web.headers import CONTENT_SECURITY_POLICY
 from tests.web.directory_fixtures import DirectoryWorld
 
@@ -24,7 +25,7 @@ def test_favicon_is_served_and_linked(client: TestClient) -> None:
     assert svg.status_code == 200 and svg.text.startswith("<svg")
     home = client.get("/regions").text
     assert '<link rel="icon" href="/favicon.ico"' in home
-    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in home
+    assert f'<link rel="icon" href="{static_url("favicon.svg")}" type="image/svg+xml">' in home
 
 
 @pytest.mark.parametrize(
@@ -43,7 +44,7 @@ def test_api_docs_come_from_local_assets_under_the_strict_policy(
     assert answer.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     assert "<script>" not in html and "cdn" not in html.lower()
     assert not EXTERNAL.search(html), EXTERNAL.search(html)
-    assert 'data-openapi="/openapi.json"' in html and '/static/api-docs.js"' in html
+    assert 'data-openapi="/openapi.json"' in html and f'"{static_url("api-docs.js")}"' in html
     for asset in assets:
         assert f'"{asset}"' in html
         served = client.get(asset)
@@ -57,7 +58,7 @@ def test_pages_link_the_api_explorer_and_carry_the_phone_menu(client: TestClient
     assert '<a href="/api/docs">' in html and '<a href="/api/redoc">' in html
     # the menu button starts hidden: without JavaScript the menu is simply shown
     assert re.search(r'<button[^>]*class="menu-button"[^>]*aria-controls="site-menu" hidden>', html)
-    assert 'id="site-menu"' in html and '<script src="/static/menu.js"></script>' in html
+    assert 'id="site-menu"' in html and f'<script src="{static_url("menu.js")}"></script>' in html
     assert client.get("/static/menu.js").status_code == 200
     assert client.get("/static/picker.js").status_code == 200
 

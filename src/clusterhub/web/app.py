@@ -8,27 +8,23 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
-import plotly
 from fastapi import Depends, FastAPI
-from fastapi.responses import FileResponse, Response
-from fastapi.staticfiles import StaticFiles
 
 from clusterhub import __version__
 from clusterhub.config import Settings, get_settings
 from clusterhub.services import missing_sources
 from clusterhub.services.directory.backfill import EmbeddingBackfill
-from clusterhub.services.observatory.maps import OFFLINE_GEO_JS
 from clusterhub.services.reference import ReferenceData
 from clusterhub.store.db import make_engine, make_session_factory
-from clusterhub.web import api_docs, errors, security
+from clusterhub.web import api_docs, assets, errors, security
 from clusterhub.web.api import audit as audit_api
 from clusterhub.web.api import directory as directory_api
 from clusterhub.web.api import observatory as observatory_api
 from clusterhub.web.api import posts as posts_api
 from clusterhub.web.api import scoreboard as scoreboard_api
 from clusterhub.web.caching import ApiCache, ServerTiming
+from clusterhub.web.compression import PublicDataCompression
 from clusterhub.web.deps import DirectoryResources, WritePermits, no_nul_characters
 from clusterhub.web.guard import WriteGuard
 from clusterhub.web.headers import SecurityHeaders
@@ -45,11 +41,6 @@ from clusterhub.web.routes import (
     reports,
     search,
 )
-
-STATIC = Path(__file__).resolve().parent / "static"
-PLOTLY_JS = Path(plotly.__file__).resolve().parent / "package_data" / "plotly.min.js"
-#: Browsers may keep static files a day; their names change with their versions.
-STATIC_CACHE = "public, max-age=86400"
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -79,15 +70,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.data_version = 0  # part of every API cache key; see caching.data_changed
     app.state.directory = DirectoryResources(app.state.reference)
     errors.install(app)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    app.add_api_route("/vendor/plotly.min.js", _plotly_js, include_in_schema=False, methods=["GET"])
-    app.add_api_route(
-        "/vendor/geo-assets.js", _geo_assets, include_in_schema=False, methods=["GET"]
-    )
+    assets.install(app)
     api_docs.install(app)
     # Last added runs first: headers on everything, then the 500 shield, timing, the body
-    # limit, the login and CSRF checks (which may read a little of the body), the CSRF token.
+    # limit, the login and CSRF checks (which may read a little of the body), the CSRF token,
+    # compression of public data (outside the cache, which keeps answers uncompressed).
     app.add_middleware(ApiCache, ttl=settings.api_cache_seconds)
+    app.add_middleware(PublicDataCompression)
     app.add_middleware(WriteGuard, settings=settings)
     app.add_middleware(security.CsrfCookie, settings=settings)
     app.add_middleware(
@@ -130,17 +119,3 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     finally:
         if backfill is not None:
             backfill.stop()
-
-
-def _plotly_js() -> FileResponse:
-    """plotly.js from the installed Python package: maps and charts need no CDN."""
-    return FileResponse(
-        PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": STATIC_CACHE}
-    )
-
-
-def _geo_assets() -> Response:
-    """The empty base map that keeps plotly.js from fetching one from a CDN."""
-    return Response(
-        OFFLINE_GEO_JS, media_type="text/javascript", headers={"Cache-Control": STATIC_CACHE}
-    )

@@ -11,6 +11,7 @@ from clusterhub.services.accounts.users import Role
 from clusterhub.services.directory.schemas import is_unpublished_name
 from clusterhub.services.observatory.glossary import region_type_label
 from clusterhub.services.observatory.terms import TERMS
+from clusterhub.web.assets import static_url
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -23,6 +24,7 @@ def make_templates() -> Jinja2Templates:
     )
     # Definitions of the observatory's measures, shown where they are read (_partials/_terms.html).
     templates.env.globals["terms"] = TERMS
+    templates.env.globals["static_url"] = static_url  # content-hashed, cached for a year
     templates.env.globals["Role"] = Role  # menus ask `user.at_least(Role.PROGRAMME_OFFICER)`
     # A Horizon 2020 participant CORDIS does not name gets a note saying so wherever it is shown.
     templates.env.tests["unpublished_name"] = is_unpublished_name

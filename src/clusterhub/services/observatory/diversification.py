@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from clusterhub.classify import is_extra_regio
 from clusterhub.errors import InvalidInput
+from clusterhub.services.dataset_cache import per_dataset
 from clusterhub.services.observatory import datasets
 from clusterhub.services.observatory.schemas import (
     ClusterPositionPublic,
@@ -99,7 +100,12 @@ def region_diversification(
             field="region",
             value=detail.code,
         )
-    matrix = _matrix(session, detail)
+    matrix = per_dataset(
+        session,
+        detail.dataset,
+        ("diversification", detail.region_type, detail.year),
+        lambda: _matrix(session, detail),
+    )
     measures = matrix.year
     stored = {m.cluster_code: m for m in detail.clusters}
     country = matrix.countries.get(detail.code)

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from clusterhub.classify import is_extra_regio
 from clusterhub.classify.indicators import IndicatorCatalogue, default_catalogue
 from clusterhub.errors import InvalidInput, NotFound
+from clusterhub.services.dataset_cache import per_dataset
 from clusterhub.services.scoreboard.data import stored_values
 from clusterhub.services.scoreboard.schemas import (
     DimensionScore,
@@ -242,6 +243,21 @@ def _default_peers(
             ClusterMetric.dataset_id == pool.dataset_id, ClusterMetric.region_code == code
         )
     )
+    portfolio = per_dataset(
+        session,
+        pool.dataset_key or "",
+        ("portfolio", level, year),
+        lambda: _portfolio(session, pool, level, year),
+    )
+    with_values = set(values["region_code"])
+    candidates = [r for r in regions if r in with_values or r[:2] in with_values]
+    return default_peers(portfolio, code, candidates=candidates, options=PeerOptions(k=MAX_PEERS))
+
+
+def _portfolio(
+    session: Session, pool: ComparisonPool, level: str, year: int | None
+) -> pl.DataFrame:
+    """The pool's cluster map of one level and year (the same for every region of the level)."""
     rows = session.execute(
         select(
             ClusterMetric.region_code,
@@ -254,7 +270,7 @@ def _default_peers(
             ClusterMetric.region_type == level,
         )
     ).all()
-    portfolio = pl.DataFrame(
+    return pl.DataFrame(
         [tuple(r) for r in rows],
         schema={
             "region_code": pl.String,
@@ -264,9 +280,6 @@ def _default_peers(
         },
         orient="row",
     )
-    with_values = set(values["region_code"])
-    candidates = [r for r in regions if r in with_values or r[:2] in with_values]
-    return default_peers(portfolio, code, candidates=candidates, options=PeerOptions(k=MAX_PEERS))
 
 
 def _names(session: Session, codes: Sequence[str]) -> dict[str, str]:
