@@ -82,18 +82,23 @@ def aggregate_to_clusters(
     taxonomy = members[["code", "cluster_code", "weight"]].rename(columns={"code": "industry_code"})
     weighted = level.merge(taxonomy, on="industry_code", how="inner")
     weighted[MEASURES] = weighted[MEASURES].mul(weighted["weight"], axis=0)
-    weighted["imputed_employment"] = weighted["employment"].where(weighted["imputed"].notna())
+    filled = weighted["imputed"].notna()
+    apportioned = weighted["weight"] < 1.0 - 1e-9
+    parts = {"imputed": filled, "apportioned": apportioned, "estimated": filled | apportioned}
+    for name, flag in parts.items():
+        weighted[f"{name}_employment"] = weighted["employment"].where(flag, 0.0)
 
     grouped = weighted.groupby(["region_code", "cluster_code", "year"], sort=False)
     sums = grouped[MEASURES].sum(min_count=1)
     clusters = pd.concat([_stable(sums[m], GRID_BITS[m]) for m in MEASURES], axis=1)
-    clusters["imputed_employment"] = _stable(grouped["imputed_employment"].sum())
+    for name in parts:
+        clusters[f"{name}_employment"] = _stable(grouped[f"{name}_employment"].sum())
     clusters = clusters.reset_index()
     clusters["region_type"] = _region_type(clusters["region_code"], region_type)
-    clusters["imputed_share"] = (clusters["imputed_employment"] / clusters["employment"]).where(
-        clusters["employment"] > 0, 0.0
-    )
-    clusters = clusters.drop(columns="imputed_employment")
+    for name in parts:
+        share = (clusters[f"{name}_employment"] / clusters["employment"]).clip(0.0, 1.0)
+        clusters[f"{name}_share"] = share.where(clusters["employment"] > 0, 0.0)
+    clusters = clusters.drop(columns=[f"{name}_employment" for name in parts])
 
     totals = (
         level.groupby(["region_code", "year"], sort=False)["employment"]

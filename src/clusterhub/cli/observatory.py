@@ -250,15 +250,17 @@ def _fmt(value: object, spec: str = ",.0f") -> str:
 
 
 ESTIMATED_CAPTION = (
-    "estimated: share of employment filled (confidential cells) or apportioned (industry "
+    "est.: share of employment estimated, filled (confidential cells) or apportioned (industry "
     "codes shared among classes); stars withheld where it is above --max-estimated"
 )
 
 
-def _flag(value: object) -> str:
-    if value is None:
+def _us_rule(row: dict[str, Any], flags: tuple[str, ...]) -> str:
+    """The strictest U.S. flag a row meets among ``flags`` (strictest last), "–" if unrated."""
+    if all(row[flag] is None for flag in flags):
         return "–"
-    return "yes" if value else ""
+    met = [flag for flag in flags if row[flag]]
+    return met[-1] if met else ""
 
 
 def _print_region(profile: RegionProfile) -> None:
@@ -306,8 +308,8 @@ def _print_metrics(
     """One profile table: a label column, employment, LQ, a share, the estimated share, stars
     (or why they are withheld) and U.S. flags."""
     share_title, share_column = share
-    table.add_column(first)
-    for column in ("employment", "LQ", share_title, "estimated", "stars", *flags):
+    table.add_column(first, min_width=14)  # names stay readable on an 80-column terminal
+    for column in ("employed", "LQ", share_title, "est.", "stars", "U.S."):
         table.add_column(column, justify="right")
     for row in rows.iter_rows(named=True):
         value = row[share_column]
@@ -319,6 +321,6 @@ def _print_metrics(
             _fmt(None if value is None else 100 * value, ".1f") + " %",
             _fmt(None if estimated is None else 100 * estimated, ".0f") + " %",
             "withheld" if row.get("stars_withheld") else "★" * int(row["stars"] or 0),
-            *(_flag(row[flag]) for flag in flags),
+            _us_rule(row, flags),
         )
     console.print(table)
