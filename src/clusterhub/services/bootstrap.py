@@ -150,6 +150,9 @@ def prepare_database(
     else:
         missing += _still_missing(factory, missing_sources.load(settings))
     missing_sources.save(settings, missing)
+    # The U.S. state map's polygons, simplified once into the cache now rather than on the
+    # first page visit (seconds on a busy machine).
+    reference.us_geojson("state")
     if progress:
         progress("ready", len(todo), len(todo))
     engine.dispose()
