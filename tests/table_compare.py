@@ -16,6 +16,7 @@ from sqlalchemy import Connection, select, text
 from clusterhub.config import Settings
 from clusterhub.store import fts
 from clusterhub.store.db import make_engine
+from clusterhub.store.generations import COUNTERS
 from clusterhub.store.models import Base, as_utc
 
 Rows = list[dict[str, Any]]
@@ -110,6 +111,8 @@ def as_restored(expected: Snapshot) -> Snapshot:
     counters = [
         {**row, "generation": row["generation"] + 1} for row in expected["index_generations"]
     ]
+    known = {row["name"] for row in counters}
+    counters += [{"name": name, "generation": 1} for name in COUNTERS if name not in known]
     restored["index_generations"] = counters
     first = max((row["id"] for row in expected["index_changes"]), default=0) + 1
     restored["index_changes"] = expected["index_changes"] + [

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.config import Settings
@@ -26,6 +26,7 @@ from clusterhub.services.scoreboard import imports as scoreboard_imports
 from clusterhub.services.scoreboard import scorecards as scoreboard
 from clusterhub.services.scoreboard.data import ensure_computed, store_values
 from clusterhub.stats.indicator_sources import INDICATOR_VALUES
+from clusterhub.store import generations
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import ClusterMetric, Dataset, IndicatorValue
 from tests.conftest import DB_KINDS, migrated_database
@@ -407,3 +408,39 @@ def test_eurostat_geo_codes_are_checked_and_aggregates_counted(
             session, path, indicator="gerd_gdp", reference=reference, by=CLI
         )
     assert [(p.line, p.field) for p in caught.value.problems] == [(2, "geo"), (3, "2020")]
+
+
+def test_kept_scores_follow_every_committed_change_and_no_rolled_back_one(
+    factory: sessionmaker[Session],
+) -> None:
+    # Scorecards keep every level's scores per process, keyed by the indicator values' change
+    # counter: a value committed by another session is seen at once, and a value read inside
+    # a transaction that is then rolled back is never served to anyone else.
+    def eqi(value: float) -> pl.DataFrame:
+        return pl.DataFrame(
+            {"region_code": ["DE11"], "indicator": ["eqi"], "year": [2030], "value": [value],
+             "country_level": [False]},
+            schema=INDICATOR_VALUES,
+        )  # fmt: skip
+
+    def shown(session: Session) -> float | None:
+        card = scoreboard.region_scorecard(session, code="DE11")
+        return next((i.value for i in card.indicators if i.code == "eqi"), None)
+
+    with factory() as reader:
+        before = shown(reader)
+        reader.rollback()
+        with factory() as doomed:  # read inside its own transaction, then rolled back
+            store_values(doomed, eqi(-1.0), "user:doomed.csv")
+            assert shown(doomed) == -1.0
+            doomed.rollback()
+        assert shown(reader) == before
+        reader.rollback()
+        try:
+            with transaction(factory) as writer:
+                store_values(writer, eqi(7.5), "user:late.csv")
+            assert shown(reader) == 7.5
+        finally:
+            with transaction(factory) as cleaner:
+                cleaner.execute(delete(IndicatorValue).where(IndicatorValue.year == 2030))
+                generations.bump(cleaner, generations.INDICATORS)

@@ -1,4 +1,5 @@
-"""Results computed from a whole loaded data set, kept until that data set is loaded again.
+"""Results computed from a whole loaded data set (or a whole table with a change counter),
+kept until that data set is loaded again (or the table changes).
 
 A region page compares the region with every region of its level: the diversification paths
 run the complexity engine on the level's whole matrix, the scoreboard's default peers read the
@@ -6,6 +7,8 @@ level's whole cluster map. Both are the same for every region of the level, and 
 computing them took ~0.5 s of each region page's first render. They are kept here per
 process, keyed by the database, the data set's key, id and ``loaded_at``: loading a data set
 again (which replaces its row) gives a new key, in every process, so nothing stale is served.
+Tables that change in place (the scoreboard's indicator values) are keyed by their change
+counter instead (``store.generations``), which each write bumps in its own transaction.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import TypeVar
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from clusterhub.store import generations
 from clusterhub.store.models import Dataset
 
 T = TypeVar("T")
@@ -33,7 +37,23 @@ def per_dataset(session: Session, dataset: str, key: Hashable, build: Callable[[
     loaded = session.execute(
         select(Dataset.id, Dataset.loaded_at).where(Dataset.key == dataset)
     ).first()
-    full = (str(session.get_bind().engine.url), dataset, tuple(loaded or ()), key)
+    return _cached((_database(session), dataset, tuple(loaded or ()), key), build)
+
+
+def per_generation(session: Session, counter: str, key: Hashable, build: Callable[[], T]) -> T:
+    """``build()`` for ``key``, computed once per value of the change counter ``counter``
+    (and not kept when the session's own transaction changed it, uncommitted)."""
+    if counter in generations.pending(session):
+        return build()
+    generation = generations.current(session, counter)
+    return _cached((_database(session), "generation", counter, generation, key), build)
+
+
+def _database(session: Session) -> str:
+    return str(session.get_bind().engine.url)
+
+
+def _cached(full: Hashable, build: Callable[[], T]) -> T:
     with _lock:
         if full in _entries:
             _entries.move_to_end(full)

@@ -300,6 +300,40 @@ def default_peers(
     )
 
 
+@dataclass(frozen=True)
+class LevelScores:
+    """What a scorecard takes from all the regions of its level, the same for each of them:
+    the latest value of every indicator scored across ``regions`` and, for the z-score method
+    (which standardises over everyone), every region's sub-dimension and dimension scores.
+    Computed once per level, it turns a scorecard from a pass over every value into a lookup.
+    """
+
+    regions: frozenset[str]
+    options: ScoreOptions
+    scored: pl.DataFrame
+    subdimensions: pl.DataFrame | None
+    dimensions: pl.DataFrame | None
+
+
+def score_level(
+    values: pl.DataFrame,
+    catalogue: pl.DataFrame,
+    regions: Sequence[str],
+    options: ScoreOptions | None = None,
+) -> LevelScores:
+    """Score every region of ``regions`` (one NUTS level) on the stored indicator rows
+    ``values`` (``INDICATOR_VALUES``: region- and country-level, any year): the latest year of
+    each region x indicator, country-level rows applied to the regions of their country."""
+    options = options or ScoreOptions()
+    compared = list(dict.fromkeys(regions))
+    scored = normalise(latest(apply_country_values(values, compared)), catalogue, options.method)
+    subs = dims = None
+    if options.method == "zscore":
+        subs, dims = composites(scored, catalogue, compared, min_coverage=options.min_coverage)
+        dims = standardise_dimensions(dims)
+    return LevelScores(frozenset(compared), options, scored, subs, dims)
+
+
 def scorecard(
     values: pl.DataFrame,
     catalogue: pl.DataFrame,
@@ -309,25 +343,25 @@ def scorecard(
     peers: Sequence[str],
     options: ScoreOptions | None = None,
 ) -> Scorecard:
-    """Score ``region`` among ``regions`` (its NUTS level) and assess it against ``peers``.
+    """Score ``region`` among ``regions`` (its NUTS level) and assess it against ``peers``
+    (:func:`score_level`, then :func:`level_scorecard`)."""
+    level = score_level(values, catalogue, [*regions, region], options)
+    return level_scorecard(level, catalogue, region=region, peers=peers)
 
-    ``values`` are stored indicator rows (``INDICATOR_VALUES``: region- and country-level,
-    any year); the latest year of each region x indicator is scored, country-level rows
-    applied to the regions of their country.
-    """
-    options = options or ScoreOptions()
-    compared = list(dict.fromkeys([*regions, region]))
-    current = latest(apply_country_values(values, compared))
-    scored = normalise(current, catalogue, options.method)
+
+def level_scorecard(
+    level: LevelScores, catalogue: pl.DataFrame, *, region: str, peers: Sequence[str]
+) -> Scorecard:
+    """The scorecard of ``region``, one of ``level.regions``, assessed against ``peers``."""
+    if region not in level.regions:
+        raise ValueError(f"{region} is not one of the regions scored")
+    options, scored = level.options, level.scored
     shown = [region, *[p for p in peers if p != region]]
-    zscore = options.method == "zscore"
-    subs, dims = composites(
-        scored, catalogue, compared if zscore else shown, min_coverage=options.min_coverage
-    )
-    if zscore:
-        dims = standardise_dimensions(dims)
-        subs = subs.filter(pl.col("region_code").is_in(shown))
-        dims = dims.filter(pl.col("region_code").is_in(shown))
+    if level.subdimensions is not None and level.dimensions is not None:
+        subs = level.subdimensions.filter(pl.col("region_code").is_in(shown))
+        dims = level.dimensions.filter(pl.col("region_code").is_in(shown))
+    else:
+        subs, dims = composites(scored, catalogue, shown, min_coverage=options.min_coverage)
     indicators = _indicator_rows(scored, region, shown[1:])
     assessment = _assess(dims, indicators, catalogue, region, shown[1:], options=options)
     return Scorecard(

@@ -13,16 +13,22 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 
-from sqlalchemy import delete, insert, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, event, insert, select, update
+from sqlalchemy.orm import Session, SessionTransaction
 
 from clusterhub.store.models import IndexChange, IndexGeneration
 
 DIRECTORY = "directory"
+#: Stored scoreboard indicator values (processes keep them, and the scores of each level).
+INDICATORS = "indicators"
+#: Every counter a process may hold results of: each is advanced by a restore.
+COUNTERS = (DIRECTORY, INDICATORS)
 #: Generations of changes kept; an index further behind is rebuilt whole.
 KEEP = 5_000
 #: A change of more items than this is recorded as a change of everything (one row, not many).
 MAX_ITEMS = 20_000
+#: Key in ``Session.info`` of the counters bumped by the open transaction.
+_PENDING = "generations_pending"
 #: Pruning runs once in this many generations.
 _PRUNE_EVERY = 500
 
@@ -40,7 +46,22 @@ def bump(session: Session, name: str = DIRECTORY, *, items: Collection[int] | No
         session.flush()
     generation = current(session, name)
     _record(session, name, generation, items)
+    pending(session).add(name)
     return generation
+
+
+def pending(session: Session) -> set[str]:
+    """The counters this session's open transaction has bumped: until it commits, results
+    read through it belong to no generation (a rollback would give its number to other rows),
+    so callers must not keep them."""
+    found: set[str] = session.info.setdefault(_PENDING, set())
+    return found
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _forget_pending(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost transaction: committed or rolled back
+        session.info.pop(_PENDING, None)
 
 
 def _record(session: Session, name: str, generation: int, items: Collection[int] | None) -> None:
@@ -102,10 +123,10 @@ def advance_past(session: Session, seen: dict[str, int]) -> None:
     restored change log tells another history: read past, it would name the wrong items.
     """
     stored = {row.name: row for row in session.scalars(select(IndexGeneration))}
-    for name in sorted(stored.keys() | seen.keys()):
+    for name in sorted(stored.keys() | seen.keys() | set(COUNTERS)):
         counter = stored.get(name)
         if counter is None:
-            counter = IndexGeneration(name=name, generation=seen[name] + 1)
+            counter = IndexGeneration(name=name, generation=seen.get(name, 0) + 1)
             session.add(counter)
         else:
             counter.generation = max(counter.generation, seen.get(name, 0)) + 1

@@ -516,10 +516,12 @@ class Notification(Base):
 
 
 class IndexGeneration(Base):
-    """A counter bumped in every transaction that changes profiles.
+    """A counter bumped in every transaction that changes profiles (``directory``) or the
+    scoreboard's indicator values (``indicators``).
 
-    Each process keeps its search index (vectors, facets) in memory; reading one row tells it
-    whether another process has changed the directory since, without scanning the table.
+    Each process keeps its search index (vectors, facets) and the scores of each level in
+    memory; reading one row tells it whether another process has changed them since, without
+    scanning the table.
     """
 
     __tablename__ = "index_generations"

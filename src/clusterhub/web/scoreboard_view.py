@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from clusterhub.errors import InvalidInput, NotFound
+from clusterhub.services.observatory.charts import figure_json
 from clusterhub.services.scoreboard.charts import dimension_comparison
 from clusterhub.services.scoreboard.scorecards import region_scorecard
 from clusterhub.web.errors import reason
@@ -29,6 +30,6 @@ def scoreboard_section(session: Session, code: str, peers: Sequence[str]) -> dic
     if not card.indicators:
         note = "No ecosystem indicator has a value for this region yet."
         return {"card": None, "figure_json": None, "note": note}
-    figure: str = dimension_comparison(card).to_json()
+    figure = figure_json(dimension_comparison(card))
     names = {i.code: i.name for i in card.indicators} | {d.code: d.name for d in card.dimensions}
     return {"card": card, "figure_json": figure, "note": None, "names": names}

@@ -23,6 +23,7 @@ import polars as pl
 
 from clusterhub.classify import US_SHAPES
 from clusterhub.errors import InvalidInput
+from clusterhub.services.observatory.charts import Figure
 from clusterhub.services.observatory.schemas import ClusterPublic
 from clusterhub.services.observatory.vocabulary import MEASURE_LABELS, Measure
 from clusterhub.services.reference import ReferenceData
@@ -119,9 +120,8 @@ class MapLayer:
     region_type: str
 
 
-#: A Plotly figure as plain data ({"data": [...], "layout": {...}}). Built without plotly's
-#: per-property validation, which costs ~100 ms for a few hundred regions — too slow for a page.
-Figure = dict[str, Any]
+# Maps are plain figure data (``charts.Figure``): plotly's per-property validation costs
+# ~100 ms for a few hundred regions — too slow for a page.
 
 
 def cluster_figure(table: pl.DataFrame, geojson: dict[str, Any] | str, layer: MapLayer) -> Figure:

@@ -30,6 +30,7 @@ from clusterhub.stats.ecosystem import (
     sector_shares,
 )
 from clusterhub.stats.indicator_sources import INDICATOR_VALUES
+from clusterhub.store import generations
 from clusterhub.store.models import IndicatorValue
 
 COMPUTED = "computed:"
@@ -163,6 +164,7 @@ def store_values(session: Session, values: pl.DataFrame, source: str) -> int:
         )
     if rows:
         session.execute(insert(IndicatorValue), [{**r, "source": source} for r in rows])
+    generations.bump(session, generations.INDICATORS)  # processes re-read (scorecards)
     return len(rows)
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from clusterhub.classify import is_extra_regio
 from clusterhub.classify.indicators import IndicatorCatalogue, default_catalogue
 from clusterhub.errors import InvalidInput, NotFound
-from clusterhub.services.dataset_cache import per_dataset
+from clusterhub.services.dataset_cache import per_dataset, per_generation
 from clusterhub.services.scoreboard.data import stored_values
 from clusterhub.services.scoreboard.schemas import (
     DimensionScore,
@@ -33,11 +33,14 @@ from clusterhub.services.scoreboard.schemas import (
 from clusterhub.stats.indicator_sources import NUTS_CODE
 from clusterhub.stats.scoreboard import (
     INDICATOR_MEASURES,
+    LevelScores,
     PeerOptions,
     ScoreOptions,
     default_peers,
-    scorecard,
+    level_scorecard,
+    score_level,
 )
+from clusterhub.store import generations
 from clusterhub.store.models import Cluster, ClusterMetric, Dataset, Region
 
 MAX_PEERS = 5
@@ -130,9 +133,8 @@ def region_scorecard(
         peers, only the region itself as peer, or a peer outside the pool's NUTS level.
     """
     options = options or ScoreOptions()
-    catalogue = catalogue or default_catalogue()
     code = code.strip().upper()
-    values = stored_values(session)
+    values = _values(session)
     pool = comparison_pool(session)
     _require_known(session, code, values, pool)
     level = len(code) - 2
@@ -150,14 +152,9 @@ def region_scorecard(
                 "no default peers: the region has no cluster employment to compare; "
                 "choose up to 5 peers"
             )
-    card = scorecard(
-        values.drop("source"),
-        catalogue.frame(),
-        region=code,
-        regions=regions,
-        peers=peer_codes,
-        options=options,
-    )
+    scores = _level_scores(session, pool, regions, options, catalogue)
+    catalogue = catalogue or default_catalogue()
+    card = level_scorecard(scores, catalogue.frame(), region=code, peers=peer_codes)
     names = _names(session, [code, *card.peers])
     if card.indicators.is_empty():
         notes.append("no indicator value for this region yet: load indicator files")
@@ -176,6 +173,32 @@ def region_scorecard(
         indicators=_indicator_records(card.indicators, catalogue),
         notes=[*notes, PEER_RULE if chosen is None else "peers chosen by the user"],
     )
+
+
+def _values(session: Session) -> pl.DataFrame:
+    """Every stored indicator value, read once per change of the table (not per page)."""
+    return per_generation(session, generations.INDICATORS, "values", lambda: stored_values(session))
+
+
+def _level_scores(
+    session: Session,
+    pool: ComparisonPool,
+    regions: list[str],
+    options: ScoreOptions,
+    catalogue: IndicatorCatalogue | None,
+) -> LevelScores:
+    """The scores of every region of a level: the same for each of its scorecards, so kept
+    per loaded pool and indicator values (for the default catalogue; another is scored anew)."""
+
+    def build() -> LevelScores:
+        frame = (catalogue or default_catalogue()).frame()
+        return score_level(_values(session).drop("source"), frame, regions, options)
+
+    if catalogue is not None or generations.INDICATORS in generations.pending(session):
+        return build()
+    generation = generations.current(session, generations.INDICATORS)
+    key = ("level-scores", tuple(regions), options, generation)
+    return per_dataset(session, pool.dataset_key or "", key, build)
 
 
 def _require_known(session: Session, code: str, values: pl.DataFrame, pool: ComparisonPool) -> None:

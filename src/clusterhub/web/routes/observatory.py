@@ -11,7 +11,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
-import plotly.graph_objects as go
 from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
@@ -21,11 +20,12 @@ from clusterhub.services.observatory import datasets as observatory
 from clusterhub.services.observatory import glossary
 from clusterhub.services.observatory.charts import (
     employment_structure,
+    figure_json,
     specialisation_comparison,
     star_distribution,
 )
 from clusterhub.services.observatory.datasets import MetricFilter, StarPolicy
-from clusterhub.services.observatory.maps import Figure, cluster_map_figure, geojson_url
+from clusterhub.services.observatory.maps import cluster_map_figure, geojson_url
 from clusterhub.services.observatory.methodology import methodology_html
 from clusterhub.services.observatory.recoding import moved_region, provenance
 from clusterhub.services.observatory.schemas import MetricPublic, RegionPublic
@@ -64,19 +64,6 @@ def _render(request: Request, template: str, **context: Any) -> HTMLResponse:
 def _memo(request: Request, key: tuple[Any, ...], build: Callable[[], Any]) -> Any:
     """The page data for ``key`` from the app's memo (see ``web.memo``)."""
     return request.app.state.memo.get(key, build)
-
-
-def _figure_json(figure: go.Figure | Figure) -> str:
-    """Figure JSON for a ``data-figure`` attribute (Jinja escapes it there).
-
-    Maps drop their fixed height: on a page the CSS sizes them to the screen (a phone gets a
-    shorter map rather than a small map in a tall empty box).
-    """
-    if isinstance(figure, dict):
-        layout = {k: v for k, v in figure["layout"].items() if k != "height"}
-        return json.dumps({**figure, "layout": layout}, separators=(",", ":"))
-    text: str = figure.to_json()
-    return text
 
 
 @dataclass(frozen=True)
@@ -174,7 +161,7 @@ def _map_context(session: DbSession, dataset: str | None, choice: MapChoice) -> 
         "measure": choice.measure,
         "region_type": region_type,
         "estimated_stars": choice.estimated_stars,
-        "figure_json": _figure_json(figure),
+        "figure_json": figure_json(figure, fit_to_page=True),
         "top_regions": detail.regions[:10],
     }
 
@@ -337,8 +324,8 @@ def region(
             "estimated_stars": estimated_stars,
             "absent": notes.absent,
             "star_legend": notes.star_legend,
-            "structure_json": _figure_json(employment_structure(detail)),
-            "comparison_json": _figure_json(specialisation_comparison(detail, others)),
+            "structure_json": figure_json(employment_structure(detail)),
+            "comparison_json": figure_json(specialisation_comparison(detail, others)),
             "others": others,
             "peer_errors": compared.unknown,
             "scoreboard": scoreboard_section(session, detail.code, chosen),
@@ -517,8 +504,8 @@ def cluster(
             "absent": notes.absent,
             "star_legend": notes.star_legend,
             "region_types": observatory.region_types(session, detail.dataset),
-            "figure_json": _figure_json(figure) if figure else None,
-            "stars_json": _figure_json(star_distribution(detail)),
+            "figure_json": figure_json(figure, fit_to_page=True) if figure else None,
+            "stars_json": figure_json(star_distribution(detail)),
             "estimated_stars": estimated_stars,
         }
 
