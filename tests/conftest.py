@@ -21,6 +21,11 @@ from tests.smtp_server import PASSWORD as SMTP_PASSWORD
 from tests.smtp_server import USER as SMTP_USER
 from tests.smtp_server import LocalSmtp, tls_files
 
+# Servers the tests start do not warm region-page caches in a background thread (it would
+# compete with the test for the CPU and SQLite); tests/services/test_scoreboard.py checks
+# the warming itself.
+os.environ.setdefault("CLUSTERHUB_WARM_AT_START", "false")
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 

@@ -137,6 +137,12 @@ class Settings(BaseSettings):
         "embedding yet (e.g. Horizon 2020 participants loaded on first start), a batch at a "
         "time, so semantic search covers them after a few minutes.",
     )
+    warm_at_start: bool = Field(
+        default=True,
+        description="Compute in the background, when the server starts, what every region "
+        "page of a level shares (the scoreboard's scores and peers' cluster map, the "
+        "diversification matrix), so the first visitors do not wait for it.",
+    )
     db_pool_size: int = Field(
         default=10,
         ge=1,

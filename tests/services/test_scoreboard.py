@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from clusterhub.config import Settings
 from clusterhub.datasets import eurostat_dataset
 from clusterhub.errors import DataSourceError, InvalidInput, NotFound
+from clusterhub.services import dataset_cache
 from clusterhub.services.audit import BOOTSTRAP, Actor
 from clusterhub.services.observatory.analytics import ClusterMap, MapRequest, build_cluster_map
 from clusterhub.services.observatory.datasets import load_cluster_map
@@ -25,6 +26,7 @@ from clusterhub.services.reference import BUILT_IN_TAXONOMIES, ReferenceData
 from clusterhub.services.scoreboard import imports as scoreboard_imports
 from clusterhub.services.scoreboard import scorecards as scoreboard
 from clusterhub.services.scoreboard.data import ensure_computed, store_values
+from clusterhub.services.warmup import warm_caches
 from clusterhub.stats.indicator_sources import INDICATOR_VALUES
 from clusterhub.store import generations
 from clusterhub.store.db import make_engine, make_session_factory, transaction
@@ -444,3 +446,16 @@ def test_kept_scores_follow_every_committed_change_and_no_rolled_back_one(
             with transaction(factory) as cleaner:
                 cleaner.execute(delete(IndicatorValue).where(IndicatorValue.year == 2030))
                 generations.bump(cleaner, generations.INDICATORS)
+
+
+def test_warming_computes_what_each_levels_region_pages_share(
+    factory: sessionmaker[Session],
+) -> None:
+    dataset_cache.clear()
+    used = warm_caches(factory)
+    assert sorted(len(code) - 2 for code in used) == [0, 1, 2]  # one region of each level
+    kept = [key[-1] for key in dataset_cache.kept()]
+    for code in used:
+        level = len(code) - 2
+        assert any(k[0] == "level-scores" and len(k[1][0]) == level + 2 for k in kept), level
+        assert ("diversification", f"nuts{level}", 2015) in kept

@@ -64,3 +64,15 @@ def _cached(full: Hashable, build: Callable[[], T]) -> T:
         while len(_entries) > SIZE:
             _entries.popitem(last=False)
     return value
+
+
+def kept() -> list[Hashable]:
+    """The keys of what is kept, oldest use first (for operators and tests)."""
+    with _lock:
+        return list(_entries)
+
+
+def clear() -> None:
+    """Forget everything kept (the next use computes it again)."""
+    with _lock:
+        _entries.clear()

@@ -16,6 +16,7 @@ from clusterhub.config import Settings, get_settings
 from clusterhub.services import missing_sources
 from clusterhub.services.directory.backfill import EmbeddingBackfill
 from clusterhub.services.reference import ReferenceData
+from clusterhub.services.warmup import warm_in_background
 from clusterhub.store.db import make_engine, make_session_factory
 from clusterhub.web import api_docs, assets, errors, security
 from clusterhub.web.api import audit as audit_api
@@ -103,7 +104,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """While serving, embed profiles that have no embedding yet (``embed_in_background``)."""
+    """While serving, embed profiles that have no embedding yet (``embed_in_background``);
+    at the start, compute what region pages share (``warm_at_start``)."""
+    if app.state.settings.warm_at_start:
+        warm_in_background(app.state.sessions)
     backfill = None
     if app.state.settings.embed_in_background:
         directory: DirectoryResources = app.state.directory
