@@ -188,3 +188,21 @@ class Unavailable(ClusterhubError):
     def __init__(self, message: str, *, retry_after: int = 2) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class RateLimited(ClusterhubError):
+    """Too many attempts (failed logins by default) for this key; try again after
+    ``retry_after`` seconds. ``what`` and ``advice`` word the message for other limits."""
+
+    def __init__(
+        self,
+        retry_after: int,
+        *,
+        what: str = "failed log-in attempts",
+        advice: str = ", or reset your password",
+    ) -> None:
+        self.retry_after = max(1, retry_after)
+        minutes = -(-self.retry_after // 60)
+        super().__init__(
+            f"Too many {what}. Try again in {minutes} minute{'s' if minutes != 1 else ''}{advice}."
+        )

@@ -16,10 +16,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.config import Settings
-from clusterhub.errors import InvalidInput, NotFound, PermissionDenied
+from clusterhub.errors import InvalidInput, NotFound, PermissionDenied, RateLimited
 from clusterhub.services.accounts import audit_log, logins, users
 from clusterhub.services.accounts.audit_log import AuditQuery
-from clusterhub.services.accounts.users import RateLimited, Role, UserPublic
+from clusterhub.services.accounts.users import Role, UserPublic
 from clusterhub.services.mail import make_mailer
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import (

@@ -15,10 +15,10 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.config import Settings
-from clusterhub.errors import InvalidInput, PermissionDenied
+from clusterhub.errors import InvalidInput, PermissionDenied, RateLimited
 from clusterhub.services.accounts import notifications, users
 from clusterhub.services.accounts import verification as email_verification
-from clusterhub.services.accounts.users import RateLimited, Role, UserPublic
+from clusterhub.services.accounts.users import Role, UserPublic
 from clusterhub.services.directory import profiles
 from clusterhub.services.directory.schemas import OrganisationInput
 from clusterhub.services.mail import make_mailer

@@ -8,6 +8,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
+from clusterhub.services.reports.printing import PrintShop
+
 
 def _pdf_text(client: TestClient, path: str, **params: str) -> tuple[int, str]:
     """(page count, text of every page) of the PDF at ``path``."""
@@ -105,3 +107,25 @@ def test_the_api_docs_list_the_report_endpoints(client: TestClient) -> None:
         "application/pdf"
         in paths["/clusters/{code}/report.pdf"]["get"]["responses"]["200"]["content"]
     )
+
+
+def test_a_pdf_is_printed_once_and_new_prints_are_budgeted_per_client(
+    client: TestClient,
+) -> None:
+    state = client.app.state  # type: ignore[attr-defined]
+    shop = state.print_shop
+    state.print_shop = PrintShop(prints=2)
+    try:
+        first = client.get("/regions/DE21/report.pdf")
+        again = client.get("/regions/DE21/report.pdf")
+        assert first.headers["x-clusterhub-print"] == "printed"
+        assert again.headers["x-clusterhub-print"] == "kept" and again.content == first.content
+        assert client.get("/regions/XX99/report.pdf").status_code == 404  # costs nothing
+        assert client.get("/regions/DE11/report.pdf").status_code == 200
+        limited = client.get("/regions/DE12/report.pdf")
+        assert limited.status_code == 429
+        assert 1 <= int(limited.headers["retry-after"]) <= 61
+        assert "new PDFs from this address" in limited.text
+        assert client.get("/regions/DE21/report.pdf").status_code == 200  # kept: no print
+    finally:
+        state.print_shop = shop

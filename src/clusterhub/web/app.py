@@ -16,6 +16,7 @@ from clusterhub.config import Settings, get_settings
 from clusterhub.services import missing_sources
 from clusterhub.services.directory.backfill import EmbeddingBackfill
 from clusterhub.services.reference import ReferenceData
+from clusterhub.services.reports.printing import PrintShop
 from clusterhub.services.warmup import warm_in_background
 from clusterhub.store.db import make_engine, make_session_factory
 from clusterhub.web import api_docs, assets, errors, security
@@ -68,6 +69,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.reference = ReferenceData(settings)
     app.state.missing_sources = missing_sources.load(settings)
     app.state.memo = Memo(ttl=settings.api_cache_seconds)
+    app.state.print_shop = PrintShop()
     app.state.data_version = 0  # part of every API cache key; see caching.data_changed
     app.state.directory = DirectoryResources(app.state.reference)
     errors.install(app)

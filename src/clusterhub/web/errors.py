@@ -25,6 +25,7 @@ from clusterhub.errors import (
     NotAuthenticated,
     NotFound,
     PermissionDenied,
+    RateLimited,
     Unavailable,
 )
 
@@ -47,6 +48,7 @@ STATUS: dict[type[ClusterhubError], int] = {
     NotAuthenticated: 401,
     PermissionDenied: 403,
     Unavailable: 503,
+    RateLimited: 429,
     DataSourceError: 503,  # Eurostat, GISCO or CORDIS out of reach: not the reader's fault
 }
 CODES = {
@@ -113,7 +115,7 @@ def _domain_response(request: Request, exc: ClusterhubError) -> Response:
     else:
         message = str(exc)
     response = _respond(request, status, CODES.get(status, "bad_request"), message, details)
-    if isinstance(exc, Unavailable):
+    if isinstance(exc, Unavailable | RateLimited):
         response.headers["Retry-After"] = str(exc.retry_after)
     return response
 

@@ -32,7 +32,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from clusterhub.config import Settings
-from clusterhub.errors import ClusterhubError, InvalidInput, NotFound, PermissionDenied, Problem
+from clusterhub.errors import (
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    Problem,
+    RateLimited,
+)
 from clusterhub.services import audit
 from clusterhub.services.accounts import links as account_links
 from clusterhub.services.accounts.links import token_hash
@@ -110,24 +116,6 @@ class NewSession:
     token: str
     user: UserPublic
     expires_at: datetime
-
-
-class RateLimited(ClusterhubError):
-    """Too many attempts (failed logins by default) for this key; try again after
-    ``retry_after`` seconds. ``what`` and ``advice`` word the message for other limits."""
-
-    def __init__(
-        self,
-        retry_after: int,
-        *,
-        what: str = "failed log-in attempts",
-        advice: str = ", or reset your password",
-    ) -> None:
-        self.retry_after = max(1, retry_after)
-        minutes = -(-self.retry_after // 60)
-        super().__init__(
-            f"Too many {what}. Try again in {minutes} minute{'s' if minutes != 1 else ''}{advice}."
-        )
 
 
 # --- validation -------------------------------------------------------------------------------

@@ -20,11 +20,10 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from clusterhub.config import Settings
-from clusterhub.errors import InvalidInput
+from clusterhub.errors import InvalidInput, RateLimited
 from clusterhub.services import audit
 from clusterhub.services.accounts import links as account_links
 from clusterhub.services.accounts.users import (
-    RateLimited,
     Role,
     UserPublic,
     check_rate,

@@ -15,11 +15,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from clusterhub.errors import InvalidInput, Problem
+from clusterhub.errors import InvalidInput, Problem, RateLimited
 from clusterhub.services.accounts import logins
 from clusterhub.services.accounts import users as accounts
 from clusterhub.services.accounts import verification as email_verification
-from clusterhub.services.accounts.users import ROLE_LABELS, RateLimited, Role, UserPublic
+from clusterhub.services.accounts.users import ROLE_LABELS, Role, UserPublic
 from clusterhub.services.mail import make_mailer
 from clusterhub.web.deps import AppSettings, DbSession, commit_then_mail, read_only
 from clusterhub.web.forms import labelled

@@ -6,6 +6,7 @@ the same document printed by WeasyPrint, so page and PDF show the same numbers a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -13,6 +14,7 @@ from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, Response
 
 from clusterhub.services.reports import render
+from clusterhub.services.reports.printing import PrintShop
 from clusterhub.services.reports.profiles import (
     ClusterReport,
     RegionReport,
@@ -21,6 +23,7 @@ from clusterhub.services.reports.profiles import (
 )
 from clusterhub.web.api.params import CODE_PATTERN, ERRORS, DatasetKey, RegionType, Year
 from clusterhub.web.deps import DbSession
+from clusterhub.web.security import client_address
 
 router = APIRouter(tags=["reports"], responses=ERRORS)
 
@@ -72,11 +75,18 @@ def _cluster(
     )
 
 
-def _pdf(document: str, name: str) -> Response:
+def _pdf(request: Request, session: DbSession, name: str, document: Callable[[], str]) -> Response:
+    """The PDF of ``document`` (gathered and printed only when not kept: ``PrintShop``)."""
+    shop: PrintShop = request.app.state.print_shop
+    address = (request.url.path, request.url.query)
+    data, kept = shop.pdf(session, client_address(request), address, lambda: render.pdf(document()))
     return Response(
-        render.pdf(document),
+        data,
         media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{name}.pdf"'},
+        headers={
+            "Content-Disposition": f'inline; filename="{name}.pdf"',
+            "X-Clusterhub-Print": "kept" if kept else "printed",
+        },
     )
 
 
@@ -99,8 +109,13 @@ def region_pdf(
     request: Request, session: DbSession, code: Code, dataset: DatasetKey = None, year: Year = None
 ) -> Response:
     """The region profile as an A4 PDF."""
-    report = _region(request, session, code, dataset, year)
-    return _pdf(render.region_html(report), f"region_{code}_{report.region.year}")
+    name = f"region_{code}" + (f"_{year}" if year else "")
+    return _pdf(
+        request,
+        session,
+        name,
+        lambda: render.region_html(_region(request, session, code, dataset, year)),
+    )
 
 
 @router.get("/clusters/{code}/report", response_class=HTMLResponse)
@@ -133,6 +148,9 @@ def cluster_pdf(
     region_type: RegionType = None,
 ) -> Response:
     """The cluster profile as an A4 PDF."""
-    report = _cluster(request, session, code, dataset, year, region_type)
-    name = f"cluster_{code}_{report.cluster.region_type}_{report.cluster.year}"
-    return _pdf(render.cluster_html(report), name)
+    name = "_".join(str(p) for p in ("cluster", code, region_type, year) if p)
+
+    def document() -> str:
+        return render.cluster_html(_cluster(request, session, code, dataset, year, region_type))
+
+    return _pdf(request, session, name, document)
