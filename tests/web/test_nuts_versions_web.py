@@ -94,3 +94,16 @@ def test_every_region_of_the_sbs_map_has_a_polygon(client: TestClient) -> None:
         drawn = {f["properties"]["NUTS_ID"] for f in polygons["features"]}
         mine = {c for c in codes if len(c) == level + 2}
         assert mine <= drawn, sorted(mine - drawn)
+
+
+def test_search_finds_the_region_of_a_town(client: TestClient) -> None:
+    for query, code in (("Toulouse", "FRJ2"), ("München", "DE21"), ("munich", "DE21")):
+        found = client.get("/api/v1/search", params={"q": query}).json()
+        assert found["regions"][0]["code"] == code, query
+        assert found["places"][0]["sentence"].endswith(f"({code})"), query
+    toulouse = client.get("/api/v1/search", params={"q": "Toulouse"}).json()
+    assert toulouse["places"][0]["sentence"] == "Toulouse is in Midi-Pyrénées (FRJ2)"
+    page = client.get("/search", params={"q": "Braunschweig"})
+    assert "Braunschweig is in Braunschweig (DE91)" in page.text
+    # A fragment of a town's name is no town.
+    assert client.get("/api/v1/search", params={"q": "Toulo"}).json()["places"] == []

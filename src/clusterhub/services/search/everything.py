@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from clusterhub.classify import NutsHistory
+from clusterhub.classify.places import find_places
 from clusterhub.errors import InvalidInput
 from clusterhub.services.embeddings import Embedder
 from clusterhub.services.observatory import datasets as observatory
@@ -30,10 +31,22 @@ PER_KIND = 5
 MAX_QUERY = 100
 
 
+class PlaceFound(BaseModel):
+    """A town whose name was typed, and the region it lies in (shown above the regions)."""
+
+    place: str = Field(description="The town's name (GeoNames).")
+    country: str
+    region: RegionSummary
+    sentence: str = Field(description='E.g. "Toulouse is in Midi-Pyrénées (FRJ2)".')
+
+
 class Everything(BaseModel):
     """The best few of each kind for one query, and how many there are of each."""
 
     query: str
+    places: list[PlaceFound] = Field(
+        default=[], description="Towns named by the query and the NUTS 2 region of each."
+    )
     regions: list[RegionSummary]
     regions_total: int = Field(description="Regions matching, over every loaded data set.")
     regions_by_dataset: dict[str, int] = Field(description="Data set key -> regions matching.")
@@ -92,10 +105,14 @@ def search_everything(
             region_counts[dataset.key] = found.total
         if matching:
             cluster_counts[dataset.key] = len(matching)
+    places = _places(session, text, history)
+    first = {(p.region.dataset, p.region.code) for p in places}
+    regions = [p.region for p in places] + [r for r in regions if (r.dataset, r.code) not in first]
     return Everything(
         query=text,
+        places=places,
         regions=regions[:per_kind],
-        regions_total=sum(region_counts.values()),
+        regions_total=sum(region_counts.values()) + len(places),
         regions_by_dataset=region_counts,
         clusters=clusters[:per_kind],
         clusters_total=len(clusters),
@@ -105,3 +122,28 @@ def search_everything(
         posts=posts.items,
         posts_total=posts.total,
     )
+
+
+def _places(session: Session, text: str, history: NutsHistory | None) -> list[PlaceFound]:
+    """The NUTS 2 region of each town named ``text`` (at most :data:`PER_KIND` towns), in the
+    first data set that holds it; the region is looked up by its code as any other query is,
+    so a data set still on NUTS 2013 codes answers with its own region (FR62 for FRJ2)."""
+    found = []
+    for place in find_places(text)[:PER_KIND]:
+        for dataset in observatory.list_datasets(session):
+            hits = observatory.list_regions(
+                session, dataset=dataset.key, q=place.nuts2, page_size=1, history=history
+            ).items
+            if hits:
+                region = hits[0]
+                where = f"{region.name} ({region.code})" if region.name else region.code
+                found.append(
+                    PlaceFound(
+                        place=place.name,
+                        country=place.country,
+                        region=region,
+                        sentence=f"{place.name} is in {where}",
+                    )
+                )
+                break
+    return found
