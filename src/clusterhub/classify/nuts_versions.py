@@ -280,27 +280,41 @@ class NutsHistory:
         return self._names.get((code, version), ("", None))[1]
 
     @cached_property
-    def _search_rows(self) -> list[tuple[str, str, str]]:
-        """``(folded code, folded name, code)`` of every name of every version."""
+    def _search_rows(self) -> list[tuple[str, str, str, str]]:
+        """``(folded code, folded name, code, name)`` of every name of every version."""
         pairs = [*self.names.select("code", "name").iter_rows(), *self.current_names.items()]
-        return [(fold(c), fold(n), c) for c, n in dict.fromkeys(pairs)]
+        return [(fold(c), fold(n), c, n) for c, n in dict.fromkeys(pairs)]
 
     def find(self, text: str) -> list[str]:
         """NUTS 2021 codes of the regions whose code (exactly) or a name in any version
         (a fragment, ignoring case and accents) matches ``text``; an old region leads to its
         successors. "FR62", "Midi-Pyrenees" and "Occitanie" all find FRJ2 or FRJ."""
+        return list(self.matches(text))
+
+    def matches(self, text: str) -> dict[str, str | None]:
+        """What ``find`` finds, each NUTS 2021 code with the former name and code that led to
+        it ("formerly Midi-Pyrénées (FR62)"), or None when its own code or current name did:
+        a reader who typed an old name should see why a region of another name came up."""
         wanted = fold(text)
         if not wanted:
-            return []
-        hits = [c for fc, fn, c in self._search_rows if wanted == fc or wanted in fn]
+            return {}
+        hits = [(c, n) for fc, fn, c, n in self._search_rows if wanted == fc or wanted in fn]
         if len(wanted) >= 3 and wanted[:2].isalpha():
-            hits.append(text.strip().upper())
-        found: dict[str, None] = {}
-        for code in hits:
+            hits.append((text.strip().upper(), None))
+        found: dict[str, str | None] = {}
+        for code, name in hits:
             line = self.lineage(code)
-            if line is not None:
-                found.update(dict.fromkeys(s.code for s in line.successors))
-        return list(found)
+            if line is None:
+                continue
+            old_name = name or line.name
+            for successor in line.successors:
+                own = successor.code == code and (
+                    name is None or fold(name) == fold(successor.name or "")
+                )
+                note = None if own else f"formerly {old_name or code} ({code})"
+                if successor.code not in found or note is None:
+                    found[successor.code] = note
+        return found
 
 
 def _normalised(rows: Sequence[tuple[str, float]], min_share: float) -> list[tuple[str, float]]:

@@ -33,6 +33,15 @@ class Place:
     nuts2: str
     method: str
 
+    def called(self, text: str) -> str:
+        """The town as the reader typed it: "München (Munich)" for a query that matched an
+        alternate name, just the name otherwise."""
+        wanted = fold(text)
+        if fold(self.name) == wanted:
+            return self.name
+        typed = next((n for n in self.alternate_names if fold(n) == wanted), None)
+        return f"{typed} ({self.name})" if typed else self.name
+
 
 @cache
 def load_places(path: Path = PLACES_FILE) -> tuple[Place, ...]:

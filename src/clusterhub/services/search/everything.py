@@ -16,7 +16,6 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from clusterhub.classify import NutsHistory
-from clusterhub.classify.places import find_places
 from clusterhub.errors import InvalidInput
 from clusterhub.services.embeddings import Embedder
 from clusterhub.services.observatory import datasets as observatory
@@ -35,7 +34,6 @@ class PlaceFound(BaseModel):
     """A town whose name was typed, and the region it lies in (shown above the regions)."""
 
     place: str = Field(description="The town's name (GeoNames).")
-    country: str
     region: RegionSummary
     sentence: str = Field(description='E.g. "Toulouse is in Midi-Pyrénées (FRJ2)".')
 
@@ -105,14 +103,14 @@ def search_everything(
             region_counts[dataset.key] = found.total
         if matching:
             cluster_counts[dataset.key] = len(matching)
-    places = _places(session, text, history)
-    first = {(p.region.dataset, p.region.code) for p in places}
-    regions = [p.region for p in places] + [r for r in regions if (r.dataset, r.code) not in first]
+    # Regions holding a named town come first, whatever data set they are in.
+    regions.sort(key=lambda r: not r.towns)
+    places = _places(regions)
     return Everything(
         query=text,
         places=places,
         regions=regions[:per_kind],
-        regions_total=sum(region_counts.values()) + len(places),
+        regions_total=sum(region_counts.values()),
         regions_by_dataset=region_counts,
         clusters=clusters[:per_kind],
         clusters_total=len(clusters),
@@ -124,26 +122,15 @@ def search_everything(
     )
 
 
-def _places(session: Session, text: str, history: NutsHistory | None) -> list[PlaceFound]:
-    """The NUTS 2 region of each town named ``text`` (at most :data:`PER_KIND` towns), in the
-    first data set that holds it; the region is looked up by its code as any other query is,
-    so a data set still on NUTS 2013 codes answers with its own region (FR62 for FRJ2)."""
-    found = []
-    for place in find_places(text)[:PER_KIND]:
-        for dataset in observatory.list_datasets(session):
-            hits = observatory.list_regions(
-                session, dataset=dataset.key, q=place.nuts2, page_size=1, history=history
-            ).items
-            if hits:
-                region = hits[0]
-                where = f"{region.name} ({region.code})" if region.name else region.code
-                found.append(
-                    PlaceFound(
-                        place=place.name,
-                        country=place.country,
-                        region=region,
-                        sentence=f"{place.name} is in {where}",
-                    )
+def _places(regions: list[RegionSummary]) -> list[PlaceFound]:
+    """A sentence for each town the query named, from the first region that holds it (the
+    region list puts the regions of named towns first)."""
+    found: dict[str, PlaceFound] = {}
+    for region in regions:
+        where = f"{region.name} ({region.code})" if region.name else region.code
+        for town in region.towns:
+            if town not in found:
+                found[town] = PlaceFound(
+                    place=town, region=region, sentence=f"{town} is in {where}"
                 )
-                break
-    return found
+    return list(found.values())
