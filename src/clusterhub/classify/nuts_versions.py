@@ -298,7 +298,12 @@ class NutsHistory:
         wanted = fold(text)
         if not wanted:
             return {}
-        hits = [(c, n) for fc, fn, c, n in self._search_rows if wanted == fc or wanted in fn]
+        # A code stands for itself (None); a name is kept to tell an old one from the current.
+        hits: list[tuple[str, str | None]] = [
+            (c, None if wanted == fc else n)
+            for fc, fn, c, n in self._search_rows
+            if wanted == fc or wanted in fn
+        ]
         if len(wanted) >= 3 and wanted[:2].isalpha():
             hits.append((text.strip().upper(), None))
         found: dict[str, str | None] = {}
