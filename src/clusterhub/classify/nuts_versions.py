@@ -263,6 +263,50 @@ class NutsHistory:
         )
         return RecodePlan(version, frame, tuple(superseded), weight)
 
+    def pieces_into_current(
+        self, codes: Iterable[str], *, weight: Weight = "pop18"
+    ) -> pl.DataFrame:
+        """The pieces that carry the old codes among ``codes`` (not NUTS 2021 codes, each read
+        in the newest version that has it) to NUTS 2021, and every other piece of the same
+        version that goes into the same new regions, so a caller can tell a pure recode (one
+        whole old region makes the new one) from a split or a merge, and weigh a merge.
+
+        Columns ``from_code, version, to_code, weight`` (the piece's ``weight``, population in
+        2018 by default, after the shares under ``MIN_SHARE`` went to the main successor).
+        """
+        current = self._codes[CURRENT]
+        wanted: dict[str, str] = {}
+        for code in codes:
+            older = [v for v in self.versions_of(code) if v != CURRENT]
+            if len(code) > 2 and code not in current and older:
+                wanted[code] = older[-1]
+        rows: dict[tuple[str, str, str], float] = {}
+
+        def add(code: str, version: str, into: set[tuple[str, str]] | None = None) -> None:
+            total = sum(w[weight] or 0.0 for _, w in self._pieces[version, code])
+            for to_code, share in self.shares(code, version, weight=weight):
+                if into is None or (version, to_code) in into:
+                    rows[code, version, to_code] = share * total
+
+        for code, version in wanted.items():
+            add(code, version)
+        targets = {(v, t) for _, v, t in rows}
+        for version, code in list(self._pieces):
+            if code not in wanted and any(
+                (version, to) in targets for to, _ in self._pieces[version, code]
+            ):
+                add(code, version, targets)
+        return pl.DataFrame(
+            [(f, v, t, w) for (f, v, t), w in sorted(rows.items())],
+            schema={
+                "from_code": pl.String,
+                "version": pl.String,
+                "to_code": pl.String,
+                "weight": pl.Float64,
+            },
+            orient="row",
+        )
+
     def lineage(self, code: str) -> Lineage | None:
         """What became of ``code`` from the newest version that has it, or None if no version
         has it. A 2021 code is its own successor."""
