@@ -154,7 +154,13 @@ def alternates(name: str, candidates: Iterable[str], local_words: set[str]) -> l
             for c in set(candidates)
             if c[:1].isupper() and is_latin(c) and len(c.split()) <= 3 and not c.isupper()
         ),
-        key=lambda c: (fold(c) not in local_words, c.isascii(), abs(len(c) - len(name)), c),
+        key=lambda c: (
+            fold(c) not in local_words,
+            c.casefold() not in local_words,
+            c.isascii(),
+            abs(len(c) - len(name)),
+            c,
+        ),
     )
     kept = []
     for candidate in pool:
@@ -165,10 +171,12 @@ def alternates(name: str, candidates: Iterable[str], local_words: set[str]) -> l
 
 
 def words(text: str) -> set[str]:
-    """Folded words and runs of words of a region name, split at commas, slashes and brackets:
-    "Arr. de Bruxelles-Capitale / Arr. van Brussel-Hoofdstad" gives "bruxelles", "brussel"..."""
+    """Words and runs of words of a region name, split at commas, slashes and brackets, in
+    lower case both as written and folded: "Arr. de Bruxelles-Capitale / Arr. van
+    Brussel-Hoofdstad" gives "bruxelles", "brussel"...; "Roma" gives "roma", so the town's
+    "Roma" is kept before "Róma", which folds alike."""
     out: set[str] = set()
-    for part in re.split(r"[,/()]", fold(text)):
+    for part in re.split(r"[,/()]", f"{text.casefold()} / {fold(text)}"):
         tokens = [t for t in re.split(r"[\s\-]+", part.strip()) if t]
         out.update(
             " ".join(tokens[i:j]) for i in range(len(tokens)) for j in range(i + 1, len(tokens) + 1)

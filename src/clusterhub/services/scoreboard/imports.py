@@ -2,9 +2,10 @@
 Eurostat downloads (a file, or the data set fetched by code) and web uploads.
 
 Every import is all-or-nothing (the readers in ``stats.indicator_sources`` refuse a file with
-any problem), is recorded in the audit log ``by`` whoever ran it, and says which of its region
-codes the scorecards will not compare (``scoreboard.comparison_pool``: codes of another NUTS
-version or outside the loaded data).
+any problem), is recorded in the audit log ``by`` whoever ran it, carries codes of earlier NUTS
+versions to NUTS 2021 (each value saying how, see ``docs/methodology/nuts-recoding.md``), and
+says which of its region codes the scorecards will not compare (``scoreboard.comparison_pool``:
+codes outside the loaded data).
 """
 
 from __future__ import annotations
