@@ -328,7 +328,7 @@ def test_one_nuts_version_is_compared(
     session: Session, reference: ReferenceData, tmp_path: Path
 ) -> None:
     # The SBS cluster map is carried to NUTS 2021: FRK2 (FR71 in NUTS 2013) is compared under
-    # its current code, and a value under the old code is refused, not compared twice.
+    # its current code, and a value under the old code is recoded to it, not compared twice.
     values = tmp_path / "eqi.csv"
     values.write_text(
         "region,indicator,year,value\nFRK2,eqi,2021,0.4\nDE11,eqi,2021,1\n", encoding="utf-8"
@@ -340,8 +340,10 @@ def test_one_nuts_version_is_compared(
     assert next(i for i in card.indicators if i.code == "eqi").value == 0.4
     old = tmp_path / "old.csv"
     old.write_text("region,indicator,year,value\nFR71,eqi,2021,0.3\n", encoding="utf-8")
-    with pytest.raises(InvalidInput, match="unknown region code"):
-        scoreboard_imports.import_indicator_file(session, old, reference=reference, by=CLI)
+    recoded = scoreboard_imports.import_indicator_file(session, old, reference=reference, by=CLI)
+    assert recoded.recoded == {"recode": 1} and recoded.not_compared == []
+    assert next(i for i in scoreboard.region_scorecard(session, code="FRK2").indicators
+                if i.code == "eqi").value == 0.3  # fmt: skip
     eqi = next(i for i in scoreboard.region_scorecard(session, code="DE11").indicators
                if i.code == "eqi")  # fmt: skip
     assert eqi.score == 100.0
@@ -459,3 +461,47 @@ def test_warming_computes_what_each_levels_region_pages_share(
         level = len(code) - 2
         assert any(k[0] == "level-scores" and len(k[1][0]) == level + 2 for k in kept), level
         assert ("diversification", f"nuts{level}", 2015) in kept
+
+
+def test_indicator_values_under_older_nuts_codes_are_recoded(
+    session: Session, reference: ReferenceData, tmp_path: Path
+) -> None:
+    # FR62 (NUTS 2013) is FRJ2; PL12 (2013) was split into PL91 and PL92; FI13 and FI1A
+    # (2006) were merged into FI1D.
+    path = tmp_path / "old.csv"
+    path.write_text(
+        "region,indicator,year,value\nFR62,eqi,2019,0.25\nPL12,eqi,2019,-0.5\n"
+        "FI13,eqi,2019,1.0\nFI1A,eqi,2019,2.0\nDE11,eqi,2019,1.5\n",
+        encoding="utf-8",
+    )
+    result = scoreboard_imports.import_indicator_file(session, path, reference=reference, by=CLI)
+    assert result.rows == 5 and result.recoded == {"recode": 1, "split": 2, "mean": 1}
+    assert result.recoded_summary is not None and result.recoded_summary.startswith("4 values")
+    frj2 = stored(session, "FRJ2", "eqi")
+    assert (frj2.value, frj2.nuts_recode) == (0.25, "recode of FR62 (NUTS 2013)")
+    for code in ("PL91", "PL92"):
+        split = stored(session, code, "eqi")
+        assert split.value == -0.5
+        assert split.nuts_recode == "split of PL12 (NUTS 2013): value kept, estimate"
+    merged = stored(session, "FI1D", "eqi")
+    # Weighted by the 2018 population of each piece: FI13 ~621,000, FI1A ~645,000.
+    assert 1.5 < merged.value < 1.52
+    assert merged.nuts_recode == "mean of FI13, FI1A (NUTS 2006) by population: estimate"
+    assert stored(session, "DE11", "eqi").nuts_recode is None
+    # Old codes are not stored as such; an unknown code is still refused with its line.
+    assert (
+        session.scalars(
+            select(IndicatorValue).where(
+                IndicatorValue.region_code.in_(["FR62", "PL12"]), IndicatorValue.indicator == "eqi"
+            )
+        ).first()
+        is None
+    )
+    path.write_text("region,indicator,year,value\nFR62,eqi,2020,1\nFR99,eqi,2020,1\n",
+                    encoding="utf-8")  # fmt: skip
+    with pytest.raises(InvalidInput, match="unknown region code") as caught:
+        scoreboard_imports.import_indicator_file(session, path, reference=reference, by=CLI)
+    assert [(p.line, p.field, p.value) for p in caught.value.problems] == [(3, "region", "FR99")]
+    assert (
+        session.scalars(select(IndicatorValue).where(IndicatorValue.year == 2020)).first() is None
+    )  # all or nothing

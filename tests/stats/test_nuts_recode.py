@@ -6,8 +6,9 @@ import polars as pl
 import pytest
 
 from clusterhub.errors import InvalidInput
+from clusterhub.stats.indicator_sources import INDICATOR_VALUES
 from clusterhub.stats.mapping import aggregate_to_clusters, nuts_region_type
-from clusterhub.stats.nuts_recode import prefer, recode_cells
+from clusterhub.stats.nuts_recode import prefer, recode_cells, recode_indicator_values
 
 
 def _cells(rows: list[tuple[str, str, float | None, str | None]]) -> pl.DataFrame:
@@ -134,3 +135,38 @@ def test_the_estimated_share_of_a_cluster_counts_split_pieces_only() -> None:
     shares = dict(clusters.select("region_code", "imputed_share").iter_rows())
     assert shares["NL31"] == pytest.approx(30 / 130)
     assert shares["NL33"] == pytest.approx(1.0)
+
+
+def test_indicator_values_recode_split_and_average() -> None:
+    pieces = pl.DataFrame(
+        {
+            "from_code": ["A1", "B1", "B1", "C1", "C2", "D1", "D2", "E1", "E2"],
+            "version": ["2013"] * 9,
+            "to_code": ["A2", "B2", "B3", "C3", "C3", "D3", "D3", "E3", "E3"],
+            "weight": [10.0, 30.0, 10.0, 10.0, 1.0, 3.0, 1.0, 5.0, 5.0],
+        }
+    )
+    values = pl.DataFrame(
+        {
+            "region_code": ["A1", "B1", "C1", "C2", "D1", "D3", "E1", "X9"],
+            "indicator": ["i"] * 8,
+            "year": [2020] * 8,
+            "value": [1.0, 2.0, 4.0, 8.0, 5.0, 7.0, 6.0, 9.0],
+            "country_level": [False] * 8,
+        },
+        schema=INDICATOR_VALUES,
+    )
+    out = recode_indicator_values(values, pieces).sort("region_code")
+    got = {r[0]: (r[3], r[5]) for r in out.iter_rows()}
+    assert got == {
+        "A2": (1.0, "recode of A1 (NUTS 2013)"),
+        "B2": (2.0, "split of B1 (NUTS 2013): value kept, estimate"),
+        "B3": (2.0, "split of B1 (NUTS 2013): value kept, estimate"),
+        # C3 = (4 x 10 + 8 x 1) / 11: each old region weighted by the population it gave.
+        "C3": (pytest.approx(48 / 11), "mean of C1, C2 (NUTS 2013) by population: estimate"),
+        # A value under the new code itself wins over the one recoded from D1.
+        "D3": (7.0, None),
+        # E2 has no value: the mean is of E1 alone, and says so.
+        "E3": (6.0, "mean of 1 of 2: E1 (NUTS 2013) by population: estimate"),
+        "X9": (9.0, None),
+    }

@@ -94,3 +94,37 @@ def test_every_region_of_the_sbs_map_has_a_polygon(client: TestClient) -> None:
         drawn = {f["properties"]["NUTS_ID"] for f in polygons["features"]}
         mine = {c for c in codes if len(c) == level + 2}
         assert mine <= drawn, sorted(mine - drawn)
+
+
+def test_search_finds_the_region_of_a_town(client: TestClient) -> None:
+    for query, code in (("Toulouse", "FRJ2"), ("München", "DE21"), ("munich", "DE21")):
+        found = client.get("/api/v1/search", params={"q": query}).json()
+        assert found["regions"][0]["code"] == code, query
+        assert found["places"][0]["sentence"].endswith(f"({code})"), query
+    toulouse = client.get("/api/v1/search", params={"q": "Toulouse"}).json()
+    assert toulouse["places"][0]["sentence"] == "Toulouse is in Midi-Pyrénées (FRJ2)"
+    munchen = client.get("/api/v1/search", params={"q": "munchen"}).json()
+    assert munchen["places"][0]["sentence"] == "München (Munich) is in Oberbayern (DE21)"
+    page = client.get("/search", params={"q": "Braunschweig"})
+    assert "Braunschweig is in Braunschweig (DE91)" in page.text
+    # A fragment of a town's name is no town.
+    assert client.get("/api/v1/search", params={"q": "Toulo"}).json()["places"] == []
+
+
+def test_a_region_found_by_a_former_name_or_code_says_which(client: TestClient) -> None:
+    def found(q: str) -> dict[str, str | None]:
+        body = client.get("/api/v1/regions", params={"q": q, "dataset": "eu-sbs"}).json()
+        return {r["code"]: r["formerly"] for r in body["items"]}
+
+    assert found("FR62") == {"FRJ2": "formerly Midi-Pyrénées (FR62)"}
+    # Its current name is the same, so nothing needs saying.
+    assert found("Midi-Pyrénées")["FRJ2"] is None
+    assert found("FR81") == {"FRJ1": "formerly Languedoc-Roussillon (FR81)"}
+    # A split region's old name: both successors say where they came from.
+    # A split region's old name: both successors say where they came from; PL9, whose own
+    # name ("Makroregion województwo mazowieckie") holds the words, needs no note.
+    mazowieckie = found("Mazowieckie")
+    assert mazowieckie["PL91"] == mazowieckie["PL92"] == "formerly Mazowieckie (PL12)"
+    assert mazowieckie["PL9"] is None
+    page = client.get("/search", params={"q": "FR62"})
+    assert "formerly Midi-Pyrénées (FR62)" in page.text

@@ -263,6 +263,50 @@ class NutsHistory:
         )
         return RecodePlan(version, frame, tuple(superseded), weight)
 
+    def pieces_into_current(
+        self, codes: Iterable[str], *, weight: Weight = "pop18"
+    ) -> pl.DataFrame:
+        """The pieces that carry the old codes among ``codes`` (not NUTS 2021 codes, each read
+        in the newest version that has it) to NUTS 2021, and every other piece of the same
+        version that goes into the same new regions, so a caller can tell a pure recode (one
+        whole old region makes the new one) from a split or a merge, and weigh a merge.
+
+        Columns ``from_code, version, to_code, weight`` (the piece's ``weight``, population in
+        2018 by default, after the shares under ``MIN_SHARE`` went to the main successor).
+        """
+        current = self._codes[CURRENT]
+        wanted: dict[str, str] = {}
+        for code in codes:
+            older = [v for v in self.versions_of(code) if v != CURRENT]
+            if len(code) > 2 and code not in current and older:
+                wanted[code] = older[-1]
+        rows: dict[tuple[str, str, str], float] = {}
+
+        def add(code: str, version: str, into: set[tuple[str, str]] | None = None) -> None:
+            total = sum(w[weight] or 0.0 for _, w in self._pieces[version, code])
+            for to_code, share in self.shares(code, version, weight=weight):
+                if into is None or (version, to_code) in into:
+                    rows[code, version, to_code] = share * total
+
+        for code, version in wanted.items():
+            add(code, version)
+        targets = {(v, t) for _, v, t in rows}
+        for version, code in list(self._pieces):
+            if code not in wanted and any(
+                (version, to) in targets for to, _ in self._pieces[version, code]
+            ):
+                add(code, version, targets)
+        return pl.DataFrame(
+            [(f, v, t, w) for (f, v, t), w in sorted(rows.items())],
+            schema={
+                "from_code": pl.String,
+                "version": pl.String,
+                "to_code": pl.String,
+                "weight": pl.Float64,
+            },
+            orient="row",
+        )
+
     def lineage(self, code: str) -> Lineage | None:
         """What became of ``code`` from the newest version that has it, or None if no version
         has it. A 2021 code is its own successor."""
@@ -280,27 +324,46 @@ class NutsHistory:
         return self._names.get((code, version), ("", None))[1]
 
     @cached_property
-    def _search_rows(self) -> list[tuple[str, str, str]]:
-        """``(folded code, folded name, code)`` of every name of every version."""
+    def _search_rows(self) -> list[tuple[str, str, str, str]]:
+        """``(folded code, folded name, code, name)`` of every name of every version."""
         pairs = [*self.names.select("code", "name").iter_rows(), *self.current_names.items()]
-        return [(fold(c), fold(n), c) for c, n in dict.fromkeys(pairs)]
+        return [(fold(c), fold(n), c, n) for c, n in dict.fromkeys(pairs)]
 
     def find(self, text: str) -> list[str]:
         """NUTS 2021 codes of the regions whose code (exactly) or a name in any version
         (a fragment, ignoring case and accents) matches ``text``; an old region leads to its
         successors. "FR62", "Midi-Pyrenees" and "Occitanie" all find FRJ2 or FRJ."""
+        return list(self.matches(text))
+
+    def matches(self, text: str) -> dict[str, str | None]:
+        """What ``find`` finds, each NUTS 2021 code with the former name and code that led to
+        it ("formerly Midi-Pyrénées (FR62)"), or None when its own code or current name did:
+        a reader who typed an old name should see why a region of another name came up."""
         wanted = fold(text)
         if not wanted:
-            return []
-        hits = [c for fc, fn, c in self._search_rows if wanted == fc or wanted in fn]
+            return {}
+        # A code stands for itself (None); a name is kept to tell an old one from the current.
+        hits: list[tuple[str, str | None]] = [
+            (c, None if wanted == fc else n)
+            for fc, fn, c, n in self._search_rows
+            if wanted == fc or wanted in fn
+        ]
         if len(wanted) >= 3 and wanted[:2].isalpha():
-            hits.append(text.strip().upper())
-        found: dict[str, None] = {}
-        for code in hits:
+            hits.append((text.strip().upper(), None))
+        found: dict[str, str | None] = {}
+        for code, name in hits:
             line = self.lineage(code)
-            if line is not None:
-                found.update(dict.fromkeys(s.code for s in line.successors))
-        return list(found)
+            if line is None:
+                continue
+            old_name = name or line.name
+            for successor in line.successors:
+                own = successor.code == code and (
+                    name is None or fold(name) == fold(successor.name or "")
+                )
+                note = None if own else f"formerly {old_name or code} ({code})"
+                if successor.code not in found or note is None:
+                    found[successor.code] = note
+        return found
 
 
 def _normalised(rows: Sequence[tuple[str, float]], min_share: float) -> list[tuple[str, float]]:

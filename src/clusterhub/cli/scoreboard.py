@@ -190,6 +190,8 @@ def _print_import(result: ImportResult) -> None:
             f"skipped {result.skipped_aggregates} aggregate and {result.skipped_extra_regio} "
             "Extra-Regio rows"
         )
+    if result.recoded_summary:
+        console.print(result.recoded_summary)
     if result.not_compared:
         console.print(
             f"{len(result.not_compared)} region code(s) stored but {scorecards.NOT_COMPARED}: "

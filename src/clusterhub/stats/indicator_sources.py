@@ -369,5 +369,5 @@ def _known_regions(
         frame.filter(pl.col(column).str.contains(NUTS_CODE)),
         ~pl.col(column).is_in(list(regions)),
         column,
-        "unknown region code (not in NUTS 2021 nor in a loaded data set)",
+        "unknown region code (not in NUTS 2021, an earlier NUTS version or a loaded data set)",
     )

@@ -197,3 +197,76 @@ def prefer(cells: pl.DataFrame, better: pl.DataFrame) -> tuple[pl.DataFrame, int
     )
     rest = frame.join(known.select(keys), on=keys, how="anti")
     return pl.concat([rest, known]).sort(keys), frame.height - rest.height
+
+
+#: What an indicator value recoded from an older NUTS version is, by kind (the start of its
+#: ``nuts_recode`` text, counted on the import result).
+INDICATOR_RECODES = ("recode", "split", "mean")
+
+
+def recode_indicator_values(values: pl.DataFrame, pieces: pl.DataFrame) -> pl.DataFrame:
+    """Carry indicator values under older NUTS codes to NUTS 2021, saying how in a new
+    ``nuts_recode`` column (null for values left as they were).
+
+    Scoreboard indicators are intensive (rates, shares, indices, per-inhabitant values), so a
+    value describes every part of its region alike:
+
+    * ``recode of FR62 (NUTS 2013)``: one whole old region is the new one; the value is exact;
+    * ``split of PL12 (NUTS 2013): value kept, estimate``: the new region is part of one old
+      region and takes its value unchanged;
+    * ``mean of FI13, FI1A (NUTS 2006) by population: estimate``: the new region is made of
+      (parts of) several old ones; their values are averaged weighted by the population of the
+      piece each gave (``weight``), over those of the old regions the file has values for
+      ("1 of 2" said when not all).
+
+    A value the file also gives under the new code itself wins over a recoded one.
+
+    Parameters
+    ----------
+    values
+        ``stats.indicator_sources.INDICATOR_VALUES`` rows.
+    pieces
+        ``from_code, version, to_code, weight`` (``classify.NutsHistory.pieces_into_current``):
+        every piece of each new region involved, also of old regions the file lacks.
+    """
+    feeders: dict[str, list[str]] = {}
+    targets: dict[str, int] = {}
+    for from_code, _version, to_code, _weight in pieces.iter_rows():
+        feeders.setdefault(to_code, []).append(from_code)
+        targets[from_code] = targets.get(from_code, 0) + 1
+    old = pl.col("region_code").is_in(list(targets)) & ~pl.col("country_level")
+    kept = values.filter(~old).with_columns(nuts_recode=pl.lit(None, dtype=pl.String))
+    joined = values.filter(old).join(pieces, left_on="region_code", right_on="from_code")
+    sums: dict[tuple[str, str, int], list[tuple[str, str, float, float]]] = {}
+    for code, indicator, year, value, _, version, to_code, weight in joined.iter_rows():
+        sums.setdefault((to_code, indicator, year), []).append((code, version, value, weight))
+    direct = set(kept.select("region_code", "indicator", "year").iter_rows())
+    rows = []
+    for (to_code, indicator, year), parts in sorted(sums.items()):
+        if (to_code, indicator, year) in direct:
+            continue
+        total = sum(w for *_, w in parts)
+        value = (
+            sum(v * w for _, _, v, w in parts) / total
+            if total > 0
+            else sum(v for _, _, v, _ in parts) / len(parts)
+        )
+        rows.append(
+            (to_code, indicator, year, value, False, _method(parts, feeders[to_code], targets))
+        )
+    recoded = pl.DataFrame(rows, schema=kept.schema, orient="row")
+    return pl.concat([kept, recoded])
+
+
+def _method(
+    parts: list[tuple[str, str, float, float]], feeders: list[str], targets: dict[str, int]
+) -> str:
+    """The ``nuts_recode`` text of one recoded value (see ``recode_indicator_values``)."""
+    codes = sorted({code for code, *_ in parts})
+    version = parts[0][1]
+    if len(feeders) == 1:
+        if targets[codes[0]] == 1:
+            return f"recode of {codes[0]} (NUTS {version})"
+        return f"split of {codes[0]} (NUTS {version}): value kept, estimate"
+    some = f"{len(codes)} of {len(feeders)}: " if len(codes) < len(feeders) else ""
+    return f"mean of {some}{', '.join(codes)} (NUTS {version}) by population: estimate"

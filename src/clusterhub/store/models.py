@@ -256,6 +256,9 @@ class IndicatorValue(Base):
     country_level: Mapped[bool] = mapped_column(Boolean, default=False)
     source: Mapped[str] = mapped_column(String(200), index=True)
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: How a value given under an older NUTS code was carried to this one ("recode of FR62
+    #: (NUTS 2013)", "split of PL12 ...: estimate"); null for a value given under this code.
+    nuts_recode: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 # --- directory --------------------------------------------------------------------------------

@@ -18,6 +18,8 @@ from sqlalchemy import ColumnElement, Select, and_, case, delete, false, func, i
 from sqlalchemy.orm import Session
 
 from clusterhub.classify import NutsHistory, RegionCatalogue
+from clusterhub.classify.nuts_versions import fold
+from clusterhub.classify.places import find_places
 from clusterhub.errors import InvalidInput, NotFound
 from clusterhub.services import audit
 from clusterhub.services.audit import Actor
@@ -464,7 +466,10 @@ def list_regions(
     """Regions of a data set, filtered by type, country or a name/code fragment.
 
     With a NUTS ``history``, ``q`` also finds a region by any code or name it had in an earlier
-    NUTS version ("FR62", "Midi-Pyrénées" find FRJ2; "Bassin Parisien" the regions it became).
+    NUTS version ("FR62", "Midi-Pyrénées" find FRJ2; "Bassin Parisien" the regions it became),
+    saying so in ``formerly``. A town's whole name finds the NUTS 2 and 3 regions it lies in
+    (``classify.places``: "Toulouse", "München" or "Munich"), listed first with the town in
+    ``towns``.
     """
     _check_page(page, page_size)
     data = _dataset(session, dataset)
@@ -473,22 +478,48 @@ def list_regions(
         query = query.where(Region.region_type == region_type)
     if country:
         query = query.where(Region.country == country.upper())
+    former: dict[str, str | None] = {}
+    towns: dict[str, list[str]] = {}
     if q:
         pattern = f"%{q.lower()}%"
-        former = history.find(q) if history is not None else []
+        former = history.matches(q) if history is not None else {}
+        for place in find_places(q):
+            for code in (place.nuts2, place.nuts3):
+                towns.setdefault(code, []).append(place.called(q))
         query = query.where(
             or_(
                 func.lower(Region.name).like(pattern),
                 func.lower(Region.code).like(pattern),
-                Region.code.in_(former),
+                Region.code.in_([*former, *towns]),
             )
         )
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    town_first = case((Region.code.in_(list(towns)), 0), else_=1)
     rows = session.scalars(
-        query.order_by(Region.code).offset((page - 1) * page_size).limit(page_size)
+        query.order_by(town_first, Region.code).offset((page - 1) * page_size).limit(page_size)
     ).all()
-    items = [RegionSummary.model_validate({**_attrs(r), "dataset": data.key}) for r in rows]
+    items = [
+        RegionSummary.model_validate(
+            {
+                **_attrs(r),
+                "dataset": data.key,
+                "formerly": _formerly(r, q, former),
+                "towns": towns.get(r.code, []),
+            }
+        )
+        for r in rows
+    ]
     return Page(items=items, total=total, page=page, page_size=page_size)
+
+
+def _formerly(region: Region, q: str | None, former: dict[str, str | None]) -> str | None:
+    """The former name and code that found ``region``, unless its own name or code holds
+    ``q`` (then nothing needs saying)."""
+    note = former.get(region.code)
+    if note is None or not q:
+        return None
+    own = f"{region.name or ''} {region.code}"
+    return None if fold(q) in fold(own) else note
 
 
 #: The cluster a map shows when none is chosen (Automotive), in data sets that have it.

@@ -94,6 +94,16 @@ class RegionSummary(BaseModel):
     country: str | None
     total_employment: float | None
     has_geometry: bool
+    formerly: str | None = Field(
+        default=None,
+        description="In search results: the former name and code that found the region when "
+        'its own did not, e.g. "formerly Midi-Pyrénées (FR62)".',
+    )
+    towns: list[str] = Field(
+        default=[],
+        description="In search results: the towns (GeoNames, 50,000 people or more) whose "
+        "name was typed and that lie in the region.",
+    )
 
 
 class RegionPublic(RegionSummary):

@@ -151,8 +151,10 @@ def load_computed(session: Session, computed: ComputedIndicators) -> int:
 
 
 def store_values(session: Session, values: pl.DataFrame, source: str) -> int:
-    """Store ``INDICATOR_VALUES`` rows under ``source``, replacing rows with the same keys."""
-    rows = values.select(list(INDICATOR_VALUES)).to_dicts()
+    """Store ``INDICATOR_VALUES`` rows under ``source``, replacing rows with the same keys;
+    a ``nuts_recode`` column, when there is one, says how recoded values were carried."""
+    extra = ["nuts_recode"] if "nuts_recode" in values.columns else []
+    rows = values.select([*INDICATOR_VALUES, *extra]).to_dicts()
     keys = [(r["region_code"], r["indicator"], r["year"]) for r in rows]
     for chunk in _chunks(keys, 500):
         session.execute(

@@ -2,9 +2,10 @@
 Eurostat downloads (a file, or the data set fetched by code) and web uploads.
 
 Every import is all-or-nothing (the readers in ``stats.indicator_sources`` refuse a file with
-any problem), is recorded in the audit log ``by`` whoever ran it, and says which of its region
-codes the scorecards will not compare (``scoreboard.comparison_pool``: codes of another NUTS
-version or outside the loaded data).
+any problem), is recorded in the audit log ``by`` whoever ran it, carries codes of earlier NUTS
+versions to NUTS 2021 (each value saying how, see ``docs/methodology/nuts-recoding.md``), and
+says which of its region codes the scorecards will not compare (``scoreboard.comparison_pool``:
+codes outside the loaded data).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from clusterhub.classify.indicators import (
     IndicatorCatalogue,
     default_catalogue,
 )
+from clusterhub.classify.nuts_versions import VERSIONS
 from clusterhub.config import Settings
 from clusterhub.datasets import ProgressCallback, eurostat_dataset, fetch
 from clusterhub.errors import InvalidInput, NotFound
@@ -35,6 +37,7 @@ from clusterhub.services.scoreboard.data import store_values
 from clusterhub.services.scoreboard.schemas import ImportResult
 from clusterhub.services.scoreboard.scorecards import comparison_pool
 from clusterhub.stats.indicator_sources import read_eurostat_indicator, read_indicator_csv
+from clusterhub.stats.nuts_recode import INDICATOR_RECODES, recode_indicator_values
 from clusterhub.store.models import Region
 
 
@@ -57,6 +60,7 @@ def import_indicator_file(
     catalogue = catalogue or default_catalogue()
     levels = {i.code: i.level for i in catalogue.indicators if i.origin != "computed"}
     values = read_indicator_csv(path, levels=levels, regions=_known_codes(session, reference))
+    values = _recoded(values, reference)
     return _stored(session, values, f"user:{name or path.name}", name or path.name, by)
 
 
@@ -83,7 +87,7 @@ def import_eurostat_file(
         country_level=item.level == "country",
         regions=_known_codes(session, reference),
     )
-    values = read.values.with_columns(indicator=pl.lit(indicator))
+    values = _recoded(read.values.with_columns(indicator=pl.lit(indicator)), reference)
     label = name or path.name
     result = _stored(session, values, f"eurostat:{source.dataset}:{label}", label, by)
     return result.model_copy(
@@ -131,10 +135,24 @@ def _require_file(path: Path) -> None:
 
 
 def _known_codes(session: Session, reference: ReferenceData) -> set[str]:
-    """Codes a file may use: the NUTS 2021 catalogue and the regions of loaded data sets."""
-    return set(reference.regions.frame["code"].to_list()) | set(
-        session.scalars(select(Region.code).distinct())
+    """Codes a file may use: the NUTS 2021 catalogue, the regions of loaded data sets and the
+    codes of every earlier NUTS version (recoded to NUTS 2021 by ``_recoded``)."""
+    history = reference.nuts_history
+    return (
+        set(reference.regions.frame["code"].to_list())
+        | set(session.scalars(select(Region.code).distinct()))
+        | {code for version in VERSIONS for code in history.codes(version)}
     )
+
+
+def _recoded(values: pl.DataFrame, reference: ReferenceData) -> pl.DataFrame:
+    """The values with those under codes of earlier NUTS versions carried to NUTS 2021
+    (``stats.nuts_recode.recode_indicator_values``), each saying how in ``nuts_recode``."""
+    regional = values.filter(~pl.col("country_level"))["region_code"].unique().to_list()
+    known = set(reference.regions.frame["code"].to_list())
+    old = [code for code in regional if code not in known]
+    pieces = reference.nuts_history.pieces_into_current(old)
+    return recode_indicator_values(values, pieces)
 
 
 def _stored(
@@ -143,6 +161,12 @@ def _stored(
     """Store ``values``, record the import, and say which region codes the scorecards will
     not compare."""
     rows = store_values(session, values, source[:200])
+    methods = (
+        values["nuts_recode"].drop_nulls().to_list() if "nuts_recode" in values.columns else []
+    )
+    recoded = {
+        kind: n for kind in INDICATOR_RECODES if (n := sum(m.startswith(kind) for m in methods))
+    }
     pool = comparison_pool(session)
     regional = values.filter(~pl.col("country_level"))["region_code"].unique().to_list()
     outside = sorted(code for code in regional if code not in pool.regions)
@@ -159,6 +183,29 @@ def _stored(
         regions=values["region_code"].n_unique(),
         nuts_version=pool.nuts_version,
         not_compared=outside,
+        recoded=recoded,
+        recoded_summary=_recoded_summary(recoded),
+    )
+
+
+_RECODE_WORDS = {
+    "recode": "code changes (exact)",
+    "split": "parts of a split region (its value kept: estimate)",
+    "mean": "merged regions (population-weighted mean: estimate)",
+}
+
+
+def _recoded_summary(recoded: dict[str, int]) -> str | None:
+    """ "12 values given under earlier NUTS codes were stored under NUTS 2021 codes: 9 code
+    changes (exact), 3 parts of a split region (its value kept: estimate)." or None."""
+    if not recoded:
+        return None
+    parts = ", ".join(f"{n} {_RECODE_WORDS[kind]}" for kind, n in recoded.items())
+    total = sum(recoded.values())
+    plural = "s" if total != 1 else ""
+    return (
+        f"{total} value{plural} stored under NUTS 2021 codes for codes of an earlier NUTS "
+        f"version: {parts}."
     )
 
 

@@ -111,3 +111,12 @@ class ImportResult(BaseModel):
         0, description="Eurostat aggregate rows skipped (EU27_2020...)."
     )
     skipped_extra_regio: int = Field(0, description="Extra-Regio rows skipped (DEZZ...).")
+    recoded: dict[str, int] = Field(
+        default_factory=dict,
+        description="Values stored under NUTS 2021 codes that the file gave under older codes, "
+        "by how: recode (a code change, exact), split (part of an old region, its value kept: "
+        "estimate), mean (several old regions, population-weighted: estimate).",
+    )
+    recoded_summary: str | None = Field(
+        None, description="The recoded counts as one sentence, for pages and the CLI."
+    )

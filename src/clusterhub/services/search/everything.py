@@ -30,10 +30,21 @@ PER_KIND = 5
 MAX_QUERY = 100
 
 
+class PlaceFound(BaseModel):
+    """A town whose name was typed, and the region it lies in (shown above the regions)."""
+
+    place: str = Field(description="The town's name (GeoNames).")
+    region: RegionSummary
+    sentence: str = Field(description='E.g. "Toulouse is in Midi-Pyrénées (FRJ2)".')
+
+
 class Everything(BaseModel):
     """The best few of each kind for one query, and how many there are of each."""
 
     query: str
+    places: list[PlaceFound] = Field(
+        default=[], description="Towns named by the query and the NUTS 2 region of each."
+    )
     regions: list[RegionSummary]
     regions_total: int = Field(description="Regions matching, over every loaded data set.")
     regions_by_dataset: dict[str, int] = Field(description="Data set key -> regions matching.")
@@ -92,8 +103,12 @@ def search_everything(
             region_counts[dataset.key] = found.total
         if matching:
             cluster_counts[dataset.key] = len(matching)
+    # Regions holding a named town come first, whatever data set they are in.
+    regions.sort(key=lambda r: not r.towns)
+    places = _places(regions)
     return Everything(
         query=text,
+        places=places,
         regions=regions[:per_kind],
         regions_total=sum(region_counts.values()),
         regions_by_dataset=region_counts,
@@ -105,3 +120,17 @@ def search_everything(
         posts=posts.items,
         posts_total=posts.total,
     )
+
+
+def _places(regions: list[RegionSummary]) -> list[PlaceFound]:
+    """A sentence for each town the query named, from the first region that holds it (the
+    region list puts the regions of named towns first)."""
+    found: dict[str, PlaceFound] = {}
+    for region in regions:
+        where = f"{region.name} ({region.code})" if region.name else region.code
+        for town in region.towns:
+            if town not in found:
+                found[town] = PlaceFound(
+                    place=town, region=region, sentence=f"{town} is in {where}"
+                )
+    return list(found.values())
