@@ -267,8 +267,11 @@ def get_spec(key: str) -> DatasetSpec:
     Raises
     ------
     NotFound
-        If no data set has that key; the message lists the known keys.
+        If no data set has that key; the message lists the known keys. Any Eurostat data
+        set is ``eurostat:<code>`` (``eurostat_dataset``).
     """
+    if key.startswith("eurostat:"):
+        return eurostat_dataset(key.removeprefix("eurostat:"))
     try:
         return DATASETS[key]
     except KeyError:

@@ -9,6 +9,7 @@ from clusterhub.classify.clusters import (
     Classification,
     Taxonomy,
     aggregate_to_level,
+    class_members,
     derive_nace,
     load_cmp_traded,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "Successor",
     "Taxonomy",
     "aggregate_to_level",
+    "class_members",
     "derive_nace",
     "is_extra_regio",
     "is_naics",

@@ -263,7 +263,7 @@ def aggregate_to_level(
             field="level",
             value=str(level),
         )
-    classes = _class_members(taxonomy, nace)
+    classes = class_members(taxonomy, nace)
     ancestors = {code: nace.ancestor_at(code, level) for code in classes["code"].unique()}
     classes = classes.with_columns(coarse=pl.col("code").replace_strict(ancestors))
     visible = _visible(nace, level, available_codes)
@@ -299,8 +299,9 @@ def _coarse_weights(
     )
 
 
-def _class_members(taxonomy: Taxonomy, nace: NaceHierarchy) -> pl.DataFrame:
-    """Members spread over NACE classes; a class reached twice in one cluster is an error."""
+def class_members(taxonomy: Taxonomy, nace: NaceHierarchy) -> pl.DataFrame:
+    """Members spread over NACE classes (``cluster_code, code, weight``); a class reached
+    twice in one cluster is an error."""
     if taxonomy.classification != "nace":
         raise InvalidInput.single(
             "expected a NACE taxonomy", field="classification", value=taxonomy.classification

@@ -35,8 +35,9 @@ from clusterhub.classify import (
 )
 from clusterhub.classify.nuts_changes import NAMES
 from clusterhub.config import Settings
-from clusterhub.datasets import ProgressCallback, fetch
+from clusterhub.datasets import ProgressCallback, eurostat_dataset, fetch
 from clusterhub.errors import DataSourceError, InvalidInput, NotFound
+from clusterhub.stats.sources import read_eurostat_tsv
 
 NUTS_LEVELS = (0, 1, 2, 3)
 #: Taxonomy files that ship with clusterhub, by the short name that stands for them wherever a
@@ -67,6 +68,21 @@ def taxonomy_file(path: Path) -> Path:
             value=str(path),
         )
     return builtin
+
+
+#: Eurostat's national SBS by NACE class (2008-2020 methodology): industry (B-E),
+#: construction (F), trade (G) and services (H-N, S95); V16110 = persons employed.
+NATIONAL_CLASS_DATASETS = ("sbs_na_ind_r2", "sbs_na_con_r2", "sbs_na_dt_r2", "sbs_na_1a_se_r2")
+
+
+@dataclass(frozen=True)
+class NationalClasses:
+    """National employment by NACE class (``region_code`` = country), or None when none of
+    ``NATIONAL_CLASS_DATASETS`` could be had; which were read and which are missing."""
+
+    cells: pl.DataFrame | None
+    found: tuple[str, ...]
+    missing: tuple[str, ...]
 
 
 class ReferenceData:
@@ -167,6 +183,23 @@ class ReferenceData:
     def nace_derivation(self) -> pl.DataFrame:
         """Per cluster: how its NAICS codes reached NACE (exact, by prefix, unmatched)."""
         return self._nace_clusters[1]
+
+    @cached_property
+    def national_classes(self) -> NationalClasses:
+        """National employment by NACE class (Eurostat ``sbs_na_*_r2``), the reference
+        structure that shares a region's divisions among the classes of the clusters; each
+        data set that cannot be had (not in the mirror, unreachable) is named instead."""
+        frames, found, missing = [], [], []
+        for code in NATIONAL_CLASS_DATASETS:
+            try:
+                path = fetch(eurostat_dataset(code), self._settings, progress=self._progress)
+            except DataSourceError:
+                missing.append(code)
+                continue
+            cells, _ = read_eurostat_tsv(path)
+            frames.append(cells.select("region_code", "industry_code", "year", "employment"))
+            found.append(code)
+        return NationalClasses(pl.concat(frames) if frames else None, tuple(found), tuple(missing))
 
 
 @dataclass(frozen=True, eq=False)

@@ -42,6 +42,7 @@ def aggregate_to_clusters(
     *,
     partition_codes: Collection[str],
     region_type: pl.Expr | str,
+    keyed: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Sum industry cells into cluster cells and region totals.
 
@@ -57,6 +58,10 @@ def aggregate_to_clusters(
         groups) are ignored so that no worker is counted twice.
     region_type
         A constant (``"state"``) or an expression deriving it from ``region_code``.
+    keyed
+        ``stats.apportion.KEYED_SCHEMA`` rows: per country (the first two letters of a NUTS
+        code), a cluster's weight on a code by a reference structure, replacing the
+        taxonomy's fixed weight there. The cell stays apportioned (estimated) either way.
 
     Returns
     -------
@@ -104,6 +109,7 @@ def aggregate_to_clusters(
             how="inner",
         )
         .with_columns(part.alias(name) for name, part in parts.items())
+        .pipe(_keyed_weights, keyed)
         .with_columns(pl.col(m) * pl.col("weight") for m in (*MEASURES, *parts))
     )
     # Plain sums and counts group fastest; a sum is null when no cell had a value
@@ -141,6 +147,24 @@ def aggregate_to_clusters(
         .with_columns(region_type=kind)
     )
     return pl.collect_all([clusters, totals])  # type: ignore[return-value]
+
+
+def _keyed_weights(weighted: pl.LazyFrame, keyed: pl.DataFrame | None) -> pl.LazyFrame:
+    """The taxonomy's weight replaced by the region's country key where one is given."""
+    if keyed is None or keyed.is_empty():
+        return weighted
+    by_country = keyed.lazy().select(
+        "country",
+        pl.col("code").alias("industry_code"),
+        pl.col("cluster_code").cast(pl.Categorical),
+        pl.col("weight").alias("_keyed"),
+    )
+    return (
+        weighted.with_columns(country=pl.col("region_code").str.slice(0, 2))
+        .join(by_country, on=["country", "industry_code", "cluster_code"], how="left")
+        .with_columns(weight=pl.coalesce("_keyed", "weight"))
+        .drop("country", "_keyed")
+    )
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ run can be printed as a Rich table, served as JSON or written to Parquet.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal
@@ -17,15 +17,18 @@ import polars as pl
 from clusterhub.classify import (
     Taxonomy,
     aggregate_to_level,
+    class_members,
     is_extra_regio,
     load_taxonomy_file,
     naics_parent,
 )
 from clusterhub.errors import InvalidInput, NotFound
 from clusterhub.input_files import TextLines
+from clusterhub.services.missing_sources import FETCH_COMMAND
 from clusterhub.services.observatory.recoding import recode_to_current
 from clusterhub.services.observatory.vocabulary import SOURCES, Source
 from clusterhub.services.reference import ReferenceData, taxonomy_file
+from clusterhub.stats.apportion import class_structure, keyed_weights
 from clusterhub.stats.cells import FillReport, fill_missing
 from clusterhub.stats.mapping import (
     RatingOptions,
@@ -130,11 +133,13 @@ def _industry_map(request: MapRequest, reference: ReferenceData) -> ClusterMap:
     extra = pl.col("region_code").map_elements(is_extra_regio, return_dtype=pl.Boolean)
     left_out = sorted(filled.filter(extra).get_column("region_code").unique().to_list())
     filled = filled.filter(~extra)
+    keyed, key_note = _apportioning(plan, reference, filled)
     cluster_cells, totals = aggregate_to_clusters(
         filled,
         plan.taxonomy.members,
         partition_codes=plan.partition,
         region_type=_region_type(filled),
+        keyed=keyed,
     )
     table = rate_clusters(cluster_cells, totals, options=request.rating)
     table = _named(table, plan.taxonomy, reference)
@@ -143,7 +148,7 @@ def _industry_map(request: MapRequest, reference: ReferenceData) -> ClusterMap:
         _fill_note(fill_report),
         *_split_note(filled),
         *recode_notes,
-        plan.level_note,
+        plan.level_note + key_note,
         *_invisible_note(plan.coverage, plan.taxonomy),
         *_region_notes(table, reference),
         *([f"extra-regio codes left out (not regions): {', '.join(left_out)}"] if left_out else []),
@@ -169,6 +174,10 @@ class _Plan:
     coverage: pl.DataFrame
     parent: Callable[[str], str | None]
     level_note: str
+    #: The coarse codes shared among their classes by a key, with their classes.
+    classes_of: Mapping[str, list[str]] = field(default_factory=dict)
+    #: The taxonomy spread over classes (``cluster_code, code, weight``) when any code is.
+    class_members: pl.DataFrame | None = None
 
 
 def _nace_plan(request: MapRequest, reference: ReferenceData, codes: set[str], path: Path) -> _Plan:
@@ -198,17 +207,55 @@ def _nace_plan(request: MapRequest, reference: ReferenceData, codes: set[str], p
             f"; {', '.join(sorted(split))} by their published NACE level {level + 1} codes "
             f"({len(finer)})"
         )
-    return _Plan(at_level, partition, coverage, nace.parent, note + _key_note(level))
+    coarse = sorted(code for code in partition if nace.level(code) < CLASS_LEVEL)
+    classes_of = {code: nace.classes_under(code) for code in coarse}
+    by_class = class_members(taxonomy, nace) if coarse else None
+    return _Plan(at_level, partition, coverage, nace.parent, note, classes_of, by_class)
 
 
-def _key_note(level: int) -> str:
-    """Which key shares a coarse code among the classes of the clusters (an estimate)."""
-    if level >= CLASS_LEVEL:
-        return ""
-    return (
-        "; codes shared among their classes by fixed keys (equal per class: no employment by "
-        "class is available), counted as estimated"
+def _apportioning(
+    plan: _Plan, reference: ReferenceData, cells: pl.DataFrame
+) -> tuple[pl.DataFrame | None, str]:
+    """Per country, the weights that share coarse codes among the classes of the clusters
+    (``stats.apportion``), and the note saying which keys were used (all are estimates)."""
+    if not plan.classes_of or plan.class_members is None:
+        return None, ""
+    national = reference.national_classes
+    fixed = "fixed keys (equal per class)"
+    if national.cells is None or not _looks_nuts(cells):
+        why = (
+            "national employment by class (Eurostat "
+            + ", ".join(national.missing)
+            + f") is not available; `{FETCH_COMMAND} "
+            + " ".join(f"eurostat:{code}" for code in national.missing)
+            + "` fetches it"
+            if national.cells is None
+            else "the regions are not NUTS regions"
+        )
+        return None, f"; codes shared among their classes by {fixed}: {why}; counted as estimated"
+    year = _structure_year(national.cells, cells)
+    structure = class_structure(national.cells.filter(pl.col("year") == year), plan.classes_of)
+    coarse_of = {cls: code for code, classes in plan.classes_of.items() for cls in classes}
+    countries = set(cells.get_column("region_code").str.slice(0, 2).unique().to_list())
+    keyed = keyed_weights(plan.class_members, structure, coarse_of, countries)
+    pairs = keyed.unique(["country", "code"])
+    by_key = dict(pairs.group_by("key").len().iter_rows())
+    rest = len(countries) * len(plan.classes_of) - len(pairs)
+    note = (
+        f"; codes shared among their classes by national employment by class (Eurostat "
+        f"{', '.join(national.found)}, {year}): {by_key.get('country', 0)} country x code "
+        f"pairs by the country's own structure, {by_key.get('all-countries', 0)} by all "
+        f"countries' structure (the country's classes not all published), {rest} by {fixed}; "
+        "counted as estimated"
     )
+    return keyed, note
+
+
+def _structure_year(national: pl.DataFrame, cells: pl.DataFrame) -> int:
+    """The latest year of the reference structure up to the data's year (else its first)."""
+    years = sorted(set(national.get_column("year").to_list()))
+    latest = int(cells.get_column("year").max())  # type: ignore[arg-type]
+    return int(max((y for y in years if y <= latest), default=years[0]))
 
 
 CLASS_LEVEL = 4
