@@ -122,3 +122,13 @@ def test_nul_characters_are_refused_on_pages_too(client: TestClient, path: str) 
     response = client.get(path)
     assert response.status_code == 422
     assert "NUL" in response.text
+
+
+def test_withheld_stars_are_not_drawn_or_listed_as_no_star(client: TestClient) -> None:
+    html = client.get("/clusters/4", params={"dataset": "eu-sbs"}).text
+    legend = html[html.index('class="star-legend"') :].split("</p>", 1)[0]
+    assert '<span class="no-star">no star</span>' in legend
+    assert "≈ stars withheld" in legend  # some Automotive regions are mostly estimated
+    assert "stars withheld (mostly estimated)" in html  # their own layer on the star map
+    asked = client.get("/clusters/4", params={"dataset": "eu-sbs", "estimated_stars": "true"})
+    assert "≈ stars withheld" not in asked.text and "more than half estimated" in asked.text
