@@ -27,6 +27,7 @@ from clusterhub.services.observatory.charts import Figure
 from clusterhub.services.observatory.schemas import ClusterPublic
 from clusterhub.services.observatory.vocabulary import (
     MEASURE_LABELS,
+    NO_DATA_COLOUR,
     WITHHELD_COLOUR,
     Measure,
     star_colours,
@@ -104,6 +105,34 @@ def region_polygons(reference: ReferenceData, region_type: str) -> dict[str, Any
         field="region_type",
         value=region_type,
     )
+
+
+def drawn_codes(reference: ReferenceData, region_type: str) -> list[str]:
+    """The codes of every polygon of a U.S. region type (states, counties): the maps outline
+    those without data in a neutral grey, "no data", rather than leave holes. NUTS maps need
+    none: their data sets cover every region, and their polygons are copied on each read."""
+    if region_type not in US_SHAPES:
+        return []
+    return [str(f["properties"]["code"]) for f in reference.us_geojson(region_type)["features"]]
+
+
+def _no_data_trace(
+    geojson: dict[str, Any] | str, featureidkey: str, codes: list[str]
+) -> dict[str, Any]:
+    """The regions with a polygon but no data: outlined, neutral fill, "no data" on hover."""
+    return {
+        "type": "choropleth",
+        "geojson": geojson,
+        "featureidkey": featureidkey,
+        "locations": codes,
+        "z": [0] * len(codes),
+        "colorscale": [[0.0, NO_DATA_COLOUR], [1.0, NO_DATA_COLOUR]],
+        "showscale": False,
+        "showlegend": True,
+        "name": "no data",
+        "hovertemplate": "%{location}: no data<extra></extra>",
+        "marker": {"line": {"width": 0.4, "color": "#888"}},
+    }
 
 
 def _frame(region_type: str) -> tuple[str, dict[str, Any]]:
@@ -200,10 +229,13 @@ def _choropleth(
     layer: MapLayer,
     estimated: list[str],
     withheld: list[str],
+    *,
+    everywhere: list[str] | None = None,
 ) -> Figure:
     """rows: (region code, value, name, employment, LQ, stars, estimated share, stars
     possible) per region; ``estimated``: the regions to mark as mostly estimated;
-    ``withheld``: those of them whose stars are withheld (marked apart on a star map)."""
+    ``withheld``: those of them whose stars are withheld (marked apart on a star map);
+    ``everywhere``: every region with a polygon, those without a row drawn as "no data"."""
     label = MEASURE_LABELS[layer.measure]
     scale: dict[str, Any] = {"colorscale": BLUES, "colorbar": {"title": {"text": label}}}
     if layer.measure == "stars":
@@ -233,12 +265,14 @@ def _choropleth(
     if layer.measure != "stars":
         withheld = []
     veiled = [code for code in estimated if code not in set(withheld)]
-    data = [trace]
+    present = {r[0] for r in rows}
+    missing = [code for code in everywhere or [] if code not in present]
+    data = [_no_data_trace(geojson, featureidkey, missing), trace] if missing else [trace]
     if veiled:
         data.append(_estimated_trace(geojson, featureidkey, veiled))
     if withheld:
         data.append(_estimated_trace(geojson, featureidkey, withheld, withheld=True))
-    if len(data) > 1:
+    if len(data) > 1:  # a legend for the layers beside the colour scale
         layout["legend"] = {"x": 0.01, "y": 0.01, "bgcolor": "rgba(255,255,255,0.8)"}
     return {"data": data, "layout": layout}
 
@@ -277,9 +311,14 @@ def write_html(figure: Figure, path: Path) -> Path:
 
 
 def cluster_map_figure(
-    cluster: ClusterPublic, geojson: dict[str, Any] | str, measure: Measure
+    cluster: ClusterPublic,
+    geojson: dict[str, Any] | str,
+    measure: Measure,
+    everywhere: list[str] | None = None,
 ) -> Figure:
-    """The map of a cluster as the database holds it (``services.observatory.datasets``)."""
+    """The map of a cluster as the database holds it (``services.observatory.datasets``);
+    ``everywhere``: the codes of all polygons (``drawn_codes``), to outline those without
+    data."""
     if measure not in MEASURE_LABELS:
         raise InvalidInput.single(
             f"expected one of {', '.join(MEASURE_LABELS)}", field="measure", value=measure
@@ -306,4 +345,4 @@ def cluster_map_figure(
         measure=measure,
         region_type=cluster.region_type,
     )
-    return _choropleth(rows, geojson, layer, estimated, withheld)
+    return _choropleth(rows, geojson, layer, estimated, withheld, everywhere=everywhere)

@@ -50,6 +50,8 @@ REGION_LEVEL = {"cmp-states": "U.S. states", "eurostat-sbs": "EU NUTS 2 regions"
 #: whose stars are withheld (mostly estimated) is sand: neither "no star" nor a rating.
 NO_STAR_COLOUR = "#bdbdbd"  # darker than "no data" (#e6e6e6) of the maps
 WITHHELD_COLOUR = "#f0d9a8"
+#: Regions with a polygon but no data (lighter than "no star"; the printed maps' too).
+NO_DATA_COLOUR = "#e6e6e6"
 STAR_BLUES = ("#9ecae1", "#4292c6", "#08519c", "#08306b")
 
 
