@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
+import json
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -132,3 +135,14 @@ def test_withheld_stars_are_not_drawn_or_listed_as_no_star(client: TestClient) -
     assert "stars withheld (mostly estimated)" in html  # their own layer on the star map
     asked = client.get("/clusters/4", params={"dataset": "eu-sbs", "estimated_stars": "true"})
     assert "≈ stars withheld" not in asked.text and "more than half estimated" in asked.text
+
+
+def test_the_rating_chart_counts_withheld_stars_apart_from_no_star(client: TestClient) -> None:
+    cluster = client.get("/api/v1/clusters/4", params={"dataset": "eu-sbs"}).json()
+    page = client.get("/clusters/4", params={"dataset": "eu-sbs"}).text
+    figures = [json.loads(html.unescape(f)) for f in re.findall(r'data-figure="([^"]+)"', page)]
+    (bars,) = [f["data"][0] for f in figures if "Star ratings" in f["layout"]["title"]["text"]]
+    assert bars["x"][0] == "no star" and bars["x"][-1] == "stars withheld"
+    assert bars["y"][-1] == cluster["withheld_regions"] > 0
+    assert sum(bars["y"]) == sum(cluster["star_counts"].values())  # every region once
+    assert len(set(bars["marker"]["color"])) == len(bars["x"])  # no two bars alike
