@@ -7,6 +7,7 @@ import html
 import io
 import json
 import re
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -132,7 +133,8 @@ def test_withheld_stars_are_not_drawn_or_listed_as_no_star(client: TestClient) -
     legend = html[html.index('class="star-legend"') :].split("</p>", 1)[0]
     assert '<span class="no-star">no star</span>' in legend
     assert "≈ stars withheld" in legend  # some Automotive regions are mostly estimated
-    assert "stars withheld (mostly estimated)" in html  # their own layer on the star map
+    names = [t.get("name") for f in _figures(html) for t in f["data"]]
+    assert "≈ stars withheld" in names  # their own layer on the star map
     asked = client.get("/clusters/4", params={"dataset": "eu-sbs", "estimated_stars": "true"})
     assert "≈ stars withheld" not in asked.text and "more than half estimated" in asked.text
 
@@ -146,3 +148,8 @@ def test_the_rating_chart_counts_withheld_stars_apart_from_no_star(client: TestC
     assert bars["y"][-1] == cluster["withheld_regions"] > 0
     assert sum(bars["y"]) == sum(cluster["star_counts"].values())  # every region once
     assert len(set(bars["marker"]["color"])) == len(bars["x"])  # no two bars alike
+
+
+def _figures(page: str) -> list[dict[str, Any]]:
+    """The Plotly figures of a page (``data-figure`` attributes)."""
+    return [json.loads(html.unescape(f)) for f in re.findall(r'data-figure="([^"]+)"', page)]

@@ -207,7 +207,7 @@ def _estimated_trace(
     colour, or (``withheld``: a star map whose stars for them are withheld) an opaque sand
     fill, so that "stars withheld" never reads as "no star"."""
     fill = WITHHELD_COLOUR if withheld else "rgba(60,60,60,0.35)"
-    name = "stars withheld (mostly estimated)" if withheld else "≈ more than half estimated"
+    name = "≈ stars withheld" if withheld else "≈ more than half estimated"
     return {
         "type": "choropleth",
         "geojson": geojson,
