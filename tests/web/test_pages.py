@@ -153,3 +153,13 @@ def test_the_rating_chart_counts_withheld_stars_apart_from_no_star(client: TestC
 def _figures(page: str) -> list[dict[str, Any]]:
     """The Plotly figures of a page (``data-figure`` attributes)."""
     return [json.loads(html.unescape(f)) for f in re.findall(r'data-figure="([^"]+)"', page)]
+
+
+def test_a_row_without_stars_says_no_star_rather_than_nothing(client: TestClient) -> None:
+    cluster = client.get("/api/v1/clusters/4", params={"dataset": "us-states"}).json()
+    shown = cluster["regions"][:25]
+    starless = [r for r in shown if r["stars"] == 0 and not r["stars_withheld"]]
+    assert starless, "some leading states earn no star"
+    page = client.get("/clusters/4", params={"dataset": "us-states"}).text
+    cells = page.count('<span class="no-star" aria-hidden="true">no star</span>')
+    assert cells >= len(starless)
