@@ -44,6 +44,7 @@ SHOTS = (
     Shot("region_DE11_diversification", "/regions/DE11#diversification", DESKTOP),
     Shot("cluster_4", "/clusters/4", DESKTOP),
     Shot("emerging_blue_growth", "/?dataset=eu-sbs-emerging&cluster=BLUE", DESKTOP),
+    Shot("us_map", "/?dataset=us-states", {"width": 1366, "height": 800}),
     Shot("methodology", "/methodology", DESKTOP),
     Shot("home_mobile", "/", MOBILE),
     Shot("directory_search", "/directory?q=aerospace+defense&mode=hybrid", DESKTOP),
@@ -59,8 +60,11 @@ CHARTS_DRAWN = (
 )
 
 
-def take(out: Path, data_mirror: Path = SHARED_DATA) -> list[Path]:
-    """Write every screenshot of ``SHOTS`` into ``out``; returns the files written."""
+def take(
+    out: Path, data_mirror: Path = SHARED_DATA, only: frozenset[str] = frozenset()
+) -> list[Path]:
+    """Write the screenshots of ``SHOTS`` (those named in ``only``, if any) into ``out``;
+    returns the files written."""
     out.mkdir(parents=True, exist_ok=True)
     written = []
     with (
@@ -69,7 +73,7 @@ def take(out: Path, data_mirror: Path = SHARED_DATA) -> list[Path]:
         sync_playwright() as playwright,
     ):
         browser = launch_browser(playwright)
-        for shot in SHOTS:
+        for shot in (s for s in SHOTS if not only or s.name in only):
             context = browser.new_context(
                 base_url=server.url,
                 viewport=shot.viewport,
@@ -106,8 +110,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=REPO / "docs" / "screenshots")
     parser.add_argument("--data", type=Path, default=SHARED_DATA, help="the data mirror")
+    parser.add_argument("--only", action="append", default=[], help="a shot's name (repeat)")
     args = parser.parse_args(argv)
-    for path in take(args.out, args.data):
+    for path in take(args.out, args.data, frozenset(args.only)):
         print(path.relative_to(REPO) if path.is_relative_to(REPO) else path)
     return 0
 

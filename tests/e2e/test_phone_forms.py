@@ -174,3 +174,21 @@ def test_the_api_explorer_draws_from_local_assets(page: Page, guard: PageGuard) 
     region = page.get_by_role("button", name="get /api/v1/regions/{nuts_code}", exact=True)
     expect(region).to_be_visible()
     assert guard.blocked == []
+
+
+def test_a_table_caption_stays_in_view_while_the_table_scrolls(
+    phone: tuple[Page, PageGuard],
+) -> None:
+    page, _ = phone
+    page.goto("/regions/DE21")
+    wrap = page.locator(".table-wrap", has=page.locator("caption")).first
+    wrap.scroll_into_view_if_needed()
+    caption = wrap.locator("caption")
+    before = caption.bounding_box()
+    assert wrap.evaluate("e => e.scrollWidth > e.clientWidth")  # the table does scroll
+    wrap.evaluate("e => { e.scrollLeft = 300; }")
+    after = caption.bounding_box()
+    box = wrap.bounding_box()
+    assert before and after and box
+    assert abs(after["x"] - before["x"]) < 1  # the caption did not scroll away
+    assert after["x"] + after["width"] <= box["x"] + box["width"] + 1  # nor spill past the screen

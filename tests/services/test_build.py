@@ -34,7 +34,12 @@ def test_build_writes_the_eu_emerging_and_us_outputs(
     assert eu.get_column("cluster_code").n_unique() >= 50
     maps = [name for name in names if name.startswith("eu/maps/")]
     assert len(maps) == 1
+    us_maps = [name for name in names if name.startswith("us/maps/")]
+    assert len(us_maps) == 1
+    us_map = (tmp_path / us_maps[0]).read_text(encoding="utf-8")
+    assert '"locations":["01","02"' in us_map and "Stars (of" in us_map  # states by FIPS code
     report = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert f'href="{us_maps[0]}"' in report and "states with two or more stars" in report
     assert "EU emerging industries" in report and "U.S. states (Cluster Mapping" in report
     assert "<svg" in report and "<script" not in report  # maps inline, readable offline
     # The top region's profile, as the pages print it, as HTML and PDF beside the report.

@@ -6,9 +6,10 @@ import re
 
 import pytest
 
-from clusterhub.services.observatory import glossary, terms
+from clusterhub.services.observatory import glossary, maps, terms
 from clusterhub.services.observatory.methodology import methodology_html
 from clusterhub.services.observatory.schemas import MetricPublic
+from clusterhub.services.observatory.vocabulary import NO_STAR_COLOUR, star_colours
 from clusterhub.stats.ratings import STAR_PRESETS
 
 
@@ -46,10 +47,22 @@ def test_star_criteria_are_worded_from_the_rules_themselves(preset: str) -> None
 def test_the_star_legend_counts_only_what_the_data_can_assess() -> None:
     legend = glossary.star_legend([_metric(), _metric(stars=2)])
     assert legend.assessable == 2
-    assert [glyph for glyph, _ in legend.levels] == ["★★", "★", "no star"]
+    assert [glyph for glyph, _, _ in legend.levels] == ["★★", "★", "no star"]
     assert legend.levels[0][1] == "all 2 assessable criteria met"
+    assert legend.withheld == 0
     not_assessable = [c for c in legend.criteria if "not assessable" in c]
     assert [c.split(":")[0] for c in not_assessable] == ["productivity", "dynamism"]
+
+
+def test_no_star_and_withheld_are_coloured_apart_from_the_stars_as_on_the_map() -> None:
+    legend = glossary.star_legend([_metric(), _metric(stars=2), _metric(stars_withheld=True)])
+    colours = {glyph: colour for glyph, _, colour in legend.levels}
+    assert colours["no star"] == NO_STAR_COLOUR
+    starred = {colours["★"], colours["★★"]}
+    assert NO_STAR_COLOUR not in starred and legend.withheld_colour not in starred
+    assert legend.withheld == 1 and legend.withheld_colour != NO_STAR_COLOUR
+    bands = maps.star_scale(legend.assessable)["colorscale"]
+    assert [colour for _, colour in bands[::2]] == star_colours(legend.assessable)
 
 
 def test_a_measure_nobody_has_is_named_with_its_reason() -> None:

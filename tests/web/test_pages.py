@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import csv
+import html
 import io
+import json
+import re
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -122,3 +126,40 @@ def test_nul_characters_are_refused_on_pages_too(client: TestClient, path: str) 
     response = client.get(path)
     assert response.status_code == 422
     assert "NUL" in response.text
+
+
+def test_withheld_stars_are_not_drawn_or_listed_as_no_star(client: TestClient) -> None:
+    html = client.get("/clusters/4", params={"dataset": "eu-sbs"}).text
+    legend = html[html.index('class="star-legend"') :].split("</p>", 1)[0]
+    assert '<span class="no-star">no star</span>' in legend
+    assert "≈ stars withheld" in legend  # some Automotive regions are mostly estimated
+    names = [t.get("name") for f in _figures(html) for t in f["data"]]
+    assert "≈ stars withheld" in names  # their own layer on the star map
+    asked = client.get("/clusters/4", params={"dataset": "eu-sbs", "estimated_stars": "true"})
+    assert "≈ stars withheld" not in asked.text and "more than half estimated" in asked.text
+
+
+def test_the_rating_chart_counts_withheld_stars_apart_from_no_star(client: TestClient) -> None:
+    cluster = client.get("/api/v1/clusters/4", params={"dataset": "eu-sbs"}).json()
+    page = client.get("/clusters/4", params={"dataset": "eu-sbs"}).text
+    figures = [json.loads(html.unescape(f)) for f in re.findall(r'data-figure="([^"]+)"', page)]
+    (bars,) = [f["data"][0] for f in figures if "Star ratings" in f["layout"]["title"]["text"]]
+    assert bars["x"][0] == "no star" and bars["x"][-1] == "stars withheld"
+    assert bars["y"][-1] == cluster["withheld_regions"] > 0
+    assert sum(bars["y"]) == sum(cluster["star_counts"].values())  # every region once
+    assert len(set(bars["marker"]["color"])) == len(bars["x"])  # no two bars alike
+
+
+def _figures(page: str) -> list[dict[str, Any]]:
+    """The Plotly figures of a page (``data-figure`` attributes)."""
+    return [json.loads(html.unescape(f)) for f in re.findall(r'data-figure="([^"]+)"', page)]
+
+
+def test_a_row_without_stars_says_no_star_rather_than_nothing(client: TestClient) -> None:
+    cluster = client.get("/api/v1/clusters/4", params={"dataset": "us-states"}).json()
+    shown = cluster["regions"][:25]
+    starless = [r for r in shown if r["stars"] == 0 and not r["stars_withheld"]]
+    assert starless, "some leading states earn no star"
+    page = client.get("/clusters/4", params={"dataset": "us-states"}).text
+    cells = page.count('<span class="no-star" aria-hidden="true">no star</span>')
+    assert cells >= len(starless)

@@ -152,6 +152,22 @@ def test_region_page_shows_the_section_with_chart_and_bottlenecks(site: TestClie
     assert not dimensions  # an indicator's dimension by name
 
 
+def _dimension_rows(html: str) -> list[str]:
+    """The body rows of the dimension table, tags stripped (headings differ: tips on the page)."""
+    table = html.split("Dimension scores against the peer median", 1)[1].split("</tbody>", 1)[0]
+    body = table.split("<tbody>", 1)[1]
+    return [" ".join(re.sub(r"<[^>]+>", " ", row).split()) for row in body.split("</tr>")[:-1]]
+
+
+def test_page_and_report_show_the_same_dimension_table(site: TestClient) -> None:
+    page = site.get("/regions/DE11").text
+    report = site.get("/regions/DE11/report").text
+    rows = _dimension_rows(page)
+    assert len(rows) == 6, rows  # six dimensions
+    assert rows == _dimension_rows(report)
+    assert '<table class="keep">\n    <caption>Dimension scores' in report  # printed unbroken
+
+
 def test_region_page_without_scoreboard_data_shows_a_note(site: TestClient) -> None:
     state = site.get("/regions/06", params={"dataset": "us-states"})
     assert state.status_code == 200

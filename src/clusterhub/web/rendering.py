@@ -11,6 +11,7 @@ from clusterhub.services.accounts.users import Role
 from clusterhub.services.directory.schemas import is_unpublished_name
 from clusterhub.services.observatory.glossary import region_type_label
 from clusterhub.services.observatory.terms import TERMS
+from clusterhub.services.reports.render import TEMPLATES as REPORT_TEMPLATES
 from clusterhub.web.assets import static_url
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -18,7 +19,8 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 
 def make_templates() -> Jinja2Templates:
     """The page templates with clusterhub's filters (autoescaping on: user text is escaped)."""
-    templates = Jinja2Templates(directory=str(TEMPLATES))
+    # The report templates come second: the pages share their dimension table (one markup).
+    templates = Jinja2Templates(directory=[TEMPLATES, REPORT_TEMPLATES])
     templates.env.filters.update(
         number=number, percent=percent, stars=stars, region_type=region_type_label
     )

@@ -15,13 +15,19 @@ from pathlib import Path
 import polars as pl
 
 from clusterhub.services.observatory.analytics import ClusterMap, MapRequest, build_cluster_map
-from clusterhub.services.observatory.maps import MapLayer, cluster_figure, write_html
+from clusterhub.services.observatory.maps import (
+    MapLayer,
+    cluster_figure,
+    region_polygons,
+    write_html,
+)
 from clusterhub.services.observatory.profiles import write_table
 from clusterhub.services.reference import BUILT_IN_TAXONOMIES, ReferenceData
 from clusterhub.stats.ratings import withhold_stars
 
 StepCallback = Callable[[str, int, int], None]
 MAP_REGION_TYPE = "nuts2"
+US_MAP_REGION_TYPE = "state"
 
 
 @dataclass(frozen=True)
@@ -41,6 +47,7 @@ class BuildSummary:
     notes: list[str] = field(default_factory=list)
     maps: dict[str, ClusterMap] = field(default_factory=dict)
     mapped_clusters: list[str] = field(default_factory=list)
+    us_mapped_clusters: list[str] = field(default_factory=list)
 
 
 def build_outputs(
@@ -77,6 +84,11 @@ def build_outputs(
         summary.files.append(
             _map(eu, code, reference, out / "eu" / "maps" / f"cluster_{code}.html")
         )
+    # The U.S. maps: states, the region type the build's U.S. data (CMP states) holds.
+    summary.us_mapped_clusters.extend(_map_clusters(us, request.maps, US_MAP_REGION_TYPE))
+    for code in summary.us_mapped_clusters:
+        path = out / "us" / "maps" / f"cluster_{code}.html"
+        summary.files.append(_map(us, code, reference, path, US_MAP_REGION_TYPE))
     report("done", steps, steps)
     summary.notes.extend([*eu.notes, *emerging.notes, *us.notes])
     summary.maps.update(eu=eu, emerging=emerging, us=us)
@@ -100,14 +112,16 @@ def _taxonomy_table(reference: ReferenceData) -> pl.DataFrame:
     )
 
 
-def _map_clusters(result: ClusterMap, count: int) -> list[str]:
-    """Fully visible clusters with the most NUTS 2 regions holding 2 or more stars."""
-    visible = (
-        result.coverage.filter(pl.col("visible_share") >= 1.0).get_column("cluster_code").to_list()
-    )
+def _map_clusters(result: ClusterMap, count: int, region_type: str = MAP_REGION_TYPE) -> list[str]:
+    """Fully visible clusters with the most regions of ``region_type`` holding 2 or more
+    stars (every cluster is visible where the coverage does not say)."""
+    coverage = result.coverage
+    if "visible_share" in coverage.columns:
+        coverage = coverage.filter(pl.col("visible_share") >= 1.0)
+    visible = coverage.get_column("cluster_code").to_list()
     ranked = (
         result.table.filter(
-            (pl.col("region_type") == MAP_REGION_TYPE) & pl.col("cluster_code").is_in(visible)
+            (pl.col("region_type") == region_type) & pl.col("cluster_code").is_in(visible)
         )
         .group_by("cluster_code")
         .agg((pl.col("stars") >= 2).sum().alias("starred"))
@@ -116,13 +130,22 @@ def _map_clusters(result: ClusterMap, count: int) -> list[str]:
     return ranked.get_column("cluster_code").head(count).to_list()
 
 
-def _map(result: ClusterMap, code: str, reference: ReferenceData, path: Path) -> Path:
-    rows = result.table.filter(pl.col("cluster_code") == code)
+def _map(
+    result: ClusterMap,
+    code: str,
+    reference: ReferenceData,
+    path: Path,
+    region_type: str = MAP_REGION_TYPE,
+) -> Path:
+    rows = result.table.filter(
+        (pl.col("cluster_code") == code) & (pl.col("region_type") == region_type)
+    )
     layer = MapLayer(
         cluster_code=code,
         cluster_name=str(rows.get_column("cluster_name").first() or code),
         year=int(rows.get_column("year").max()),  # type: ignore[arg-type]
         measure="stars",
-        region_type=MAP_REGION_TYPE,
+        region_type=region_type,
     )
-    return write_html(cluster_figure(result.table, reference.regions.geojson(2), layer), path)
+    polygons = region_polygons(reference, region_type)
+    return write_html(cluster_figure(withhold_stars(result.table), polygons, layer), path)

@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from typing import Any
 
 from clusterhub.services.observatory.schemas import ClusterPublic, MetricPublic, RegionPublic
+from clusterhub.services.observatory.vocabulary import WITHHELD_COLOUR, star_colours
 
 #: A figure as plotly.js reads it: ``{"data": [traces], "layout": {...}}``.
 Figure = dict[str, Any]
 #: Stars 0..4 from light to dark; colour-blind safe (one hue, rising darkness).
-STAR_COLOURS = ["#c6dbef", "#6baed6", "#2171b5", "#08519c", "#08306b"]
 LAYOUT: dict[str, Any] = {"margin": {"l": 10, "r": 10, "t": 40, "b": 10}, "height": 480}
 
 
@@ -53,13 +53,17 @@ def employment_structure(region: RegionPublic, top: int = 15) -> Figure:
     rows = sorted((m for m in region.clusters if m.employment), key=lambda m: m.employment or 0.0)[
         -top:
     ]
+    colours = star_colours(max((m.stars_possible for m in rows), default=0))  # the maps'
     bars = {
         "type": "bar",
         "orientation": "h",
         "x": [m.employment for m in rows],
         "y": [m.cluster_name or m.cluster_code for m in rows],
         "marker": {
-            "color": [STAR_COLOURS[min(m.stars, 4)] for m in rows],
+            "color": [
+                WITHHELD_COLOUR if m.stars_withheld else colours[min(m.stars, len(colours) - 1)]
+                for m in rows
+            ],
             # Hatched bars: more than half of the cluster's employment is estimated.
             "pattern": {"shape": ["/" if m.mostly_estimated else "" for m in rows]},
         },
@@ -128,19 +132,27 @@ def reference_line(y: float) -> dict[str, Any]:
 
 
 def star_distribution(cluster: ClusterPublic) -> Figure:
-    """How many regions of the cluster have 0, 1, 2 ... stars."""
+    """How many regions of the cluster have 0, 1, 2 ... stars, and how many have their stars
+    withheld (a bar of its own, in the maps' colours: withheld is not "no star")."""
     stars = sorted(cluster.star_counts)
+    colours = star_colours(max([*stars, *(m.stars_possible for m in cluster.regions)], default=0))
+    counts = dict(cluster.star_counts)
+    counts[0] = counts.get(0, 0) - cluster.withheld_regions  # withheld are counted under 0
+    labels = [f"{s} ★" if s else "no star" for s in stars]
+    values = [counts[s] for s in stars]
+    fills = [colours[min(s, len(colours) - 1)] for s in stars]
+    if cluster.withheld_regions:
+        labels.append("stars withheld")
+        values.append(cluster.withheld_regions)
+        fills.append(WITHHELD_COLOUR)
     bars = {
         "type": "bar",
-        "x": [f"{s} ★" for s in stars],
-        "y": [cluster.star_counts[s] for s in stars],
-        "marker": {"color": [STAR_COLOURS[min(s, 4)] for s in stars]},
-        "hovertemplate": "%{y} regions with %{x}<extra></extra>",
+        "x": labels,
+        "y": values,
+        "marker": {"color": fills, "line": {"width": 1, "color": "#555"}},
+        "hovertemplate": "%{y} regions: %{x}<extra></extra>",
     }
     title = f"Star ratings of {cluster.region_type} regions"
     if cluster.withheld_regions:
-        title += (
-            f"<br><sup>{cluster.withheld_regions} regions' stars withheld (mostly estimated), "
-            "counted under 0 ★</sup>"
-        )
-    return figure([bars], title={"text": title})
+        title += "<br><sup>stars withheld: mostly estimated regions, stars not shown</sup>"
+    return figure([bars], title={"text": title}, yaxis={"automargin": True})

@@ -13,7 +13,11 @@ from dataclasses import dataclass
 
 from clusterhub.services.observatory.schemas import DatasetPublic, MetricPublic
 from clusterhub.services.observatory.terms import STRONG_STARS, TERMS
-from clusterhub.services.observatory.vocabulary import REGION_TYPE_LABELS
+from clusterhub.services.observatory.vocabulary import (
+    REGION_TYPE_LABELS,
+    WITHHELD_COLOUR,
+    star_colours,
+)
 from clusterhub.stats.ratings import STAR_PRESETS, StarCriterion
 from clusterhub.stats.vocabulary import StarPreset
 
@@ -55,11 +59,15 @@ def criterion_rule(criterion: StarCriterion) -> str:
 
 @dataclass(frozen=True)
 class StarLegend:
-    """The discrete star legend of a table: the criteria, and what each count of stars means."""
+    """The discrete star legend of a table: the criteria, what each count of stars means and
+    its map colour (``levels``: glyph, text, colour), and how many rows have their stars
+    withheld (mostly estimated), which the legend names apart from "no star"."""
 
     criteria: tuple[str, ...]
-    levels: tuple[tuple[str, str], ...]
+    levels: tuple[tuple[str, str, str], ...]
     assessable: int
+    withheld: int
+    withheld_colour: str = WITHHELD_COLOUR
 
 
 def star_legend(rows: Sequence[MetricPublic], preset: StarPreset = "eocic") -> StarLegend:
@@ -76,10 +84,12 @@ def star_legend(rows: Sequence[MetricPublic], preset: StarPreset = "eocic") -> S
         for c in criteria
     )
     assessable = sum(c.name in assessed for c in criteria)
+    colours = star_colours(assessable)
     levels = tuple(
-        ("★" * n if n else "no star", _level_text(n, assessable)) for n in range(assessable, -1, -1)
+        ("★" * n if n else "no star", _level_text(n, assessable), colours[n])
+        for n in range(assessable, -1, -1)
     )
-    return StarLegend(texts, levels, assessable)
+    return StarLegend(texts, levels, assessable, sum(row.stars_withheld for row in rows))
 
 
 def _level_text(stars: int, assessable: int) -> str:

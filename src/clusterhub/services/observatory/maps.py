@@ -25,7 +25,13 @@ from clusterhub.classify import US_SHAPES
 from clusterhub.errors import InvalidInput
 from clusterhub.services.observatory.charts import Figure
 from clusterhub.services.observatory.schemas import ClusterPublic
-from clusterhub.services.observatory.vocabulary import MEASURE_LABELS, Measure
+from clusterhub.services.observatory.vocabulary import (
+    MEASURE_LABELS,
+    NO_DATA_COLOUR,
+    WITHHELD_COLOUR,
+    Measure,
+    star_colours,
+)
 from clusterhub.services.reference import ReferenceData
 from clusterhub.stats.vocabulary import MAX_ESTIMATED_SHARE
 
@@ -101,6 +107,34 @@ def region_polygons(reference: ReferenceData, region_type: str) -> dict[str, Any
     )
 
 
+def drawn_codes(reference: ReferenceData, region_type: str) -> list[str]:
+    """The codes of every polygon of a U.S. region type (states, counties): the maps outline
+    those without data in a neutral grey, "no data", rather than leave holes. NUTS maps need
+    none: their data sets cover every region, and their polygons are copied on each read."""
+    if region_type not in US_SHAPES:
+        return []
+    return [str(f["properties"]["code"]) for f in reference.us_geojson(region_type)["features"]]
+
+
+def _no_data_trace(
+    geojson: dict[str, Any] | str, featureidkey: str, codes: list[str]
+) -> dict[str, Any]:
+    """The regions with a polygon but no data: outlined, neutral fill, "no data" on hover."""
+    return {
+        "type": "choropleth",
+        "geojson": geojson,
+        "featureidkey": featureidkey,
+        "locations": codes,
+        "z": [0] * len(codes),
+        "colorscale": [[0.0, NO_DATA_COLOUR], [1.0, NO_DATA_COLOUR]],
+        "showscale": False,
+        "showlegend": True,
+        "name": "no data",
+        "hovertemplate": "%{location}: no data<extra></extra>",
+        "marker": {"line": {"width": 0.4, "color": "#888"}},
+    }
+
+
 def _frame(region_type: str) -> tuple[str, dict[str, Any]]:
     """The GeoJSON property that holds the region code, and the map's view."""
     if region_type in US_SHAPES:
@@ -156,29 +190,34 @@ def cluster_figure(table: pl.DataFrame, geojson: dict[str, Any] | str, layer: Ma
         pl.col("stars_possible"),
     ]
     marked = rows.filter(share.fill_null(0.0) > MAX_ESTIMATED_SHARE)
+    withheld = rows.filter(pl.col("stars_withheld")) if "stars_withheld" in rows.columns else None
     return _choropleth(
         rows.select(columns).rows(),
         geojson,
         layer,
         marked.get_column("region_code").to_list(),
+        [] if withheld is None else withheld.get_column("region_code").to_list(),
     )
 
 
 def _estimated_trace(
-    geojson: dict[str, Any] | str, featureidkey: str, codes: list[str]
+    geojson: dict[str, Any] | str, featureidkey: str, codes: list[str], *, withheld: bool = False
 ) -> dict[str, Any]:
-    """A grey veil with a dark outline over the mostly estimated regions, in the legend."""
-    veil = "rgba(60,60,60,0.35)"
+    """Mostly estimated regions, in the legend, with a dark outline: a grey veil over their
+    colour, or (``withheld``: a star map whose stars for them are withheld) an opaque sand
+    fill, so that "stars withheld" never reads as "no star"."""
+    fill = WITHHELD_COLOUR if withheld else "rgba(60,60,60,0.35)"
+    name = "≈ stars withheld" if withheld else "≈ more than half estimated"
     return {
         "type": "choropleth",
         "geojson": geojson,
         "featureidkey": featureidkey,
         "locations": codes,
         "z": [1] * len(codes),
-        "colorscale": [[0.0, veil], [1.0, veil]],
+        "colorscale": [[0.0, fill], [1.0, fill]],
         "showscale": False,
         "showlegend": True,
-        "name": "≈ more than half estimated",
+        "name": name,
         "hoverinfo": "skip",
         "marker": {"line": {"width": 1.6, "color": "#222"}},
     }
@@ -189,9 +228,14 @@ def _choropleth(
     geojson: dict[str, Any] | str,
     layer: MapLayer,
     estimated: list[str],
+    withheld: list[str],
+    *,
+    everywhere: list[str] | None = None,
 ) -> Figure:
     """rows: (region code, value, name, employment, LQ, stars, estimated share, stars
-    possible) per region; ``estimated``: the regions to mark as mostly estimated."""
+    possible) per region; ``estimated``: the regions to mark as mostly estimated;
+    ``withheld``: those of them whose stars are withheld (marked apart on a star map);
+    ``everywhere``: every region with a polygon, those without a row drawn as "no data"."""
     label = MEASURE_LABELS[layer.measure]
     scale: dict[str, Any] = {"colorscale": BLUES, "colorbar": {"title": {"text": label}}}
     if layer.measure == "stars":
@@ -218,8 +262,17 @@ def _choropleth(
         "margin": {"l": 0, "r": 0, "t": 48, "b": 0},
         "geo": view,
     }
-    data = [trace, _estimated_trace(geojson, featureidkey, estimated)] if estimated else [trace]
-    if estimated:
+    if layer.measure != "stars":
+        withheld = []
+    veiled = [code for code in estimated if code not in set(withheld)]
+    present = {r[0] for r in rows}
+    missing = [code for code in everywhere or [] if code not in present]
+    data = [_no_data_trace(geojson, featureidkey, missing), trace] if missing else [trace]
+    if veiled:
+        data.append(_estimated_trace(geojson, featureidkey, veiled))
+    if withheld:
+        data.append(_estimated_trace(geojson, featureidkey, withheld, withheld=True))
+    if len(data) > 1:  # a legend for the layers beside the colour scale
         layout["legend"] = {"x": 0.01, "y": 0.01, "bgcolor": "rgba(255,255,255,0.8)"}
     return {"data": data, "layout": layout}
 
@@ -230,8 +283,8 @@ def star_scale(possible: int) -> dict[str, Any]:
     Stars are counts: a continuous bar reading "0.5" or "1.5 stars" would invent ratings
     that no region can have. Each count gets one band of the colour scale and one tick.
     """
-    levels = max(possible, 1) + 1
-    colours = [BLUES[round(i * (len(BLUES) - 1) / (levels - 1))][1] for i in range(levels)]
+    colours = star_colours(possible)  # "no star" grey, as in the pages' star legend
+    levels = len(colours)
     bands = [
         [edge, colour]
         for i, colour in enumerate(colours)
@@ -258,9 +311,14 @@ def write_html(figure: Figure, path: Path) -> Path:
 
 
 def cluster_map_figure(
-    cluster: ClusterPublic, geojson: dict[str, Any] | str, measure: Measure
+    cluster: ClusterPublic,
+    geojson: dict[str, Any] | str,
+    measure: Measure,
+    everywhere: list[str] | None = None,
 ) -> Figure:
-    """The map of a cluster as the database holds it (``services.observatory.datasets``)."""
+    """The map of a cluster as the database holds it (``services.observatory.datasets``);
+    ``everywhere``: the codes of all polygons (``drawn_codes``), to outline those without
+    data."""
     if measure not in MEASURE_LABELS:
         raise InvalidInput.single(
             f"expected one of {', '.join(MEASURE_LABELS)}", field="measure", value=measure
@@ -279,6 +337,7 @@ def cluster_map_figure(
         for m in cluster.regions
     ]
     estimated = [m.region_code for m in cluster.regions if m.mostly_estimated]
+    withheld = [m.region_code for m in cluster.regions if m.stars_withheld]
     layer = MapLayer(
         cluster_code=cluster.code,
         cluster_name=cluster.name,
@@ -286,4 +345,4 @@ def cluster_map_figure(
         measure=measure,
         region_type=cluster.region_type,
     )
-    return _choropleth(rows, geojson, layer, estimated)
+    return _choropleth(rows, geojson, layer, estimated, withheld, everywhere=everywhere)

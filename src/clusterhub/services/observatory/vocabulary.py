@@ -44,3 +44,20 @@ SBS_REGION_TYPES = ("nuts0", "nuts1", "nuts2")
 RelatedSource = Literal["cmp-states", "eurostat-sbs"]
 RELATED_SOURCES: tuple[RelatedSource, ...] = get_args(RelatedSource)
 REGION_LEVEL = {"cmp-states": "U.S. states", "eurostat-sbs": "EU NUTS 2 regions"}
+
+#: Colours of star counts, shared by the maps' colour bar and the pages' star legend so the two
+#: read alike. "No star" is a neutral grey, outside the blue ramp of earned stars, and a region
+#: whose stars are withheld (mostly estimated) is sand: neither "no star" nor a rating.
+NO_STAR_COLOUR = "#bdbdbd"  # darker than "no data" (#e6e6e6) of the maps
+WITHHELD_COLOUR = "#f0d9a8"
+#: Regions with a polygon but no data (lighter than "no star"; the printed maps' too).
+NO_DATA_COLOUR = "#e6e6e6"
+STAR_BLUES = ("#9ecae1", "#4292c6", "#08519c", "#08306b")
+
+
+def star_colours(possible: int) -> list[str]:
+    """The colour of 0..``possible`` stars (at least one starred level): grey, then blues."""
+    levels = max(possible, 1)
+    last = len(STAR_BLUES) - 1
+    blues = [STAR_BLUES[round(i * last / (levels - 1)) if levels > 1 else 1] for i in range(levels)]
+    return [NO_STAR_COLOUR, *blues]

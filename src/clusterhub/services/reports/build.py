@@ -110,6 +110,7 @@ def build_with_report(
         regions=regions,
         clusters=clusters,
         counts={key: star_counts(result) for key, result in outputs.maps.items()},
+        us_maps=[mapped(outputs.maps["us"], code) for code in outputs.us_mapped_clusters],
         files=[path.relative_to(out).as_posix() for path in outputs.files],
         generated_at=datetime.now(UTC),
     )
@@ -130,6 +131,29 @@ def _without_done(report: StepCallback) -> StepCallback:
             report(step, done, total)
 
     return forward
+
+
+@dataclass(frozen=True)
+class MappedCluster:
+    """A U.S. cluster the build drew a states map of, as the report lists it."""
+
+    code: str
+    name: str
+    year: int
+    starred: int
+
+
+def mapped(result: ClusterMap, code: str) -> MappedCluster:
+    """``code``'s name, latest year and number of regions with 2 or more stars that year."""
+    rows = result.table.filter(pl.col("cluster_code") == code)
+    year = int(rows.get_column("year").max())  # type: ignore[arg-type]
+    latest = rows.filter(pl.col("year") == year)
+    return MappedCluster(
+        code=code,
+        name=str(latest.get_column("cluster_name").first() or code),
+        year=year,
+        starred=latest.filter(pl.col("stars") >= 2).height,
+    )
 
 
 def top_regions(result: ClusterMap, count: int | None) -> list[str]:

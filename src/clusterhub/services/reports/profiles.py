@@ -22,6 +22,7 @@ from clusterhub.services.observatory.schemas import (
     MetricPublic,
     RegionPublic,
 )
+from clusterhub.services.observatory.vocabulary import STAR_BLUES, WITHHELD_COLOUR, star_colours
 from clusterhub.services.reports import svg_map
 from clusterhub.services.reports.svg_map import MapSpec, Shade
 from clusterhub.services.scoreboard.schemas import ScorecardPublic
@@ -32,8 +33,6 @@ from clusterhub.stats.vocabulary import MAX_ESTIMATED_SHARE
 #: Rows of the "largest clusters" table of a region and of the top-regions table of a cluster.
 LARGEST = 10
 TOP_REGIONS = 25
-#: Fills of 0 .. 4 stars, light to dark (the pages' blue scale).
-STAR_FILLS = ("#deebf7", "#9ecae1", "#4292c6", "#08519c", "#08306b")
 #: The region of a region profile, and the other regions of its country around it.
 REGION_FILL, PEER_FILL = "#08519c", "#c6dbef"
 BOUNDARIES = (
@@ -217,11 +216,14 @@ def _cluster_map(cluster: ClusterPublic, geometry: RegionCatalogue) -> Drawn:
         return None, "No map: the NUTS polygons are not loaded."
     shapes = geometry.collections[level]
     drawn = {str(f["properties"].get("NUTS_ID")) for f in shapes["features"]}
+    most = max((m.stars_possible for m in cluster.regions), default=len(STAR_BLUES))
+    fills = star_colours(most)  # the pages' colours: "no star" grey, stars blue
     shades = {
         m.region_code: Shade(
-            fill=STAR_FILLS[min(m.stars, len(STAR_FILLS) - 1)],
+            fill=WITHHELD_COLOUR if m.stars_withheld else fills[min(m.stars, most)],
             hatched=is_estimated(m),
-            title=f"{m.region_name or m.region_code}: {m.stars} stars",
+            title=f"{m.region_name or m.region_code}: "
+            + ("stars withheld (mostly estimated)" if m.stars_withheld else f"{m.stars} stars"),
         )
         for m in cluster.regions
     }
@@ -231,8 +233,9 @@ def _cluster_map(cluster: ClusterPublic, geometry: RegionCatalogue) -> Drawn:
         background=geometry.collections.get(0) if level else None,
         label=f"Map: {cluster.name}, stars by {cluster.region_type.upper()} region, {cluster.year}",
     )
-    most = max((m.stars_possible for m in cluster.regions), default=len(STAR_FILLS) - 1)
-    legend = [(STAR_FILLS[s], f"{s} ★") for s in range(min(most, len(STAR_FILLS) - 1) + 1)]
+    legend = [(fills[s], f"{s} ★" if s else "no star") for s in range(most + 1)]
+    if any(m.stars_withheld for m in cluster.regions):
+        legend.append((WITHHELD_COLOUR, "stars withheld (mostly estimated)"))
     legend.append((svg_map.NO_DATA, "no data"))
     missing = sorted(set(shades) - drawn)
     notes = [BOUNDARIES]

@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from clusterhub.formatting import number, percent, stars
+from clusterhub.services.observatory.terms import TERMS
 from clusterhub.services.reports.profiles import ClusterReport, RegionReport, is_estimated
 from clusterhub.stats.vocabulary import MAX_ESTIMATED_SHARE
 
@@ -30,6 +31,7 @@ def environment() -> Environment:
         loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(default=True)
     )
     env.filters.update(number=number, percent=percent, stars=stars, css_string=css_string)
+    env.globals["terms"] = TERMS  # column headings shared with the pages (_dimension_table.html)
     env.tests["estimated"] = is_estimated
     env.globals["MOSTLY_ESTIMATED"] = MAX_ESTIMATED_SHARE
     env.globals["stylesheet"] = (TEMPLATES / "report.css").read_text(encoding="utf-8")

@@ -25,11 +25,12 @@ from clusterhub.services.observatory.charts import (
     star_distribution,
 )
 from clusterhub.services.observatory.datasets import MetricFilter, StarPolicy
-from clusterhub.services.observatory.maps import cluster_map_figure, geojson_url
+from clusterhub.services.observatory.maps import cluster_map_figure, drawn_codes, geojson_url
 from clusterhub.services.observatory.methodology import methodology_html
 from clusterhub.services.observatory.recoding import moved_region, provenance
 from clusterhub.services.observatory.schemas import MetricPublic, RegionPublic
 from clusterhub.services.observatory.vocabulary import MEASURE_LABELS, Measure
+from clusterhub.services.reference import ReferenceData
 from clusterhub.web.deps import DbSession, History
 from clusterhub.web.diversification_view import diversification_section
 from clusterhub.web.exporting import About, ExportFormat, export_table
@@ -95,7 +96,7 @@ def home(request: Request, session: DbSession, choice: MapQuery) -> HTMLResponse
             "region_types": _map_types(session, data),
             "datasets": observatory.list_datasets(session),
             "mappable": _mappable(session),
-            **_map_context(session, data, choice),
+            **_map_context(session, request.app.state.reference, data, choice),
         }
 
     context = _memo(request, ("home", *choice.key()), build)
@@ -107,7 +108,12 @@ def map_fragment(request: Request, session: DbSession, choice: MapQuery) -> HTML
     """The map alone, for HTMX to swap in when the user picks another cluster or measure."""
 
     def build() -> dict[str, Any]:
-        return _map_context(session, _map_dataset(session, choice.dataset), choice)
+        return _map_context(
+            session,
+            request.app.state.reference,
+            _map_dataset(session, choice.dataset),
+            choice,
+        )
 
     context = _memo(request, ("map", *choice.key()), build)
     return _render(request, "_partials/_map.html", **context)
@@ -142,7 +148,9 @@ def _map_types(session: DbSession, dataset: str | None) -> list[str]:
     return [kind for kind in kinds if geojson_url(kind) is not None]
 
 
-def _map_context(session: DbSession, dataset: str | None, choice: MapChoice) -> dict[str, Any]:
+def _map_context(
+    session: DbSession, reference: ReferenceData, dataset: str | None, choice: MapChoice
+) -> dict[str, Any]:
     kinds = _map_types(session, dataset)
     # The chosen type where the data set has it, else its finest with polygons (U.S. states
     # when the map was on NUTS 2 and the reader picked the U.S. data set).
@@ -155,7 +163,12 @@ def _map_context(session: DbSession, dataset: str | None, choice: MapChoice) -> 
         region_type=region_type,
         stars=_policy(choice.estimated_stars),
     )
-    figure = cluster_map_figure(detail, str(geojson_url(region_type)), choice.measure)
+    figure = cluster_map_figure(
+        detail,
+        str(geojson_url(region_type)),
+        choice.measure,
+        drawn_codes(reference, region_type),
+    )
     return {
         "cluster": detail,
         "measure": choice.measure,
@@ -494,7 +507,8 @@ def cluster(
             stars=_policy(estimated_stars),
         )
         url = geojson_url(detail.region_type)
-        figure = cluster_map_figure(detail, url, "stars") if url else None
+        everywhere = drawn_codes(request.app.state.reference, detail.region_type)
+        figure = cluster_map_figure(detail, url, "stars", everywhere) if url else None
         notes = glossary.table_notes(
             detail.regions, observatory.get_dataset(session, detail.dataset)
         )

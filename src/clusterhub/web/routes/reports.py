@@ -7,11 +7,13 @@ the same document printed by WeasyPrint, so page and PDF show the same numbers a
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
 from clusterhub.services.reports import render
 from clusterhub.services.reports.printing import PrintShop
@@ -43,36 +45,69 @@ def _query(**params: object) -> str:
     return urlencode({k: v for k, v in params.items() if v is not None})
 
 
-def _region(
-    request: Request, session: DbSession, code: str, dataset: str | None, year: int | None
-) -> RegionReport:
-    return region_report(
-        session,
-        request.app.state.reference.regions,
-        code=code,
-        dataset=dataset,
-        year=year,
-        site=_site(request),
-    )
+@dataclass(frozen=True)
+class RegionAsk:
+    """What a region report is asked for: page and PDF take the same parameters."""
+
+    request: Request
+    session: Session
+    code: str
+    dataset: str | None
+    year: int | None
+
+    def report(self) -> RegionReport:
+        return region_report(
+            self.session,
+            self.request.app.state.reference.regions,
+            code=self.code,
+            dataset=self.dataset,
+            year=self.year,
+            site=_site(self.request),
+        )
 
 
-def _cluster(
+@dataclass(frozen=True)
+class ClusterAsk:
+    """What a cluster report is asked for: page and PDF take the same parameters."""
+
+    request: Request
+    session: Session
+    code: str
+    dataset: str | None
+    year: int | None
+    region_type: str | None
+
+    def report(self) -> ClusterReport:
+        return cluster_report(
+            self.session,
+            self.request.app.state.reference.regions,
+            code=self.code,
+            dataset=self.dataset,
+            year=self.year,
+            region_type=self.region_type,
+            site=_site(self.request),
+        )
+
+
+def region_ask(
+    request: Request, session: DbSession, code: Code, dataset: DatasetKey = None, year: Year = None
+) -> RegionAsk:
+    return RegionAsk(request, session, code, dataset, year)
+
+
+def cluster_ask(
     request: Request,
     session: DbSession,
-    code: str,
-    dataset: str | None,
-    year: int | None,
-    region_type: str | None,
-) -> ClusterReport:
-    return cluster_report(
-        session,
-        request.app.state.reference.regions,
-        code=code,
-        dataset=dataset,
-        year=year,
-        region_type=region_type,
-        site=_site(request),
-    )
+    code: Code,
+    dataset: DatasetKey = None,
+    year: Year = None,
+    region_type: RegionType = None,
+) -> ClusterAsk:
+    return ClusterAsk(request, session, code, dataset, year, region_type)
+
+
+RegionParams = Annotated[RegionAsk, Depends(region_ask)]
+ClusterParams = Annotated[ClusterAsk, Depends(cluster_ask)]
 
 
 def _pdf(request: Request, session: DbSession, name: str, document: Callable[[], str]) -> Response:
@@ -91,66 +126,39 @@ def _pdf(request: Request, session: DbSession, name: str, document: Callable[[],
 
 
 @router.get("/regions/{code}/report", response_class=HTMLResponse)
-def region_page(
-    request: Request, session: DbSession, code: Code, dataset: DatasetKey = None, year: Year = None
-) -> HTMLResponse:
+def region_page(ask: RegionParams) -> HTMLResponse:
     """A region profile to print (A4): map, strong clusters, scoreboard and sources."""
-    report = _region(request, session, code, dataset, year)
+    report = ask.report()
     query = _query(dataset=report.region.dataset, year=report.region.year)
     toolbar = [
-        ("← Region page", f"/regions/{code}?{query}"),
-        ("Download PDF", f"/regions/{code}/report.pdf?{query}"),
+        ("← Region page", f"/regions/{ask.code}?{query}"),
+        ("Download PDF", f"/regions/{ask.code}/report.pdf?{query}"),
     ]
     return HTMLResponse(render.region_html(report, toolbar))
 
 
 @router.get("/regions/{code}/report.pdf", response_class=Response, responses=PDF)
-def region_pdf(
-    request: Request, session: DbSession, code: Code, dataset: DatasetKey = None, year: Year = None
-) -> Response:
+def region_pdf(ask: RegionParams) -> Response:
     """The region profile as an A4 PDF."""
-    name = f"region_{code}" + (f"_{year}" if year else "")
-    return _pdf(
-        request,
-        session,
-        name,
-        lambda: render.region_html(_region(request, session, code, dataset, year)),
-    )
+    name = f"region_{ask.code}" + (f"_{ask.year}" if ask.year else "")
+    return _pdf(ask.request, ask.session, name, lambda: render.region_html(ask.report()))
 
 
 @router.get("/clusters/{code}/report", response_class=HTMLResponse)
-def cluster_page(
-    request: Request,
-    session: DbSession,
-    code: Code,
-    dataset: DatasetKey = None,
-    year: Year = None,
-    region_type: RegionType = None,
-) -> HTMLResponse:
+def cluster_page(ask: ClusterParams) -> HTMLResponse:
     """A cluster profile to print (A4): map of stars, top regions, rating distribution."""
-    report = _cluster(request, session, code, dataset, year, region_type)
+    report = ask.report()
     cluster = report.cluster
     query = _query(dataset=cluster.dataset, year=cluster.year, region_type=cluster.region_type)
     toolbar = [
-        ("← Cluster page", f"/clusters/{code}?{query}"),
-        ("Download PDF", f"/clusters/{code}/report.pdf?{query}"),
+        ("← Cluster page", f"/clusters/{ask.code}?{query}"),
+        ("Download PDF", f"/clusters/{ask.code}/report.pdf?{query}"),
     ]
     return HTMLResponse(render.cluster_html(report, toolbar))
 
 
 @router.get("/clusters/{code}/report.pdf", response_class=Response, responses=PDF)
-def cluster_pdf(
-    request: Request,
-    session: DbSession,
-    code: Code,
-    dataset: DatasetKey = None,
-    year: Year = None,
-    region_type: RegionType = None,
-) -> Response:
+def cluster_pdf(ask: ClusterParams) -> Response:
     """The cluster profile as an A4 PDF."""
-    name = "_".join(str(p) for p in ("cluster", code, region_type, year) if p)
-
-    def document() -> str:
-        return render.cluster_html(_cluster(request, session, code, dataset, year, region_type))
-
-    return _pdf(request, session, name, document)
+    name = "_".join(str(p) for p in ("cluster", ask.code, ask.region_type, ask.year) if p)
+    return _pdf(ask.request, ask.session, name, lambda: render.cluster_html(ask.report()))
