@@ -109,7 +109,13 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """While serving, embed profiles that have no embedding yet (``embed_in_background``);
     at the start, compute what region pages share (``warm_at_start``)."""
     if app.state.settings.warm_at_start:
-        warm_in_background(app.state.sessions)
+        templates = app.state.templates.env
+        pages = [name for name in templates.list_templates() if name.endswith(".html")]
+        warm_in_background(
+            app.state.sessions,
+            app.state.reference,
+            lambda: [templates.get_template(name) for name in pages],  # compiled once
+        )
     backfill = None
     if app.state.settings.embed_in_background:
         directory: DirectoryResources = app.state.directory
