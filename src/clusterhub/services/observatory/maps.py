@@ -121,17 +121,26 @@ def _no_data_trace(
 ) -> dict[str, Any]:
     """The regions with a polygon but no data: outlined, neutral fill, "no data" on hover."""
     return {
+        **_flat_layer(geojson, featureidkey, codes, NO_DATA_COLOUR, "no data"),
+        "hovertemplate": "%{location}: no data<extra></extra>",
+        "marker": {"line": {"width": 0.4, "color": "#888"}},
+    }
+
+
+def _flat_layer(
+    geojson: dict[str, Any] | str, featureidkey: str, codes: list[str], fill: str, name: str
+) -> dict[str, Any]:
+    """A choropleth of ``codes`` in one colour, named in the legend (a layer over the data)."""
+    return {
         "type": "choropleth",
         "geojson": geojson,
         "featureidkey": featureidkey,
         "locations": codes,
-        "z": [0] * len(codes),
-        "colorscale": [[0.0, NO_DATA_COLOUR], [1.0, NO_DATA_COLOUR]],
+        "z": [1] * len(codes),
+        "colorscale": [[0.0, fill], [1.0, fill]],
         "showscale": False,
         "showlegend": True,
-        "name": "no data",
-        "hovertemplate": "%{location}: no data<extra></extra>",
-        "marker": {"line": {"width": 0.4, "color": "#888"}},
+        "name": name,
     }
 
 
@@ -209,15 +218,7 @@ def _estimated_trace(
     fill = WITHHELD_COLOUR if withheld else "rgba(60,60,60,0.35)"
     name = "≈ stars withheld" if withheld else "≈ more than half estimated"
     return {
-        "type": "choropleth",
-        "geojson": geojson,
-        "featureidkey": featureidkey,
-        "locations": codes,
-        "z": [1] * len(codes),
-        "colorscale": [[0.0, fill], [1.0, fill]],
-        "showscale": False,
-        "showlegend": True,
-        "name": name,
+        **_flat_layer(geojson, featureidkey, codes, fill, name),
         "hoverinfo": "skip",
         "marker": {"line": {"width": 1.6, "color": "#222"}},
     }
