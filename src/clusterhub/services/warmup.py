@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from clusterhub.errors import InvalidInput, NotFound
+from clusterhub.errors import ClusterhubError, InvalidInput, NotFound
 from clusterhub.services.observatory.diversification import region_diversification
 from clusterhub.services.reference import ReferenceData
 from clusterhub.services.scoreboard.scorecards import comparison_pool, region_scorecard
@@ -64,6 +64,8 @@ def warm_in_background(
             for step in after:
                 step()
             log.info("warmed the region pages of %s", ", ".join(used))
+        except ClusterhubError as exc:  # a source out of reach: the pages say what is missing
+            log.warning("region pages not warmed: %s", exc)
         except Exception:  # warming is an optimisation: the pages still work without it
             log.exception("warming the region pages failed")
 
