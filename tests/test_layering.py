@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[1] / "src" / "clusterhub"
-ORDER = ["classify", "stats", "store", "services", "web", "cli"]
+ORDER = ["classify", "stats", "scheduling", "store", "services", "web", "cli"]
 
 
 def _imports(path: Path) -> set[str]:

@@ -1,0 +1,66 @@
+"""A B2B meeting scheduling problem: participants, requested meetings, slots and tables.
+
+Slots are numbered 1..``slots`` through the whole event, morning first (1..``morning_slots``)
+then afternoon; the pause between the two sessions is not a slot, so a participant busy in the
+last morning slot and the first afternoon slot has no break. Participants are numbered from 1,
+meetings by their position (0-based here; files and answers number them from 1).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Session = Literal["morning", "afternoon", "any"]
+
+
+@dataclass(frozen=True)
+class Meeting:
+    """A meeting two participants asked for, in a session, perhaps at a fixed slot."""
+
+    first: int
+    second: int
+    session: Session = "any"
+    fixed_slot: int | None = None
+
+
+@dataclass(frozen=True)
+class Instance:
+    """The whole problem; ``forbidden[p - 1]`` are the slots participant ``p`` cannot meet in,
+    ``precedences`` the ``(meeting, other)`` pairs as the file lists them (0-based)."""
+
+    participants: int
+    tables: int
+    slots: int
+    morning_slots: int
+    meetings: tuple[Meeting, ...]
+    forbidden: tuple[frozenset[int], ...] = ()
+    precedences: tuple[tuple[int, int], ...] = ()
+
+    def session_slots(self, session: Session) -> range:
+        """The slots of a session (``any``: all)."""
+        if session == "morning":
+            return range(1, self.morning_slots + 1)
+        if session == "afternoon":
+            return range(self.morning_slots + 1, self.slots + 1)
+        return range(1, self.slots + 1)
+
+    def unavailable(self, participant: int) -> frozenset[int]:
+        """The slots ``participant`` cannot meet in."""
+        if participant <= len(self.forbidden):
+            return self.forbidden[participant - 1]
+        return frozenset()
+
+    def allowed_slots(self, meeting: int) -> list[int]:
+        """The slots meeting ``meeting`` may take: its session, both participants available,
+        its fixed slot if it has one."""
+        m = self.meetings[meeting]
+        blocked = self.unavailable(m.first) | self.unavailable(m.second)
+        slots = [s for s in self.session_slots(m.session) if s not in blocked]
+        if m.fixed_slot is not None:
+            return [s for s in slots if s == m.fixed_slot]
+        return slots
+
+    def meetings_of(self, participant: int) -> list[int]:
+        """The meetings ``participant`` takes part in."""
+        return [i for i, m in enumerate(self.meetings) if participant in (m.first, m.second)]
