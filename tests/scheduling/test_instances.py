@@ -29,7 +29,8 @@ def test_every_benchmark_instance_reads_with_its_declared_sizes(b2b: Path) -> No
     assert (forum.participants, len(forum.meetings), forum.tables) == (70, 154, 14)
     assert (forum.slots, forum.morning_slots) == (21, 13)
     assert (
-        forum.meetings[0] == Meeting(1, 2, "morning") and forum.meetings[9].session == "afternoon"
+        forum.meetings[0] == Meeting(1, 2, "morning", required=True)
+        and forum.meetings[9].session == "afternoon"
     )
     fixed = read_dzn(b2b / "forum-13.fixed020-Forb.dzn")
     assert fixed.meetings[8].fixed_slot == 1 and fixed.meetings[0].fixed_slot is None

@@ -4,8 +4,9 @@ The layout (see ``../shared/README.md``): ``nBusiness``, ``nMeetings``, ``nTable
 ``nTotalSlots``, ``nMorningSlots``; ``requested = [| p1, p2, session | ...|]`` with session 1
 morning, 2 afternoon, 3 any; ``forbidden = [{slots}, ...]`` per participant (``{0}`` or ``{}``
 none); ``fixed = [slot, ...]`` per meeting (0 free); ``precedences = [{meetings}, ...]`` per
-meeting. Slots and meetings are numbered from 1 in the file. Every defect is reported with the
-file, the line and the field, all at once.
+meeting: the meetings that meeting must come before. Slots and meetings are numbered from 1 in
+the file. In these instances every meeting must be scheduled, so all are read as required.
+Every defect is reported with the file, the line and the field, all at once.
 """
 
 from __future__ import annotations
@@ -66,7 +67,7 @@ def read_dzn(path: str | Path) -> Instance:
     if problems:
         raise InvalidInput(problems, summary=f"{path.name}: not a valid B2B scheduling instance")
     meetings = [
-        Meeting(m.first, m.second, m.session, fixed[i] or None) if fixed else m
+        Meeting(m.first, m.second, m.session, (fixed[i] or None) if fixed else None, required=True)
         for i, m in enumerate(meetings)
     ]
     return Instance(

@@ -16,18 +16,31 @@ Session = Literal["morning", "afternoon", "any"]
 
 @dataclass(frozen=True)
 class Meeting:
-    """A meeting two participants asked for, in a session, perhaps at a fixed slot."""
+    """A meeting two participants asked for, in a session, perhaps at a fixed slot and table.
+
+    ``priority`` meetings (mutual requests, the organiser's choice) are placed before any other;
+    ``required`` ones must be placed (published meetings when re-scheduling, the research
+    instances where every meeting must be scheduled); a fixed meeting is always required.
+    """
 
     first: int
     second: int
     session: Session = "any"
     fixed_slot: int | None = None
+    fixed_table: int | None = None
+    priority: bool = False
+    required: bool = False
+
+    @property
+    def must_place(self) -> bool:
+        return self.required or self.fixed_slot is not None
 
 
 @dataclass(frozen=True)
 class Instance:
     """The whole problem; ``forbidden[p - 1]`` are the slots participant ``p`` cannot meet in,
-    ``precedences`` the ``(meeting, other)`` pairs as the file lists them (0-based)."""
+    ``precedences`` the ``(before, after)`` meeting pairs (0-based): when both are placed,
+    ``before`` takes an earlier slot than ``after``."""
 
     participants: int
     tables: int
@@ -64,3 +77,11 @@ class Instance:
     def meetings_of(self, participant: int) -> list[int]:
         """The meetings ``participant`` takes part in."""
         return [i for i, m in enumerate(self.meetings) if participant in (m.first, m.second)]
+
+    def by_participant(self) -> dict[int, list[int]]:
+        """Every participant's meetings, in one pass (``meetings_of`` for all)."""
+        found: dict[int, list[int]] = {p: [] for p in range(1, self.participants + 1)}
+        for i, m in enumerate(self.meetings):
+            found[m.first].append(i)
+            found[m.second].append(i)
+        return found

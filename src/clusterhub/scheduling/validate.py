@@ -48,9 +48,9 @@ def check(
     tables: Sequence[int | None] | None = None,
 ) -> Check:
     """Re-check ``slots[m]`` (the slot of meeting ``m``, None when unscheduled) and, when
-    given, ``tables[m]`` (1 to ``instance.tables``) against every constraint of ``instance``
-    except precedences (whose direction the instance files leave to their model; see
-    ``docs/methodology``) — they are not judged here yet."""
+    given, ``tables[m]`` (1 to ``instance.tables``) against every constraint of ``instance``:
+    sessions, availability, fixed slots and tables, required meetings placed, one meeting per
+    participant and slot, tables per slot, distinct tables, precedences."""
     problems: list[str] = []
     if len(slots) != len(instance.meetings):
         problems.append(f"{len(slots)} slots given for {len(instance.meetings)} meetings")
@@ -76,6 +76,17 @@ def check(
     ]
     if tables is not None:
         problems += _table_problems(instance, slots, tables)
+    problems += [
+        f"meeting {m + 1} must be scheduled"
+        for m, slot in enumerate(slots)
+        if slot is None and instance.meetings[m].must_place
+    ]
+    problems += [
+        f"meeting {before + 1} (slot {slots[before]}) must come before meeting {after + 1} "
+        f"(slot {slots[after]})"
+        for before, after in instance.precedences
+        if (a := slots[before]) is not None and (b := slots[after]) is not None and a >= b
+    ]
     breaks = tuple(breaks_of(busy.get(p, [])) for p in range(1, instance.participants + 1))
     left = tuple(m for m, slot in enumerate(slots) if slot is None)
     return Check(tuple(problems), left, breaks)
@@ -101,8 +112,11 @@ def _table_problems(
     for m, (slot, table) in enumerate(zip(slots, tables, strict=True)):
         if slot is None:
             continue
+        fixed = instance.meetings[m].fixed_table
         if table is None or not 1 <= table <= instance.tables:
             problems.append(f"meeting {m + 1}: table {table} is not 1 to {instance.tables}")
+        elif fixed is not None and table != fixed:
+            problems.append(f"meeting {m + 1} is at table {table}, fixed at table {fixed}")
         elif (slot, table) in seen:
             other = seen[slot, table]
             problems.append(f"meetings {other + 1} and {m + 1} share table {table} in slot {slot}")
