@@ -1,19 +1,22 @@
-"""The exact scheduler: a CP-SAT model solved in lexicographic phases (decision 0007).
+"""The exact scheduler: CP-SAT models solved in lexicographic phases (decision 0007).
 
 Variables: ``x[m, s]`` — meeting ``m`` in slot ``s`` — only for the slots its session, its
 participants' availability and its fixed slot allow. Hard constraints: at most one slot per
 meeting (exactly one when it must be placed); one meeting per participant and slot; at most
-``tables`` meetings per slot; precedences on the slot numbers. Breaks: ``start[p, s]`` is 1
-when participant ``p`` is busy in ``s`` and not in ``s - 1``; a participant's breaks are its
-starts minus one (the pause between sessions is not a slot, so slots are consecutive through
-the event). Tables are seated after the slots (``schedule.assign_tables``), which removes the
-table symmetry from the search.
+``tables`` meetings per slot; precedences on the slot numbers. Tables are seated after the
+slots (``schedule.assign_tables``), which removes the table symmetry from the search.
+
+Breaks are counted where they happen: ``gap[p, s]`` is 1 when participant ``p`` meets in
+``s``, not in ``s + 1``, and again later (slots run consecutively through the event; the pause
+between sessions is not a slot). This finds good schedules far faster than counting busy runs.
 
 Phases, each keeping the optimum of the one before as a constraint: (1) place as many priority
 meetings as possible, (2) then as many meetings, (3) when re-scheduling, move as few published
 meetings as possible, (4) then as few breaks as possible, optionally with the fairness bound
-(largest minus smallest number of breaks over the participants who meet ≤ d). The bound of
-the last phase is CP-SAT's proven lower bound, so ``optimal`` is a proof, not a hope.
+(largest minus smallest number of breaks over the participants who meet ≤ d). Before phase 4
+searches, ``bounds`` gives each participant its own best and checks whether everyone can have
+it at once: if so the schedule is optimal by that bound; if not the bound rises by one. The
+bound reported is the best of that and CP-SAT's own, so ``optimal`` is a proof, not a hope.
 
 OR-Tools is heavy (about 0.3 s to import): import this module only where a schedule is solved.
 """
@@ -21,36 +24,36 @@ OR-Tools is heavy (about 0.3 s to import): import this module only where a sched
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
+from clusterhub.scheduling import bounds
 from clusterhub.scheduling.greedy import first_fit
 from clusterhub.scheduling.instance import Instance
+from clusterhub.scheduling.model import Busy, Expr, Model, Options, build, solver_for
 from clusterhub.scheduling.schedule import Placement, Schedule, Status, check_input, finish
+from clusterhub.scheduling.validate import check
 
-Expr = cp_model.LinearExpr | cp_model.IntVar | int
-
-
-@dataclass(frozen=True)
-class Options:
-    """How long and how hard to search: ``time_limit`` in seconds for all phases together,
-    ``workers`` CP-SAT search threads, ``fairness`` the largest allowed difference between
-    participants' breaks (None: no bound), ``seed`` for reproducible runs."""
-
-    time_limit: float = 60.0
-    workers: int = 2
-    fairness: int | None = None
-    seed: int = 0
+# Shares of the time left: each maximising phase (priority, placed, moved) and the search for
+# everyone at their own best; the breaks phase takes what remains.
+_PHASE_SHARE = 0.3
+_TARGET_SHARE = 0.4
 
 
 @dataclass
-class _Model:
-    model: cp_model.CpModel
-    x: dict[tuple[int, int], cp_model.IntVar]
-    placed: list[Expr]
-    breaks: Expr
+class _Run:
+    """What the phases have established so far."""
+
+    options: Options
+    deadline: float
+    status: Status = "optimal"
+    found: bool = False
+    stopped: bool = False
+    bound: int = 0
+    most: int = 0
+    slots: list[int | None] = field(default_factory=list)
 
 
 def solve(
@@ -69,50 +72,136 @@ def solve(
     previous = previous or {}
     if previous:
         instance = _with_required(instance, previous)
-    built = _build(instance, options.fairness)
     hint = _hint(instance, previous)
-    if hint is not None:
-        for (m, s), var in built.x.items():
-            built.model.add_hint(var, hint[m] == s)
-    phases = _phases(instance, built, previous)
-    status: Status = "optimal"
-    bound = 0
-    most = len(instance.meetings)
-    for name, objective, maximise in phases:
-        if maximise:
-            built.model.maximize(objective)
-        else:
-            built.model.minimize(objective)
-        solver = _solver(options, deadline - time.perf_counter())
-        code = solver.solve(built.model)
-        if code == cp_model.INFEASIBLE:
-            return _infeasible(instance, time.perf_counter() - started)
-        if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return _unknown(instance, time.perf_counter() - started)
-        value = round(solver.objective_value)
-        proven = code == cp_model.OPTIMAL
-        if not proven:
-            status = "feasible"
+    run = _Run(options, deadline, most=len(instance.meetings), slots=hint)
+    run.found = check(instance, hint).valid
+    built = build(instance)
+    gaps = {
+        p: _gaps(built.model, busy, options.fairness is not None) for p, busy in built.busy.items()
+    }
+    total = cp_model.LinearExpr.sum([g for gs in gaps.values() for g in gs])
+    if options.fairness is not None:
+        _fair(built.model, instance, built.busy, gaps, options.fairness)
+    for name, objective, maximise in _phases(instance, built, previous):
+        outcome = _optimise(built, run, objective, maximise, share=_PHASE_SHARE)
+        if outcome is not None:
+            return _give_up(instance, run, outcome, time.perf_counter() - started)
+        if run.stopped:
+            break
         if name == "placed":
-            most = min(most, int(solver.best_objective_bound + 1e-6))
-        if name == "breaks":
-            bound = int(solver.best_objective_bound + 1 - 1e-6) if not proven else value
-        _keep(built, solver, objective, value, maximise)
-    slots = [_slot_of(solver, built, m, instance) for m in range(len(instance.meetings))]
+            run.most = run.bound
+    run.bound = 0
+    if not run.stopped and not previous and all(m.must_place for m in instance.meetings):
+        _own_bests(instance, built, gaps, run)
+    if not run.stopped and not _proven(instance, run):
+        outcome = _optimise(built, run, total, False, floor=run.bound)
+        if outcome is not None:
+            return _give_up(instance, run, outcome, time.perf_counter() - started)
     return finish(
         instance,
-        slots,
-        status=status,
-        bound=bound,
-        most=most,
+        run.slots,
+        status=run.status,
+        bound=run.bound,
+        most=run.most,
         seconds=time.perf_counter() - started,
         solver="CP-SAT",
         previous=previous,
     )
 
 
+def _optimise(
+    built: Model,
+    run: _Run,
+    objective: Expr,
+    maximise: bool,
+    *,
+    floor: int = 0,
+    share: float = 1.0,
+) -> Status | None:
+    """Solve one phase from the best schedule so far, within ``share`` of the time left; keep
+    its value as a constraint for the phases after it. Returns the status when the run must
+    stop with no schedule (infeasible, or nothing found in time); when the time runs out with
+    a schedule in hand, that schedule stands (``feasible``) and the later phases are skipped."""
+    built.hint(run.slots)
+    if maximise:
+        built.model.maximize(objective)
+    else:
+        built.model.add(objective >= floor)
+        built.model.minimize(objective)
+    solver = solver_for(run.options, (run.deadline - time.perf_counter()) * share)
+    code = solver.solve(built.model)
+    if code == cp_model.INFEASIBLE:
+        return "infeasible"
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        if not run.found:
+            return "unknown"
+        run.status, run.stopped = "feasible", True
+        return None
+    run.found = True
+    value = round(solver.objective_value)
+    run.slots = built.slots(solver, len(run.slots))
+    if code != cp_model.OPTIMAL:
+        run.status = "feasible"
+    proven = value if code == cp_model.OPTIMAL else solver.best_objective_bound
+    run.bound = int(proven + 1e-6) if maximise else max(floor, int(proven + 1 - 1e-6))
+    built.model.add(objective >= value if maximise else objective <= value)
+    return None
+
+
+def _own_bests(
+    instance: Instance,
+    built: Model,
+    gaps: Mapping[int, list[cp_model.IntVar]],
+    run: _Run,
+) -> None:
+    """Give every participant its own best as a lower bound on its breaks, then search for the
+    schedule closest to everyone at their best: each proven conflict raises the bound by one,
+    and the schedule found starts the general search (often already optimal)."""
+    best = bounds.own_bests(instance)
+    for participant, least in best.items():
+        if least:
+            built.model.add(sum(gaps[participant]) >= least)
+    run.bound = max(run.bound, sum(best.values()))
+    seconds = (run.deadline - time.perf_counter()) * _TARGET_SHARE
+    found = bounds.at_best(instance, best, replace(run.options, time_limit=seconds))
+    run.bound += found.raised
+    if found.slots is not None:
+        run.slots = found.slots
+
+
+def _gaps(model: cp_model.CpModel, busy: Busy, exact: bool) -> list[cp_model.IntVar]:
+    """The gap literals of one participant: busy in ``s``, free in ``s + 1``, busy again
+    later. Minimising their sum sets each to its true value; ``exact`` also forbids a gap
+    that is not there (needed when the fairness bound could profit from a phantom break)."""
+    slots = sorted(busy)
+    later: dict[int, cp_model.IntVar] = {}
+    for index in range(len(slots) - 1, -1, -1):
+        slot = slots[index]
+        if index == len(slots) - 1:
+            later[slot] = busy[slot]
+        else:
+            var = model.new_bool_var("")
+            model.add_max_equality(var, [busy[slot], later[slots[index + 1]]])
+            later[slot] = var
+    gaps = []
+    for slot in slots:
+        after = next((later[s] for s in slots if s >= slot + 2), None)
+        if after is None:
+            continue
+        gap = model.new_bool_var("")
+        free_next = [busy[slot + 1]] if slot + 1 in busy else []
+        model.add_bool_or([busy[slot].Not(), after.Not(), gap, *free_next])
+        if exact:
+            model.add_implication(gap, busy[slot])
+            model.add_implication(gap, after)
+            for var in free_next:
+                model.add_implication(gap, var.Not())
+        gaps.append(gap)
+    return gaps
+
+
 def _phases(
-    instance: Instance, built: _Model, previous: Mapping[int, Placement]
+    instance: Instance, built: Model, previous: Mapping[int, Placement]
 ) -> list[tuple[str, Expr, bool]]:
     optional = [m for m, meeting in enumerate(instance.meetings) if not meeting.must_place]
     phases: list[tuple[str, Expr, bool]] = []
@@ -126,150 +215,48 @@ def _phases(
     if previous:
         stays = [built.x[m, p.slot] for m, p in previous.items() if (m, p.slot) in built.x]
         phases.append(("moved", len(previous) - cp_model.LinearExpr.sum(stays), False))
-    phases.append(("breaks", built.breaks, False))
     return phases
-
-
-def _build(instance: Instance, fairness: int | None) -> _Model:
-    model = cp_model.CpModel()
-    x: dict[tuple[int, int], cp_model.IntVar] = {}
-    placed: list[Expr] = []
-    for m, meeting in enumerate(instance.meetings):
-        row = [
-            x.setdefault((m, s), model.new_bool_var(f"x{m}_{s}")) for s in instance.allowed_slots(m)
-        ]
-        if meeting.must_place:
-            model.add_exactly_one(row)
-            placed.append(1)
-        else:
-            model.add_at_most_one(row)
-            placed.append(cp_model.LinearExpr.sum(row))
-    for slot in range(1, instance.slots + 1):
-        here = [var for (m, s), var in x.items() if s == slot]
-        if len(here) > instance.tables:
-            model.add(cp_model.LinearExpr.sum(here) <= instance.tables)
-    for before, after in instance.precedences:
-        _precede(model, x, instance, before, after)
-    per_participant = [
-        _participant(model, instance, x, meetings)
-        for meetings in instance.by_participant().values()
-        if meetings
-    ]
-    breaks = cp_model.LinearExpr.sum([b for b, _ in per_participant])
-    if fairness is not None:
-        _fair(model, instance, per_participant, fairness)
-    return _Model(model, x, placed, breaks)
-
-
-def _participant(
-    model: cp_model.CpModel,
-    instance: Instance,
-    x: Mapping[tuple[int, int], cp_model.IntVar],
-    meetings: Sequence[int],
-) -> tuple[Expr, Expr]:
-    """A participant's breaks (starts of busy runs minus one) and whether it meets at all."""
-    busy: dict[int, Expr] = {}
-    for slot in range(1, instance.slots + 1):
-        here = [x[m, slot] for m in meetings if (m, slot) in x]
-        if len(here) == 1:
-            busy[slot] = here[0]
-        elif here:
-            var = model.new_bool_var("")
-            model.add(cp_model.LinearExpr.sum(here) == var)
-            busy[slot] = var
-    starts = []
-    for slot, now in busy.items():
-        if slot - 1 not in busy:
-            starts.append(now)
-            continue
-        start = model.new_bool_var("")
-        model.add(start >= now - busy[slot - 1])
-        starts.append(start)
-    if all(instance.meetings[m].must_place for m in meetings):
-        meets: Expr = 1
-    else:
-        any_var = model.new_bool_var("")
-        model.add_max_equality(any_var, list(busy.values()))
-        meets = any_var
-    breaks = model.new_int_var(0, max(len(starts) - 1, 0), "")
-    model.add(breaks == cp_model.LinearExpr.sum(starts) - meets)
-    return breaks, meets
-
-
-def _precede(
-    model: cp_model.CpModel,
-    x: Mapping[tuple[int, int], cp_model.IntVar],
-    instance: Instance,
-    before: int,
-    after: int,
-) -> None:
-    """``before`` in an earlier slot than ``after`` whenever both are placed."""
-    for (m, s), var in x.items():
-        if m != before:
-            continue
-        clash = [x[after, t] for t in range(1, s + 1) if (after, t) in x]
-        for other in clash:
-            model.add_bool_or([var.Not(), other.Not()])
 
 
 def _fair(
     model: cp_model.CpModel,
     instance: Instance,
-    per_participant: Sequence[tuple[Expr, Expr]],
+    busy: Mapping[int, Busy],
+    gaps: Mapping[int, list[cp_model.IntVar]],
     fairness: int,
 ) -> None:
     """Largest minus smallest breaks over the participants who meet ≤ ``fairness``."""
-    top = instance.slots
-    most = model.new_int_var(0, top, "most_breaks")
-    least = model.new_int_var(0, top, "least_breaks")
-    for breaks, meets in per_participant:
-        if isinstance(meets, int):
-            model.add(breaks <= most)
+    most = model.new_int_var(0, instance.slots, "most_breaks")
+    least = model.new_int_var(0, instance.slots, "least_breaks")
+    for participant, slots in busy.items():
+        breaks = cp_model.LinearExpr.sum(gaps[participant])
+        meetings = instance.by_participant[participant]
+        model.add(breaks <= most)
+        if all(instance.meetings[m].must_place for m in meetings):
             model.add(breaks >= least)
         else:
-            model.add(breaks <= most).only_enforce_if(meets)
+            meets = model.new_bool_var("")
+            model.add_max_equality(meets, list(slots.values()))
             model.add(breaks >= least).only_enforce_if(meets)
     model.add(most - least <= fairness)
 
 
-def _solver(options: Options, seconds: float) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(seconds, 0.1)
-    solver.parameters.num_workers = options.workers
-    solver.parameters.random_seed = options.seed
-    return solver
+def _proven(instance: Instance, run: _Run) -> bool:
+    """Whether the schedule in hand is already proven optimal: every phase before was, it is
+    valid and within the fairness bound, and its breaks meet the lower bound."""
+    if run.status != "optimal" or any(s is None for s in run.slots):
+        return False
+    found = check(instance, run.slots)
+    meeting = [b for p, b in enumerate(found.breaks, start=1) if instance.meetings_of(p)]
+    fair = run.options.fairness is None or max(meeting) - min(meeting) <= run.options.fairness
+    return found.valid and fair and found.total_breaks <= run.bound
 
 
-def _keep(
-    built: _Model,
-    solver: cp_model.CpSolver,
-    objective: Expr,
-    value: int,
-    maximise: bool,
-) -> None:
-    """Hold a finished phase at its value and hint the next phase with its solution."""
-    if maximise:
-        built.model.add(objective >= value)
-    else:
-        built.model.add(objective <= value)
-    built.model.clear_hints()  # type: ignore[no-untyped-call]
-    for var in built.x.values():
-        built.model.add_hint(var, solver.boolean_value(var))
-
-
-def _slot_of(solver: cp_model.CpSolver, built: _Model, m: int, instance: Instance) -> int | None:
-    for s in instance.allowed_slots(m):
-        if solver.boolean_value(built.x[m, s]):
-            return s
-    return None
-
-
-def _hint(instance: Instance, previous: Mapping[int, Placement]) -> list[int | None] | None:
+def _hint(instance: Instance, previous: Mapping[int, Placement]) -> list[int | None]:
     """A first solution to start from: the published slots when re-scheduling, else greedy."""
     if previous:
         return [p.slot if (p := previous.get(m)) else None for m in range(len(instance.meetings))]
-    baseline = first_fit(instance)
-    return baseline.slots
+    return first_fit(instance).slots
 
 
 def _with_required(instance: Instance, previous: Mapping[int, Placement]) -> Instance:
@@ -280,25 +267,16 @@ def _with_required(instance: Instance, previous: Mapping[int, Placement]) -> Ins
     return replace(instance, meetings=meetings)
 
 
-def _infeasible(instance: Instance, seconds: float) -> Schedule:
+def _give_up(instance: Instance, run: _Run, status: Status, seconds: float) -> Schedule:
+    """No schedule: proven impossible (``infeasible``), or none found in time (``unknown``:
+    the greedy start, which may leave required meetings out, is all there is)."""
+    slots = run.slots if status == "unknown" else [None] * len(instance.meetings)
     return finish(
         instance,
-        [None] * len(instance.meetings),
-        status="infeasible",
+        slots,
+        status=status,
         bound=0,
-        most=0,
-        seconds=seconds,
-        solver="CP-SAT",
-    )
-
-
-def _unknown(instance: Instance, seconds: float) -> Schedule:
-    return finish(
-        instance,
-        [None] * len(instance.meetings),
-        status="unknown",
-        bound=0,
-        most=len(instance.meetings),
+        most=0 if status == "infeasible" else len(instance.meetings),
         seconds=seconds,
         solver="CP-SAT",
     )

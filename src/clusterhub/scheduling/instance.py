@@ -9,6 +9,7 @@ meetings by their position (0-based here; files and answers number them from 1).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Literal
 
 Session = Literal["morning", "afternoon", "any"]
@@ -76,10 +77,11 @@ class Instance:
 
     def meetings_of(self, participant: int) -> list[int]:
         """The meetings ``participant`` takes part in."""
-        return [i for i, m in enumerate(self.meetings) if participant in (m.first, m.second)]
+        return list(self.by_participant.get(participant, []))
 
+    @cached_property
     def by_participant(self) -> dict[int, list[int]]:
-        """Every participant's meetings, in one pass (``meetings_of`` for all)."""
+        """Every participant's meetings, in one pass, kept (the models ask per participant)."""
         found: dict[int, list[int]] = {p: [] for p in range(1, self.participants + 1)}
         for i, m in enumerate(self.meetings):
             found[m.first].append(i)

@@ -1,0 +1,121 @@
+"""The CP-SAT model every scheduling search shares: where each meeting may go and the hard
+constraints (one slot per meeting, one meeting per participant and slot, tables per slot,
+precedences), with each participant's busy literal per slot. The exact solver adds the breaks
+and its objectives; the bounds check adds the patterns of participants at their own best.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from ortools.sat.python import cp_model
+
+from clusterhub.scheduling.instance import Instance
+
+Expr = cp_model.LinearExpr | cp_model.IntVar | int
+Busy = dict[int, cp_model.IntVar]
+
+
+@dataclass(frozen=True)
+class Options:
+    """How long and how hard to search: ``time_limit`` in seconds for all phases together,
+    ``workers`` CP-SAT search threads, ``fairness`` the largest allowed difference between
+    participants' breaks (None: no bound), ``seed`` for reproducible runs."""
+
+    time_limit: float = 60.0
+    workers: int = 2
+    fairness: int | None = None
+    seed: int = 0
+
+
+@dataclass
+class Model:
+    """A CP-SAT model of an instance: the placement variables and each participant's busy
+    slots (a literal per slot it could meet in)."""
+
+    model: cp_model.CpModel
+    x: dict[tuple[int, int], cp_model.IntVar]
+    placed: list[Expr]
+    busy: dict[int, Busy] = field(default_factory=dict)
+
+    def hint(self, slots: Sequence[int | None]) -> None:
+        self.model.clear_hints()  # type: ignore[no-untyped-call]
+        for (m, s), var in self.x.items():
+            self.model.add_hint(var, slots[m] == s)
+
+    def slots(self, solver: cp_model.CpSolver, count: int) -> list[int | None]:
+        found: list[int | None] = [None] * count
+        for (m, s), var in self.x.items():
+            if solver.boolean_value(var):
+                found[m] = s
+        return found
+
+
+def build(instance: Instance) -> Model:
+    """The placement variables and the hard constraints every phase shares."""
+    model = cp_model.CpModel()
+    x: dict[tuple[int, int], cp_model.IntVar] = {}
+    placed: list[Expr] = []
+    for m, meeting in enumerate(instance.meetings):
+        row = [
+            x.setdefault((m, s), model.new_bool_var(f"x{m}_{s}")) for s in instance.allowed_slots(m)
+        ]
+        if meeting.must_place:
+            model.add_exactly_one(row)
+            placed.append(1)
+        else:
+            model.add_at_most_one(row)
+            placed.append(cp_model.LinearExpr.sum(row))
+    for slot in range(1, instance.slots + 1):
+        here = [var for (m, s), var in x.items() if s == slot]
+        if len(here) > instance.tables:
+            model.add(cp_model.LinearExpr.sum(here) <= instance.tables)
+    for before, after in instance.precedences:
+        precede(model, x, before, after)
+    built = Model(model, x, placed)
+    for participant, meetings in instance.by_participant.items():
+        # A participant none of whose meetings can be placed has no busy slot and no breaks.
+        if meetings and (busy := busy_literals(model, instance, x, meetings)):
+            built.busy[participant] = busy
+    return built
+
+
+def busy_literals(
+    model: cp_model.CpModel,
+    instance: Instance,
+    x: Mapping[tuple[int, int], cp_model.IntVar],
+    meetings: Sequence[int],
+) -> Busy:
+    """A participant's busy literal per slot it could meet in (its one meeting's own
+    variable when only one meeting could be there)."""
+    busy: Busy = {}
+    for slot in range(1, instance.slots + 1):
+        here = [x[m, slot] for m in meetings if (m, slot) in x]
+        if len(here) == 1:
+            busy[slot] = here[0]
+        elif here:
+            var = model.new_bool_var("")
+            model.add(cp_model.LinearExpr.sum(here) == var)
+            busy[slot] = var
+    return busy
+
+
+def precede(
+    model: cp_model.CpModel, x: Mapping[tuple[int, int], cp_model.IntVar], before: int, after: int
+) -> None:
+    """``before`` in an earlier slot than ``after`` whenever both are placed."""
+    for (m, s), var in x.items():
+        if m != before:
+            continue
+        for t in range(1, s + 1):
+            if (after, t) in x:
+                model.add_bool_or([var.Not(), x[after, t].Not()])
+
+
+def solver_for(options: Options, seconds: float) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(seconds, 0.1)
+    solver.parameters.num_workers = options.workers
+    solver.parameters.random_seed = options.seed
+    return solver
