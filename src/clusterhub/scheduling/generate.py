@@ -106,10 +106,14 @@ def upper_bound(instance: Instance) -> int:
        those meetings: each meeting there takes a table and two different participants of
        ``P_s``, each of whom meets once per slot. A meeting takes one slot, so the sum over the
        slots bounds the total (at most ``tables × slots``).
-    3. **Per participant**: participant ``p`` takes part in at most ``min(d_p, a_p)`` placed
-       meetings, ``d_p`` its placeable meetings and ``a_p`` the slots in which at least one of
-       them is allowed (one meeting per slot). Every meeting has two participants, so the total
-       is at most ``⌊Σ_p min(d_p, a_p) / 2⌋``.
+    3. **Per participant** (a fractional b-matching): participant ``p`` takes part in at most
+       ``c_p = min(d_p, a_p)`` placed meetings, ``d_p`` its placeable meetings and ``a_p`` the
+       slots in which at least one of them is allowed (one meeting per slot). In the bipartite
+       double cover (``p`` on the left and on the right, capacity ``c_p`` each, and for every
+       placeable meeting of ``a`` and ``b`` the arcs ``a → b`` and ``b → a`` of capacity 1)
+       every schedule is a flow of twice the meetings it places, so placed ≤ ⌊max flow / 2⌋.
+       This is never above ``⌊Σ_p c_p / 2⌋`` and is lower where caps are uneven (a star of five
+       meetings around one participant with three slots: 3, not ⌊(3 + 5) / 2⌋ = 4).
     """
     allowed = [instance.allowed_slots(m) for m in range(len(instance.meetings))]
     placeable = [m for m, slots in enumerate(allowed) if slots]
@@ -128,5 +132,25 @@ def upper_bound(instance: Instance) -> int:
     per_slot = sum(
         min(instance.tables, count, len(people_in_slot[s]) // 2) for s, count in in_slot.items()
     )
-    per_participant = sum(min(d, len(slots_of[p])) for p, d in degree.items()) // 2
-    return min(len(placeable), per_slot, per_participant)
+    caps = {p: min(d, len(slots_of[p])) for p, d in degree.items()}
+    pairs = [(instance.meetings[m].first, instance.meetings[m].second) for m in placeable]
+    return min(len(placeable), per_slot, _double_cover_flow(caps, pairs) // 2)
+
+
+def _double_cover_flow(caps: dict[int, int], pairs: list[tuple[int, int]]) -> int:
+    """The max flow source → left p (cap ``caps[p]``) → right q (1 per meeting and direction)
+    → sink (cap ``caps[q]``); OR-Tools' max flow, imported here (a few hundred ms)."""
+    from ortools.graph.python import max_flow  # type: ignore[import-untyped]  # noqa: PLC0415
+
+    flow = max_flow.SimpleMaxFlow()
+    source, sink = 0, 1
+    left = {p: 2 + 2 * i for i, p in enumerate(caps)}
+    for p, cap in caps.items():
+        flow.add_arc_with_capacity(source, left[p], cap)
+        flow.add_arc_with_capacity(left[p] + 1, sink, cap)
+    for a, b in pairs:
+        flow.add_arc_with_capacity(left[a], left[b] + 1, 1)
+        flow.add_arc_with_capacity(left[b], left[a] + 1, 1)
+    if flow.solve(source, sink) != flow.OPTIMAL:
+        raise RuntimeError("max flow failed")
+    return int(flow.optimal_flow())
