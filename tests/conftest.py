@@ -31,8 +31,10 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """The read-only real public data beside the repository (never copied into it)."""
-    path = (REPO_ROOT / ".." / "shared" / "data").resolve()
+    """The read-only real public data beside the repository (never copied into it), or where
+    ``CLUSTERHUB_DATA_MIRROR`` points (a git worktree elsewhere has no ``../shared``)."""
+    mirror = os.environ.get("CLUSTERHUB_DATA_MIRROR")
+    path = Path(mirror) if mirror else (REPO_ROOT / ".." / "shared" / "data").resolve()
     if not path.is_dir():
         pytest.skip(f"shared real data not found at {path}")
     return path

@@ -17,6 +17,7 @@ from clusterhub.cli import (
     complexity,
     data,
     directory,
+    events,
     observatory,
     relatedness,
     scoreboard,
@@ -36,6 +37,7 @@ app.add_typer(data.app, name="data")
 app.add_typer(accounts.app, name="users")
 app.add_typer(directory.app, name="directory")
 app.add_typer(scoreboard.app, name="scoreboard")
+app.add_typer(events.app, name="events")
 app.command("serve")(serve.serve_command)
 app.command("complexity")(complexity.complexity_command)
 relatedness.register(app)

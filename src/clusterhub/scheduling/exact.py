@@ -36,6 +36,8 @@ from clusterhub.scheduling.model import Busy, Expr, Model, Options, build, solve
 from clusterhub.scheduling.schedule import Placement, Schedule, Status, check_input, finish
 from clusterhub.scheduling.validate import check
 
+__all__ = ["Options", "solve"]
+
 # Shares of the time left: each maximising phase (priority, placed, moved) and the search for
 # everyone at their own best; the breaks phase takes what remains.
 _PHASE_SHARE = 0.3
