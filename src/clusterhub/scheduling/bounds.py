@@ -11,10 +11,9 @@ one with a single break two intervals, so the check is fast where the general se
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from typing import Literal
 
 from ortools.sat.python import cp_model
 
@@ -95,27 +94,12 @@ def patterns(instance: Instance, busy: Busy, count: int, breaks: int) -> list[fr
     return found
 
 
-@dataclass(frozen=True)
-class AtBest:
-    """What the at-best search established: ``raised`` participants provably cannot all be
-    at their own best (one per disjoint core found), and ``slots``, a schedule where everyone
-    outside those cores is (None when the time ran out first)."""
-
-    raised: int
-    slots: list[int | None] | None
-
-
-@dataclass
-class _AtBestModel:
-    built: Model
-    held: dict[int, cp_model.IntVar]
-
-
-def _at_best_model(instance: Instance, best: Mapping[int, int], soft: bool) -> _AtBestModel:
-    """The shared model where each participant with an own best of 0 or 1 takes one of its
-    patterns: always (``soft`` False: propagates best) or when its literal in ``held`` is
-    assumed (``soft`` True: lets CP-SAT name the participants in conflict)."""
-    built = build(instance)
+def add_patterns(
+    built: Model, instance: Instance, best: Mapping[int, int], soft: bool
+) -> dict[int, cp_model.IntVar]:
+    """Make each participant with an own best of 0 or 1 take one of its ``patterns``: always
+    (``soft`` False), or exactly when its literal in the returned map is true (``soft`` True;
+    the literal is then "this participant is at its own best")."""
     held: dict[int, cp_model.IntVar] = {}
     for participant, busy in built.busy.items():
         if best.get(participant, 2) > 1:
@@ -130,44 +114,22 @@ def _at_best_model(instance: Instance, best: Mapping[int, int], soft: bool) -> _
         for slot, var in busy.items():
             covering = [pick for pick, chosen in zip(picks, choices, strict=True) if slot in chosen]
             built.model.add(var == sum(covering)).only_enforce_if(enforce)
-    return _AtBestModel(built, held)
+    return held
 
 
-def at_best(instance: Instance, best: Mapping[int, int], options: Options) -> AtBest:
-    """Core-guided search for the schedule closest to everyone at their own best.
-
-    "Participant p is at its own best" is an assumption (its busy slots are one of its
-    ``patterns``). When the assumptions cannot all hold, CP-SAT names a subset that cannot
-    (a core); at least one participant of each core needs a break more than its best, so each
-    disjoint core raises the lower bound by one; the core's assumptions are dropped and the
-    search goes on until the rest can all hold. The schedule found is then the general
-    search's starting point.
-    """
-    deadline = time.perf_counter() + options.time_limit
-    hard = _at_best_model(instance, best, soft=False)
+def everyone_at_best(
+    instance: Instance, best: Mapping[int, int], options: Options
+) -> list[int | None] | Literal[False] | None:
+    """A schedule where every participant has exactly its own best, ``False`` when provably
+    none exists, ``None`` when the time ran out first. With every participant's busy slots
+    one of a few patterns, propagation is strong: this often settles in a second what the
+    general search cannot prove in minutes."""
+    built = build(instance)
+    add_patterns(built, instance, best, soft=False)
     solver = solver_for(options, options.time_limit)
-    code = solver.solve(hard.built.model)
-    if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return AtBest(0, hard.built.slots(solver, len(instance.meetings)))
-    if code != cp_model.INFEASIBLE:
-        return AtBest(0, None)
-    cores = _at_best_model(instance, best, soft=True)
-    built, soft = cores.built, cores.held
-    raised = 0
-    index = {held.index: p for p, held in soft.items()}
-    while (left := deadline - time.perf_counter()) > 0:
-        built.model.clear_assumptions()
-        built.model.add_assumptions(list(soft.values()))
-        solver = solver_for(replace(options, workers=1), left)
-        code = solver.solve(built.model)
-        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            return AtBest(max(raised, 1), built.slots(solver, len(instance.meetings)))
-        if code != cp_model.INFEASIBLE:
-            break
-        core = [index[i] for i in solver.sufficient_assumptions_for_infeasibility() if i in index]
-        if not core:
-            break
-        raised += 1
-        for participant in core:
-            del soft[participant]
-    return AtBest(max(raised, 1), None)  # the hard check alone proved one
+    code = solver.solve(built.model)
+    if code == cp_model.INFEASIBLE:
+        return False
+    if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return built.slots(solver, len(instance.meetings))

@@ -38,10 +38,10 @@ from clusterhub.scheduling.validate import check
 
 __all__ = ["Options", "solve"]
 
-# Shares of the time left: each maximising phase (priority, placed, moved) and the search for
-# everyone at their own best; the breaks phase takes what remains.
+# Shares of the time left: each maximising phase (priority, placed, moved), the check of
+# everyone at their own best and the fewest who give way; the breaks phase takes the rest.
 _PHASE_SHARE = 0.3
-_TARGET_SHARE = 0.4
+_TARGET_SHARE = 0.25
 
 
 @dataclass
@@ -119,6 +119,7 @@ def _optimise(
     *,
     floor: int = 0,
     share: float = 1.0,
+    keep: bool = True,
 ) -> Status | None:
     """Solve one phase from the best schedule so far, within ``share`` of the time left; keep
     its value as a constraint for the phases after it. Returns the status when the run must
@@ -146,7 +147,8 @@ def _optimise(
         run.status = "feasible"
     proven = value if code == cp_model.OPTIMAL else solver.best_objective_bound
     run.bound = int(proven + 1e-6) if maximise else max(floor, int(proven + 1 - 1e-6))
-    built.model.add(objective >= value if maximise else objective <= value)
+    if keep:
+        built.model.add(objective >= value if maximise else objective <= value)
     return None
 
 
@@ -156,19 +158,35 @@ def _own_bests(
     gaps: Mapping[int, list[cp_model.IntVar]],
     run: _Run,
 ) -> None:
-    """Give every participant its own best as a lower bound on its breaks, then search for the
-    schedule closest to everyone at their best: each proven conflict raises the bound by one,
-    and the schedule found starts the general search (often already optimal)."""
+    """Bound each participant's breaks by its own best, then look for everyone at their best
+    at once: found, the schedule is optimal; provably impossible, the bound rises by one and
+    a phase that keeps as many participants at their best as it can (the fewest who must give
+    way, a lower bound of its own) gives the breaks phase a close start."""
     best = bounds.own_bests(instance)
-    for participant, least in best.items():
-        if least:
-            built.model.add(sum(gaps[participant]) >= least)
     run.bound = max(run.bound, sum(best.values()))
     seconds = (run.deadline - time.perf_counter()) * _TARGET_SHARE
-    found = bounds.at_best(instance, best, replace(run.options, time_limit=seconds))
-    run.bound += found.raised
-    if found.slots is not None:
-        run.slots = found.slots
+    found = bounds.everyone_at_best(instance, best, replace(run.options, time_limit=seconds))
+    if found:
+        run.slots = found
+        return
+    held = bounds.add_patterns(built, instance, best, soft=True)
+    for participant, least in best.items():
+        away = 1 - held[participant] if participant in held else 0
+        if least or participant in held:
+            built.model.add(sum(gaps[participant]) >= least + away)
+    if not held:
+        return
+    base, status = run.bound, run.status
+    away_count = cp_model.LinearExpr.sum([1 - lit for lit in held.values()])
+    run.bound = 0
+    floor = 1 if found is False else 0
+    outcome = _optimise(built, run, away_count, False, floor=floor, share=_TARGET_SHARE, keep=False)
+    # The fewest who give way is a means, not an answer: its status does not carry over, and
+    # its proven bound (at least one, as everyone at their best is impossible) adds to the sum.
+    proven_away = found is False or (outcome is None and not run.stopped)
+    away = max(1, run.bound) if found is False else run.bound
+    run.status, run.stopped = status, False
+    run.bound = base + (away if proven_away else 0)
 
 
 def _gaps(model: cp_model.CpModel, busy: Busy, exact: bool) -> list[cp_model.IntVar]:
