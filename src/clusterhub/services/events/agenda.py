@@ -203,7 +203,8 @@ def solve_run(
     if result.status == "infeasible":
         raise InvalidInput(
             [Problem(f"meeting {prepared.meeting_ids[m]}: {_named(prepared, text)}",
-                     field="meetings") for m, text in sorted(result.reasons.items())],
+                     field="meetings") for m, text in sorted(result.reasons.items())
+             if prepared.instance.meetings[m].must_place],
             summary="the fixed, locked and published meetings cannot all be placed; "
                     "nothing was changed",
         )  # fmt: skip

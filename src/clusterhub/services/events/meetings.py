@@ -198,6 +198,7 @@ def add_meeting(
         raise InvalidInput.single("a meeting needs two participants", field="second_id")
     if active_meeting(session, first_id, second_id) is not None:
         raise InvalidInput.single("these two have a meeting already", field="second_id")
+    check_room(session, event, (first_id, second_id))
     meeting = create_meeting(session, event, (first_id, second_id), origin="organiser",
                              priority=clean.priority)  # fmt: skip
     _set_rules(session, event, meeting, clean)
