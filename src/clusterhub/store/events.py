@@ -133,7 +133,7 @@ class EventParticipant(Base):
     unavailable_slots: Mapped[list[int]] = mapped_column(JSON, default=list)
     #: ``registered``, ``cancelled`` or ``checked_in``.
     status: Mapped[str] = mapped_column(String(16), default="registered")
-    active: Mapped[bool | None] = mapped_column(Boolean, default=True)
+    active: Mapped[bool | None] = mapped_column(Boolean)
     registered_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     cancelled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     checked_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -179,7 +179,7 @@ class MeetingRequest(Base):
     status: Mapped[str] = mapped_column(String(16), default="sent")
     #: Both asked each other: the meeting is placed before any other.
     mutual: Mapped[bool] = mapped_column(Boolean, default=False)
-    open_pair: Mapped[bool | None] = mapped_column(Boolean, default=True)
+    open_pair: Mapped[bool | None] = mapped_column(Boolean)
     sent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
@@ -226,7 +226,7 @@ class Meeting(Base):
     table_id: Mapped[int | None] = mapped_column(ForeignKey("event_tables.id", ondelete="SET NULL"))
     #: ``active`` or ``cancelled``.
     status: Mapped[str] = mapped_column(String(16), default="active")
-    active: Mapped[bool | None] = mapped_column(Boolean, default=True)
+    active: Mapped[bool | None] = mapped_column(Boolean)
     #: On the day: None until known, then True (held) or False (no-show).
     held: Mapped[bool | None] = mapped_column(Boolean)
     no_show_id: Mapped[int | None] = mapped_column(
