@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from clusterhub.errors import Conflict, InvalidInput, PermissionDenied
 from clusterhub.scheduling.validate import check
 from clusterhub.services.accounts.users import UserPublic
-from clusterhub.services.events import agenda, meetings, requests
+from clusterhub.services.events import agenda, meetings, registration, requests
 from clusterhub.store.events import Event, Meeting, ScheduleRun
 from tests.conftest import DB_KINDS
 from tests.services.events_world import EventWorld, event_world
@@ -96,6 +96,14 @@ def test_rescheduling_keeps_published_meetings_where_they_are(world: EventWorld)
     agenda.run_schedule(world.factory, actor=organiser, event_id=event_id, time_limit=LIMIT)
     published = _placements(world, event_id)
     world.status(organiser, event_id, "published")  # booking reopened for late requests
+    with world.tx() as session:
+        mine = agenda.agenda_of(session, viewer=people[1][0], event_id=event_id)
+    with world.tx() as session, pytest.raises(InvalidInput) as clash:  # a published slot
+        registration.update_registration(
+            session, actor=people[1][0], participant_id=people[1][1],
+            data={"participant_type": "sme", "unavailable_slots": [mine[0].slot]},
+        )  # fmt: skip
+    assert clash.value.problems[0].field == "unavailable_slots"
     late, late_id = world.join(event_id)
     with world.tx() as session:
         sent = requests.send_request(session, actor=late, event_id=event_id,
@@ -170,3 +178,21 @@ def test_a_run_needs_booking_closed_and_meetings(world: EventWorld) -> None:
     with pytest.raises(InvalidInput) as empty:
         agenda.run_schedule(world.factory, actor=organiser, event_id=event_id, time_limit=LIMIT)
     assert empty.value.problems[0].field == "meetings"
+
+
+def test_two_runs_cannot_mix(world: EventWorld) -> None:
+    organiser, event_id, _people = _small_event(world)
+    solved = []
+    for _ in range(2):
+        with world.factory() as session:
+            prepared = agenda.prepare_run(session, actor=organiser, event_id=event_id)
+        solved.append((prepared, agenda.solve_run(prepared, time_limit=LIMIT)))
+    with world.tx() as session:
+        first = agenda.store_run(session, actor=organiser, prepared=solved[0][0],
+                                 result=solved[0][1], time_limit=LIMIT, fairness=None)  # fmt: skip
+    stored = _placements(world, event_id)
+    with pytest.raises(Conflict), world.tx() as session:
+        agenda.store_run(session, actor=organiser, prepared=solved[1][0], result=solved[1][1],
+                         time_limit=LIMIT, fairness=None)  # fmt: skip
+    assert _placements(world, event_id) == stored and _runs(world, event_id) == 1
+    assert first.scheduled == len(stored)

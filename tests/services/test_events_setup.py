@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import pytest
 
 from clusterhub.errors import InvalidInput, NotFound, PermissionDenied
+from clusterhub.services.accounts.users import Role
 from clusterhub.services.events import events, registration
 from clusterhub.services.events.slots import event_slots
 from tests.conftest import DB_KINDS
@@ -160,3 +161,18 @@ def test_registration_checks_profile_status_caps_and_slots(world: EventWorld) ->
     stranger = world.user()
     with world.tx() as session, pytest.raises(PermissionDenied):
         registration.list_participants(session, viewer=stranger, event_id=event_id)
+
+
+def test_drafts_are_listed_for_their_managers_only(world: EventWorld) -> None:
+    organiser, draft = world.event()
+    _other, published = world.event(status="published")
+    _none, bare = world.event(status="draft", sessions=[], table_count=None)
+    stranger, world_admin = world.user(), world.user(Role.SITE_ADMIN)
+    with world.tx() as session:
+        theirs = [e.id for e in events.list_events(session, viewer=stranger)]
+        mine = [e.id for e in events.list_events(session, viewer=organiser)]
+    assert published in theirs and draft not in theirs and bare not in theirs
+    assert draft in mine and published in mine
+    with world.tx() as session:  # a site admin sees every draft, those without sessions last
+        every = events.list_events(session, viewer=world_admin)
+    assert every[-1].id == bare and {draft, published} <= {e.id for e in every}

@@ -13,7 +13,7 @@ slots and the published schedule refer to slot and table numbers.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime, time
+from datetime import UTC, date, datetime, time
 from itertools import pairwise
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -267,7 +267,13 @@ def list_events(session: Session, *, viewer: UserPublic | None) -> list[EventPub
     for event in session.scalars(select(Event).order_by(Event.id)):
         if event.status != "draft" or is_manager(session, viewer, event):
             found.append(event_public(session, event, viewer))
-    return sorted(found, key=lambda e: (e.sessions[0].starts_at if e.sessions else e.id, e.id))
+    return sorted(found, key=_first_start)
+
+
+def _first_start(event: EventPublic) -> tuple[bool, datetime, int]:
+    """Events by their first session; those without sessions last."""
+    start = event.sessions[0].starts_at if event.sessions else datetime.max.replace(tzinfo=UTC)
+    return (not event.sessions, start, event.id)
 
 
 # --- writing ----------------------------------------------------------------------------------

@@ -158,6 +158,23 @@ def _set_profile(session: Session, p: EventParticipant, data: ProfileInput) -> N
     session.flush()
 
 
+def _check_published_meetings(
+    session: Session, p: EventParticipant, unavailable: list[int]
+) -> None:
+    """Refuse to mark unavailable a slot where the participant has a published meeting: the
+    next run must keep it there and could not."""
+    busy = session.scalars(
+        select(Meeting.slot).where(or_(Meeting.first_id == p.id, Meeting.second_id == p.id),
+                                   Meeting.active.is_(True), Meeting.slot.in_(unavailable))
+    ).all()  # fmt: skip
+    if busy:
+        slots = ", ".join(str(slot) for slot in sorted({b or 0 for b in busy}))
+        raise InvalidInput.single(
+            "you have a scheduled meeting in this slot; ask the organiser to cancel it first",
+            field="unavailable_slots", value=slots,
+        )  # fmt: skip
+
+
 def register(
     session: Session,
     *,
@@ -212,6 +229,7 @@ def update_registration(
     if clean.participant_type != p.participant_type:
         _check_type_cap(session, event, clean.participant_type, skip=p.id)
     if sorted(set(clean.unavailable_slots)) != sorted(p.unavailable_slots):
+        _check_published_meetings(session, p, clean.unavailable_slots)
         bump(session, event.id)  # availability is part of what a schedule run reads
     _set_profile(session, p, clean)
     audit.record(session, actor_id=user.id, action="events.update_registration",
