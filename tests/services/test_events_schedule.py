@@ -4,6 +4,8 @@ the event changed while it solved, and a failed run that changes nothing."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -196,3 +198,57 @@ def test_two_runs_cannot_mix(world: EventWorld) -> None:
                          time_limit=LIMIT, fairness=None)  # fmt: skip
     assert _placements(world, event_id) == stored and _runs(world, event_id) == 1
     assert first.scheduled == len(stored)
+
+
+def test_a_change_committed_while_the_run_waits_for_the_lock_refuses_it(world: EventWorld) -> None:
+    """The write re-reads the event under its lock (FOR UPDATE on PostgreSQL, the writer lock
+    on SQLite): a change still open when the run starts writing is seen once committed."""
+    organiser, event_id, _people = _small_event(world)
+    with world.factory() as session:
+        prepared = agenda.prepare_run(session, actor=organiser, event_id=event_id)
+    result = agenda.solve_run(prepared, time_limit=LIMIT)
+    outcome: list[BaseException | None] = []
+
+    def store() -> None:
+        try:
+            with world.tx() as session:
+                agenda.store_run(session, actor=organiser, prepared=prepared, result=result,
+                                 time_limit=LIMIT, fairness=None)  # fmt: skip
+            outcome.append(None)
+        except BaseException as error:  # reported to the test below
+            outcome.append(error)
+
+    with world.tx() as session:  # a change that holds the event row until it commits
+        meetings.cancel_meeting(session, actor=organiser, meeting_id=prepared.meeting_ids[-1])
+        session.flush()
+        writer = threading.Thread(target=store)
+        writer.start()
+        time.sleep(0.5)  # let the run reach the lock (it waits there either way)
+    writer.join()
+    assert len(outcome) == 1 and isinstance(outcome[0], Conflict)
+    assert all(slot is None for slot, _t, _s in _placements(world, event_id).values())
+    assert _runs(world, event_id) == 0
+
+
+def test_unplaced_meetings_keep_their_reason_with_names(world: EventWorld) -> None:
+    one_hour = [{"date": "2027-03-11", "start": "09:00", "end": "10:00", "slot_minutes": 30}]
+    organiser, event_id = world.event(status="published", sessions=one_hour, table_count=1)
+    people = [world.join(event_id) for _ in range(3)]
+    with world.tx() as session:
+        for x, y in [(0, 1), (0, 2), (1, 2)]:  # a triangle: two slots hold only two
+            meetings.add_meeting(session, actor=organiser, event_id=event_id,
+                                 first_id=people[x][1], second_id=people[y][1],
+                                 rules={"priority": x == 0})  # fmt: skip
+    world.status(organiser, event_id, "booking_closed")
+    run = agenda.run_schedule(world.factory, actor=organiser, event_id=event_id,
+                              time_limit=LIMIT)  # fmt: skip
+    assert (run.meetings, run.scheduled, run.status) == (3, 2, "optimal")
+    with world.tx() as session:
+        prepared = agenda.instance_for(session, event_id=event_id)
+        stored = [session.get(Meeting, mid) for mid in prepared.meeting_ids]
+    left = [m.id for m in stored if m is not None and m.slot is None]
+    assert list(run.reasons) == left and len(left) == 1
+    assert "Org " in run.reasons[left[0]] and "participant" not in run.reasons[left[0]]
+    assert stored[0] is not None and stored[0].slot is not None  # priority first
+    slots = [m.slot if m else None for m in stored]
+    assert check(prepared.instance, slots).valid

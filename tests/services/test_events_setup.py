@@ -154,10 +154,15 @@ def test_registration_checks_profile_status_caps_and_slots(world: EventWorld) ->
     world.join(event_id, kind="investor")  # other types are not capped
     with world.tx() as session:
         registration.cancel_registration(session, actor=person, participant_id=mine.id)
-    world.join(event_id, kind="sme")  # the cancelled place is free again
+    person_b, _b = world.join(event_id, kind="sme", unavailable=(2,))  # the place is free again
     with world.tx() as session:
         listed = registration.list_participants(session, viewer=_organiser, event_id=event_id)
     assert sorted(p.participant_type for p in listed) == ["investor", "sme"]
+    with world.tx() as session:
+        seen = registration.list_participants(session, viewer=person_b, event_id=event_id)
+    assert {p.user_id: p.unavailable_slots for p in seen}[person_b.id] == [2]
+    assert [p.unavailable_slots for p in seen if p.user_id != person_b.id] == [[]]
+    assert [p.unavailable_slots for p in listed if p.user_id == person_b.id] == [[2]]
     stranger = world.user()
     with world.tx() as session, pytest.raises(PermissionDenied):
         registration.list_participants(session, viewer=stranger, event_id=event_id)

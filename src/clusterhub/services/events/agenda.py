@@ -53,7 +53,8 @@ from clusterhub.store.models import Organisation
 
 #: The statuses a run may start from (``scheduled``: re-scheduling).
 SCHEDULABLE: tuple[EventStatus, ...] = ("booking_closed", "scheduled")
-_PARTICIPANT = re.compile(r"participants? (\d+)")
+#: How the solver names participants in its reasons ("participant 3", "participants 3 and 5").
+_PARTICIPANT = re.compile(r"participants? (\d+)(?: and (\d+))?")
 
 
 @dataclass(frozen=True)
@@ -143,7 +144,7 @@ def instance_for(session: Session, *, event_id: int) -> EventInstance:
         event_id=event.id, version=event.version, instance=instance,
         meeting_ids=tuple(m.id for m in meetings), participant_ids=tuple(p.id for p in people),
         table_ids=tuple(t.id for t in tables), slots=tuple(slots), previous=previous,
-        names={n: _org_name(session, p) for p, n in ((p, number[p.id]) for p in people)},
+        names={number[p.id]: _org_name(session, p) for p in people},
     )  # fmt: skip
 
 
@@ -216,8 +217,12 @@ def solve_run(
 
 def _named(prepared: EventInstance, text: str) -> str:
     """A solver's reason with participant numbers replaced by their profiles' names."""
+
+    def name(number: str) -> str:
+        return prepared.names.get(int(number), f"participant {number}")
+
     return _PARTICIPANT.sub(
-        lambda match: prepared.names.get(int(match.group(1)), match.group(0)), text
+        lambda match: " and ".join(name(n) for n in match.groups() if n is not None), text
     )
 
 

@@ -273,16 +273,19 @@ def cancel_registration(
 def list_participants(
     session: Session, *, viewer: UserPublic | None, event_id: int
 ) -> list[ParticipantPublic]:
-    """The event's active participants (the marketplace): for participants and managers."""
+    """The event's active participants (the marketplace): for participants and managers.
+    Participants see only their own unavailable slots (the others' are the managers' business)."""
     event = find_event(session, event_id)
-    if viewer is None or (
-        registration_of(session, viewer.id, event.id) is None
-        and not is_manager(session, viewer, event)
-    ):
+    manager = is_manager(session, viewer, event)
+    if viewer is None or (registration_of(session, viewer.id, event.id) is None and not manager):
         raise PermissionDenied("the participant list is for the event's participants")
     found = session.scalars(
         select(EventParticipant).where(EventParticipant.event_id == event.id,
                                        EventParticipant.active.is_(True)).order_by(
             EventParticipant.id)
     )  # fmt: skip
-    return [participant_public(session, p) for p in found]
+    shown = [participant_public(session, p) for p in found]
+    return [
+        p if manager or p.user_id == viewer.id else p.model_copy(update={"unavailable_slots": []})
+        for p in shown
+    ]

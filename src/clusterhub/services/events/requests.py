@@ -131,7 +131,7 @@ def send_request(
                                   field="receiver_id", value=str(receiver_id))  # fmt: skip
     moment = now or utcnow()
     theirs = _open_request(session, receiver.id, me.id)
-    mutual = theirs is not None and theirs.status == "sent"
+    mutual = theirs is not None and theirs.status == "sent" and as_utc(theirs.expires_at) > moment
     accept = mutual or event.request_mode == "auto_accept"
     if accept:
         check_room(session, event, (me.id, receiver.id))
