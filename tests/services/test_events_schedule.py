@@ -252,3 +252,34 @@ def test_unplaced_meetings_keep_their_reason_with_names(world: EventWorld) -> No
     assert stored[0] is not None and stored[0].slot is not None  # priority first
     slots = [m.slot if m else None for m in stored]
     assert check(prepared.instance, slots).valid
+
+
+def test_locked_and_fixed_meetings_reach_the_solver(world: EventWorld) -> None:
+    organiser, event_id, people = _small_event(world)
+    with world.tx() as session:
+        mine = meetings.list_meetings(session, viewer=people[0][0], event_id=event_id)
+    with world.tx() as session, pytest.raises(InvalidInput) as unplaced:
+        meetings.set_meeting_rules(session, actor=organiser, meeting_id=mine[0].id,
+                                   rules={"locked": True})  # fmt: skip
+    assert unplaced.value.problems[0].field == "locked"
+    with world.tx() as session, pytest.raises(PermissionDenied):
+        meetings.set_meeting_rules(session, actor=people[0][0], meeting_id=mine[0].id,
+                                   rules={"fixed_slot": 4})  # fmt: skip
+    with world.tx() as session:
+        meetings.set_meeting_rules(session, actor=organiser, meeting_id=mine[1].id,
+                                   rules={"fixed_slot": 4, "fixed_table": 2,
+                                          "priority": True})  # fmt: skip
+    agenda.run_schedule(world.factory, actor=organiser, event_id=event_id, time_limit=LIMIT)
+    placed = _placements(world, event_id)
+    with world.tx() as session:
+        meetings.set_meeting_rules(session, actor=organiser, meeting_id=mine[0].id,
+                                   rules={"locked": True})  # fmt: skip
+        prepared = agenda.instance_for(session, event_id=event_id)
+        shown = {m.id: m for m in meetings.list_meetings(session, viewer=organiser,
+                                                         event_id=event_id)}  # fmt: skip
+    locked = prepared.instance.meetings[prepared.meeting_ids.index(mine[0].id)]
+    fixed = prepared.instance.meetings[prepared.meeting_ids.index(mine[1].id)]
+    assert (locked.fixed_slot, locked.required) == (placed[mine[0].id][0], True)
+    assert (fixed.fixed_slot, fixed.fixed_table, fixed.priority) == (4, 2, True)
+    assert (shown[mine[1].id].slot, shown[mine[1].id].table) == (4, 2)
+    assert prepared.previous  # the published schedule is handed to the next run
