@@ -61,6 +61,16 @@ def test_the_status_machine_moves_one_checked_step_at_a_time(world: EventWorld) 
             "title": "Battery brokerage", "organiser_id": org,
             "sessions": SESSIONS[:1], "tables": [{"name": "Room A"}]})  # fmt: skip
     assert _field(layout) == "sessions"
+    with pytest.raises(InvalidInput) as rooms, world.tx() as session:
+        events.update_event(session, actor=organiser, event_id=event_id, data={
+            "title": "Renamed", "organiser_id": org, "sessions": SESSIONS,
+            "tables": [{"name": "Room A"}]})  # fmt: skip
+    assert _field(rooms) == "tables"
+    with world.tx() as session:  # the text may change
+        renamed = events.update_event(session, actor=organiser, event_id=event_id, data={
+            "title": "Renamed", "organiser_id": org, "sessions": SESSIONS,
+            "tables": [{"name": "Room A"}, {"name": "Room B"}]})  # fmt: skip
+    assert renamed.title == "Renamed" and renamed.status == "published"
     with pytest.raises(InvalidInput) as by_hand:
         world.status(organiser, event_id, "scheduled")
     assert "running the scheduler" in str(by_hand.value)

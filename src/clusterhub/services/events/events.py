@@ -311,11 +311,11 @@ def update_event(
         _require_organiser(session, actor, clean.organiser_id)
     if event.status == "draft":
         _replace_layout(session, event, clean)
-    elif _layout_changed(session, event, clean):
+    elif changed := _layout_changed(session, event, clean):
         raise InvalidInput.single(
             "sessions and tables can change only while the event is a draft (participants' "
             "availability and the schedule refer to their numbers)",
-            field="sessions",
+            field=changed,
         )
     _apply(event, clean)
     event.updated_at = utcnow()
@@ -356,12 +356,15 @@ def _layout(data: EventInput) -> tuple[list[tuple[datetime, datetime, int, str]]
     return blocks, tables
 
 
-def _layout_changed(session: Session, event: Event, data: EventInput) -> bool:
+def _layout_changed(session: Session, event: Event, data: EventInput) -> str | None:
+    """``sessions`` or ``tables`` when ``data`` changes them, else None."""
     current = event_public(session, event)
     blocks, tables = _layout(data)
     stored = [(s.starts_at, s.ends_at, s.slot_minutes, s.kind) for s in current.sessions]
+    if stored != blocks:
+        return "sessions"
     named = [(t.name, t.capacity) for t in current.tables]
-    return stored != blocks or named != [(t.name, t.capacity) for t in tables]
+    return "tables" if named != [(t.name, t.capacity) for t in tables] else None
 
 
 def _replace_layout(session: Session, event: Event, data: EventInput) -> None:
