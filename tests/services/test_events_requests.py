@@ -4,7 +4,7 @@ auto-accept, caps, and what a participant may see and do with other people's req
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -154,3 +154,20 @@ def test_booking_closes_with_the_status_and_cancelling_frees_meetings(world: Eve
         registration.cancel_registration(session, actor=ben, participant_id=b)
         left = meetings.list_meetings(session, viewer=organiser, event_id=event_id)
     assert left == []
+
+
+def test_booking_window_and_message_checks(world: EventWorld) -> None:
+    _organiser, event_id = world.event(status="published",
+                                       booking_closes_at="2027-03-01T00:00")  # fmt: skip
+    (ana, _a), (_ben, b) = world.join(event_id), world.join(event_id)
+    late = datetime(2027, 3, 2, tzinfo=UTC)
+    with world.tx() as session, pytest.raises(InvalidInput) as closed:
+        requests.send_request(session, actor=ana, event_id=event_id, receiver_id=b, now=late)
+    assert closed.value.problems[0].field == "booking_closes_at"
+    with world.tx() as session, pytest.raises(InvalidInput) as control:
+        requests.send_request(session, actor=ana, event_id=event_id, receiver_id=b,
+                              message="hi\x00", now=late - timedelta(days=2))  # fmt: skip
+    assert control.value.problems[0].field == "message"
+    outsider = world.user()
+    with world.tx() as session, pytest.raises(PermissionDenied):
+        requests.send_request(session, actor=outsider, event_id=event_id, receiver_id=b)

@@ -191,3 +191,27 @@ def test_drafts_are_listed_for_their_managers_only(world: EventWorld) -> None:
     with world.tx() as session:  # a site admin sees every draft, those without sessions last
         every = events.list_events(session, viewer=world_admin)
     assert every[-1].id == bare and {draft, published} <= {e.id for e in every}
+
+
+def test_registration_and_booking_keep_to_their_windows(world: EventWorld) -> None:
+    organiser, event_id = world.event(
+        status="published", registration_opens_at="2027-01-01T09:00",
+        registration_closes_at="2027-03-01T09:00", booking_opens_at="2027-02-01T09:00",
+    )  # fmt: skip
+    person = world.user()
+    data = {"organisation_id": world.org(person), "participant_type": "sme"}
+    early, late = datetime(2026, 12, 31, tzinfo=UTC), datetime(2027, 3, 2, tzinfo=UTC)
+    for moment, field in [(early, "registration_opens_at"), (late, "registration_closes_at")]:
+        with world.tx() as session, pytest.raises(InvalidInput) as error:
+            registration.register(session, actor=person, event_id=event_id, data=data,
+                                  now=moment)  # fmt: skip
+        assert _field(error) == field
+    with world.tx() as session:
+        public = events.get_event(session, event_id=event_id, viewer=None)
+    # naive times are the event's local time: 09:00 in Brussels is 08:00 UTC in winter
+    assert public.registration_opens_at == datetime(2027, 1, 1, 8, 0, tzinfo=UTC)
+    within = datetime(2027, 1, 15, tzinfo=UTC)
+    with world.tx() as session:
+        me = registration.register(session, actor=person, event_id=event_id, data=data,
+                                   now=within)  # fmt: skip
+    assert me.status == "registered" and organiser

@@ -6,7 +6,7 @@ admins the organiser chose; a participant acts only through its own registration
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Literal
 
 from sqlalchemy import select, update
@@ -115,11 +115,17 @@ def require_status(event: Event, allowed: tuple[EventStatus, ...], doing: str) -
         )
 
 
+def moment_of(now: datetime | None) -> datetime:
+    """``now`` (default: the current time) in UTC: SQLite stores a timestamp's digits without
+    its offset, so every stored time must be UTC already."""
+    return (now or utcnow()).astimezone(UTC)
+
+
 def require_window(
     opens: datetime | None, closes: datetime | None, now: datetime | None, what: str
 ) -> None:
     """``InvalidInput`` unless ``now`` lies in the window (an unset end is open)."""
-    moment = now or utcnow()
+    moment = moment_of(now)
     if opens is not None and moment < as_utc(opens):
         raise InvalidInput.single(
             f"{what} opens at {as_utc(opens).isoformat()} (UTC)", field=f"{what}_opens_at"

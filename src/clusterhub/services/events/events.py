@@ -205,7 +205,8 @@ def validate_event(data: Mapping[str, Any] | EventInput) -> EventInput:
 def _in_zone(moment: datetime | None, zone: ZoneInfo) -> datetime | None:
     if moment is None:
         return None
-    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+    local = moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+    return local.astimezone(UTC)  # SQLite would keep the digits and drop the offset
 
 
 def _kind(block: SessionInput) -> str:
@@ -346,8 +347,8 @@ def _apply(event: Event, data: EventInput) -> None:
 def _layout(data: EventInput) -> tuple[list[tuple[datetime, datetime, int, str]], list[TableInput]]:
     zone = ZoneInfo(data.time_zone)
     blocks = sorted(
-        (datetime.combine(b.date, b.start, zone).astimezone(ZoneInfo("UTC")),
-         datetime.combine(b.date, b.end, zone).astimezone(ZoneInfo("UTC")), b.slot_minutes,
+        (datetime.combine(b.date, b.start, zone).astimezone(UTC),
+         datetime.combine(b.date, b.end, zone).astimezone(UTC), b.slot_minutes,
          _kind(b))
         for b in data.sessions
     )  # fmt: skip

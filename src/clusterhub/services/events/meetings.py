@@ -25,6 +25,7 @@ from clusterhub.services.events.access import (
     find_event,
     find_participant,
     is_manager,
+    moment_of,
     registration_of,
     require_manager,
     require_status,
@@ -38,7 +39,7 @@ from clusterhub.store.events import (
     Meeting,
     MeetingPrecedence,
 )
-from clusterhub.store.models import Organisation, utcnow
+from clusterhub.store.models import Organisation
 
 #: While the organiser may change meetings (not once the event is held).
 ORGANISING: tuple[EventStatus, ...] = ("published", "booking_closed", "scheduled")
@@ -243,7 +244,7 @@ def cancel_meeting(
     require_status(event, ORGANISING, "cancel meetings")
     if not meeting.active:
         raise InvalidInput.single("the meeting is cancelled already", field="status")
-    meeting.status, meeting.active, meeting.cancelled_at = "cancelled", None, now or utcnow()
+    meeting.status, meeting.active, meeting.cancelled_at = "cancelled", None, moment_of(now)
     bump(session, event.id)
     audit.record(session, actor_id=user.id, action="events.cancel_meeting",
                  entity_type="meeting", entity_id=meeting.id)  # fmt: skip

@@ -26,6 +26,7 @@ from clusterhub.services.events.access import (
     find_event,
     find_participant,
     is_manager,
+    moment_of,
     registration_of,
     require_status,
     require_window,
@@ -41,7 +42,7 @@ from clusterhub.store.events import (
     Meeting,
     MeetingRequest,
 )
-from clusterhub.store.models import Organisation, User, utcnow
+from clusterhub.store.models import Organisation, User
 
 
 class OpportunityInput(BaseModel):
@@ -250,7 +251,7 @@ def cancel_registration(
     if not p.active:
         raise InvalidInput.single("the registration is cancelled already", field="status")
     require_status(event, ("published", "booking_closed", "scheduled"), "cancel a registration")
-    moment = now or utcnow()
+    moment = moment_of(now)
     p.status, p.active, p.cancelled_at = "cancelled", None, moment
     for request in session.scalars(
         select(MeetingRequest).where(

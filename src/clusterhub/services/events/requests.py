@@ -31,6 +31,7 @@ from clusterhub.services.events.access import (
     find_event,
     find_participant,
     is_manager,
+    moment_of,
     own_registration,
     registration_of,
     require_status,
@@ -44,7 +45,7 @@ from clusterhub.services.events.meetings import (
 from clusterhub.services.posts.board import CONTROL_TEXT, MAX_ID
 from clusterhub.services.schemas import UtcDatetime
 from clusterhub.store.events import Event, Meeting, MeetingRequest
-from clusterhub.store.models import as_utc, utcnow
+from clusterhub.store.models import as_utc
 
 MAX_MESSAGE = 2000
 EXPIRY = Actor.system("request-expiry")
@@ -129,7 +130,7 @@ def send_request(
     if active_meeting(session, me.id, receiver.id) is not None:
         raise InvalidInput.single("you have a meeting with this participant already",
                                   field="receiver_id", value=str(receiver_id))  # fmt: skip
-    moment = now or utcnow()
+    moment = moment_of(now)
     theirs = _open_request(session, receiver.id, me.id)
     mutual = theirs is not None and theirs.status == "sent" and as_utc(theirs.expires_at) > moment
     accept = mutual or event.request_mode == "auto_accept"
@@ -164,7 +165,7 @@ def _as_receiver(
     if request.receiver_id != me.id:
         raise PermissionDenied("only the receiver answers a request")
     _booking_open(event, now)
-    moment = now or utcnow()
+    moment = moment_of(now)
     if request.status != "sent":
         raise InvalidInput.single(f"the request is {request.status}, not waiting for an answer",
                                   field="status", value=request.status)  # fmt: skip
@@ -223,7 +224,7 @@ def withdraw_request(
     if meeting is not None and meeting.slot is not None:
         raise InvalidInput.single("the meeting is scheduled; ask the organiser to cancel it",
                                   field="status", value="scheduled")  # fmt: skip
-    moment = now or utcnow()
+    moment = moment_of(now)
     if meeting is not None:
         meeting.status, meeting.active, meeting.cancelled_at = "cancelled", None, moment
     for pair in ((request.sender_id, request.receiver_id), (request.receiver_id,
@@ -240,7 +241,7 @@ def withdraw_request(
 def expire_due(session: Session, *, now: datetime | None = None) -> int:
     """Close every unanswered request whose time has passed; returns how many. One audit
     entry (by ``system:request-expiry``) when any expired."""
-    moment = now or utcnow()
+    moment = moment_of(now)
     due = session.scalars(
         select(MeetingRequest).where(MeetingRequest.status == "sent",
                                      MeetingRequest.expires_at <= moment)
