@@ -13,8 +13,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from clusterhub.errors import InvalidInput, NotFound, PermissionDenied
+from clusterhub.services.accounts.notifications import MAX_ID
 from clusterhub.services.accounts.users import Role, UserPublic, require
-from clusterhub.services.posts.board import MAX_ID
 from clusterhub.store.events import Event, EventAdmin, EventParticipant
 from clusterhub.store.models import OrganisationAdmin, User, as_utc, utcnow
 

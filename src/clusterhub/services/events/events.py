@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from clusterhub.errors import InvalidInput, NotFound, PermissionDenied, Problem
 from clusterhub.services import audit
+from clusterhub.services.accounts.notifications import MAX_ID
 from clusterhub.services.accounts.users import Role, UserPublic, normalise_email, require
 from clusterhub.services.events.access import (
     STATUSES,
@@ -88,7 +89,7 @@ class EventInput(BaseModel):
 
     title: str = Field(min_length=1, max_length=200)
     description: str = Field(default="", max_length=10_000)
-    organiser_id: int = Field(ge=1, le=2**31 - 1)
+    organiser_id: int = Field(ge=1, le=MAX_ID)
     mode: EventMode = "venue"
     venue: str | None = Field(default=None, max_length=300)
     time_zone: str = Field(default="Europe/Brussels", max_length=64)

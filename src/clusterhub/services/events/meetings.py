@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from clusterhub.errors import InvalidInput, NotFound, PermissionDenied
 from clusterhub.services import audit
+from clusterhub.services.accounts.notifications import MAX_ID
 from clusterhub.services.accounts.users import UserPublic
 from clusterhub.services.events.access import (
     EventStatus,
@@ -31,7 +32,7 @@ from clusterhub.services.events.access import (
     require_status,
 )
 from clusterhub.services.events.slots import event_slots
-from clusterhub.services.posts.board import MAX_ID, parse_input
+from clusterhub.services.posts.board import parse_input
 from clusterhub.store.events import (
     Event,
     EventParticipant,

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from clusterhub.errors import InvalidInput, PermissionDenied
 from clusterhub.services import audit
+from clusterhub.services.accounts.notifications import MAX_ID
 from clusterhub.services.accounts.users import Role, UserPublic, require
 from clusterhub.services.directory.profiles import can_edit
 from clusterhub.services.events.access import (
@@ -70,7 +71,7 @@ class ProfileInput(BaseModel):
 class RegistrationInput(ProfileInput):
     """A registration: the profile the person acts for, and their event profile."""
 
-    organisation_id: int = Field(ge=1, le=2**31 - 1)
+    organisation_id: int = Field(ge=1, le=MAX_ID)
 
 
 class OpportunityPublic(BaseModel):

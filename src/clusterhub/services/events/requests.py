@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from clusterhub.errors import InvalidInput, NotFound, PermissionDenied
 from clusterhub.services import audit
+from clusterhub.services.accounts.notifications import MAX_ID
 from clusterhub.services.accounts.users import UserPublic
 from clusterhub.services.audit import Actor
 from clusterhub.services.events.access import (
@@ -42,7 +43,7 @@ from clusterhub.services.events.meetings import (
     check_room,
     create_meeting,
 )
-from clusterhub.services.posts.board import CONTROL_TEXT, MAX_ID
+from clusterhub.services.posts.board import CONTROL_TEXT
 from clusterhub.services.schemas import UtcDatetime
 from clusterhub.store.events import Event, Meeting, MeetingRequest
 from clusterhub.store.models import as_utc
