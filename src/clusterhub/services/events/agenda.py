@@ -260,9 +260,14 @@ def store_run(
     )  # fmt: skip
     session.add(run)
     session.flush()
+    stored = {
+        m.id: m
+        for m in session.scalars(
+            select(Meeting).where(Meeting.event_id == event.id, Meeting.active.is_(True))
+        )
+    }  # one query, not one per meeting; the version check says they are the ones solved
     for m, placement in enumerate(result.placements):
-        meeting = session.get(Meeting, prepared.meeting_ids[m])
-        assert meeting is not None  # the version check guarantees it is unchanged
+        meeting = stored[prepared.meeting_ids[m]]
         meeting.slot = placement.slot if placement else None
         meeting.table_id = prepared.table_ids[placement.table - 1] if placement else None
     session.add_all(
