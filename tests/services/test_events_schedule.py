@@ -91,6 +91,14 @@ def test_a_small_event_is_scheduled_end_to_end_and_valid(world: EventWorld) -> N
     assert latest is not None and latest.id == run.id
     with world.tx() as session, pytest.raises(PermissionDenied):
         agenda.agenda_of(session, viewer=organiser, event_id=event_id)  # not a participant
+    with world.tx() as session:
+        plan = agenda.table_plan(session, viewer=organiser, event_id=event_id)
+        own = registration.my_registration(session, viewer=people[0][0], event_id=event_id)
+    assert len(plan) == 10 * 2 and sum(row.meeting_id is not None for row in plan) == 6
+    assert {row.meeting_id for row in plan if row.meeting_id} == set(prepared.meeting_ids)
+    assert own is not None and own.id == people[0][1]
+    with world.tx() as session, pytest.raises(PermissionDenied):
+        agenda.table_plan(session, viewer=people[0][0], event_id=event_id)
 
 
 def test_rescheduling_keeps_published_meetings_where_they_are(world: EventWorld) -> None:

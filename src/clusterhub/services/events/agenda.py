@@ -367,3 +367,50 @@ def agenda_of(session: Session, *, viewer: UserPublic | None, event_id: int) -> 
             partner_name=_org_name(session, partner),
         ))  # fmt: skip
     return sorted(items, key=lambda item: item.slot)
+
+
+class PlanRow(BaseModel):
+    """One table in one slot of the table plan: who meets there, or None when it is free."""
+
+    slot: int
+    starts_at: UtcDatetime
+    local_start: str
+    table: int
+    table_name: str
+    meeting_id: int | None
+    first_name: str | None
+    second_name: str | None
+
+
+def table_plan(session: Session, *, viewer: UserPublic | None, event_id: int) -> list[PlanRow]:
+    """Every table of every slot with its scheduled meeting (managers only), slot by slot."""
+    event = find_event(session, event_id)
+    if not is_manager(session, viewer, event):
+        raise PermissionDenied("the table plan is for the event's managers")
+    tables = session.scalars(
+        select(EventTable).where(EventTable.event_id == event.id).order_by(EventTable.position)
+    ).all()
+    placed = {
+        (m.slot, m.table_id): m
+        for m in session.scalars(
+            select(Meeting).where(Meeting.event_id == event.id, Meeting.active.is_(True),
+                                  Meeting.slot.is_not(None))
+        )
+    }  # fmt: skip
+    rows = []
+    for slot in event_slots(session, event.id):
+        for table in tables:
+            m = placed.get((slot.number, table.id))
+            names = [_org_name(session, p) for p in _pair(session, m)] if m else [None, None]
+            rows.append(PlanRow(
+                slot=slot.number, starts_at=slot.starts_at,
+                local_start=slot.local(event.time_zone)[0].isoformat(), table=table.position,
+                table_name=table.name, meeting_id=m.id if m else None, first_name=names[0],
+                second_name=names[1],
+            ))  # fmt: skip
+    return rows
+
+
+def _pair(session: Session, m: Meeting) -> list[EventParticipant]:
+    found = [session.get(EventParticipant, pid) for pid in (m.first_id, m.second_id)]
+    return [p for p in found if p is not None]

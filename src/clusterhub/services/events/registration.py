@@ -291,3 +291,12 @@ def list_participants(
         p if manager or p.user_id == viewer.id else p.model_copy(update={"unavailable_slots": []})
         for p in shown
     ]
+
+
+def my_registration(
+    session: Session, *, viewer: UserPublic | None, event_id: int
+) -> ParticipantPublic | None:
+    """The viewer's own active registration for the event, if any."""
+    event = find_event(session, event_id)
+    mine = registration_of(session, viewer.id, event.id) if viewer else None
+    return participant_public(session, mine) if mine else None
