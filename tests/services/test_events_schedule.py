@@ -273,6 +273,10 @@ def test_locked_and_fixed_meetings_reach_the_solver(world: EventWorld) -> None:
     with world.tx() as session, pytest.raises(PermissionDenied):
         meetings.set_meeting_rules(session, actor=people[0][0], meeting_id=mine[0].id,
                                    rules={"fixed_slot": 4})  # fmt: skip
+    with world.tx() as session, pytest.raises(InvalidInput) as away:  # people[0]: not in 1-2
+        meetings.set_meeting_rules(session, actor=organiser, meeting_id=mine[0].id,
+                                   rules={"fixed_slot": 2})  # fmt: skip
+    assert away.value.problems[0].field == "fixed_slot" and "not available" in str(away.value)
     with world.tx() as session:
         meetings.set_meeting_rules(session, actor=organiser, meeting_id=mine[1].id,
                                    rules={"fixed_slot": 4, "fixed_table": 2,

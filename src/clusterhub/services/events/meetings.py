@@ -159,6 +159,11 @@ def _set_rules(session: Session, event: Event, meeting: Meeting, rules: MeetingR
     if rules.fixed_slot is not None and rules.fixed_slot > slots:
         raise InvalidInput.single(f"slots are numbered 1 to {slots}", field="fixed_slot",
                                   value=str(rules.fixed_slot))  # fmt: skip
+    for pid in (meeting.first_id, meeting.second_id):
+        p = session.get(EventParticipant, pid)
+        if p is not None and rules.fixed_slot in p.unavailable_slots:
+            raise InvalidInput.single(f"{_name(session, pid)} is not available in this slot",
+                                      field="fixed_slot", value=str(rules.fixed_slot))  # fmt: skip
     table_id = None
     if rules.fixed_table is not None:
         table_id = session.scalar(
@@ -260,6 +265,9 @@ def add_precedence(
     event = find_event(session, before.event_id)
     user = require_manager(session, actor, event)
     require_status(event, ORGANISING, "order meetings")
+    if not (before.active and after.active):
+        raise InvalidInput.single("both meetings must be active", field="after_id",
+                                  value=str(after_id))  # fmt: skip
     if after.event_id != event.id or before.id == after.id:
         raise InvalidInput.single("a different meeting of the same event", field="after_id",
                                   value=str(after_id))  # fmt: skip
