@@ -41,6 +41,7 @@ from clusterhub.store.models import (
     Project,
     UserSession,
 )
+from tests.services.backup_events import add_event
 
 #: Profiles given a sentence embedding (a few are enough to carry binary columns).
 EMBEDDED = 12
@@ -164,4 +165,7 @@ def fill(
                 ),
             ]
         )
+        session.flush()
+        add_event(session, organiser_id=orgs[0].id, admin_id=admin.id, member_id=member.id,
+                  org_ids=[org.id for org in orgs[1:4]], when=WHEN, text=AWKWARD_TEXT)  # fmt: skip
     engine.dispose()

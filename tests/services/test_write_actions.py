@@ -42,6 +42,7 @@ from clusterhub.services.write_actions import WRITE_ACTIONS, WriteAction, qualif
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import AuditEntry
 from tests.conftest import DB_KINDS, migrated_database
+from tests.services.write_actions_events import BUILDERS, Builder
 
 PASSWORD = "correct horse battery staple"
 CLI = Actor.command_line()
@@ -537,6 +538,20 @@ def _upload(w: World) -> Act:
         s, actor=officer, name="sent.csv", reference=w.reference,
         content=b"region,indicator,year,value\nDE21,eqi,2021,1.1\n"),
         _as(officer), "user:sent.csv")  # fmt: skip
+
+
+def _events_scenario(build: Builder) -> Callable[[World], Act]:
+    """An events builder (``write_actions_events``) as a scenario of this walk."""
+
+    def make(w: World) -> Act:
+        plan = build(w)
+        entity = None if plan.entity is None else str(plan.entity)
+        return lambda: (plan.run(), Expected(plan.actor, entity))[1]
+
+    return make
+
+
+SCENARIOS.update({key: _events_scenario(build) for key, build in BUILDERS.items()})
 
 
 # --- the walk ----------------------------------------------------------------------------------

@@ -24,6 +24,9 @@ from clusterhub.services.accounts import verification as email_verification
 from clusterhub.services.accounts.users import Role
 from clusterhub.services.directory import backfill as embedding_backfill
 from clusterhub.services.directory import cordis, indexing, io, labels, profiles, sources
+from clusterhub.services.events import access as event_access
+from clusterhub.services.events import agenda, meetings, registration, requests
+from clusterhub.services.events import events as event_admin
 from clusterhub.services.observatory import datasets
 from clusterhub.services.posts import board, interest
 from clusterhub.services.scoreboard import data as scoreboard_data
@@ -60,6 +63,8 @@ def qualified_name(function: Callable[..., Any]) -> str:
 
 _PROFILE_ADMINS = "the profile's admins and site admins"
 _OFFICERS = "programme officers and site admins"
+_MANAGERS = "the organiser profile's admins, the event's admins and site admins"
+_PARTICIPANT = "the participant (the account that registered)"
 
 WRITE_ACTIONS: tuple[WriteAction, ...] = (
     # accounts
@@ -130,6 +135,43 @@ WRITE_ACTIONS: tuple[WriteAction, ...] = (
                 "members"),
     WriteAction(interest.unfollow, "posts.unfollow", "post", Role.MEMBER,
                 ("web", "api"), "members"),
+    # matchmaking events
+    WriteAction(event_admin.create_event, "events.create", "event", Role.MEMBER, ("web", "api"),
+                "the organiser profile's admins and site admins"),
+    WriteAction(event_admin.update_event, "events.update", "event", Role.MEMBER, ("web", "api"),
+                _MANAGERS),
+    WriteAction(event_admin.change_status, "events.status", "event", Role.MEMBER,
+                ("web", "api"), _MANAGERS),
+    WriteAction(event_admin.add_event_admin, "events.add_admin", "event", Role.MEMBER,
+                ("web", "api"), "the organiser profile's admins and site admins"),
+    WriteAction(event_admin.remove_event_admin, "events.remove_admin", "event", Role.MEMBER,
+                ("web", "api"), "the organiser profile's admins and site admins"),
+    WriteAction(registration.register, "events.register", "participant", Role.MEMBER,
+                ("web", "api"), "members, on behalf of a profile they administer"),
+    WriteAction(registration.update_registration, "events.update_registration", "participant",
+                Role.MEMBER, ("web", "api"), _PARTICIPANT),
+    WriteAction(registration.cancel_registration, "events.cancel_registration", "participant",
+                Role.MEMBER, ("web", "api"), f"{_PARTICIPANT} or {_MANAGERS}"),
+    WriteAction(requests.send_request, "events.request", "request", Role.MEMBER,
+                ("web", "api"), "participants of the event"),
+    WriteAction(requests.accept_request, "events.request_accept", "request", Role.MEMBER,
+                ("web", "api"), "the request's receiver"),
+    WriteAction(requests.decline_request, "events.request_decline", "request", Role.MEMBER,
+                ("web", "api"), "the request's receiver"),
+    WriteAction(requests.withdraw_request, "events.request_withdraw", "request", Role.MEMBER,
+                ("web", "api"), "either side of the request, before its meeting is scheduled"),
+    WriteAction(requests.expire_due, "events.requests_expire", "request", None, ("system",),
+                "the running server (unanswered requests past their time)"),
+    WriteAction(meetings.add_meeting, "events.add_meeting", "meeting", Role.MEMBER,
+                ("web", "api", "cli"), _MANAGERS),
+    WriteAction(meetings.set_meeting_rules, "events.meeting_rules", "meeting", Role.MEMBER,
+                ("web", "api"), _MANAGERS),
+    WriteAction(meetings.cancel_meeting, "events.cancel_meeting", "meeting", Role.MEMBER,
+                ("web", "api"), _MANAGERS),
+    WriteAction(meetings.add_precedence, "events.add_precedence", "meeting", Role.MEMBER,
+                ("web", "api"), _MANAGERS),
+    WriteAction(agenda.run_schedule, "events.schedule", "event", Role.MEMBER,
+                ("web", "api", "cli"), f"{_MANAGERS}; the server's operator"),
     WriteAction(notifications.mark_read, "notifications.read", "user", Role.VISITOR,
                 ("web", "api"), "the notifications' owner"),
     # observatory and scoreboard
@@ -187,6 +229,13 @@ PARTS: tuple[Callable[..., Any], ...] = (
     fts.upsert,
     fts.delete,
     generations.bump,
+    event_access.bump,
+    event_admin._apply,
+    event_admin._replace_layout,
+    registration._set_profile,
+    meetings.create_meeting,
+    meetings._set_rules,
+    agenda.store_run,
 )
 
 

@@ -549,3 +549,8 @@ class IndexChange(Base):
     name: Mapped[str] = mapped_column(String(32))
     generation: Mapped[int] = mapped_column(Integer)
     item_id: Mapped[int | None] = mapped_column(Integer)
+
+
+# The tables of matchmaking events live in their own module, on this Base; importing it here
+# registers them wherever the models are loaded (Alembic, the schema test, backups).
+from clusterhub.store import events as _events  # noqa: E402, F401
