@@ -29,7 +29,7 @@ from dataclasses import dataclass, field, replace
 
 from ortools.sat.python import cp_model
 
-from clusterhub.scheduling import bounds
+from clusterhub.scheduling import bounds, maxsat
 from clusterhub.scheduling.greedy import first_fit
 from clusterhub.scheduling.instance import Instance
 from clusterhub.scheduling.model import Busy, Expr, Model, Options, build, solver_for
@@ -39,9 +39,11 @@ from clusterhub.scheduling.validate import check
 __all__ = ["Options", "solve"]
 
 # Shares of the time left: each maximising phase (priority, placed, moved), the check of
-# everyone at their own best and the fewest who give way; the breaks phase takes the rest.
+# everyone at their own best, the MaxSAT proof and the fewest who give way; the breaks phase
+# takes the rest.
 _PHASE_SHARE = 0.3
-_TARGET_SHARE = 0.25
+_TARGET_SHARE = 0.2
+_MAXSAT_SHARE = 0.5
 
 
 @dataclass
@@ -159,9 +161,10 @@ def _own_bests(
     run: _Run,
 ) -> None:
     """Bound each participant's breaks by its own best, then look for everyone at their best
-    at once: found, the schedule is optimal; provably impossible, the bound rises by one and
-    a phase that keeps as many participants at their best as it can (the fewest who must give
-    way, a lower bound of its own) gives the breaks phase a close start."""
+    at once: found, the schedule is optimal; provably impossible, the bound rises by one. Then
+    core-guided MaxSAT proves what it can (often the optimum itself), and a phase that keeps as
+    many participants at their best as it can (the fewest who must give way, a lower bound of
+    its own) gives the breaks phase a close start."""
     best = bounds.own_bests(instance)
     run.bound = max(run.bound, sum(best.values()))
     seconds = (run.deadline - time.perf_counter()) * _TARGET_SHARE
@@ -169,6 +172,15 @@ def _own_bests(
     if found:
         run.slots = found
         return
+    if found is False:
+        run.bound += 1
+    seconds = (run.deadline - time.perf_counter()) * _MAXSAT_SHARE
+    proof = maxsat.prove(instance, seconds)
+    run.bound = max(run.bound, proof.bound)
+    if proof.slots is not None and check(instance, proof.slots).valid:
+        run.slots = proof.slots
+        if _proven(instance, run):
+            return
     held = bounds.add_patterns(built, instance, best, soft=True)
     for participant, least in best.items():
         away = 1 - held[participant] if participant in held else 0
@@ -176,17 +188,17 @@ def _own_bests(
             built.model.add(sum(gaps[participant]) >= least + away)
     if not held:
         return
-    base, status = run.bound, run.status
+    base, status, own = run.bound, run.status, sum(best.values())
     away_count = cp_model.LinearExpr.sum([1 - lit for lit in held.values()])
     run.bound = 0
     floor = 1 if found is False else 0
     outcome = _optimise(built, run, away_count, False, floor=floor, share=_TARGET_SHARE, keep=False)
     # The fewest who give way is a means, not an answer: its status does not carry over, and
-    # its proven bound (at least one, as everyone at their best is impossible) adds to the sum.
-    proven_away = found is False or (outcome is None and not run.stopped)
-    away = max(1, run.bound) if found is False else run.bound
+    # its proven bound (at least one, as everyone at their best is impossible) adds to the sum
+    # of own bests; the best of that and the bounds before stands.
+    away = run.bound if outcome is None and not run.stopped else floor
     run.status, run.stopped = status, False
-    run.bound = base + (away if proven_away else 0)
+    run.bound = max(base, own + away)
 
 
 def _gaps(model: cp_model.CpModel, busy: Busy, exact: bool) -> list[cp_model.IntVar]:
