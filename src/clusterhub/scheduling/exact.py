@@ -23,6 +23,7 @@ OR-Tools is heavy (about 0.3 s to import): import this module only where a sched
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -39,11 +40,11 @@ from clusterhub.scheduling.validate import check
 __all__ = ["Options", "solve"]
 
 # Shares of the time left: each maximising phase (priority, placed, moved), the check of
-# everyone at their own best, the MaxSAT proof and the fewest who give way; the breaks phase
-# takes the rest.
+# everyone at their own best and the fewest who give way; the breaks phase takes the rest
+# (MaxSAT runs beside them for its share, then leaves the cores to CP-SAT).
 _PHASE_SHARE = 0.3
-_TARGET_SHARE = 0.2
-_MAXSAT_SHARE = 0.5
+_TARGET_SHARE = 0.25
+_MAXSAT_SHARE = 0.4
 
 
 @dataclass
@@ -58,6 +59,7 @@ class _Run:
     bound: int = 0
     most: int = 0
     slots: list[int | None] = field(default_factory=list)
+    prover: maxsat.Prover | None = None
 
 
 def solve(
@@ -95,12 +97,18 @@ def solve(
         if name == "placed":
             run.most = run.bound
     run.bound = 0
-    if not run.stopped and not previous and all(m.must_place for m in instance.meetings):
-        _own_bests(instance, built, gaps, run)
-    if not run.stopped and not _proven(instance, run):
-        outcome = _optimise(built, run, total, False, floor=run.bound)
-        if outcome is not None:
-            return _give_up(instance, run, outcome, time.perf_counter() - started)
+    try:
+        if not run.stopped and not previous and all(m.must_place for m in instance.meetings):
+            _own_bests(instance, built, gaps, run)
+        placing = run.status
+        if not run.stopped and not _proven(instance, run):
+            outcome = _optimise(built, run, total, False, floor=run.bound, race=True)
+            if outcome is not None:
+                return _give_up(instance, run, outcome, time.perf_counter() - started)
+        _take_proof(instance, run, placing)
+    finally:
+        if run.prover is not None:
+            run.prover.stop()
     return finish(
         instance,
         run.slots,
@@ -122,11 +130,14 @@ def _optimise(
     floor: int = 0,
     share: float = 1.0,
     keep: bool = True,
+    race: bool = False,
 ) -> Status | None:
     """Solve one phase from the best schedule so far, within ``share`` of the time left; keep
     its value as a constraint for the phases after it. Returns the status when the run must
     stop with no schedule (infeasible, or nothing found in time); when the time runs out with
-    a schedule in hand, that schedule stands (``feasible``) and the later phases are skipped."""
+    a schedule in hand, that schedule stands (``feasible``) and the later phases are skipped.
+    With ``race`` (the breaks phase), the search stops as soon as MaxSAT has finished or has
+    proven a bound its best schedule meets."""
     built.hint(run.slots)
     if maximise:
         built.model.maximize(objective)
@@ -134,7 +145,7 @@ def _optimise(
         built.model.add(objective >= floor)
         built.model.minimize(objective)
     solver = solver_for(run.options, (run.deadline - time.perf_counter()) * share)
-    code = solver.solve(built.model)
+    code = _watched(solver, built.model, run.prover, race)
     if code == cp_model.INFEASIBLE:
         return "infeasible"
     if code not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -152,6 +163,63 @@ def _optimise(
     if keep:
         built.model.add(objective >= value if maximise else objective <= value)
     return None
+
+
+class _Best(cp_model.CpSolverSolutionCallback):
+    """Remembers the objective of the best schedule the search has found so far."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.best: float | None = None
+
+    def on_solution_callback(self) -> None:
+        self.best = self.objective_value
+
+
+def _watched(
+    solver: cp_model.CpSolver,
+    model: cp_model.CpModel,
+    prover: maxsat.Prover | None,
+    race: bool,
+) -> cp_model.CpSolverStatus:
+    """``solver.solve(model)``, stopped early when the prover beside it has finished, or (in a
+    race on breaks) has proven a bound the best schedule so far already meets."""
+    if prover is None:
+        return solver.solve(model)
+    best = _Best()
+    finished = threading.Event()
+
+    def watch() -> None:
+        while not finished.wait(0.2):
+            prover.wait(0)
+            proven = race and best.best is not None and prover.bound >= best.best
+            if prover.slots is not None or proven:
+                solver.stop_search()
+                return
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    try:
+        return solver.solve(model, best)
+    finally:
+        finished.set()
+        watcher.join()
+
+
+def _take_proof(instance: Instance, run: _Run, placing: Status) -> None:
+    """Take what MaxSAT has proven: its bound, and its schedule when finished and better.
+    When the schedule in hand meets the bound, it is optimal if the placing phases were."""
+    prover = run.prover
+    if prover is None:
+        return
+    prover.wait(0)
+    run.bound = max(run.bound, prover.bound)
+    if prover.slots is not None and check(instance, prover.slots).valid:
+        mine = check(instance, run.slots)
+        if not mine.valid or check(instance, prover.slots).total_breaks < mine.total_breaks:
+            run.slots = prover.slots
+    if _meets_bound(instance, run):
+        run.status = placing
 
 
 def _own_bests(
@@ -174,13 +242,9 @@ def _own_bests(
         return
     if found is False:
         run.bound += 1
-    seconds = (run.deadline - time.perf_counter()) * _MAXSAT_SHARE
-    proof = maxsat.prove(instance, seconds)
-    run.bound = max(run.bound, proof.bound)
-    if proof.slots is not None and check(instance, proof.slots).valid:
-        run.slots = proof.slots
-        if _proven(instance, run):
-            return
+    # From here RC2 proves beside CP-SAT (which keeps its workers: with one, it has no
+    # large-neighbourhood search and finds far worse schedules).
+    run.prover = maxsat.Prover(instance, (run.deadline - time.perf_counter()) * _MAXSAT_SHARE)
     held = bounds.add_patterns(built, instance, best, soft=True)
     for participant, least in best.items():
         away = 1 - held[participant] if participant in held else 0
@@ -276,7 +340,13 @@ def _fair(
 def _proven(instance: Instance, run: _Run) -> bool:
     """Whether the schedule in hand is already proven optimal: every phase before was, it is
     valid and within the fairness bound, and its breaks meet the lower bound."""
-    if run.status != "optimal" or any(s is None for s in run.slots):
+    return run.status == "optimal" and _meets_bound(instance, run)
+
+
+def _meets_bound(instance: Instance, run: _Run) -> bool:
+    """Whether the schedule in hand places every meeting, is valid and fair, and has no more
+    breaks than the proven bound."""
+    if any(s is None for s in run.slots):
         return False
     found = check(instance, run.slots)
     meeting = [b for p, b in enumerate(found.breaks, start=1) if instance.meetings_of(p)]

@@ -21,8 +21,8 @@ import pickle
 import selectors
 import subprocess
 import sys
+import threading
 import time
-from dataclasses import dataclass
 
 from pysat.card import CardEnc, EncType
 from pysat.examples.rc2 import RC2
@@ -31,44 +31,72 @@ from pysat.formula import WCNF, IDPool
 from clusterhub.scheduling.instance import Instance
 
 
-@dataclass(frozen=True)
-class Proof:
-    """What RC2 established: ``bound`` on the breaks (proven), and when it finished, the
-    optimal ``slots`` (None when stopped at the deadline)."""
+class Prover:
+    """RC2 running beside the caller in a child process for at most ``seconds``: ``bound`` is
+    the best lower bound it has proven so far, ``slots`` the optimal schedule once it has
+    finished; ``done`` once nothing more will come (finished, failed or out of time)."""
 
-    bound: int
-    slots: list[int | None] | None
+    def __init__(self, instance: Instance, seconds: float) -> None:
+        self.until = time.perf_counter() + seconds
+        self.bound = 0
+        self.slots: list[int | None] | None = None
+        self.done = False
+        self._stopped = False
+        self._lock = threading.Lock()
+        self._child = subprocess.Popen(
+            [sys.executable, "-m", "clusterhub.scheduling.maxsat"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+        )
+        assert self._child.stdin is not None and self._child.stdout is not None
+        self._child.stdin.write(pickle.dumps(instance))
+        self._child.stdin.close()
+        self._waiting = selectors.DefaultSelector()
+        self._waiting.register(self._child.stdout, selectors.EVENT_READ)
+
+    def wait(self, seconds: float) -> None:
+        """Read what the child says until it is done or ``seconds`` have passed (0: only what
+        is already there). Safe to call from a watcher thread."""
+        until = min(time.perf_counter() + seconds, self.until)
+        with self._lock:
+            stdout = self._child.stdout
+            assert stdout is not None
+            while not self.done and self._waiting.select(max(until - time.perf_counter(), 0)):
+                line = stdout.readline()
+                if not line:
+                    self.done = True
+                    break
+                kind, value = json.loads(line)
+                if kind == "bound":
+                    self.bound = max(self.bound, int(value))
+                else:
+                    self.slots, self.done = list(value), True
+        if not self.done and time.perf_counter() >= self.until:
+            self.stop()
+
+    def stop(self) -> None:
+        """End the child (it cannot be interrupted otherwise) and release its pipe."""
+        with self._lock:
+            if self._stopped:
+                return
+            self._stopped = self.done = True
+            self._child.kill()
+            self._child.wait()
+            self._waiting.close()
+            if self._child.stdout is not None:
+                self._child.stdout.close()
 
 
-def prove(instance: Instance, seconds: float) -> Proof:
-    """Run RC2 on ``instance`` for at most ``seconds``; every meeting must be placed."""
-    started = time.perf_counter()
-    child = subprocess.Popen(
-        [sys.executable, "-m", "clusterhub.scheduling.maxsat"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
-    assert child.stdin is not None and child.stdout is not None
-    child.stdin.write(pickle.dumps(instance))
-    child.stdin.close()
-    bound, slots = 0, None
-    with selectors.DefaultSelector() as waiting:
-        waiting.register(child.stdout, selectors.EVENT_READ)
-        while (left := seconds - (time.perf_counter() - started)) > 0 and waiting.select(left):
-            line = child.stdout.readline()
-            if not line:
-                break
-            kind, value = json.loads(line)
-            if kind == "bound":
-                bound = max(bound, int(value))
-            else:
-                slots = list(value)
-                break
-    child.kill()
-    child.wait()
-    child.stdout.close()
-    return Proof(bound, slots)
+def prove(instance: Instance, seconds: float) -> Prover:
+    """Run RC2 on ``instance`` for at most ``seconds`` (every meeting must be placed); the
+    stopped prover keeps its ``bound`` and, when it finished, its ``slots``."""
+    prover = Prover(instance, seconds)
+    try:
+        prover.wait(seconds)
+    finally:
+        prover.stop()
+    return prover
 
 
 def _run() -> None:
