@@ -25,8 +25,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 
 from ortools.sat.python import cp_model
 
@@ -82,20 +83,13 @@ def solve(
     run = _Run(options, deadline, most=len(instance.meetings), slots=hint)
     run.found = check(instance, hint).valid
     built = build(instance)
-    gaps = {
-        p: _gaps(built.model, busy, options.fairness is not None) for p, busy in built.busy.items()
-    }
+    gaps = {p: _gaps(built, p, options.fairness is not None) for p in built.busy}
     total = cp_model.LinearExpr.sum([g for gs in gaps.values() for g in gs])
     if options.fairness is not None:
         _fair(built.model, instance, built.busy, gaps, options.fairness)
-    for name, objective, maximise in _phases(instance, built, previous):
-        outcome = _optimise(built, run, objective, maximise, share=_PHASE_SHARE)
-        if outcome is not None:
-            return _give_up(instance, run, outcome, time.perf_counter() - started)
-        if run.stopped:
-            break
-        if name == "placed":
-            run.most = run.bound
+    outcome = _place(instance, built, run, previous)
+    if outcome is not None:
+        return _give_up(instance, run, outcome, time.perf_counter() - started)
     run.bound = 0
     try:
         if not run.stopped and not previous and all(m.must_place for m in instance.meetings):
@@ -119,6 +113,27 @@ def solve(
         solver="CP-SAT",
         previous=previous,
     )
+
+
+def _place(
+    instance: Instance, built: Model, run: _Run, previous: Mapping[int, Placement]
+) -> Status | None:
+    """The placing phases (priority, placed, moved), each skipped when the schedule in hand is
+    already at its ceiling; the status when the run must stop with no schedule."""
+    for name, objective, maximise in _phases(instance, built, previous):
+        fair = _fair_enough(instance, run.slots, run.options.fairness)
+        if run.found and fair and _at_ceiling(instance, run.slots, name):
+            run.bound = _placed_in(instance, run.slots, name)
+            built.model.add(objective >= run.bound)
+        else:
+            outcome = _optimise(built, run, objective, maximise, share=_PHASE_SHARE)
+            if outcome is not None:
+                return outcome
+            if run.stopped:
+                return None
+        if name == "placed":
+            run.most = run.bound
+    return None
 
 
 def _optimise(
@@ -265,10 +280,11 @@ def _own_bests(
     run.bound = max(base, own + away)
 
 
-def _gaps(model: cp_model.CpModel, busy: Busy, exact: bool) -> list[cp_model.IntVar]:
+def _gaps(built: Model, participant: int, exact: bool) -> list[cp_model.IntVar]:
     """The gap literals of one participant: busy in ``s``, free in ``s + 1``, busy again
     later. Minimising their sum sets each to its true value; ``exact`` also forbids a gap
     that is not there (needed when the fairness bound could profit from a phantom break)."""
+    model, busy = built.model, built.busy[participant]
     slots = sorted(busy)
     later: dict[int, cp_model.IntVar] = {}
     for index in range(len(slots) - 1, -1, -1):
@@ -276,7 +292,7 @@ def _gaps(model: cp_model.CpModel, busy: Busy, exact: bool) -> list[cp_model.Int
         if index == len(slots) - 1:
             later[slot] = busy[slot]
         else:
-            var = model.new_bool_var("")
+            var = built.derive(model.new_bool_var(""), participant, partial(_later, slot))
             model.add_max_equality(var, [busy[slot], later[slots[index + 1]]])
             later[slot] = var
     gaps = []
@@ -284,7 +300,7 @@ def _gaps(model: cp_model.CpModel, busy: Busy, exact: bool) -> list[cp_model.Int
         after = next((later[s] for s in slots if s >= slot + 2), None)
         if after is None:
             continue
-        gap = model.new_bool_var("")
+        gap = built.derive(model.new_bool_var(""), participant, partial(_gap, slot))
         free_next = [busy[slot + 1]] if slot + 1 in busy else []
         model.add_bool_or([busy[slot].Not(), after.Not(), gap, *free_next])
         if exact:
@@ -294,6 +310,41 @@ def _gaps(model: cp_model.CpModel, busy: Busy, exact: bool) -> list[cp_model.Int
                 model.add_implication(gap, var.Not())
         gaps.append(gap)
     return gaps
+
+
+def _later(slot: int, busy: set[int]) -> bool:
+    return any(s >= slot for s in busy)
+
+
+def _gap(slot: int, busy: set[int]) -> bool:
+    return slot in busy and slot + 1 not in busy and _later(slot + 2, busy)
+
+
+def _placed_in(instance: Instance, slots: Sequence[int | None], phase: str) -> int:
+    """How many meetings ``slots`` places: for the priority phase, optional priority ones
+    (the phase's objective; required ones are placed anyway)."""
+    return sum(
+        1 for m, slot in enumerate(slots) if slot is not None and _counts(instance, m, phase)
+    )
+
+
+def _counts(instance: Instance, m: int, phase: str) -> bool:
+    meeting = instance.meetings[m]
+    return phase != "priority" or (meeting.priority and not meeting.must_place)
+
+
+def _at_ceiling(instance: Instance, slots: Sequence[int | None], phase: str) -> bool:
+    """Whether the schedule in hand already places as many meetings as any could — every
+    priority meeting, or every meeting or as many as tables × slots — so the placing phase
+    is proven without a search (a large event's greedy start often is; the model is then
+    spared a search it cannot finish)."""
+    if phase == "priority":
+        wanted = sum(_counts(instance, m, phase) for m in range(len(instance.meetings)))
+        return _placed_in(instance, slots, phase) == wanted
+    if phase == "placed":
+        ceiling = min(len(instance.meetings), instance.tables * instance.slots)
+        return _placed_in(instance, slots, phase) >= ceiling
+    return False
 
 
 def _phases(
@@ -349,9 +400,22 @@ def _meets_bound(instance: Instance, run: _Run) -> bool:
     if any(s is None for s in run.slots):
         return False
     found = check(instance, run.slots)
-    meeting = [b for p, b in enumerate(found.breaks, start=1) if instance.meetings_of(p)]
-    fair = run.options.fairness is None or max(meeting) - min(meeting) <= run.options.fairness
+    fair = _fair_enough(instance, run.slots, run.options.fairness)
     return found.valid and fair and found.total_breaks <= run.bound
+
+
+def _fair_enough(instance: Instance, slots: Sequence[int | None], fairness: int | None) -> bool:
+    """Whether ``slots`` keeps the fairness bound over the participants who meet."""
+    if fairness is None:
+        return True
+    found = check(instance, slots)
+    meeting = {p for m, s in enumerate(slots) if s is not None for p in _pair(instance, m)}
+    breaks = [found.breaks[p - 1] for p in meeting]
+    return not breaks or max(breaks) - min(breaks) <= fairness
+
+
+def _pair(instance: Instance, m: int) -> tuple[int, int]:
+    return instance.meetings[m].first, instance.meetings[m].second
 
 
 def _hint(instance: Instance, previous: Mapping[int, Placement]) -> list[int | None]:

@@ -6,8 +6,9 @@ and its objectives; the bounds check adds the patterns of participants at their 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 
 from ortools.sat.python import cp_model
 
@@ -15,6 +16,8 @@ from clusterhub.scheduling.instance import Instance
 
 Expr = cp_model.LinearExpr | cp_model.IntVar | int
 Busy = dict[int, cp_model.IntVar]
+Rule = Callable[[set[int]], bool]
+Derived = tuple[cp_model.IntVar, int, Rule]
 
 
 @dataclass(frozen=True)
@@ -38,11 +41,27 @@ class Model:
     x: dict[tuple[int, int], cp_model.IntVar]
     placed: list[Expr]
     busy: dict[int, Busy] = field(default_factory=dict)
+    derived: list[Derived] = field(default_factory=list)
+    pairs: list[tuple[int, int]] = field(default_factory=list)
 
     def hint(self, slots: Sequence[int | None]) -> None:
+        """Start the next search from ``slots``, every variable hinted: CP-SAT completes a
+        partial hint by a search of its own, which on a large event may not finish."""
         self.model.clear_hints()  # type: ignore[no-untyped-call]
         for (m, s), var in self.x.items():
             self.model.add_hint(var, slots[m] == s)
+        busy: dict[int, set[int]] = {}
+        for m, slot in enumerate(slots):
+            if slot is not None:
+                for participant in self.pairs[m]:
+                    busy.setdefault(participant, set()).add(slot)
+        for var, participant, rule in self.derived:
+            self.model.add_hint(var, rule(busy.get(participant, set())))
+
+    def derive(self, var: cp_model.IntVar, participant: int, rule: Rule) -> cp_model.IntVar:
+        """Register ``var`` as a function ``rule`` of ``participant``'s busy slots (hinted)."""
+        self.derived.append((var, participant, rule))
+        return var
 
     def slots(self, solver: cp_model.CpSolver, count: int) -> list[int | None]:
         found: list[int | None] = [None] * count
@@ -73,10 +92,10 @@ def build(instance: Instance) -> Model:
             model.add(cp_model.LinearExpr.sum(here) <= instance.tables)
     for before, after in instance.precedences:
         precede(model, x, before, after)
-    built = Model(model, x, placed)
+    built = Model(model, x, placed, pairs=[(m.first, m.second) for m in instance.meetings])
     for participant, meetings in instance.by_participant.items():
         # A participant none of whose meetings can be placed has no busy slot and no breaks.
-        if meetings and (busy := busy_literals(model, instance, x, meetings)):
+        if meetings and (busy := busy_literals(built, instance, participant, meetings)):
             built.busy[participant] = busy
     # Implied (Bofill et al.): at most two participants per table are busy in a slot. Redundant
     # with the tables constraint on x, but stated on the busy literals it gives the linear
@@ -90,23 +109,24 @@ def build(instance: Instance) -> Model:
 
 
 def busy_literals(
-    model: cp_model.CpModel,
-    instance: Instance,
-    x: Mapping[tuple[int, int], cp_model.IntVar],
-    meetings: Sequence[int],
+    built: Model, instance: Instance, participant: int, meetings: Sequence[int]
 ) -> Busy:
     """A participant's busy literal per slot it could meet in (its one meeting's own
     variable when only one meeting could be there)."""
     busy: Busy = {}
     for slot in range(1, instance.slots + 1):
-        here = [x[m, slot] for m in meetings if (m, slot) in x]
+        here = [built.x[m, slot] for m in meetings if (m, slot) in built.x]
         if len(here) == 1:
             busy[slot] = here[0]
         elif here:
-            var = model.new_bool_var("")
-            model.add(cp_model.LinearExpr.sum(here) == var)
+            var = built.derive(built.model.new_bool_var(""), participant, partial(_has, slot))
+            built.model.add(cp_model.LinearExpr.sum(here) == var)
             busy[slot] = var
     return busy
+
+
+def _has(slot: int, busy: set[int]) -> bool:
+    return slot in busy
 
 
 def precede(
