@@ -38,6 +38,7 @@ from clusterhub.web.routes import (
     accounts,
     audit,
     directory,
+    event_meetings,
     events,
     observatory,
     officer,
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(posts.router)
     app.include_router(events_api.router)
     app.include_router(events.router)
+    app.include_router(event_meetings.router)
     app.include_router(search.router)
     app.include_router(officer.router)
     app.include_router(audit.router)

@@ -16,26 +16,22 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import FormData
 
-from clusterhub.errors import InvalidInput, Problem
+from clusterhub.errors import InvalidInput, PermissionDenied, Problem
 from clusterhub.services.accounts.users import UserPublic
 from clusterhub.services.directory import profiles as directory
-from clusterhub.services.events import agenda, calendar, dashboard, events, meetings
+from clusterhub.services.events import events
 from clusterhub.services.events import registration as reg
 from clusterhub.services.events import requests as reqs
 from clusterhub.services.events.events import EventPublic
 from clusterhub.services.events.slots import event_slots
-from clusterhub.services.reports import render
-from clusterhub.services.reports.printing import PrintShop
 from clusterhub.web.api.events import (
     WEB_TIME_LIMIT,
     EventId,
-    MeetingId,
     RequestId,
-    ics_response,
 )
 from clusterhub.web.deps import DbSession, PostedForm
 from clusterhub.web.forms import labelled
-from clusterhub.web.security import CurrentUser, OptionalUser, client_address
+from clusterhub.web.security import CurrentUser, OptionalUser
 
 NO_STORE = {"Cache-Control": "no-store"}
 NOTICES = {
@@ -152,7 +148,7 @@ FormText = Annotated[str, Query(max_length=20)]
 router = APIRouter(include_in_schema=False)
 
 
-def _render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+def render_page(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:
     context.setdefault("errors", [])
     context.setdefault("values", {})
     response: HTMLResponse = request.app.state.templates.TemplateResponse(
@@ -165,11 +161,11 @@ def _render(request: Request, template: str, status: int = 200, **context: Any) 
     return response
 
 
-def _redirect(url: str) -> RedirectResponse:
+def redirect(url: str) -> RedirectResponse:
     return RedirectResponse(url, status_code=303, headers=NO_STORE)
 
 
-def _text(form: FormData, name: str, limit: int = 10_000) -> str:
+def form_text(form: FormData, name: str, limit: int = 10_000) -> str:
     return str(form.get(name) or "").strip()[:limit]
 
 
@@ -181,7 +177,9 @@ def event_list(request: Request, session: DbSession, user: OptionalUser) -> HTML
     """Published events for everyone; drafts for their managers."""
     found = events.list_events(session, viewer=user)
     profiles = directory.my_profiles(session, actor=user) if user else []
-    return _render(request, "events/list.html", listing=found, me=user, can_create=bool(profiles))
+    return render_page(
+        request, "events/list.html", listing=found, me=user, can_create=bool(profiles)
+    )
 
 
 # --- organisers: create and edit -----------------------------------------------------------------
@@ -191,7 +189,7 @@ def event_list(request: Request, session: DbSession, user: OptionalUser) -> HTML
 def new_event_form(request: Request, session: DbSession, user: OptionalUser) -> Response:
     """The form for a new event of a profile the user administers."""
     if user is None:
-        return _redirect(f"/account/login?next={request.url.path}")
+        return redirect(f"/account/login?next={request.url.path}")
     values = {
         "mode": "venue",
         "time_zone": "Europe/Brussels",
@@ -214,7 +212,7 @@ def create_event_page(
         created = events.create_event(session, actor=user, data=_event_data(values))
     except InvalidInput as exc:
         return _form(request, session, user, values=values, errors=exc.problems, status=422)
-    return _redirect(f"/events/{created.id}?saved=created")
+    return redirect(f"/events/{created.id}?saved=created")
 
 
 @router.get("/events/{event_id}/edit", response_class=HTMLResponse)
@@ -223,10 +221,10 @@ def edit_event_form(
 ) -> Response:
     """The edit form (managers)."""
     if user is None:
-        return _redirect(f"/account/login?next={request.url.path}")
+        return redirect(f"/account/login?next={request.url.path}")
     event = events.get_event(session, event_id=event_id, viewer=user)
     if not event.can_manage:
-        events.change_status(session, actor=user, event_id=event_id, status=event.status)
+        raise PermissionDenied("only the event's managers edit it")
     return _form(request, session, user, values=_stored_values(event), event=event)
 
 
@@ -243,7 +241,7 @@ def edit_event(
         return _form(
             request, session, user, values=values, errors=exc.problems, status=422, event=event
         )
-    return _redirect(f"/events/{event_id}?saved=saved")
+    return redirect(f"/events/{event_id}?saved=saved")
 
 
 def _form(
@@ -258,7 +256,7 @@ def _form(
 ) -> Response:
     rows = list(values.get("sessions") or [])
     rows += [{}] * max(0, SESSION_ROWS - len(rows))
-    return _render(
+    return render_page(
         request,
         "events/form.html",
         status,
@@ -272,7 +270,7 @@ def _form(
 
 def _event_values(form: FormData) -> dict[str, Any]:
     """The event form as typed: its fields, and one row per session."""
-    values: dict[str, Any] = {name: _text(form, name) for name in EVENT_FIELDS}
+    values: dict[str, Any] = {name: form_text(form, name) for name in EVENT_FIELDS}
     columns = [form.getlist(f"session_{part}")[:60] for part in ("date", "start", "end", "minutes")]
     values["sessions"] = [
         {"date": str(d), "start": str(s), "end": str(e), "slot_minutes": str(m)}
@@ -335,10 +333,10 @@ def event_page(
 ) -> HTMLResponse:
     """The event: what, where and when; for participants the marketplace and their requests;
     for managers the organiser's buttons."""
-    return _event(request, session, user, event_id, notice=NOTICES.get(saved or ""))
+    return event_view(request, session, user, event_id, notice=NOTICES.get(saved or ""))
 
 
-def _event(
+def event_view(
     request: Request,
     session: Session,
     user: UserPublic | None,
@@ -358,7 +356,7 @@ def _event(
         for r in requests
         if mine and r.sender_id == mine.id and r.status in ("sent", "accepted")
     }
-    return _render(
+    return render_page(
         request,
         "events/detail.html",
         status,
@@ -395,10 +393,10 @@ def change_status(
     """Move the event one step."""
     try:
         events.change_status(
-            session, actor=user, event_id=event_id, status=_text(form, "status", 20)
+            session, actor=user, event_id=event_id, status=form_text(form, "status", 20)
         )
     except InvalidInput as exc:
-        return _event(
+        return event_view(
             request,
             session,
             user,
@@ -407,7 +405,7 @@ def change_status(
             form="status",
             errors=labelled(exc.problems, EVENT_LABELS),
         )
-    return _redirect(f"/events/{event_id}?saved=status")
+    return redirect(f"/events/{event_id}?saved=status")
 
 
 @router.post("/events/{event_id}/admins", response_class=HTMLResponse)
@@ -417,10 +415,10 @@ def add_admin(
     """Make an account an event admin."""
     try:
         events.add_event_admin(
-            session, actor=user, event_id=event_id, email=_text(form, "email", 320)
+            session, actor=user, event_id=event_id, email=form_text(form, "email", 320)
         )
     except InvalidInput as exc:
-        return _event(
+        return event_view(
             request,
             session,
             user,
@@ -429,157 +427,14 @@ def add_admin(
             form="admins",
             errors=labelled(exc.problems, EVENT_LABELS),
         )
-    return _redirect(f"/events/{event_id}?saved=admin")
+    return redirect(f"/events/{event_id}?saved=admin")
 
 
-@router.post("/events/{event_id}/schedule", response_class=HTMLResponse)
-def run_schedule(
-    request: Request, form: PostedForm, user: CurrentUser, event_id: EventId
-) -> Response:
-    """Run the scheduler (managers) and show its result. The run opens its own transactions:
-    this handler holds no request session while it solves."""
-    values = {"time_limit": _text(form, "time_limit", 20), "fairness": _text(form, "fairness", 20)}
-    try:
-        limit = _number(values["time_limit"] or "60", "time_limit", float)
-        fairness = _number(values["fairness"], "fairness", int) if values["fairness"] else None
-        if not 0 < limit <= WEB_TIME_LIMIT:
-            raise InvalidInput.single(
-                f"expected more than 0 and at most {WEB_TIME_LIMIT:g} seconds",
-                field="time_limit",
-                value=values["time_limit"],
-            )
-        agenda.run_schedule(
-            request.app.state.write_sessions,
-            actor=user,
-            event_id=event_id,
-            time_limit=limit,
-            fairness=fairness,
-        )
-    except InvalidInput as exc:
-        with request.app.state.sessions() as session:
-            return _event(
-                request,
-                session,
-                user,
-                event_id,
-                422,
-                form="run",
-                run_values=values,
-                errors=labelled(exc.problems, RUN_LABELS),
-            )
-    return _redirect(f"/events/{event_id}/run")
-
-
-def _number(text: str, field: str, kind: Callable[[str], Any]) -> Any:
+def parse_number(text: str, field: str, kind: Callable[[str], Any]) -> Any:
     try:
         return kind(text)
     except ValueError:
         raise InvalidInput.single("expected a number", field=field, value=text) from None
-
-
-@router.get("/events/{event_id}/run", response_class=HTMLResponse)
-def run_result(
-    request: Request, session: DbSession, user: CurrentUser, event_id: EventId
-) -> HTMLResponse:
-    """The last schedule run, explained (managers)."""
-    run = agenda.latest_run(session, viewer=user, event_id=event_id)
-    event = events.get_event(session, event_id=event_id, viewer=user)
-    listed = {m.id: m for m in meetings.list_meetings(session, viewer=user, event_id=event_id)}
-    return _render(request, "events/run.html", event=event, run=run, meetings=listed)
-
-
-@router.get("/events/{event_id}/meetings", response_class=HTMLResponse)
-def meeting_list(
-    request: Request, session: DbSession, user: CurrentUser, event_id: EventId
-) -> HTMLResponse:
-    """Every meeting with the organiser's controls (managers)."""
-    return _meetings(request, session, user, event_id)
-
-
-def _meetings(
-    request: Request,
-    session: Session,
-    user: UserPublic,
-    event_id: int,
-    status: int = 200,
-    **context: Any,
-) -> HTMLResponse:
-    event = events.get_event(session, event_id=event_id, viewer=user)
-    if not event.can_manage:
-        agenda.latest_run(session, viewer=user, event_id=event_id)  # refuses with the reason
-    found = meetings.list_meetings(session, viewer=user, event_id=event_id)
-    people = reg.list_participants(session, viewer=user, event_id=event_id)
-    return _render(
-        request,
-        "events/meetings.html",
-        status,
-        event=event,
-        meetings=found,
-        people=people,
-        **context,
-    )
-
-
-@router.post("/events/{event_id}/meetings", response_class=HTMLResponse)
-def add_meeting(
-    request: Request, form: PostedForm, session: DbSession, user: CurrentUser, event_id: EventId
-) -> Response:
-    """The organiser's meeting between two participants."""
-    values = {name: _text(form, name, 20) for name in ("first_id", "second_id")}
-    try:
-        first = _number(values["first_id"], "first_id", int)
-        second = _number(values["second_id"], "second_id", int)
-        meetings.add_meeting(
-            session, actor=user, event_id=event_id, first_id=first, second_id=second
-        )
-    except InvalidInput as exc:
-        return _meetings(
-            request,
-            session,
-            user,
-            event_id,
-            422,
-            values=values,
-            errors=labelled(exc.problems, MEETING_LABELS),
-        )
-    return _redirect(f"/events/{event_id}/meetings")
-
-
-@router.post("/meetings/{meeting_id}/rules", response_class=HTMLResponse)
-def meeting_rules(
-    request: Request, form: PostedForm, session: DbSession, user: CurrentUser, meeting_id: MeetingId
-) -> Response:
-    """Lock a meeting or fix its slot and table."""
-    found = meetings.meeting_public(session, meetings.find_meeting(session, meeting_id))
-    rules = {
-        "priority": form.get("priority") == "on",
-        "locked": form.get("locked") == "on",
-        "session_kind": _text(form, "session_kind", 20) or "any",
-    }
-    try:
-        for name in ("fixed_slot", "fixed_table"):
-            rules[name] = _number(_text(form, name, 20), name, int) if _text(form, name) else None
-        meetings.set_meeting_rules(session, actor=user, meeting_id=meeting_id, rules=rules)
-    except InvalidInput as exc:
-        return _meetings(
-            request,
-            session,
-            user,
-            found.event_id,
-            422,
-            failed=meeting_id,
-            errors=labelled(exc.problems, MEETING_LABELS),
-        )
-    return _redirect(f"/events/{found.event_id}/meetings")
-
-
-@router.post("/meetings/{meeting_id}/cancel", response_class=HTMLResponse)
-def cancel_meeting(
-    request: Request, session: DbSession, user: CurrentUser, meeting_id: MeetingId
-) -> Response:
-    """Cancel a meeting (managers)."""
-    found = meetings.cancel_meeting(session, actor=user, meeting_id=meeting_id)
-    return _redirect(f"/events/{found.event_id}/meetings")
 
 
 # --- participants ------------------------------------------------------------------------------
@@ -591,10 +446,10 @@ def register(
 ) -> Response:
     """Register on behalf of a profile the user administers."""
     values: dict[str, Any] = {
-        name: _text(form, name, 2000)
+        name: form_text(form, name, 2000)
         for name in ("organisation_id", "participant_type", "offer", "seek")
     }
-    values["opportunities"] = _text(form, "opportunities")
+    values["opportunities"] = form_text(form, "opportunities")
     values["unavailable_slots"] = [str(v)[:6] for v in form.getlist("unavailable_slots")][:500]
     data: dict[str, Any] = {
         **{k: v for k, v in values.items() if k not in ("opportunities", "unavailable_slots")},
@@ -604,7 +459,7 @@ def register(
     try:
         reg.register(session, actor=user, event_id=event_id, data=data)
     except InvalidInput as exc:
-        return _event(
+        return event_view(
             request,
             session,
             user,
@@ -614,7 +469,7 @@ def register(
             values=values,
             errors=labelled(exc.problems, REGISTER_LABELS),
         )
-    return _redirect(f"/events/{event_id}?saved=registered")
+    return redirect(f"/events/{event_id}?saved=registered")
 
 
 def _opportunities(text: str) -> list[dict[str, str]]:
@@ -636,16 +491,16 @@ def send_request(
 ) -> Response:
     """Ask another participant for a meeting."""
     values = {
-        "receiver_id": _text(form, "receiver_id", 20),
-        "message": _text(form, "message", 2000),
+        "receiver_id": form_text(form, "receiver_id", 20),
+        "message": form_text(form, "message", 2000),
     }
     try:
-        receiver = _number(values["receiver_id"], "receiver_id", int)
+        receiver = parse_number(values["receiver_id"], "receiver_id", int)
         reqs.send_request(
             session, actor=user, event_id=event_id, receiver_id=receiver, message=values["message"]
         )
     except InvalidInput as exc:
-        return _event(
+        return event_view(
             request,
             session,
             user,
@@ -655,7 +510,7 @@ def send_request(
             values=values,
             errors=labelled(exc.problems, REQUEST_LABELS),
         )
-    return _redirect(f"/events/{event_id}?saved=sent#requests")
+    return redirect(f"/events/{event_id}?saved=sent#requests")
 
 
 ANSWERS = {
@@ -679,7 +534,7 @@ def answer_request(
     try:
         answer(session, actor=user, request_id=request_id)
     except InvalidInput as exc:
-        return _event(
+        return event_view(
             request,
             session,
             user,
@@ -688,117 +543,4 @@ def answer_request(
             form="requests",
             errors=labelled(exc.problems, REQUEST_LABELS),
         )
-    return _redirect(f"/events/{found.event_id}?saved=answered#requests")
-
-
-# --- agendas, table plans, dashboard -----------------------------------------------------------
-
-
-@router.get("/events/{event_id}/agenda", response_class=HTMLResponse)
-def agenda_page(
-    request: Request, session: DbSession, user: CurrentUser, event_id: EventId
-) -> HTMLResponse:
-    """The user's own agenda: slot times in the event's zone, table, the other party."""
-    event = events.get_event(session, event_id=event_id, viewer=user)
-    items = agenda.agenda_of(session, viewer=user, event_id=event_id)
-    mine = reg.my_registration(session, viewer=user, event_id=event_id)
-    return _render(
-        request, "events/agenda.html", event=event, items=items, mine=mine, rows=agenda_rows(items)
-    )
-
-
-def agenda_rows(items: list[agenda.AgendaItem]) -> list[tuple[str, agenda.AgendaItem | None]]:
-    """The agenda with a break row between two meetings that are not in consecutive slots."""
-    rows: list[tuple[str, agenda.AgendaItem | None]] = []
-    for before, item in zip([None, *items], items, strict=False):
-        if before is not None and item.slot > before.slot + 1:
-            rows.append(("break", None))
-        rows.append(("meeting", item))
-    return rows
-
-
-@router.get("/events/{event_id}/agenda.ics", response_class=Response)
-def agenda_ics(session: DbSession, user: CurrentUser, event_id: EventId) -> Response:
-    """The user's agenda as an iCalendar file."""
-    return ics_response(calendar.agenda_ics(session, viewer=user, event_id=event_id), event_id)
-
-
-@router.get("/events/{event_id}/agenda.pdf", response_class=Response)
-def agenda_pdf(
-    request: Request, session: DbSession, user: CurrentUser, event_id: EventId
-) -> Response:
-    """The user's agenda as a PDF (kept under the user and the event's version only)."""
-    event = events.get_event(session, event_id=event_id, viewer=user)
-    items = agenda.agenda_of(session, viewer=user, event_id=event_id)
-    mine = reg.my_registration(session, viewer=user, event_id=event_id)
-    html = request.app.state.templates.get_template("events/print_agenda.html").render(
-        event=event, rows=agenda_rows(items), mine=mine
-    )
-    return _pdf(
-        request,
-        session,
-        ("agenda", event.id, event.version, user.id),
-        html,
-        f"event-{event.id}-agenda",
-    )
-
-
-@router.get("/events/{event_id}/table-plan", response_class=HTMLResponse)
-def table_plan(
-    request: Request, session: DbSession, user: CurrentUser, event_id: EventId
-) -> HTMLResponse:
-    """Which pair sits at which table in each slot (managers)."""
-    plan = agenda.table_plan(session, viewer=user, event_id=event_id)
-    event = events.get_event(session, event_id=event_id, viewer=user)
-    return _render(request, "events/table_plan.html", event=event, by_slot=_by_slot(plan))
-
-
-def _by_slot(plan: list[agenda.PlanRow]) -> list[tuple[int, str, list[agenda.PlanRow]]]:
-    slots: dict[int, list[agenda.PlanRow]] = {}
-    for row in plan:
-        slots.setdefault(row.slot, []).append(row)
-    return [(n, rows[0].local_start, rows) for n, rows in slots.items()]
-
-
-@router.get("/events/{event_id}/table-plan.pdf", response_class=Response)
-def table_plan_pdf(
-    request: Request, session: DbSession, user: CurrentUser, event_id: EventId
-) -> Response:
-    """The table plan to print (managers), one slot after another."""
-    plan = agenda.table_plan(session, viewer=user, event_id=event_id)
-    event = events.get_event(session, event_id=event_id, viewer=user)
-    html = request.app.state.templates.get_template("events/print_plan.html").render(
-        event=event, by_slot=_by_slot(plan)
-    )
-    return _pdf(
-        request,
-        session,
-        ("plan", event.id, event.version, user.id),
-        html,
-        f"event-{event.id}-table-plan",
-    )
-
-
-def _pdf(
-    request: Request, session: Session, address: tuple[Any, ...], html: str, name: str
-) -> Response:
-    """Printed by WeasyPrint through the print shop; the address holds the viewer and the
-    event's version, so a kept PDF goes to its own viewer only and never outlives a change."""
-    shop: PrintShop = request.app.state.print_shop
-    data, _kept = shop.pdf(session, client_address(request), address, lambda: render.pdf(html))
-    return Response(
-        data,
-        media_type="application/pdf",
-        headers={"Content-Disposition": f'inline; filename="{name}.pdf"', **NO_STORE},
-    )
-
-
-@router.get("/events/{event_id}/dashboard", response_class=HTMLResponse)
-def dashboard_page(
-    request: Request, session: DbSession, user: CurrentUser, event_id: EventId
-) -> HTMLResponse:
-    """The organiser's dashboard (managers)."""
-    counts = dashboard.dashboard(session, viewer=user, event_id=event_id)
-    event = events.get_event(session, event_id=event_id, viewer=user)
-    run = agenda.latest_run(session, viewer=user, event_id=event_id)
-    return _render(request, "events/dashboard.html", event=event, counts=counts, run=run)
+    return redirect(f"/events/{found.event_id}?saved=answered#requests")
