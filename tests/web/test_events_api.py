@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -136,3 +138,16 @@ def test_openapi_lists_the_event_paths(event_world: EventWorld) -> None:
                  "/api/v1/events/{event_id}/agenda.ics", "/api/v1/events/{event_id}/table-plan",
                  "/api/v1/events/{event_id}/dashboard"):  # fmt: skip
         assert path in spec["paths"], path
+
+
+def test_the_reference_names_every_event_path(event_world: EventWorld) -> None:
+    spec = ok(event_world.world.anonymous().get("/openapi.json"))
+    text = (Path(__file__).resolve().parents[2] / "docs/reference/api-events.md").read_text()
+    tagged = [
+        re.sub(r"\{\w+\}", "{id}", path)
+        for path, methods in spec["paths"].items()
+        if any("events" in op.get("tags", []) for op in methods.values())
+    ]
+    assert len(tagged) >= 15
+    missing = [p for p in tagged if p not in text and p.rsplit("/", 1)[0] not in text]
+    assert not missing, f"docs/reference/api-events.md does not name {missing}"
