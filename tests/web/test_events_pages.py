@@ -11,7 +11,7 @@ from collections.abc import Iterator
 import pytest
 from pypdf import PdfReader
 
-from tests.web.events_fixtures import EventWorld, event_world_fixture, member, ok
+from tests.web.events_fixtures import EventWorld, build_event, event_world_fixture, member, ok
 
 event_world = pytest.fixture(scope="module")(event_world_fixture)
 
@@ -191,3 +191,26 @@ def test_agenda_page_ics_and_pdfs(scheduled: EventWorld) -> None:
     plan = w.organiser.get(f"/events/{w.event_id}/table-plan.pdf")
     plan_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(plan.content)).pages)
     assert "Slot 1" in plan_text and "Ada Batteries" in plan_text
+
+
+def test_a_meeting_left_out_is_explained(event_world: EventWorld) -> None:
+    one_slot = [{"date": "2030-04-02", "start": "09:00", "end": "09:30", "slot_minutes": 30}]
+    w = build_event(event_world.world, sessions=one_slot, table_count=1)
+    try:
+        bruno = w.people[1]
+        ok(bruno.post(f"/api/v1/event-requests/{w.request_ids[1]}/accept"))  # Chiara's
+        ok(
+            w.organiser.post(
+                f"/api/v1/events/{w.event_id}/status", json={"status": "booking_closed"}
+            )
+        )
+        ran = w.organiser.post(f"/events/{w.event_id}/schedule", data={"time_limit": "10"})
+        assert ran.status_code == 200  # followed to the run's page
+        assert "1 of 2" in ran.text and "Meetings not placed" in ran.text
+        run = ok(w.organiser.get(f"/api/v1/events/{w.event_id}/schedule-runs/latest"))
+        [(meeting_id, reason)] = run["reasons"].items()
+        assert reason and reason in ran.text.replace("&#39;", "'")
+        board = w.organiser.get(f"/events/{w.event_id}/dashboard")
+        assert f"Meeting {meeting_id}:" in board.text and "1 of 1" in board.text
+    finally:
+        w.close()
