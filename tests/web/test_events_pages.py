@@ -214,3 +214,46 @@ def test_a_meeting_left_out_is_explained(event_world: EventWorld) -> None:
         assert f"Meeting {meeting_id}:" in board.text and "1 of 1" in board.text
     finally:
         w.close()
+
+
+def test_organiser_meetings_page(event_world: EventWorld) -> None:
+    w = event_world
+    a, _b, c = w.participant_ids
+    page = w.organiser.get(f"/events/{w.event_id}/meetings")
+    assert page.status_code == 200 and "Add a meeting" in page.text
+    bad = w.organiser.post(
+        f"/events/{w.event_id}/meetings", data={"first_id": "", "second_id": str(c)}
+    )
+    assert bad.status_code == 422 and "expected a number" in _error_near(bad.text, "first_id")
+    added = w.organiser.post(
+        f"/events/{w.event_id}/meetings",
+        data={"first_id": str(a), "second_id": str(c)},
+        follow_redirects=False,
+    )
+    assert added.status_code in (303, 422)  # 422 when Ada and Chiara already meet
+    meetings = ok(w.organiser.get(f"/api/v1/events/{w.event_id}/meetings"))
+    target = meetings[0]["id"]
+    wrong = w.organiser.post(f"/meetings/{target}/rules", data={"fixed_slot": "first"})
+    assert wrong.status_code == 422 and "expected a number" in wrong.text
+    locked = w.organiser.post(
+        f"/meetings/{target}/rules",
+        data={"priority": "on", "fixed_slot": "2"},
+        follow_redirects=False,
+    )
+    assert locked.status_code == 303
+    assert ok(w.organiser.get(f"/api/v1/events/{w.event_id}/meetings"))[0]["fixed_slot"] == 2
+    assert w.people[0].post(f"/meetings/{target}/cancel").status_code == 403
+
+
+def test_sessions_are_fixed_once_published(event_world: EventWorld) -> None:
+    w = event_world
+    form = w.organiser.get(f"/events/{w.event_id}/edit")
+    assert form.status_code == 200 and "can no longer change" in form.text
+    data = {"title": "Renamed brokerage", "organiser_id": str(w.world.ids[w.world.owned_key]),
+            "time_zone": "Europe/Brussels", "mode": "venue", "request_mode": "opt_in",
+            "request_expiry_hours": "72", "max_opportunities": "3",
+            "session_date": ["2030-03-10"], "session_start": ["09:00"], "session_end": ["12:00"],
+            "session_minutes": ["30"], "tables": "Table 1\nTable 2"}  # fmt: skip
+    answer = w.organiser.post(f"/events/{w.event_id}/edit", data=data)
+    assert answer.status_code == 422
+    assert "only while the event is a draft" in _error_near(answer.text, "sessions")
