@@ -14,6 +14,8 @@ from tests.e2e.live import DESKTOP, LiveServer
 
 pytestmark = pytest.mark.e2e
 PHONE: ViewportSize = {"width": 390, "height": 844}
+#: Nothing wider than the screen (sub-pixel rounding allowed).
+FITS = "document.documentElement.scrollWidth <= window.innerWidth + 1"
 
 
 def test_an_event_from_creation_to_the_calendar_file(
@@ -36,7 +38,10 @@ def test_an_event_from_creation_to_the_calendar_file(
     expect(main).to_contain_text("1 of 1")
     expect(main).to_contain_text("Every meeting was placed.")
     ada = pages["Ada"][0]
+    ada.goto(f"/events/{event_id}")
+    assert ada.evaluate(FITS), "the event page scrolls sideways on a 390 px phone"
     ada.goto(f"/events/{event_id}/agenda")
+    assert ada.evaluate(FITS), "the agenda scrolls sideways on a 390 px phone"
     item = ada.locator(".agenda-item")
     expect(item).to_have_count(1)
     expect(item).to_contain_text(cast.profiles["Bruno"])
