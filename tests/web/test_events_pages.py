@@ -113,6 +113,48 @@ def test_register_form_names_the_bad_field(event_world: EventWorld) -> None:
     assert me["unavailable_slots"] == [5]
 
 
+def test_change_and_cancel_a_registration(event_world: EventWorld) -> None:
+    w = event_world
+    newcomer = member(w.world, "Greta")
+    profile = w.world.create(newcomer, name=f"Greta Grid {uuid.uuid4().hex[:6]}")
+    data = {
+        "organisation_id": str(profile["id"]),
+        "participant_type": "research",
+        "opportunities": "offer: test bench",
+    }
+    done = newcomer.post(f"/events/{w.event_id}/register", data=data, follow_redirects=False)
+    assert done.status_code == 303
+    page = newcomer.get(f"/events/{w.event_id}")
+    assert "Change your registration" in page.text and "offer: test bench" in page.text
+    changes = {**data, "unavailable_slots": ["7"]}
+    bad = newcomer.post(f"/events/{w.event_id}/registration", data=changes)
+    assert bad.status_code == 422
+    assert "slots are numbered 1 to 5" in _error_near(bad.text, "unavailable_slots")
+    good = newcomer.post(
+        f"/events/{w.event_id}/registration",
+        data={**data, "unavailable_slots": ["1", "2"], "seek": "grid operators"},
+        follow_redirects=False,
+    )
+    assert good.status_code == 303
+    mine = next(
+        p
+        for p in ok(newcomer.get(f"/api/v1/events/{w.event_id}/participants"))
+        if p["organisation_id"] == profile["id"]
+    )
+    assert mine["unavailable_slots"] == [1, 2] and mine["seek"] == "grid operators"
+    assert (
+        w.people[0]
+        .put(f"/api/v1/event-participants/{mine['id']}", json={"participant_type": "sme"})
+        .status_code
+        == 403
+    )
+    gone = newcomer.post(
+        f"/events/{w.event_id}/registration", data={**data, "cancel": "1"}, follow_redirects=False
+    )
+    assert gone.status_code == 303
+    assert newcomer.get(f"/api/v1/events/{w.event_id}/participants").status_code == 403
+
+
 def test_requests_from_the_marketplace(event_world: EventWorld) -> None:
     w = event_world
     ada, bruno, chiara = w.people
@@ -249,11 +291,20 @@ def test_sessions_are_fixed_once_published(event_world: EventWorld) -> None:
     w = event_world
     form = w.organiser.get(f"/events/{w.event_id}/edit")
     assert form.status_code == 200 and "can no longer change" in form.text
-    data = {"title": "Renamed brokerage", "organiser_id": str(w.world.ids[w.world.owned_key]),
-            "time_zone": "Europe/Brussels", "mode": "venue", "request_mode": "opt_in",
-            "request_expiry_hours": "72", "max_opportunities": "3",
-            "session_date": ["2030-03-10"], "session_start": ["09:00"], "session_end": ["12:00"],
-            "session_minutes": ["30"], "tables": "Table 1\nTable 2"}  # fmt: skip
+    data = {
+        "title": "Renamed brokerage",
+        "organiser_id": str(w.world.ids[w.world.owned_key]),
+        "time_zone": "Europe/Brussels",
+        "mode": "venue",
+        "request_mode": "opt_in",
+        "request_expiry_hours": "72",
+        "max_opportunities": "3",
+        "session_date": ["2030-03-10"],
+        "session_start": ["09:00"],
+        "session_end": ["12:00"],
+        "session_minutes": ["30"],
+        "tables": "Table 1\nTable 2",
+    }
     answer = w.organiser.post(f"/events/{w.event_id}/edit", data=data)
     assert answer.status_code == 422
     assert "only while the event is a draft" in _error_near(answer.text, "sessions")

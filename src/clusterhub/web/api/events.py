@@ -22,7 +22,11 @@ from clusterhub.services.events.agenda import AgendaItem, PlanRow, RunPublic
 from clusterhub.services.events.dashboard import Dashboard
 from clusterhub.services.events.events import EventInput, EventPublic
 from clusterhub.services.events.meetings import MeetingPublic, MeetingRules
-from clusterhub.services.events.registration import ParticipantPublic, RegistrationInput
+from clusterhub.services.events.registration import (
+    ParticipantPublic,
+    ProfileInput,
+    RegistrationInput,
+)
 from clusterhub.services.events.requests import RequestPublic
 from clusterhub.web.api.params import ErrorBody
 from clusterhub.web.deps import DbSession
@@ -31,6 +35,7 @@ from clusterhub.web.security import CurrentUser, OptionalUser
 EventId = Annotated[int, Path(ge=1, le=MAX_ID, examples=[1])]
 RequestId = Annotated[int, Path(ge=1, le=MAX_ID)]
 MeetingId = Annotated[int, Path(ge=1, le=MAX_ID)]
+ParticipantId = Annotated[int, Path(ge=1, le=MAX_ID)]
 #: The longest a schedule run from the web may take (the command line may take longer).
 WEB_TIME_LIMIT = 300.0
 ICS_TYPE = "text/calendar; charset=utf-8"
@@ -163,6 +168,25 @@ def api_register(
 ) -> ParticipantPublic:
     """Register for the event on behalf of a profile the caller administers."""
     return reg.register(session, actor=user, event_id=event_id, data=body)
+
+
+@router.put("/event-participants/{participant_id}")
+def api_update_registration(
+    session: DbSession,
+    user: CurrentUser,
+    participant_id: ParticipantId,
+    body: Annotated[ProfileInput, Body()],
+) -> ParticipantPublic:
+    """Change one's own event profile and unavailable slots (until the event is scheduled)."""
+    return reg.update_registration(session, actor=user, participant_id=participant_id, data=body)
+
+
+@router.post("/event-participants/{participant_id}/cancel")
+def api_cancel_registration(
+    session: DbSession, user: CurrentUser, participant_id: ParticipantId
+) -> ParticipantPublic:
+    """Cancel a registration (the participant or a manager); its requests and meetings end."""
+    return reg.cancel_registration(session, actor=user, participant_id=participant_id)
 
 
 @router.get("/events/{event_id}/requests")

@@ -43,6 +43,7 @@ NOTICES = {
     "sent": "Your request was sent.",
     "answered": "The request was answered.",
     "meeting": "The meeting was saved.",
+    "cancelled": "Your registration is cancelled; your open requests were withdrawn.",
 }
 STATUS_LABELS = {
     "draft": "Draft",
@@ -356,6 +357,10 @@ def event_view(
         for r in requests
         if mine and r.sender_id == mine.id and r.status in ("sent", "accepted")
     }
+    if mine is not None and context.get("form") != "registration":
+        context["mine_values"] = _registration_values(mine)
+    else:
+        context["mine_values"] = context.get("values", {})
     return render_page(
         request,
         "events/detail.html",
@@ -445,17 +450,7 @@ def register(
     request: Request, form: PostedForm, session: DbSession, user: CurrentUser, event_id: EventId
 ) -> Response:
     """Register on behalf of a profile the user administers."""
-    values: dict[str, Any] = {
-        name: form_text(form, name, 2000)
-        for name in ("organisation_id", "participant_type", "offer", "seek")
-    }
-    values["opportunities"] = form_text(form, "opportunities")
-    values["unavailable_slots"] = [str(v)[:6] for v in form.getlist("unavailable_slots")][:500]
-    data: dict[str, Any] = {
-        **{k: v for k, v in values.items() if k not in ("opportunities", "unavailable_slots")},
-        "opportunities": _opportunities(values["opportunities"]),
-        "unavailable_slots": values["unavailable_slots"],
-    }
+    values, data = _registration(form)
     try:
         reg.register(session, actor=user, event_id=event_id, data=data)
     except InvalidInput as exc:
@@ -470,6 +465,62 @@ def register(
             errors=labelled(exc.problems, REGISTER_LABELS),
         )
     return redirect(f"/events/{event_id}?saved=registered")
+
+
+@router.post("/events/{event_id}/registration", response_class=HTMLResponse)
+def change_registration(
+    request: Request, form: PostedForm, session: DbSession, user: CurrentUser, event_id: EventId
+) -> Response:
+    """Change one's event profile and unavailable slots, or cancel the registration."""
+    mine = reg.my_registration(session, viewer=user, event_id=event_id)
+    if mine is None:
+        raise PermissionDenied("register for the event first")
+    values, data = _registration(form)
+    try:
+        if form.get("cancel"):
+            reg.cancel_registration(session, actor=user, participant_id=mine.id)
+            return redirect(f"/events/{event_id}?saved=cancelled")
+        del data["organisation_id"]
+        reg.update_registration(session, actor=user, participant_id=mine.id, data=data)
+    except InvalidInput as exc:
+        return event_view(
+            request,
+            session,
+            user,
+            event_id,
+            422,
+            form="registration",
+            values=values,
+            errors=labelled(exc.problems, REGISTER_LABELS),
+        )
+    return redirect(f"/events/{event_id}?saved=saved")
+
+
+def _registration(form: FormData) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The registration form as typed, and as the services take it."""
+    values: dict[str, Any] = {
+        name: form_text(form, name, 2000)
+        for name in ("organisation_id", "participant_type", "offer", "seek")
+    }
+    values["opportunities"] = form_text(form, "opportunities")
+    values["unavailable_slots"] = [str(v)[:6] for v in form.getlist("unavailable_slots")][:500]
+    data: dict[str, Any] = {
+        **{k: v for k, v in values.items() if k not in ("opportunities", "unavailable_slots")},
+        "opportunities": _opportunities(values["opportunities"]),
+        "unavailable_slots": values["unavailable_slots"],
+    }
+    return values, data
+
+
+def _registration_values(mine: reg.ParticipantPublic) -> dict[str, Any]:
+    """The stored registration as the form shows it."""
+    return {
+        "participant_type": mine.participant_type,
+        "offer": mine.offer,
+        "seek": mine.seek,
+        "opportunities": "\n".join(f"{o.kind}: {o.title}" for o in mine.opportunities),
+        "unavailable_slots": [str(s) for s in mine.unavailable_slots],
+    }
 
 
 def _opportunities(text: str) -> list[dict[str, str]]:
