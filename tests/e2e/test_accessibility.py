@@ -25,6 +25,7 @@ PAGES = [
     ("clusters", "/clusters", 200),
     ("search", "/search?q=bayern", 200),
     ("methodology", "/methodology", 200),
+    ("events", "/events", 200),
     ("error", "/regions/XX99", 404),
     ("login", "/account/login", 200),
     ("register", "/account/register", 200),

@@ -22,6 +22,7 @@ from clusterhub.store.db import make_engine, make_session_factory
 from clusterhub.web import api_docs, assets, errors, security
 from clusterhub.web.api import audit as audit_api
 from clusterhub.web.api import directory as directory_api
+from clusterhub.web.api import events as events_api
 from clusterhub.web.api import observatory as observatory_api
 from clusterhub.web.api import posts as posts_api
 from clusterhub.web.api import scoreboard as scoreboard_api
@@ -37,6 +38,8 @@ from clusterhub.web.routes import (
     accounts,
     audit,
     directory,
+    event_meetings,
+    events,
     observatory,
     officer,
     posts,
@@ -97,6 +100,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(directory.router)
     app.include_router(posts_api.router)
     app.include_router(posts.router)
+    app.include_router(events_api.router)
+    app.include_router(events.router)
+    app.include_router(event_meetings.router)
     app.include_router(search.router)
     app.include_router(officer.router)
     app.include_router(audit.router)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from fastapi.templating import Jinja2Templates
 
@@ -22,7 +24,11 @@ def make_templates() -> Jinja2Templates:
     # The report templates come second: the pages share their dimension table (one markup).
     templates = Jinja2Templates(directory=[TEMPLATES, REPORT_TEMPLATES])
     templates.env.filters.update(
-        number=number, percent=percent, stars=stars, region_type=region_type_label
+        number=number,
+        percent=percent,
+        stars=stars,
+        region_type=region_type_label,
+        event_time=event_time,
     )
     # Definitions of the observatory's measures, shown where they are read (_partials/_terms.html).
     templates.env.globals["terms"] = TERMS
@@ -31,3 +37,10 @@ def make_templates() -> Jinja2Templates:
     # A Horizon 2020 participant CORDIS does not name gets a note saying so wherever it is shown.
     templates.env.tests["unpublished_name"] = is_unpublished_name
     return templates
+
+
+def event_time(moment: datetime | str, zone: str, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+    """A time in an event's zone (an ISO text keeps its own offset, as the services give it)."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.astimezone(ZoneInfo(zone)).strftime(fmt)

@@ -340,6 +340,7 @@ class AgendaItem(BaseModel):
     table: str
     partner_id: int
     partner_name: str
+    partner_organisation_id: int
 
 
 def agenda_of(session: Session, *, viewer: UserPublic | None, event_id: int) -> list[AgendaItem]:
@@ -365,6 +366,7 @@ def agenda_of(session: Session, *, viewer: UserPublic | None, event_id: int) -> 
             local_start=start.isoformat(), local_end=end.isoformat(),
             table=table.name if table else "", partner_id=partner.id,
             partner_name=_org_name(session, partner),
+            partner_organisation_id=partner.organisation_id,
         ))  # fmt: skip
     return sorted(items, key=lambda item: item.slot)
 

@@ -1,0 +1,310 @@
+"""The events pages on SQLite and PostgreSQL: forms with named problems, rights as 403/404
+pages (never a 500), the flow from request to agenda, and the PDFs read back."""
+
+from __future__ import annotations
+
+import io
+import re
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from pypdf import PdfReader
+
+from tests.web.events_fixtures import EventWorld, build_event, event_world_fixture, member, ok
+
+event_world = pytest.fixture(scope="module")(event_world_fixture)
+
+
+def _error_near(html: str, field: str) -> str:
+    """The problem shown next to the input ``field``."""
+    found = re.search(
+        rf'id="{re.escape(field)}-error"><span class="visually-hidden">Error:</span> ([^<]+)<', html
+    )
+    assert found, f"no problem next to {field}"
+    return found.group(1)
+
+
+def test_list_and_event_page(event_world: EventWorld) -> None:
+    w = event_world
+    anonymous = w.world.anonymous()
+    listing = anonymous.get("/events")
+    assert listing.status_code == 200 and f'href="/events/{w.event_id}"' in listing.text
+    page = anonymous.get(f"/events/{w.event_id}")
+    assert page.status_code == 200
+    assert "Europe/Brussels" in page.text and "Sun 10 March 2030" not in page.text
+    assert "Sunday 10 March 2030, 09:00–10:30" in page.text  # local times, not UTC
+    assert "Log in</a> to register" in page.text and "Participants" not in page.text
+    mine = w.people[0].get(f"/events/{w.event_id}")
+    assert "Bruno Batteries" in mine.text and "Request a meeting" in mine.text
+    assert "Run schedule" not in mine.text and "Close booking" not in mine.text
+    organiser = w.organiser.get(f"/events/{w.event_id}")
+    assert "Close booking" in organiser.text and "All requests" in organiser.text
+
+
+def test_create_form_names_the_bad_fields(event_world: EventWorld) -> None:
+    w = event_world
+    form = w.organiser.get("/events/new")
+    assert form.status_code == 200 and 'name="csrf_token"' in form.text
+    data = {
+        "title": "Spring brokerage",
+        "organiser_id": str(w.world.ids[w.world.owned_key]),
+        "time_zone": "Mars/Base",
+        "mode": "venue",
+        "request_mode": "opt_in",
+        "session_date": ["2030-05-01"],
+        "session_start": ["10:00"],
+        "session_end": ["09:00"],
+        "session_minutes": ["30"],
+        "table_count": "3",
+    }
+    answer = w.organiser.post("/events/new", data=data)
+    assert answer.status_code == 422
+    assert "unknown time zone" in _error_near(answer.text, "time_zone")
+    assert 'value="Mars/Base"' in answer.text  # what was typed is kept
+    answer = w.organiser.post("/events/new", data={**data, "time_zone": "Europe/Lisbon"})
+    assert answer.status_code == 422
+    assert "ends before a whole slot fits" in _error_near(answer.text, "sessions")
+    made = w.organiser.post(
+        "/events/new",
+        data={**data, "time_zone": "Europe/Lisbon", "session_end": ["12:00"]},
+        follow_redirects=False,
+    )
+    assert made.status_code == 303
+    draft = w.organiser.get(made.headers["location"])
+    assert "Draft" in draft.text and "4 slots of 30 minutes" in draft.text
+    draft_id = made.headers["location"].split("?")[0].rsplit("/", 1)[1]
+    assert w.people[0].get(f"/events/{draft_id}").status_code == 404
+    assert w.people[0].get(f"/events/{draft_id}/edit").status_code == 404
+    edit = w.organiser.get(f"/events/{draft_id}/edit")
+    assert edit.status_code == 200 and 'value="12:00"' in edit.text
+
+
+def test_register_form_names_the_bad_field(event_world: EventWorld) -> None:
+    w = event_world
+    newcomer = member(w.world, "Fritz")
+    profile = w.world.create(newcomer, name=f"Fritz Cells {uuid.uuid4().hex[:6]}")
+    page = newcomer.get(f"/events/{w.event_id}")
+    assert "On behalf of" in page.text and profile["name"] in page.text
+    data = {
+        "organisation_id": str(profile["id"]),
+        "participant_type": "",
+        "offer": "Cells",
+        "opportunities": "seek: a pilot\noffer: tests",
+    }
+    answer = newcomer.post(f"/events/{w.event_id}/register", data=data)
+    assert answer.status_code == 422 and _error_near(answer.text, "participant_type")
+    assert "Cells" in answer.text
+    bad_slot = newcomer.post(
+        f"/events/{w.event_id}/register",
+        data={**data, "participant_type": "sme", "unavailable_slots": ["9"]},
+    )
+    assert bad_slot.status_code == 422
+    assert "slots are numbered 1 to 5" in _error_near(bad_slot.text, "unavailable_slots")
+    done = newcomer.post(
+        f"/events/{w.event_id}/register",
+        data={**data, "participant_type": "sme", "unavailable_slots": ["5"]},
+        follow_redirects=False,
+    )
+    assert done.status_code == 303
+    market = ok(newcomer.get(f"/api/v1/events/{w.event_id}/participants"))
+    me = next(p for p in market if p["organisation_id"] == profile["id"])
+    assert [o["kind"] for o in me["opportunities"]] == ["seek", "offer"]
+    assert me["unavailable_slots"] == [5]
+
+
+def test_change_and_cancel_a_registration(event_world: EventWorld) -> None:
+    w = event_world
+    newcomer = member(w.world, "Greta")
+    profile = w.world.create(newcomer, name=f"Greta Grid {uuid.uuid4().hex[:6]}")
+    data = {
+        "organisation_id": str(profile["id"]),
+        "participant_type": "research",
+        "opportunities": "offer: test bench",
+    }
+    done = newcomer.post(f"/events/{w.event_id}/register", data=data, follow_redirects=False)
+    assert done.status_code == 303
+    page = newcomer.get(f"/events/{w.event_id}")
+    assert "Change your registration" in page.text and "offer: test bench" in page.text
+    changes = {**data, "unavailable_slots": ["7"]}
+    bad = newcomer.post(f"/events/{w.event_id}/registration", data=changes)
+    assert bad.status_code == 422
+    assert "slots are numbered 1 to 5" in _error_near(bad.text, "unavailable_slots")
+    good = newcomer.post(
+        f"/events/{w.event_id}/registration",
+        data={**data, "unavailable_slots": ["1", "2"], "seek": "grid operators"},
+        follow_redirects=False,
+    )
+    assert good.status_code == 303
+    mine = next(
+        p
+        for p in ok(newcomer.get(f"/api/v1/events/{w.event_id}/participants"))
+        if p["organisation_id"] == profile["id"]
+    )
+    assert mine["unavailable_slots"] == [1, 2] and mine["seek"] == "grid operators"
+    assert (
+        w.people[0]
+        .put(f"/api/v1/event-participants/{mine['id']}", json={"participant_type": "sme"})
+        .status_code
+        == 403
+    )
+    gone = newcomer.post(
+        f"/events/{w.event_id}/registration", data={**data, "cancel": "1"}, follow_redirects=False
+    )
+    assert gone.status_code == 303
+    assert newcomer.get(f"/api/v1/events/{w.event_id}/participants").status_code == 403
+
+
+def test_requests_from_the_marketplace(event_world: EventWorld) -> None:
+    w = event_world
+    ada, bruno, chiara = w.people
+    a, b, c = w.participant_ids
+    sent = chiara.post(
+        f"/events/{w.event_id}/requests",
+        data={"receiver_id": str(a), "message": "Hello Ada"},
+        follow_redirects=False,
+    )
+    assert sent.status_code == 303
+    again = chiara.post(f"/events/{w.event_id}/requests", data={"receiver_id": str(a)})
+    assert again.status_code == 422 and "error-summary" in again.text
+    inbox = ada.get(f"/events/{w.event_id}")
+    assert "From Chiara Batteries" in inbox.text and "Hello Ada" in inbox.text
+    request_id = max(r["id"] for r in ok(ada.get(f"/api/v1/events/{w.event_id}/requests")))
+    assert bruno.post(f"/event-requests/{request_id}/accept").status_code == 404
+    declined = ada.post(f"/event-requests/{request_id}/decline", follow_redirects=False)
+    assert declined.status_code == 303
+    assert ok(chiara.get(f"/api/v1/event-requests/{request_id}"))["status"] == "declined"
+    assert c and b
+
+
+@pytest.fixture(scope="module")
+def scheduled(event_world: EventWorld) -> Iterator[EventWorld]:
+    w = event_world
+    closed = w.organiser.post(
+        f"/events/{w.event_id}/status", data={"status": "booking_closed"}, follow_redirects=False
+    )
+    assert closed.status_code == 303
+    ran = w.organiser.post(
+        f"/events/{w.event_id}/schedule",
+        data={"time_limit": "20", "fairness": "1"},
+        follow_redirects=False,
+    )
+    assert ran.status_code == 303 and ran.headers["location"] == f"/events/{w.event_id}/run"
+    yield w
+
+
+def test_run_form_and_result(scheduled: EventWorld) -> None:
+    w = scheduled
+    chiara = w.people[2]
+    assert (
+        chiara.post(f"/events/{w.event_id}/schedule", data={"time_limit": "5"}).status_code == 403
+    )
+    bad = w.organiser.post(f"/events/{w.event_id}/schedule", data={"time_limit": "soon"})
+    assert bad.status_code == 422 and "expected a number" in _error_near(bad.text, "time_limit")
+    result = w.organiser.get(f"/events/{w.event_id}/run")
+    assert result.status_code == 200
+    assert "Optimal:" in result.text or "Feasible:" in result.text
+    assert "Proven bound" in result.text and "Every meeting was placed." in result.text
+    assert chiara.get(f"/events/{w.event_id}/run").status_code == 403
+    for path in ("table-plan", "dashboard", "meetings", "table-plan.pdf"):
+        assert chiara.get(f"/events/{w.event_id}/{path}").status_code == 403, path
+    board = w.organiser.get(f"/events/{w.event_id}/dashboard")
+    assert board.status_code == 200 and "Breaks per participant" in board.text
+    plan = w.organiser.get(f"/events/{w.event_id}/table-plan")
+    assert "Ada Batteries" in plan.text and "free" in plan.text
+
+
+def test_agenda_page_ics_and_pdfs(scheduled: EventWorld) -> None:
+    w = scheduled
+    ada = w.people[0]
+    page = ada.get(f"/events/{w.event_id}/agenda")
+    assert page.status_code == 200 and "Bruno Batteries" in page.text
+    assert f'href="/events/{w.event_id}/agenda.ics"' in page.text
+    ics = ada.get(f"/events/{w.event_id}/agenda.ics")
+    assert ics.status_code == 200 and ics.content.count(b"BEGIN:VEVENT") == 1
+    assert "attachment" in ics.headers["content-disposition"]
+    pdf = ada.get(f"/events/{w.event_id}/agenda.pdf")
+    assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+    text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert "Bruno Batteries" in text and "Europe/Brussels" in text
+    other = w.people[2].get(f"/events/{w.event_id}/agenda.pdf")
+    assert other.status_code == 200  # Chiara's own, which has none of Ada's meetings
+    assert "Bruno" not in PdfReader(io.BytesIO(other.content)).pages[0].extract_text()
+    plan = w.organiser.get(f"/events/{w.event_id}/table-plan.pdf")
+    plan_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(plan.content)).pages)
+    assert "Slot 1" in plan_text and "Ada Batteries" in plan_text
+
+
+def test_a_meeting_left_out_is_explained(event_world: EventWorld) -> None:
+    one_slot = [{"date": "2030-04-02", "start": "09:00", "end": "09:30", "slot_minutes": 30}]
+    w = build_event(event_world.world, sessions=one_slot, table_count=1)
+    try:
+        bruno = w.people[1]
+        ok(bruno.post(f"/api/v1/event-requests/{w.request_ids[1]}/accept"))  # Chiara's
+        ok(
+            w.organiser.post(
+                f"/api/v1/events/{w.event_id}/status", json={"status": "booking_closed"}
+            )
+        )
+        ran = w.organiser.post(f"/events/{w.event_id}/schedule", data={"time_limit": "10"})
+        assert ran.status_code == 200  # followed to the run's page
+        assert "1 of 2" in ran.text and "Meetings not placed" in ran.text
+        run = ok(w.organiser.get(f"/api/v1/events/{w.event_id}/schedule-runs/latest"))
+        [(meeting_id, reason)] = run["reasons"].items()
+        assert reason and reason in ran.text.replace("&#39;", "'")
+        board = w.organiser.get(f"/events/{w.event_id}/dashboard")
+        assert f"Meeting {meeting_id}:" in board.text and "1 of 1" in board.text
+    finally:
+        w.close()
+
+
+def test_organiser_meetings_page(event_world: EventWorld) -> None:
+    w = event_world
+    a, _b, c = w.participant_ids
+    page = w.organiser.get(f"/events/{w.event_id}/meetings")
+    assert page.status_code == 200 and "Add a meeting" in page.text
+    bad = w.organiser.post(
+        f"/events/{w.event_id}/meetings", data={"first_id": "", "second_id": str(c)}
+    )
+    assert bad.status_code == 422 and "expected a number" in _error_near(bad.text, "first_id")
+    added = w.organiser.post(
+        f"/events/{w.event_id}/meetings",
+        data={"first_id": str(a), "second_id": str(c)},
+        follow_redirects=False,
+    )
+    assert added.status_code in (303, 422)  # 422 when Ada and Chiara already meet
+    meetings = ok(w.organiser.get(f"/api/v1/events/{w.event_id}/meetings"))
+    target = meetings[0]["id"]
+    wrong = w.organiser.post(f"/meetings/{target}/rules", data={"fixed_slot": "first"})
+    assert wrong.status_code == 422 and "expected a number" in wrong.text
+    locked = w.organiser.post(
+        f"/meetings/{target}/rules",
+        data={"priority": "on", "fixed_slot": "2"},
+        follow_redirects=False,
+    )
+    assert locked.status_code == 303
+    assert ok(w.organiser.get(f"/api/v1/events/{w.event_id}/meetings"))[0]["fixed_slot"] == 2
+    assert w.people[0].post(f"/meetings/{target}/cancel").status_code == 403
+
+
+def test_sessions_are_fixed_once_published(event_world: EventWorld) -> None:
+    w = event_world
+    form = w.organiser.get(f"/events/{w.event_id}/edit")
+    assert form.status_code == 200 and "can no longer change" in form.text
+    data = {
+        "title": "Renamed brokerage",
+        "organiser_id": str(w.world.ids[w.world.owned_key]),
+        "time_zone": "Europe/Brussels",
+        "mode": "venue",
+        "request_mode": "opt_in",
+        "request_expiry_hours": "72",
+        "max_opportunities": "3",
+        "session_date": ["2030-03-10"],
+        "session_start": ["09:00"],
+        "session_end": ["12:00"],
+        "session_minutes": ["30"],
+        "tables": "Table 1\nTable 2",
+    }
+    answer = w.organiser.post(f"/events/{w.event_id}/edit", data=data)
+    assert answer.status_code == 422
+    assert "only while the event is a draft" in _error_near(answer.text, "sessions")
