@@ -115,7 +115,8 @@ def measure_instance(path: Path, time_limit: float, *, greedy: bool) -> Row:
         seconds = time.perf_counter() - started
         baseline = verified(instance, first_fit(instance), name) if greedy else None
     except InvalidInput as exc:
-        return Row(name, *sizes, status="refused", note=str(exc).splitlines()[0])
+        reason = exc.problems[0].message if exc.problems else str(exc).splitlines()[0]
+        return Row(name, *sizes, status="refused", note=reason)
     verified(instance, schedule, name)
     note = impossible_precedence(instance) if schedule.status == "infeasible" else ""
     row = Row(
