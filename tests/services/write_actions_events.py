@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.services.accounts.users import UserPublic
-from clusterhub.services.events import agenda, meetings, registration, requests
+from clusterhub.services.events import agenda, day, followup, meetings, registration, requests
 from clusterhub.services.events import events as event_admin
 from clusterhub.services.write_actions import qualified_name
 from clusterhub.store.db import transaction
@@ -255,3 +255,57 @@ def _schedule(w: Cast) -> Plan:
                                   status="booking_closed")  # fmt: skip
     return Plan(lambda: agenda.run_schedule(w.factory, actor=organiser, event_id=event_id,
                                             time_limit=10), _as(organiser), event_id)  # fmt: skip
+
+
+DAY = datetime(2027, 3, 10, 10, tzinfo=UTC)
+
+
+def _scheduled(w: Cast, *, held: bool = False) -> tuple[UserPublic, int, UserPublic, int]:
+    """A scheduled event (held too, if ``held``, with its one meeting held): the organiser,
+    the event, one participant and their meeting."""
+    organiser, event_id = _event(w, "published")
+    ana, _a, _ben, _b, _rid = _request(w, event_id, accept=True)
+    with transaction(w.factory) as session:
+        event_admin.change_status(session, actor=organiser, event_id=event_id,
+                                  status="booking_closed")  # fmt: skip
+    agenda.run_schedule(w.factory, actor=organiser, event_id=event_id, time_limit=10)
+    with transaction(w.factory) as session:
+        meeting = meetings.list_meetings(session, viewer=organiser, event_id=event_id)[0].id
+        if held:
+            day.mark_meeting(session, actor=ana, meeting_id=meeting, held=True)
+            event_admin.change_status(session, actor=organiser, event_id=event_id, status="held")
+    return organiser, event_id, ana, meeting
+
+
+@_builds(day.check_in, "events.check_in")
+def _check_in(w: Cast) -> Plan:
+    organiser, event_id = _event(w, "published")
+    _person, pid = _join(w, event_id)
+    _request(w, event_id, accept=True)
+    with transaction(w.factory) as session:
+        event_admin.change_status(session, actor=organiser, event_id=event_id,
+                                  status="booking_closed")  # fmt: skip
+    agenda.run_schedule(w.factory, actor=organiser, event_id=event_id, time_limit=10)
+    return Plan(_in_tx(w, lambda s: day.check_in(s, actor=organiser, participant_id=pid, now=DAY)),
+                _as(organiser), pid)  # fmt: skip
+
+
+@_builds(day.mark_meeting, "events.meeting_held")
+def _mark(w: Cast) -> Plan:
+    organiser, _event_id, _ana, meeting = _scheduled(w)
+    return Plan(_in_tx(w, lambda s: day.mark_meeting(
+        s, actor=organiser, meeting_id=meeting, held=True)), _as(organiser), meeting)  # fmt: skip
+
+
+@_builds(followup.record_outcome, "events.outcome")
+def _outcome(w: Cast) -> Plan:
+    _organiser, _event_id, ana, meeting = _scheduled(w, held=True)
+    return Plan(_in_tx(w, lambda s: followup.record_outcome(
+        s, actor=ana, meeting_id=meeting, round="end", outcome="valuable_contact")),
+        _as(ana), meeting)  # fmt: skip
+
+
+@_builds(followup.ask_due, "events.followups_ask")
+def _ask(w: Cast) -> Plan:
+    _scheduled(w, held=True)
+    return Plan(_in_tx(w, followup.ask_due), followup.FOLLOWUP.name, None)

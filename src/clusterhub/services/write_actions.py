@@ -25,7 +25,7 @@ from clusterhub.services.accounts.users import Role
 from clusterhub.services.directory import backfill as embedding_backfill
 from clusterhub.services.directory import cordis, indexing, io, labels, profiles, sources
 from clusterhub.services.events import access as event_access
-from clusterhub.services.events import agenda, meetings, registration, requests
+from clusterhub.services.events import agenda, day, followup, meetings, registration, requests
 from clusterhub.services.events import events as event_admin
 from clusterhub.services.observatory import datasets
 from clusterhub.services.posts import board, interest
@@ -172,6 +172,14 @@ WRITE_ACTIONS: tuple[WriteAction, ...] = (
                 ("web", "api"), _MANAGERS),
     WriteAction(agenda.run_schedule, "events.schedule", "event", Role.MEMBER,
                 ("web", "api", "cli"), f"{_MANAGERS}; the server's operator"),
+    WriteAction(day.check_in, "events.check_in", "participant", Role.MEMBER, ("web", "api"),
+                f"{_MANAGERS}, on the event's day(s)"),
+    WriteAction(day.mark_meeting, "events.meeting_held", "meeting", Role.MEMBER,
+                ("web", "api"), f"{_MANAGERS}; either participant (held only)"),
+    WriteAction(followup.record_outcome, "events.outcome", "meeting", Role.MEMBER,
+                ("web", "api"), "the participants of a held meeting"),
+    WriteAction(followup.ask_due, "events.followups_ask", "meeting_outcome", None,
+                ("system", "cli"), "the running server and `clusterhub events followups`"),
     WriteAction(notifications.mark_read, "notifications.read", "user", Role.VISITOR,
                 ("web", "api"), "the notifications' owner"),
     # observatory and scoreboard
