@@ -18,6 +18,7 @@ from clusterhub.config import Settings, get_settings
 from clusterhub.services.accounts import users
 from clusterhub.services.events import day, requests
 from clusterhub.store.db import make_engine, make_session_factory
+from clusterhub.store.events import Event, EventTable
 from clusterhub.store.models import AuditEntry
 from tests.services.events_world import EventWorld
 
@@ -84,3 +85,38 @@ def test_errors_name_the_field_and_exit_codes(world: EventWorld, tmp_path: Path)
     assert missing.exit_code == 2 and "no event with id 999999" in missing.output
     empty = runner.invoke(app, ["events", "schedule", str(event_id)])
     assert empty.exit_code == 1
+
+
+EVENT_YAML = """title: Aerospace brokerage
+organiser: {key}
+time_zone: Europe/Brussels
+sessions:
+  - {{date: "2027-03-10", start: "09:00", end: "12:00", slot_minutes: 30}}
+table_count: {tables}
+"""
+
+
+def test_create_from_yaml_and_a_bad_file_named_by_line(world: EventWorld, tmp_path: Path) -> None:
+    owner = world.user()
+    org_id = world.org(owner)
+    good = tmp_path / "event.yaml"
+    good.write_text(EVENT_YAML.format(key=f"test:{world.serial}", tables=4), encoding="utf-8")
+    made = runner.invoke(app, ["events", "create", str(good)])
+    assert made.exit_code == 0, made.output
+    assert "created event" in made.output
+    with world.tx() as session:
+        event = session.scalars(select(Event).order_by(Event.id.desc())).first()
+        assert event is not None and event.organiser_id == org_id and event.created_by is None
+        assert (
+            len(session.scalars(select(EventTable).where(EventTable.event_id == event.id)).all())
+            == 4
+        )
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(EVENT_YAML.format(key=f"test:{world.serial}", tables=0), encoding="utf-8")
+    refused = runner.invoke(app, ["events", "create", str(bad)])
+    assert refused.exit_code == 1
+    assert "bad.yaml:6" in refused.output and "table_count" in refused.output
+    unknown = tmp_path / "unknown.yaml"
+    unknown.write_text(EVENT_YAML.format(key="nobody:1", tables=2), encoding="utf-8")
+    missing = runner.invoke(app, ["events", "create", str(unknown)])
+    assert missing.exit_code == 1 and "unknown.yaml:2" in missing.output

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.services.accounts.users import UserPublic
+from clusterhub.services.audit import Actor
 from clusterhub.services.events import agenda, day, followup, meetings, registration, requests
 from clusterhub.services.events import events as event_admin
 from clusterhub.services.write_actions import qualified_name
@@ -101,6 +102,15 @@ def _create(w: Cast) -> Plan:
     data = {"title": "New", "organiser_id": org}
     return Plan(_in_tx(w, lambda s: event_admin.create_event(s, actor=organiser, data=data)),
                 _as(organiser), None)  # fmt: skip
+
+
+@_builds(event_admin.create_event_as_operator, "events.create")
+def _create_by_operator(w: Cast) -> Plan:
+    org = w.profile(w.user())
+    data = {"title": "From a file", "organiser_id": org, "sessions": SESSIONS}
+    by = Actor.command_line()
+    return Plan(_in_tx(w, lambda s: event_admin.create_event_as_operator(s, by=by, data=data)),
+                by.name, None)  # fmt: skip
 
 
 @_builds(event_admin.update_event, "events.update")

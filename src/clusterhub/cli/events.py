@@ -106,6 +106,27 @@ def _session() -> Iterator[Session]:
         engine.dispose()
 
 
+@app.command("create")
+def create_command(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="YAML file: the event, its sessions and tables.",
+        ),
+    ],
+) -> None:
+    """Create a draft event (with sessions and tables) from a YAML file; prints its id."""
+    from clusterhub.services.audit import Actor
+    from clusterhub.services.events.files import create_event_from_file
+
+    with friendly_errors(), _session() as session:
+        event = create_event_from_file(session, by=Actor.command_line(), path=file)
+    console.print(f"[green]created[/] event {event.id} “{event.title}”", highlight=False)
+
+
 @app.command("schedule")
 def schedule_command(
     event_id: Annotated[int, typer.Argument(help="The event's id.")],

@@ -138,6 +138,8 @@ WRITE_ACTIONS: tuple[WriteAction, ...] = (
     # matchmaking events
     WriteAction(event_admin.create_event, "events.create", "event", Role.MEMBER, ("web", "api"),
                 "the organiser profile's admins and site admins"),
+    WriteAction(event_admin.create_event_as_operator, "events.create", "event", None, ("cli",),
+                "the server's operator (`clusterhub events create`)"),
     WriteAction(event_admin.update_event, "events.update", "event", Role.MEMBER, ("web", "api"),
                 _MANAGERS),
     WriteAction(event_admin.change_status, "events.status", "event", Role.MEMBER,
