@@ -18,8 +18,8 @@ from clusterhub.config import Settings, get_settings
 from clusterhub.services.accounts import users
 from clusterhub.services.events import day, requests
 from clusterhub.store.db import make_engine, make_session_factory
-from clusterhub.store.events import Event, EventTable
-from clusterhub.store.models import AuditEntry
+from clusterhub.store.events import Event, EventParticipant, EventTable
+from clusterhub.store.models import AuditEntry, Organisation
 from tests.services.events_world import EventWorld
 
 runner = CliRunner()
@@ -120,3 +120,33 @@ def test_create_from_yaml_and_a_bad_file_named_by_line(world: EventWorld, tmp_pa
     unknown.write_text(EVENT_YAML.format(key="nobody:1", tables=2), encoding="utf-8")
     missing = runner.invoke(app, ["events", "create", str(unknown)])
     assert missing.exit_code == 1 and "unknown.yaml:2" in missing.output
+
+
+def test_import_participants_all_or_nothing(world: EventWorld, tmp_path: Path) -> None:
+    _organiser, event_id = world.event(status="published")
+    ana, ben = world.user(), world.user()
+    org_a, org_b = world.org(ana), world.org(ben)
+    with world.tx() as session:
+        key_a = session.get(Organisation, org_a).key  # type: ignore[union-attr]
+        key_b = session.get(Organisation, org_b).key  # type: ignore[union-attr]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("email,organisation,participant_type,offer,seek\n"
+                   f"{ana.email},{key_a},sme,drones,\n"
+                   f"nobody@example.org,{key_b},sme,,\n"
+                   f"{ben.email},{key_b},astronaut,,\n", encoding="utf-8")  # fmt: skip
+    refused = runner.invoke(app, ["events", "import-participants", str(event_id), str(bad)])
+    assert refused.exit_code == 1
+    assert "bad.csv:3" in refused.output and "email" in refused.output
+    assert "bad.csv:4" in refused.output and "participant_type" in refused.output
+    with world.tx() as session:
+        assert session.scalars(select(EventParticipant).where(
+            EventParticipant.event_id == event_id)).all() == []  # fmt: skip
+    good = tmp_path / "good.csv"
+    good.write_text("email,organisation,participant_type,offer,seek\n"
+                    f"{ana.email},{key_a},sme,drones,\n"
+                    f"{ben.email.upper()},{key_b},sme,,sensors\n", encoding="utf-8")  # fmt: skip
+    done = runner.invoke(app, ["events", "import-participants", str(event_id), str(good)])
+    assert done.exit_code == 0, done.output
+    assert "registered 2 participants" in done.output
+    again = runner.invoke(app, ["events", "import-participants", str(event_id), str(good)])
+    assert again.exit_code == 1 and "registered for this event already" in again.output

@@ -6,9 +6,11 @@ its own transaction, as ``run_schedule`` must), who the audit entry must name, a
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -17,9 +19,10 @@ from clusterhub.services.accounts.users import UserPublic
 from clusterhub.services.audit import Actor
 from clusterhub.services.events import agenda, day, followup, meetings, registration, requests
 from clusterhub.services.events import events as event_admin
+from clusterhub.services.events import files as event_files
 from clusterhub.services.write_actions import qualified_name
 from clusterhub.store.db import transaction
-from clusterhub.store.models import utcnow
+from clusterhub.store.models import Organisation, utcnow
 from tests.services.events_world import SESSIONS
 
 
@@ -111,6 +114,21 @@ def _create_by_operator(w: Cast) -> Plan:
     by = Actor.command_line()
     return Plan(_in_tx(w, lambda s: event_admin.create_event_as_operator(s, by=by, data=data)),
                 by.name, None)  # fmt: skip
+
+
+@_builds(event_files.import_participants, "events.import_participants")
+def _import_participants(w: Cast) -> Plan:
+    _organiser, event_id = _event(w, "published")
+    person = w.user()
+    org = w.profile(person)
+    with transaction(w.factory) as session:
+        key = session.get(Organisation, org).key  # type: ignore[union-attr]
+    path = Path(tempfile.mkdtemp()) / "people.csv"
+    path.write_text(f"email,organisation,participant_type\n{person.email},{key},sme\n",
+                    encoding="utf-8")  # fmt: skip
+    by = Actor.command_line()
+    return Plan(_in_tx(w, lambda s: event_files.import_participants(
+        s, by=by, event_id=event_id, path=path)), by.name, event_id)  # fmt: skip
 
 
 @_builds(event_admin.update_event, "events.update")

@@ -1,6 +1,7 @@
 """``clusterhub events``: matchmaking events; ``events solve`` is the research interface.
 
-The operator's commands (``schedule``, ``export``, ``expire``, ``followups``) act on the
+The operator's commands (``create``, ``import-participants``, ``schedule``, ``export``,
+``expire``, ``followups``) act on the
 configured database as ``cli:<OS user>``, each in one transaction.
 
 ``clusterhub events solve INSTANCE.dzn --time-limit 60 --out schedule.json`` schedules one
@@ -125,6 +126,29 @@ def create_command(
     with friendly_errors(), _session() as session:
         event = create_event_from_file(session, by=Actor.command_line(), path=file)
     console.print(f"[green]created[/] event {event.id} “{event.title}”", highlight=False)
+
+
+@app.command("import-participants")
+def import_participants_command(
+    event_id: Annotated[int, typer.Argument(help="The event's id.")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="CSV: email, organisation (directory key), participant_type, offer, seek.",
+        ),
+    ],
+) -> None:
+    """Register the listed accounts for a draft or published event: all rows or none."""
+    from clusterhub.services.audit import Actor
+    from clusterhub.services.events.files import import_participants
+
+    with friendly_errors(), _session() as session:
+        count = import_participants(session, by=Actor.command_line(), event_id=event_id,
+                                    path=file)  # fmt: skip
+    console.print(f"[green]registered[/] {count} participants", highlight=False)
 
 
 @app.command("schedule")

@@ -27,6 +27,7 @@ from clusterhub.services.directory import cordis, indexing, io, labels, profiles
 from clusterhub.services.events import access as event_access
 from clusterhub.services.events import agenda, day, followup, meetings, registration, requests
 from clusterhub.services.events import events as event_admin
+from clusterhub.services.events import files as event_files
 from clusterhub.services.observatory import datasets
 from clusterhub.services.posts import board, interest
 from clusterhub.services.scoreboard import data as scoreboard_data
@@ -140,6 +141,8 @@ WRITE_ACTIONS: tuple[WriteAction, ...] = (
                 "the organiser profile's admins and site admins"),
     WriteAction(event_admin.create_event_as_operator, "events.create", "event", None, ("cli",),
                 "the server's operator (`clusterhub events create`)"),
+    WriteAction(event_files.import_participants, "events.import_participants", "event", None,
+                ("cli",), "the server's operator (`clusterhub events import-participants`)"),
     WriteAction(event_admin.update_event, "events.update", "event", Role.MEMBER, ("web", "api"),
                 _MANAGERS),
     WriteAction(event_admin.change_status, "events.status", "event", Role.MEMBER,
