@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from clusterhub.services import outbox
@@ -87,7 +87,7 @@ def agenda_ready(session: Session, event_id: int, *, mailer: Mailer | None = Non
     )
     ids = {pid for row in session.execute(placed) for pid in row}
     users = session.scalars(select(EventParticipant.user_id).where(
-        EventParticipant.id.in_(ids), or_(EventParticipant.active.is_(True)))).all()  # fmt: skip
+        EventParticipant.id.in_(ids), EventParticipant.active.is_(True))).all()  # fmt: skip
     title = event.title if event else "the event"
     return _send(session, user_ids=sorted(users), kind="event_agenda",
                  message=f"Your agenda for {title} is ready.",
