@@ -6,19 +6,23 @@ its own transaction, as ``run_schedule`` must), who the audit entry must name, a
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.services.accounts.users import UserPublic
-from clusterhub.services.events import agenda, meetings, registration, requests
+from clusterhub.services.audit import Actor
+from clusterhub.services.events import agenda, day, followup, meetings, registration, requests
 from clusterhub.services.events import events as event_admin
+from clusterhub.services.events import files as event_files
 from clusterhub.services.write_actions import qualified_name
 from clusterhub.store.db import transaction
-from clusterhub.store.models import utcnow
+from clusterhub.store.models import Organisation, utcnow
 from tests.services.events_world import SESSIONS
 
 
@@ -101,6 +105,30 @@ def _create(w: Cast) -> Plan:
     data = {"title": "New", "organiser_id": org}
     return Plan(_in_tx(w, lambda s: event_admin.create_event(s, actor=organiser, data=data)),
                 _as(organiser), None)  # fmt: skip
+
+
+@_builds(event_admin.create_event_as_operator, "events.create")
+def _create_by_operator(w: Cast) -> Plan:
+    org = w.profile(w.user())
+    data = {"title": "From a file", "organiser_id": org, "sessions": SESSIONS}
+    by = Actor.command_line()
+    return Plan(_in_tx(w, lambda s: event_admin.create_event_as_operator(s, by=by, data=data)),
+                by.name, None)  # fmt: skip
+
+
+@_builds(event_files.import_participants, "events.import_participants")
+def _import_participants(w: Cast) -> Plan:
+    _organiser, event_id = _event(w, "published")
+    person = w.user()
+    org = w.profile(person)
+    with transaction(w.factory) as session:
+        key = session.get(Organisation, org).key  # type: ignore[union-attr]
+    path = Path(tempfile.mkdtemp()) / "people.csv"
+    path.write_text(f"email,organisation,participant_type\n{person.email},{key},sme\n",
+                    encoding="utf-8")  # fmt: skip
+    by = Actor.command_line()
+    return Plan(_in_tx(w, lambda s: event_files.import_participants(
+        s, by=by, event_id=event_id, path=path)), by.name, event_id)  # fmt: skip
 
 
 @_builds(event_admin.update_event, "events.update")
@@ -255,3 +283,57 @@ def _schedule(w: Cast) -> Plan:
                                   status="booking_closed")  # fmt: skip
     return Plan(lambda: agenda.run_schedule(w.factory, actor=organiser, event_id=event_id,
                                             time_limit=10), _as(organiser), event_id)  # fmt: skip
+
+
+DAY = datetime(2027, 3, 10, 10, tzinfo=UTC)
+
+
+def _scheduled(w: Cast, *, held: bool = False) -> tuple[UserPublic, int, UserPublic, int]:
+    """A scheduled event (held too, if ``held``, with its one meeting held): the organiser,
+    the event, one participant and their meeting."""
+    organiser, event_id = _event(w, "published")
+    ana, _a, _ben, _b, _rid = _request(w, event_id, accept=True)
+    with transaction(w.factory) as session:
+        event_admin.change_status(session, actor=organiser, event_id=event_id,
+                                  status="booking_closed")  # fmt: skip
+    agenda.run_schedule(w.factory, actor=organiser, event_id=event_id, time_limit=10)
+    with transaction(w.factory) as session:
+        meeting = meetings.list_meetings(session, viewer=organiser, event_id=event_id)[0].id
+        if held:
+            day.mark_meeting(session, actor=ana, meeting_id=meeting, held=True)
+            event_admin.change_status(session, actor=organiser, event_id=event_id, status="held")
+    return organiser, event_id, ana, meeting
+
+
+@_builds(day.check_in, "events.check_in")
+def _check_in(w: Cast) -> Plan:
+    organiser, event_id = _event(w, "published")
+    _person, pid = _join(w, event_id)
+    _request(w, event_id, accept=True)
+    with transaction(w.factory) as session:
+        event_admin.change_status(session, actor=organiser, event_id=event_id,
+                                  status="booking_closed")  # fmt: skip
+    agenda.run_schedule(w.factory, actor=organiser, event_id=event_id, time_limit=10)
+    return Plan(_in_tx(w, lambda s: day.check_in(s, actor=organiser, participant_id=pid, now=DAY)),
+                _as(organiser), pid)  # fmt: skip
+
+
+@_builds(day.mark_meeting, "events.meeting_held")
+def _mark(w: Cast) -> Plan:
+    organiser, _event_id, _ana, meeting = _scheduled(w)
+    return Plan(_in_tx(w, lambda s: day.mark_meeting(
+        s, actor=organiser, meeting_id=meeting, held=True)), _as(organiser), meeting)  # fmt: skip
+
+
+@_builds(followup.record_outcome, "events.outcome")
+def _outcome(w: Cast) -> Plan:
+    _organiser, _event_id, ana, meeting = _scheduled(w, held=True)
+    return Plan(_in_tx(w, lambda s: followup.record_outcome(
+        s, actor=ana, meeting_id=meeting, round="end", outcome="valuable_contact")),
+        _as(ana), meeting)  # fmt: skip
+
+
+@_builds(followup.ask_due, "events.followups_ask")
+def _ask(w: Cast) -> Plan:
+    _scheduled(w, held=True)
+    return Plan(_in_tx(w, followup.ask_due), followup.FOLLOWUP.name, None)

@@ -1,5 +1,9 @@
 """``clusterhub events``: matchmaking events; ``events solve`` is the research interface.
 
+The operator's commands (``create``, ``import-participants``, ``schedule``, ``export``,
+``expire``, ``followups``) act on the
+configured database as ``cli:<OS user>``, each in one transaction.
+
 ``clusterhub events solve INSTANCE.dzn --time-limit 60 --out schedule.json`` schedules one
 MiniZinc instance of the B2B benchmark (Bofill et al., JAIR 2022) and writes the answer with
 meetings, slots and tables numbered from 1 as in the file. OR-Tools is imported only when a
@@ -8,7 +12,10 @@ schedule is solved, so ``clusterhub --help`` stays fast.
 
 from __future__ import annotations
 
+import csv
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,6 +24,8 @@ import typer
 from clusterhub.cli._console import console, friendly_errors
 
 if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
     from clusterhub.scheduling.research import Solved
 
 app = typer.Typer(help="Matchmaking events: B2B meeting scheduling.", no_args_is_help=True)
@@ -81,3 +90,142 @@ def _summary(solved: Solved, out: Path) -> None:
     if len(answer["unscheduled"]) > 5:
         console.print(f"  ... and {len(answer['unscheduled']) - 5} more (see the file)")
     console.print(f"[green]wrote[/] {out}", highlight=False)
+
+
+@contextmanager
+def _session() -> Iterator[Session]:
+    """One transaction on the configured database (migrated first)."""
+    from clusterhub.config import get_settings
+    from clusterhub.store.db import make_engine, make_session_factory, transaction, upgrade
+
+    engine = make_engine(get_settings())
+    upgrade(engine)
+    try:
+        with transaction(make_session_factory(engine)) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+@app.command("create")
+def create_command(
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="YAML file: the event, its sessions and tables.",
+        ),
+    ],
+) -> None:
+    """Create a draft event (with sessions and tables) from a YAML file; prints its id."""
+    from clusterhub.services.audit import Actor
+    from clusterhub.services.events.files import create_event_from_file
+
+    with friendly_errors(), _session() as session:
+        event = create_event_from_file(session, by=Actor.command_line(), path=file)
+    console.print(f"[green]created[/] event {event.id} “{event.title}”", highlight=False)
+
+
+@app.command("import-participants")
+def import_participants_command(
+    event_id: Annotated[int, typer.Argument(help="The event's id.")],
+    file: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            readable=True,
+            help="CSV: email, organisation (directory key), participant_type, offer, seek.",
+        ),
+    ],
+) -> None:
+    """Register the listed accounts for a draft or published event: all rows or none."""
+    from clusterhub.services.audit import Actor
+    from clusterhub.services.events.files import import_participants
+
+    with friendly_errors(), _session() as session:
+        count = import_participants(session, by=Actor.command_line(), event_id=event_id,
+                                    path=file)  # fmt: skip
+    console.print(f"[green]registered[/] {count} participants", highlight=False)
+
+
+@app.command("schedule")
+def schedule_command(
+    event_id: Annotated[int, typer.Argument(help="The event's id.")],
+    time_limit: Annotated[
+        float, typer.Option(min=0.1, help="Seconds the solver may search, all phases together.")
+    ] = 60.0,
+    fairness: Annotated[
+        int | None,
+        typer.Option(min=0, help="Largest allowed difference between participants' breaks."),
+    ] = None,
+) -> None:
+    """Schedule the event's accepted meetings and publish the agendas (as the operator)."""
+    from clusterhub.config import get_settings
+    from clusterhub.services.audit import Actor
+    from clusterhub.services.events.agenda import run_schedule
+    from clusterhub.store.db import make_engine, make_session_factory, upgrade
+
+    engine = make_engine(get_settings())
+    upgrade(engine)
+    try:
+        with friendly_errors(), console.status(f"Scheduling event {event_id}"):
+            run = run_schedule(make_session_factory(engine), actor=Actor.command_line(),
+                               event_id=event_id, time_limit=time_limit,
+                               fairness=fairness)  # fmt: skip
+    finally:
+        engine.dispose()
+    colour = {"optimal": "green", "feasible": "yellow"}.get(run.status, "red")
+    console.print(f"[{colour}]{run.status}[/]: {run.scheduled} of {run.meetings} meetings, "
+                  f"{run.breaks} breaks, {run.seconds:.1f} s (run {run.id})",
+                  highlight=False)  # fmt: skip
+
+
+@app.command("export")
+def export_command(
+    event_id: Annotated[int, typer.Argument(help="The event's id.")],
+    out: Annotated[Path, typer.Option(help="Where to write: a .json or .csv file.")],
+) -> None:
+    """Write the event's scheduled meetings with slots, tables and times (UTC and local)."""
+    from clusterhub.errors import InvalidInput
+    from clusterhub.services.events.export import COLUMNS, scheduled_meetings
+
+    with friendly_errors():
+        if out.suffix.lower() not in (".json", ".csv"):
+            raise InvalidInput.single("the file must end in .json or .csv", field="out",
+                                      value=str(out))  # fmt: skip
+        with _session() as session:
+            rows = [m.row() for m in scheduled_meetings(session, event_id=event_id)]
+    if out.suffix.lower() == ".json":
+        out.write_text(json.dumps({"event_id": event_id, "meetings": rows}, indent=1) + "\n",
+                       encoding="utf-8")  # fmt: skip
+    else:
+        with out.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
+    console.print(f"[green]wrote[/] {len(rows)} meetings to {out}", highlight=False)
+
+
+@app.command("expire")
+def expire_command() -> None:
+    """Expire every meeting request left unanswered past its time (and tell the senders)."""
+    from clusterhub.services.events.requests import expire_due
+
+    with friendly_errors(), _session() as session:
+        count = expire_due(session)
+    console.print(f"expired {count} requests", highlight=False)
+
+
+@app.command("followups")
+def followups_command() -> None:
+    """Ask every due follow-up question (end of event, six months on) in the app."""
+    from clusterhub.services.events.followup import ask_due
+
+    with friendly_errors(), _session() as session:
+        asked = ask_due(session)
+    people = len({d.user_id for d in asked})
+    console.print(f"asked {len(asked)} follow-up questions of {people} participants",
+                  highlight=False)  # fmt: skip

@@ -25,8 +25,9 @@ from clusterhub.services.accounts.users import Role
 from clusterhub.services.directory import backfill as embedding_backfill
 from clusterhub.services.directory import cordis, indexing, io, labels, profiles, sources
 from clusterhub.services.events import access as event_access
-from clusterhub.services.events import agenda, meetings, registration, requests
+from clusterhub.services.events import agenda, day, followup, meetings, registration, requests
 from clusterhub.services.events import events as event_admin
+from clusterhub.services.events import files as event_files
 from clusterhub.services.observatory import datasets
 from clusterhub.services.posts import board, interest
 from clusterhub.services.scoreboard import data as scoreboard_data
@@ -138,6 +139,10 @@ WRITE_ACTIONS: tuple[WriteAction, ...] = (
     # matchmaking events
     WriteAction(event_admin.create_event, "events.create", "event", Role.MEMBER, ("web", "api"),
                 "the organiser profile's admins and site admins"),
+    WriteAction(event_admin.create_event_as_operator, "events.create", "event", None, ("cli",),
+                "the server's operator (`clusterhub events create`)"),
+    WriteAction(event_files.import_participants, "events.import_participants", "event", None,
+                ("cli",), "the server's operator (`clusterhub events import-participants`)"),
     WriteAction(event_admin.update_event, "events.update", "event", Role.MEMBER, ("web", "api"),
                 _MANAGERS),
     WriteAction(event_admin.change_status, "events.status", "event", Role.MEMBER,
@@ -160,8 +165,8 @@ WRITE_ACTIONS: tuple[WriteAction, ...] = (
                 ("web", "api"), "the request's receiver"),
     WriteAction(requests.withdraw_request, "events.request_withdraw", "request", Role.MEMBER,
                 ("web", "api"), "either side of the request, before its meeting is scheduled"),
-    WriteAction(requests.expire_due, "events.requests_expire", "request", None, ("system",),
-                "the running server (unanswered requests past their time)"),
+    WriteAction(requests.expire_due, "events.requests_expire", "request", None, ("system", "cli"),
+                "the running server and `clusterhub events expire`"),
     WriteAction(meetings.add_meeting, "events.add_meeting", "meeting", Role.MEMBER,
                 ("web", "api", "cli"), _MANAGERS),
     WriteAction(meetings.set_meeting_rules, "events.meeting_rules", "meeting", Role.MEMBER,
@@ -172,6 +177,14 @@ WRITE_ACTIONS: tuple[WriteAction, ...] = (
                 ("web", "api"), _MANAGERS),
     WriteAction(agenda.run_schedule, "events.schedule", "event", Role.MEMBER,
                 ("web", "api", "cli"), f"{_MANAGERS}; the server's operator"),
+    WriteAction(day.check_in, "events.check_in", "participant", Role.MEMBER, ("web", "api"),
+                f"{_MANAGERS}, on the event's day(s)"),
+    WriteAction(day.mark_meeting, "events.meeting_held", "meeting", Role.MEMBER,
+                ("web", "api"), f"{_MANAGERS}; either participant (held only)"),
+    WriteAction(followup.record_outcome, "events.outcome", "meeting", Role.MEMBER,
+                ("web", "api"), "the participants of a held meeting"),
+    WriteAction(followup.ask_due, "events.followups_ask", "meeting_outcome", None,
+                ("system", "cli"), "the running server and `clusterhub events followups`"),
     WriteAction(notifications.mark_read, "notifications.read", "user", Role.VISITOR,
                 ("web", "api"), "the notifications' owner"),
     # observatory and scoreboard

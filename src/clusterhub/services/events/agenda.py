@@ -28,6 +28,7 @@ from clusterhub.scheduling.schedule import Placement, Schedule
 from clusterhub.services import audit
 from clusterhub.services.accounts.users import UserPublic
 from clusterhub.services.audit import Actor
+from clusterhub.services.events import notify
 from clusterhub.services.events.access import (
     EventStatus,
     bump,
@@ -281,6 +282,7 @@ def store_run(
                  entity_id=event.id, details={"run_id": run.id, "status": result.status,
                                               "scheduled": result.scheduled})  # fmt: skip
     session.flush()
+    notify.agenda_ready(session, event.id)
     return run_public(session, run)
 
 

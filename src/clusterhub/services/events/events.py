@@ -298,6 +298,25 @@ def create_event(
     return event_public(session, event, actor)
 
 
+def create_event_as_operator(
+    session: Session, *, by: audit.Actor, data: Mapping[str, Any] | EventInput
+) -> EventPublic:
+    """A new draft event created by the server's operator (``clusterhub events create``), for
+    any directory profile: the command line acts on the server itself, like a schedule run."""
+    clean = validate_event(data)
+    if session.get(Organisation, clean.organiser_id) is None:
+        raise InvalidInput.single("no such directory profile", field="organiser_id",
+                                  value=str(clean.organiser_id))  # fmt: skip
+    event = Event(created_by=None, status="draft", version=1)
+    _apply(event, clean)
+    session.add(event)
+    session.flush()
+    _replace_layout(session, event, clean)
+    audit.record(session, actor=by, action="events.create", entity_type="event",
+                 entity_id=event.id, details={"title": event.title})  # fmt: skip
+    return event_public(session, event)
+
+
 def update_event(
     session: Session,
     *,

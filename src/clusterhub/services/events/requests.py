@@ -27,6 +27,7 @@ from clusterhub.services import audit
 from clusterhub.services.accounts.notifications import MAX_ID
 from clusterhub.services.accounts.users import UserPublic
 from clusterhub.services.audit import Actor
+from clusterhub.services.events import notify
 from clusterhub.services.events.access import (
     bump,
     find_event,
@@ -154,6 +155,9 @@ def send_request(
     audit.record(session, actor_id=user.id, action="events.request", entity_type="request",
                  entity_id=request.id,
                  details={"event_id": event.id, "mutual": mutual})  # fmt: skip
+    notify.request_received(session, request)
+    if theirs is not None and mutual:
+        notify.request_answered(session, theirs)
     return request_public(session, request)
 
 
@@ -189,6 +193,7 @@ def accept_request(
                    priority=False, request_id=request.id)  # fmt: skip
     audit.record(session, actor_id=user_id, action="events.request_accept",
                  entity_type="request", entity_id=request.id)  # fmt: skip
+    notify.request_answered(session, request)
     return request_public(session, request)
 
 
@@ -202,6 +207,7 @@ def decline_request(
     bump(session, event.id)
     audit.record(session, actor_id=user_id, action="events.request_decline",
                  entity_type="request", entity_id=request.id)  # fmt: skip
+    notify.request_answered(session, request)
     return request_public(session, request)
 
 
@@ -249,6 +255,7 @@ def expire_due(session: Session, *, now: datetime | None = None) -> int:
     ).all()  # fmt: skip
     for request in due:
         request.status, request.open_pair, request.closed_at = "expired", None, moment
+        notify.request_answered(session, request)
     for event_id in sorted({r.event_id for r in due}):
         bump(session, event_id)
     if due:
