@@ -69,9 +69,11 @@ def test_greedy_reports_the_meetings_it_left_out_with_reasons(
 def test_a_broken_file_is_named_with_its_line_and_field(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    bad = tmp_path / "bad.dzn"
+    # Short relative names, so no message is wrapped by the console's width.
+    monkeypatch.chdir(tmp_path)
+    bad = Path("bad.dzn")
     bad.write_text("nBusiness = 3;\nnMeetings = 1;\nnTables = two;\n", encoding="utf-8")
-    out = tmp_path / "never.json"
+    out = Path("never.json")
     result = runner.invoke(app, ["events", "solve", str(bad), "--out", str(out)])
     assert result.exit_code == 1  # the CLI's code for input the user can fix
     assert f"{bad}:3" in result.output and "'nTables'" in result.output
@@ -79,7 +81,5 @@ def test_a_broken_file_is_named_with_its_line_and_field(
     bad.write_bytes(b"nBusiness = \xff;\n")
     result = runner.invoke(app, ["events", "solve", str(bad), "--out", str(out)])
     assert result.exit_code == 1 and "not UTF-8" in result.output
-    # A short relative name, so the message is not wrapped inside Rich's box.
-    monkeypatch.chdir(tmp_path)
     missing = runner.invoke(app, ["events", "solve", "no.dzn", "--out", str(out)])
     assert missing.exit_code == 2 and "does not exist" in missing.output
