@@ -28,6 +28,7 @@ from clusterhub.services.events import access as event_access
 from clusterhub.services.events import agenda, day, followup, meetings, registration, requests
 from clusterhub.services.events import events as event_admin
 from clusterhub.services.events import files as event_files
+from clusterhub.services.events import notify as event_notify
 from clusterhub.services.observatory import datasets
 from clusterhub.services.posts import board, interest
 from clusterhub.services.scoreboard import data as scoreboard_data
@@ -234,6 +235,12 @@ PARTS: tuple[Callable[..., Any], ...] = (
     indexing.rebuild_keyword_index,
     labels._review,
     notifications.notify,
+    # In-app notices of a request, agenda or follow-up step, inside their use case's write.
+    event_notify._send,
+    event_notify.request_received,
+    event_notify.request_answered,
+    event_notify.agenda_ready,
+    event_notify.followups_due,
     board.tell_followers,
     interest._announce_interest,
     scoreboard_data.load_computed,
