@@ -22,13 +22,6 @@ from clusterhub.store.events import Event, EventParticipant, EventTable
 from clusterhub.store.models import AuditEntry, Organisation
 from tests.services.events_world import EventWorld
 
-
-@pytest.fixture(autouse=True)
-def _wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Messages name long temporary paths: a wide console keeps each on one line."""
-    monkeypatch.setenv("COLUMNS", "1000")
-
-
 runner = CliRunner()
 
 

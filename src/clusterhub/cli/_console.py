@@ -42,8 +42,14 @@ def friendly_errors() -> Iterator[None]:
 
 
 def print_error(exc: ClusterhubError) -> int:
-    """Print ``exc`` for people (its text is not read as Rich markup); its exit code."""
-    errors.print("[bold red]error:[/]", escape(str(exc)), markup=True, highlight=False)
+    """Print ``exc`` for people (its text is not read as Rich markup); its exit code.
+
+    Soft wrap leaves line breaking to the terminal, so a file path in the message stays one
+    piece that can be copied (and searched for) whatever the console width.
+    """
+    errors.print(
+        "[bold red]error:[/]", escape(str(exc)), markup=True, highlight=False, soft_wrap=True
+    )
     return EXIT_INVALID if isinstance(exc, InvalidInput) else EXIT_UNAVAILABLE
 
 
