@@ -47,7 +47,7 @@ browser:
 	fi
 
 test: sync browser
-	$(UV) run --frozen pytest -n 2
+	$(UV) run --frozen pytest -n 2 --durations=25
 
 lint: sync
 	$(UV) run --frozen ruff check src tests benchmarks
