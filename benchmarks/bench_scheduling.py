@@ -53,6 +53,7 @@ from typing import Any
 from benchmarks.bench_mapping import machine_facts, write_marked
 from clusterhub.errors import InvalidInput
 from clusterhub.scheduling.exact import Options, solve
+from clusterhub.scheduling.explain import why_infeasible
 from clusterhub.scheduling.generate import generate, upper_bound
 from clusterhub.scheduling.greedy import first_fit
 from clusterhub.scheduling.instance import Instance
@@ -118,7 +119,7 @@ def measure_instance(path: Path, time_limit: float, *, greedy: bool) -> Row:
         reason = exc.problems[0].message if exc.problems else str(exc).splitlines()[0]
         return Row(name, *sizes, status="refused", note=reason)
     verified(instance, schedule, name)
-    note = impossible_precedence(instance) if schedule.status == "infeasible" else ""
+    note = why_infeasible(instance) if schedule.status == "infeasible" else ""
     row = Row(
         name,
         *sizes,
@@ -140,21 +141,6 @@ def measure_instance(path: Path, time_limit: float, *, greedy: bool) -> Row:
         flush=True,
     )
     return row
-
-
-def impossible_precedence(instance: Instance) -> str:
-    """A precedence no schedule can honour, read from the allowed slots alone (the earliest
-    slot of ``before`` not earlier than the latest of ``after``), as evidence for a proven
-    ``infeasible``; empty when this simple check finds none."""
-    for before, after in instance.precedences:
-        first, then = instance.allowed_slots(before), instance.allowed_slots(after)
-        if first and then and min(first) >= max(then):
-            return (
-                f"meeting {before + 1} ({instance.meetings[before].session}, slots "
-                f"{min(first)}-{max(first)}) must precede meeting {after + 1} "
-                f"({instance.meetings[after].session}, slots {min(then)}-{max(then)})"
-            )
-    return ""
 
 
 def measure_command(path: Path, time_limit: float) -> dict[str, Any]:
@@ -323,8 +309,9 @@ def render_variants(rows: list[Row], limit: float) -> str:
     if infeasible:
         lines += [
             f"Proven infeasible by CP-SAT ({', '.join(infeasible)}): no schedule places every "
-            "required meeting; the note gives a precedence that no slots can honour where "
-            "one is found from the allowed slots alone.",
+            "required meeting. The note gives a certificate a person can check "
+            "(`scheduling/explain.py`): a precedence no allowed slots can honour, or a "
+            "participant whose required meetings have fewer usable slots than meetings.",
             "",
         ]
     return "\n".join(lines)

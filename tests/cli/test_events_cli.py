@@ -83,3 +83,15 @@ def test_a_broken_file_is_named_with_its_line_and_field(
     assert result.exit_code == 1 and "not UTF-8" in result.output
     missing = runner.invoke(app, ["events", "solve", "no.dzn", "--out", str(out)])
     assert missing.exit_code == 2 and "does not exist" in missing.output
+
+
+def test_a_proven_infeasible_instance_says_why(shared_data: Path, tmp_path: Path) -> None:
+    out = tmp_path / "schedule.json"
+    source = shared_data / "b2b" / "tic-12.forb0003.dzn"
+    command = ["events", "solve", str(source), "--time-limit", "20", "--out", str(out)]
+    result = runner.invoke(app, command)
+    assert result.exit_code == 0, result.output
+    answer = json.loads(out.read_text(encoding="utf-8"))
+    assert answer["status"] == "infeasible" and answer["meetings"] == []
+    assert answer["why_infeasible"].startswith("participant 1 must hold meetings")
+    assert "no schedule exists: participant 1 must hold" in " ".join(result.output.split())

@@ -63,7 +63,8 @@ def solve_command(
 
     Writes {"status", "breaks", "bound", "seconds", "meetings": [{"meeting", "slot",
     "table"}]} numbered from 1 as in the file, plus "scheduled", "gap", "solver" and
-    "unscheduled" (each left-out meeting with its reason). The schedule is re-checked by the
+    "unscheduled" (each left-out meeting with its reason), and for a proven infeasible
+    instance "why_infeasible" (a reason a person can check). The schedule is re-checked by the
     independent validator before it is written.
     """
     from clusterhub.scheduling.research import solve_file
@@ -85,6 +86,8 @@ def _summary(solved: Solved, out: Path) -> None:
         f"{answer['seconds']:.1f} s, {answer['solver']}",
         highlight=False,
     )
+    if answer.get("why_infeasible"):
+        console.print(f"  no schedule exists: {answer['why_infeasible']}", highlight=False)
     for row in answer["unscheduled"][:5]:
         console.print(f"  meeting {row['meeting']} unscheduled: {row['reason']}", highlight=False)
     if len(answer["unscheduled"]) > 5:

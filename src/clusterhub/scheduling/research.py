@@ -16,6 +16,7 @@ from typing import Any
 
 from clusterhub.errors import InvalidInput, Problem
 from clusterhub.scheduling.dzn import read_dzn
+from clusterhub.scheduling.explain import why_infeasible
 from clusterhub.scheduling.greedy import first_fit
 from clusterhub.scheduling.instance import Instance
 from clusterhub.scheduling.schedule import Schedule
@@ -48,7 +49,9 @@ def solve_file(
     path: Path, *, time_limit: float, fairness: int | None = None, greedy: bool = False
 ) -> Solved:
     """Read ``path``, schedule it (CP-SAT, or greedy first-fit when ``greedy``), and build the
-    answer, re-checked (``AssertionError`` when the answer breaks a constraint)."""
+    answer, re-checked (``AssertionError`` when the answer breaks a constraint). A proven
+    ``infeasible`` answer says why in ``why_infeasible`` (empty when no short certificate is
+    found)."""
     instance = read_instance(path)
     if greedy:
         schedule = first_fit(instance)
@@ -57,6 +60,8 @@ def solve_file(
 
         schedule = solve(instance, Options(time_limit=time_limit, fairness=fairness))
     answer = to_answer(schedule)
+    if schedule.status == "infeasible" and not greedy:  # proven: say why where a person can check
+        answer["why_infeasible"] = why_infeasible(instance)
     result = recheck(instance, answer)
     if not result.valid:
         raise AssertionError(f"{schedule.solver} answer is invalid: {result.violations[:3]}")
