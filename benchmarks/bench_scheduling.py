@@ -288,12 +288,15 @@ def render_variants(rows: list[Row], limit: float) -> str:
     complete = sum(r.complete for r in rows)
     optimal = sum(r.complete and r.status == "optimal" for r in rows)
     infeasible = [r.name for r in rows if r.status == "infeasible"]
+    refused = sum(r.status == "refused" for r in rows)
     lines = [
         *_header("Meeting scheduling: the variant families", "--only variants"),
-        f"{len(rows)} instances measured (all 100 of the six families without `--limit`), "
+        f"{len(rows)} instances measured (all 120 of the six families without `--limit`), "
         f"{limit:.0f} s per instance. Target: a valid schedule with every meeting, optimal "
         f"where proven, the gap otherwise. **Every meeting in a valid schedule: {complete} of "
-        f"{len(rows)}; proven optimal: {optimal}.**",
+        f"{len(rows)}; proven optimal: {optimal}; no such schedule exists (proven infeasible "
+        f"or refused, each with its reason): {len(infeasible) + refused}; undecided within "
+        f"the limit: {len(rows) - complete - len(infeasible) - refused}.**",
         "",
         "| instance | meetings | status | every meeting? | scheduled | breaks | bound | gap "
         "| seconds | note |",
