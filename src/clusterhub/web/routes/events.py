@@ -391,26 +391,42 @@ def _slot_times(session: Session, event: EventPublic) -> list[tuple[int, str]]:
 # --- organisers: status, admins, meetings, runs ------------------------------------------------
 
 
+def on_event_page(
+    request: Request,
+    session: Session,
+    user: UserPublic,
+    event_id: int,
+    write: Callable[[], str],
+    *,
+    form: str,
+    labels: dict[str, str],
+    **context: Any,
+) -> Response:
+    """Do ``write`` and go where it answers; on bad input show the event page again (422) with
+    the problems next to form ``form``'s fields, worded with ``labels``."""
+    try:
+        return redirect(write())
+    except InvalidInput as exc:
+        errors = labelled(exc.problems, labels)
+        return event_view(
+            request, session, user, event_id, 422, form=form, errors=errors, **context
+        )
+
+
 @router.post("/events/{event_id}/status", response_class=HTMLResponse)
 def change_status(
     request: Request, form: PostedForm, session: DbSession, user: CurrentUser, event_id: EventId
 ) -> Response:
     """Move the event one step."""
-    try:
-        events.change_status(
-            session, actor=user, event_id=event_id, status=form_text(form, "status", 20)
-        )
-    except InvalidInput as exc:
-        return event_view(
-            request,
-            session,
-            user,
-            event_id,
-            422,
-            form="status",
-            errors=labelled(exc.problems, EVENT_LABELS),
-        )
-    return redirect(f"/events/{event_id}?saved=status")
+
+    def write() -> str:
+        status = form_text(form, "status", 20)
+        events.change_status(session, actor=user, event_id=event_id, status=status)
+        return f"/events/{event_id}?saved=status"
+
+    return on_event_page(
+        request, session, user, event_id, write, form="status", labels=EVENT_LABELS
+    )
 
 
 @router.post("/events/{event_id}/admins", response_class=HTMLResponse)
@@ -418,21 +434,15 @@ def add_admin(
     request: Request, form: PostedForm, session: DbSession, user: CurrentUser, event_id: EventId
 ) -> Response:
     """Make an account an event admin."""
-    try:
-        events.add_event_admin(
-            session, actor=user, event_id=event_id, email=form_text(form, "email", 320)
-        )
-    except InvalidInput as exc:
-        return event_view(
-            request,
-            session,
-            user,
-            event_id,
-            422,
-            form="admins",
-            errors=labelled(exc.problems, EVENT_LABELS),
-        )
-    return redirect(f"/events/{event_id}?saved=admin")
+
+    def write() -> str:
+        email = form_text(form, "email", 320)
+        events.add_event_admin(session, actor=user, event_id=event_id, email=email)
+        return f"/events/{event_id}?saved=admin"
+
+    return on_event_page(
+        request, session, user, event_id, write, form="admins", labels=EVENT_LABELS
+    )
 
 
 def parse_number(text: str, field: str, kind: Callable[[str], Any]) -> Any:
@@ -451,20 +461,15 @@ def register(
 ) -> Response:
     """Register on behalf of a profile the user administers."""
     values, data = _registration(form)
-    try:
+
+    def write() -> str:
         reg.register(session, actor=user, event_id=event_id, data=data)
-    except InvalidInput as exc:
-        return event_view(
-            request,
-            session,
-            user,
-            event_id,
-            422,
-            form="register",
-            values=values,
-            errors=labelled(exc.problems, REGISTER_LABELS),
-        )
-    return redirect(f"/events/{event_id}?saved=registered")
+        return f"/events/{event_id}?saved=registered"
+
+    return on_event_page(
+        request, session, user, event_id, write,
+        form="register", labels=REGISTER_LABELS, values=values,
+    )  # fmt: skip
 
 
 @router.post("/events/{event_id}/registration", response_class=HTMLResponse)
@@ -476,24 +481,19 @@ def change_registration(
     if mine is None:
         raise PermissionDenied("register for the event first")
     values, data = _registration(form)
-    try:
+
+    def write() -> str:
         if form.get("cancel"):
             reg.cancel_registration(session, actor=user, participant_id=mine.id)
-            return redirect(f"/events/{event_id}?saved=cancelled")
+            return f"/events/{event_id}?saved=cancelled"
         del data["organisation_id"]
         reg.update_registration(session, actor=user, participant_id=mine.id, data=data)
-    except InvalidInput as exc:
-        return event_view(
-            request,
-            session,
-            user,
-            event_id,
-            422,
-            form="registration",
-            values=values,
-            errors=labelled(exc.problems, REGISTER_LABELS),
-        )
-    return redirect(f"/events/{event_id}?saved=saved")
+        return f"/events/{event_id}?saved=saved"
+
+    return on_event_page(
+        request, session, user, event_id, write,
+        form="registration", labels=REGISTER_LABELS, values=values,
+    )  # fmt: skip
 
 
 def _registration(form: FormData) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -545,23 +545,18 @@ def send_request(
         "receiver_id": form_text(form, "receiver_id", 20),
         "message": form_text(form, "message", 2000),
     }
-    try:
+
+    def write() -> str:
         receiver = parse_number(values["receiver_id"], "receiver_id", int)
         reqs.send_request(
             session, actor=user, event_id=event_id, receiver_id=receiver, message=values["message"]
         )
-    except InvalidInput as exc:
-        return event_view(
-            request,
-            session,
-            user,
-            event_id,
-            422,
-            form=f"request-{values['receiver_id']}",
-            values=values,
-            errors=labelled(exc.problems, REQUEST_LABELS),
-        )
-    return redirect(f"/events/{event_id}?saved=sent#requests")
+        return f"/events/{event_id}?saved=sent#requests"
+
+    return on_event_page(
+        request, session, user, event_id, write,
+        form=f"request-{values['receiver_id']}", labels=REQUEST_LABELS, values=values,
+    )  # fmt: skip
 
 
 ANSWERS = {
@@ -582,16 +577,11 @@ def answer_request(
         raise InvalidInput.single(
             "expected accept, decline or withdraw", field="action", value=action[:20]
         )
-    try:
+
+    def write() -> str:
         answer(session, actor=user, request_id=request_id)
-    except InvalidInput as exc:
-        return event_view(
-            request,
-            session,
-            user,
-            found.event_id,
-            422,
-            form="requests",
-            errors=labelled(exc.problems, REQUEST_LABELS),
-        )
-    return redirect(f"/events/{found.event_id}?saved=answered#requests")
+        return f"/events/{found.event_id}?saved=answered#requests"
+
+    return on_event_page(
+        request, session, user, found.event_id, write, form="requests", labels=REQUEST_LABELS
+    )
