@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from clusterhub.errors import Conflict, InvalidInput, PermissionDenied
 from clusterhub.scheduling.validate import check
 from clusterhub.services.accounts.users import UserPublic
-from clusterhub.services.events import agenda, meetings, registration, requests
+from clusterhub.services.events import agenda, meetings, precedences, registration, requests
 from clusterhub.store.events import Event, Meeting, ScheduleRun
 from tests.conftest import DB_KINDS
 from tests.services.events_world import EventWorld, event_world
@@ -295,3 +295,35 @@ def test_locked_and_fixed_meetings_reach_the_solver(world: EventWorld) -> None:
     assert (fixed.fixed_slot, fixed.fixed_table, fixed.priority) == (4, 2, True)
     assert (shown[mine[1].id].slot, shown[mine[1].id].table) == (4, 2)
     assert prepared.previous  # the published schedule is handed to the next run
+
+
+def test_the_order_of_meetings_refuses_cycles_and_reaches_the_schedule(world: EventWorld) -> None:
+    organiser, event_id, people = _small_event(world)
+    with world.tx() as session:
+        ids = [m.id for m in meetings.list_meetings(session, viewer=organiser, event_id=event_id)]
+    a, b, c = ids[:3]
+    with world.tx() as session:
+        shown = precedences.add_precedence(session, actor=organiser, before_id=a, after_id=b)
+        precedences.add_precedence(session, actor=organiser, before_id=b, after_id=c)
+    assert shown.before.startswith(f"meeting {a} (") and " and " in shown.after
+    with world.tx() as session, pytest.raises(InvalidInput) as cycle:
+        precedences.add_precedence(session, actor=organiser, before_id=c, after_id=a)
+    assert cycle.value.problems[0].field == "after_id"
+    assert f"meeting {a} before meeting {b} before meeting {c} before meeting {a}" in str(
+        cycle.value
+    )
+    with world.tx() as session, pytest.raises(PermissionDenied):
+        precedences.list_precedences(session, viewer=people[0][0], event_id=event_id)
+    with world.tx() as session, pytest.raises(PermissionDenied):
+        precedences.add_precedence(session, actor=people[0][0], before_id=c, after_id=a)
+    with world.tx() as session:
+        precedences.remove_precedence(session, actor=organiser, before_id=b, after_id=c)
+        rules = precedences.list_precedences(session, viewer=organiser, event_id=event_id)
+    assert [(r.before_id, r.after_id) for r in rules] == [(a, b)]
+    agenda.run_schedule(world.factory, actor=organiser, event_id=event_id, time_limit=LIMIT)
+    placed = _placements(world, event_id)
+    assert placed[a][0] < placed[b][0]  # the rule held in the published schedule
+    with world.tx() as session:
+        prepared = agenda.instance_for(session, event_id=event_id)
+    index = prepared.meeting_ids.index
+    assert prepared.instance.precedences == ((index(a), index(b)),)

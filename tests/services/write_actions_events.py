@@ -17,7 +17,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.services.accounts.users import UserPublic
 from clusterhub.services.audit import Actor
-from clusterhub.services.events import agenda, day, followup, meetings, registration, requests
+from clusterhub.services.events import (
+    agenda,
+    day,
+    followup,
+    meetings,
+    precedences,
+    registration,
+    requests,
+)
 from clusterhub.services.events import events as event_admin
 from clusterhub.services.events import files as event_files
 from clusterhub.services.write_actions import qualified_name
@@ -267,10 +275,19 @@ def _cancel_meeting(w: Cast) -> Plan:
         s, actor=organiser, meeting_id=meeting)), _as(organiser), meeting)  # fmt: skip
 
 
-@_builds(meetings.add_precedence, "events.add_precedence")
+@_builds(precedences.add_precedence, "events.add_precedence")
 def _precedence(w: Cast) -> Plan:
     organiser, first, second = _two_meetings(w)
-    return Plan(_in_tx(w, lambda s: meetings.add_precedence(
+    return Plan(_in_tx(w, lambda s: precedences.add_precedence(
+        s, actor=organiser, before_id=first, after_id=second)), _as(organiser), first)  # fmt: skip
+
+
+@_builds(precedences.remove_precedence, "events.remove_precedence")
+def _remove_precedence(w: Cast) -> Plan:
+    organiser, first, second = _two_meetings(w)
+    with transaction(w.factory) as session:
+        precedences.add_precedence(session, actor=organiser, before_id=first, after_id=second)
+    return Plan(_in_tx(w, lambda s: precedences.remove_precedence(
         s, actor=organiser, before_id=first, after_id=second)), _as(organiser), first)  # fmt: skip
 
 

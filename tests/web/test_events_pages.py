@@ -287,6 +287,37 @@ def test_organiser_meetings_page(event_world: EventWorld) -> None:
     assert w.people[0].post(f"/meetings/{target}/cancel").status_code == 403
 
 
+def test_order_of_meetings_on_the_page_and_in_the_api(event_world: EventWorld) -> None:
+    w = event_world
+    listed = ok(w.organiser.get(f"/api/v1/events/{w.event_id}/meetings"))
+    assert len(listed) >= 2
+    first, second = listed[0]["id"], listed[1]["id"]
+    url = f"/events/{w.event_id}/precedences"
+    missing = w.organiser.post(url, data={"before_id": str(first), "after_id": ""})
+    assert missing.status_code == 422 and "expected a number" in _error_near(
+        missing.text, "after_id"
+    )
+    same = w.organiser.post(url, data={"before_id": str(first), "after_id": str(first)})
+    assert same.status_code == 422 and "a different meeting" in _error_near(same.text, "after_id")
+    added = w.organiser.post(
+        url, data={"before_id": str(first), "after_id": str(second)}, follow_redirects=False
+    )
+    assert added.status_code == 303
+    page = w.organiser.get(f"/events/{w.event_id}/meetings")
+    assert f"meeting {first} (" in page.text and "Remove rule" in page.text
+    cycle = w.organiser.post(f"/api/v1/meetings/{second}/precedences", json={"after_id": first})
+    assert cycle.status_code == 422 and "cycle" in cycle.text
+    assert w.people[0].get(f"/api/v1/events/{w.event_id}/precedences").status_code == 403
+    rules = ok(w.organiser.get(f"/api/v1/events/{w.event_id}/precedences"))
+    assert [(r["before_id"], r["after_id"]) for r in rules] == [(first, second)]
+    assert w.people[0].post(f"/meetings/{first}/precedences/{second}/remove").status_code == 403
+    gone = w.organiser.delete(f"/api/v1/meetings/{first}/precedences/{second}")
+    assert gone.status_code == 204
+    assert ok(w.organiser.get(f"/api/v1/events/{w.event_id}/precedences")) == []
+    again = w.organiser.delete(f"/api/v1/meetings/{first}/precedences/{second}")
+    assert again.status_code == 404
+
+
 def test_sessions_are_fixed_once_published(event_world: EventWorld) -> None:
     w = event_world
     form = w.organiser.get(f"/events/{w.event_id}/edit")

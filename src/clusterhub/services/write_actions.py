@@ -25,7 +25,15 @@ from clusterhub.services.accounts.users import Role
 from clusterhub.services.directory import backfill as embedding_backfill
 from clusterhub.services.directory import cordis, indexing, io, labels, profiles, sources
 from clusterhub.services.events import access as event_access
-from clusterhub.services.events import agenda, day, followup, meetings, registration, requests
+from clusterhub.services.events import (
+    agenda,
+    day,
+    followup,
+    meetings,
+    precedences,
+    registration,
+    requests,
+)
 from clusterhub.services.events import events as event_admin
 from clusterhub.services.events import files as event_files
 from clusterhub.services.events import notify as event_notify
@@ -174,8 +182,10 @@ WRITE_ACTIONS: tuple[WriteAction, ...] = (
                 ("web", "api"), _MANAGERS),
     WriteAction(meetings.cancel_meeting, "events.cancel_meeting", "meeting", Role.MEMBER,
                 ("web", "api"), _MANAGERS),
-    WriteAction(meetings.add_precedence, "events.add_precedence", "meeting", Role.MEMBER,
+    WriteAction(precedences.add_precedence, "events.add_precedence", "meeting", Role.MEMBER,
                 ("web", "api"), _MANAGERS),
+    WriteAction(precedences.remove_precedence, "events.remove_precedence", "meeting",
+                Role.MEMBER, ("web", "api"), _MANAGERS),
     WriteAction(agenda.run_schedule, "events.schedule", "event", Role.MEMBER,
                 ("web", "api", "cli"), f"{_MANAGERS}; the server's operator"),
     WriteAction(day.check_in, "events.check_in", "participant", Role.MEMBER, ("web", "api"),

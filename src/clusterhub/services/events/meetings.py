@@ -1,6 +1,6 @@
 """Meetings: made from accepted requests (``requests``) or by the organiser, who may also
 give them priority, a session, a fixed slot and table, lock them where they are published,
-order them (precedences) and cancel them.
+and cancel them; their order (precedences) is in ``precedences``.
 
 A meeting holds the pair in order (lower participant id first); each pair has at most one
 active meeting. Every change bumps the event's version (see ``access.bump``).
@@ -38,7 +38,6 @@ from clusterhub.store.events import (
     EventParticipant,
     EventTable,
     Meeting,
-    MeetingPrecedence,
 )
 from clusterhub.store.models import Organisation
 
@@ -255,32 +254,6 @@ def cancel_meeting(
     audit.record(session, actor_id=user.id, action="events.cancel_meeting",
                  entity_type="meeting", entity_id=meeting.id)  # fmt: skip
     return meeting_public(session, meeting)
-
-
-def add_precedence(
-    session: Session, *, actor: UserPublic | None, before_id: int, after_id: int
-) -> tuple[int, int]:
-    """Meeting ``before_id`` must take an earlier slot than ``after_id`` (managers)."""
-    before, after = find_meeting(session, before_id), find_meeting(session, after_id)
-    event = find_event(session, before.event_id)
-    user = require_manager(session, actor, event)
-    require_status(event, ORGANISING, "order meetings")
-    if not (before.active and after.active):
-        raise InvalidInput.single("both meetings must be active", field="after_id",
-                                  value=str(after_id))  # fmt: skip
-    if after.event_id != event.id or before.id == after.id:
-        raise InvalidInput.single("a different meeting of the same event", field="after_id",
-                                  value=str(after_id))  # fmt: skip
-    if session.get(MeetingPrecedence, {"before_id": after.id, "after_id": before.id}):
-        raise InvalidInput.single("the opposite order is set already", field="after_id",
-                                  value=str(after_id))  # fmt: skip
-    if session.get(MeetingPrecedence, {"before_id": before.id, "after_id": after.id}) is None:
-        session.add(MeetingPrecedence(before_id=before.id, after_id=after.id))
-        bump(session, event.id)
-        audit.record(session, actor_id=user.id, action="events.add_precedence",
-                     entity_type="meeting", entity_id=before.id,
-                     details={"after_id": after.id})  # fmt: skip
-    return before.id, after.id
 
 
 def list_meetings(

@@ -14,7 +14,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from clusterhub.services.accounts.notifications import MAX_ID
-from clusterhub.services.events import agenda, calendar, dashboard, events, meetings
+from clusterhub.services.events import agenda, calendar, dashboard, events, meetings, precedences
 from clusterhub.services.events import registration as reg
 from clusterhub.services.events import requests as reqs
 from clusterhub.services.events.access import EventStatus
@@ -22,6 +22,7 @@ from clusterhub.services.events.agenda import AgendaItem, PlanRow, RunPublic
 from clusterhub.services.events.dashboard import Dashboard
 from clusterhub.services.events.events import EventInput, EventPublic
 from clusterhub.services.events.meetings import MeetingPublic, MeetingRules
+from clusterhub.services.events.precedences import PrecedencePublic
 from clusterhub.services.events.registration import (
     ParticipantPublic,
     ProfileInput,
@@ -89,6 +90,14 @@ class MeetingInput(BaseModel):
     first_id: int = Field(ge=1, le=MAX_ID)
     second_id: int = Field(ge=1, le=MAX_ID)
     rules: MeetingRules = Field(default_factory=MeetingRules)
+
+
+class PrecedenceInput(BaseModel):
+    """The meeting that must come later than the one in the path."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    after_id: int = Field(ge=1, le=MAX_ID, description="The meeting that takes a later slot.")
 
 
 class RunInput(BaseModel):
@@ -267,6 +276,37 @@ def api_cancel_meeting(
 ) -> MeetingPublic:
     """Cancel a meeting (managers)."""
     return meetings.cancel_meeting(session, actor=user, meeting_id=meeting_id)
+
+
+@router.get("/events/{event_id}/precedences")
+def api_precedences(
+    session: DbSession, user: CurrentUser, event_id: EventId
+) -> list[PrecedencePublic]:
+    """The order of meetings the organiser set: each rule's earlier and later meeting."""
+    return precedences.list_precedences(session, viewer=user, event_id=event_id)
+
+
+@router.post("/meetings/{meeting_id}/precedences", status_code=201)
+def api_add_precedence(
+    session: DbSession,
+    user: CurrentUser,
+    meeting_id: MeetingId,
+    body: Annotated[PrecedenceInput, Body()],
+) -> PrecedencePublic:
+    """Meeting ``meeting_id`` takes an earlier slot than ``after_id`` (managers); a rule that
+    closes a cycle is refused (422) with the meetings on it."""
+    return precedences.add_precedence(
+        session, actor=user, before_id=meeting_id, after_id=body.after_id
+    )
+
+
+@router.delete("/meetings/{meeting_id}/precedences/{after_id}", status_code=204)
+def api_remove_precedence(
+    session: DbSession, user: CurrentUser, meeting_id: MeetingId, after_id: MeetingId
+) -> Response:
+    """Drop the rule that ``meeting_id`` comes before ``after_id`` (managers)."""
+    precedences.remove_precedence(session, actor=user, before_id=meeting_id, after_id=after_id)
+    return Response(status_code=204)
 
 
 @router.post("/events/{event_id}/schedule-runs", status_code=201)

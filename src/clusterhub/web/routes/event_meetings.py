@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from clusterhub.errors import InvalidInput, PermissionDenied
 from clusterhub.services.accounts.users import UserPublic
-from clusterhub.services.events import agenda, calendar, dashboard, events, meetings
+from clusterhub.services.events import agenda, calendar, dashboard, events, meetings, precedences
 from clusterhub.services.events import registration as reg
 from clusterhub.services.reports import render
 from clusterhub.services.reports.printing import PrintShop
@@ -115,6 +115,7 @@ def _meetings(
         event=event,
         meetings=found,
         people=people,
+        rules=precedences.list_precedences(session, viewer=user, event_id=event_id),
         **context,
     )
 
@@ -183,6 +184,36 @@ def cancel_meeting(
     """Cancel a meeting (managers)."""
     found = meetings.cancel_meeting(session, actor=user, meeting_id=meeting_id)
     return redirect(f"/events/{found.event_id}/meetings")
+
+
+@router.post("/events/{event_id}/precedences", response_class=HTMLResponse)
+def add_precedence(
+    request: Request, form: PostedForm, session: DbSession, user: CurrentUser, event_id: EventId
+) -> Response:
+    """The organiser's rule: one meeting takes an earlier slot than another."""
+    values = {name: form_text(form, name, 20) for name in ("before_id", "after_id")}
+    try:
+        before = parse_number(values["before_id"], "before_id", int)
+        after = parse_number(values["after_id"], "after_id", int)
+        if meetings.find_meeting(session, before).event_id != event_id:
+            raise InvalidInput.single("a meeting of this event", field="before_id")
+        precedences.add_precedence(session, actor=user, before_id=before, after_id=after)
+    except InvalidInput as exc:
+        return _meetings(
+            request, session, user, event_id, 422,
+            order_values=values, errors=labelled(exc.problems, MEETING_LABELS),
+        )  # fmt: skip
+    return redirect(f"/events/{event_id}/meetings#order")
+
+
+@router.post("/meetings/{meeting_id}/precedences/{after_id}/remove", response_class=HTMLResponse)
+def remove_precedence(
+    session: DbSession, user: CurrentUser, meeting_id: MeetingId, after_id: MeetingId
+) -> Response:
+    """Drop a rule of the order of meetings."""
+    event_id = meetings.find_meeting(session, meeting_id).event_id
+    precedences.remove_precedence(session, actor=user, before_id=meeting_id, after_id=after_id)
+    return redirect(f"/events/{event_id}/meetings#order")
 
 
 # --- agendas, table plans, dashboard -----------------------------------------------------------

@@ -124,6 +124,8 @@ MEETING_LABELS = {
     "fixed_table": "Fixed table",
     "status": "Meeting",
     "session_kind": "Session",
+    "before_id": "Earlier meeting",
+    "after_id": "Later meeting",
 }
 EVENT_FIELDS = (
     "title",
