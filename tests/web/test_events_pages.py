@@ -78,6 +78,20 @@ def test_create_form_names_the_bad_fields(event_world: EventWorld) -> None:
     assert w.people[0].get(f"/events/{draft_id}/edit").status_code == 404
     edit = w.organiser.get(f"/events/{draft_id}/edit")
     assert edit.status_code == 200 and 'value="12:00"' in edit.text
+    capped = {**data, "time_zone": "Europe/Lisbon", "session_end": ["12:00"]}
+    refused = w.organiser.post(f"/events/{draft_id}/edit", data={**capped, "cap_investor": "0"})
+    assert refused.status_code == 422
+    assert "Places per participant type" in _error_near(refused.text, "type_caps")
+    assert 'name="cap_investor" min="1" max="100000" inputmode="numeric" value="0"' in refused.text
+    saved = w.organiser.post(
+        f"/events/{draft_id}/edit", data={**capped, "cap_investor": "20"}, follow_redirects=False
+    )
+    assert saved.status_code == 303
+    event = ok(w.organiser.get(f"/api/v1/events/{draft_id}"))
+    assert event["type_caps"] == {"investor": 20}
+    assert 'name="cap_investor" min="1" max="100000" inputmode="numeric" value="20"' in (
+        w.organiser.get(f"/events/{draft_id}/edit").text
+    )
 
 
 def test_register_form_names_the_bad_field(event_world: EventWorld) -> None:

@@ -86,6 +86,7 @@ EVENT_LABELS = {
     "request_expiry_hours": "Requests expire after",
     "max_meetings": "Meetings per participant",
     "max_opportunities": "Opportunities per participant",
+    "type_caps": "Places per participant type",
     "sessions": "Sessions",
     "tables": "Table names",
     "table_count": "Number of tables",
@@ -274,6 +275,7 @@ def _form(
 def _event_values(form: FormData) -> dict[str, Any]:
     """The event form as typed: its fields, and one row per session."""
     values: dict[str, Any] = {name: form_text(form, name) for name in EVENT_FIELDS}
+    values["type_caps"] = {kind: form_text(form, f"cap_{kind}", 20) for kind in TYPE_LABELS}
     columns = [form.getlist(f"session_{part}")[:60] for part in ("date", "start", "end", "minutes")]
     values["sessions"] = [
         {"date": str(d), "start": str(s), "end": str(e), "slot_minutes": str(m)}
@@ -286,8 +288,11 @@ def _event_values(form: FormData) -> dict[str, Any]:
 def _event_data(values: dict[str, Any]) -> dict[str, Any]:
     """Form values as the service takes them: empty fields left out (the defaults apply),
     table names one a line."""
-    data = {k: v for k, v in values.items() if k not in ("tables", "sessions") and v != ""}
+    data = {
+        k: v for k, v in values.items() if k not in ("tables", "sessions", "type_caps") and v != ""
+    }
     data["sessions"] = values["sessions"]
+    data["type_caps"] = {kind: cap for kind, cap in values["type_caps"].items() if cap}
     names = [line.strip() for line in values["tables"].splitlines() if line.strip()]
     if names:
         data["tables"] = [{"name": name} for name in names]
@@ -305,6 +310,7 @@ def _stored_values(event: EventPublic) -> dict[str, Any]:
         moment = values[name]
         values[name] = _local(event, moment).strftime("%Y-%m-%dT%H:%M") if moment else ""
     values["max_meetings"] = event.max_meetings or ""
+    values["type_caps"] = {kind: str(cap) for kind, cap in event.type_caps.items()}
     values["venue"] = event.venue or ""
     values["table_count"] = ""
     values["tables"] = "\n".join(t.name for t in event.tables)
