@@ -191,6 +191,28 @@ def test_requests_from_the_marketplace(event_world: EventWorld) -> None:
     assert c and b
 
 
+def test_the_marketplace_is_found_by_words_and_type(event_world: EventWorld) -> None:
+    w = event_world
+    ada = w.people[0]
+    n = len(ok(ada.get(f"/api/v1/events/{w.event_id}/participants")))  # earlier tests add some
+    everyone = ada.get(f"/events/{w.event_id}")
+    assert f"{n} participants." in everyone.text
+    found = ada.get(f"/events/{w.event_id}", params={"q": "BRUNO'S cells"})
+    assert f"1 of {n} participants match." in found.text and "Bruno Batteries" in found.text
+    assert f'id="participant-{w.participant_ids[1]}"' in found.text
+    assert f'id="participant-{w.participant_ids[2]}"' not in found.text
+    accents = ada.get(f"/events/{w.event_id}/marketplace", params={"q": "pílot síte"})
+    assert accents.status_code == 200 and "3 of" in accents.text  # the three seek a pilot site
+    assert "<html" not in accents.text  # the list alone, for the search box to swap in
+    investors = ada.get(f"/events/{w.event_id}/marketplace", params={"type": "investor"})
+    assert f"0 of {n} participants match." in investors.text
+    assert "No participant matches" in investors.text
+    organiser = w.organiser  # manages the event without taking part: sees the list too
+    assert organiser.get(f"/events/{w.event_id}/marketplace").status_code == 200
+    long = ada.get(f"/events/{w.event_id}/marketplace", params={"q": "x" * 300})
+    assert long.status_code == 422
+
+
 @pytest.fixture(scope="module")
 def scheduled(event_world: EventWorld) -> Iterator[EventWorld]:
     w = event_world

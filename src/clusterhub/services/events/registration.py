@@ -9,6 +9,7 @@ withdraws the participant's open requests and cancels their meetings.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal
@@ -291,6 +292,31 @@ def list_participants(
         p if manager or p.user_id == viewer.id else p.model_copy(update={"unavailable_slots": []})
         for p in shown
     ]
+
+
+def find_in_marketplace(
+    people: list[ParticipantPublic], *, text: str = "", kind: str = ""
+) -> list[ParticipantPublic]:
+    """The participants whose name, contact, offer, seek or opportunities hold every word of
+    ``text`` (any case, accents ignored), of type ``kind`` when given; in list order."""
+    wanted = _folded(text).split()
+    return [
+        p
+        for p in people
+        if (not kind or p.participant_type == kind) and all(word in _haystack(p) for word in wanted)
+    ]
+
+
+def _haystack(p: ParticipantPublic) -> str:
+    parts = [p.organisation_name, p.display_name, p.offer, p.seek]
+    parts += [o.title for o in p.opportunities]
+    return _folded(" ".join(parts))
+
+
+def _folded(text: str) -> str:
+    """``text`` in lower case without accents: "Énergie" matches "energie"."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def my_registration(

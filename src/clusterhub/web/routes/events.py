@@ -339,10 +339,29 @@ def event_page(
     user: OptionalUser,
     event_id: EventId,
     saved: Annotated[str | None, Query(max_length=20)] = None,
+    q: Annotated[str, Query(max_length=200)] = "",
+    kind: Annotated[str, Query(alias="type", max_length=40)] = "",
 ) -> HTMLResponse:
-    """The event: what, where and when; for participants the marketplace and their requests;
-    for managers the organiser's buttons."""
-    return event_view(request, session, user, event_id, notice=NOTICES.get(saved or ""))
+    """The event: what, where and when; for participants the marketplace (filtered by words
+    and type) and their requests; for managers the organiser's buttons."""
+    return event_view(
+        request, session, user, event_id, notice=NOTICES.get(saved or ""), q=q, kind=kind
+    )
+
+
+@router.get("/events/{event_id}/marketplace", response_class=HTMLResponse)
+def marketplace(
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    event_id: EventId,
+    q: Annotated[str, Query(max_length=200)] = "",
+    kind: Annotated[str, Query(alias="type", max_length=40)] = "",
+) -> HTMLResponse:
+    """The marketplace list alone, filtered (what the search box swaps in as you type)."""
+    return event_view(
+        request, session, user, event_id, q=q, kind=kind, template="events/_market.html"
+    )
 
 
 def event_view(
@@ -351,6 +370,10 @@ def event_view(
     user: UserPublic | None,
     event_id: int,
     status: int = 200,
+    *,
+    q: str = "",
+    kind: str = "",
+    template: str = "events/detail.html",
     **context: Any,
 ) -> HTMLResponse:
     event = events.get_event(session, event_id=event_id, viewer=user)
@@ -371,12 +394,15 @@ def event_view(
         context["mine_values"] = context.get("values", {})
     return render_page(
         request,
-        "events/detail.html",
+        template,
         status,
         event=event,
         me=user,
         mine=mine,
         people=people,
+        shown=reg.find_in_marketplace(people, text=q, kind=kind),
+        q=q,
+        kind=kind,
         requests=requests,
         names=names,
         asked=asked,
