@@ -31,7 +31,7 @@ def world(db_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ev
     monkeypatch.setenv("CLUSTERHUB_DATABASE_URL", db_settings.database_url)
     get_settings.cache_clear()
     engine = make_engine(db_settings)
-    yield EventWorld(make_session_factory(engine))
+    yield EventWorld(make_session_factory(engine), db_settings)
     engine.dispose()
     get_settings.cache_clear()
 
