@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sqlite3
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -20,6 +21,7 @@ from sqlalchemy.orm import sessionmaker
 
 from clusterhub.services.events import notify, requests, timer
 from clusterhub.services.mail import FileMailer, mail_folder
+from clusterhub.store.db import make_engine, make_session_factory
 from clusterhub.store.events import MeetingOutcome, MeetingRequest
 from clusterhub.store.models import utcnow
 from clusterhub.web.app import create_app
@@ -54,7 +56,8 @@ def _overdue_request(world: EventWorld) -> tuple[int, str]:
 
 
 def _status(world: EventWorld, request_id: int) -> str:
-    with world.tx() as session:
+    """The request's status, read without waiting for writers (WAL)."""
+    with world.factory() as session:
         return session.get(MeetingRequest, request_id).status  # type: ignore[union-attr]
 
 
@@ -111,6 +114,40 @@ def test_a_failing_round_is_logged_and_the_timer_goes_on(
         assert asyncio.run(run_a_while())
     assert len([r for r in caplog.records if "round failed" in r.message]) >= 2
     engine.dispose()
+
+
+def test_a_locked_sqlite_database_fails_a_round_and_the_next_one_succeeds(
+    world: EventWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    if not world.settings.database_url.startswith("sqlite"):
+        pytest.skip("the SQLite writer lock")
+    request_id, _sender = _overdue_request(world)
+    engine = make_engine(world.settings.model_copy(update={"db_busy_timeout": 0.1}))
+    factory = make_session_factory(engine, write=True)
+    holder = sqlite3.connect(world.settings.database_url.removeprefix("sqlite:///"))
+
+    async def lock_then_release() -> None:
+        holder.execute("BEGIN IMMEDIATE")  # another process writing for a while
+        task = asyncio.create_task(timer.run_timer(factory, 0.01))
+        await asyncio.sleep(0.5)
+        assert _status(world, request_id) == "sent" and not task.done()
+        holder.rollback()
+        for _ in range(100):
+            if _status(world, request_id) == "expired":
+                break
+            await asyncio.sleep(0.05)
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+    try:
+        with caplog.at_level(logging.ERROR, logger="clusterhub.events.timer"):
+            asyncio.run(lock_then_release())
+    finally:
+        holder.close()
+        engine.dispose()
+    assert any("round failed" in r.message for r in caplog.records)
+    assert _status(world, request_id) == "expired"
 
 
 def test_the_timer_runs_with_the_app(world: EventWorld, tmp_path: Path) -> None:
