@@ -109,6 +109,11 @@ def test_each_step_is_mailed_after_the_commit(world: EventWorld, mailbox: Path) 
     assert sorted(to for to, _s, _b in ready) == sorted([ana.email, ben.email])
     assert all(s == "Your agenda for Battery brokerage is ready." for _t, s, _b in ready)
     assert f"https://hub.example.org/events/{event_id}/agenda" in ready[0][2]
+    world.status(organiser, event_id, "published")  # late changes: reopen, close, run again
+    world.status(organiser, event_id, "booking_closed")
+    agenda.run_schedule(world.factory, actor=organiser, event_id=event_id, time_limit=10)
+    changed = {s for _t, s, _b in mails(mailbox)}
+    assert changed == {"Your agenda for Battery brokerage has changed."}
 
 
 def test_a_rolled_back_write_mails_nothing(world: EventWorld, mailbox: Path) -> None:
