@@ -25,6 +25,9 @@ from tests.smtp_server import LocalSmtp, tls_files
 # compete with the test for the CPU and SQLite); tests/services/test_scoreboard.py checks
 # the warming itself.
 os.environ.setdefault("CLUSTERHUB_WARM_AT_START", "false")
+# Nor do they expire requests or ask follow-ups on their own between a test's steps;
+# tests/services/test_events_timer.py runs the timer itself.
+os.environ.setdefault("CLUSTERHUB_EVENTS_TIMER_SECONDS", "0")
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 

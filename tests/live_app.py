@@ -37,6 +37,7 @@ class AppServer(ServerProcess):
             **super().environment(),
             "CLUSTERHUB_ENVIRONMENT": "test",
             "CLUSTERHUB_EMBED_IN_BACKGROUND": "false",
+            "CLUSTERHUB_EVENTS_TIMER_SECONDS": "0",
             "CLUSTERHUB_STATE_DIR": str(self.folder / "state"),
             **self.env,
         }

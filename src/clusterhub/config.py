@@ -137,6 +137,15 @@ class Settings(BaseSettings):
         "embedding yet (e.g. Horizon 2020 participants loaded on first start), a batch at a "
         "time, so semantic search covers them after a few minutes.",
     )
+    events_timer_seconds: float = Field(
+        default=300.0,
+        ge=0,
+        le=86400,
+        description="Seconds between the running server's rounds that expire unanswered "
+        "meeting requests and ask due event follow-up questions (and mail people about them); "
+        "0 turns the timer off (then run `clusterhub events expire` and `events followups` "
+        "from cron).",
+    )
     warm_at_start: bool = Field(
         default=True,
         description="Compute in the background, when the server starts, what every region "

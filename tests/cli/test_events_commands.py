@@ -31,12 +31,17 @@ def world(db_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> Iterator[Ev
     monkeypatch.setenv("CLUSTERHUB_DATABASE_URL", db_settings.database_url)
     get_settings.cache_clear()
     engine = make_engine(db_settings)
-    yield EventWorld(make_session_factory(engine))
+    yield EventWorld(make_session_factory(engine), db_settings)
     engine.dispose()
     get_settings.cache_clear()
 
 
-def test_schedule_export_expire_and_followups(world: EventWorld, tmp_path: Path) -> None:
+def test_schedule_export_expire_and_followups(
+    world: EventWorld, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CLUSTERHUB_MAIL_BACKEND", "file")  # the commands mail as the server
+    monkeypatch.setenv("CLUSTERHUB_STATE_DIR", str(tmp_path / "state"))
+    get_settings.cache_clear()
     organiser, event_id = world.event(status="published")
     people = [world.join(event_id) for _ in range(3)]
     with world.tx() as session:
@@ -65,8 +70,12 @@ def test_schedule_export_expire_and_followups(world: EventWorld, tmp_path: Path)
     with world.tx() as session:
         day.mark_meeting(session, actor=organiser, meeting_id=rows[0]["meeting_id"], held=True)
     world.status(organiser, event_id, "held")
+    outbox = tmp_path / "state" / "mail"
+    agendas = len(list(outbox.glob("*.eml")))
+    assert agendas == 3  # the agenda, to each of the three people with a placed meeting
     asked = runner.invoke(app, ["events", "followups"])
     assert asked.exit_code == 0 and "asked 2 follow-up questions of 2" in asked.output
+    assert len(list(outbox.glob("*.eml"))) == agendas + 2
     assert "asked 0" in runner.invoke(app, ["events", "followups"]).output
     assert "expired 0 requests" in runner.invoke(app, ["events", "expire"]).output
     with world.tx() as session:

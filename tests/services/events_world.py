@@ -16,6 +16,7 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy.orm import Session, sessionmaker
 
+from clusterhub.config import Settings
 from clusterhub.services.accounts import users
 from clusterhub.services.accounts.users import Role, UserPublic
 from clusterhub.services.events import events, registration
@@ -36,6 +37,7 @@ class EventWorld:
     """A database and a counter that keeps names unique across the tests of a module."""
 
     factory: sessionmaker[Session]
+    settings: Settings
     serial: int = 0
 
     def tx(self) -> AbstractContextManager[Session]:
@@ -99,6 +101,6 @@ def event_world(kind: str, folder: Any) -> Iterator[EventWorld]:
     cheap.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=1024))
     with migrated_database(kind, folder) as settings:
         engine = make_engine(settings)
-        yield EventWorld(make_session_factory(engine))
+        yield EventWorld(make_session_factory(engine), settings)
         engine.dispose()
     cheap.undo()

@@ -24,8 +24,10 @@ import typer
 from clusterhub.cli._console import console, friendly_errors
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
+    from sqlalchemy import Engine
+    from sqlalchemy.orm import Session, sessionmaker
 
+    from clusterhub.config import Settings
     from clusterhub.scheduling.research import Solved
 
 app = typer.Typer(help="Matchmaking events: B2B meeting scheduling.", no_args_is_help=True)
@@ -95,16 +97,27 @@ def _summary(solved: Solved, out: Path) -> None:
     console.print(f"[green]wrote[/] {out}", highlight=False)
 
 
+def _mailing_factory(engine: Engine, settings: Settings) -> sessionmaker[Session]:
+    """Sessions that mail event notifications as the server does (``CLUSTERHUB_MAIL_*``)."""
+    from clusterhub.services.events import notify
+    from clusterhub.store.db import make_session_factory
+
+    factory = make_session_factory(engine)
+    notify.mail_with(factory, notify.Mailing.from_settings(settings))
+    return factory
+
+
 @contextmanager
 def _session() -> Iterator[Session]:
     """One transaction on the configured database (migrated first)."""
     from clusterhub.config import get_settings
-    from clusterhub.store.db import make_engine, make_session_factory, transaction, upgrade
+    from clusterhub.store.db import make_engine, transaction, upgrade
 
-    engine = make_engine(get_settings())
+    settings = get_settings()
+    engine = make_engine(settings)
     upgrade(engine)
     try:
-        with transaction(make_session_factory(engine)) as session:
+        with transaction(_mailing_factory(engine, settings)) as session:
             yield session
     finally:
         engine.dispose()
@@ -169,13 +182,14 @@ def schedule_command(
     from clusterhub.config import get_settings
     from clusterhub.services.audit import Actor
     from clusterhub.services.events.agenda import run_schedule
-    from clusterhub.store.db import make_engine, make_session_factory, upgrade
+    from clusterhub.store.db import make_engine, upgrade
 
-    engine = make_engine(get_settings())
+    settings = get_settings()
+    engine = make_engine(settings)
     upgrade(engine)
     try:
         with friendly_errors(), console.status(f"Scheduling event {event_id}"):
-            run = run_schedule(make_session_factory(engine), actor=Actor.command_line(),
+            run = run_schedule(_mailing_factory(engine, settings), actor=Actor.command_line(),
                                event_id=event_id, time_limit=time_limit,
                                fairness=fairness)  # fmt: skip
     finally:
@@ -224,7 +238,7 @@ def expire_command() -> None:
 
 @app.command("followups")
 def followups_command() -> None:
-    """Ask every due follow-up question (end of event, six months on) in the app."""
+    """Ask every due follow-up question (end of event, six months on) in the app and by mail."""
     from clusterhub.services.events.followup import ask_due
 
     with friendly_errors(), _session() as session:

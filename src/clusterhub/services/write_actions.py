@@ -175,7 +175,7 @@ WRITE_ACTIONS: tuple[WriteAction, ...] = (
     WriteAction(requests.withdraw_request, "events.request_withdraw", "request", Role.MEMBER,
                 ("web", "api"), "either side of the request, before its meeting is scheduled"),
     WriteAction(requests.expire_due, "events.requests_expire", "request", None, ("system", "cli"),
-                "the running server and `clusterhub events expire`"),
+                "the server's events timer and `clusterhub events expire`"),
     WriteAction(meetings.add_meeting, "events.add_meeting", "meeting", Role.MEMBER,
                 ("web", "api", "cli"), _MANAGERS),
     WriteAction(meetings.set_meeting_rules, "events.meeting_rules", "meeting", Role.MEMBER,
@@ -195,7 +195,7 @@ WRITE_ACTIONS: tuple[WriteAction, ...] = (
     WriteAction(followup.record_outcome, "events.outcome", "meeting", Role.MEMBER,
                 ("web", "api"), "the participants of a held meeting"),
     WriteAction(followup.ask_due, "events.followups_ask", "meeting_outcome", None,
-                ("system", "cli"), "the running server and `clusterhub events followups`"),
+                ("system", "cli"), "the server's events timer and `clusterhub events followups`"),
     WriteAction(notifications.mark_read, "notifications.read", "user", Role.VISITOR,
                 ("web", "api"), "the notifications' owner"),
     # observatory and scoreboard

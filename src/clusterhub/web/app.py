@@ -6,6 +6,8 @@ tests create apps on throw-away databases and the CLI on the configured one.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -15,6 +17,7 @@ from clusterhub import __version__
 from clusterhub.config import Settings, get_settings
 from clusterhub.services import missing_sources
 from clusterhub.services.directory.backfill import EmbeddingBackfill
+from clusterhub.services.events import notify, timer
 from clusterhub.services.reference import ReferenceData
 from clusterhub.services.reports.printing import PrintShop
 from clusterhub.services.warmup import warm_in_background
@@ -67,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessions = make_session_factory(engine)
     app.state.write_sessions = make_session_factory(engine, write=True)
+    notify.mail_with(app.state.write_sessions, notify.Mailing.from_settings(settings))
     app.state.write_permits = WritePermits(settings.max_concurrent_writes, settings.db_busy_timeout)
     app.state.templates = make_templates()
     app.state.reference = ReferenceData(settings)
@@ -112,8 +116,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """While serving, embed profiles that have no embedding yet (``embed_in_background``);
-    at the start, compute what region pages share (``warm_at_start``)."""
+    """While serving, embed profiles that have no embedding yet (``embed_in_background``)
+    and run the events timer (``events_timer_seconds``); at the start, compute what region
+    pages share (``warm_at_start``)."""
     if app.state.settings.warm_at_start:
         templates = app.state.templates.env
         pages = [name for name in templates.list_templates() if name.endswith(".html")]
@@ -132,8 +137,19 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         )
         backfill.start()
     app.state.backfill = backfill
+    seconds = app.state.settings.events_timer_seconds
+    events_timer = (
+        asyncio.create_task(timer.run_timer(app.state.write_sessions, seconds), name="events-timer")
+        if seconds > 0
+        else None
+    )
+    app.state.events_timer = events_timer
     try:
         yield
     finally:
+        if events_timer is not None:
+            events_timer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await events_timer
         if backfill is not None:
             backfill.stop()
