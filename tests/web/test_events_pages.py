@@ -250,6 +250,22 @@ def test_run_form_and_result(scheduled: EventWorld) -> None:
     assert "Ada Batteries" in plan.text and "free" in plan.text
 
 
+def test_every_event_notification_links_to_a_page_its_reader_can_open(
+    scheduled: EventWorld,
+) -> None:
+    w = scheduled
+    seen = set()
+    for person in w.people:
+        listed = ok(person.get("/api/v1/notifications", params={"page_size": 100}))["items"]
+        for note in listed:
+            if not note["kind"].startswith("event") or not note["link"]:
+                continue
+            seen.add(note["kind"])
+            page = person.get(note["link"].split("#")[0])
+            assert page.status_code == 200, (note["kind"], note["link"], page.status_code)
+    assert {"event_request", "event_request_accepted", "event_agenda"} <= seen, seen
+
+
 def test_agenda_page_ics_and_pdfs(scheduled: EventWorld) -> None:
     w = scheduled
     ada = w.people[0]
