@@ -41,6 +41,7 @@ from clusterhub.web.routes import (
     accounts,
     audit,
     directory,
+    event_day,
     event_meetings,
     events,
     observatory,
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(events_api.router)
     app.include_router(events.router)
     app.include_router(event_meetings.router)
+    app.include_router(event_day.router)
     app.include_router(search.router)
     app.include_router(officer.router)
     app.include_router(audit.router)

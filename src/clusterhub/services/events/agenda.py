@@ -343,6 +343,7 @@ class AgendaItem(BaseModel):
     partner_id: int
     partner_name: str
     partner_organisation_id: int
+    held: bool | None = None
 
 
 def agenda_of(session: Session, *, viewer: UserPublic | None, event_id: int) -> list[AgendaItem]:
@@ -368,7 +369,7 @@ def agenda_of(session: Session, *, viewer: UserPublic | None, event_id: int) -> 
             local_start=start.isoformat(), local_end=end.isoformat(),
             table=table.name if table else "", partner_id=partner.id,
             partner_name=_org_name(session, partner),
-            partner_organisation_id=partner.organisation_id,
+            partner_organisation_id=partner.organisation_id, held=m.held,
         ))  # fmt: skip
     return sorted(items, key=lambda item: item.slot)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -18,6 +18,8 @@ from clusterhub.scheduling.validate import breaks_of
 from clusterhub.services.accounts.users import UserPublic
 from clusterhub.services.events.access import find_event, is_manager
 from clusterhub.services.events.agenda import latest_run
+from clusterhub.services.events.day import DaySummary, day_summary
+from clusterhub.services.events.followup import counts_by_round
 from clusterhub.services.events.slots import event_slots
 from clusterhub.store.events import EventParticipant, EventTable, Meeting, MeetingRequest
 from clusterhub.store.models import Organisation
@@ -62,6 +64,10 @@ class Dashboard(BaseModel):
     unscheduled: list[Unscheduled]
     breaks: list[ParticipantBreaks]
     table_use: list[SlotUse]
+    day: DaySummary = Field(description="Check-in and meetings held / no-show / not recorded.")
+    outcomes: dict[str, dict[str, int]] = Field(
+        description="Follow-up answers per round (end, six_months) on each step of the scale."
+    )
 
 
 def dashboard(session: Session, *, viewer: UserPublic | None, event_id: int) -> Dashboard:
@@ -132,6 +138,8 @@ def dashboard(session: Session, *, viewer: UserPublic | None, event_id: int) -> 
             )
             for s in event_slots(session, event.id)
         ],
+        day=day_summary(session, viewer=viewer, event_id=event.id),
+        outcomes=counts_by_round(session, viewer=viewer, event_id=event.id),
     )
 
 

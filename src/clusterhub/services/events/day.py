@@ -66,8 +66,18 @@ def event_days(session: Session, event: Event) -> set[date]:
     return {as_utc(s).astimezone(zone).date() for s in starts}
 
 
+def desk_open(session: Session, *, event_id: int, now: datetime | None = None) -> bool:
+    """Whether check-in is open now: today, in the event's zone, is one of its days."""
+    event = find_event(session, event_id)
+    return _today(event, now) in event_days(session, event)
+
+
+def _today(event: Event, now: datetime | None) -> date:
+    return moment_of(now).astimezone(ZoneInfo(event.time_zone)).date()
+
+
 def _require_day(session: Session, event: Event, now: datetime | None) -> None:
-    today = moment_of(now).astimezone(ZoneInfo(event.time_zone)).date()
+    today = _today(event, now)
     days = event_days(session, event)
     if today not in days:
         listed = ", ".join(d.isoformat() for d in sorted(days)) or "none"

@@ -28,7 +28,7 @@ from clusterhub.services.events.access import (
     moment_of,
     registration_of,
 )
-from clusterhub.services.events.meetings import find_meeting
+from clusterhub.services.events.meetings import find_meeting, participant_name
 from clusterhub.store.events import Event, EventParticipant, EventSession, Meeting, MeetingOutcome
 from clusterhub.store.models import as_utc
 
@@ -241,3 +241,73 @@ def outcome_counts(
     seen = Counter(r.outcome for r in outcomes(session, viewer=viewer, event_id=event_id,
                    organisation_id=organisation_id, since=since, until=until))  # fmt: skip
     return {o: seen[o] for o in OUTCOMES}
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One round of one meeting's questionnaire, as its participant sees it."""
+
+    round: Round
+    asked: bool
+    outcome: str | None
+    note: str
+
+
+@dataclass(frozen=True)
+class FollowupItem:
+    """A held meeting of the viewer's, with the partner and each round open to answer."""
+
+    meeting_id: int
+    slot: int | None
+    partner_name: str
+    partner_organisation_id: int
+    answers: tuple[Answer, ...]
+
+
+def my_followups(
+    session: Session, *, viewer: UserPublic | None, event_id: int, now: datetime | None = None
+) -> list[FollowupItem]:
+    """The viewer's held meetings of the event with the rounds they may answer: the end round
+    once the event is held, the six-month round once it is due (or was asked); in slot order."""
+    if viewer is None:
+        raise PermissionDenied("sign in to answer the follow-up")
+    event = find_event(session, event_id)
+    mine = registration_of(session, viewer.id, event.id)
+    if mine is None:
+        raise PermissionDenied("the follow-up is for the event's participants")
+    if event.status not in AFTER:
+        return []
+    end = last_day_end(session, event.id)
+    late = end is not None and moment_of(now) >= end + SIX_MONTHS
+    rows = {(r.meeting_id, r.wave): r for r in session.scalars(
+        select(MeetingOutcome).where(MeetingOutcome.participant_id == mine.id))}  # fmt: skip
+    held = session.scalars(
+        select(Meeting).where(Meeting.event_id == event.id, Meeting.active.is_(True),
+                              Meeting.held.is_(True),
+                              or_(Meeting.first_id == mine.id, Meeting.second_id == mine.id))
+        .order_by(Meeting.slot, Meeting.id)
+    )  # fmt: skip
+    items = []
+    for meeting in held:
+        partner = session.get(EventParticipant, meeting.second_id if meeting.first_id == mine.id
+                              else meeting.first_id)  # fmt: skip
+        assert partner is not None
+        answers = []
+        for r in ROUNDS:
+            row = rows.get((meeting.id, r))
+            if r == "end" or late or row is not None:
+                answers.append(Answer(r, row is not None, row.outcome if row else None,
+                                      str(row.details.get("note", "")) if row else ""))  # fmt: skip
+        items.append(FollowupItem(meeting.id, meeting.slot, participant_name(session, partner.id),
+                                  partner.organisation_id, tuple(answers)))  # fmt: skip
+    return items
+
+
+def counts_by_round(
+    session: Session, *, viewer: UserPublic | None, event_id: int
+) -> dict[str, dict[str, int]]:
+    """Per round, how many visible answers fall on each step of the scale (0 too): what the
+    organiser's dashboard shows."""
+    seen = Counter((r.round, r.outcome) for r in outcomes(session, viewer=viewer,
+                                                          event_id=event_id))  # fmt: skip
+    return {r: {o: seen[(r, o)] for o in OUTCOMES} for r in ROUNDS}

@@ -75,10 +75,12 @@ class MeetingPublic(BaseModel):
     slot: int | None
     table: int | None
     status: str
-    held: bool | None
+    held: bool | None = Field(description="True: held; False: a no-show; None: not recorded.")
+    no_show_id: int | None = Field(default=None, description="Who did not come (a no-show).")
 
 
-def _name(session: Session, participant_id: int) -> str:
+def participant_name(session: Session, participant_id: int) -> str:
+    """The organisation a participant takes part for, by name."""
     p = session.get(EventParticipant, participant_id)
     org = session.get(Organisation, p.organisation_id) if p else None
     return org.name if org else f"participant {participant_id}"
@@ -92,11 +94,13 @@ def _position(session: Session, table_id: int | None) -> int | None:
 def meeting_public(session: Session, m: Meeting) -> MeetingPublic:
     """A meeting as its two participants and the managers see it."""
     return MeetingPublic(
-        id=m.id, event_id=m.event_id, first_id=m.first_id, first_name=_name(session, m.first_id),
-        second_id=m.second_id, second_name=_name(session, m.second_id), origin=m.origin,
+        id=m.id, event_id=m.event_id, first_id=m.first_id,
+        first_name=participant_name(session, m.first_id), second_id=m.second_id,
+        second_name=participant_name(session, m.second_id), origin=m.origin,
         priority=m.priority, session_kind=m.session_kind, locked=m.locked,
         fixed_slot=m.fixed_slot, fixed_table=_position(session, m.fixed_table_id), slot=m.slot,
         table=_position(session, m.table_id), status=m.status, held=m.held,
+        no_show_id=m.no_show_id,
     )  # fmt: skip
 
 
@@ -120,8 +124,8 @@ def check_room(session: Session, event: Event, participant_ids: tuple[int, ...])
         ) or 0  # fmt: skip
         if taken >= event.max_meetings:
             raise InvalidInput.single(
-                f"{_name(session, pid)} has {taken} meetings already, the most this event "
-                "allows", field="max_meetings", value=str(event.max_meetings),
+                f"{participant_name(session, pid)} has {taken} meetings already, the most this "
+                "event allows", field="max_meetings", value=str(event.max_meetings),
             )  # fmt: skip
 
 
@@ -161,7 +165,8 @@ def _set_rules(session: Session, event: Event, meeting: Meeting, rules: MeetingR
     for pid in (meeting.first_id, meeting.second_id):
         p = session.get(EventParticipant, pid)
         if p is not None and rules.fixed_slot in p.unavailable_slots:
-            raise InvalidInput.single(f"{_name(session, pid)} is not available in this slot",
+            who = participant_name(session, pid)
+            raise InvalidInput.single(f"{who} is not available in this slot",
                                       field="fixed_slot", value=str(rules.fixed_slot))  # fmt: skip
     table_id = None
     if rules.fixed_table is not None:

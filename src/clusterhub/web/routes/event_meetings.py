@@ -5,9 +5,9 @@ table plans and the dashboard (pages). The event page, forms and requests are in
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
@@ -221,15 +221,22 @@ def remove_precedence(
 
 @router.get("/events/{event_id}/agenda", response_class=HTMLResponse)
 def agenda_page(
-    request: Request, session: DbSession, user: CurrentUser, event_id: EventId
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    event_id: EventId,
+    saved: Annotated[str | None, Query(max_length=20)] = None,
 ) -> HTMLResponse:
-    """The user's own agenda: slot times in the event's zone, table, the other party."""
+    """The user's own agenda: slot times in the event's zone, table, the other party; on the
+    day, "we met" per meeting."""
     event = events.get_event(session, event_id=event_id, viewer=user)
     items = agenda.agenda_of(session, viewer=user, event_id=event_id)
     mine = reg.my_registration(session, viewer=user, event_id=event_id)
+    notice = "Thank you: the meeting is recorded as held." if saved == "held" else None
     return render_page(
-        request, "events/agenda.html", event=event, items=items, mine=mine, rows=agenda_rows(items)
-    )
+        request, "events/agenda.html", event=event, items=items, mine=mine,
+        rows=agenda_rows(items), notice=notice,
+    )  # fmt: skip
 
 
 def agenda_rows(items: list[agenda.AgendaItem]) -> list[tuple[str, agenda.AgendaItem | None]]:

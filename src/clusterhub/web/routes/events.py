@@ -70,6 +70,15 @@ TYPE_LABELS = {
     "public_body": "Public body",
     "other": "Other",
 }
+#: The outcome scale in words, weakest first, as the questionnaire asks it.
+OUTCOME_LABELS = {
+    "no_further_contact": "No further contact",
+    "knowledge_gain": "Knowledge gained (no business yet)",
+    "valuable_contact": "A valuable contact",
+    "negotiation_started": "Negotiations started",
+    "agreement_reached": "A cooperation agreement reached",
+}
+ROUND_LABELS = {"end": "At the end of the event", "six_months": "Six months later"}
 #: Field labels, in form order: they name a field in error messages.
 EVENT_LABELS = {
     "title": "Title",
@@ -158,7 +167,14 @@ def render_page(request: Request, template: str, status: int = 200, **context: A
     response: HTMLResponse = request.app.state.templates.TemplateResponse(
         request,
         template,
-        {"nav": "events", "status_labels": STATUS_LABELS, "type_labels": TYPE_LABELS, **context},
+        {
+            "nav": "events",
+            "status_labels": STATUS_LABELS,
+            "type_labels": TYPE_LABELS,
+            "outcome_labels": OUTCOME_LABELS,
+            "round_labels": ROUND_LABELS,
+            **context,
+        },
         status_code=status,
         headers=NO_STORE,
     )
