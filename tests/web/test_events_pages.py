@@ -213,6 +213,20 @@ def test_the_marketplace_is_found_by_words_and_type(event_world: EventWorld) -> 
     assert long.status_code == 422
 
 
+def test_suggested_meetings_page_and_api(event_world: EventWorld) -> None:
+    w = event_world
+    chiara = w.people[2]
+    page = chiara.get(f"/events/{w.event_id}/suggestions")
+    assert page.status_code == 200 and "Suggested meetings" in page.text
+    found = ok(chiara.get(f"/api/v1/events/{w.event_id}/suggestions", params={"limit": 5}))
+    assert all(s["reasons"] and s["participant_id"] != w.participant_ids[2] for s in found)
+    for s in found:
+        assert f'id="suggested-{s["participant_id"]}"' in page.text
+    assert w.organiser.get(f"/events/{w.event_id}/suggestions").status_code == 403
+    too_many = chiara.get(f"/api/v1/events/{w.event_id}/suggestions", params={"limit": 500})
+    assert too_many.status_code == 422
+
+
 @pytest.fixture(scope="module")
 def scheduled(event_world: EventWorld) -> Iterator[EventWorld]:
     w = event_world
@@ -341,6 +355,10 @@ def test_organiser_meetings_page(event_world: EventWorld) -> None:
 
 def test_order_of_meetings_on_the_page_and_in_the_api(event_world: EventWorld) -> None:
     w = event_world
+    a, _b, c = w.participant_ids
+    w.organiser.post(  # a second meeting, unless an earlier test of this worker made it
+        f"/api/v1/events/{w.event_id}/meetings", json={"first_id": a, "second_id": c}
+    )
     listed = ok(w.organiser.get(f"/api/v1/events/{w.event_id}/meetings"))
     assert len(listed) >= 2
     first, second = listed[0]["id"], listed[1]["id"]

@@ -1,5 +1,6 @@
 """Matchmaking events on the day and after (pages): the organisers' desk (check-in, meetings
-held or missed, the day's counts) and the participants' follow-up questionnaire.
+held or missed, the day's counts), the participants' follow-up questionnaire, and the
+meetings suggested to a participant.
 
 The rules are in ``services.events.day`` and ``services.events.followup``; these handlers parse
 the forms, call them and show the page again with the problem next to its field (422).
@@ -15,11 +16,11 @@ from sqlalchemy.orm import Session
 
 from clusterhub.errors import InvalidInput, PermissionDenied
 from clusterhub.services.accounts.users import UserPublic
-from clusterhub.services.events import day, events, followup, meetings
+from clusterhub.services.events import day, events, followup, meetings, suggestions
 from clusterhub.services.events import registration as reg
 from clusterhub.services.events.access import find_participant
 from clusterhub.web.api.events import EventId, MeetingId, ParticipantId
-from clusterhub.web.deps import DbSession, PostedForm
+from clusterhub.web.deps import DbSession, DirIndex, PostedForm, SentenceEmbedder
 from clusterhub.web.forms import labelled
 from clusterhub.web.routes.events import form_text, parse_number, redirect, render_page
 from clusterhub.web.security import CurrentUser
@@ -126,6 +127,27 @@ def mark_meeting(
     if back == "agenda":
         return redirect(f"/events/{event_id}/agenda?saved=held#m-{meeting_id}")
     return redirect(f"/events/{event_id}/desk#m-{meeting_id}")
+
+
+# --- suggested meetings (participants) ---------------------------------------------------------
+
+
+@router.get("/events/{event_id}/suggestions", response_class=HTMLResponse)
+def suggestions_page(
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    event_id: EventId,
+    index: DirIndex,
+    embedder: SentenceEmbedder,
+) -> HTMLResponse:
+    """Participants worth meeting, each with why, and a request form."""
+    event = events.get_event(session, event_id=event_id, viewer=user)
+    found = suggestions.suggest_meetings(session, viewer=user, event_id=event_id, index=index,
+                                         embedder=embedder)  # fmt: skip
+    people = {p.id: p for p in reg.list_participants(session, viewer=user, event_id=event_id)}
+    return render_page(request, "events/suggestions.html", event=event, found=found,
+                       people=people)  # fmt: skip
 
 
 # --- the follow-up (participants) --------------------------------------------------------------
