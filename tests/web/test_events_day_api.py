@@ -90,3 +90,19 @@ def test_suggestions_explained_for_participants_only(today_event: EventWorld) ->
     assert w.organiser.get(f"/api/v1/events/{w.event_id}/suggestions").status_code == 403
     too_many = w.people[2].get(f"/api/v1/events/{w.event_id}/suggestions?limit=500")
     assert too_many.status_code == 422 and "limit" in too_many.text
+
+
+def test_check_in_outside_the_event_days_names_them(directory_world: DirectoryWorld) -> None:
+    w = build_event(directory_world)  # 10 March 2030
+    try:
+        ok(w.organiser.post(f"/api/v1/events/{w.event_id}/status",
+                            json={"status": "booking_closed"}))  # fmt: skip
+        ok(w.organiser.post(f"/api/v1/events/{w.event_id}/schedule-runs",
+                            json={"time_limit": 20}), 201)  # fmt: skip
+        early = w.organiser.post(f"/api/v1/event-participants/{w.participant_ids[0]}/check-in")
+        assert early.status_code == 422 and "2030-03-10" in early.text
+        assert early.json()["error"]["details"][0]["field"] == "now"
+        summary = ok(w.organiser.get(f"/api/v1/events/{w.event_id}/day-summary"))
+        assert summary["checked_in"] == 0  # nothing was written
+    finally:
+        w.close()
