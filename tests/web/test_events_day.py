@@ -115,3 +115,41 @@ def test_the_follow_up_is_answered_and_counted(today: EventWorld) -> None:
     counted = ok(w.organiser.get(f"/api/v1/events/{w.event_id}/dashboard"))["outcomes"]
     assert counted["end"]["negotiation_started"] == 1 and sum(counted["six_months"].values()) == 0
     assert bruno.get(f"/events/{w.event_id}/followup").status_code == 200
+
+
+def test_the_day_and_the_follow_up_through_the_api(today: EventWorld) -> None:
+    w = today  # may run on its own (another worker's copy of the module): sets up what it needs
+    ada, bruno, chiara = w.people
+    c = w.participant_ids[2]
+    before = ok(w.organiser.get(f"/api/v1/events/{w.event_id}/day-summary"))["checked_in"]
+    checked = ok(w.organiser.post(f"/api/v1/event-participants/{c}/check-in", json={}))
+    assert checked["status"] == "checked_in"
+    refused = w.organiser.post(f"/api/v1/event-participants/{c}/check-in", json={"when": 1})
+    assert refused.status_code == 422  # unknown field named, never a 500
+    assert chiara.get(f"/api/v1/events/{w.event_id}/day-summary").status_code == 403
+    summary = ok(w.organiser.get(f"/api/v1/events/{w.event_id}/day-summary"))
+    assert summary["checked_in"] == before + 1 and summary["participants"] == 3
+    meeting = ok(w.organiser.get(f"/api/v1/events/{w.event_id}/meetings"))[0]
+    held = ok(bruno.post(f"/api/v1/meetings/{meeting['id']}/held", json={"held": True}))
+    assert held["held"] is True
+    if ok(w.organiser.get(f"/api/v1/events/{w.event_id}"))["status"] != "held":
+        ok(w.organiser.post(f"/api/v1/events/{w.event_id}/status", json={"status": "held"}))
+    mine = ok(bruno.get(f"/api/v1/events/{w.event_id}/followups"))
+    assert [m["meeting_id"] for m in mine] == [meeting["id"]]
+    assert [a["round"] for a in mine[0]["answers"]] == ["end"]
+    wrong = bruno.post(
+        f"/api/v1/meetings/{meeting['id']}/outcomes", json={"round": "end", "outcome": "maybe"}
+    )
+    assert wrong.status_code == 422 and "outcome" in wrong.text
+    answer = {"round": "end", "outcome": "agreement_reached"}
+    saved = ok(bruno.post(f"/api/v1/meetings/{meeting['id']}/outcomes", json=answer))
+    assert saved["outcome"] == "agreement_reached" and saved["round"] == "end"
+    everyone = ok(w.organiser.get(f"/api/v1/events/{w.event_id}/outcomes"))
+    assert "agreement_reached" in {r["outcome"] for r in everyone}
+    own = ok(chiara.get(f"/api/v1/events/{w.event_id}/outcomes"))
+    assert own == []  # Chiara answered nothing and sees no one else's answers
+    noshow = w.organiser.post(
+        f"/api/v1/meetings/{meeting['id']}/held", json={"held": False, "no_show_id": c}
+    )
+    assert noshow.status_code == 422 and "did not come" in noshow.text  # Chiara is not in it
+    assert ada

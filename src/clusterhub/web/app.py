@@ -25,6 +25,7 @@ from clusterhub.store.db import make_engine, make_session_factory
 from clusterhub.web import api_docs, assets, errors, security
 from clusterhub.web.api import audit as audit_api
 from clusterhub.web.api import directory as directory_api
+from clusterhub.web.api import event_day as event_day_api
 from clusterhub.web.api import events as events_api
 from clusterhub.web.api import observatory as observatory_api
 from clusterhub.web.api import posts as posts_api
@@ -106,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(posts_api.router)
     app.include_router(posts.router)
     app.include_router(events_api.router)
+    app.include_router(event_day_api.router)
     app.include_router(events.router)
     app.include_router(event_meetings.router)
     app.include_router(event_day.router)
