@@ -1,9 +1,11 @@
 """Screenshots of the event pages: ``python -m tests.e2e.event_screenshots``.
 
 Runs the event walk (``event_walk``) on a throw-away server, with every request accepted so
-that agendas have several meetings, then saves the event page, an agenda, the schedule run and
-the dashboard at 1366 px and at 390 px as ``docs/screenshots/events-*.png`` (the viewport's
-top; ``--full`` for whole pages, to look at, not to commit).
+that agendas have several meetings; the desk records two meetings held, the event is marked
+held and a participant answers the follow-up. Then it saves the event page, an agenda, the
+schedule run, the dashboard, the desk and the follow-up at 1366 px and at 390 px as
+``docs/screenshots/events-*.png`` (the viewport's top; ``--full`` for whole pages, to look at,
+not to commit).
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ PAGES = {
     "agenda": ("Ada", "/agenda"),
     "run": ("Organiser", "/run"),
     "dashboard": ("Organiser", "/dashboard"),
+    "desk": ("Organiser", "/desk"),
+    "followup": ("Ada", "/followup"),
 }
 SIZES: dict[str, ViewportSize] = {"wide": WIDE, "phone": PHONE}
 #: The file names the README shows (``tests/e2e/test_screenshots.py``).
@@ -42,7 +46,7 @@ def take(out: Path, data_mirror: Path = SHARED_DATA, full: bool = False) -> list
         sync_playwright() as playwright,
     ):
         browser = launch_browser(playwright)
-        cast = walk.seed(server, data_mirror)
+        cast = walk.seed(server, data_mirror, shown=True)
         organiser, _ = walk.open_as(browser, server, cast, "Organiser", WIDE)
         event_id = walk.create_event(organiser, cast)
         people = {n: walk.open_as(browser, server, cast, n, WIDE)[0] for n in walk.NAMES[1:]}
@@ -54,6 +58,10 @@ def take(out: Path, data_mirror: Path = SHARED_DATA, full: bool = False) -> list
         for sender, receiver in pairs:
             walk.accept(people[receiver], cast, sender, event_id)
         walk.close_and_schedule(organiser, event_id)
+        for _ in range(2):
+            walk.mark_held_at_the_desk(organiser, event_id)
+        walk.mark_event_held(organiser, event_id)
+        walk.answer_followup(people["Ada"], event_id, "A valuable contact", "Samples in June.")
         for size, viewport in SIZES.items():
             for page_name, (who, path) in PAGES.items():
                 page, guard = walk.open_as(browser, server, cast, who, viewport)

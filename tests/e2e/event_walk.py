@@ -33,8 +33,17 @@ class Cast:
     profiles: dict[str, str]
 
 
-def seed(server: LiveServer, data_mirror: Path) -> Cast:
-    """Four verified accounts, each the admin of a profile of its own, in the server's database."""
+#: Profile names for the documentation's screenshots (a fresh server each time: no clash).
+SHOWN = {
+    "Ada": "Nordic Cell Works",
+    "Bruno": "Baltic Recycling Lab",
+    "Chiara": "Rostock Pilot Lines",
+}
+
+
+def seed(server: LiveServer, data_mirror: Path, shown: bool = False) -> Cast:
+    """Four verified accounts, each the admin of a profile of its own, in the server's database
+    (profile names made unique by a suffix, or the readable ``SHOWN`` ones)."""
     suffix = uuid.uuid4().hex[:6]
     settings = Settings(
         database_url=f"sqlite:///{server.folder / 'e2e.db'}", data_mirror=data_mirror
@@ -47,7 +56,8 @@ def seed(server: LiveServer, data_mirror: Path) -> Cast:
             user = users.create_user(
                 session, email=email, display_name=f"{name} Example", password=PASSWORD
             )
-            label = "Baltic Battery Cluster" if name == "Organiser" else f"{name} Cells {suffix}"
+            label = f"{name} Cells {suffix}" if not shown else SHOWN.get(name, "")
+            label = "Baltic Battery Cluster" if name == "Organiser" else label
             org = Organisation(
                 key=f"e2e-events:{name}:{suffix}",
                 source="user",
@@ -141,3 +151,28 @@ def close_and_schedule(page: Page, event_id: int) -> None:
     page.get_by_label("Time limit (seconds)").fill("20")
     page.get_by_role("button", name="Run schedule").click()
     page.wait_for_url(re.compile(rf"/events/{event_id}/run$"), timeout=90_000)
+
+
+def mark_held_at_the_desk(page: Page, event_id: int) -> None:
+    """At the desk, the organiser records the first meeting not yet recorded as held."""
+    page.goto(f"/events/{event_id}/desk")
+    card = page.locator(".desk-list > li", has_text="Not recorded").first
+    card.get_by_role("button", name=re.compile(r"^Meeting \d+ held$")).click()
+    page.wait_for_url(re.compile(rf"/events/{event_id}/desk#m-\d+$"))
+
+
+def mark_event_held(page: Page, event_id: int) -> None:
+    """The organiser marks the event as held: the follow-up opens."""
+    page.goto(f"/events/{event_id}")
+    page.get_by_role("button", name="Mark as held").click()
+    expect(page.locator(".facts")).to_contain_text("Held")
+
+
+def answer_followup(page: Page, event_id: int, outcome: str, note: str) -> None:
+    """A participant says what came of their (first) held meeting, at the end of the event."""
+    page.goto(f"/events/{event_id}/followup")
+    form = page.locator(".followup-form").first
+    form.get_by_label(outcome).check()
+    form.get_by_label("Comment (optional)").fill(note)
+    form.get_by_role("button", name="Save the answer").click()
+    expect(page.get_by_role("status")).to_contain_text("your answer is saved")

@@ -1,6 +1,8 @@
 """A matchmaking event end to end in Chromium: the organiser creates and publishes it, three
-participants register and send requests, one is accepted, the organiser closes booking and
-schedules, and a participant opens the agenda and downloads its calendar file."""
+participants register, find each other and send requests, one is accepted, the organiser
+closes booking and schedules, a participant opens the agenda and downloads its calendar file,
+the desk records the meeting held, the organiser marks the event held and the participant
+answers the follow-up, which the dashboard counts."""
 
 from __future__ import annotations
 
@@ -53,6 +55,15 @@ def test_an_event_from_creation_to_the_calendar_file(
     raw = saved.read_bytes().decode()
     assert raw.count("BEGIN:VEVENT") == 1 and "\r\nEND:VCALENDAR\r\n" in raw
     assert "SUMMARY:Meeting with " + cast.profiles["Bruno"] in raw.replace("\r\n ", "")
+    walk.mark_held_at_the_desk(organiser, event_id)
+    expect(organiser.locator("main")).to_contain_text("1 of 1")  # meetings held
+    walk.mark_event_held(organiser, event_id)
+    walk.answer_followup(ada, event_id, "Negotiations started", "Pilot line talks in May")
+    assert ada.evaluate(FITS), "the follow-up scrolls sideways on a 390 px phone"
+    expect(ada.locator(".followup")).to_contain_text("answered: Negotiations started")
+    organiser.goto(f"/events/{event_id}/dashboard")
+    row = organiser.locator("tr", has_text="Negotiations started")
+    expect(row.locator("td").nth(1)).to_have_text("1")
     for page, guard in [(organiser, organiser_guard), *pages.values()]:
         assert not guard.problems(), guard.problems()
         page.context.close()

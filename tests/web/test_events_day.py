@@ -115,6 +115,8 @@ def test_the_follow_up_is_answered_and_counted(today: EventWorld) -> None:
     counted = ok(w.organiser.get(f"/api/v1/events/{w.event_id}/dashboard"))["outcomes"]
     assert counted["end"]["negotiation_started"] == 1 and sum(counted["six_months"].values()) == 0
     assert bruno.get(f"/events/{w.event_id}/followup").status_code == 200
+    organiser = w.organiser.get(f"/events/{w.event_id}/followup")  # runs it, takes no part
+    assert organiser.status_code == 200 and "counted on the" in organiser.text
 
 
 def test_the_day_and_the_follow_up_through_the_api(today: EventWorld) -> None:

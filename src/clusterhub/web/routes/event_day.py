@@ -175,10 +175,13 @@ def _followup(
     **context: Any,
 ) -> HTMLResponse:
     event = events.get_event(session, event_id=event_id, viewer=user)
-    items = followup.my_followups(session, viewer=user, event_id=event_id)
+    taking_part = reg.my_registration(session, viewer=user, event_id=event_id) is not None
+    if not taking_part and not event.can_manage:
+        raise PermissionDenied("the follow-up is for the event's participants")
+    items = followup.my_followups(session, viewer=user, event_id=event_id) if taking_part else []
     return render_page(
         request, "events/followup.html", status, event=event, items=items,
-        after=event.status in followup.AFTER, **context,
+        after=event.status in followup.AFTER, taking_part=taking_part, **context,
     )  # fmt: skip
 
 
