@@ -26,10 +26,12 @@ from clusterhub.services.events import (
     registration,
     requests,
 )
+from clusterhub.services.events import demo as event_demo
 from clusterhub.services.events import events as event_admin
 from clusterhub.services.events import files as event_files
 from clusterhub.services.write_actions import qualified_name
 from clusterhub.store.db import transaction
+from clusterhub.store.events import Event
 from clusterhub.store.models import Organisation, utcnow
 from tests.services.events_world import SESSIONS
 
@@ -122,6 +124,32 @@ def _create_by_operator(w: Cast) -> Plan:
     by = Actor.command_line()
     return Plan(_in_tx(w, lambda s: event_admin.create_event_as_operator(s, by=by, data=data)),
                 by.name, None)  # fmt: skip
+
+
+def _demo_event(w: Cast) -> int:
+    """A stand-in for the synthetic demo event (what its removal and admin use cases find)."""
+    organiser = w.user()
+    data = {"title": event_demo.TITLE, "organiser_id": w.profile(organiser)}
+    with transaction(w.factory) as session:
+        event_id = event_admin.create_event(session, actor=organiser, data=data).id
+        session.get(Event, event_id).synthetic = True  # type: ignore[union-attr]
+    return event_id
+
+
+@_builds(event_demo.remove_demo_event, "events.demo_remove")
+def _remove_demo_event(w: Cast) -> Plan:
+    event_id = _demo_event(w)
+    by = Actor.command_line()
+    return Plan(_in_tx(w, lambda s: event_demo.remove_demo_event(s, by=by)), by.name, event_id)
+
+
+@_builds(event_demo.add_demo_admin, "events.add_admin")
+def _demo_admin(w: Cast) -> Plan:
+    event_id = _demo_event(w)
+    newcomer = w.user()
+    by = Actor.command_line()
+    return Plan(_in_tx(w, lambda s: event_demo.add_demo_admin(s, email=newcomer.email, by=by)),
+                by.name, event_id)  # fmt: skip
 
 
 @_builds(event_files.import_participants, "events.import_participants")

@@ -34,6 +34,7 @@ from clusterhub.services.events import (
     registration,
     requests,
 )
+from clusterhub.services.events import demo as event_demo
 from clusterhub.services.events import events as event_admin
 from clusterhub.services.events import files as event_files
 from clusterhub.services.events import notify as event_notify
@@ -123,6 +124,10 @@ WRITE_ACTIONS: tuple[WriteAction, ...] = (
     WriteAction(demo.load_demo, "directory.import", "organisation", None, ("cli", "system"),
                 "the server's operator; first start"),
     WriteAction(demo.remove_demo, "directory.remove_source", "organisation", None, ("cli",),
+                "the server's operator"),
+    WriteAction(event_demo.remove_demo_event, "events.demo_remove", "event", None, ("cli",),
+                "the server's operator"),
+    WriteAction(event_demo.add_demo_admin, "events.add_admin", "event", None, ("cli",),
                 "the server's operator"),
     WriteAction(sources.load_partnerships, "partnerships.import", "partnership", None,
                 ("cli", "system"), "the server's operator; first start"),
@@ -266,6 +271,12 @@ PARTS: tuple[Callable[..., Any], ...] = (
     meetings.create_meeting,
     meetings._set_rules,
     agenda.store_run,
+    # The synthetic demo event is built of the real use cases, each with its own entry, and
+    # one "events.demo" entry by the system for the whole.
+    event_demo.build_demo_event,
+    event_demo._account,
+    event_demo._create,
+    event_demo._register,
 )
 
 
