@@ -159,3 +159,11 @@ def test_import_participants_all_or_nothing(world: EventWorld, tmp_path: Path) -
     assert "registered 2 participants" in done.output
     again = runner.invoke(app, ["events", "import-participants", str(event_id), str(good)])
     assert again.exit_code == 1 and "registered for this event already" in again.output
+
+
+def test_the_demo_command_says_what_is_missing(world: EventWorld) -> None:
+    built = runner.invoke(app, ["events", "demo"])
+    assert built.exit_code == 0 and "synthetic directory profiles are missing" in built.output
+    assert runner.invoke(app, ["events", "demo", "--remove"]).output.strip() == "no demo event"
+    admin = runner.invoke(app, ["events", "demo", "--admin", "someone@example.org"])
+    assert admin.exit_code == 2 and "there is no synthetic demo event" in admin.output

@@ -90,6 +90,9 @@ def test_serve_bootstraps_from_stand_ins_of_the_official_sources(
         status, body = _get(server, "/")
         assert status == 200 and MISSING not in body
         assert not (server.folder / "state" / "missing-sources.json").exists()
+        status, body = _get(server, "/api/v1/events")
+        demo = [e for e in json.loads(body) if e["synthetic"]]
+        assert status == 200 and len(demo) == 1 and demo[0]["status"] == "held", "demo event"
 
 
 def test_serve_starts_with_every_source_out_of_reach(offline: FreshServer) -> None:

@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from clusterhub.services.events.followup import OUTCOMES
+from clusterhub.store.db import transaction
+from clusterhub.store.events import Event
 from clusterhub.web.routes.events import OUTCOME_LABELS
 from tests.web.directory_fixtures import DirectoryWorld
 from tests.web.events_fixtures import EventWorld, build_event, ok
@@ -155,3 +157,21 @@ def test_the_day_and_the_follow_up_through_the_api(today: EventWorld) -> None:
     )
     assert noshow.status_code == 422 and "did not come" in noshow.text  # Chiara is not in it
     assert ada
+
+
+def test_a_synthetic_event_says_so_on_its_pages(today: EventWorld) -> None:
+    w = today
+    with transaction(w.world.app.state.write_sessions) as session:
+        session.get(Event, w.event_id).synthetic = True  # type: ignore[union-attr]
+    try:
+        page = w.people[0].get(f"/events/{w.event_id}")
+        assert "Synthetic demo event." in page.text and "clusterhub events demo --admin" in (
+            page.text
+        )
+        desk = w.organiser.get(f"/events/{w.event_id}/desk")
+        assert "Synthetic demo event." in desk.text and "--admin" not in desk.text
+        listing = w.world.anonymous().get("/events")
+        assert "synthetic demo" in listing.text
+    finally:
+        with transaction(w.world.app.state.write_sessions) as session:
+            session.get(Event, w.event_id).synthetic = False  # type: ignore[union-attr]

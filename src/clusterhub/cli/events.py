@@ -246,3 +246,39 @@ def followups_command() -> None:
     people = len({d.user_id for d in asked})
     console.print(f"asked {len(asked)} follow-up questions of {people} participants",
                   highlight=False)  # fmt: skip
+
+
+@app.command("demo")
+def demo_command(
+    remove: Annotated[
+        bool, typer.Option("--remove", help="Delete the demo event and its synthetic accounts.")
+    ] = False,
+    admin: Annotated[
+        str | None,
+        typer.Option("--admin", metavar="EMAIL", help="Let this existing account manage it."),
+    ] = None,
+) -> None:
+    """Build the SYNTHETIC demo event (first start builds it too), remove it, or let an
+    account manage it to see its desk, dashboard and table plan."""
+    from clusterhub.services.audit import Actor
+    from clusterhub.services.events import demo
+
+    with friendly_errors(), _session() as session:
+        if remove:
+            gone = demo.remove_demo_event(session, by=Actor.command_line())
+            console.print("[green]removed[/] the demo event" if gone else "no demo event")
+            return
+        if admin is not None:
+            admins = demo.add_demo_admin(session, email=admin, by=Actor.command_line())
+            console.print(f"[green]event admins:[/] {', '.join(admins)}", highlight=False)
+            return
+        with console.status("Building the synthetic demo event"):
+            report = demo.build_demo_event(session)
+    if report is None:
+        console.print("the demo event exists already, or the synthetic directory profiles are "
+                      "missing (clusterhub directory demo)")  # fmt: skip
+        return
+    console.print(f"[green]built[/] demo event {report.event_id}: {report.participants} "
+                  f"participants, {report.requests} requests, {report.scheduled} of "
+                  f"{report.meetings} meetings scheduled, {report.held} held, "
+                  f"{report.answers} follow-up answers", highlight=False)  # fmt: skip

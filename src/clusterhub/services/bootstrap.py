@@ -11,6 +11,7 @@ what is missing and the command that fetches it later, for the pages to say.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,11 +22,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from clusterhub.classify import RegionCatalogue
 from clusterhub.config import Settings
 from clusterhub.demo import load_demo
-from clusterhub.errors import DataSourceError
+from clusterhub.errors import ClusterhubError, DataSourceError
 from clusterhub.services import missing_sources
 from clusterhub.services.audit import BOOTSTRAP
 from clusterhub.services.directory import cordis, sources
 from clusterhub.services.embeddings import Embedder, load_embedder
+from clusterhub.services.events import demo as event_demo
 from clusterhub.services.observatory.analytics import MapRequest, build_cluster_map
 from clusterhub.services.observatory.datasets import load_cluster_map
 from clusterhub.services.observatory.vocabulary import Source
@@ -67,7 +69,10 @@ DEMO_PROFILES = 300
 #: they get keyword search at once and embeddings from ``clusterhub directory import --source
 #: cordis`` / ``clusterhub directory demo`` (both idempotent: they only add what is missing).
 EMBED_ON_FIRST_START = frozenset({"cmp-orgs"})
+logger = logging.getLogger(__name__)
 DIRECTORY_KEY = "directory"
+#: What ``prepare_database`` answers when it built the synthetic demo event.
+DEMO_EVENT_KEY = "demo event"
 _CORDIS = "Horizon 2020 participants (CORDIS) in the directory"
 _DEMO = "Synthetic demo profiles in the directory"
 #: Directory parts a start may leave out (a source out of reach): the key prefix of their
@@ -147,6 +152,8 @@ def prepare_database(
     if directory and _directory_empty(factory):
         missing += _load_directory(factory, reference, load_embedder(), progress)
         loaded.append(DIRECTORY_KEY)
+        if _load_demo_event(factory, progress):
+            loaded.append(DEMO_EVENT_KEY)
     else:
         missing += _still_missing(factory, missing_sources.load(settings))
     missing_sources.save(settings, missing)
@@ -157,6 +164,20 @@ def prepare_database(
         progress("ready", len(todo), len(todo))
     engine.dispose()
     return loaded
+
+
+def _load_demo_event(factory: sessionmaker[Session], progress: StepCallback | None) -> bool:
+    """The synthetic demo event, from the demo profiles just loaded, in its own transaction
+    (seconds: a short schedule run). A demo that cannot be built is logged, never a failed
+    start; none is built when the demo profiles are missing."""
+    if progress:
+        progress("building the synthetic demo event", 0, 1)
+    try:
+        with transaction(factory) as session:
+            return event_demo.build_demo_event(session) is not None
+    except ClusterhubError as exc:
+        logger.warning("the synthetic demo event was not built: %s", exc)
+        return False
 
 
 def _load_built_in(factory: sessionmaker[Session], reference: ReferenceData, item: BuiltIn) -> None:
