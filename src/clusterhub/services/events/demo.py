@@ -90,7 +90,7 @@ def demo_event_id(session: Session) -> int | None:
 
 
 def build_demo_event(
-    session: Session, *, now: datetime | None = None, seed: int = 13, time_limit: float = 5.0
+    session: Session, *, now: datetime | None = None, seed: int = 13, time_limit: float = 10.0
 ) -> DemoReport | None:
     """Build the demo event from the synthetic profiles, in the caller's transaction; None when
     it exists already or there are too few synthetic profiles (``clusterhub directory demo``)."""
