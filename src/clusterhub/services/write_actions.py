@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from clusterhub import demo
-from clusterhub.services import audit, backup
+from clusterhub.services import audit, backup, bootstrap
 from clusterhub.services.accounts import links, logins, notifications, users
 from clusterhub.services.accounts import verification as email_verification
 from clusterhub.services.accounts.users import Role
@@ -277,6 +277,10 @@ PARTS: tuple[Callable[..., Any], ...] = (
     event_demo._account,
     event_demo._create,
     event_demo._register,
+    # First start: the built-in data sets, the directory and the demo event, each use case
+    # with its own entries by ``system:bootstrap``.
+    bootstrap.prepare_database,
+    bootstrap._load_demo_event,
 )
 
 
