@@ -126,7 +126,7 @@ def everyone_at_best(
     general search cannot prove in minutes."""
     built = build(instance)
     add_patterns(built, instance, best, soft=False)
-    solver = solver_for(options, options.time_limit)
+    solver = solver_for(options, options.time_limit, full=True)
     code = solver.solve(built.model)
     if code == cp_model.INFEASIBLE:
         return False

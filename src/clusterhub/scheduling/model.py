@@ -141,9 +141,17 @@ def precede(
                 model.add_bool_or([var.Not(), x[after, t].Not()])
 
 
-def solver_for(options: Options, seconds: float) -> cp_model.CpSolver:
+def solver_for(options: Options, seconds: float, *, full: bool = False) -> cp_model.CpSolver:
+    """A CP-SAT solver for ``seconds``. ``full``: every worker searches the whole problem
+    (with two, one with the linear relaxation and one without) instead of one full search and
+    a worker shared by local-search helpers. For a satisfiability question with strong
+    propagation (the pattern check) the search without the relaxation is what settles it:
+    measured, forumt-14crafe proven impossible in 0.1 s against 28 s, forum-14 and
+    ticf-14crafa solved in 1–1.5 s against nothing in 60 s."""
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(seconds, 0.1)
     solver.parameters.num_workers = options.workers
     solver.parameters.random_seed = options.seed
+    if full:
+        solver.parameters.num_full_subsolvers = options.workers
     return solver
