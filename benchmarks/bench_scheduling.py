@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import functools
 import json
 import multiprocessing
 import os
@@ -232,7 +233,10 @@ def _header(title: str, command: str) -> list[str]:
     ]
 
 
+@functools.cache
 def _code_version() -> str:
+    """The scheduler code measured: read once, when the run starts (``main``), so a commit
+    made while it runs is not credited with results of the code loaded before it."""
     git = ["git", "-C", str(ROOT)]
     try:
         commit = _output([*git, "rev-parse", "--short", "HEAD"])
@@ -358,6 +362,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, help="at most N instances per family")
     parser.add_argument("--write", action="store_true", help="record in BENCHMARKS.md")
     args = parser.parse_args(argv)
+    _code_version()  # the code this process loads, before anything can change it
     folder = b2b_folder()
     sections: dict[str, str] = {}
     if args.only in (None, "original"):
