@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from functools import partial
 from typing import Literal
 
 from ortools.sat.python import cp_model
@@ -106,15 +107,27 @@ def add_patterns(
             continue
         count = len(instance.by_participant[participant])
         choices = patterns(instance, busy, count, best[participant])
-        picks = [built.model.new_bool_var("") for _ in choices]
+        picks = [
+            built.derive(built.model.new_bool_var(""), participant, partial(_is, chosen))
+            for chosen in choices
+        ]
         if soft:
-            held[participant] = built.model.new_bool_var(f"best{participant}")
+            at_best = partial(_one_of, frozenset(choices))
+            held[participant] = built.derive(built.model.new_bool_var(""), participant, at_best)
         enforce = [held[participant]] if soft else []
         built.model.add(sum(picks) == 1).only_enforce_if(enforce)
         for slot, var in busy.items():
             covering = [pick for pick, chosen in zip(picks, choices, strict=True) if slot in chosen]
             built.model.add(var == sum(covering)).only_enforce_if(enforce)
     return held
+
+
+def _is(pattern: frozenset[int], busy: set[int]) -> bool:
+    return busy == pattern
+
+
+def _one_of(choices: frozenset[frozenset[int]], busy: set[int]) -> bool:
+    return frozenset(busy) in choices
 
 
 def everyone_at_best(

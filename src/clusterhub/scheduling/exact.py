@@ -15,8 +15,11 @@ meetings as possible, (2) then as many meetings, (3) when re-scheduling, move as
 meetings as possible, (4) then as few breaks as possible, optionally with the fairness bound
 (largest minus smallest number of breaks over the participants who meet ≤ d). Before phase 4
 searches, ``bounds`` gives each participant its own best and checks whether everyone can have
-it at once: if so the schedule is optimal by that bound; if not the bound rises by one. The
-bound reported is the best of that and CP-SAT's own, so ``optimal`` is a proof, not a hope.
+it at once: if so the schedule is optimal by that bound; if not the bound rises by one, the
+fewest participants who must give way raise it further, and a search for a schedule *at* the
+bound either finds one (optimal) or proves none exists (the bound rises again). The bound
+reported is the best of these, MaxSAT's and CP-SAT's own, so ``optimal`` is a proof, not a
+hope.
 
 OR-Tools is heavy (about 0.3 s to import): import this module only where a schedule is solved.
 """
@@ -41,11 +44,16 @@ from clusterhub.scheduling.validate import check
 __all__ = ["Options", "solve"]
 
 # Shares of the time left: each maximising phase (priority, placed, moved), the check of
-# everyone at their own best and the fewest who give way; the breaks phase takes the rest
-# (MaxSAT runs beside them for its share, then leaves the cores to CP-SAT).
+# everyone at their own best and the fewest who give way; the breaks phase takes the rest.
+# MaxSAT runs beside them for its share, then leaves the cores to CP-SAT: where it wins it
+# finishes within seconds (forum-13crafc, ticf-13crafc: 2 and 5 s), and a longer run slows
+# the search at the bound (ticf-13crafb: not settled in 60 s with 40 %, 13–22 s with 15 %).
 _PHASE_SHARE = 0.3
 _TARGET_SHARE = 0.25
-_MAXSAT_SHARE = 0.4
+_MAXSAT_SHARE = 0.15
+# The search for a schedule at the proven bound (``_at_bound``) takes this share of what is
+# left; the breaks phase keeps the rest to improve the schedule when no proof came.
+_AT_BOUND_SHARE = 0.75
 
 
 @dataclass
@@ -61,6 +69,25 @@ class _Run:
     most: int = 0
     slots: list[int | None] = field(default_factory=list)
     prover: maxsat.Prover | None = None
+    bests: _Bests | None = None
+
+
+@dataclass(frozen=True)
+class _Bests:
+    """What ``_own_bests`` proved, for ``_at_bound``: each participant's own best, the
+    literals of those held at it (own best 0 or 1) and the fewest of them who must give way."""
+
+    best: Mapping[int, int]
+    held: Mapping[int, cp_model.IntVar]
+    away_least: int
+
+    @property
+    def own(self) -> int:
+        return sum(self.best.values())
+
+    @property
+    def away(self) -> Expr:
+        return cp_model.LinearExpr.sum([1 - lit for lit in self.held.values()])
 
 
 def solve(
@@ -91,10 +118,14 @@ def solve(
     if outcome is not None:
         return _give_up(instance, run, outcome, time.perf_counter() - started)
     run.bound = 0
+    placing = run.status
     try:
         if not run.stopped and not previous and all(m.must_place for m in instance.meetings):
             _own_bests(instance, built, gaps, run)
-        placing = run.status
+            _take_proof(instance, run, placing)
+            if not run.stopped and not _proven(instance, run):
+                _at_bound(instance, built, run, gaps, total)
+                _take_proof(instance, run, placing)
         if not run.stopped and not _proven(instance, run):
             outcome = _optimise(built, run, total, False, floor=run.bound, race=True)
             if outcome is not None:
@@ -146,20 +177,22 @@ def _optimise(
     share: float = 1.0,
     keep: bool = True,
     race: bool = False,
+    full: bool = False,
 ) -> Status | None:
     """Solve one phase from the best schedule so far, within ``share`` of the time left; keep
     its value as a constraint for the phases after it. Returns the status when the run must
     stop with no schedule (infeasible, or nothing found in time); when the time runs out with
     a schedule in hand, that schedule stands (``feasible``) and the later phases are skipped.
     With ``race`` (the breaks phase), the search stops as soon as MaxSAT has finished or has
-    proven a bound its best schedule meets."""
+    proven a bound its best schedule meets. ``full``: every worker searches the whole problem
+    (``model.solver_for``)."""
     built.hint(run.slots)
     if maximise:
         built.model.maximize(objective)
     else:
         built.model.add(objective >= floor)
         built.model.minimize(objective)
-    solver = solver_for(run.options, (run.deadline - time.perf_counter()) * share)
+    solver = solver_for(run.options, (run.deadline - time.perf_counter()) * share, full=full)
     code = _watched(solver, built.model, run.prover, race)
     if code == cp_model.INFEASIBLE:
         return "infeasible"
@@ -232,7 +265,7 @@ def _take_proof(instance: Instance, run: _Run, placing: Status) -> None:
     if prover.slots is not None and check(instance, prover.slots).valid:
         mine = check(instance, run.slots)
         if not mine.valid or check(instance, prover.slots).total_breaks < mine.total_breaks:
-            run.slots = prover.slots
+            run.slots, run.found = prover.slots, True
     if _meets_bound(instance, run):
         run.status = placing
 
@@ -247,7 +280,9 @@ def _own_bests(
     at once: found, the schedule is optimal; provably impossible, the bound rises by one. Then
     core-guided MaxSAT proves what it can (often the optimum itself), and a phase that keeps as
     many participants at their best as it can (the fewest who must give way, a lower bound of
-    its own) gives the breaks phase a close start."""
+    its own) gives the later searches a close start; what it proved is kept in ``run.bests``.
+    That phase runs two full searches: they prove the fewest far sooner than one search with
+    local-search helpers (tic-13crafc: at least 3 give way, against 1)."""
     best = bounds.own_bests(instance)
     run.bound = max(run.bound, sum(best.values()))
     seconds = (run.deadline - time.perf_counter()) * _TARGET_SHARE
@@ -268,16 +303,69 @@ def _own_bests(
     if not held:
         return
     base, status, own = run.bound, run.status, sum(best.values())
-    away_count = cp_model.LinearExpr.sum([1 - lit for lit in held.values()])
     run.bound = 0
     floor = 1 if found is False else 0
-    outcome = _optimise(built, run, away_count, False, floor=floor, share=_TARGET_SHARE, keep=False)
+    away_count = _Bests(best, held, 0).away
+    outcome = _optimise(
+        built, run, away_count, False, floor=floor, share=_TARGET_SHARE, keep=False, full=True
+    )
     # The fewest who give way is a means, not an answer: its status does not carry over, and
     # its proven bound (at least one, as everyone at their best is impossible) adds to the sum
     # of own bests; the best of that and the bounds before stands.
     away = run.bound if outcome is None and not run.stopped else floor
     run.status, run.stopped = status, False
     run.bound = max(base, own + away)
+    run.bests = _Bests(best, held, away)
+
+
+def _at_bound(
+    instance: Instance,
+    built: Model,
+    run: _Run,
+    gaps: Mapping[int, list[cp_model.IntVar]],
+    total: Expr,
+) -> None:
+    """Look for a schedule with no more breaks than the proven bound: found, it is optimal;
+    proven impossible, the bound rises by one and the next bound is tried. A satisfiability
+    question with the participants' patterns propagates strongly and is searched by two full
+    CP-SAT workers, where the minimising search's local moves stall above the optimum
+    (ticf-13crafb: 3 breaks, the bound, found 7–13 s after the question was asked; the breaks
+    phase stopped at 5–8 in 55 s)."""
+    until = time.perf_counter() + (run.deadline - time.perf_counter()) * _AT_BOUND_SHARE
+    while not _proven(instance, run) and until - time.perf_counter() > 0.1:
+        built.hint(run.slots)
+        trial = built.model.clone()
+        trial.clear_objective()  # type: ignore[no-untyped-call]
+        trial.add(total <= run.bound)
+        if run.bests is not None:
+            _within(trial, run.bests, gaps, run.bound)
+        solver = solver_for(run.options, until - time.perf_counter(), full=True)
+        code = _watched(solver, trial, run.prover, False)
+        if code == cp_model.INFEASIBLE:
+            run.bound += 1
+        elif code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            run.slots = built.slots(solver, len(run.slots))
+        else:
+            return
+
+
+def _within(
+    model: cp_model.CpModel,
+    bests: _Bests,
+    gaps: Mapping[int, list[cp_model.IntVar]],
+    bound: int,
+) -> None:
+    """What a schedule with at most ``bound`` breaks implies, stated for the search: each
+    participant away from its best has a break more, so at most ``bound − own`` are away; and
+    as at least ``away_least`` of them are, one participant's breaks exceed its best by at most
+    the slack ``bound − own − away_least`` (plus the one it gives way, when it is held). Stated,
+    ticf-13crafb's schedule at the bound is found in 11–12 s (three seeds) against 26–47 s."""
+    slack = bound - bests.own - bests.away_least
+    model.add(bests.away <= bound - bests.own)
+    for participant, least in bests.best.items():
+        if gaps[participant]:
+            extra = slack + (1 if participant in bests.held else 0)
+            model.add(cp_model.LinearExpr.sum(gaps[participant]) <= least + extra)
 
 
 def _gaps(built: Model, participant: int, exact: bool) -> list[cp_model.IntVar]:
