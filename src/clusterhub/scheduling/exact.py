@@ -121,7 +121,8 @@ def solve(
     placing = run.status
     try:
         if not run.stopped and not previous and all(m.must_place for m in instance.meetings):
-            _own_bests(instance, built, gaps, run)
+            if _own_bests(instance, built, gaps, run) == "infeasible":
+                return _give_up(instance, run, "infeasible", time.perf_counter() - started)
             _take_proof(instance, run, placing)
             if not run.stopped and not _proven(instance, run):
                 _at_bound(instance, built, run, gaps, total)
@@ -275,21 +276,22 @@ def _own_bests(
     built: Model,
     gaps: Mapping[int, list[cp_model.IntVar]],
     run: _Run,
-) -> None:
+) -> Status | None:
     """Bound each participant's breaks by its own best, then look for everyone at their best
     at once: found, the schedule is optimal; provably impossible, the bound rises by one. Then
     core-guided MaxSAT proves what it can (often the optimum itself), and a phase that keeps as
     many participants at their best as it can (the fewest who must give way, a lower bound of
     its own) gives the later searches a close start; what it proved is kept in ``run.bests``.
     That phase runs two full searches: they prove the fewest far sooner than one search with
-    local-search helpers (tic-13crafc: at least 3 give way, against 1)."""
+    local-search helpers (tic-13crafc: at least 3 give way, against 1). Returns
+    ``infeasible`` when that phase proves no schedule places every meeting."""
     best = bounds.own_bests(instance)
     run.bound = max(run.bound, sum(best.values()))
     seconds = (run.deadline - time.perf_counter()) * _TARGET_SHARE
     found = bounds.everyone_at_best(instance, best, replace(run.options, time_limit=seconds))
     if found:
         run.slots = found
-        return
+        return None
     if found is False:
         run.bound += 1
     # From here RC2 proves beside CP-SAT (which keeps its workers: with one, it has no
@@ -301,7 +303,7 @@ def _own_bests(
         if least or participant in held:
             built.model.add(sum(gaps[participant]) >= least + away)
     if not held:
-        return
+        return None
     base, status, own = run.bound, run.status, sum(best.values())
     run.bound = 0
     floor = 1 if found is False else 0
@@ -312,10 +314,13 @@ def _own_bests(
     # The fewest who give way is a means, not an answer: its status does not carry over, and
     # its proven bound (at least one, as everyone at their best is impossible) adds to the sum
     # of own bests; the best of that and the bounds before stands.
+    if outcome == "infeasible":
+        return outcome
     away = run.bound if outcome is None and not run.stopped else floor
     run.status, run.stopped = status, False
     run.bound = max(base, own + away)
     run.bests = _Bests(best, held, away)
+    return None
 
 
 def _at_bound(
@@ -331,6 +336,8 @@ def _at_bound(
     CP-SAT workers, where the minimising search's local moves stall above the optimum
     (ticf-13crafb: 3 breaks, the bound, found 7–13 s after the question was asked; the breaks
     phase stopped at 5–8 in 55 s)."""
+    if not run.found:
+        return  # with no schedule in hand, "none at the bound" could mean "none at all"
     until = time.perf_counter() + (run.deadline - time.perf_counter()) * _AT_BOUND_SHARE
     while not _proven(instance, run) and until - time.perf_counter() > 0.1:
         built.hint(run.slots)
