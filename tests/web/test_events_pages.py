@@ -227,6 +227,30 @@ def test_suggested_meetings_page_and_api(event_world: EventWorld) -> None:
     assert too_many.status_code == 422
 
 
+def _nav_links(html: str) -> list[str]:
+    nav = re.search(r'<nav class="event-nav"[^>]*>(.*?)</nav>', html, re.S)
+    assert nav, "no event navigation"
+    return re.findall(r'href="([^"]+)"', nav.group(1))
+
+
+def test_the_event_navigation_offers_only_pages_the_viewer_can_open(
+    event_world: EventWorld,
+) -> None:
+    """An organiser who does not take part is not offered the participant's own pages (they
+    answered 403); a participant is, and every link opens for each."""
+    w = event_world
+    page = f"/events/{w.event_id}"
+    organiser_links = _nav_links(w.organiser.get(page).text)
+    participant_links = _nav_links(w.people[2].get(page).text)
+    assert f"{page}/meetings" in organiser_links and f"{page}/suggestions" not in organiser_links
+    assert f"{page}/agenda" not in organiser_links
+    assert {f"{page}/suggestions", f"{page}/agenda"} <= set(participant_links)
+    assert f"{page}/meetings" not in participant_links
+    for client, links in ((w.organiser, organiser_links), (w.people[2], participant_links)):
+        for link in links:
+            assert client.get(link).status_code == 200, link
+
+
 @pytest.fixture(scope="module")
 def scheduled(event_world: EventWorld) -> Iterator[EventWorld]:
     w = event_world

@@ -32,6 +32,7 @@ from clusterhub.services.events.access import (
     find_event,
     is_manager,
     is_organiser_admin,
+    registration_of,
     require_manager,
 )
 from clusterhub.services.events.slots import derive_slots, slot_count
@@ -159,6 +160,8 @@ class EventPublic(BaseModel):
     tables: list[TablePublic]
     slots: int
     can_manage: bool = False
+    # The viewer's own pages (agenda, suggestions, follow-up) need an active registration.
+    is_participant: bool = False
 
 
 # --- validation -------------------------------------------------------------------------------
@@ -252,6 +255,8 @@ def event_public(session: Session, event: Event, viewer: UserPublic | None = Non
         ],
         slots=len(slots),
         can_manage=is_manager(session, viewer, event),
+        is_participant=viewer is not None
+        and registration_of(session, viewer.id, event.id) is not None,
     )
 
 
