@@ -276,7 +276,7 @@ def _cordis_data(
 ) -> CordisData:
     """Check and aggregate the two tables (text columns as in the files; ``details`` are the
     organisations' names and addresses by PIC, when the source has them)."""
-    rows = _check_participations(raw, participations_file)
+    rows = check_participations(raw, participations_file)
     unknown = sorted(set(parts["programme_part"].unique()) - set(PROGRAMME_PARTS))
     if unknown:
         raise InvalidInput.single(
@@ -313,7 +313,7 @@ def _cordis_data(
     )
 
 
-def _check_participations(raw: pl.DataFrame, file: str) -> pl.DataFrame:
+def check_participations(raw: pl.DataFrame, file: str) -> pl.DataFrame:
     """The participations as typed columns, or every unusable row as a problem."""
     missing = [c for c in cordis_export.PARTICIPATION_COLUMNS if c not in raw.columns]
     if missing:

@@ -1,0 +1,101 @@
+"""Why a partner is suggested, as data a page, an API or a CSV can show in plain words.
+
+Each ``Reason`` has a ``kind`` (stable, for code and translations), the evidence (a number and
+the organisations it is about) and a sentence. Reasons state facts of the data behind the
+features the ranker used (shared partners, the wider network, programme parts, country,
+recent activity); they do not claim the model's weights, which a tree ensemble does not have.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from clusterhub.services.recommend.features import FEATURES, TYPES, Batch, Context
+
+#: Shared partners named in a reason (the rest are counted).
+NAMED = 3
+TYPE_NAMES = {
+    "HES": "a university or other higher-education body",
+    "REC": "a research organisation",
+    "PRC": "a company",
+    "PUB": "a public body",
+    "OTH": "an organisation of another kind",
+}
+#: Spectral score from which a partner without shared partners is "close in the network".
+CLOSE = 0.05
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One reason for a suggestion: what kind, how much, about whom, in words."""
+
+    kind: str
+    text: str
+    value: float = 0.0
+    organisations: tuple[str, ...] = ()
+
+
+def explain(context: Context, batch: Batch, i: int) -> tuple[Reason, ...]:
+    """The reasons for pair ``i`` of ``batch``, strongest evidence first."""
+    row = dict(zip(FEATURES, batch.features[i], strict=True))
+    node, partner = int(batch.nodes[batch.query[i]]), int(batch.partner[i])
+    profile = batch.profiles[batch.query[i]]
+    found = []
+    if node >= 0 and row["common"] > 0:
+        found.append(_shared(context, node, partner))
+    elif node >= 0 and row["spectral"] >= CLOSE:
+        found.append(Reason("network", "close to your network: partners of your partners "
+                            "work with their partners", float(row["spectral"])))  # fmt: skip
+    shared_parts = _shared_parts(context, profile.parts, partner)
+    if shared_parts:
+        found.append(Reason("programme_parts", "works in the same programme parts: "
+                            + ", ".join(shared_parts), float(row["part_overlap"])))  # fmt: skip
+    found.append(_country(context, node, profile.country, partner))
+    recent = float(row["partner_recent"])
+    if recent > 0:
+        found.append(Reason("recent", f"active recently: {int(recent)} project(s) starting in the "
+                            "last two years of the data", recent))  # fmt: skip
+    kind = TYPES[context.types[partner]]
+    found.append(Reason("type", f"is {TYPE_NAMES[kind]}"))
+    return tuple(found)
+
+
+def _shared(context: Context, node: int, partner: int) -> Reason:
+    graph = context.graph
+    mine = set(graph.partners[node].indices.tolist())
+    theirs = graph.partners[partner].indices
+    common = [int(n) for n in theirs if int(n) in mine]
+    common.sort(key=lambda n: (-graph.projects[n], n))
+    named = tuple(graph.orgs[n] for n in common)
+    shown = ", ".join(named[:NAMED]) + (
+        f" and {len(named) - NAMED} more" if len(named) > NAMED else ""
+    )
+    return Reason("shared_partners", f"has worked with {len(named)} of your partners ({shown})",
+                  float(len(named)), named)  # fmt: skip
+
+
+def _shared_parts(context: Context, parts: tuple[str, ...], partner: int) -> list[str]:
+    theirs = context.part_shares[partner]
+    return [p for i, p in enumerate(context.parts) if theirs[i] > 0 and p in parts]
+
+
+def _country(context: Context, node: int, country: str, partner: int) -> Reason:
+    theirs = context.countries[context.country_of[partner]]
+    if theirs == country:
+        return Reason("country", f"in your country ({theirs})")
+    graph = context.graph
+    if node >= 0:
+        worked = {context.country_of[n] for n in graph.partners[node].indices}
+        if context.country_of[partner] not in worked:
+            return Reason("new_country", f"in {theirs}, a country you have not worked with yet")
+    mine = context.countries.index(country) if country in context.countries else -1
+    affinity = float(context.affinity[mine, context.country_of[partner]]) if mine >= 0 else 0.0
+    if affinity > 0:
+        return Reason("country_ties", f"in {theirs}: organisations from {country} and {theirs} "
+                      "work together more often than their size predicts", affinity)  # fmt: skip
+    return Reason("country", f"in {theirs}")
+
+
+def text(reasons: tuple[Reason, ...]) -> str:
+    """The reasons as one line (the CSV's ``reasons`` column)."""
+    return "; ".join(r.text for r in reasons)
