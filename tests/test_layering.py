@@ -70,6 +70,7 @@ SHARED = {
     "embeddings",
     "missing_sources",
     "dataset_cache",
+    "uploads",
 }
 
 

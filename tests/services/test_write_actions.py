@@ -36,11 +36,16 @@ from clusterhub.services.observatory import datasets
 from clusterhub.services.observatory.analytics import ClusterMap
 from clusterhub.services.posts import board, interest
 from clusterhub.services.reference import Catalogues, ReferenceData
+from clusterhub.services.s3 import coding as s3_coding
+from clusterhub.services.s3 import imports as s3_imports
+from clusterhub.services.s3 import seed as s3_seed
+from clusterhub.services.s3.mapping import S3Codes
 from clusterhub.services.scoreboard import data as scoreboard_data
 from clusterhub.services.scoreboard import imports as scoreboard_imports
 from clusterhub.services.write_actions import WRITE_ACTIONS, WriteAction, qualified_name
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import AuditEntry
+from clusterhub.store.s3 import S3Strategy
 from tests.conftest import DB_KINDS, migrated_database
 from tests.services.write_actions_events import BUILDERS, Builder
 
@@ -538,6 +543,66 @@ def _upload(w: World) -> Act:
         s, actor=officer, name="sent.csv", reference=w.reference,
         content=b"region,indicator,year,value\nDE21,eqi,2021,1.1\n"),
         _as(officer), "user:sent.csv")  # fmt: skip
+
+
+S3_ROWS = (
+    "region,period,strategy_title,source,priority,nace\n"
+    "{region},2021-2027,Strategy,test,Offshore wind energy,35.11\n"
+)
+
+
+def _s3_codes(w: World) -> S3Codes:
+    return S3Codes.from_reference(w.reference, w.catalogues)
+
+
+def _s3_priority(w: World, region: str) -> int:
+    """A stored strategy of ``region`` with one priority; the priority's id."""
+    path = w.file(f"s3-{region}.csv", S3_ROWS.format(region=region))
+    with w.tx() as session:
+        s3_imports.import_file(session, path=path, codes=_s3_codes(w), by=CLI)
+        found = session.scalars(select(S3Strategy).where(S3Strategy.region_code == region)).one()
+        return found.priorities[0].id
+
+
+@scenario(s3_imports.import_file, "s3.import")
+def _s3_import(w: World) -> Act:
+    path = w.file("s3.csv", S3_ROWS.format(region="DE11"))
+    return act(w, lambda s: s3_imports.import_file(s, path=path, codes=_s3_codes(w), by=CLI),
+               CLI.name, "file")  # fmt: skip
+
+
+@scenario(s3_imports.import_upload, "s3.import")
+def _s3_upload(w: World) -> Act:
+    officer = w.user(Role.PROGRAMME_OFFICER)
+    content = S3_ROWS.format(region="DE12").encode()
+    return act(w, lambda s: s3_imports.import_upload(
+        s, actor=officer, name="s3.csv", content=content, codes=_s3_codes(w)),
+        _as(officer), "file")  # fmt: skip
+
+
+@scenario(s3_seed.load_demo_strategies, "s3.import")
+def _s3_demo(w: World) -> Act:
+    return act(w, lambda s: s3_seed.load_demo_strategies(
+        s, codes=_s3_codes(w), by=CLI, regions=["DE13"]), CLI.name, "file")  # fmt: skip
+
+
+@scenario(s3_coding.record_proposal, "s3.propose")
+def _s3_propose(w: World) -> Act:
+    officer, priority = w.user(Role.PROGRAMME_OFFICER), _s3_priority(w, "DE14")
+    codes = _s3_codes(w)
+    assistant = s3_coding.CodingAssistant(w.reference, codes.mapping, codes.vocabularies, None)
+    return act(w, lambda s: s3_coding.record_proposal(
+        s, actor=officer, priority_id=priority, assistant=assistant), _as(officer),
+        priority)  # fmt: skip
+
+
+@scenario(s3_coding.confirm_coding, "s3.confirm")
+def _s3_confirm(w: World) -> Act:
+    officer, priority = w.user(Role.PROGRAMME_OFFICER), _s3_priority(w, "DE21")
+    return act(w, lambda s: s3_coding.confirm_coding(
+        s, actor=officer, priority_id=priority, nace=["35.11"], fields_of_science=["2.2"],
+        objectives=["Societal challenges"], codes=_s3_codes(w)), _as(officer),
+        priority)  # fmt: skip
 
 
 def _events_scenario(build: Builder) -> Callable[[World], Act]:

@@ -46,7 +46,7 @@ def test_0009_goes_up_from_0008_and_down_again(db_settings: Settings) -> None:
     with engine.begin() as connection:
         _row(connection, "users", id=1, email="a@example.org", display_name="A",
              password_hash="x", role="member", is_active=True, created_at=NOW)  # fmt: skip
-    upgrade(engine)
+    upgrade(engine, "0009")
     assert set(inspect(engine).get_table_names()) >= EVENT_TABLES
     with engine.connect() as connection:
         assert current_revision(connection) == "0009"

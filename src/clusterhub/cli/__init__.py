@@ -20,6 +20,7 @@ from clusterhub.cli import (
     events,
     observatory,
     relatedness,
+    s3,
     scoreboard,
     serve,
 )
@@ -38,6 +39,7 @@ app.add_typer(accounts.app, name="users")
 app.add_typer(directory.app, name="directory")
 app.add_typer(scoreboard.app, name="scoreboard")
 app.add_typer(events.app, name="events")
+app.add_typer(s3.app, name="s3")
 app.command("serve")(serve.serve_command)
 app.command("complexity")(complexity.complexity_command)
 relatedness.register(app)

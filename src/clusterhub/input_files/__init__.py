@@ -25,7 +25,7 @@ Lines are numbered as a text editor shows them (the header is line 1).
 
 Where each part lives: ``problems`` (the problem list), ``text`` (files and UTF-8 lines),
 ``delimited`` (the strict delimited reader) and ``scan`` (its vectorised fast path for sound
-files), ``documents`` (JSON and YAML), ``archives`` (zip).
+files), ``documents`` (JSON and YAML), ``archives`` (zip), ``workbooks`` (XLSX sheets).
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ from clusterhub.input_files.documents import (
 )
 from clusterhub.input_files.problems import ProblemList
 from clusterhub.input_files.text import LINE_LIMIT, TextLines, check_size, require_file
+from clusterhub.input_files.workbooks import Sheet, SheetRow, cell_text, read_workbook
 
 __all__ = [
     "DOCUMENT_LIMIT",
@@ -65,7 +66,10 @@ __all__ = [
     "DelimitedReader",
     "ProblemList",
     "Row",
+    "Sheet",
+    "SheetRow",
     "TextLines",
+    "cell_text",
     "check_columns",
     "check_delimited",
     "check_size",
@@ -75,5 +79,6 @@ __all__ = [
     "read_document",
     "read_frame",
     "read_rows",
+    "read_workbook",
     "require_file",
 ]

@@ -40,6 +40,9 @@ from clusterhub.services.events import files as event_files
 from clusterhub.services.events import notify as event_notify
 from clusterhub.services.observatory import datasets
 from clusterhub.services.posts import board, interest
+from clusterhub.services.s3 import coding as s3_coding
+from clusterhub.services.s3 import imports as s3_imports
+from clusterhub.services.s3 import seed as s3_seed
 from clusterhub.services.scoreboard import data as scoreboard_data
 from clusterhub.services.scoreboard import imports
 from clusterhub.store import fts, generations
@@ -216,6 +219,17 @@ WRITE_ACTIONS: tuple[WriteAction, ...] = (
                 "indicator_values", None, ("cli",), "the server's operator"),
     WriteAction(imports.import_upload, "scoreboard.import", "indicator_values",
                 Role.PROGRAMME_OFFICER, ("web", "api"), _OFFICERS),
+    # smart specialisation (the web and API faces are not built yet)
+    WriteAction(s3_imports.import_file, "s3.import", "s3_strategy", None, ("cli",),
+                "the server's operator (`clusterhub s3 import`)"),
+    WriteAction(s3_seed.load_demo_strategies, "s3.import", "s3_strategy", None, ("cli",),
+                "the server's operator (`clusterhub s3 demo`)"),
+    WriteAction(s3_imports.import_upload, "s3.import", "s3_strategy", Role.PROGRAMME_OFFICER,
+                (), _OFFICERS),
+    WriteAction(s3_coding.record_proposal, "s3.propose", "s3_priority", Role.PROGRAMME_OFFICER,
+                (), _OFFICERS),
+    WriteAction(s3_coding.confirm_coding, "s3.confirm", "s3_priority", Role.PROGRAMME_OFFICER,
+                (), _OFFICERS),
 )  # fmt: skip
 
 #: Functions that write only as a step of the use cases above (which record the entry), and
@@ -261,6 +275,7 @@ PARTS: tuple[Callable[..., Any], ...] = (
     scoreboard_data.load_computed,
     scoreboard_data.store_values,
     imports._stored,
+    s3_imports.store_file,
     fts.upsert,
     fts.delete,
     generations.bump,

@@ -554,3 +554,6 @@ class IndexChange(Base):
 # The tables of matchmaking events live in their own module, on this Base; importing it here
 # registers them wherever the models are loaded (Alembic, the schema test, backups).
 from clusterhub.store import events as _events  # noqa: E402, F401
+
+# Smart Specialisation strategies, priorities and thematic partnerships, likewise.
+from clusterhub.store import s3 as _s3  # noqa: E402, F401

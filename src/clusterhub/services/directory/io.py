@@ -27,9 +27,8 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any, Literal, get_args, get_origin
 
@@ -45,8 +44,8 @@ from clusterhub.input_files import (
     TextLines,
     check_columns,
     check_size,
-    check_zip,
     load_json,
+    read_workbook,
 )
 from clusterhub.services import audit
 from clusterhub.services.audit import Actor
@@ -297,63 +296,10 @@ def _json_rows(path: Path, problems: ProblemList) -> list[_Row]:
 
 
 def _xlsx_rows(path: Path, problems: ProblemList) -> list[_Row]:
-    check_zip(path, name=path.name, kind="XLSX workbook")
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a damaged file
-        raise InvalidInput.single(
-            f"not a readable XLSX workbook ({error.__class__.__name__})", file=path.name
-        ) from None
-    try:
-        return _sheet_rows(book.worksheets[0].iter_rows(values_only=True), path.name, problems)
-    except InvalidInput:
-        raise
-    except Exception as error:  # a sheet openpyxl cannot parse, inside a sound zip
-        raise InvalidInput.single(
-            f"not a readable XLSX sheet ({error.__class__.__name__})", file=path.name
-        ) from None
-    finally:
-        book.close()
-
-
-def _sheet_rows(sheet: Iterator[tuple[Any, ...]], file: str, problems: ProblemList) -> list[_Row]:
-    """A sheet's rows under its header: blank rows skipped, a value right of the last header
-    cell refused (which column would it be?)."""
-    first = list(next(sheet, ()))
-    while first and first[-1] is None:
-        first.pop()
-    if not first:
-        raise InvalidInput.single("empty sheet; expected a header row of column names", file=file)
-    header = _check_header([str(h) if h is not None else "" for h in first], file)
-    rows = []
-    for number, values in enumerate(sheet, start=2):
-        cells = [_xlsx_value(v) for v in values]
-        if not any(v is not None and str(v).strip() for v in cells):
-            continue
-        extra = [v for v in cells[len(header) :] if v is not None and str(v).strip()]
-        if extra:
-            problems.append(
-                Problem("a value right of the last column, which has no header", file, number)
-            )
-            continue
-        cells += [None] * (len(header) - len(cells))
-        rows.append(_cells(header, cells[: len(header)], number))
-    if not rows and not problems:
-        raise InvalidInput.single("no rows after the header row", file=file, line=2)
-    return rows
-
-
-def _xlsx_value(value: Any) -> Any:
-    """Spreadsheet cells as the text a CSV would hold (Excel stores 12 as 12.0, dates as such)."""
-    if isinstance(value, datetime):
-        return value.date().isoformat()
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+    """Rows of the workbook's first sheet (``clusterhub.input_files.read_workbook``)."""
+    sheet = read_workbook(path, name=path.name, problems=problems, first_only=True)[0]
+    header = _check_header(sheet.header, path.name)
+    return [_cells(header, row.cells, row.line) for row in sheet.rows]
 
 
 # --- importing --------------------------------------------------------------------------------

@@ -10,9 +10,6 @@ codes outside the loaded data).
 
 from __future__ import annotations
 
-import re
-import tempfile
-from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
@@ -36,6 +33,7 @@ from clusterhub.services.reference import ReferenceData
 from clusterhub.services.scoreboard.data import store_values
 from clusterhub.services.scoreboard.schemas import ImportResult
 from clusterhub.services.scoreboard.scorecards import comparison_pool
+from clusterhub.services.uploads import saved_upload
 from clusterhub.stats.indicator_sources import read_eurostat_indicator, read_indicator_csv
 from clusterhub.stats.nuts_recode import INDICATOR_RECODES, recode_indicator_values
 from clusterhub.store.models import Region
@@ -234,32 +232,9 @@ def import_upload(
         An empty or too large file, or what the import refuses.
     """
     by = Actor.of_user(require(session, actor=actor, minimum=IMPORT_ROLE).id)
-    # The sent name is only shown in messages; the file on disk has a fixed name, so no name
-    # (``..``, ``/``, empty) can point outside the temporary folder.
-    safe = re.sub(r"[^A-Za-z0-9._-]", "_", Path(name or "upload.csv").name)[:100] or "upload.csv"
-    if not content or len(content) > MAX_UPLOAD_BYTES:
-        raise InvalidInput.single(
-            f"expected a non-empty file of at most {MAX_UPLOAD_BYTES // 2**20} MB",
-            file=safe,
-            field="file",
-        )
-    suffix = "".join(Path(safe).suffixes[-2:])
-    suffix = suffix if re.fullmatch(r"(\.[A-Za-z0-9]{1,8}){1,2}", suffix) else ""
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / f"upload{suffix}"
-        path.write_bytes(content)
-        try:
-            result = (
-                import_eurostat_file(
-                    session, path, indicator=eurostat, reference=reference, by=by, name=safe
-                )
-                if eurostat
-                else import_indicator_file(session, path, reference=reference, by=by, name=safe)
+    with saved_upload(name, content, limit=MAX_UPLOAD_BYTES) as (path, safe):
+        if eurostat:
+            return import_eurostat_file(
+                session, path, indicator=eurostat, reference=reference, by=by, name=safe
             )
-        except InvalidInput as exc:
-            raise InvalidInput(
-                [replace(p, file=safe) if p.file else p for p in exc.problems],
-                summary=exc.summary.replace(str(path), safe),
-                total=exc.total,
-            ) from None
-    return result
+        return import_indicator_file(session, path, reference=reference, by=by, name=safe)
