@@ -42,6 +42,7 @@ from clusterhub.store.models import (
     UserSession,
 )
 from tests.services.backup_events import add_event
+from tests.services.backup_s3 import add_s3
 
 #: Profiles given a sentence embedding (a few are enough to carry binary columns).
 EMBEDDED = 12
@@ -168,4 +169,5 @@ def fill(
         session.flush()
         add_event(session, organiser_id=orgs[0].id, admin_id=admin.id, member_id=member.id,
                   org_ids=[org.id for org in orgs[1:4]], when=WHEN, text=AWKWARD_TEXT)  # fmt: skip
+        add_s3(session, officer_id=admin.id, when=WHEN, text=AWKWARD_TEXT)
     engine.dispose()

@@ -16,10 +16,9 @@ and period (with all its priorities); a partnership replaces the one of the same
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -36,11 +35,31 @@ from clusterhub.services.schemas import ImportReport
 from clusterhub.services.uploads import saved_upload
 from clusterhub.store.s3 import S3Partnership, S3PartnershipRegion, S3Priority, S3Strategy
 
-PRIORITY_COLUMNS = ("region", "period", "strategy_title", "source", "priority", "description",
-                    "nace", "fos", "objectives", "clusters", "synthetic", "country")  # fmt: skip
+PRIORITY_COLUMNS = (
+    "region",
+    "period",
+    "strategy_title",
+    "source",
+    "priority",
+    "description",
+    "nace",
+    "fos",
+    "objectives",
+    "clusters",
+    "synthetic",
+    "country",
+)
 PRIORITY_REQUIRED = PRIORITY_COLUMNS[:5]
-PARTNERSHIP_COLUMNS = ("partnership", "platform", "thematic_area", "lead_regions",
-                       "member_regions", "description", "source", "synthetic")  # fmt: skip
+PARTNERSHIP_COLUMNS = (
+    "partnership",
+    "platform",
+    "thematic_area",
+    "lead_regions",
+    "member_regions",
+    "description",
+    "source",
+    "synthetic",
+)
 PARTNERSHIP_REQUIRED = ("partnership", "platform", "thematic_area", "source")
 LIST_SEPARATOR = ";"
 MAX_FILE_BYTES = 20 * 1024 * 1024
@@ -48,8 +67,13 @@ MAX_FILE_BYTES = 20 * 1024 * 1024
 IMPORT_ROLE = Role.PROGRAMME_OFFICER
 _PERIOD = re.compile(r"^(\d{4})-(\d{4})$")
 _TRUE, _FALSE = {"true", "yes", "1", "y"}, {"false", "no", "0", "n", ""}
-_LIMITS = {"strategy_title": 300, "priority": 300, "partnership": 300, "platform": 200,
-           "thematic_area": 300}  # fmt: skip
+_LIMITS = {
+    "strategy_title": 300,
+    "priority": 300,
+    "partnership": 300,
+    "platform": 200,
+    "thematic_area": 300,
+}
 
 
 @dataclass
@@ -122,7 +146,7 @@ class _Row:
     def items(self, column: str) -> list[str]:
         return [p.strip() for p in self.cells.get(column, "").split(LIST_SEPARATOR) if p.strip()]
 
-    def codes(self, column: str, normalise: Any) -> list[str]:
+    def codes(self, column: str, normalise: Callable[[str], str]) -> list[str]:
         found: list[str] = []
         for item in self.items(column):
             try:
@@ -170,10 +194,15 @@ def _tables(
             for s in read_workbook(path, name=file, problems=problems)
         ]
     if path.suffix.lower() != ".csv":
-        raise InvalidInput.single("expected a .csv or .xlsx file", file=file, field="format",
-                                  value=path.suffix or None)  # fmt: skip
-    table = read_rows(path, problems=problems, name=file, expected="an S3 priorities or "
-                      "partnerships table (docs/reference/s3-import.md)")  # fmt: skip
+        raise InvalidInput.single(
+            "expected a .csv or .xlsx file", file=file, field="format", value=path.suffix or None
+        )
+    table = read_rows(
+        path,
+        problems=problems,
+        name=file,
+        expected="an S3 priorities or partnerships table (docs/reference/s3-import.md)",
+    )
     return [([h.strip() for h in table.header], [(r.line, r.cells) for r in table.rows])]
 
 
@@ -190,28 +219,38 @@ def _kind(header: Sequence[str], file: str) -> str:
         raise InvalidInput.single(
             "expected a priorities table (columns " + ", ".join(PRIORITY_COLUMNS) + ") or a "
             "partnerships table (columns " + ", ".join(PARTNERSHIP_COLUMNS) + ")",
-            file=file, line=1, value=",".join(header),
-        )  # fmt: skip
+            file=file,
+            line=1,
+            value=",".join(header),
+        )
     unknown = [h for h in header if h not in columns]
     missing = [c for c in required if c not in header]
     twice = sorted({h for h in header if header.count(h) > 1})
     if unknown or missing or twice:
-        parts = [f"unknown column(s) {', '.join(unknown)}" if unknown else "",
-                 f"missing column(s) {', '.join(missing)}" if missing else "",
-                 f"column(s) named twice: {', '.join(twice)}" if twice else ""]  # fmt: skip
+        parts = [
+            f"unknown column(s) {', '.join(unknown)}" if unknown else "",
+            f"missing column(s) {', '.join(missing)}" if missing else "",
+            f"column(s) named twice: {', '.join(twice)}" if twice else "",
+        ]
         raise InvalidInput.single(
-            "; ".join(p for p in parts if p) + f"; a {kind} table has the columns "
-            + ", ".join(columns) + f" (required: {', '.join(required)})",
-            file=file, line=1,
-        )  # fmt: skip
+            "; ".join(p for p in parts if p)
+            + f"; a {kind} table has the columns "
+            + ", ".join(columns)
+            + f" (required: {', '.join(required)})",
+            file=file,
+            line=1,
+        )
     return kind
 
 
 def _region(row: _Row, column: str, value: str, codes: S3Codes) -> str | None:
     code = value.strip().upper()
     if code and code not in codes.catalogues.nuts:
-        row.problem(column, "expected a NUTS 2021 code (a country such as DE, or a region such "
-                    "as DE11)", value)  # fmt: skip
+        row.problem(
+            column,
+            "expected a NUTS 2021 code (a country such as DE, or a region such as DE11)",
+            value,
+        )
         return None
     return code or None
 
@@ -228,23 +267,37 @@ def _read_priority(row: _Row, codes: S3Codes, result: S3File) -> None:
         row.problem("country", f"expected {country}, the country of region {region}", stated)
     clusters = row.codes("clusters", codes.cluster_code) if row.cells.get("clusters") else None
     priority = StrategyPriority(
-        row.line, row.text("priority", required=True), row.text("description"),
+        row.line,
+        row.text("priority", required=True),
+        row.text("description"),
         row.codes("nace", codes.catalogues.nace.normalise),
         row.codes("fos", codes.vocabularies.fields_of_science.normalise),
-        row.codes("objectives", codes.vocabularies.policy_objectives.normalise), clusters,
-    )  # fmt: skip
-    strategy = Strategy(row.line, region or "", country, period,
-                         row.text("strategy_title", required=True),
-                         row.text("source", required=True), row.flag("synthetic"))  # fmt: skip
+        row.codes("objectives", codes.vocabularies.policy_objectives.normalise),
+        clusters,
+    )
+    strategy = Strategy(
+        row.line,
+        region or "",
+        country,
+        period,
+        row.text("strategy_title", required=True),
+        row.text("source", required=True),
+        row.flag("synthetic"),
+    )
     if region is None or not period:
         return
     known = result.strategies.setdefault((region, period), strategy)
-    for column, ours, theirs in (("strategy_title", strategy.title, known.title),
-                                 ("source", strategy.source, known.source),
-                                 ("synthetic", strategy.synthetic, known.synthetic)):  # fmt: skip
+    for column, ours, theirs in (
+        ("strategy_title", strategy.title, known.title),
+        ("source", strategy.source, known.source),
+        ("synthetic", strategy.synthetic, known.synthetic),
+    ):
         if ours != theirs:
-            row.problem(column, f"expected {theirs!r}, as on line {known.line} for the same "
-                        f"region and period", str(ours))  # fmt: skip
+            row.problem(
+                column,
+                f"expected {theirs!r}, as on line {known.line} for the same region and period",
+                str(ours),
+            )
     earlier = next((p for p in known.priorities if p.title == priority.title), None)
     if earlier is not None:
         row.problem("priority", f"priority repeated: also on line {earlier.line}", priority.title)
@@ -262,10 +315,15 @@ def _read_partnership(row: _Row, codes: S3Codes, result: S3File) -> None:
             elif code is not None:
                 regions[code] = role
     partnership = ThematicPartnership(
-        row.line, name, row.text("platform", required=True),
-        row.text("thematic_area", required=True), row.text("description"),
-        row.text("source", required=True), row.flag("synthetic"), regions,
-    )  # fmt: skip
+        row.line,
+        name,
+        row.text("platform", required=True),
+        row.text("thematic_area", required=True),
+        row.text("description"),
+        row.text("source", required=True),
+        row.flag("synthetic"),
+        regions,
+    )
     earlier = result.partnerships.get(name)
     if earlier is not None:
         row.problem("partnership", f"partnership repeated: also on line {earlier.line}", name)
@@ -316,11 +374,17 @@ def store_file(
             session.delete(old)
             session.flush()
         replaced, created = replaced + (old is not None), created + (old is None)
-        stored = S3Strategy(region_code=region, country=strategy.country, title=strategy.title,
-                            period=period, source=strategy.source,
-                            synthetic=strategy.synthetic)  # fmt: skip
-        stored.priorities = [_stored_priority(p, n, codes) for n, p in
-                             enumerate(strategy.priorities, start=1)]  # fmt: skip
+        stored = S3Strategy(
+            region_code=region,
+            country=strategy.country,
+            title=strategy.title,
+            period=period,
+            source=strategy.source,
+            synthetic=strategy.synthetic,
+        )
+        stored.priorities = [
+            _stored_priority(p, n, codes) for n, p in enumerate(strategy.priorities, start=1)
+        ]
         priorities += len(stored.priorities)
         session.add(stored)
     p_replaced = p_created = 0
@@ -331,25 +395,40 @@ def store_file(
             session.flush()
         p_replaced += old_partnership is not None
         p_created += old_partnership is None
-        session.add(S3Partnership(
-            name=name, platform=partnership.platform, thematic_area=partnership.thematic_area,
-            description=partnership.description, source=partnership.source,
-            synthetic=partnership.synthetic,
-            regions=[S3PartnershipRegion(region_code=code, role=role)
-                     for code, role in sorted(partnership.regions.items())],
-        ))  # fmt: skip
+        session.add(
+            S3Partnership(
+                name=name,
+                platform=partnership.platform,
+                thematic_area=partnership.thematic_area,
+                description=partnership.description,
+                source=partnership.source,
+                synthetic=partnership.synthetic,
+                regions=[
+                    S3PartnershipRegion(region_code=code, role=role)
+                    for code, role in sorted(partnership.regions.items())
+                ],
+            )
+        )
     session.flush()
     report = ImportReport(
-        source="file", rows=priorities + len(data.partnerships), created=created + p_created,
-        updated=replaced + p_replaced, unchanged=0,
+        source="file",
+        rows=priorities + len(data.partnerships),
+        created=created + p_created,
+        updated=replaced + p_replaced,
+        unchanged=0,
         extra={"priorities": priorities, "partnerships": len(data.partnerships)},
-    )  # fmt: skip
-    audit.record_import(session, by=by, action="s3.import", entity_type="s3_strategy",
-                        report=report, file=file)  # fmt: skip
+    )
+    audit.record_import(
+        session, by=by, action="s3.import", entity_type="s3_strategy", report=report, file=file
+    )
     return ImportSummary(
-        file=file, strategies_created=created, strategies_replaced=replaced,
-        priorities=priorities, partnerships_created=p_created, partnerships_replaced=p_replaced,
-    )  # fmt: skip
+        file=file,
+        strategies_created=created,
+        strategies_replaced=replaced,
+        priorities=priorities,
+        partnerships_created=p_created,
+        partnerships_replaced=p_replaced,
+    )
 
 
 def _stored_priority(priority: StrategyPriority, position: int, codes: S3Codes) -> S3Priority:
@@ -359,11 +438,17 @@ def _stored_priority(priority: StrategyPriority, position: int, codes: S3Codes) 
     wanted = derived if priority.clusters is None else priority.clusters
     coded = bool(priority.nace or priority.fos or priority.objectives or priority.clusters)
     return S3Priority(
-        position=position, title=priority.title, description=priority.description,
-        nace_codes=priority.nace, fos_codes=priority.fos, objectives=priority.objectives,
+        position=position,
+        title=priority.title,
+        description=priority.description,
+        nace_codes=priority.nace,
+        fos_codes=priority.fos,
+        objectives=priority.objectives,
         cluster_codes=edited(derived, wanted, set(derived) - set(wanted)),
-        cluster_edits={"added": sorted(set(wanted) - set(derived)),
-                       "removed": sorted(set(derived) - set(wanted))},
+        cluster_edits={
+            "added": sorted(set(wanted) - set(derived)),
+            "removed": sorted(set(derived) - set(wanted)),
+        },
         coding_status=(CodingStatus.IMPORTED if coded else CodingStatus.UNCODED).value,
         proposal={},
-    )  # fmt: skip
+    )
