@@ -22,11 +22,13 @@ import re
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Literal
 
 import numpy as np
 import numpy.typing as npt
 from sqlalchemy.orm import Session
 
+from clusterhub.classify.nace import DIVISION, SECTION
 from clusterhub.classify.nace_texts import load_nace_texts
 from clusterhub.classify.s3_axes import S3Vocabularies, Vocabulary
 from clusterhub.errors import InvalidInput, NotFound, Problem
@@ -52,6 +54,8 @@ from clusterhub.store.s3 import S3Priority
 CODING_ROLE = Role.PROGRAMME_OFFICER
 #: Classes, fields and objectives proposed by default.
 TOP_NACE, TOP_FIELDS, TOP_OBJECTIVES = 8, 3, 3
+#: The proposal's cluster categories are those its first few classes reach.
+CLUSTERS_FROM = 3
 
 #: Words that say nothing about a domain (NACE titles are full of "manufacture of").
 _STOP = frozenset({
@@ -147,7 +151,7 @@ class CodingAssistant:
         self._objectives = _vocabulary_texts(vocabularies.policy_objectives)
 
     @property
-    def method(self) -> str:
+    def method(self) -> Literal["semantic", "keyword"]:
         """``semantic`` with a model, ``keyword`` without."""
         return "keyword" if self.embedder is None else "semantic"
 
@@ -157,26 +161,26 @@ class CodingAssistant:
         Raises
         ------
         InvalidInput
-            If the text has no words to match.
+            If the text is empty.
         """
         if not text.strip():
             raise InvalidInput.single("expected a priority's text to code", field="text")
         nace = self.mapping.nace
         matches = []
         for code, score, matched, shared in self._ranked(self._nace, text, top):
-            division = nace.ancestor_at(code, 2)
+            division = nace.ancestor_at(code, DIVISION)
             matches.append(
                 NaceMatch(
                     code=code, name=nace.name(code), score=score, matched_text=matched,
-                    matched_words=shared, division=f"{nace.ancestor_at(code, 1)}{division}",
+                    matched_words=shared, division=f"{nace.ancestor_at(code, SECTION)}{division}",
                     division_name=nace.name(division), clusters=self.mapping.for_code(code),
                 )
             )  # fmt: skip
         return CodingProposal(
             text=text,
-            method="keyword" if self.embedder is None else "semantic",
+            method=self.method,
             nace=matches,
-            clusters=self.mapping.for_codes(m.code for m in matches[: max(1, top // 2)]),
+            clusters=self.mapping.for_codes(m.code for m in matches[:CLUSTERS_FROM]),
             fields_of_science=self._matches(
                 self._fields, self.vocabularies.fields_of_science, text, TOP_FIELDS
             ),

@@ -265,7 +265,9 @@ def _read_priority(row: _Row, codes: S3Codes, result: S3File) -> None:
     stated = row.text("country").upper()
     if stated and country and stated != country:
         row.problem("country", f"expected {country}, the country of region {region}", stated)
-    clusters = row.codes("clusters", codes.cluster_code) if row.cells.get("clusters") else None
+    # An empty cell derives the categories from the NACE codes; a filled one is the final list.
+    given = row.cells.get("clusters", "").strip()
+    clusters = row.codes("clusters", codes.cluster_code) if given else None
     priority = StrategyPriority(
         row.line,
         row.text("priority", required=True),

@@ -123,7 +123,9 @@ class CodingProposal(BaseModel):
         description="semantic: MiniLM sentence embeddings; keyword: word overlap (no model)."
     )
     nace: list[NaceMatch]
-    clusters: list[ClusterLink] = Field(description="Categories the proposed NACE codes reach.")
+    clusters: list[ClusterLink] = Field(
+        description="Categories the first three proposed classes reach (coding.CLUSTERS_FROM)."
+    )
     fields_of_science: list[Match]
     objectives: list[Match]
 
