@@ -102,8 +102,10 @@ def demo_strategies(
     data = S3File()
     for region in regions:
         strong = own_strength(session, region).own
-        chosen = sorted(strong, key=lambda c: (-strong[c], int(c)))[:2]
-        others = sorted((c for c in codes.mapping.names if c not in strong), key=int)
+        chosen = sorted(strong, key=lambda c: (-strong[c], len(c), c))[:2]
+        others = sorted(
+            (c for c in codes.mapping.names if c not in strong), key=lambda c: (len(c), c)
+        )
         chosen.append(generator.choice(others))
         strategy = Strategy(
             line=0, region=region, country=iso_country(region[:2]), period=DEMO_PERIOD,
