@@ -206,7 +206,7 @@ def partner_regions(
             for d in sorted(our_divisions & (_divisions(theirs, codes) if theirs else set()))
         ] + [
             Reason(kind="complementary_strength", code=c, name=name(c),
-                   text=f"{other} has a strong {name(c)} cluster ({strong[other][c]} stars), "
+                   text=f"{other} has a strong {name(c)} cluster ({_why(strong[other][c])}), "
                         f"where {code} has a priority without a cluster base")
             for c in sorted(gaps & set(strong.get(other, {})), key=lambda c: (len(c), c))
         ] + [
@@ -226,6 +226,11 @@ def partner_regions(
         ))  # fmt: skip
     found.sort(key=lambda p: (-p.score, p.region_code))
     return found[:top]
+
+
+def _why(stars: int) -> str:
+    """Why a cell is strong, in words: its stars, or the U.S. rule when it has too few."""
+    return f"{stars} stars" if stars >= STRONG_STARS else "strong by the U.S. rule"
 
 
 def _partnership_peers(session: Session, region: str) -> dict[str, list[str]]:
