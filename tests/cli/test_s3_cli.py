@@ -10,9 +10,22 @@ import pytest
 from typer.testing import CliRunner
 
 from clusterhub.cli import app
+from clusterhub.cli._console import console
 from clusterhub.config import get_settings
 
 runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def wide_console() -> Iterator[None]:
+    """Tables 200 columns wide whatever the worker's terminal (an xdist worker's console may
+    have fixed its width at 80 when it was created), so cells are not wrapped."""
+    kept = console._width
+    console.width = 200
+    yield
+    console._width = kept
+
+
 FIXTURES = Path(__file__).resolve().parents[1] / "data" / "s3"
 
 

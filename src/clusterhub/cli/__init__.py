@@ -19,6 +19,7 @@ from clusterhub.cli import (
     directory,
     events,
     observatory,
+    recommend,
     relatedness,
     s3,
     scoreboard,
@@ -39,6 +40,7 @@ app.add_typer(accounts.app, name="users")
 app.add_typer(directory.app, name="directory")
 app.add_typer(scoreboard.app, name="scoreboard")
 app.add_typer(events.app, name="events")
+app.add_typer(recommend.app, name="recommend")
 app.add_typer(s3.app, name="s3")
 app.command("serve")(serve.serve_command)
 app.command("complexity")(complexity.complexity_command)

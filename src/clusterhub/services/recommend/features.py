@@ -44,11 +44,9 @@ COMPARED = (
     "common", "adamic_adar", "weighted_resource", "decayed_paths", "recent_common", "spectral",
     "partner_projects", "partner_new_partners",
 )  # fmt: skip
-#: Feature columns by group (a compared feature belongs to its base feature's group).
-GROUPS: dict[str, tuple[str, ...]] = {
-    group: names
-    + tuple(f"{f}_{how}" for f in names if f in COMPARED for how in ("rank", "of_best"))
-    for group, names in _BASE.items()
+#: Feature columns by group; the ablation drops one group at a time.
+GROUPS: dict[str, tuple[str, ...]] = _BASE | {
+    "compared": tuple(f"{f}_{how}" for f in COMPARED for how in ("rank", "of_best"))
 }
 FEATURES: tuple[str, ...] = tuple(f for group in GROUPS.values() for f in group)
 #: Columns holding an organisation type code (categorical for the ranker).

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from clusterhub.errors import InvalidInput
 from clusterhub.services.recommend.features import CATEGORICAL, FEATURES, GROUPS
 
 #: Boosting settings (chosen on the 2016 → 2017-2018 split inside the training data).
@@ -60,7 +61,11 @@ class Examples:
 
     @staticmethod
     def joined(parts: list[Examples]) -> Examples:
-        """Several sets as one (query numbers kept apart)."""
+        """Several sets as one (query numbers kept apart; none: an empty set)."""
+        if not parts:
+            return Examples(
+                np.zeros((0, len(FEATURES))), np.zeros(0, dtype=bool), np.zeros(0, dtype=np.int64)
+            )
         offsets = np.cumsum([0] + [int(p.query.max()) + 1 if len(p.query) else 0 for p in parts])
         return Examples(
             np.concatenate([p.features for p in parts]),
@@ -78,7 +83,11 @@ def train(examples: Examples, *, groups: tuple[str, ...], seed: int) -> Ranker:
 
     labels, query = examples.labels, examples.query
     if not labels.any():
-        raise ValueError("no pair in the training years became a partnership: nothing to learn")
+        raise InvalidInput.single(
+            "nothing to learn from: no candidate pair became a partnership in the last years of "
+            "the participations (the data needs new partnerships in the two years before its "
+            "last start year, between organisations known before them)"
+        )
     keep = _thinned(labels, query, np.random.default_rng(seed))
     positives = np.bincount(query, weights=labels.astype(np.float64))
     weight = 1.0 / np.maximum(positives[query], 1.0)

@@ -12,6 +12,7 @@ and explains the chosen ones (``reasons``).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 from numpy.typing import NDArray
@@ -37,7 +38,7 @@ CUTS = (2, 1)
 TRAINING_QUERIES = 2500
 #: Queries whose candidates are scored at once (bounds memory: batch x organisations floats).
 BATCH = 250
-NEWCOMER_GROUPS = ("activity", "profile")
+NEWCOMER_GROUPS = ("activity", "profile", "compared")
 
 
 @dataclass(frozen=True)
@@ -57,17 +58,19 @@ class Recommender:
 
     context: Context
     history: Ranker
-    newcomer: Ranker
+    newcomer: Ranker | None
 
     def recommend(
         self, queries: list[str], top: int = 10, profiles: dict[str, Profile] | None = None
     ) -> dict[str, list[Recommendation]]:
         """The ``top`` new partners of each query: by the history ranker when the query is in
         the graph, by the newcomer ranker from ``profiles`` otherwise (a query that is neither
-        gets an empty list)."""
+        gets an empty list, as does a newcomer when the data had none to learn from)."""
         index = self.context.graph.index
         known = [q for q in queries if q in index]
         fresh = [q for q in queries if q not in index and profiles and q in profiles]
+        if self.newcomer is None:
+            fresh = []
         found: dict[str, list[Recommendation]] = {q: [] for q in queries}
         for start in range(0, len(known), BATCH):
             chunk = known[start : start + BATCH]
@@ -77,7 +80,7 @@ class Recommender:
         for start in range(0, len(fresh), BATCH):
             chunk = fresh[start : start + BATCH]
             batch = profile_batch(self.context, [profiles[q] for q in chunk] if profiles else [])
-            found |= self._ranked(chunk, batch, self.newcomer, top)
+            found |= self._ranked(chunk, batch, cast(Ranker, self.newcomer), top)
         return found
 
     def _ranked(
@@ -107,16 +110,25 @@ def fit(
         past = build_context(split.train, seed=seed)
         queries = [q for q in sample(split.truth, TRAINING_QUERIES, seed) if q in past.graph.index]
         nodes = np.array([past.graph.index[q] for q in queries], dtype=np.int64)
-        history.append(_examples(past, _batches(past, nodes), [split.truth[q] for q in queries]))
+        if queries:
+            answers = [split.truth[q] for q in queries]
+            history.append(_examples(past, _batches(past, nodes), answers))
         fresh = sample(split.newcomer_truth, TRAINING_QUERIES, seed)
-        batch = profile_batch(past, [split.newcomer_profiles[q] for q in fresh])
-        newcomer.append(_examples(past, batch, [split.newcomer_truth[q] for q in fresh]))
+        if fresh:
+            batch = profile_batch(past, [split.newcomer_profiles[q] for q in fresh])
+            newcomer.append(_examples(past, batch, [split.newcomer_truth[q] for q in fresh]))
     newcomer_groups = tuple(g for g in NEWCOMER_GROUPS if g in groups) or NEWCOMER_GROUPS
     return Recommender(
         build_context(data, seed=seed),
         train(Examples.joined(history), groups=groups, seed=seed),
-        train(Examples.joined(newcomer), groups=newcomer_groups, seed=seed),
+        _newcomer_ranker(newcomer, newcomer_groups, seed),
     )
+
+
+def _newcomer_ranker(examples: list[Examples], groups: tuple[str, ...], seed: int) -> Ranker | None:
+    """The newcomer ranker, or none when no newcomer of the training years found a partner."""
+    joined = Examples.joined(examples)
+    return train(joined, groups=groups, seed=seed) if joined.labels.any() else None
 
 
 def _batches(context: Context, nodes: NDArray[np.int64]) -> Batch:
