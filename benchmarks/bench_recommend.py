@@ -79,8 +79,8 @@ def write_training_files(folder: Path, train: Collaborations, out: Path) -> tupl
     rows = read_flattened(folder / "h2020_participations.csv.gz").drop("_line")
     parts = read_flattened(folder / "h2020_programme_parts.csv.gz").drop("_line")
     participations, programme_parts = out / "train_participations.csv", out / "train_parts.csv"
-    rows.filter(pl.col("rcn").is_in(kept)).write_csv(participations)
-    parts.filter(pl.col("rcn").is_in(kept)).write_csv(programme_parts)
+    rows.filter(pl.col("rcn").is_in(kept.implode())).write_csv(participations)
+    parts.filter(pl.col("rcn").is_in(kept.implode())).write_csv(programme_parts)
     return participations, programme_parts
 
 

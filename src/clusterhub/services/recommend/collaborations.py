@@ -36,12 +36,12 @@ class Collaborations:
         """Only the projects that started in or before ``year`` (an undated project is left
         out: nothing proves it is not from the future)."""
         kept = self.rows.filter(pl.col("year") <= year)
-        return Collaborations(kept, self.parts.filter(pl.col("project").is_in(kept["project"])))
+        return Collaborations(kept, _parts_of(self.parts, kept))
 
     def during(self, first: int, last: int) -> Collaborations:
         """Only the projects that started from ``first`` to ``last`` (inclusive)."""
         kept = self.rows.filter(pl.col("year").is_between(first, last))
-        return Collaborations(kept, self.parts.filter(pl.col("project").is_in(kept["project"])))
+        return Collaborations(kept, _parts_of(self.parts, kept))
 
     @property
     def last_year(self) -> int:
@@ -52,6 +52,11 @@ class Collaborations:
     def organisations(self) -> set[str]:
         """Every organisation that took part in at least one project."""
         return set(self.rows["org"].unique().to_list())
+
+
+def _parts_of(parts: pl.DataFrame, rows: pl.DataFrame) -> pl.DataFrame:
+    """The programme parts of the projects in ``rows``."""
+    return parts.filter(pl.col("project").is_in(rows["project"].implode()))
 
 
 def from_frames(rows: pl.DataFrame, parts: pl.DataFrame) -> Collaborations:

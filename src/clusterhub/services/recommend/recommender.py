@@ -107,6 +107,8 @@ def fit(
     history, newcomer = [], []
     for back in CUTS:
         split = temporal_split(data, data.last_year - back, last=data.last_year)
+        if split.train.rows.is_empty():
+            continue
         past = build_context(split.train, seed=seed)
         queries = [q for q in sample(split.truth, TRAINING_QUERIES, seed) if q in past.graph.index]
         nodes = np.array([past.graph.index[q] for q in queries], dtype=np.int64)
