@@ -10,9 +10,11 @@ import contextlib
 import logging
 import sqlite3
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pytest
 from fastapi.testclient import TestClient
@@ -29,6 +31,16 @@ from tests.conftest import DB_KINDS
 from tests.services.events_world import EventWorld, event_world
 from tests.services.test_events_followup import held_event
 from tests.services.test_events_notify import mails
+
+T = TypeVar("T")
+
+
+def run_alone(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` in a thread of its own: a browser test earlier in the same xdist worker
+    may have left Playwright's event loop running in the main thread, where ``asyncio.run``
+    refuses to start."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 @pytest.fixture(scope="module", params=DB_KINDS)
@@ -111,7 +123,7 @@ def test_a_failing_round_is_logged_and_the_timer_goes_on(
         return alive
 
     with caplog.at_level(logging.ERROR, logger="clusterhub.events.timer"):
-        assert asyncio.run(run_a_while())
+        assert run_alone(run_a_while())
     assert len([r for r in caplog.records if "round failed" in r.message]) >= 2
     engine.dispose()
 
@@ -124,7 +136,9 @@ def test_a_locked_sqlite_database_fails_a_round_and_the_next_one_succeeds(
     request_id, _sender = _overdue_request(world)
     engine = make_engine(world.settings.model_copy(update={"db_busy_timeout": 0.1}))
     factory = make_session_factory(engine, write=True)
-    holder = sqlite3.connect(world.settings.database_url.removeprefix("sqlite:///"))
+    holder = sqlite3.connect(
+        world.settings.database_url.removeprefix("sqlite:///"), check_same_thread=False
+    )
 
     async def lock_then_release() -> None:
         holder.execute("BEGIN IMMEDIATE")  # another process writing for a while
@@ -142,7 +156,7 @@ def test_a_locked_sqlite_database_fails_a_round_and_the_next_one_succeeds(
 
     try:
         with caplog.at_level(logging.ERROR, logger="clusterhub.events.timer"):
-            asyncio.run(lock_then_release())
+            run_alone(lock_then_release())
     finally:
         holder.close()
         engine.dispose()
