@@ -7,8 +7,6 @@ priorities beside its strong clusters, and what the seed document says.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -17,11 +15,9 @@ from rich.markup import escape
 from rich.table import Table
 
 from clusterhub.cli._console import console, friendly_errors, reference_data
+from clusterhub.cli._database import prepared_database
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from clusterhub.services.reference import ReferenceData
     from clusterhub.services.s3.schemas import CodingProposal, PartnerRegion, RegionComparison
 
 app = typer.Typer(
@@ -30,24 +26,6 @@ app = typer.Typer(
     "sets priorities beside strong clusters.",
     no_args_is_help=True,
 )
-
-
-@contextmanager
-def _prepared() -> Iterator[tuple[Session, ReferenceData]]:
-    """One transaction on the configured database, prepared as on the server's first start."""
-    from clusterhub.config import get_settings
-    from clusterhub.services.bootstrap import prepare_database
-    from clusterhub.store.db import make_engine, make_session_factory, transaction
-
-    settings = get_settings()
-    with reference_data(settings) as reference:
-        prepare_database(settings, reference, directory=False)
-        engine = make_engine(settings)
-        try:
-            with transaction(make_session_factory(engine)) as session:
-                yield session, reference
-        finally:
-            engine.dispose()
 
 
 @app.command("import")
@@ -69,7 +47,7 @@ def import_command(
     with friendly_errors():
         if not file.is_file():
             raise NotFound(f"no file {file}")
-        with _prepared() as (session, reference):
+        with prepared_database() as (session, reference):
             summary = imports.import_file(
                 session, path=file, codes=S3Codes.from_reference(reference),
                 by=Actor.command_line(),
@@ -117,7 +95,7 @@ def region_command(
     from clusterhub.services.s3 import compare
     from clusterhub.services.s3.mapping import S3Codes
 
-    with friendly_errors(), _prepared() as (session, reference):
+    with friendly_errors(), prepared_database() as (session, reference):
         codes = S3Codes.from_reference(reference)
         comparison = compare.compare_region(session, region=region, codes=codes)
         _print_comparison(comparison)
@@ -217,7 +195,7 @@ def demo_command() -> None:
     from clusterhub.services.s3.mapping import S3Codes
     from clusterhub.services.s3.seed import DEMO_REGIONS, load_demo_strategies
 
-    with friendly_errors(), _prepared() as (session, reference):
+    with friendly_errors(), prepared_database() as (session, reference):
         summary = load_demo_strategies(
             session, codes=S3Codes.from_reference(reference), by=Actor.command_line()
         )

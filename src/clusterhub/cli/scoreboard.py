@@ -7,8 +7,6 @@ computed indicators loaded once; the directory is not needed).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -16,14 +14,12 @@ import typer
 from rich.table import Table
 from typer.core import TyperGroup
 
-from clusterhub.cli._console import choice, console, friendly_errors, reference_data
+from clusterhub.cli._console import choice, console, friendly_errors
+from clusterhub.cli._database import prepared_database
 from clusterhub.errors import InvalidInput
 from clusterhub.stats.vocabulary import METHODS
 
 if TYPE_CHECKING:
-    from sqlalchemy.orm import Session
-
-    from clusterhub.services.reference import ReferenceData
     from clusterhub.services.scoreboard.schemas import ImportResult, ScorecardPublic
 
 
@@ -45,24 +41,6 @@ app = typer.Typer(
 )
 
 
-@contextmanager
-def _prepared() -> Iterator[tuple[Session, ReferenceData]]:
-    """One transaction on the configured database, prepared as on the server's first start."""
-    from clusterhub.config import get_settings
-    from clusterhub.services.bootstrap import prepare_database
-    from clusterhub.store.db import make_engine, make_session_factory, transaction
-
-    settings = get_settings()
-    with reference_data(settings) as reference:
-        prepare_database(settings, reference, directory=False)
-        engine = make_engine(settings)
-        try:
-            with transaction(make_session_factory(engine)) as session:
-                yield session, reference
-        finally:
-            engine.dispose()
-
-
 @app.command("show")
 def show_command(
     region: Annotated[str, typer.Argument(help="NUTS code, e.g. DE11.")],
@@ -79,7 +57,7 @@ def show_command(
     from clusterhub.services.scoreboard import export, scorecards
     from clusterhub.stats.scoreboard import ScoreOptions
 
-    with friendly_errors(), _prepared() as (session, _reference):
+    with friendly_errors(), prepared_database() as (session, _reference):
         options = ScoreOptions(method=choice(method, METHODS, "method"))
         card = scorecards.region_scorecard(session, code=region, peers=peers, options=options)
         _print(card)
@@ -115,7 +93,7 @@ def import_command(
     from clusterhub.services.scoreboard import imports as scoreboard_imports
 
     by = Actor.command_line()
-    with friendly_errors(), _prepared() as (session, reference):
+    with friendly_errors(), prepared_database() as (session, reference):
         if eurostat and file is None:
             result = scoreboard_imports.fetch_eurostat_indicator(
                 session, indicator=eurostat, settings=get_settings(), reference=reference, by=by
