@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from clusterhub.cli import app
 from clusterhub.cli._console import console
-from clusterhub.config import get_settings
+from tests.cli.database import commands_database
 
 runner = CliRunner()
 
@@ -32,14 +32,8 @@ FIXTURES = Path(__file__).resolve().parents[1] / "data" / "s3"
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterator[Path]:
     """A SQLite file the commands prepare themselves (as the server would on first start)."""
-    folder = tmp_path_factory.mktemp("s3cli")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("CLUSTERHUB_DATABASE_URL", f"sqlite:///{folder / 'cli.db'}")
-    patch.setenv("CLUSTERHUB_DATA_MIRROR", str(shared_data))
-    get_settings.cache_clear()
-    yield folder
-    patch.undo()
-    get_settings.cache_clear()
+    with commands_database(tmp_path_factory.mktemp("s3cli"), shared_data) as folder:
+        yield folder
 
 
 def test_import_refuses_a_bad_file_then_the_region_compares(database: Path) -> None:

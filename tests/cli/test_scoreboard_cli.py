@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from clusterhub.cli import app
-from clusterhub.config import get_settings
+from tests.cli.database import commands_database
 
 runner = CliRunner()
 
@@ -19,14 +19,8 @@ runner = CliRunner()
 @pytest.fixture(scope="module")
 def database(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterator[Path]:
     """A SQLite file the commands prepare themselves (as the server would on first start)."""
-    folder = tmp_path_factory.mktemp("sbcli")
-    patch = pytest.MonkeyPatch()
-    patch.setenv("CLUSTERHUB_DATABASE_URL", f"sqlite:///{folder / 'cli.db'}")
-    patch.setenv("CLUSTERHUB_DATA_MIRROR", str(shared_data))
-    get_settings.cache_clear()
-    yield folder
-    patch.undo()
-    get_settings.cache_clear()
+    with commands_database(tmp_path_factory.mktemp("sbcli"), shared_data) as folder:
+        yield folder
 
 
 def test_region_shorthand_prints_the_dimensions_and_writes_csv(database: Path) -> None:

@@ -6,9 +6,10 @@ embedding and the most active organisations of its programme parts; a newcomer (
 only a ``Profile``) gets the most active organisations of its programme parts, from its own
 country and from any. Itself and its existing partners are never candidates.
 
-Every (query, candidate) pair is described by the columns of ``FEATURES``, in three groups the
+Every (query, candidate) pair is described by the columns of ``FEATURES``, in four groups the
 ablation switches off one at a time: ``graph`` (needs a history), ``activity`` (what the
-candidate has done) and ``profile`` (type, country and programme parts of both sides).
+candidate has done), ``profile`` (type, country and programme parts of both sides) and
+``compared`` (a feature's rank and share of the best among the query's candidates).
 """
 
 from __future__ import annotations

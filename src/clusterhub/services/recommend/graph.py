@@ -17,6 +17,7 @@ All scores are computed for a batch of query rows at once with sparse matrix pro
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import polars as pl
@@ -50,7 +51,7 @@ class Graph:
         """Number of organisations."""
         return len(self.orgs)
 
-    @property
+    @cached_property
     def degree(self) -> NDArray[np.float64]:
         """Number of distinct partners of each organisation."""
         return np.asarray(self.partners.sum(axis=1)).ravel()

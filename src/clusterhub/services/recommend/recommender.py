@@ -3,8 +3,8 @@
 ``fit`` learns only from the ``Collaborations`` it is given. It cuts them one and two years
 before their last year (``CUTS``), builds the features of each earlier graph, labels each
 candidate pair by whether it became a partnership after the cut, and trains two rankers: one
-for organisations with a history (every feature group) and one for newcomers (activity and
-profile only; trained on the organisations first seen after the cut). The final
+for organisations with a history (every feature group) and one for newcomers (activity,
+profile and compared features; trained on the organisations first seen after the cut). The final
 features are then computed on the whole graph. ``recommend`` ranks each query's candidates
 and explains the chosen ones (``reasons``).
 """
