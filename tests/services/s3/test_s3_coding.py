@@ -6,10 +6,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from clusterhub.classify.words import words
 from clusterhub.errors import InvalidInput, PermissionDenied
 from clusterhub.services.audit import Actor
 from clusterhub.services.s3 import coding, imports
-from clusterhub.services.s3.coding import CodingAssistant, words
+from clusterhub.services.s3.coding import CodingAssistant
 from clusterhub.services.s3.mapping import S3Codes, edited
 from clusterhub.services.s3.schemas import CodingStatus
 from clusterhub.store.db import transaction

@@ -396,6 +396,18 @@ def _finest_region_type(session: Session, dataset: Dataset) -> str:
     return region_types(session, dataset.key)[-1]
 
 
+def latest_scope(session: Session, dataset: str | None = None) -> tuple[str, int, str] | None:
+    """A data set's key, latest year and finest region type (the default data set when
+    ``dataset`` is None), or None when no data is loaded."""
+    try:
+        data = _dataset(session, dataset)
+        region_type = _finest_region_type(session, data)
+        year = _latest_year(session, data, None, ClusterMetric.region_type == region_type)
+    except (NotFound, IndexError):
+        return None
+    return data.key, year, region_type
+
+
 @dataclass(frozen=True)
 class MetricFilter:
     """Filters of the metric listing (all optional)."""

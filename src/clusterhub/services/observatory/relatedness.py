@@ -109,3 +109,11 @@ def related_clusters(
         pairs=table.select(PAIR_COLUMNS),
         notes=(*employment.notes, *result.notes),
     )
+
+
+def published_related(reference: ReferenceData) -> frozenset[tuple[str, str]]:
+    """The cluster pairs the U.S. Cluster Mapping Project publishes as related
+    (``rel_all_90_v3``), in both orders."""
+    pairs = published_pairs(read_cmp_related(reference.fetch("cmp-related")))
+    related = pairs.filter(pl.col("related")).select("cluster_a", "cluster_b").iter_rows()
+    return frozenset(p for a, b in related for p in ((a, b), (b, a)))

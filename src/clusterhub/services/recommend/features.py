@@ -63,11 +63,13 @@ HALF_LIFE = 1.0
 
 @dataclass(frozen=True)
 class Profile:
-    """What is known of an organisation without a collaboration history."""
+    """What is known of an organisation without a collaboration history (``inferred``: its
+    programme parts are guessed from its profile, not taken from projects)."""
 
     type: str
     country: str
     parts: tuple[str, ...] = ()
+    inferred: bool = False
 
 
 @dataclass(frozen=True)

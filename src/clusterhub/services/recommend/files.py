@@ -10,6 +10,7 @@ participations file is ranked from its history). The output CSV has the columns
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -120,11 +121,19 @@ def recommend_from_files(
 
 
 def write_recommendations(recommendations: list[Recommendation], out: Path) -> None:
-    """The ``query,rank,partner,score,reasons`` CSV (written whole, then moved into place)."""
+    """The ``query,rank,partner,score,reasons`` CSV."""
+    write_rows(
+        ([r.query, r.rank, r.partner, f"{r.score:.6f}", text(r.reasons)] for r in recommendations),
+        out,
+    )
+
+
+def write_rows(rows: Iterable[list[object]], out: Path) -> None:
+    """Rows under the ``OUTPUT_COLUMNS`` header, written whole, then moved into place (a
+    failed run leaves no half file)."""
     partial = out.with_name(out.name + ".partial")
     with partial.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(OUTPUT_COLUMNS)
-        for r in recommendations:
-            writer.writerow([r.query, r.rank, r.partner, f"{r.score:.6f}", text(r.reasons)])
+        writer.writerows(rows)
     partial.replace(out)

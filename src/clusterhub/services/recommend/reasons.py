@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from clusterhub.classify.countries import country_names
+from clusterhub.services.recommend import programme_parts
 from clusterhub.services.recommend.features import FEATURES, TYPES, Batch, Context
 
 #: Shared partners named in a reason (the rest are counted).
@@ -46,10 +48,12 @@ def explain(context: Context, batch: Batch, i: int) -> tuple[Reason, ...]:
     elif node >= 0 and row["spectral"] >= CLOSE:
         found.append(Reason("network", "close to your network: partners of your partners "
                             "work with their partners", float(row["spectral"])))  # fmt: skip
-    shared_parts = _shared_parts(context, profile.parts, partner)
+    shared_parts = [programme_parts.name(p) for p in _shared_parts(context, profile.parts, partner)]
     if shared_parts:
-        found.append(Reason("programme_parts", "works in the same programme parts: "
-                            + ", ".join(shared_parts), float(row["part_overlap"])))  # fmt: skip
+        said = ("works in programme parts that match your profile: " if profile.inferred
+                else "works in the same programme parts: ")  # fmt: skip
+        found.append(Reason("programme_parts", said + ", ".join(shared_parts),
+                            float(row["part_overlap"])))  # fmt: skip
     found.append(_country(context, node, profile.country, partner))
     recent = float(row["partner_recent"])
     if recent > 0:
@@ -67,11 +71,16 @@ def _shared(context: Context, node: int, partner: int) -> Reason:
     common = [int(n) for n in theirs if int(n) in mine]
     common.sort(key=lambda n: (-graph.projects[n], n))
     named = tuple(graph.orgs[n] for n in common)
-    shown = ", ".join(named[:NAMED]) + (
-        f" and {len(named) - NAMED} more" if len(named) > NAMED else ""
+    return Reason("shared_partners", shared_partners_text(named), float(len(named)), named)
+
+
+def shared_partners_text(names: tuple[str, ...]) -> str:
+    """The shared-partners reason in words, naming the first ``NAMED`` (a face that knows the
+    organisations' names says it again with them)."""
+    shown = ", ".join(names[:NAMED]) + (
+        f" and {len(names) - NAMED} more" if len(names) > NAMED else ""
     )
-    return Reason("shared_partners", f"has worked with {len(named)} of your partners ({shown})",
-                  float(len(named)), named)  # fmt: skip
+    return f"has worked with {len(names)} of your partners ({shown})"
 
 
 def _shared_parts(context: Context, parts: tuple[str, ...], partner: int) -> list[str]:
@@ -81,19 +90,23 @@ def _shared_parts(context: Context, parts: tuple[str, ...], partner: int) -> lis
 
 def _country(context: Context, node: int, country: str, partner: int) -> Reason:
     theirs = context.countries[context.country_of[partner]]
+    names = country_names()
+    where = f"{names[theirs]} ({theirs})" if theirs in names else theirs
     if theirs == country:
-        return Reason("country", f"in your country ({theirs})")
+        return Reason("country", f"in your country, {where}")
     graph = context.graph
     if node >= 0:
         worked = {context.country_of[n] for n in graph.partners[node].indices}
         if context.country_of[partner] not in worked:
-            return Reason("new_country", f"in {theirs}, a country you have not worked with yet")
+            return Reason("new_country", f"in {where}, a country you have not worked with yet")
     mine = context.countries.index(country) if country in context.countries else -1
     affinity = float(context.affinity[mine, context.country_of[partner]]) if mine >= 0 else 0.0
     if affinity > 0:
-        return Reason("country_ties", f"in {theirs}: organisations from {country} and {theirs} "
-                      "work together more often than their size predicts", affinity)  # fmt: skip
-    return Reason("country", f"in {theirs}")
+        mine_name = names.get(country, country)
+        return Reason("country_ties", f"in {where}: organisations from {mine_name} "
+                      f"and {names.get(theirs, theirs)} work together more often than their "
+                      "sizes predict", affinity)  # fmt: skip
+    return Reason("country", f"in {where}")
 
 
 def text(reasons: tuple[Reason, ...]) -> str:

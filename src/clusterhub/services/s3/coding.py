@@ -18,8 +18,6 @@ Proposals are suggestions: nothing is coded until :func:`confirm_coding` records
 from __future__ import annotations
 
 import math
-import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
@@ -31,6 +29,7 @@ from sqlalchemy.orm import Session
 from clusterhub.classify.nace import DIVISION, SECTION
 from clusterhub.classify.nace_texts import load_nace_texts
 from clusterhub.classify.s3_axes import S3Vocabularies, Vocabulary
+from clusterhub.classify.words import words
 from clusterhub.errors import InvalidInput, NotFound, Problem
 from clusterhub.input_files import ProblemList
 from clusterhub.services import audit
@@ -56,28 +55,6 @@ CODING_ROLE = Role.PROGRAMME_OFFICER
 TOP_NACE, TOP_FIELDS, TOP_OBJECTIVES = 8, 3, 3
 #: The proposal's cluster categories are those its first few classes reach.
 CLUSTERS_FROM = 3
-
-#: Words that say nothing about a domain (NACE titles are full of "manufacture of").
-_STOP = frozenset({
-    "a", "an", "and", "are", "as", "at", "be", "by", "for", "from", "in", "into", "is", "it",
-    "its", "of", "on", "or", "other", "nec", "such", "the", "to", "with", "without", "our",
-    "their", "new", "based", "related", "products", "product", "services", "service",
-    "activities", "activity", "manufacture", "manufacturing",
-})  # fmt: skip
-_SUFFIXES = ("ations", "ation", "ities", "ity", "ings", "ing", "ies", "ers", "er", "es", "s", "al")
-
-
-def words(text: str) -> list[str]:
-    """Content words of ``text``: lower case, accents removed, light suffixes cut, stop words
-    dropped ("Electrical" and "electricity" both become "electric")."""
-    plain = unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore").decode()
-    found = []
-    for token in re.findall(r"[a-z0-9]+", plain):
-        if token in _STOP or len(token) < 3:
-            continue
-        cut = next((s for s in _SUFFIXES if token.endswith(s) and len(token) - len(s) >= 4), "")
-        found.append(token[: len(token) - len(cut)])
-    return found
 
 
 @dataclass(eq=False)

@@ -23,6 +23,7 @@ from clusterhub.classify.nace import DIVISION
 from clusterhub.errors import NotFound
 from clusterhub.services.observatory import datasets as observatory
 from clusterhub.services.observatory.glossary import is_strong
+from clusterhub.services.observatory.strength import strong_cells
 from clusterhub.services.observatory.terms import STRONG_STARS
 from clusterhub.services.s3.mapping import S3Codes
 from clusterhub.services.s3.schemas import (
@@ -44,7 +45,6 @@ WEIGHTS = {
     "shared_nace": 0.5,
     "shared_partnership": 0.5,
 }
-_PAGE = 500
 
 
 @dataclass(frozen=True)
@@ -135,23 +135,10 @@ def _strong_everywhere(session: Session, strength: Strength) -> dict[str, dict[s
     found: defaultdict[str, dict[str, int]] = defaultdict(dict)
     if strength.dataset is None:
         return found
-    for kind in ({"min_stars": STRONG_STARS}, {"strong": True}):
-        page = 1
-        while True:
-            listed = observatory.list_metrics(
-                session,
-                filters=observatory.MetricFilter(
-                    dataset=strength.dataset, year=strength.year,
-                    region_type=strength.region_type, **kind,
-                ),
-                sort="region", page=page, page_size=_PAGE,
-            )  # fmt: skip
-            for metric in listed.items:
-                if is_strong(metric):
-                    found[metric.region_code][metric.cluster_code] = metric.stars
-            if page * _PAGE >= listed.total:
-                break
-            page += 1
+    cells = strong_cells(session, dataset=strength.dataset, year=strength.year,
+                         region_type=strength.region_type)  # fmt: skip
+    for metric in cells:
+        found[metric.region_code][metric.cluster_code] = metric.stars
     return found
 
 
