@@ -137,6 +137,12 @@ class Settings(BaseSettings):
         "embedding yet (e.g. Horizon 2020 participants loaded on first start), a batch at a "
         "time, so semantic search covers them after a few minutes.",
     )
+    recommend_in_background: bool = Field(
+        default=True,
+        description="Learn the partner recommender from the stored Horizon 2020 projects when "
+        "the server starts (about a minute on two cores), and again after they change, so "
+        "profile pages can suggest partners; off, it learns when suggestions are first asked.",
+    )
     events_timer_seconds: float = Field(
         default=300.0,
         ge=0,

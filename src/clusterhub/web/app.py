@@ -18,6 +18,7 @@ from clusterhub.config import Settings, get_settings
 from clusterhub.services import missing_sources
 from clusterhub.services.directory.backfill import EmbeddingBackfill
 from clusterhub.services.events import notify, timer
+from clusterhub.services.recommend.models import FittedModels
 from clusterhub.services.reference import ReferenceData
 from clusterhub.services.reports.printing import PrintShop
 from clusterhub.services.warmup import warm_in_background
@@ -29,10 +30,16 @@ from clusterhub.web.api import event_day as event_day_api
 from clusterhub.web.api import events as events_api
 from clusterhub.web.api import observatory as observatory_api
 from clusterhub.web.api import posts as posts_api
+from clusterhub.web.api import recommend as recommend_api
 from clusterhub.web.api import scoreboard as scoreboard_api
 from clusterhub.web.caching import ApiCache, ServerTiming
 from clusterhub.web.compression import PublicDataCompression
-from clusterhub.web.deps import DirectoryResources, WritePermits, no_nul_characters
+from clusterhub.web.deps import (
+    DirectoryResources,
+    PartnerSources,
+    WritePermits,
+    no_nul_characters,
+)
 from clusterhub.web.guard import WriteGuard
 from clusterhub.web.headers import SecurityHeaders
 from clusterhub.web.limits import BodyLimit
@@ -47,6 +54,7 @@ from clusterhub.web.routes import (
     events,
     observatory,
     officer,
+    partners,
     posts,
     reports,
     search,
@@ -81,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.print_shop = PrintShop()
     app.state.data_version = 0  # part of every API cache key; see caching.data_changed
     app.state.directory = DirectoryResources(app.state.reference)
+    app.state.partners = PartnerSources(FittedModels(app.state.sessions), app.state.reference)
     errors.install(app)
     assets.install(app)
     api_docs.install(app)
@@ -103,7 +112,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports.router)
     app.include_router(accounts.router)
     app.include_router(directory_api.router)
+    app.include_router(recommend_api.router)
     app.include_router(directory.router)
+    app.include_router(partners.router)
     app.include_router(posts_api.router)
     app.include_router(posts.router)
     app.include_router(events_api.router)
@@ -122,7 +133,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """While serving, embed profiles that have no embedding yet (``embed_in_background``)
     and run the events timer (``events_timer_seconds``); at the start, compute what region
-    pages share (``warm_at_start``)."""
+    pages share (``warm_at_start``) and learn the partner recommender
+    (``recommend_in_background``)."""
     if app.state.settings.warm_at_start:
         templates = app.state.templates.env
         pages = [name for name in templates.list_templates() if name.endswith(".html")]
@@ -141,6 +153,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         )
         backfill.start()
     app.state.backfill = backfill
+    if app.state.settings.recommend_in_background:
+        app.state.partners.models.start()
     seconds = app.state.settings.events_timer_seconds
     events_timer = (
         asyncio.create_task(timer.run_timer(app.state.write_sessions, seconds), name="events-timer")

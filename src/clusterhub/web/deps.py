@@ -31,6 +31,9 @@ from clusterhub.services.embeddings import (
     Embedder,
     load_embedder,
 )
+from clusterhub.services.observatory.relatedness import published_related
+from clusterhub.services.recommend.models import FittedModels
+from clusterhub.services.recommend.regional import RegionalLens
 from clusterhub.services.reference import Catalogues, ReferenceData
 from clusterhub.services.search.queries import (
     DirectoryIndex,
@@ -305,3 +308,38 @@ def search_request(
 
 
 SearchQuery = Annotated[SearchRequest, Depends(search_request)]
+
+
+class PartnerSources:
+    """The app's fitted recommender (learning in the background) and the published related
+    cluster pairs its reasons read (loaded on first use)."""
+
+    def __init__(self, models: FittedModels, reference: ReferenceData) -> None:
+        self.models = models
+        self._reference = reference
+        self._lock = threading.Lock()
+        self._related: frozenset[tuple[str, str]] | None = None
+
+    def related(self) -> frozenset[tuple[str, str]]:
+        """The related pairs, or none while the U.S. file cannot be read (the other reasons
+        still stand)."""
+        with self._lock:
+            if self._related is None:
+                try:
+                    self._related = published_related(self._reference)
+                except DataSourceError:
+                    return frozenset()
+            return self._related
+
+    def lens(self, session: Session, cluster_names: dict[str, str]) -> RegionalLens:
+        """The evidence of the regional reasons, read now."""
+        return RegionalLens.load(session, self.related(), cluster_names)
+
+
+def partner_sources(request: Request) -> PartnerSources:
+    """The app's recommender and the sources of its reasons."""
+    sources: PartnerSources = request.app.state.partners
+    return sources
+
+
+Partners = Annotated[PartnerSources, Depends(partner_sources)]

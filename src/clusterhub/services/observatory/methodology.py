@@ -23,6 +23,8 @@ PAGES = (
     ("methodology/complexity.md", "complexity"),
     ("methodology/relatedness.md", "relatedness"),
     ("methodology/scoreboard.md", "scoreboard"),
+    ("methodology/recommend.md", "recommend"),
+    ("methodology/s3.md", "s3"),
     ("methodology/data-sources.md", "data-sources"),
 )
 _LINK = re.compile(r"\]\((?:\.\./|methodology/)*([\w-]+)\.md(#[\w-]+)?\)")

@@ -199,8 +199,11 @@ class Batch:
     profiles: list[Profile]
 
 
-def history_batch(context: Context, nodes: NDArray[np.int64]) -> Batch:
-    """Candidates and features for queries that are nodes of the graph."""
+def history_batch(
+    context: Context, nodes: NDArray[np.int64], among: NDArray[np.int64] | None = None
+) -> Batch:
+    """Candidates and features for queries that are nodes of the graph (the candidates:
+    ``among`` when given, e.g. the participants of an event, less each query's partners)."""
     common, adamic, resource = neighbourhood_scores(context.graph, nodes)
     similarity = context.embedding[nodes] @ context.embedding.T
     known = context.graph.rows(nodes)
@@ -208,6 +211,11 @@ def history_batch(context: Context, nodes: NDArray[np.int64]) -> Batch:
     for row, node in enumerate(nodes):
         excluded = set(known.indices[known.indptr[row] : known.indptr[row + 1]].tolist())
         excluded.add(int(node))
+        if among is not None:
+            chosen = np.array([c for c in among.tolist() if c not in excluded], dtype=np.int64)
+            pairs_q.append(np.full(len(chosen), row))
+            pairs_c.append(chosen)
+            continue
         found = [
             _top(adamic.indices[adamic.indptr[row] : adamic.indptr[row + 1]],
                  adamic.data[adamic.indptr[row] : adamic.indptr[row + 1]], NEIGHBOURS, excluded),
@@ -244,11 +252,14 @@ def history_batch(context: Context, nodes: NDArray[np.int64]) -> Batch:
     return Batch(query, partner, features, nodes, profiles)
 
 
-def profile_batch(context: Context, profiles: list[Profile]) -> Batch:
-    """Candidates and features for newcomers known only by their profile."""
+def profile_batch(
+    context: Context, profiles: list[Profile], among: NDArray[np.int64] | None = None
+) -> Batch:
+    """Candidates and features for newcomers known only by their profile (``among``: the
+    candidates, when given)."""
     pairs_q, pairs_c = [], []
     for row, profile in enumerate(profiles):
-        chosen = _active(context, profile, set(), local=True)
+        chosen = among if among is not None else _active(context, profile, set(), local=True)
         pairs_q.append(np.full(len(chosen), row))
         pairs_c.append(chosen)
     query, partner = np.concatenate(pairs_q), np.concatenate(pairs_c)

@@ -44,10 +44,12 @@ class FittedModel:
 
 @dataclass(frozen=True)
 class ModelStatus:
-    """The model to answer with (None: none yet) and, when there is none, why in words."""
+    """The model to answer with (None: none yet), whether a (new) one is being learned, and,
+    when there is none, why in words."""
 
     model: FittedModel | None
     message: str = ""
+    learning: bool = False
 
 
 def fit_stored(session: Session, *, seed: int = 0) -> FittedModel:
@@ -93,7 +95,7 @@ class FittedModels:
             if self._failed is not None and self._failed[0] == state:
                 return ModelStatus(model, self._failed[1])
             self._start()
-        return ModelStatus(model, "" if model else LEARNING)
+        return ModelStatus(model, "" if model else LEARNING, learning=True)
 
     def start(self) -> None:
         """Begin learning now if there is anything to learn from (a server's start)."""

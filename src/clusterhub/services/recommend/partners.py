@@ -80,6 +80,7 @@ class SuggestedPartners(BaseModel):
 
     organisation_id: int
     ready: bool = Field(description="False while the model is learning or cannot be learned.")
+    learning: bool = Field(False, description="True while a model is being (re)learned.")
     message: str = ""
     basis: Literal["history", "profile"] | None = None
     basis_text: str = ""
@@ -94,8 +95,10 @@ def suggest_partners(
     status: ModelStatus,
     lens: RegionalLens,
     top: int = TOP,
+    among: set[int] | None = None,
 ) -> SuggestedPartners:
-    """The organisation's ``top`` suggested new partners, each with its reasons.
+    """The organisation's ``top`` suggested new partners, each with its reasons (``among``:
+    only those organisations, e.g. an event's participants).
 
     Raises
     ------
@@ -107,19 +110,21 @@ def suggest_partners(
         raise NotFound(f"no organisation {organisation_id}")
     model = status.model
     if model is None:
-        return SuggestedPartners(organisation_id=org.id, ready=False, message=status.message)
+        return SuggestedPartners(organisation_id=org.id, ready=False, learning=status.learning,
+                                 message=status.message)  # fmt: skip
     recommender, key = model.recommender, str(org.id)
     basis: Literal["history", "profile"] = (
         "history" if key in recommender.context.graph.index else "profile"
     )
     profiles = {key: profile_of(org, lens.cluster_names)} if basis == "profile" else None
-    found = recommender.recommend([key], top=top, profiles=profiles)[key]
+    within = None if among is None else {str(o) for o in among}
+    found = recommender.recommend([key], top=top, profiles=profiles, among=within)[key]
     learned = LearnedFrom(participations=model.state.participations, last_year=model.last_year,
                           fitted_at=model.fitted_at)  # fmt: skip
     items = _told(session, org, found, lens)
     message = "" if items else _none_found(basis, recommender.newcomer is None)
     return SuggestedPartners(
-        organisation_id=org.id, ready=True, message=message, basis=basis,
+        organisation_id=org.id, ready=True, learning=status.learning, message=message, basis=basis,
         basis_text=BASIS_TEXT[basis], learned_from=learned, items=items,
     )  # fmt: skip
 

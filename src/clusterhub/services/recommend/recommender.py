@@ -61,12 +61,19 @@ class Recommender:
     newcomer: Ranker | None
 
     def recommend(
-        self, queries: list[str], top: int = 10, profiles: dict[str, Profile] | None = None
+        self,
+        queries: list[str],
+        top: int = 10,
+        profiles: dict[str, Profile] | None = None,
+        among: set[str] | None = None,
     ) -> dict[str, list[Recommendation]]:
         """The ``top`` new partners of each query: by the history ranker when the query is in
         the graph, by the newcomer ranker from ``profiles`` otherwise (a query that is neither
-        gets an empty list, as does a newcomer when the data had none to learn from)."""
+        gets an empty list, as does a newcomer when the data had none to learn from). With
+        ``among``, only those organisations are ranked (those outside the graph cannot be)."""
         index = self.context.graph.index
+        nodes = None if among is None else np.array(
+            sorted(index[o] for o in among if o in index), dtype=np.int64)  # fmt: skip
         known = [q for q in queries if q in index]
         fresh = [q for q in queries if q not in index and profiles and q in profiles]
         if self.newcomer is None:
@@ -74,21 +81,25 @@ class Recommender:
         found: dict[str, list[Recommendation]] = {q: [] for q in queries}
         for start in range(0, len(known), BATCH):
             chunk = known[start : start + BATCH]
-            nodes = np.array([index[q] for q in chunk], dtype=np.int64)
-            batch = history_batch(self.context, nodes)
+            chunk_nodes = np.array([index[q] for q in chunk], dtype=np.int64)
+            batch = history_batch(self.context, chunk_nodes, nodes)
             found |= self._ranked(chunk, batch, self.history, top)
         for start in range(0, len(fresh), BATCH):
             chunk = fresh[start : start + BATCH]
-            batch = profile_batch(self.context, [profiles[q] for q in chunk] if profiles else [])
+            batch = profile_batch(
+                self.context, [profiles[q] for q in chunk] if profiles else [], nodes
+            )
             found |= self._ranked(chunk, batch, cast(Ranker, self.newcomer), top)
         return found
 
     def _ranked(
         self, queries: list[str], batch: Batch, ranker: Ranker, top: int
     ) -> dict[str, list[Recommendation]]:
+        found: dict[str, list[Recommendation]] = {q: [] for q in queries}
+        if len(batch.partner) == 0:  # no candidate at all (e.g. ``among`` outside the graph)
+            return found
         scores = ranker.score(batch.features)
         order = np.lexsort((batch.partner, -scores, batch.query))
-        found: dict[str, list[Recommendation]] = {q: [] for q in queries}
         for i in order:
             query = queries[batch.query[i]]
             if len(found[query]) < top:

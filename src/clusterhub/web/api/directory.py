@@ -36,7 +36,7 @@ from clusterhub.web.exporting import MEDIA, About, ExportFormat, export_table
 from clusterhub.web.security import CurrentUser, OptionalUser
 
 
-def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     descriptions = {
         400: "The body could not be read (not UTF-8 JSON)",
         401: "Not logged in",
@@ -48,7 +48,7 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return {s: {"model": ErrorBody, "description": descriptions[s]} for s in statuses}
 
 
-router = APIRouter(prefix="/api/v1", tags=["directory"], responses=_errors(422))
+router = APIRouter(prefix="/api/v1", tags=["directory"], responses=errors(422))
 
 OrganisationId = Annotated[int, Path(ge=1, le=2**31 - 1, description="The profile's id.")]
 PartnershipKey = Annotated[
@@ -110,7 +110,7 @@ def export(
     return response
 
 
-@router.get("/organisations/{organisation_id}", responses=_errors(404))
+@router.get("/organisations/{organisation_id}", responses=errors(404))
 def get(
     session: DbSession, user: OptionalUser, organisation_id: OrganisationId
 ) -> OrganisationPublic:
@@ -118,7 +118,7 @@ def get(
     return directory.get_profile(session, organisation_id=organisation_id, viewer=user)
 
 
-@router.post("/organisations", status_code=201, responses=_errors(400, 401, 403, 409))
+@router.post("/organisations", status_code=201, responses=errors(400, 401, 403, 409))
 def create(
     session: DbSession,
     user: CurrentUser,
@@ -132,7 +132,7 @@ def create(
     )
 
 
-@router.patch("/organisations/{organisation_id}", responses=_errors(400, 401, 403, 404, 409))
+@router.patch("/organisations/{organisation_id}", responses=errors(400, 401, 403, 404, 409))
 def update(
     session: DbSession,
     user: CurrentUser,
@@ -148,7 +148,7 @@ def update(
     )  # fmt: skip
 
 
-@router.get("/organisations/{organisation_id}/history", responses=_errors(401, 403, 404))
+@router.get("/organisations/{organisation_id}/history", responses=errors(401, 403, 404))
 def history(
     session: DbSession, user: CurrentUser, organisation_id: OrganisationId
 ) -> list[RevisionPublic]:
@@ -162,7 +162,7 @@ def partnership_list(session: DbSession) -> list[PartnershipListed]:
     return partnerships.list_partnerships(session)
 
 
-@router.get("/partnerships/{key}", responses=_errors(404))
+@router.get("/partnerships/{key}", responses=errors(404))
 def partnership(session: DbSession, key: PartnershipKey) -> PartnershipPublic:
     """A partnership with its member profiles."""
     return partnerships.get_partnership(session, key=key)
