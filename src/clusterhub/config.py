@@ -137,11 +137,12 @@ class Settings(BaseSettings):
         "embedding yet (e.g. Horizon 2020 participants loaded on first start), a batch at a "
         "time, so semantic search covers them after a few minutes.",
     )
-    recommend_in_background: bool = Field(
+    recommend: bool = Field(
         default=True,
-        description="Learn the partner recommender from the stored Horizon 2020 projects when "
-        "the server starts (about a minute on two cores), and again after they change, so "
-        "profile pages can suggest partners; off, it learns when suggestions are first asked.",
+        description="Learn the partner recommender from the stored Horizon 2020 projects in "
+        "the background when the server starts (about a minute of two cores, at low "
+        "priority) and again after they change, so profile pages and events can suggest "
+        "partners; off, pages say that suggestions are switched off.",
     )
     events_timer_seconds: float = Field(
         default=300.0,

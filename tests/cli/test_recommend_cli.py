@@ -1,5 +1,5 @@
-"""``clusterhub recommend partners`` on files: the CSV it writes, newcomers from a profile CSV,
-and queries files refused with their line and field."""
+"""``clusterhub recommend partners`` on files (the CSV it writes, newcomers from a profile CSV,
+queries files refused with their line and field) and on the platform's database (``--org``)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,12 @@ import pytest
 from typer.testing import CliRunner
 
 from clusterhub.cli import app
+from clusterhub.config import get_settings
 from clusterhub.errors import InvalidInput
 from clusterhub.services.recommend.files import OUTPUT_COLUMNS, read_queries
+from clusterhub.store.db import make_engine, make_session_factory, transaction
+from tests.cli.database import commands_database
+from tests.services.recommend.stored_world import store_world
 from tests.services.recommend.world import world
 
 runner = CliRunner()
@@ -121,3 +125,30 @@ def test_an_empty_queries_file_is_refused(tmp_path: Path) -> None:
     path.write_text("# nothing yet\n\n")
     with pytest.raises(InvalidInput, match="no organisation id"):
         read_queries(path)
+
+
+def test_org_suggests_from_the_platforms_database(tmp_path: Path, shared_data: Path) -> None:
+    with commands_database(tmp_path, shared_data):
+        empty = runner.invoke(app, ["recommend", "partners", "--org", "1"])
+        assert empty.exit_code != 0 and "no organisation 1" in empty.output
+        engine = make_engine(get_settings())
+        with transaction(make_session_factory(engine)) as session:
+            ids = store_world(session, world(seed=3))
+        engine.dispose()
+        out = tmp_path / "recs.csv"
+        org = ids["c1-o02"]
+        result = runner.invoke(
+            app, ["recommend", "partners", "--org", str(org), "--top", "4", "--out", str(out)]
+        )
+        assert result.exit_code == 0, result.output
+        assert "from its Horizon 2020 projects" in result.output
+        assert "World organisation" in result.output
+        with out.open(encoding="utf-8") as handle:
+            rows = list(csv.DictReader(handle))
+        assert [r["rank"] for r in rows] == ["1", "2", "3", "4"]
+        assert {r["query"] for r in rows} == {str(org)} and all(r["reasons"] for r in rows)
+        mixed = runner.invoke(app, ["recommend", "partners", "--org", "1", "--queries", str(out)])
+        assert mixed.exit_code == 2 and "--org reads the platform's database" in mixed.output
+        missing = runner.invoke(app, ["recommend", "partners", "--out", str(out)])
+        assert missing.exit_code == 2 and "give --participations, --queries and --out" in (
+            missing.output)  # fmt: skip

@@ -82,6 +82,9 @@ class LiveServer(ServerProcess):
             "CLUSTERHUB_ENVIRONMENT": "test",
             # Browser tests time pages; minutes of background embedding would compete for cores.
             "CLUSTERHUB_EMBED_IN_BACKGROUND": "false",
+            # two workers would each learn the recommender from the whole graph: its browser
+            # test has a server of its own (test_partners_browser.py)
+            "CLUSTERHUB_RECOMMEND": "false",
             "NO_COLOR": "1",
         }
 

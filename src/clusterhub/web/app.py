@@ -89,7 +89,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.print_shop = PrintShop()
     app.state.data_version = 0  # part of every API cache key; see caching.data_changed
     app.state.directory = DirectoryResources(app.state.reference)
-    app.state.partners = PartnerSources(FittedModels(app.state.sessions), app.state.reference)
+    app.state.partners = PartnerSources(
+        FittedModels(app.state.sessions, enabled=settings.recommend), app.state.reference
+    )
     errors.install(app)
     assets.install(app)
     api_docs.install(app)
@@ -134,7 +136,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     """While serving, embed profiles that have no embedding yet (``embed_in_background``)
     and run the events timer (``events_timer_seconds``); at the start, compute what region
     pages share (``warm_at_start``) and learn the partner recommender
-    (``recommend_in_background``)."""
+    (``recommend``)."""
     if app.state.settings.warm_at_start:
         templates = app.state.templates.env
         pages = [name for name in templates.list_templates() if name.endswith(".html")]
@@ -153,7 +155,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         )
         backfill.start()
     app.state.backfill = backfill
-    if app.state.settings.recommend_in_background:
+    if app.state.settings.recommend:
         app.state.partners.models.start()
     seconds = app.state.settings.events_timer_seconds
     events_timer = (

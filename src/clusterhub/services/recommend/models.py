@@ -10,7 +10,9 @@ own (see ``docs/operations.md``).
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass
@@ -28,6 +30,9 @@ NO_DATA = (
     "No collaboration data is loaded: suggestions are learned from Horizon 2020 projects "
     "(load them with `clusterhub directory import --source cordis`)."
 )
+SWITCHED_OFF = "Partner suggestions are switched off on this server (CLUSTERHUB_RECOMMEND=false)."
+#: Niceness of the learning thread: requests being served come first.
+NICENESS = 10
 LEARNING = "The recommender is learning from the stored projects (about a minute); try again soon."
 
 
@@ -73,8 +78,11 @@ def fit_stored(session: Session, *, seed: int = 0) -> FittedModel:
 class FittedModels:
     """The process's model, refreshed in the background when the stored graph changes."""
 
-    def __init__(self, sessions: sessionmaker[Session], *, seed: int = 0) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], *, enabled: bool = True, seed: int = 0
+    ) -> None:
         self._sessions = sessions
+        self._enabled = enabled
         self._seed = seed
         self._lock = threading.Lock()
         self._model: FittedModel | None = None
@@ -84,6 +92,8 @@ class FittedModels:
     def current(self) -> ModelStatus:
         """The model to answer with now; learning starts in the background if it is missing
         or stale (a stale model still answers until the new one is ready)."""
+        if not self._enabled:
+            return ModelStatus(None, SWITCHED_OFF)
         with self._sessions() as session:
             state = stored_state(session)
         with self._lock:
@@ -113,6 +123,7 @@ class FittedModels:
             self._thread.start()
 
     def _learn(self) -> None:
+        _lower_priority()
         with self._sessions() as session:
             state = stored_state(session)
         try:
@@ -133,3 +144,10 @@ class FittedModels:
     def _fail(self, state: StoredState, message: str) -> None:
         with self._lock:
             self._failed = (state, message)
+
+
+def _lower_priority() -> None:
+    """Make the calling thread (and the threads it starts, e.g. OpenMP's) yield to requests:
+    on Linux niceness is per thread."""
+    with contextlib.suppress(AttributeError, OSError):  # not Linux: at normal priority
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), NICENESS)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from clusterhub.errors import NotFound
 from clusterhub.services.directory.profiles import summary
-from clusterhub.services.directory.schemas import OrganisationSummary
+from clusterhub.services.directory.schemas import OrganisationSummary, is_unpublished_name
 from clusterhub.services.observatory.relatedness import published_related
 from clusterhub.services.recommend.files import write_rows
 from clusterhub.services.recommend.models import ModelStatus, fit_stored
@@ -163,7 +163,9 @@ def _told(
 def _named(reason: Reason, orgs: dict[int, Organisation]) -> ReasonPublic:
     """A model reason about organisations named by id, told with their names."""
     if reason.kind == "shared_partners":
-        names = tuple(orgs[int(o)].name for o in reason.organisations if int(o) in orgs)
+        known = [orgs[int(o)].name for o in reason.organisations if int(o) in orgs]
+        # a partner CORDIS does not name says little in a sentence: named ones first
+        names = tuple(sorted(known, key=is_unpublished_name))
         reason = replace(reason, text=shared_partners_text(names))
     return _public(reason, orgs)
 

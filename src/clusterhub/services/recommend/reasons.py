@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+from numpy.typing import NDArray
+from scipy import sparse
+
 from clusterhub.classify.countries import country_names
 from clusterhub.services.recommend import programme_parts
 from clusterhub.services.recommend.features import FEATURES, TYPES, Batch, Context
@@ -65,13 +69,22 @@ def explain(context: Context, batch: Batch, i: int) -> tuple[Reason, ...]:
 
 
 def _shared(context: Context, node: int, partner: int) -> Reason:
-    graph = context.graph
-    mine = set(graph.partners[node].indices.tolist())
-    theirs = graph.partners[partner].indices
-    common = [int(n) for n in theirs if int(n) in mine]
-    common.sort(key=lambda n: (-graph.projects[n], n))
-    named = tuple(graph.orgs[n] for n in common)
+    """The partners both have, the closest ties first (the product of the two links' weights:
+    those both sides worked with most)."""
+    weights = context.graph.weights
+    mine, my_weights = _row(weights, node)
+    theirs, their_weights = _row(weights, partner)
+    common, at_mine, at_theirs = np.intersect1d(mine, theirs, return_indices=True)
+    ties = my_weights[at_mine] * their_weights[at_theirs]
+    order = np.lexsort((common, -ties))
+    named = tuple(context.graph.orgs[int(n)] for n in common[order])
     return Reason("shared_partners", shared_partners_text(named), float(len(named)), named)
+
+
+def _row(matrix: sparse.csr_matrix, i: int) -> tuple[NDArray[np.int32], NDArray[np.float64]]:
+    """The columns and values of one row of a CSR matrix."""
+    start, end = matrix.indptr[i], matrix.indptr[i + 1]
+    return matrix.indices[start:end], matrix.data[start:end]
 
 
 def shared_partners_text(names: tuple[str, ...]) -> str:
