@@ -20,13 +20,14 @@ from sqlalchemy.orm import Session
 from clusterhub.errors import NotFound
 from clusterhub.services.directory.profiles import summary
 from clusterhub.services.directory.schemas import OrganisationSummary, is_unpublished_name
+from clusterhub.services.embeddings import Embedder, load_embedder
 from clusterhub.services.observatory.relatedness import published_related
 from clusterhub.services.recommend.files import write_rows
 from clusterhub.services.recommend.models import ModelStatus, fit_stored
 from clusterhub.services.recommend.reasons import Reason, shared_partners_text
 from clusterhub.services.recommend.recommender import Recommendation
 from clusterhub.services.recommend.regional import RegionalLens
-from clusterhub.services.recommend.stored import profile_of
+from clusterhub.services.recommend.stored import profile_of, stored_vector
 from clusterhub.services.reference import Catalogues, ReferenceData
 from clusterhub.services.schemas import UtcDatetime
 from clusterhub.store.models import Organisation
@@ -96,9 +97,11 @@ def suggest_partners(
     lens: RegionalLens,
     top: int = TOP,
     among: set[int] | None = None,
+    embedder: Embedder | None = None,
 ) -> SuggestedPartners:
     """The organisation's ``top`` suggested new partners, each with its reasons (``among``:
-    only those organisations, e.g. an event's participants).
+    only those organisations, e.g. an event's participants; ``embedder``: the sentence model
+    whose stored embedding of a newcomer's profile may place it, see ``programme_parts``).
 
     Raises
     ------
@@ -116,7 +119,10 @@ def suggest_partners(
     basis: Literal["history", "profile"] = (
         "history" if key in recommender.context.graph.index else "profile"
     )
-    profiles = {key: profile_of(org, lens.cluster_names)} if basis == "profile" else None
+    profiles = None
+    if basis == "profile":
+        vector = stored_vector(session, org.id, embedder) if embedder else None
+        profiles = {key: profile_of(org, lens.cluster_names, vector, embedder)}
     within = None if among is None else {str(o) for o in among}
     found = recommender.recommend([key], top=top, profiles=profiles, among=within)[key]
     learned = LearnedFrom(participations=model.state.participations, last_year=model.last_year,
@@ -204,7 +210,7 @@ def suggest_now(
     model = fit_stored(session, seed=seed)
     lens = regional_lens(session, reference, Catalogues.from_reference(reference))
     return suggest_partners(session, organisation_id=organisation_id, status=ModelStatus(model),
-                            lens=lens, top=top)  # fmt: skip
+                            lens=lens, top=top, embedder=load_embedder())  # fmt: skip
 
 
 def write_suggestions(found: SuggestedPartners, out: Path) -> None:

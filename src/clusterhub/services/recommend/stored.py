@@ -16,10 +16,11 @@ import polars as pl
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from clusterhub.services.embeddings import Embedder, Vectors, from_blob
 from clusterhub.services.recommend import programme_parts
 from clusterhub.services.recommend.collaborations import Collaborations, from_frames
 from clusterhub.services.recommend.features import TYPES, Profile
-from clusterhub.store.models import Organisation, Participation, Project
+from clusterhub.store.models import Organisation, OrganisationEmbedding, Participation, Project
 
 #: The CORDIS type a directory profile outside CORDIS most resembles: cluster organisations
 #: and national bodies take part as "other" or "public" bodies, members mostly as companies.
@@ -84,10 +85,16 @@ def _cordis_type(facts: dict[str, object] | None) -> str:
     return kind if isinstance(kind, str) and kind in TYPES else "OTH"
 
 
-def profile_of(organisation: Organisation, clusters: dict[str, str]) -> Profile:
+def profile_of(
+    organisation: Organisation,
+    clusters: dict[str, str],
+    vector: Vectors | None = None,
+    embedder: Embedder | None = None,
+) -> Profile:
     """The newcomer profile of a directory profile: CORDIS type and parts where it has them,
     else the type of its kind and the programme parts its text matches (``clusters`` names
-    its cluster categories, part of that text)."""
+    its cluster categories, part of that text; ``vector``, its sentence embedding by
+    ``embedder``, is the fallback when no part's themes share its words)."""
     facts = organisation.facts or {}
     kind = facts.get("type")
     if isinstance(kind, str) and kind in TYPES:
@@ -97,10 +104,21 @@ def profile_of(organisation: Organisation, clusters: dict[str, str]) -> Profile:
             return Profile(kind, organisation.country or "", parts)
     else:
         kind = TYPE_OF_KIND.get(organisation.profile_type, "OTH")
-    matched = programme_parts.matching(_profile_text(organisation, clusters))
+    matched = programme_parts.matching(_profile_text(organisation, clusters), vector, embedder)
     inferred = programme_parts.by_kind(organisation.profile_type)
     parts = tuple(dict.fromkeys([*matched, *inferred]))
     return Profile(kind, organisation.country or "", parts, inferred=True)
+
+
+def stored_vector(session: Session, organisation_id: int, embedder: Embedder) -> Vectors | None:
+    """The profile's stored sentence embedding by ``embedder``'s model, if it has one."""
+    blob = session.scalar(
+        select(OrganisationEmbedding.vector).where(
+            OrganisationEmbedding.organisation_id == organisation_id,
+            OrganisationEmbedding.model == embedder.name,
+        )
+    )
+    return from_blob(blob) if blob is not None else None
 
 
 def _profile_text(organisation: Organisation, clusters: dict[str, str]) -> str:

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Response
 
 from clusterhub.services.recommend.partners import TOP, SuggestedPartners, suggest_partners
 from clusterhub.web.api.directory import OrganisationId, errors
-from clusterhub.web.deps import DbSession, DirCatalogues, Partners
+from clusterhub.web.deps import DbSession, DirCatalogues, Partners, SentenceEmbedder
 
 router = APIRouter(prefix="/api/v1", tags=["recommendations"], responses=errors(422))
 #: Seconds a client waits before asking again while the model learns.
@@ -26,6 +26,7 @@ def recommendations(
     session: DbSession,
     catalogues: DirCatalogues,
     partners: Partners,
+    embedder: SentenceEmbedder,
     organisation_id: OrganisationId,
     top: Annotated[int, Query(ge=1, le=50, description="How many partners.")] = TOP,
 ) -> SuggestedPartners:
@@ -35,7 +36,7 @@ def recommendations(
     (``message`` says why)."""
     found = suggest_partners(
         session, organisation_id=organisation_id, status=partners.models.current(),
-        lens=partners.lens(session, catalogues.clusters), top=top,
+        lens=partners.lens(session, catalogues.clusters), embedder=embedder, top=top,
     )  # fmt: skip
     if found.learning and not found.ready:
         response.headers["Retry-After"] = str(RETRY_SECONDS)

@@ -11,7 +11,7 @@ from fastapi.responses import HTMLResponse
 
 from clusterhub.classify.countries import country_names
 from clusterhub.services.recommend.partners import suggest_partners
-from clusterhub.web.deps import DbSession, DirCatalogues, Partners
+from clusterhub.web.deps import DbSession, DirCatalogues, Partners, SentenceEmbedder
 from clusterhub.web.routes.directory import ProfileId
 
 router = APIRouter()
@@ -25,12 +25,13 @@ def suggested_partners(
     session: DbSession,
     catalogues: DirCatalogues,
     partners: Partners,
+    embedder: SentenceEmbedder,
     organisation_id: ProfileId,
 ) -> HTMLResponse:
     """The section's content: suggestions with their reasons, or why there are none yet."""
     found = suggest_partners(
         session, organisation_id=organisation_id, status=partners.models.current(),
-        lens=partners.lens(session, catalogues.clusters),
+        lens=partners.lens(session, catalogues.clusters), embedder=embedder,
     )  # fmt: skip
     poll = POLL_SECONDS if found.learning and not found.ready else None
     response: HTMLResponse = request.app.state.templates.TemplateResponse(
