@@ -26,6 +26,8 @@ PAGES = [
     ("search", "/search?q=bayern", 200),
     ("methodology", "/methodology", 200),
     ("events", "/events", 200),
+    ("s3", "/s3", 200),  # the synthetic strategies a first start generates
+    ("s3 region", "/s3/regions/ES21", 200),
     ("error", "/regions/XX99", 404),
     ("login", "/account/login", 200),
     ("register", "/account/register", 200),

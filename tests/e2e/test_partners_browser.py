@@ -1,10 +1,10 @@
-"""Suggested partners on a profile page, in a real browser against a real server process: the
-section says the model is learning, asks again by itself (HTMX) and shows the partners with
-their reasons once it has learned; it fits a phone's width.
+"""Suggested partners on a profile page, and the S3 pages a first start fills, in a real browser.
 
-The server runs on a database holding the synthetic collaboration world (learning takes
-seconds, not the minute the whole Horizon 2020 graph takes; the live server of the other
-browser tests has the recommender switched off so that two workers do not each learn it).
+The profile page's section says the model is learning, asks again by itself (HTMX) and shows the
+partners with their reasons once it has learned; it fits a phone's width. Its server runs on a
+database holding the synthetic collaboration world: learning takes seconds, not the minute the
+whole Horizon 2020 graph takes (the live server of the other browser tests has the recommender
+switched off, so that two workers do not each learn it). The S3 test reads the live server.
 """
 
 from __future__ import annotations
@@ -15,9 +15,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
+from clusterhub.services.s3.seed import DEMO_REGIONS
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from tests.conftest import migrated_database
-from tests.e2e.live import DESKTOP, MOBILE
+from tests.e2e.live import DESKTOP, MOBILE, PageGuard
 from tests.e2e.test_accessibility import OVERFLOW_JS, OVERFLOW_TOLERANCE
 from tests.live_app import AppServer
 from tests.services.recommend.stored_world import store_world
@@ -85,3 +86,16 @@ def test_the_section_fits_a_phone(
     found = page.evaluate(OVERFLOW_JS, limit)
     assert found["width"] <= limit, f"page is {found['width']} px wide: {found['wide']}"
     page.context.close()
+
+
+def test_a_first_start_shows_synthetic_s3_strategies_said_to_be_synthetic(
+    page: Page, guard: PageGuard
+) -> None:
+    page.goto("/s3")
+    expect(page.locator("h1")).to_have_text("Smart Specialisation strategies")
+    rows = page.locator("#main table tbody tr")
+    expect(rows).to_have_count(len(DEMO_REGIONS))
+    for i in range(len(DEMO_REGIONS)):
+        expect(rows.nth(i)).to_contain_text("Synthetic")
+    rows.first.get_by_role("link").click()
+    expect(page.locator(".note").first).to_contain_text("generated for demonstration")

@@ -32,9 +32,12 @@ from clusterhub.services.observatory.analytics import MapRequest, build_cluster_
 from clusterhub.services.observatory.datasets import load_cluster_map
 from clusterhub.services.observatory.vocabulary import Source
 from clusterhub.services.reference import BUILT_IN_TAXONOMIES, Catalogues, ReferenceData
+from clusterhub.services.s3 import seed as s3_seed
+from clusterhub.services.s3.mapping import S3Codes
 from clusterhub.services.scoreboard import data as scoreboard_data
 from clusterhub.store.db import make_engine, make_session_factory, transaction, upgrade
 from clusterhub.store.models import Dataset, Organisation
+from clusterhub.store.s3 import S3Strategy
 
 StepCallback = Callable[[str, int, int], None]
 
@@ -73,6 +76,8 @@ logger = logging.getLogger(__name__)
 DIRECTORY_KEY = "directory"
 #: What ``prepare_database`` answers when it built the synthetic demo event.
 DEMO_EVENT_KEY = "demo event"
+#: ... and when it generated the synthetic S3 strategies.
+S3_DEMO_KEY = "synthetic S3 strategies"
 _CORDIS = "Horizon 2020 participants (CORDIS) in the directory"
 _DEMO = "Synthetic demo profiles in the directory"
 #: Directory parts a start may leave out (a source out of reach): the key prefix of their
@@ -154,6 +159,8 @@ def prepare_database(
         loaded.append(DIRECTORY_KEY)
         if _load_demo_event(factory, progress):
             loaded.append(DEMO_EVENT_KEY)
+        if _load_s3_demo(factory, reference, progress):
+            loaded.append(S3_DEMO_KEY)
     else:
         missing += _still_missing(factory, missing_sources.load(settings))
     missing_sources.save(settings, missing)
@@ -178,6 +185,27 @@ def _load_demo_event(factory: sessionmaker[Session], progress: StepCallback | No
     except ClusterhubError as exc:
         logger.warning("the synthetic demo event was not built: %s", exc)
         return False
+
+
+def _load_s3_demo(
+    factory: sessionmaker[Session], reference: ReferenceData, progress: StepCallback | None
+) -> bool:
+    """The synthetic demonstration S3 strategies (``s3.seed``), marked synthetic wherever they
+    are shown, when no strategy is stored yet: an empty S3 page shows nothing of what it does.
+    A failure is logged, never a failed start."""
+    with factory() as session:
+        if session.scalar(select(S3Strategy.id).limit(1)) is not None:
+            return False
+    if progress:
+        progress("generating the synthetic S3 demonstration strategies", 0, 1)
+    try:
+        codes = S3Codes.from_reference(reference)
+        with transaction(factory) as session:
+            s3_seed.load_demo_strategies(session, codes=codes, by=BOOTSTRAP)
+    except ClusterhubError as exc:
+        logger.warning("the synthetic S3 strategies were not generated: %s", exc)
+        return False
+    return True
 
 
 def _load_built_in(factory: sessionmaker[Session], reference: ReferenceData, item: BuiltIn) -> None:

@@ -31,6 +31,7 @@ from clusterhub.web.api import events as events_api
 from clusterhub.web.api import observatory as observatory_api
 from clusterhub.web.api import posts as posts_api
 from clusterhub.web.api import recommend as recommend_api
+from clusterhub.web.api import s3 as s3_api
 from clusterhub.web.api import scoreboard as scoreboard_api
 from clusterhub.web.caching import ApiCache, ServerTiming
 from clusterhub.web.compression import PublicDataCompression
@@ -54,10 +55,39 @@ from clusterhub.web.routes import (
     events,
     observatory,
     officer,
+    officer_s3,
     partners,
     posts,
     reports,
+    s3,
     search,
+)
+
+#: Every page and API router, in the order their paths are matched.
+ROUTERS = (
+    observatory_api.router,
+    scoreboard_api.router,
+    observatory.router,
+    reports.router,
+    accounts.router,
+    directory_api.router,
+    recommend_api.router,
+    s3_api.router,
+    s3.router,
+    directory.router,
+    partners.router,
+    posts_api.router,
+    posts.router,
+    events_api.router,
+    event_day_api.router,
+    events.router,
+    event_meetings.router,
+    event_day.router,
+    search.router,
+    officer.router,
+    officer_s3.router,
+    audit.router,
+    audit_api.router,
 )
 
 
@@ -108,26 +138,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(ServerTiming)
     app.add_middleware(errors.UnexpectedErrors)
     app.add_middleware(SecurityHeaders, hsts=settings.environment == "production")
-    app.include_router(observatory_api.router)
-    app.include_router(scoreboard_api.router)
-    app.include_router(observatory.router)
-    app.include_router(reports.router)
-    app.include_router(accounts.router)
-    app.include_router(directory_api.router)
-    app.include_router(recommend_api.router)
-    app.include_router(directory.router)
-    app.include_router(partners.router)
-    app.include_router(posts_api.router)
-    app.include_router(posts.router)
-    app.include_router(events_api.router)
-    app.include_router(event_day_api.router)
-    app.include_router(events.router)
-    app.include_router(event_meetings.router)
-    app.include_router(event_day.router)
-    app.include_router(search.router)
-    app.include_router(officer.router)
-    app.include_router(audit.router)
-    app.include_router(audit_api.router)
+    for router in ROUTERS:
+        app.include_router(router)
     return app
 
 

@@ -35,6 +35,8 @@ from clusterhub.services.observatory.relatedness import published_related
 from clusterhub.services.recommend.models import FittedModels
 from clusterhub.services.recommend.regional import RegionalLens
 from clusterhub.services.reference import Catalogues, ReferenceData
+from clusterhub.services.s3.coding import CodingAssistant
+from clusterhub.services.s3.mapping import S3Codes
 from clusterhub.services.search.queries import (
     DirectoryIndex,
     LabelFilter,
@@ -184,6 +186,8 @@ class DirectoryResources:
         self._lock = threading.Lock()
         self._catalogues: Catalogues | None = None
         self._index: DirectoryIndex | None = None
+        self._s3: S3Codes | None = None
+        self._assistant: CodingAssistant | None = None
 
     @property
     def catalogues(self) -> Catalogues:
@@ -213,6 +217,28 @@ class DirectoryResources:
                     cluster_names=catalogues.clusters, region_names=self._region_names(catalogues)
                 )
             return self._index
+
+    @property
+    def s3_codes(self) -> S3Codes:
+        """The code lists S3 records are read and checked with (NACE → cluster mapping,
+        Fields of Science, policy objectives), built once."""
+        catalogues = self.catalogues
+        with self._lock:
+            if self._s3 is None:
+                self._s3 = S3Codes.from_reference(self._reference, catalogues)
+            return self._s3
+
+    @property
+    def s3_assistant(self) -> CodingAssistant:
+        """The S3 coding assistant with the sentence model (its descriptions are embedded on
+        its first proposal), built once."""
+        codes = self.s3_codes
+        with self._lock:
+            if self._assistant is None:
+                self._assistant = CodingAssistant(
+                    self._reference, codes.mapping, codes.vocabularies, self.embedder
+                )
+            return self._assistant
 
     def _region_names(self, catalogues: Catalogues) -> dict[str, str]:
         """NUTS names by code; none while the NUTS list could not be fetched."""
@@ -268,7 +294,13 @@ def sentence_embedder(request: Request) -> Embedder:
     return embedder
 
 
+def s3_codes(request: Request) -> S3Codes:
+    """The S3 code lists."""
+    return _directory(request).s3_codes
+
+
 DirCatalogues = Annotated[Catalogues, Depends(directory_catalogues)]
+S3CodeLists = Annotated[S3Codes, Depends(s3_codes)]
 DirIndex = Annotated[DirectoryIndex, Depends(directory_index)]
 SentenceEmbedder = Annotated[Embedder, Depends(sentence_embedder)]
 

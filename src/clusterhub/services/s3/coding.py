@@ -47,7 +47,7 @@ from clusterhub.services.s3.schemas import (
 )
 from clusterhub.services.s3.strategies import priority_public
 from clusterhub.store.models import utcnow
-from clusterhub.store.s3 import S3Priority
+from clusterhub.store.s3 import S3Priority, S3Strategy
 
 #: Who may have the assistant propose codes for stored priorities and confirm codings.
 CODING_ROLE = Role.PROGRAMME_OFFICER
@@ -205,6 +205,33 @@ def _priority(session: Session, priority_id: int) -> S3Priority:
     if found is None:
         raise NotFound(f"no S3 priority {priority_id}")
     return found
+
+
+@dataclass(frozen=True)
+class PriorityCoding:
+    """What an officer codes a priority from: the priority, its strategy, the last proposal."""
+
+    priority: PriorityPublic
+    region_code: str
+    strategy_title: str
+    synthetic: bool
+    proposal: CodingProposal | None
+
+
+def coding_view(
+    session: Session, *, actor: UserPublic | None, priority_id: int, codes: S3Codes
+) -> PriorityCoding:
+    """A priority with the assistant's last proposal for it. Programme officers and site
+    admins."""
+    require(session, actor=actor, minimum=CODING_ROLE)
+    priority = _priority(session, priority_id)
+    strategy = session.get(S3Strategy, priority.strategy_id)
+    assert strategy is not None  # a priority belongs to a strategy (foreign key, cascade)
+    proposal = CodingProposal.model_validate(priority.proposal) if priority.proposal else None
+    return PriorityCoding(
+        priority_public(priority, codes.mapping, codes.vocabularies), strategy.region_code,
+        strategy.title, strategy.synthetic, proposal,
+    )  # fmt: skip
 
 
 def record_proposal(

@@ -15,6 +15,7 @@ without a strong cluster of its own. Each candidate carries its reasons as data.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
@@ -228,3 +229,13 @@ def _partnership_peers(session: Session, region: str) -> dict[str, list[str]]:
             if member.region_code != region:
                 peers[member.region_code].append(partnership.name)
     return peers
+
+
+def s3_section(
+    session: Session, codes: Callable[[], S3Codes], region: str
+) -> RegionComparison | None:
+    """The comparison a region page summarises, or None when the region has no strategy (the
+    code lists, ``codes()``, are built only when it has one)."""
+    if region.strip().upper() not in latest_strategies(session):
+        return None
+    return compare_region(session, region=region, codes=codes())

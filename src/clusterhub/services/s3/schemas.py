@@ -73,6 +73,20 @@ class StrategyPublic(BaseModel):
     priorities: list[PriorityPublic]
 
 
+class StrategySummary(BaseModel):
+    """A region's latest strategy in a list: what it is and how many priorities it has."""
+
+    region_code: str
+    region_name: str | None
+    country: str
+    title: str
+    period: str
+    source: str
+    synthetic: bool
+    priorities: int
+    coded: int = Field(description="Priorities whose codes a programme officer confirmed.")
+
+
 class PartnershipRegionPublic(BaseModel):
     """A region in a thematic partnership."""
 
@@ -165,6 +179,10 @@ class RegionComparison(BaseModel):
     rows: list[ComparisonRow]
     synthetic: bool = Field(description="True when the strategy is generated (demonstration).")
     notes: list[str]
+
+    def counts(self) -> dict[str, int]:
+        """How many rows of each verdict the comparison has."""
+        return {v: sum(r.verdict == v for r in self.rows) for v in VERDICT_LABELS}
 
 
 class Reason(BaseModel):

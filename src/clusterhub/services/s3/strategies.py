@@ -9,13 +9,14 @@ from sqlalchemy.orm import Session
 
 from clusterhub.classify.s3_axes import S3Vocabularies, Vocabulary
 from clusterhub.errors import NotFound
-from clusterhub.services.s3.mapping import ClusterMapping
+from clusterhub.services.s3.mapping import ClusterMapping, S3Codes
 from clusterhub.services.s3.schemas import (
     CodedName,
     CodingStatus,
     PriorityPublic,
     S3PartnershipPublic,
     StrategyPublic,
+    StrategySummary,
 )
 from clusterhub.store.s3 import S3Partnership, S3PartnershipRegion, S3Priority, S3Strategy
 
@@ -117,3 +118,27 @@ def list_partnerships(session: Session, *, region: str | None = None) -> list[S3
             )
         )
     return [S3PartnershipPublic.model_validate(p) for p in session.scalars(query)]
+
+
+def list_strategies(
+    session: Session, *, country: str | None = None, region_names: dict[str, str] | None = None
+) -> list[StrategySummary]:
+    """Each region's latest strategy, by region code (``country``: only that country's)."""
+    names = region_names or {}
+    found = [
+        StrategySummary(
+            region_code=s.region_code, region_name=names.get(s.region_code), country=s.country,
+            title=s.title, period=s.period, source=s.source, synthetic=s.synthetic,
+            priorities=len(s.priorities),
+            coded=sum(p.coding_status == CodingStatus.CONFIRMED for p in s.priorities),
+        )
+        for s in latest_strategies(session).values()
+        if country is None or s.country == country.strip().upper()
+    ]  # fmt: skip
+    return sorted(found, key=lambda s: s.region_code)
+
+
+def latest_public(session: Session, codes: S3Codes) -> list[StrategyPublic]:
+    """Each region's latest strategy with its priorities, by region code."""
+    found = latest_strategies(session)
+    return [strategy_public(found[r], codes.mapping, codes.vocabularies) for r in sorted(found)]

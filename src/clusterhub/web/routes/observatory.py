@@ -31,6 +31,7 @@ from clusterhub.services.observatory.recoding import moved_region, provenance
 from clusterhub.services.observatory.schemas import MetricPublic, RegionPublic
 from clusterhub.services.observatory.vocabulary import MEASURE_LABELS, Measure
 from clusterhub.services.reference import ReferenceData
+from clusterhub.services.s3.compare import s3_section
 from clusterhub.web.deps import DbSession, History
 from clusterhub.web.diversification_view import diversification_section
 from clusterhub.web.exporting import About, ExportFormat, export_table
@@ -343,6 +344,7 @@ def region(
             "peer_errors": compared.unknown,
             "scoreboard": scoreboard_section(session, detail.code, chosen),
             "diversification": diversification_section(session, detail),
+            "s3": s3_section(session, lambda: request.app.state.directory.s3_codes, detail.code),
         }
 
     key = ("region", code, dataset, year, tuple(asked), estimated_stars)
