@@ -31,6 +31,7 @@ from clusterhub.services.embeddings import (
     Embedder,
     load_embedder,
 )
+from clusterhub.services.events.suggestions import PartnerEvidence
 from clusterhub.services.observatory.relatedness import published_related
 from clusterhub.services.recommend.models import FittedModels
 from clusterhub.services.recommend.regional import RegionalLens
@@ -366,6 +367,10 @@ class PartnerSources:
     def lens(self, session: Session, cluster_names: dict[str, str]) -> RegionalLens:
         """The evidence of the regional reasons, read now."""
         return RegionalLens.load(session, self.related(), cluster_names)
+
+    def evidence(self, session: Session, cluster_names: dict[str, str]) -> PartnerEvidence:
+        """The model as it stands and the regional evidence, for an event's suggestions."""
+        return PartnerEvidence(self.models.current(), self.lens(session, cluster_names))
 
 
 def partner_sources(request: Request) -> PartnerSources:

@@ -20,7 +20,7 @@ from clusterhub.services.events.followup import FollowupItem, OutcomeRecord
 from clusterhub.services.events.meetings import MeetingPublic
 from clusterhub.services.events.suggestions import Suggestion
 from clusterhub.web.api.events import ERRORS, EventId, MeetingId, ParticipantId
-from clusterhub.web.deps import DbSession, DirIndex, SentenceEmbedder
+from clusterhub.web.deps import DbSession, DirCatalogues, DirIndex, Partners, SentenceEmbedder
 from clusterhub.web.security import CurrentUser
 
 router = APIRouter(prefix="/api/v1", tags=["events"], responses=ERRORS)
@@ -117,11 +117,16 @@ def api_suggestions(
     user: CurrentUser,
     index: DirIndex,
     embedder: SentenceEmbedder,
+    partners: Partners,
+    catalogues: DirCatalogues,
     event_id: EventId,
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> list[Suggestion]:
     """Participants the caller (a participant) may want to meet, best first, each with reasons
-    (shared cluster categories, offer/seek words, the directory's hybrid search): the same as
-    the suggestions page."""
-    return suggestions.suggest_meetings(session, viewer=user, event_id=event_id, index=index,
-                                        embedder=embedder, limit=limit)  # fmt: skip
+    (shared cluster categories, offer/seek words, the directory's hybrid search, the partner
+    recommender's ranking, complementary and shared regional strengths, shared S3 priorities):
+    the same as the suggestions page."""
+    return suggestions.suggest_meetings(
+        session, viewer=user, event_id=event_id, index=index, embedder=embedder, limit=limit,
+        partners=partners.evidence(session, catalogues.clusters),
+    )  # fmt: skip

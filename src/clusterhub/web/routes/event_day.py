@@ -20,7 +20,14 @@ from clusterhub.services.events import day, events, followup, meetings, suggesti
 from clusterhub.services.events import registration as reg
 from clusterhub.services.events.access import find_participant
 from clusterhub.web.api.events import EventId, MeetingId, ParticipantId
-from clusterhub.web.deps import DbSession, DirIndex, PostedForm, SentenceEmbedder
+from clusterhub.web.deps import (
+    DbSession,
+    DirCatalogues,
+    DirIndex,
+    Partners,
+    PostedForm,
+    SentenceEmbedder,
+)
 from clusterhub.web.forms import labelled
 from clusterhub.web.routes.events import form_text, parse_number, redirect, render_page
 from clusterhub.web.security import CurrentUser
@@ -140,14 +147,17 @@ def suggestions_page(
     event_id: EventId,
     index: DirIndex,
     embedder: SentenceEmbedder,
+    partners: Partners,
+    catalogues: DirCatalogues,
 ) -> HTMLResponse:
     """Participants worth meeting, each with why, and a request form."""
     event = events.get_event(session, event_id=event_id, viewer=user)
+    evidence = partners.evidence(session, catalogues.clusters)
     found = suggestions.suggest_meetings(session, viewer=user, event_id=event_id, index=index,
-                                         embedder=embedder)  # fmt: skip
+                                         embedder=embedder, partners=evidence)  # fmt: skip
     people = {p.id: p for p in reg.list_participants(session, viewer=user, event_id=event_id)}
     return render_page(request, "events/suggestions.html", event=event, found=found,
-                       people=people)  # fmt: skip
+                       people=people, learning=evidence.status)  # fmt: skip
 
 
 # --- the follow-up (participants) --------------------------------------------------------------
