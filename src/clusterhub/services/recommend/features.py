@@ -360,4 +360,9 @@ def degree_of(weights: sparse.csr_matrix) -> NDArray[np.float64]:
 def _lookup(
     matrix: sparse.csr_matrix, rows: NDArray[np.int64], columns: NDArray[np.int64]
 ) -> NDArray[np.float64]:
-    return np.asarray(matrix[rows, columns]).ravel().astype(np.float64)
+    """``matrix[rows[i], columns[i]]`` for every i, read from the dense rows asked for: scipy's
+    own fancy indexing searches the sparse rows value by value, ten times slower on a batch's
+    products (250 rows of tens of thousands of values each)."""
+    wanted, at = np.unique(rows, return_inverse=True)
+    dense: NDArray[np.float64] = matrix[wanted].toarray().astype(np.float64)
+    return dense[at, columns]
