@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from clusterhub.errors import PermissionDenied
-from clusterhub.services.events import requests
+from clusterhub.services.events import meetings, requests
 from clusterhub.services.events.suggestions import PartnerEvidence, suggest_meetings, words
 from clusterhub.services.observatory.schemas import MetricPublic
 from clusterhub.services.recommend.models import ModelStatus, fit_stored
@@ -44,18 +44,21 @@ def _profile(world: EventWorld, pid: int, offer: str, seek: str, codes: tuple[st
 def test_suggestions_are_explained_ranked_and_exclude_requested(world: EventWorld) -> None:
     _organiser, event_id = world.event(status="published")
     (ana, a), (_ben, b), (_cy, c), (_dan, d) = (world.join(event_id) for _ in range(4))
-    _profile(world, a, "composite wing testing", "drone avionics suppliers", ("aerospace",))
-    _profile(world, b, "avionics for drone makers", "wing testing", ("aerospace",))
+    _profile(world, a, "composite wing testing", "drone avionics suppliers", ("aerospace", "space"))
+    _profile(world, b, "avionics for drone makers", "wing testing", ("aerospace", "space"))
     _profile(world, c, "bakery ovens", "flour", ("food",))
-    _profile(world, d, "drone batteries", "", ())
-    index = DirectoryIndex(cluster_names={"aerospace": "Aerospace"})
+    _profile(world, d, "drone batteries", "", ("space",))
+    index = DirectoryIndex(cluster_names={"aerospace": "Aerospace", "space": "Space"})
     with world.tx() as session:
         found = suggest_meetings(session, viewer=ana, event_id=event_id, index=index)
     assert [s.participant_id for s in found] == [b, d]
-    assert "both in the Aerospace cluster category" in found[0].reasons
+    assert "both in the cluster categories Aerospace; Space" in found[0].reasons
     assert "their offer matches what you seek: avionics, drone" in found[0].reasons
     assert "they seek what you offer: wing, testing" in found[0].reasons
-    assert found[1].reasons == ["their offer matches what you seek: drone"]
+    assert found[1].reasons == [
+        "both in the Space cluster category",
+        "their offer matches what you seek: drone",
+    ]
     with world.tx() as session:
         requests.send_request(session, actor=ana, event_id=event_id, receiver_id=b)
     stranger = world.user()
@@ -97,7 +100,7 @@ def test_the_recommender_and_the_regions_add_their_evidence(world: EventWorld) -
     hub = ids["c1-o03"]  # A and B each join one of its projects: it becomes their shared partner
     first, second = projects_of[hub][:2]
     far = projects_of[ids["c3-o05"]][0]
-    _organiser, event_id = world.event(status="published")
+    organiser, event_id = world.event(status="published")
     (ana, a), (_b, b), (_c, c), (_d, d) = (world.join(event_id) for _ in range(4))
     _profile(world, a, "", "", ("4",))
     _in_projects(world, a, [first], "DE11")
@@ -130,3 +133,9 @@ def test_the_recommender_and_the_regions_add_their_evidence(world: EventWorld) -
     ]
     assert b not in {s.participant_id for s in bare}  # without the model B has no evidence
     assert d in {s.participant_id for s in bare}  # the regional reason needs no model
+    with world.tx() as session:  # asked or met: never suggested, whatever the evidence
+        requests.send_request(session, actor=ana, event_id=event_id, receiver_id=b)
+        meetings.add_meeting(session, actor=organiser, event_id=event_id, first_id=a, second_id=d)
+        spoken = suggest_meetings(session, viewer=ana, event_id=event_id, index=index,
+                                  partners=learned)  # fmt: skip
+    assert {s.participant_id for s in spoken} == {s.participant_id for s in found} - {b, d}

@@ -174,9 +174,12 @@ def suggest_meetings(
     for other in others:
         org = session.get(Organisation, other.organisation_id)
         s = Suggestion(other.id, other.organisation_id, org.name if org else "")
-        for code in sorted(mine & _categories(session, other.organisation_id)):
-            s.score += CATEGORY
-            s.reasons.append(f"both in the {index.cluster_names.get(code, code)} cluster category")
+        both = sorted(mine & _categories(session, other.organisation_id))
+        if both:
+            named = [index.cluster_names.get(c, c) for c in both]
+            s.score += CATEGORY * len(named)
+            s.reasons.append(f"both in the {named[0]} cluster category" if len(named) == 1
+                             else f"both in the cluster categories {'; '.join(named)}")  # fmt: skip
         answer = [w for w in words(other.offer) if w in sought]
         if answer:
             s.score += WORD * len(answer)

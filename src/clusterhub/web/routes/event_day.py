@@ -157,7 +157,7 @@ def suggestions_page(
                                          embedder=embedder, partners=evidence)  # fmt: skip
     people = {p.id: p for p in reg.list_participants(session, viewer=user, event_id=event_id)}
     return render_page(request, "events/suggestions.html", event=event, found=found,
-                       people=people, learning=evidence.status)  # fmt: skip
+                       people=people, model=evidence.status)  # fmt: skip
 
 
 # --- the follow-up (participants) --------------------------------------------------------------
