@@ -6,6 +6,7 @@ background and again when the projects change."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import polars as pl
 import pytest
@@ -160,3 +161,9 @@ def test_too_little_to_learn_from_is_said_not_raised_by_the_background_model(
     models.wait(60)
     said = models.current()
     assert said.model is None and said.message.startswith("No suggestions can be learned yet")
+
+
+def test_a_start_on_a_database_without_tables_is_logged_not_raised(tmp_path: Path) -> None:
+    engine = make_engine(Settings(database_url=f"sqlite:///{tmp_path / 'empty.db'}"))
+    FittedModels(make_session_factory(engine)).start()  # no participations table: no error
+    engine.dispose()

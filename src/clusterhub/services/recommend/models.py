@@ -18,6 +18,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from clusterhub.errors import InvalidInput
@@ -108,8 +109,13 @@ class FittedModels:
         return ModelStatus(model, "" if model else LEARNING, learning=True)
 
     def start(self) -> None:
-        """Begin learning now if there is anything to learn from (a server's start)."""
-        self.current()
+        """Begin learning now if there is anything to learn from (a server's start; a
+        database that cannot be read yet is logged, and the first request tries again)."""
+        try:
+            self.current()
+        except SQLAlchemyError as exc:
+            log.warning("recommender: not learning at start, the database cannot be read: %s",
+                        exc.__class__.__name__)  # fmt: skip
 
     def wait(self, timeout: float | None = None) -> None:
         """Until the learning under way (if any) ends."""
