@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from clusterhub.errors import InvalidInput
+from clusterhub.stats.dialect import POLARS, Dialect, Expr
 from clusterhub.stats.metrics import (
     COUNT_BITS,
     MONEY_BITS,
@@ -81,19 +82,7 @@ def aggregate_to_clusters(
             field="industry_code",
         )
     kind = pl.lit(region_type) if isinstance(region_type, str) else region_type
-    # The filled part of a cell: what a NUTS recode counted as estimated (split pieces and
-    # filled cells), else all of a filled cell. An apportioned cell is estimated as a whole.
-    filled = pl.coalesce(
-        pl.col("estimated_employment"),
-        pl.when(pl.col("imputed").is_not_null()).then(pl.col("employment")).otherwise(0.0),
-    )
-    apportioned = pl.col("weight") < 1.0 - EXACT_TOLERANCE
-    whole = pl.when(apportioned).then(pl.col("employment"))
-    parts = {
-        "_imputed": filled,
-        "_apportioned": whole.otherwise(0.0),
-        "_estimated": whole.otherwise(filled),
-    }
+    parts = estimate_parts(POLARS)
     weighted = (
         level.lazy()
         .select(
@@ -120,19 +109,11 @@ def aggregate_to_clusters(
             *(pl.col(m).sum() for m in (*MEASURES, *parts)),
             *(pl.col(m).count().alias(f"_n_{m}") for m in MEASURES),
         )
-        .with_columns(
-            pl.when(pl.col(f"_n_{m}") > 0).then(stable(pl.col(m), GRID_BITS[m])).alias(m)
-            for m in MEASURES
-        )
+        .with_columns(**cluster_sums(POLARS))
         .with_columns(
             cluster_code=pl.col("cluster_code").cast(pl.String),
             region_type=kind,
-            **{
-                f"{name[1:]}_share": pl.when(pl.col("employment") > 0)
-                .then((stable(pl.col(name)) / pl.col("employment")).clip(0.0, 1.0))
-                .otherwise(0.0)
-                for name in parts
-            },
+            **estimate_shares(POLARS),
         )
         .drop(*parts, *(f"_n_{m}" for m in MEASURES))
     )
@@ -147,6 +128,47 @@ def aggregate_to_clusters(
         .with_columns(region_type=kind)
     )
     return pl.collect_all([clusters, totals])  # type: ignore[return-value]
+
+
+def estimate_parts(d: Dialect) -> dict[str, Expr]:
+    """The estimated parts of an industry cell's employment, before the taxonomy's weight.
+
+    The filled part: what a NUTS recode counted as estimated (split pieces and filled cells),
+    else all of a filled cell. An apportioned cell (a code only partly in the cluster) is
+    estimated as a whole.
+    """
+    employment = d.col("employment")
+    filled = d.coalesce(
+        d.col("estimated_employment"),
+        d.when(~d.is_null(d.col("imputed")), employment, d.lit(0.0)),
+    )
+    apportioned = d.col("weight") < 1.0 - EXACT_TOLERANCE
+    return {
+        "_imputed": filled,
+        "_apportioned": d.when(apportioned, employment, d.lit(0.0)),
+        "_estimated": d.when(apportioned, employment, filled),
+    }
+
+
+def cluster_sums(d: Dialect) -> dict[str, Expr]:
+    """Each measure's weighted sum, snapped to its grid; null where no cell had a value
+    (``_n_<measure>`` counts them): unknown is not zero."""
+    return {m: d.when(d.col(f"_n_{m}") > 0, stable(d.col(m), GRID_BITS[m], d)) for m in MEASURES}
+
+
+def estimate_shares(d: Dialect) -> dict[str, Expr]:
+    """``imputed_share``, ``apportioned_share``, ``estimated_share`` of a cluster cell."""
+    employment = d.col("employment")
+    return {
+        f"{name[1:]}_share": d.when(
+            employment > 0, d.clip(stable(d.col(name), d=d) / employment, 0.0, 1.0), d.lit(0.0)
+        )
+        for name in ESTIMATE_PARTS
+    }
+
+
+#: The estimated parts of a cell that are summed with the measures.
+ESTIMATE_PARTS = ("_imputed", "_apportioned", "_estimated")
 
 
 def _keyed_weights(weighted: pl.LazyFrame, keyed: pl.DataFrame | None) -> pl.LazyFrame:

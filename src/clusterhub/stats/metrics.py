@@ -13,6 +13,7 @@ from typing import Literal
 import polars as pl
 
 from clusterhub.errors import InvalidInput
+from clusterhub.stats.dialect import POLARS, Dialect, Expr
 from clusterhub.stats.schema import CLUSTER_CELLS, REGION_TOTALS, conform
 
 Denominator = Literal["all", "traded"]
@@ -101,12 +102,7 @@ def metrics_plan(
     base = conform(cells, CLUSTER_CELLS, what="cluster cells").hstack(cells.select(extra))
     # Sources that publish cluster cells directly (the U.S. project's files) report only the
     # filled share: with nothing apportioned, that is the whole estimated share.
-    base = base.with_columns(
-        estimated_share=pl.coalesce("estimated_share", "imputed_share"),
-        apportioned_share=pl.when(pl.col("imputed_share").is_not_null())
-        .then(pl.col("apportioned_share").fill_null(0.0))
-        .otherwise(pl.col("apportioned_share")),
-    )
+    base = base.with_columns(**published_shares(POLARS))
     _reject_duplicates(base, ["region_code", "cluster_code", "year"], "cluster cells")
     region_totals = _region_denominators(totals, opts.denominator)
     frame = (
@@ -120,19 +116,41 @@ def metrics_plan(
         )
     )
     frame = _with_reference(frame, region_totals, benchmark, opts.denominator)
-    frame = frame.with_columns(
-        size_share=_ratio(pl.col("employment"), pl.col("ref_cluster_employment")),
-        focus=_ratio(pl.col("employment"), pl.col("region_total")),
-        wage_per_employee=_ratio(pl.col("wages"), pl.col("employment")),
-    ).with_columns(
-        lq=_ratio(
-            pl.col("focus"),
-            _ratio(pl.col("ref_cluster_employment"), pl.col("ref_total_employment")),
-        ),
-    )
+    frame = frame.with_columns(**shares(POLARS)).with_columns(**location_quotient(POLARS))
     frame = _with_growth(frame, opts.growth_years)
-    frame = _with_ranks(frame)
-    return frame.drop("ref_cluster_employment", "ref_total_employment")
+    frame = frame.with_columns(**rank_inputs(POLARS)).with_columns(**ranks(POLARS))
+    return frame.drop(*RANK_HELPERS, "ref_cluster_employment", "ref_total_employment")
+
+
+def published_shares(d: Dialect) -> dict[str, Expr]:
+    """Estimated and apportioned shares of sources that publish cluster cells directly.
+
+    Those (the U.S. project's files) report only the filled share: with nothing apportioned,
+    that is the whole estimated share.
+    """
+    imputed, apportioned = d.col("imputed_share"), d.col("apportioned_share")
+    return {
+        "estimated_share": d.coalesce(d.col("estimated_share"), imputed),
+        "apportioned_share": d.when(
+            ~d.is_null(imputed), d.coalesce(apportioned, d.lit(0.0)), apportioned
+        ),
+    }
+
+
+def shares(d: Dialect) -> dict[str, Expr]:
+    """Size (share of the reference area's cluster), focus (share of the region) and wages."""
+    employment = d.col("employment")
+    return {
+        "size_share": ratio(d, employment, d.col("ref_cluster_employment")),
+        "focus": ratio(d, employment, d.col("region_total")),
+        "wage_per_employee": ratio(d, d.col("wages"), employment),
+    }
+
+
+def location_quotient(d: Dialect) -> dict[str, Expr]:
+    """LQ: the cluster's share of the region over its share of the reference area."""
+    reference = ratio(d, d.col("ref_cluster_employment"), d.col("ref_total_employment"))
+    return {"lq": ratio(d, d.col("focus"), reference)}
 
 
 def _reject_duplicates(frame: pl.DataFrame, keys: list[str], what: str) -> None:
@@ -175,9 +193,7 @@ def _with_reference(
         reference_totals = region_totals.group_by("region_type", "year").agg(
             pl.col("region_total").sum().alias("ref_total_employment")
         )
-        return frame.with_columns(
-            ref_cluster_employment=stable(pl.col("employment").sum().over(PEER_GROUP))
-        ).join(
+        return frame.with_columns(ref_cluster_employment=reference_cluster(POLARS)).join(
             reference_totals.lazy(), on=["region_type", "year"], how="left", maintain_order="left"
         )
     column = "total_employment" if denominator == "all" else "traded_employment"
@@ -209,15 +225,24 @@ COUNT_BITS = 20
 MONEY_BITS = 7
 
 
-def stable(expr: pl.Expr, bits: int = COUNT_BITS) -> pl.Expr:
-    """A sum snapped to the 2**-bits grid so that it does not depend on the addition order."""
+def stable(expr: Expr, bits: int = COUNT_BITS, d: Dialect = POLARS) -> Expr:
+    """A sum snapped to the 2**-bits grid so that it does not depend on the addition order.
+
+    Halves round to even on every engine, so that two engines agree to the last bit.
+    """
     scale = float(2**bits)
-    return (expr * scale).round() / scale
+    return d.round_even(expr * scale) / scale
 
 
-def _ratio(numerator: pl.Expr, denominator: pl.Expr) -> pl.Expr:
+def ratio(d: Dialect, numerator: Expr, denominator: Expr) -> Expr:
     """Division that yields null, not inf or NaN, when the denominator is zero or missing."""
-    return pl.when(denominator > 0).then(numerator / denominator).otherwise(None)
+    return d.when(denominator > 0, numerator / denominator)
+
+
+def reference_cluster(d: Dialect) -> Expr:
+    """The cluster's employment summed over the regions of the peer group (the default
+    reference area), snapped so that the sum does not depend on the order of addition."""
+    return stable(d.peer_sum(d.col("employment"), PEER_GROUP), d=d)
 
 
 def _with_growth(frame: pl.LazyFrame, years: int) -> pl.LazyFrame:
@@ -228,17 +253,23 @@ def _with_growth(frame: pl.LazyFrame, years: int) -> pl.LazyFrame:
         (pl.col("year") + years).cast(pl.Int32).alias("year"),
         pl.col("employment").alias("employment_start"),
     )
-    ratio = _ratio(pl.col("employment"), pl.col("employment_start"))
     return (
         frame.join(
             earlier, on=["region_code", "cluster_code", "year"], how="left", maintain_order="left"
         )
-        .with_columns(
-            growth=pl.when(ratio > 0).then(ratio.pow(1.0 / years) - 1.0).otherwise(None),
-            employment_change=pl.col("employment") - pl.col("employment_start"),
-        )
+        .with_columns(**growth(POLARS, years))
         .drop("employment_start")
     )
+
+
+def growth(d: Dialect, years: int) -> dict[str, Expr]:
+    """Compound annual growth and absolute change since ``employment_start`` (``years`` back)."""
+    employment, start = d.col("employment"), d.col("employment_start")
+    factor = ratio(d, employment, start)
+    return {
+        "growth": d.when(factor > 0, d.power(factor, 1.0 / years) - 1.0),
+        "employment_change": employment - start,
+    }
 
 
 RANKED = {
@@ -250,20 +281,29 @@ RANKED = {
 }
 
 
-def _with_ranks(frame: pl.LazyFrame) -> pl.LazyFrame:
-    """Rank 1 = highest among peers with employment; percentile = share of peers at or below."""
-    present = pl.col("employment") > 0
-    exprs: list[pl.Expr] = []
+RANK_HELPERS = tuple(f"_{short}_{part}" for short in RANKED.values() for part in ("le", "n"))
+
+
+def rank_inputs(d: Dialect) -> dict[str, Expr]:
+    """Per measure, the peers (with employment) at or below a region, and how many there are."""
+    present = d.col("employment") > 0
+    exprs: dict[str, Expr] = {}
     for column, short in RANKED.items():
-        value = pl.when(present).then(pl.col(column)).otherwise(None)
-        exprs.append(value.rank("max").over(PEER_GROUP).alias(f"_{short}_le"))
-        exprs.append(value.count().over(PEER_GROUP).alias(f"_{short}_n"))
-    # One sort per measure: the rank from the top ("min" rank, descending) is the number of
-    # peers above plus one, i.e. n - #(peers <= x) + 1.
-    finish: list[pl.Expr] = []
+        value = d.when(present, d.col(column))
+        exprs[f"_{short}_le"] = d.peer_at_or_below(value, PEER_GROUP)
+        exprs[f"_{short}_n"] = d.peer_count(value, PEER_GROUP)
+    return exprs
+
+
+def ranks(d: Dialect) -> dict[str, Expr]:
+    """Rank 1 = highest among peers with employment; percentile = share of peers at or below.
+
+    One sort per measure: the rank from the top ("min" rank, descending) is the number of
+    peers above plus one, i.e. n - #(peers <= x) + 1.
+    """
+    exprs: dict[str, Expr] = {}
     for short in RANKED.values():
-        at_or_below, count = pl.col(f"_{short}_le"), pl.col(f"_{short}_n")
-        finish.append((count - at_or_below + 1).cast(pl.UInt32).alias(f"{short}_rank"))
-        finish.append((100.0 * at_or_below / count).alias(f"{short}_percentile"))
-    helpers = [f"_{short}_{part}" for short in RANKED.values() for part in ("le", "n")]
-    return frame.with_columns(exprs).with_columns(finish).drop(helpers)
+        at_or_below, count = d.col(f"_{short}_le"), d.col(f"_{short}_n")
+        exprs[f"{short}_rank"] = d.index(count - at_or_below + 1)
+        exprs[f"{short}_percentile"] = 100.0 * at_or_below / count
+    return exprs

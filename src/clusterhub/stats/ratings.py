@@ -14,6 +14,7 @@ from typing import Literal, TypeVar
 import polars as pl
 
 from clusterhub.errors import InvalidInput
+from clusterhub.stats.dialect import POLARS, Dialect, Expr
 from clusterhub.stats.metrics import PEER_GROUP
 from clusterhub.stats.vocabulary import MAX_ESTIMATED_SHARE, StarPreset
 
@@ -22,10 +23,10 @@ ThresholdKind = Literal["quantile", "absolute"]
 Frame = TypeVar("Frame", pl.DataFrame, pl.LazyFrame)
 
 
-def _peer_quantile(column: str, q: float) -> pl.Expr:
+def _peer_quantile(d: Dialect, column: str, q: float) -> Expr:
     """R-7 quantile of ``column`` over the peers that have employment."""
-    value = pl.when(pl.col("employment") > 0).then(pl.col(column)).otherwise(None)
-    return value.quantile(q, interpolation="linear").over(PEER_GROUP)
+    value = d.when(d.col("employment") > 0, d.col(column))
+    return d.peer_quantile(value, q, PEER_GROUP)
 
 
 def us_strength(metrics: Frame) -> Frame:
@@ -38,26 +39,27 @@ def us_strength(metrics: Frame) -> Frame:
     establishment condition is dropped rather than failing every region; a cluster flagged as
     not traded (column ``traded`` false) gets nulls, as the project rates traded clusters only.
     """
-    present = pl.col("employment") > 0
-    has_est = pl.col("establishments").is_not_null().any().over(PEER_GROUP)
-    est_ok = (~has_est) | (pl.col("establishments") > _peer_quantile("establishments", 0.25))
-    base = (
-        present
-        & (pl.col("lq") >= 1.0)
-        & (pl.col("employment") > _peer_quantile("employment", 0.25))
-        & est_ok
-    )
+    has_traded = "traded" in metrics.collect_schema()
+    return metrics.with_columns(**us_flags(POLARS, has_traded=has_traded))
+
+
+def us_flags(d: Dialect, *, has_traded: bool) -> dict[str, Expr]:
+    """The four U.S. flags of :func:`us_strength` as expressions of the dialect ``d``."""
+    employment, lq, est = d.col("employment"), d.col("lq"), d.col("establishments")
+    present = employment > 0
+    has_est = d.peer_any(~d.is_null(est), PEER_GROUP)
+    est_ok = (~has_est) | (est > _peer_quantile(d, "establishments", 0.25))
+    base = present & (lq >= 1.0) & (employment > _peer_quantile(d, "employment", 0.25)) & est_ok
     flags = {
-        "strong": base & (pl.col("lq") >= _peer_quantile("lq", 0.75)),
-        "strong10": base & (pl.col("lq") >= _peer_quantile("lq", 0.90)),
-        "significant": present & (pl.col("lq") > _peer_quantile("lq", 0.50)),
-        "qualifying": present & (pl.col("lq") > _peer_quantile("lq", 0.25)),
+        "strong": base & (lq >= _peer_quantile(d, "lq", 0.75)),
+        "strong10": base & (lq >= _peer_quantile(d, "lq", 0.90)),
+        "significant": present & (lq > _peer_quantile(d, "lq", 0.50)),
+        "qualifying": present & (lq > _peer_quantile(d, "lq", 0.25)),
     }
-    rated = pl.col("traded") if "traded" in metrics.collect_schema() else pl.lit(value=True)
-    return metrics.with_columns(
-        pl.when(rated).then(expr.fill_null(value=False)).otherwise(None).alias(name)
-        for name, expr in flags.items()
-    )
+    rated = d.col("traded") if has_traded else d.lit(value=True)
+    return {
+        name: d.when(rated, d.coalesce(expr, d.lit(value=False))) for name, expr in flags.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -81,16 +83,16 @@ class StarCriterion:
                 value=str(self.threshold),
             )
 
-    def met(self) -> pl.Expr:
+    def met(self, d: Dialect = POLARS) -> Expr:
         """True where the cell reaches the threshold, null where the measure is unknown."""
-        value = pl.col(self.column)
+        value = d.col(self.column)
         cut = (
-            _peer_quantile(self.column, self.threshold)
+            _peer_quantile(d, self.column, self.threshold)
             if self.kind == "quantile"
-            else pl.lit(self.threshold)
+            else d.lit(self.threshold)
         )
-        present = pl.col("employment") > 0
-        return pl.when(value.is_null()).then(None).otherwise(present & (value >= cut))
+        present = d.col("employment") > 0
+        return d.when(d.is_null(value), d.lit(None), present & (value >= cut))
 
 
 @dataclass(frozen=True)
@@ -146,15 +148,23 @@ def eu_stars(metrics: Frame, rules: StarRules = EOCIC) -> Frame:
             f"star criteria need column(s) {', '.join(missing)}, absent from the metrics",
             field="criteria",
         )
-    flags = [pl.col(f"star_{c.name}") for c in rules.criteria]
-    return metrics.with_columns(
-        c.met().alias(f"star_{c.name}") for c in rules.criteria
-    ).with_columns(
-        stars=pl.sum_horizontal(f.cast(pl.Int8).fill_null(0) for f in flags).cast(pl.Int8),
-        stars_possible=pl.sum_horizontal(f.is_not_null().cast(pl.Int8) for f in flags).cast(
-            pl.Int8
-        ),
+    return metrics.with_columns(**star_flags(POLARS, rules)).with_columns(
+        **star_counts(POLARS, rules)
     )
+
+
+def star_flags(d: Dialect, rules: StarRules) -> dict[str, Expr]:
+    """``star_<criterion>``: whether each criterion is met (null where its measure is unknown)."""
+    return {f"star_{c.name}": c.met(d) for c in rules.criteria}
+
+
+def star_counts(d: Dialect, rules: StarRules) -> dict[str, Expr]:
+    """``stars`` (criteria met) and ``stars_possible`` (criteria whose measure is known)."""
+    flags = [d.col(f"star_{c.name}") for c in rules.criteria]
+    return {
+        "stars": d.int8(d.total([d.coalesce(d.int8(f), d.lit(0)) for f in flags])),
+        "stars_possible": d.int8(d.total([d.int8(~d.is_null(f)) for f in flags])),
+    }
 
 
 def check_max_estimated(max_estimated: float) -> None:

@@ -1,0 +1,149 @@
+"""The few column operations the observatory's formulas need, for each engine that runs them.
+
+A formula (a location quotient, a star criterion, a share of estimated employment) is written
+once, as a function of a :class:`Dialect`, and yields a Polars expression or a Spark column
+depending on which dialect it is given. Arithmetic, comparisons and ``& | ~`` are the operators
+both libraries overload alike; everything they spell differently (conditionals, windows over a
+peer group, rounding, casts) goes through a dialect method. So the two engines cannot drift
+apart in what they compute: only the relational skeleton around the formulas (which frames are
+joined and grouped) is written per engine, in ``stats.mapping``/``stats.metrics`` and in
+``stats.spark``. See ``docs/decisions/0010-one-definition-two-engines.md``.
+
+The Spark dialect lives in ``stats.spark.dialect`` so that importing the engine never imports
+pyspark.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+import polars as pl
+
+#: A Polars expression or a Spark column: the formulas use only what both overload alike.
+Expr = Any
+#: A literal a formula may use.
+Scalar = float | int | bool | str | None
+
+
+class Dialect(Protocol):
+    """What a formula may ask of an engine, beyond the shared operators."""
+
+    def col(self, name: str) -> Expr:
+        """A column by name."""
+
+    def lit(self, value: Scalar) -> Expr:
+        """A constant (``None`` is null)."""
+
+    def when(self, condition: Expr, then: Expr, otherwise: Expr | None = None) -> Expr:
+        """``then`` where ``condition`` holds, else ``otherwise`` (null when None)."""
+
+    def coalesce(self, *exprs: Expr) -> Expr:
+        """The first non-null of ``exprs``."""
+
+    def is_null(self, expr: Expr) -> Expr:
+        """True where ``expr`` is null."""
+
+    def round_even(self, expr: Expr) -> Expr:
+        """Round to the nearest integer, halves to even (the same rule on every engine)."""
+
+    def power(self, expr: Expr, exponent: float) -> Expr:
+        """``expr ** exponent``."""
+
+    def clip(self, expr: Expr, lower: float, upper: float) -> Expr:
+        """``expr`` held within ``lower..upper``."""
+
+    def int8(self, expr: Expr) -> Expr:
+        """A small count (star counts)."""
+
+    def index(self, expr: Expr) -> Expr:
+        """A rank or position (unsigned where the engine has unsigned integers)."""
+
+    def total(self, exprs: Sequence[Expr]) -> Expr:
+        """Row-wise sum of ``exprs``."""
+
+    def peer_quantile(self, expr: Expr, q: float, peers: Sequence[str]) -> Expr:
+        """The R-7 (linear) quantile of ``expr`` over rows with the same ``peers`` values."""
+
+    def peer_sum(self, expr: Expr, peers: Sequence[str]) -> Expr:
+        """Sum of ``expr`` over the peer group."""
+
+    def peer_count(self, expr: Expr, peers: Sequence[str]) -> Expr:
+        """Non-null values of ``expr`` in the peer group."""
+
+    def peer_at_or_below(self, expr: Expr, peers: Sequence[str]) -> Expr:
+        """Peers whose value is at or below this row's (null where the row's value is)."""
+
+    def peer_any(self, condition: Expr, peers: Sequence[str]) -> Expr:
+        """True where ``condition`` holds for any row of the peer group."""
+
+
+class PolarsDialect:
+    """The formulas as Polars expressions (the default engine)."""
+
+    def col(self, name: str) -> pl.Expr:
+        """A column by name."""
+        return pl.col(name)
+
+    def lit(self, value: Scalar) -> pl.Expr:
+        """A constant (``None`` is null)."""
+        return pl.lit(value)
+
+    def when(self, condition: pl.Expr, then: pl.Expr, otherwise: pl.Expr | None = None) -> pl.Expr:
+        """``then`` where ``condition`` holds, else ``otherwise`` (null when None)."""
+        return pl.when(condition).then(then).otherwise(otherwise)
+
+    def coalesce(self, *exprs: pl.Expr) -> pl.Expr:
+        """The first non-null of ``exprs``."""
+        return pl.coalesce(*exprs)
+
+    def is_null(self, expr: pl.Expr) -> pl.Expr:
+        """True where ``expr`` is null."""
+        return expr.is_null()
+
+    def round_even(self, expr: pl.Expr) -> pl.Expr:
+        """Round to the nearest integer, halves to even (Polars' default rule)."""
+        return expr.round(mode="half_to_even")
+
+    def power(self, expr: pl.Expr, exponent: float) -> pl.Expr:
+        """``expr ** exponent``."""
+        return expr.pow(exponent)
+
+    def clip(self, expr: pl.Expr, lower: float, upper: float) -> pl.Expr:
+        """``expr`` held within ``lower..upper``."""
+        return expr.clip(lower, upper)
+
+    def int8(self, expr: pl.Expr) -> pl.Expr:
+        """A small count (star counts)."""
+        return expr.cast(pl.Int8)
+
+    def index(self, expr: pl.Expr) -> pl.Expr:
+        """A rank or position."""
+        return expr.cast(pl.UInt32)
+
+    def total(self, exprs: Sequence[pl.Expr]) -> pl.Expr:
+        """Row-wise sum of ``exprs``."""
+        return pl.sum_horizontal(exprs)
+
+    def peer_quantile(self, expr: pl.Expr, q: float, peers: Sequence[str]) -> pl.Expr:
+        """The R-7 (linear) quantile of ``expr`` over the peer group."""
+        return expr.quantile(q, interpolation="linear").over(peers)
+
+    def peer_sum(self, expr: pl.Expr, peers: Sequence[str]) -> pl.Expr:
+        """Sum of ``expr`` over the peer group."""
+        return expr.sum().over(peers)
+
+    def peer_count(self, expr: pl.Expr, peers: Sequence[str]) -> pl.Expr:
+        """Non-null values of ``expr`` in the peer group."""
+        return expr.count().over(peers)
+
+    def peer_at_or_below(self, expr: pl.Expr, peers: Sequence[str]) -> pl.Expr:
+        """Peers at or below this row: the "max" rank, which ties share."""
+        return expr.rank("max").over(peers)
+
+    def peer_any(self, condition: pl.Expr, peers: Sequence[str]) -> pl.Expr:
+        """True where ``condition`` holds for any row of the peer group."""
+        return condition.any().over(peers)
+
+
+POLARS = PolarsDialect()
