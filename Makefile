@@ -23,8 +23,11 @@ uv:
 
 # Bytecode compiled at install, as pip does: without it, where PYTHONDONTWRITEBYTECODE is set
 # (containers, CI), every command recompiles every module it imports (~0.4 s per command).
+# EXTRAS adds optional extras (`make test EXTRAS=spark` installs pyspark, so the Spark engine's
+# tests run instead of skipping); --inexact keeps an extra installed earlier.
+EXTRAS ?=
 sync: uv
-	@$(UV) sync --frozen --quiet --compile-bytecode
+	@$(UV) sync --frozen --inexact --quiet --compile-bytecode $(addprefix --extra ,$(EXTRAS))
 	@$(UV) run --frozen --no-sync python -m compileall -q src >/dev/null
 
 run: sync
@@ -47,7 +50,7 @@ browser:
 	fi
 
 test: sync browser
-	$(UV) run --frozen pytest -n 2 --durations=25
+	$(UV) run --frozen pytest -n 2 --dist loadgroup --durations=25
 
 lint: sync
 	$(UV) run --frozen ruff check src tests benchmarks

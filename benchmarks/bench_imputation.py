@@ -217,7 +217,7 @@ def rated(
         regions,
         members,
         partition_codes=partition,
-        region_type=nuts_region_type(),
+        region_type=nuts_region_type,
     )
     table = rate_clusters(clusters, totals).select(*CLUSTER_KEYS, "employment", "stars")
     return filled, table

@@ -75,7 +75,7 @@ def run_clusterhub(data: SyntheticData) -> pl.DataFrame:
         data.cells,
         data.members,
         partition_codes=data.partition_codes,
-        region_type=nuts_region_type(),
+        region_type=nuts_region_type,
     )
     return rate_clusters(clusters, totals)
 
@@ -280,7 +280,7 @@ def time_clusterhub(data: SyntheticData, repeat: int) -> tuple[Timing, list[pl.D
                 data.cells,
                 data.members,
                 partition_codes=data.partition_codes,
-                region_type=nuts_region_type(),
+                region_type=nuts_region_type,
             )
         )
         aggregate.append(seconds)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -16,6 +17,7 @@ from clusterhub.config import Settings
 from clusterhub.services.embeddings import Embedder, load_embedder
 from clusterhub.services.observatory.analytics import ClusterMap, MapRequest, build_cluster_map
 from clusterhub.services.reference import Catalogues, ReferenceData
+from clusterhub.stats.engines import Engine, SparkSettings, compute_engine
 from clusterhub.store.db import make_engine, upgrade
 from tests.smtp_server import PASSWORD as SMTP_PASSWORD
 from tests.smtp_server import USER as SMTP_USER
@@ -128,6 +130,33 @@ def _pg_reachable() -> str | None:
     except Exception as exc:  # any failure means: not reachable here
         return f"PostgreSQL not reachable at {PG_URL}: {exc.__class__.__name__}"
     return None
+
+
+def _spark_missing() -> str | None:
+    """Why the Spark engine cannot run here, or None."""
+    try:
+        import pyspark  # noqa: F401, PLC0415 - the optional extra
+    except ImportError:
+        return "pyspark is not installed (optional extra: uv sync --extra spark)"
+    if not (shutil.which("java") or os.environ.get("JAVA_HOME")):
+        return "no Java runtime for Spark (java not on PATH, JAVA_HOME unset)"
+    return None
+
+
+@pytest.fixture(scope="session")
+def spark_engine() -> Engine:
+    """The Spark engine on ``local[2]``, started once per test worker.
+
+    Tests that use it belong to the ``spark`` xdist group, so one worker holds the JVM. They
+    skip with the reason where pyspark or Java is missing, and fail instead when
+    ``CLUSTERHUB_REQUIRE_SPARK`` is set (CI installs the extra, so they must run there).
+    """
+    reason = _spark_missing()
+    if reason and os.environ.get("CLUSTERHUB_REQUIRE_SPARK"):
+        pytest.fail(f"{reason}, and CLUSTERHUB_REQUIRE_SPARK is set (CI installs the extra)")
+    if reason:
+        pytest.skip(reason)
+    return compute_engine("spark", SparkSettings(master="local[2]"))
 
 
 DB_KINDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]

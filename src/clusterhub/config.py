@@ -14,6 +14,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from clusterhub.errors import InvalidInput, Problem
+from clusterhub.stats.vocabulary import EngineName
 
 
 def _default_cache_dir() -> Path:
@@ -136,6 +137,26 @@ class Settings(BaseSettings):
         description="Let a running server embed directory profiles that have no sentence "
         "embedding yet (e.g. Horizon 2020 participants loaded on first start), a batch at a "
         "time, so semantic search covers them after a few minutes.",
+    )
+    engine: EngineName = Field(
+        default="polars",
+        description="Engine of the observatory's computations when a command does not choose "
+        "one (--engine): polars (in this process) or spark (the optional extra `spark`; "
+        "where Spark runs is set by SPARK_MASTER or SPARK_REMOTE).",
+    )
+    spark_master: str = Field(
+        default="local[2]",
+        description="Spark master URL for the spark engine: local[N] (Spark inside this "
+        "process, N cores), spark://host:7077 (a standalone cluster), yarn, k8s://...",
+    )
+    spark_remote: str = Field(
+        default="",
+        description="Spark Connect endpoint (sc://host:15002); when set it is used instead of "
+        "SPARK_MASTER, and the data never pass through a local JVM.",
+    )
+    spark_config: dict[str, str] = Field(
+        default_factory=dict,
+        description='Extra Spark configuration as JSON, e.g. {"spark.executor.memory": "8g"}.',
     )
     recommend: bool = Field(
         default=True,

@@ -130,7 +130,7 @@ def test_the_estimated_share_of_a_cluster_counts_split_pieces_only() -> None:
     out, _ = recode_cells(cells, _conversion(pieces))
     members = pl.DataFrame({"cluster_code": ["4"], "code": ["29"], "weight": [1.0]})
     clusters, _ = aggregate_to_clusters(
-        out, members, partition_codes={"29"}, region_type=nuts_region_type()
+        out, members, partition_codes={"29"}, region_type=nuts_region_type
     )
     shares = dict(clusters.select("region_code", "imputed_share").iter_rows())
     assert shares["NL31"] == pytest.approx(30 / 130)

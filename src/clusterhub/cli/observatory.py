@@ -11,7 +11,12 @@ from rich.table import Table
 
 from clusterhub.cli._console import choice, console, friendly_errors, reference_data, step_progress
 from clusterhub.services.observatory.vocabulary import MEASURE_LABELS, SOURCES, Measure
-from clusterhub.stats.vocabulary import FILL_METHODS, MAX_ESTIMATED_SHARE, STAR_PRESET_NAMES
+from clusterhub.stats.vocabulary import (
+    ENGINE_NAMES,
+    FILL_METHODS,
+    MAX_ESTIMATED_SHARE,
+    STAR_PRESET_NAMES,
+)
 
 if TYPE_CHECKING:
     import polars as pl
@@ -36,6 +41,13 @@ EstimatedStarsOpt = Annotated[
     typer.Option(
         "--estimated-stars/--no-estimated-stars",
         help="Show the stars of mostly estimated cells too (withheld by default).",
+    ),
+]
+EngineOpt = Annotated[
+    str | None,
+    typer.Option(
+        help=f"Compute engine: {', '.join(ENGINE_NAMES)} (default: CLUSTERHUB_ENGINE, polars).",
+        show_default=False,
     ),
 ]
 MaxEstimatedOpt = Annotated[
@@ -84,9 +96,12 @@ def map_command(
     growth_years: Annotated[int, typer.Option(min=1, help="Period of the growth rate.")] = 5,
     estimated_stars: EstimatedStarsOpt = False,
     max_estimated: MaxEstimatedOpt = MAX_ESTIMATED_SHARE,
+    engine: EngineOpt = None,
 ) -> None:
     """Map clusters: one row per region x cluster x year with metrics and ratings (stars of
     cells more than half estimated withheld unless --estimated-stars)."""
+    from clusterhub.config import get_settings
+    from clusterhub.services.engines import engine_for
     from clusterhub.services.observatory.analytics import MapRequest, build_cluster_map
     from clusterhub.services.observatory.profiles import write_table
     from clusterhub.stats.mapping import RatingOptions
@@ -109,8 +124,9 @@ def map_command(
                 stars=STAR_PRESETS[choice(stars, STAR_PRESET_NAMES, "stars")],
             ),
         )
-        with console.status("Mapping clusters"):
-            result = build_cluster_map(request, reference)
+        runner = engine_for(engine and choice(engine, ENGINE_NAMES, "engine"), get_settings())
+        with console.status(f"Mapping clusters ({runner.name})"):
+            result = build_cluster_map(request, reference, runner)
         table = withhold_stars(result.table, max_estimated, include_estimated=estimated_stars)
         write_table(table, out)
         _print_notes(result)
@@ -201,13 +217,19 @@ def build_command(
     all_regions: Annotated[
         bool, typer.Option("--all-regions", help="Print the profile of every NUTS 2 region.")
     ] = False,
+    engine: EngineOpt = None,
 ) -> None:
     """The main job: EU, EU emerging-industry and U.S. cluster maps, coverage and maps, and an
     HTML report with region and cluster profiles as PDF, into one folder."""
+    from clusterhub.config import get_settings
+    from clusterhub.services.engines import engine_for
     from clusterhub.services.observatory.build import BuildRequest
     from clusterhub.services.reports.build import ReportRequest, build_with_report
 
-    request = ReportRequest(BuildRequest(out_dir=out), None if all_regions else region_pdfs)
+    with friendly_errors():
+        runner = engine_for(engine and choice(engine, ENGINE_NAMES, "engine"), get_settings())
+    build = BuildRequest(out_dir=out, engine=runner)
+    request = ReportRequest(build, None if all_regions else region_pdfs)
     with friendly_errors(), reference_data() as reference, step_progress() as progress:
         summary = build_with_report(request, reference, progress=progress)
     for note in summary.notes:

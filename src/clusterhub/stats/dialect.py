@@ -53,6 +53,12 @@ class Dialect(Protocol):
     def clip(self, expr: Expr, lower: float, upper: float) -> Expr:
         """``expr`` held within ``lower..upper``."""
 
+    def text_length(self, expr: Expr) -> Expr:
+        """Characters in a text."""
+
+    def prefixed(self, prefix: str, expr: Expr) -> Expr:
+        """``prefix`` followed by ``expr`` as text."""
+
     def int8(self, expr: Expr) -> Expr:
         """A small count (star counts)."""
 
@@ -112,6 +118,14 @@ class PolarsDialect:
     def clip(self, expr: pl.Expr, lower: float, upper: float) -> pl.Expr:
         """``expr`` held within ``lower..upper``."""
         return expr.clip(lower, upper)
+
+    def text_length(self, expr: pl.Expr) -> pl.Expr:
+        """Characters in a text."""
+        return expr.str.len_chars()
+
+    def prefixed(self, prefix: str, expr: pl.Expr) -> pl.Expr:
+        """``prefix`` followed by ``expr`` as text."""
+        return pl.format(prefix + "{}", expr)
 
     def int8(self, expr: pl.Expr) -> pl.Expr:
         """A small count (star counts)."""

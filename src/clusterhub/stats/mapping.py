@@ -7,7 +7,7 @@ the same code can feed several clusters without counting a worker twice.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -32,9 +32,13 @@ EXACT_TOLERANCE = 1e-9
 GRID_BITS = {"employment": COUNT_BITS, "establishments": COUNT_BITS, "wages": MONEY_BITS}
 
 
-def nuts_region_type() -> pl.Expr:
+#: A rule deriving a region's type from its code, in any engine's dialect.
+RegionRule = Callable[[Dialect], Expr]
+
+
+def nuts_region_type(d: Dialect = POLARS) -> Expr:
     """``nuts0`` .. ``nuts3`` from the length of a NUTS code (country codes have two letters)."""
-    return pl.format("nuts{}", pl.col("region_code").str.len_chars() - 2)
+    return d.prefixed("nuts", d.text_length(d.col("region_code")) - 2)
 
 
 def aggregate_to_clusters(
@@ -42,7 +46,7 @@ def aggregate_to_clusters(
     members: pl.DataFrame,
     *,
     partition_codes: Collection[str],
-    region_type: pl.Expr | str,
+    region_type: str | RegionRule,
     keyed: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Sum industry cells into cluster cells and region totals.
@@ -58,7 +62,8 @@ def aggregate_to_clusters(
         the data); their sum is a region's total employment. Codes at other levels (sections,
         groups) are ignored so that no worker is counted twice.
     region_type
-        A constant (``"state"``) or an expression deriving it from ``region_code``.
+        A constant (``"state"``) or a rule deriving it from ``region_code``
+        (:func:`nuts_region_type`).
     keyed
         ``stats.apportion.KEYED_SCHEMA`` rows: per country (the first two letters of a NUTS
         code), a cluster's weight on a code by a reference structure, replacing the
@@ -81,7 +86,7 @@ def aggregate_to_clusters(
             "none of the industry codes of the data are at the taxonomy's level",
             field="industry_code",
         )
-    kind = pl.lit(region_type) if isinstance(region_type, str) else region_type
+    kind = pl.lit(region_type) if isinstance(region_type, str) else region_type(POLARS)
     parts = estimate_parts(POLARS)
     weighted = (
         level.lazy()

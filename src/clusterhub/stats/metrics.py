@@ -98,13 +98,7 @@ def metrics_plan(
     cells, so no wide sort of the result is needed.
     """
     opts = options or MetricOptions()
-    extra = [c for c in cells.columns if c not in CLUSTER_CELLS]
-    base = conform(cells, CLUSTER_CELLS, what="cluster cells").hstack(cells.select(extra))
-    # Sources that publish cluster cells directly (the U.S. project's files) report only the
-    # filled share: with nothing apportioned, that is the whole estimated share.
-    base = base.with_columns(**published_shares(POLARS))
-    _reject_duplicates(base, ["region_code", "cluster_code", "year"], "cluster cells")
-    region_totals = _region_denominators(totals, opts.denominator)
+    base, region_totals = checked_inputs(cells, totals, opts.denominator)
     frame = (
         base.lazy()
         .sort("year", "cluster_code", "region_code")
@@ -153,6 +147,18 @@ def location_quotient(d: Dialect) -> dict[str, Expr]:
     return {"lq": ratio(d, d.col("focus"), reference)}
 
 
+def checked_inputs(
+    cells: pl.DataFrame, totals: pl.DataFrame, denominator: Denominator
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Cluster cells conformed (extra columns such as ``traded`` kept, published shares
+    completed) and the regions' denominators; duplicate keys are refused by name."""
+    extra = [c for c in cells.columns if c not in CLUSTER_CELLS]
+    base = conform(cells, CLUSTER_CELLS, what="cluster cells").hstack(cells.select(extra))
+    base = base.with_columns(**published_shares(POLARS))
+    _reject_duplicates(base, ["region_code", "cluster_code", "year"], "cluster cells")
+    return base, _region_denominators(totals, denominator)
+
+
 def _reject_duplicates(frame: pl.DataFrame, keys: list[str], what: str) -> None:
     if not frame.select(pl.struct(keys).is_duplicated().any()).item():
         return
@@ -196,6 +202,16 @@ def _with_reference(
         return frame.with_columns(ref_cluster_employment=reference_cluster(POLARS)).join(
             reference_totals.lazy(), on=["region_type", "year"], how="left", maintain_order="left"
         )
+    clusters, totals = benchmark_references(benchmark, denominator)
+    return frame.join(
+        clusters.lazy(), on=["cluster_code", "year"], how="left", maintain_order="left"
+    ).join(totals.lazy(), on="year", how="left", maintain_order="left")
+
+
+def benchmark_references(
+    benchmark: Benchmark, denominator: Denominator
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``cluster_code, year, ref_cluster_employment`` and ``year, ref_total_employment``."""
     column = "total_employment" if denominator == "all" else "traded_employment"
     if column not in benchmark.totals.columns:
         raise InvalidInput.single(f"benchmark totals lack '{column}'", field=column)
@@ -208,9 +224,7 @@ def _with_reference(
         pl.col("year").cast(pl.Int32),
         pl.col(column).cast(pl.Float64).alias("ref_total_employment"),
     )
-    return frame.join(
-        clusters.lazy(), on=["cluster_code", "year"], how="left", maintain_order="left"
-    ).join(totals.lazy(), on="year", how="left", maintain_order="left")
+    return clusters, totals
 
 
 #: Binary places kept of sums of weighted counts. Float sums computed in parallel come out in

@@ -24,3 +24,7 @@ STAR_PRESET_NAMES: tuple[StarPreset, ...] = get_args(StarPreset)
 #: How the scoreboard normalises an indicator across regions (``stats.scoreboard``).
 Method = Literal["minmax", "zscore"]
 METHODS: tuple[Method, ...] = get_args(Method)
+
+#: Which engine runs the computations (``stats.engines``).
+EngineName = Literal["polars", "spark"]
+ENGINE_NAMES: tuple[EngineName, ...] = get_args(EngineName)

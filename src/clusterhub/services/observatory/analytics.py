@@ -30,12 +30,8 @@ from clusterhub.services.observatory.vocabulary import SOURCES, Source
 from clusterhub.services.reference import ReferenceData, taxonomy_file
 from clusterhub.stats.apportion import class_structure, keyed_weights
 from clusterhub.stats.cells import FillReport, fill_missing
-from clusterhub.stats.mapping import (
-    RatingOptions,
-    aggregate_to_clusters,
-    nuts_region_type,
-    rate_clusters,
-)
+from clusterhub.stats.engines import POLARS_ENGINE, Engine, MapInput
+from clusterhub.stats.mapping import RatingOptions, RegionRule, nuts_region_type
 from clusterhub.stats.metrics import Benchmark, MetricOptions
 from clusterhub.stats.sources import (
     ReadReport,
@@ -73,15 +69,21 @@ class ClusterMap:
     notes: tuple[str, ...]
 
 
-def build_cluster_map(request: MapRequest, reference: ReferenceData) -> ClusterMap:
-    """Read, fill, aggregate, measure and rate: one row per region x cluster x year."""
+def build_cluster_map(
+    request: MapRequest, reference: ReferenceData, engine: Engine = POLARS_ENGINE
+) -> ClusterMap:
+    """Read, fill, aggregate, measure and rate: one row per region x cluster x year.
+
+    ``engine`` runs the aggregation, metrics and ratings (``stats.engines``): Polars here, or
+    Spark for the same definitions on a cluster.
+    """
     if request.source not in SOURCES:
         raise InvalidInput.single(
             f"expected one of {', '.join(SOURCES)}", field="source", value=request.source
         )
     if request.source == "cmp-states":
-        return _cmp_map(request, reference)
-    return _industry_map(request, reference)
+        return _cmp_map(request, reference, engine)
+    return _industry_map(request, reference, engine)
 
 
 def _input(request: MapRequest, reference: ReferenceData) -> Path:
@@ -109,7 +111,7 @@ def read_industry_source(source: Source, path: Path) -> tuple[pl.DataFrame, Read
     return read_sbs_csv(path)
 
 
-def _industry_map(request: MapRequest, reference: ReferenceData) -> ClusterMap:
+def _industry_map(request: MapRequest, reference: ReferenceData, engine: Engine) -> ClusterMap:
     path = _input(request, reference)
     cells, report = read_industry_source(request.source, path)
     codes = set(cells.get_column("industry_code").unique().to_list())
@@ -134,14 +136,14 @@ def _industry_map(request: MapRequest, reference: ReferenceData) -> ClusterMap:
     left_out = sorted(filled.filter(extra).get_column("region_code").unique().to_list())
     filled = filled.filter(~extra)
     keyed, key_note = _apportioning(plan, reference, filled)
-    cluster_cells, totals = aggregate_to_clusters(
+    mapped = MapInput(
         filled,
         plan.taxonomy.members,
         partition_codes=plan.partition,
         region_type=_region_type(filled),
         keyed=keyed,
     )
-    table = rate_clusters(cluster_cells, totals, options=request.rating)
+    table = engine.map_clusters(mapped, request.rating)
     table = _named(table, plan.taxonomy, reference)
     notes = (
         _read_note(report),
@@ -309,8 +311,8 @@ def _looks_nuts(cells: pl.DataFrame) -> bool:
     return bool(cells.get_column("region_code").str.contains(r"^[A-Z]{2}[A-Z0-9]{0,3}$").all())
 
 
-def _region_type(cells: pl.DataFrame) -> pl.Expr | str:
-    return nuts_region_type() if _looks_nuts(cells) else "region"
+def _region_type(cells: pl.DataFrame) -> RegionRule | str:
+    return nuts_region_type if _looks_nuts(cells) else "region"
 
 
 def _named(table: pl.DataFrame, taxonomy: Taxonomy, reference: ReferenceData) -> pl.DataFrame:
@@ -397,7 +399,7 @@ def _region_notes(table: pl.DataFrame, reference: ReferenceData) -> list[str]:
     return notes
 
 
-def _cmp_map(request: MapRequest, reference: ReferenceData) -> ClusterMap:
+def _cmp_map(request: MapRequest, reference: ReferenceData, engine: Engine) -> ClusterMap:
     """U.S. states: traded clusters against traded employment, local against local."""
     path = _input(request, reference)
     states = read_cmp_states(path)
@@ -424,7 +426,7 @@ def _cmp_map(request: MapRequest, reference: ReferenceData) -> ClusterMap:
             ),
             stars=request.rating.stars,
         )
-        parts.append(rate_clusters(cells, totals, options=options, benchmark=benchmark))
+        parts.append(engine.rate_clusters(cells, totals, options=options, benchmark=benchmark))
     table = pl.concat(parts, how="diagonal_relaxed").select(*_LEADING, pl.exclude(_LEADING))
     coverage = (
         states.cells.select("cluster_code", "cluster_name", "traded").unique().sort("cluster_code")

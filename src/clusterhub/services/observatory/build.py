@@ -23,6 +23,7 @@ from clusterhub.services.observatory.maps import (
 )
 from clusterhub.services.observatory.profiles import write_table
 from clusterhub.services.reference import BUILT_IN_TAXONOMIES, ReferenceData
+from clusterhub.stats.engines import POLARS_ENGINE, Engine
 from clusterhub.stats.ratings import withhold_stars
 
 StepCallback = Callable[[str, int, int], None]
@@ -36,6 +37,8 @@ class BuildRequest:
 
     out_dir: Path
     maps: int = 3
+    #: Runs the cluster maps (``stats.engines``): Polars, or Spark for the same definitions.
+    engine: Engine = POLARS_ENGINE
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ def build_outputs(
     summary = BuildSummary()
     out = request.out_dir
     report("EU cluster map (Eurostat SBS)", 0, steps)
-    eu = build_cluster_map(MapRequest(source="eurostat-sbs"), reference)
+    eu = build_cluster_map(MapRequest(source="eurostat-sbs"), reference, request.engine)
     summary.files.extend(_tables(eu.table, out / "eu" / "cluster_map"))
     summary.files.append(write_table(eu.coverage, out / "eu" / "coverage.csv"))
     report("NACE Rev.2 taxonomy of the 51 clusters", 1, steps)
@@ -72,11 +75,12 @@ def build_outputs(
     emerging = build_cluster_map(
         MapRequest(source="eurostat-sbs", taxonomy_path=BUILT_IN_TAXONOMIES["emerging"]),
         reference,
+        request.engine,
     )
     summary.files.extend(_tables(emerging.table, out / "eu" / "emerging_map"))
     summary.files.append(write_table(emerging.coverage, out / "eu" / "emerging_coverage.csv"))
     report("U.S. cluster map (Cluster Mapping Project states)", 3, steps)
-    us = build_cluster_map(MapRequest(source="cmp-states"), reference)
+    us = build_cluster_map(MapRequest(source="cmp-states"), reference, request.engine)
     summary.files.extend(_tables(us.table, out / "us" / "cluster_map"))
     summary.mapped_clusters.extend(_map_clusters(eu, request.maps))
     for done, code in enumerate(summary.mapped_clusters, start=4):

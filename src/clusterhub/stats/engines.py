@@ -1,0 +1,128 @@
+"""The one seam between the observatory's computations and the engine that runs them.
+
+``polars`` (the default) runs in this process; ``spark`` runs the same definitions on Apache
+Spark, locally (``local[2]``), on a cluster master or through Spark Connect, for data that
+outgrow one machine. Both take and return Polars frames, so callers do not change with the
+engine; the identity tests hold the two to the same rows and values. Spark is imported only
+when asked for (optional extra ``spark``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Protocol
+
+import polars as pl
+
+from clusterhub.errors import InvalidInput
+from clusterhub.stats.mapping import (
+    RatingOptions,
+    RegionRule,
+    aggregate_to_clusters,
+    rate_clusters,
+)
+from clusterhub.stats.metrics import Benchmark
+from clusterhub.stats.vocabulary import ENGINE_NAMES, EngineName
+
+if TYPE_CHECKING:
+    from clusterhub.stats.spark.engine import SparkEngine
+
+#: What to tell a user whose installation lacks the Spark extra.
+SPARK_INSTALL = (
+    "install the optional extra: `uv sync --extra spark` (or pip install 'clusterhub[spark]')"
+)
+
+
+@dataclass(frozen=True)
+class SparkSettings:
+    """Where Spark runs: a master URL (``local[2]``, ``spark://host:7077``, ``yarn``) or a
+    Spark Connect endpoint (``sc://host:15002``), which wins when given; extra Spark
+    configuration (``spark.executor.memory`` ...) is passed through unchanged."""
+
+    master: str = "local[2]"
+    remote: str = ""
+    config: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class MapInput:
+    """Industry cells and how they become clusters (``stats.mapping.aggregate_to_clusters``)."""
+
+    cells: pl.DataFrame
+    members: pl.DataFrame
+    partition_codes: Collection[str]
+    region_type: str | RegionRule
+    keyed: pl.DataFrame | None = None
+
+
+class Engine(Protocol):
+    """What every engine computes, on Polars frames in and out."""
+
+    name: EngineName
+
+    def map_clusters(self, data: MapInput, options: RatingOptions) -> pl.DataFrame:
+        """Aggregate industry cells to clusters, measure and rate them (one plan)."""
+
+    def rate_clusters(
+        self,
+        cells: pl.DataFrame,
+        totals: pl.DataFrame,
+        *,
+        options: RatingOptions,
+        benchmark: Benchmark | None = None,
+    ) -> pl.DataFrame:
+        """Measure and rate cluster cells (``stats.mapping.rate_clusters``)."""
+
+
+class PolarsEngine:
+    """The definitions run by Polars in this process."""
+
+    name: EngineName = "polars"
+
+    def map_clusters(self, data: MapInput, options: RatingOptions) -> pl.DataFrame:
+        """Aggregate industry cells to clusters, measure and rate them."""
+        clusters, totals = aggregate_to_clusters(
+            data.cells,
+            data.members,
+            partition_codes=data.partition_codes,
+            region_type=data.region_type,
+            keyed=data.keyed,
+        )
+        return rate_clusters(clusters, totals, options=options)
+
+    def rate_clusters(
+        self,
+        cells: pl.DataFrame,
+        totals: pl.DataFrame,
+        *,
+        options: RatingOptions,
+        benchmark: Benchmark | None = None,
+    ) -> pl.DataFrame:
+        """Measure and rate cluster cells."""
+        return rate_clusters(cells, totals, options=options, benchmark=benchmark)
+
+
+POLARS_ENGINE = PolarsEngine()
+
+
+def compute_engine(name: str, spark: SparkSettings | None = None) -> Engine:
+    """The engine called ``name``; Spark is started (or connected to) on first use."""
+    if name == "polars":
+        return POLARS_ENGINE
+    if name == "spark":
+        return spark_engine(spark or SparkSettings())
+    raise InvalidInput.single(
+        f"expected one of {', '.join(ENGINE_NAMES)}", field="engine", value=name
+    )
+
+
+def spark_engine(settings: SparkSettings) -> SparkEngine:
+    """The Spark engine, or a clear error naming the extra when pyspark is not installed."""
+    try:
+        from clusterhub.stats.spark.engine import SparkEngine  # noqa: PLC0415 - optional
+    except ImportError as error:
+        raise InvalidInput.single(
+            f"the Spark engine needs pyspark ({error}); {SPARK_INSTALL}", field="engine"
+        ) from error
+    return SparkEngine(settings)
