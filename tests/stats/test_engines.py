@@ -15,7 +15,9 @@ from polars.testing import assert_frame_equal
 
 from clusterhub.errors import InvalidInput
 from clusterhub.services.observatory.analytics import MapRequest, build_cluster_map
+from clusterhub.services.observatory.complexity import complexity_of_sbs
 from clusterhub.services.reference import ReferenceData
+from clusterhub.stats.complexity import ComplexityOptions
 from clusterhub.stats.engines import POLARS_ENGINE, Engine, MapInput, compute_engine
 from clusterhub.stats.mapping import RatingOptions, nuts_region_type
 from clusterhub.stats.metrics import MetricOptions
@@ -71,3 +73,42 @@ def test_unknown_engine_is_refused_by_name() -> None:
     with pytest.raises(InvalidInput, match="expected one of polars, spark") as error:
         compute_engine("duckdb")
     assert error.value.problems[0].field == "engine"
+
+
+def test_complexity_of_real_sbs_identical(reference: ReferenceData, spark_engine: Engine) -> None:
+    polars = complexity_of_sbs(reference, "nuts2")
+    spark = complexity_of_sbs(reference, "nuts2", engine=spark_engine)
+    assert_identical(polars.table, spark.table)
+    assert spark.notes == polars.notes
+    assert polars.table.get_column("eci").is_not_null().sum() > 100
+
+
+def test_complexity_over_years_identical(spark_engine: Engine) -> None:
+    frame = _value_table()
+    options = ComplexityOptions(rca_threshold=1.5)
+    polars = POLARS_ENGINE.complexity(frame, options)
+    spark = spark_engine.complexity(frame, options)
+    assert_identical(polars.table, spark.table)
+    assert polars.table.get_column("year").n_unique() == 6
+    # A threshold above 1 leaves some regions or industries without specialisation: noted.
+    assert spark.notes == polars.notes
+
+
+def test_a_degenerate_year_is_named_by_both_engines(spark_engine: Engine) -> None:
+    good = _value_table().filter(pl.col("year") == pl.col("year").min())
+    year = int(good.get_column("year").max()) + 1  # type: ignore[arg-type]
+    lonely = good.filter(pl.col("region") == pl.col("region").min()).with_columns(
+        year=pl.lit(year, pl.Int32)
+    )
+    frame = pl.concat([good, lonely])
+    for engine in (POLARS_ENGINE, spark_engine):
+        with pytest.raises(InvalidInput, match=f"year {year}: complexity needs at least 2 regions"):
+            engine.complexity(frame, ComplexityOptions())
+
+
+def _value_table() -> pl.DataFrame:
+    """Six years of synthetic NUTS 3 x NACE class employment as a long value table."""
+    cells = generate(SCALES["small"]).cells.filter(pl.col("employment") > 0)
+    return cells.select(
+        region="region_code", industry="industry_code", year="year", value="employment"
+    )

@@ -10,9 +10,11 @@ import typer
 from clusterhub.cli._console import choice, console, friendly_errors, reference_data
 from clusterhub.errors import InvalidInput
 from clusterhub.services.observatory.vocabulary import SBS_REGION_TYPES
+from clusterhub.stats.vocabulary import ENGINE_NAMES
 
 if TYPE_CHECKING:
-    from clusterhub.stats.complexity import ComplexityOptions, ComplexityResult
+    from clusterhub.stats.complexity import ComplexityOptions, ComplexityTable
+    from clusterhub.stats.engines import Engine
 
 SOURCES = ("long", "eurostat-sbs")
 
@@ -45,28 +47,39 @@ def complexity_command(
     blank_as_zero: Annotated[
         bool, typer.Option(help="Read blank or NA values as 0 instead of refusing the file.")
     ] = False,
+    engine: Annotated[
+        str | None,
+        typer.Option(
+            help=f"Compute engine: {', '.join(ENGINE_NAMES)} (default: CLUSTERHUB_ENGINE, "
+            "polars). Spark solves each year in a task of its own.",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """RCA, Mcp, diversity, ubiquity, density, ECI, PCI, COI and COG per region x industry x year.
 
     Same conventions as the Harvard Growth Lab's ecomplexity package (see
     docs/methodology/complexity.md).
     """
+    from clusterhub.config import get_settings
+    from clusterhub.services.engines import engine_for
     from clusterhub.services.observatory.profiles import write_table
     from clusterhub.stats.complexity import ComplexityOptions
 
     with friendly_errors():
         options = ComplexityOptions(rca_threshold=rca_threshold, continuous=continuous)
+        runner = engine_for(engine and choice(engine, ENGINE_NAMES, "engine"), get_settings())
         result = _compute(
             choice(source, SOURCES, "source"),
             input_path,
             region_type,
-            options,
+            (options, runner),
             blank_as_zero=blank_as_zero,
         )
         write_table(result.table, out)
         for note in result.notes:
             console.print(f"[yellow]note:[/] {note}")
-        years = ", ".join(str(y) for y in result.years)
+        years = ", ".join(str(y) for y in result.table.get_column("year").unique().sort())
         console.print(f"[green]wrote[/] {out} ({result.table.height:,} rows; years {years})")
 
 
@@ -74,16 +87,16 @@ def _compute(
     source: str,
     input_path: Path | None,
     region_type: str,
-    options: ComplexityOptions,
+    how: tuple[ComplexityOptions, Engine],
     *,
     blank_as_zero: bool,
-) -> ComplexityResult:
+) -> ComplexityTable:
     from clusterhub.services.observatory.complexity import complexity_from_file, complexity_of_sbs
 
     if source == "eurostat-sbs":
         with reference_data() as reference, console.status("Computing complexity of SBS"):
-            return complexity_of_sbs(reference, region_type, options)
+            return complexity_of_sbs(reference, region_type, *how)
     if input_path is None:
         raise InvalidInput.single("a long table needs --input FILE", field="input")
     with console.status("Computing relatedness and complexity"):
-        return complexity_from_file(input_path, options, blank_as_zero=blank_as_zero)
+        return complexity_from_file(input_path, how[0], blank_as_zero=blank_as_zero, engine=how[1])

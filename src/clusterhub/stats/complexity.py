@@ -102,12 +102,18 @@ class YearComplexity:
 
 
 @dataclass(frozen=True)
-class ComplexityResult:
-    """The output table and, per year, the arrays behind it."""
+class ComplexityTable:
+    """The output table and the notes a reader needs (what every engine returns)."""
 
     table: pl.DataFrame
-    years: dict[int, YearComplexity]
     notes: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ComplexityResult(ComplexityTable):
+    """The output table and, per year, the arrays behind it (the in-process engine)."""
+
+    years: dict[int, YearComplexity]
 
 
 def revealed_advantage(values: Matrix) -> Matrix:
@@ -346,7 +352,7 @@ def complexity(frame: pl.DataFrame, options: ComplexityOptions | None = None) ->
         Missing columns, null or negative values, repeated keys, or a degenerate year
         (named), rather than NaN spreading through the results.
     """
-    data = _checked(frame)
+    data = checked_values(frame)
     codes = _Codes.of(data)
     coded = data.select(
         _r=pl.col("region").cast(codes.region_type).to_physical(),
@@ -356,18 +362,17 @@ def complexity(frame: pl.DataFrame, options: ComplexityOptions | None = None) ->
     )
     years: dict[int, YearComplexity] = {}
     parts: list[pl.DataFrame] = []
-    notes: list[str] = []
     for year, cells in _by_year(coded):
         result, active, dropped = _year(cells, year, codes, options)
         years[year] = result
         parts.append(_year_table(result, year, active, codes))
         if dropped.height:
             parts.append(dropped)
-            notes.append(_dropped_note(year, dropped))
     table = pl.concat(parts, how="diagonal_relaxed").select(OUTPUT_COLUMNS)
+    notes = activity_notes(table)
     if notes:
         table = table.sort("year", "region", "industry")
-    return ComplexityResult(table, years, tuple(notes))
+    return ComplexityResult(table, notes, years)
 
 
 @dataclass(frozen=True)
@@ -398,7 +403,7 @@ class _Codes:
         return pl.Series(name, labels, dtype=pl.Enum(labels)).gather(positions)
 
 
-def _checked(frame: pl.DataFrame) -> pl.DataFrame:
+def checked_values(frame: pl.DataFrame) -> pl.DataFrame:
     missing = [c for c in INPUT_COLUMNS if c not in frame.columns]
     if missing:
         raise InvalidInput.single(
@@ -549,10 +554,23 @@ def _year_table(result: YearComplexity, year: int, active: _Active, codes: _Code
     )
 
 
-def _dropped_note(year: int, dropped: pl.DataFrame) -> str:
-    regions = dropped.filter(pl.col("status") == "region without activity")
-    return (
-        f"{year}: {regions.get_column('region').n_unique()} region(s) without activity and "
-        f"{dropped.height - regions.height} row(s) of industries without activity are listed "
-        "with null measures"
+#: Statuses of input rows left out of a year's matrix (listed with null measures).
+INACTIVE = ("region without activity", "industry without activity")
+
+
+def activity_notes(table: pl.DataFrame) -> tuple[str, ...]:
+    """Per year, how many regions and rows of industries had no activity (left out)."""
+    inactive = table.filter(pl.col("status").is_in(INACTIVE))
+    counts = (
+        inactive.group_by("year")
+        .agg(
+            pl.col("region").filter(pl.col("status") == INACTIVE[0]).n_unique().alias("regions"),
+            (pl.col("status") == INACTIVE[1]).sum().alias("rows"),
+        )
+        .sort("year")
+    )
+    return tuple(
+        f"{year}: {regions} region(s) without activity and {rows} row(s) of industries "
+        "without activity are listed with null measures"
+        for year, regions, rows in counts.iter_rows()
     )

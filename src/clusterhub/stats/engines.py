@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 import polars as pl
 
 from clusterhub.errors import InvalidInput
+from clusterhub.stats.complexity import ComplexityOptions, ComplexityTable, complexity
 from clusterhub.stats.mapping import (
     RatingOptions,
     RegionRule,
@@ -74,6 +75,9 @@ class Engine(Protocol):
     ) -> pl.DataFrame:
         """Measure and rate cluster cells (``stats.mapping.rate_clusters``)."""
 
+    def complexity(self, frame: pl.DataFrame, options: ComplexityOptions) -> ComplexityTable:
+        """Every relatedness and complexity measure of a long table (``stats.complexity``)."""
+
 
 class PolarsEngine:
     """The definitions run by Polars in this process."""
@@ -101,6 +105,10 @@ class PolarsEngine:
     ) -> pl.DataFrame:
         """Measure and rate cluster cells."""
         return rate_clusters(cells, totals, options=options, benchmark=benchmark)
+
+    def complexity(self, frame: pl.DataFrame, options: ComplexityOptions) -> ComplexityTable:
+        """Every relatedness and complexity measure of a long table."""
+        return complexity(frame, options)
 
 
 POLARS_ENGINE = PolarsEngine()

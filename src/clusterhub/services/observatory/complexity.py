@@ -11,7 +11,8 @@ import polars as pl
 from clusterhub.errors import InvalidInput
 from clusterhub.services.observatory.vocabulary import SBS_REGION_TYPES
 from clusterhub.stats.cells import fill_missing
-from clusterhub.stats.complexity import ComplexityOptions, ComplexityResult, complexity
+from clusterhub.stats.complexity import ComplexityOptions, ComplexityTable
+from clusterhub.stats.engines import POLARS_ENGINE, Engine
 from clusterhub.stats.sources import read_value_table
 
 if TYPE_CHECKING:
@@ -23,16 +24,19 @@ def complexity_from_file(
     options: ComplexityOptions | None = None,
     *,
     blank_as_zero: bool = False,
-) -> ComplexityResult:
+    engine: Engine = POLARS_ENGINE,
+) -> ComplexityTable:
     """Read ``region,industry,year,value`` and compute RCA, Mcp, density, ECI, PCI, COI, COG."""
-    return complexity(read_value_table(path, blank_as_zero=blank_as_zero), options)
+    values = read_value_table(path, blank_as_zero=blank_as_zero)
+    return engine.complexity(values, options or ComplexityOptions())
 
 
 def complexity_of_sbs(
     reference: ReferenceData,
     region_type: str = "nuts2",
     options: ComplexityOptions | None = None,
-) -> ComplexityResult:
+    engine: Engine = POLARS_ENGINE,
+) -> ComplexityTable:
     """Complexity of Eurostat SBS employment, regions of one NUTS level x NACE divisions.
 
     Confidential cells are first estimated exactly as for the cluster map (parent-residual,
@@ -66,7 +70,7 @@ def complexity_of_sbs(
         year="year",
         value=pl.col("employment"),
     )
-    result = complexity(frame, options)
+    result = engine.complexity(frame, options or ComplexityOptions())
     note = (
         f"Eurostat SBS employment, {region_type} x NACE divisions; {unknown:,} confidential "
         "cell(s) still unknown after parent-residual estimation were read as zero"

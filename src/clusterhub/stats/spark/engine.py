@@ -7,6 +7,13 @@ from functools import cached_property
 import polars as pl
 from pyspark.sql import DataFrame, SparkSession
 
+from clusterhub.stats.complexity import (
+    OUTPUT_COLUMNS,
+    ComplexityOptions,
+    ComplexityTable,
+    activity_notes,
+    checked_values,
+)
 from clusterhub.stats.engines import MapInput, SparkSettings
 from clusterhub.stats.mapping import RatingOptions, rate_clusters
 from clusterhub.stats.metrics import (
@@ -17,6 +24,7 @@ from clusterhub.stats.metrics import (
 )
 from clusterhub.stats.schema import CLUSTER_CELLS, INDUSTRY_CELLS, REGION_TOTALS, conform
 from clusterhub.stats.spark import mapping
+from clusterhub.stats.spark.complexity import complexity_by_year, raise_failed_years
 from clusterhub.stats.spark.dialect import SPARK
 from clusterhub.stats.spark.frames import to_polars, to_spark
 from clusterhub.stats.spark.session import spark_session
@@ -79,6 +87,19 @@ class SparkEngine:
         )
         schema = rate_clusters(cells.clear(), totals.clear(), options=options).schema
         return self._collect(rated, schema)
+
+    def complexity(self, frame: pl.DataFrame, options: ComplexityOptions) -> ComplexityTable:
+        """Checked as the Polars engine checks, then one Spark task per year."""
+        data = checked_values(frame)
+        solved = complexity_by_year(to_spark(self.session, data), options)
+        table = pl.DataFrame(solved.orderBy("year", "region", "industry").toArrow())
+        raise_failed_years(table)
+        codes = {
+            name: pl.Enum(sorted(data.get_column(name).unique().to_list()))
+            for name in ("region", "industry")
+        }
+        table = table.select(OUTPUT_COLUMNS).cast(codes)  # type: ignore[arg-type]
+        return ComplexityTable(table, activity_notes(table))
 
     def _members(self, members: pl.DataFrame) -> DataFrame:
         typed = members.select(

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 from pyspark.sql import SparkSession
 
 from clusterhub.stats.engines import SparkSettings
@@ -25,6 +28,10 @@ def spark_session(settings: SparkSettings) -> SparkSession:
     else:
         builder = builder.master(settings.master)
         if settings.master.startswith("local"):
+            # Python workers (complexity runs one per year) must use this interpreter, which
+            # has clusterhub; local Spark otherwise starts whatever `python3` is on the PATH
+            # (it reads the variable, not spark.pyspark.python). A value set by the user wins.
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
             for key, value in LOCAL_DEFAULTS.items():
                 builder = builder.config(key, value)
     for key, value in settings.config.items():
