@@ -8,6 +8,9 @@ stars and keyed apportioning are compared too.
 
 from __future__ import annotations
 
+from dataclasses import replace
+from pathlib import Path
+
 import polars as pl
 import pytest
 from benchmarks.synthetic import SCALES, generate
@@ -112,3 +115,29 @@ def _value_table() -> pl.DataFrame:
     return cells.select(
         region="region_code", industry="industry_code", year="year", value="employment"
     )
+
+
+def test_cells_read_from_parquet_map_as_the_frame_does(
+    tmp_path: Path, spark_engine: Engine
+) -> None:
+    data = generate(SCALES["small"])
+    path = tmp_path / "cells.parquet"
+    data.cells.write_parquet(path)
+    in_memory = MapInput(
+        data.cells, data.members, partition_codes=data.partition_codes, region_type="nuts3"
+    )
+    from_file = replace(in_memory, cells=path)
+    options = RatingOptions()
+    expected = POLARS_ENGINE.map_clusters(in_memory, options)
+    assert_identical(expected, POLARS_ENGINE.map_clusters(from_file, options))
+    assert_identical(expected, spark_engine.map_clusters(from_file, options))
+
+
+def test_a_parquet_file_without_the_key_columns_is_refused(
+    tmp_path: Path, spark_engine: Engine
+) -> None:
+    path = tmp_path / "cells.parquet"
+    pl.DataFrame({"region_code": ["DE1"], "employment": [1.0]}).write_parquet(path)
+    data = MapInput(path, pl.DataFrame(), partition_codes=["10"], region_type="nuts1")
+    with pytest.raises(InvalidInput, match="lacks required column"):
+        spark_engine.map_clusters(data, RatingOptions())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import polars as pl
@@ -48,9 +49,13 @@ class SparkSettings:
 
 @dataclass(frozen=True)
 class MapInput:
-    """Industry cells and how they become clusters (``stats.mapping.aggregate_to_clusters``)."""
+    """Industry cells and how they become clusters (``stats.mapping.aggregate_to_clusters``).
 
-    cells: pl.DataFrame
+    ``cells`` is a frame, or a Parquet file (or folder of files) in the ``INDUSTRY_CELLS``
+    layout: Spark then reads it where it lies, and no copy passes through this process.
+    """
+
+    cells: pl.DataFrame | Path
     members: pl.DataFrame
     partition_codes: Collection[str]
     region_type: str | RegionRule
@@ -86,8 +91,11 @@ class PolarsEngine:
 
     def map_clusters(self, data: MapInput, options: RatingOptions) -> pl.DataFrame:
         """Aggregate industry cells to clusters, measure and rate them."""
+        cells = data.cells
+        if isinstance(cells, Path):
+            cells = pl.read_parquet(cells)
         clusters, totals = aggregate_to_clusters(
-            data.cells,
+            cells,
             data.members,
             partition_codes=data.partition_codes,
             region_type=data.region_type,

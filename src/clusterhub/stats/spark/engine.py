@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from functools import cached_property
+from pathlib import Path
 
 import polars as pl
 from pyspark.sql import DataFrame, SparkSession
@@ -26,7 +27,7 @@ from clusterhub.stats.schema import CLUSTER_CELLS, INDUSTRY_CELLS, REGION_TOTALS
 from clusterhub.stats.spark import mapping
 from clusterhub.stats.spark.complexity import complexity_by_year, raise_failed_years
 from clusterhub.stats.spark.dialect import SPARK
-from clusterhub.stats.spark.frames import to_polars, to_spark
+from clusterhub.stats.spark.frames import conform_spark, to_polars, to_spark
 from clusterhub.stats.spark.session import spark_session
 from clusterhub.stats.vocabulary import EngineName
 
@@ -49,7 +50,7 @@ class SparkEngine:
 
     def map_clusters(self, data: MapInput, options: RatingOptions) -> pl.DataFrame:
         """Aggregate, measure and rate in one Spark plan; only the result is collected."""
-        cells = to_spark(self.session, conform(data.cells, INDUSTRY_CELLS, what="industry cells"))
+        cells = self._cells(data.cells)
         clusters, totals = mapping.aggregate_to_clusters(
             cells,
             self._members(data.members),
@@ -100,6 +101,12 @@ class SparkEngine:
         }
         table = table.select(OUTPUT_COLUMNS).cast(codes)  # type: ignore[arg-type]
         return ComplexityTable(table, activity_notes(table))
+
+    def _cells(self, cells: pl.DataFrame | Path) -> DataFrame:
+        if isinstance(cells, Path):
+            read = self.session.read.parquet(str(cells))
+            return conform_spark(read, INDUSTRY_CELLS, what=f"industry cells {cells}")
+        return to_spark(self.session, conform(cells, INDUSTRY_CELLS, what="industry cells"))
 
     def _members(self, members: pl.DataFrame) -> DataFrame:
         typed = members.select(

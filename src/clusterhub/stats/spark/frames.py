@@ -5,6 +5,10 @@ from __future__ import annotations
 import polars as pl
 import polars.selectors as cs
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F  # noqa: N812 - Spark's own convention
+
+from clusterhub.errors import InvalidInput
+from clusterhub.stats.schema import KEYS
 
 
 def to_spark(spark: SparkSession, frame: pl.DataFrame) -> DataFrame:
@@ -19,3 +23,28 @@ def to_polars(frame: DataFrame, schema: pl.Schema) -> pl.DataFrame:
     (Spark has no unsigned integers), so results of the two engines compare directly."""
     collected = pl.DataFrame(frame.toArrow())
     return collected.select(pl.col(name).cast(dtype) for name, dtype in schema.items())
+
+
+#: Spark's name for each Polars type of the column contracts (``stats.schema``).
+_SPARK_TYPES = {pl.String: "string", pl.Int32: "int", pl.Float64: "double"}
+
+
+def conform_spark(
+    frame: DataFrame, schema: dict[str, type[pl.DataType] | pl.DataType], *, what: str
+) -> DataFrame:
+    """``stats.schema.conform`` for a Spark frame (a Parquet file read by Spark): exactly the
+    contract's columns, in its types, absent optional ones added as null."""
+    required = [c for c in schema if c in KEYS]
+    missing = [c for c in required if c not in frame.columns]
+    if missing:
+        raise InvalidInput.single(
+            f"{what} lacks required column(s) {', '.join(missing)}; expected {', '.join(schema)}"
+        )
+    return frame.select(
+        *(
+            (F.col(name) if name in frame.columns else F.lit(None))
+            .cast(_SPARK_TYPES[dtype])  # type: ignore[index]
+            .alias(name)
+            for name, dtype in schema.items()
+        )
+    )
