@@ -59,6 +59,18 @@ class Dialect(Protocol):
     def prefixed(self, prefix: str, expr: Expr) -> Expr:
         """``prefix`` followed by ``expr`` as text."""
 
+    def extract(self, expr: Expr, pattern: str) -> Expr:
+        """The first group of ``pattern`` in a text; null where it does not match."""
+
+    def is_in(self, expr: Expr, values: Sequence[str]) -> Expr:
+        """True where ``expr`` is one of ``values``."""
+
+    def replace(self, expr: Expr, pattern: str, replacement: str) -> Expr:
+        """``pattern`` replaced by ``replacement`` (groups as ``$1``) in a text."""
+
+    def number(self, expr: Expr) -> Expr:
+        """A text of digits read as a float (null where empty)."""
+
     def int8(self, expr: Expr) -> Expr:
         """A small count (star counts)."""
 
@@ -126,6 +138,22 @@ class PolarsDialect:
     def prefixed(self, prefix: str, expr: pl.Expr) -> pl.Expr:
         """``prefix`` followed by ``expr`` as text."""
         return pl.format(prefix + "{}", expr)
+
+    def extract(self, expr: pl.Expr, pattern: str) -> pl.Expr:
+        """The first group of ``pattern`` in a text; null where it does not match."""
+        return expr.str.extract(pattern, 1)
+
+    def is_in(self, expr: pl.Expr, values: Sequence[str]) -> pl.Expr:
+        """True where ``expr`` is one of ``values``."""
+        return expr.is_in(list(values))
+
+    def replace(self, expr: pl.Expr, pattern: str, replacement: str) -> pl.Expr:
+        """``pattern`` replaced by ``replacement`` (groups as ``$1``) in a text."""
+        return expr.str.replace(pattern, replacement)
+
+    def number(self, expr: pl.Expr) -> pl.Expr:
+        """A text of digits read as a float (null where empty)."""
+        return expr.cast(pl.Float64, strict=False)
 
     def int8(self, expr: pl.Expr) -> pl.Expr:
         """A small count (star counts)."""

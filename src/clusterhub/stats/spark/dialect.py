@@ -57,6 +57,22 @@ class SparkDialect:
         """``prefix`` followed by ``expr`` as text."""
         return F.concat(F.lit(prefix), expr.cast("string"))
 
+    def extract(self, expr: Column, pattern: str) -> Column:
+        """``regexp_extract`` gives "" where nothing matches; Polars gives null."""
+        return F.when(expr.rlike(pattern), F.regexp_extract(expr, pattern, 1))
+
+    def is_in(self, expr: Column, values: Sequence[str]) -> Column:
+        """True where ``expr`` is one of ``values``."""
+        return expr.isin(list(values))
+
+    def replace(self, expr: Column, pattern: str, replacement: str) -> Column:
+        """``pattern`` replaced by ``replacement`` (groups as ``$1``) in a text."""
+        return F.regexp_replace(expr, pattern, replacement)
+
+    def number(self, expr: Column) -> Column:
+        """A text of digits read as a float (null where it is not one, as Polars)."""
+        return expr.try_cast("double")
+
     def int8(self, expr: Column) -> Column:
         """A small count (star counts)."""
         return expr.cast("tinyint")
