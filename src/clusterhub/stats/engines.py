@@ -25,6 +25,7 @@ from clusterhub.stats.mapping import (
     rate_clusters,
 )
 from clusterhub.stats.metrics import Benchmark
+from clusterhub.stats.registers.cells import Register, RegisterCells, register_cells
 from clusterhub.stats.vocabulary import ENGINE_NAMES, EngineName
 
 if TYPE_CHECKING:
@@ -83,6 +84,11 @@ class Engine(Protocol):
     def complexity(self, frame: pl.DataFrame, options: ComplexityOptions) -> ComplexityTable:
         """Every relatedness and complexity measure of a long table (``stats.complexity``)."""
 
+    def register_cells(
+        self, register: Register, places: pl.DataFrame, *, level: int, year: int
+    ) -> RegisterCells:
+        """Region x industry cells of an establishment register (``stats.registers``)."""
+
 
 class PolarsEngine:
     """The definitions run by Polars in this process."""
@@ -117,6 +123,12 @@ class PolarsEngine:
     def complexity(self, frame: pl.DataFrame, options: ComplexityOptions) -> ComplexityTable:
         """Every relatedness and complexity measure of a long table."""
         return complexity(frame, options)
+
+    def register_cells(
+        self, register: Register, places: pl.DataFrame, *, level: int, year: int
+    ) -> RegisterCells:
+        """Region x industry cells of an establishment register, in one streaming pass."""
+        return register_cells(register, places, level=level, year=year)
 
 
 POLARS_ENGINE = PolarsEngine()

@@ -105,7 +105,7 @@ def scan_register(register: Register) -> tuple[pl.LazyFrame, frozenset[str]]:
     else:
         frame = pl.scan_csv(path, infer_schema=False).with_row_index("line", offset=2)
     header = set(frame.collect_schema().names())
-    wanted = _wanted(register)
+    wanted = layout_columns(register)
     required = [name for key, name in wanted.items() if key not in _optional(register)]
     missing = [name for name in required if name not in header]
     if register.layout == "generic" and not {"employees", "band"} & header:
@@ -124,7 +124,8 @@ def scan_register(register: Register) -> tuple[pl.LazyFrame, frozenset[str]]:
     ), present
 
 
-def _wanted(register: Register) -> dict[str, str]:
+def layout_columns(register: Register) -> dict[str, str]:
+    """The layout's columns: our name for each, and the file's."""
     if register.layout == "sirene":
         return SIRENE_COLUMNS
     return {name: name for name in GENERIC_COLUMNS}

@@ -23,11 +23,13 @@ from clusterhub.stats.metrics import (
     checked_inputs,
     published_shares,
 )
+from clusterhub.stats.registers.cells import Register, RegisterCells
 from clusterhub.stats.schema import CLUSTER_CELLS, INDUSTRY_CELLS, REGION_TOTALS, conform
 from clusterhub.stats.spark import mapping
 from clusterhub.stats.spark.complexity import complexity_by_year, raise_failed_years
 from clusterhub.stats.spark.dialect import SPARK
 from clusterhub.stats.spark.frames import conform_spark, to_polars, to_spark
+from clusterhub.stats.spark.registers import spark_register_cells
 from clusterhub.stats.spark.session import spark_session
 from clusterhub.stats.vocabulary import EngineName
 
@@ -101,6 +103,12 @@ class SparkEngine:
         }
         table = table.select(OUTPUT_COLUMNS).cast(codes)  # type: ignore[arg-type]
         return ComplexityTable(table, activity_notes(table))
+
+    def register_cells(
+        self, register: Register, places: pl.DataFrame, *, level: int, year: int
+    ) -> RegisterCells:
+        """Region x industry cells of an establishment register, read and summed by Spark."""
+        return spark_register_cells(self.session, register, places, level=level, year=year)
 
     def _cells(self, cells: pl.DataFrame | Path) -> DataFrame:
         if isinstance(cells, Path):

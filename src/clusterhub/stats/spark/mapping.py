@@ -72,7 +72,7 @@ def aggregate_to_clusters(
         weighted.groupBy(*CELL_KEYS)
         .agg(
             *(F.sum(m).alias(m) for m in MEASURES),
-            *(_sum(part) for part in ESTIMATE_PARTS),
+            *(group_sum(part) for part in ESTIMATE_PARTS),
             *(F.count(m).alias(f"_n_{m}") for m in MEASURES),
         )
         .withColumns(cluster_sums(SPARK))
@@ -80,18 +80,18 @@ def aggregate_to_clusters(
         .drop(*ESTIMATE_PARTS, *(f"_n_{m}" for m in MEASURES))
     )
     traded = clusters.groupBy("region_code", "year").agg(
-        _sum("employment").alias("traded_employment")
+        group_sum("employment").alias("traded_employment")
     )
     totals = (
         level.groupBy("region_code", "year")
-        .agg(_sum("employment").alias("total_employment"))
+        .agg(group_sum("employment").alias("total_employment"))
         .join(traded, on=["region_code", "year"], how="left")
         .withColumn("region_type", kind)
     )
     return clusters, totals
 
 
-def _sum(column: str) -> Column:
+def group_sum(column: str) -> Column:
     """A group's sum, 0 where every value is null: Polars' ``sum``, which Spark's is not."""
     return F.coalesce(F.sum(column), F.lit(0.0)).alias(column)
 
@@ -150,7 +150,7 @@ def _with_reference(
             totals, on="year", how="left"
         )
     area = region_totals.groupBy("region_type", "year").agg(
-        _sum("region_total").alias("ref_total_employment")
+        group_sum("region_total").alias("ref_total_employment")
     )
     return frame.withColumn("ref_cluster_employment", reference_cluster(SPARK)).join(
         area, on=["region_type", "year"], how="left"
