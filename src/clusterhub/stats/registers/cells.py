@@ -64,8 +64,9 @@ class Register:
 
     @property
     def is_parquet(self) -> bool:
-        """Parquet (rows numbered from 1) or delimited text (lines, header on line 1)."""
-        return self.path.suffix.lower() in (".parquet", ".pq")
+        """Parquet, a file or a folder of files (rows numbered from 1), or delimited text
+        (lines, the header on line 1)."""
+        return self.path.is_dir() or self.path.suffix.lower() in (".parquet", ".pq")
 
 
 @dataclass(frozen=True)
@@ -101,7 +102,8 @@ def scan_register(register: Register) -> tuple[pl.LazyFrame, frozenset[str]]:
     """The file as a lazy frame of text columns with ``line``, and its optional columns."""
     path = register.path
     if register.is_parquet:
-        frame = pl.scan_parquet(path).with_row_index("line", offset=1)
+        files = path / "*.parquet" if path.is_dir() else path
+        frame = pl.scan_parquet(files).with_row_index("line", offset=1)
     else:
         frame = pl.scan_csv(path, infer_schema=False).with_row_index("line", offset=2)
     header = set(frame.collect_schema().names())
