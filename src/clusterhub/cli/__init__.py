@@ -20,6 +20,7 @@ from clusterhub.cli import (
     events,
     observatory,
     recommend,
+    registers,
     relatedness,
     s3,
     scoreboard,
@@ -44,6 +45,7 @@ app.add_typer(recommend.app, name="recommend")
 app.add_typer(s3.app, name="s3")
 app.command("serve")(serve.serve_command)
 app.command("complexity")(complexity.complexity_command)
+app.command("register")(registers.register_command)
 relatedness.register(app)
 app.command("backup")(backup.backup_command)
 app.command("restore")(backup.restore_command)

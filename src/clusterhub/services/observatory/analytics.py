@@ -114,6 +114,21 @@ def read_industry_source(source: Source, path: Path) -> tuple[pl.DataFrame, Read
 def _industry_map(request: MapRequest, reference: ReferenceData, engine: Engine) -> ClusterMap:
     path = _input(request, reference)
     cells, report = read_industry_source(request.source, path)
+    return map_industry_cells(cells, request, reference, engine, (path, [_read_note(report)]))
+
+
+def map_industry_cells(
+    cells: pl.DataFrame,
+    request: MapRequest,
+    reference: ReferenceData,
+    engine: Engine,
+    origin: tuple[Path, list[str]],
+) -> ClusterMap:
+    """Fill, recode, aggregate, measure and rate industry cells already read.
+
+    ``origin`` is the file the cells came from (named in errors) and the notes on reading it.
+    """
+    path, read_notes = origin
     codes = set(cells.get_column("industry_code").unique().to_list())
     classification = request.classification
     if classification == "auto":
@@ -146,7 +161,7 @@ def _industry_map(request: MapRequest, reference: ReferenceData, engine: Engine)
     table = engine.map_clusters(mapped, request.rating)
     table = _named(table, plan.taxonomy, reference)
     notes = (
-        _read_note(report),
+        *read_notes,
         _fill_note(fill_report),
         *_split_note(filled),
         *recode_notes,
