@@ -2,9 +2,9 @@
 
 ``python -m benchmarks.synthetic_register OUT [--rows 50000000] [--seed 7]`` writes
 ``OUT/SYNTHETIC-sirene/part-NNNN.parquet`` (INSEE ``StockEtablissement`` columns), a
-``_SYNTHETIC.txt`` saying so (Spark skips files named with ``_``), and ``OUT/SYNTHETIC-lau-nuts3.csv``, a correspondence in
-Eurostat's LAU-to-NUTS layout placing the register's (invented) municipality codes in real
-NUTS 2021 level 3 regions.
+``_SYNTHETIC.txt`` saying so (Spark skips files named with ``_``), and
+``OUT/SYNTHETIC-lau-nuts3.csv``, a correspondence in Eurostat's LAU-to-NUTS layout placing
+the register's (invented) municipality codes in real NUTS 2021 level 3 regions.
 
 What is real and what is not:
 
