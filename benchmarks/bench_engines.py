@@ -35,7 +35,7 @@ import polars as pl
 import psutil
 from polars.testing import assert_frame_equal
 
-from benchmarks.bench_mapping import REPORT, machine_facts, write_section
+from benchmarks.bench_mapping import REPORT, machine_facts, write_marked
 from benchmarks.synthetic import DEFAULT_SEED, SCALES, ScaleName, generate
 from benchmarks.synthetic_register import DEFAULT_ROWS, write_register
 
@@ -138,7 +138,7 @@ def run_register(rows: int, folder: Path | None) -> tuple[list[Run], dict[str, s
     with tempfile.TemporaryDirectory(prefix="bench-register-") as tmp:
         work = Path(tmp)
         source = folder or work
-        facts = {"register": str(source)}
+        facts = {"register": _marker_text(source)}
         if folder is None:
             print(f"writing a {rows:,}-row register ...", flush=True)
             facts = write_register(source, rows)
@@ -157,6 +157,12 @@ def run_register(rows: int, folder: Path | None) -> tuple[list[Run], dict[str, s
         polars, spark = (pl.read_parquet(work / f"{e}.parquet") for e in ENGINES)
         assert_frame_equal(polars, spark, rel_tol=1e-9, abs_tol=0.0)
     return runs, facts, polars.height
+
+
+def _marker_text(folder: Path) -> str:
+    """What the generator wrote about a register made earlier (its ``_SYNTHETIC.txt``)."""
+    marker = folder / "SYNTHETIC-sirene" / "_SYNTHETIC.txt"
+    return marker.read_text(encoding="utf-8").strip() if marker.is_file() else str(folder)
 
 
 def render_register(runs: list[Run], facts: dict[str, str], rows: int) -> str:
@@ -236,14 +242,14 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.job == "register":
         runs, facts, rows = run_register(args.rows, args.register)
-        text, section = render_register(runs, facts, rows), "bench_engines:register"
+        text, section = render_register(runs, facts, rows), "engines:register"
     else:
         runs, cells, rows, start = run_mapping(args.scale)
         text = render(args.scale, runs, cells, rows, start)
-        section = f"bench_engines:mapping:{args.scale}"
+        section = f"engines:mapping:{args.scale}"
     print(text)
     if args.write:
-        write_section(text, section)
+        write_marked(text, section)
         print(f"recorded in {REPORT}")
     return 0
 

@@ -71,6 +71,8 @@ SHARED = {
     "missing_sources",
     "dataset_cache",
     "uploads",
+    # The compute engine configured from the settings (``stats.engines``).
+    "engines",
 }
 
 

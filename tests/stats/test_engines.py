@@ -15,6 +15,7 @@ import polars as pl
 import pytest
 from benchmarks.synthetic import SCALES, generate
 from polars.testing import assert_frame_equal
+from tests.register_files import sirene, write
 
 from clusterhub.errors import InvalidInput
 from clusterhub.services.observatory.analytics import MapRequest, build_cluster_map
@@ -24,6 +25,9 @@ from clusterhub.stats.complexity import ComplexityOptions
 from clusterhub.stats.engines import POLARS_ENGINE, Engine, MapInput, compute_engine
 from clusterhub.stats.mapping import RatingOptions, nuts_region_type
 from clusterhub.stats.metrics import MetricOptions
+from clusterhub.stats.registers.cells import Register
+from clusterhub.stats.registers.layouts import GenericLayout
+from clusterhub.stats.registers.places import read_places
 
 pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
 
@@ -141,3 +145,30 @@ def test_a_parquet_file_without_the_key_columns_is_refused(
     data = MapInput(path, pl.DataFrame(), partition_codes=["10"], region_type="nuts1")
     with pytest.raises(InvalidInput, match="lacks required column"):
         spark_engine.map_clusters(data, RatingOptions())
+
+
+def test_registers_place_and_count_identically(tmp_path: Path, spark_engine: Engine) -> None:
+    register = sirene(tmp_path)
+    lines = ["NUTS 3 CODE;LAU CODE", "FR101;75056", "FRK26;69123"]
+    places = read_places(write(tmp_path / "lau.csv", lines))
+    polars = POLARS_ENGINE.register_cells(register, places, level=3, year=2021)
+    spark = spark_engine.register_cells(register, places, level=3, year=2021)
+    assert_identical(polars.cells, spark.cells)
+    assert spark.placement == polars.placement
+
+
+def test_generic_register_identical_and_errors_named_by_line(
+    tmp_path: Path, spark_engine: Engine
+) -> None:
+    lines = ["NUTS 3 CODE;LAU CODE", "FR101;75056", "FRK26;69123"]
+    places = read_places(write(tmp_path / "lau.csv", lines))
+    rows = ["id,activity,location,employees,band", "a,6201,75056,12,", "b,62.01,69123,,10-19"]
+    good = Register(write(tmp_path / "g.csv", rows), "generic", GenericLayout())
+    polars = POLARS_ENGINE.register_cells(good, places, level=2, year=2023)
+    assert_identical(
+        polars.cells, spark_engine.register_cells(good, places, level=2, year=2023).cells
+    )
+    bad = Register(write(tmp_path / "b.csv", [*rows, "c,62.01,69123,,lots"]), "generic")
+    with pytest.raises(InvalidInput, match="'lots'") as error:
+        spark_engine.register_cells(bad, places, level=3, year=2023)
+    assert (error.value.problems[0].line, error.value.problems[0].field) == (4, "band")
