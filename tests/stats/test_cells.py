@@ -344,3 +344,23 @@ def test_parent_residual_on_the_real_sbs_extract(shared_data: Path) -> None:
     reported = cells.filter(pl.col("employment").is_not_null())
     unchanged = reported.join(out, on=["region_code", "industry_code", "year"])
     assert (unchanged["employment"] == unchanged["employment_right"]).all()
+
+
+def test_reports_of_years_merge_as_one_run() -> None:
+    from clusterhub.stats.cells import FillReport, merge_reports  # noqa: PLC0415
+
+    years = [
+        FillReport("parent-residual", {"industry": 3, "region": 1}, {"region": 2}, 1, 4,
+                   ("1 region groups had known children above their parent", "no hierarchy")),
+        FillReport("parent-residual", {"industry": 5}, {"region": 1}, 2, 6,
+                   ("2 region groups had known children above their parent", "no hierarchy")),
+    ]  # fmt: skip
+    merged = merge_reports(years)
+    assert merged.filled == {"industry": 8, "region": 1}
+    assert merged.skipped == {"region": 3}
+    assert (merged.clamped, merged.still_missing) == (3, 10)
+    assert merged.warnings == (
+        "3 region groups had known children above their parent",
+        "no hierarchy",
+    )
+    assert FillReport.from_json(merged.to_json()) == merged

@@ -28,6 +28,7 @@ from clusterhub.stats.metrics import MetricOptions
 from clusterhub.stats.registers.cells import Register
 from clusterhub.stats.registers.layouts import GenericLayout
 from clusterhub.stats.registers.places import read_places
+from clusterhub.stats.sources import read_sbs_csv
 
 pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
 
@@ -172,3 +173,24 @@ def test_generic_register_identical_and_errors_named_by_line(
     with pytest.raises(InvalidInput, match="'lots'") as error:
         spark_engine.register_cells(bad, places, level=3, year=2023)
     assert (error.value.problems[0].line, error.value.problems[0].field) == (4, "band")
+
+
+def test_missing_cells_fill_identically_year_by_year(
+    reference: ReferenceData, shared_data: Path, spark_engine: Engine
+) -> None:
+    # The real SBS 2015 cells and, as a second year, the same cells scaled (a made-up 2014).
+    real, _ = read_sbs_csv(shared_data / "eu" / "sbs_r_nuts06_r2_2015.csv")
+    earlier = real.with_columns(year=pl.col("year") - 1, employment=pl.col("employment") * 0.9)
+    cells = pl.concat([real, earlier])
+    assert cells.get_column("employment").null_count() > 0
+    keys = ["year", "region_code", "industry_code"]
+    parent = reference.nace.parent
+    polars, polars_report = POLARS_ENGINE.fill_missing(
+        cells, "parent-residual", industry_parent=parent
+    )
+    spark, spark_report = spark_engine.fill_missing(
+        cells, "parent-residual", industry_parent=parent
+    )
+    assert_identical(polars.sort(keys), spark)
+    assert spark_report == polars_report
+    assert polars_report.total_filled > 0

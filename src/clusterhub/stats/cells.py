@@ -21,8 +21,10 @@ See ``docs/methodology/missing-cells.md``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+import json
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 import polars as pl
@@ -82,6 +84,45 @@ class FillReport:
     def total_filled(self) -> int:
         """Cells filled by all passes together."""
         return sum(self.filled.values())
+
+    def to_json(self) -> str:
+        """The report as JSON (it travels beside a year's cells from a Spark task)."""
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> FillReport:
+        """A report written by :meth:`to_json`."""
+        data = json.loads(text)
+        return cls(**{**data, "warnings": tuple(data["warnings"])})
+
+
+def merge_reports(reports: Sequence[FillReport]) -> FillReport:
+    """One report for fills run year by year, as if run at once: counts added, and warnings
+    that open with a count ("27 region groups had ...") added up; others kept once each."""
+    filled: Counter[str] = Counter()
+    skipped: Counter[str] = Counter()
+    for report in reports:
+        filled.update(report.filled)
+        skipped.update(report.skipped)
+    return FillReport(
+        method=reports[0].method if reports else "none",
+        filled=dict(filled),
+        skipped=dict(skipped),
+        clamped=sum(r.clamped for r in reports),
+        still_missing=sum(r.still_missing for r in reports),
+        warnings=_merged_warnings([w for r in reports for w in r.warnings]),
+    )
+
+
+def _merged_warnings(warnings: list[str]) -> tuple[str, ...]:
+    counts: dict[str, int | None] = {}
+    for warning in warnings:
+        number, _, rest = warning.partition(" ")
+        if number.isdigit():
+            counts[rest] = (counts.get(rest) or 0) + int(number)
+        else:
+            counts.setdefault(warning, None)
+    return tuple(text if n is None else f"{n} {text}" for text, n in counts.items())
 
 
 def nuts_parent(code: str) -> str | None:

@@ -16,7 +16,7 @@ pyspark.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import polars as pl
 
@@ -24,6 +24,8 @@ import polars as pl
 Expr = Any
 #: A literal a formula may use.
 Scalar = float | int | bool | str | None
+#: The types of the typed nulls a formula may need.
+NullKind = Literal["text", "number"]
 
 
 class Dialect(Protocol):
@@ -34,6 +36,9 @@ class Dialect(Protocol):
 
     def lit(self, value: Scalar) -> Expr:
         """A constant (``None`` is null)."""
+
+    def null(self, kind: NullKind) -> Expr:
+        """A typed null: a column a layout does not have."""
 
     def when(self, condition: Expr, then: Expr, otherwise: Expr | None = None) -> Expr:
         """``then`` where ``condition`` holds, else ``otherwise`` (null when None)."""
@@ -106,6 +111,10 @@ class PolarsDialect:
     def lit(self, value: Scalar) -> pl.Expr:
         """A constant (``None`` is null)."""
         return pl.lit(value)
+
+    def null(self, kind: NullKind) -> pl.Expr:
+        """A typed null: a column a layout does not have."""
+        return pl.lit(None, pl.String if kind == "text" else pl.Float64)
 
     def when(self, condition: pl.Expr, then: pl.Expr, otherwise: pl.Expr | None = None) -> pl.Expr:
         """``then`` where ``condition`` holds, else ``otherwise`` (null when None)."""

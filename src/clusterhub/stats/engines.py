@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Protocol
 import polars as pl
 
 from clusterhub.errors import InvalidInput
+from clusterhub.stats.cells import FillReport, ParentOf, fill_missing
 from clusterhub.stats.complexity import ComplexityOptions, ComplexityTable, complexity
 from clusterhub.stats.mapping import (
     RatingOptions,
@@ -26,7 +27,7 @@ from clusterhub.stats.mapping import (
 )
 from clusterhub.stats.metrics import Benchmark
 from clusterhub.stats.registers.cells import Register, RegisterCells, register_cells
-from clusterhub.stats.vocabulary import ENGINE_NAMES, EngineName
+from clusterhub.stats.vocabulary import ENGINE_NAMES, EngineName, FillMethod
 
 if TYPE_CHECKING:
     from clusterhub.stats.spark.engine import SparkEngine
@@ -84,6 +85,11 @@ class Engine(Protocol):
     def complexity(self, frame: pl.DataFrame, options: ComplexityOptions) -> ComplexityTable:
         """Every relatedness and complexity measure of a long table (``stats.complexity``)."""
 
+    def fill_missing(
+        self, cells: pl.DataFrame, method: FillMethod, *, industry_parent: ParentOf | None
+    ) -> tuple[pl.DataFrame, FillReport]:
+        """Missing and confidential cells filled (``stats.cells.fill_missing``)."""
+
     def register_cells(
         self, register: Register, places: pl.DataFrame, *, level: int, year: int
     ) -> RegisterCells:
@@ -123,6 +129,12 @@ class PolarsEngine:
     def complexity(self, frame: pl.DataFrame, options: ComplexityOptions) -> ComplexityTable:
         """Every relatedness and complexity measure of a long table."""
         return complexity(frame, options)
+
+    def fill_missing(
+        self, cells: pl.DataFrame, method: FillMethod, *, industry_parent: ParentOf | None
+    ) -> tuple[pl.DataFrame, FillReport]:
+        """Missing and confidential cells filled, every year at once."""
+        return fill_missing(cells, method, industry_parent=industry_parent)
 
     def register_cells(
         self, register: Register, places: pl.DataFrame, *, level: int, year: int

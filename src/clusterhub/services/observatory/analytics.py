@@ -29,7 +29,7 @@ from clusterhub.services.observatory.recoding import recode_to_current
 from clusterhub.services.observatory.vocabulary import SOURCES, Source
 from clusterhub.services.reference import ReferenceData, taxonomy_file
 from clusterhub.stats.apportion import class_structure, keyed_weights
-from clusterhub.stats.cells import FillReport, fill_missing
+from clusterhub.stats.cells import FillReport
 from clusterhub.stats.engines import POLARS_ENGINE, Engine, MapInput
 from clusterhub.stats.mapping import RatingOptions, RegionRule, nuts_region_type
 from clusterhub.stats.metrics import Benchmark, MetricOptions
@@ -138,7 +138,7 @@ def map_industry_cells(
         if classification == "naics"
         else _nace_plan(request, reference, codes, path)
     )
-    filled, fill_report = fill_missing(cells, request.fill, industry_parent=plan.parent)
+    filled, fill_report = engine.fill_missing(cells, request.fill, industry_parent=plan.parent)
     # The fill runs on the data's own NUTS version (its parent links); then every region is
     # carried to NUTS 2021, the version of the polygons and names.
     recode_notes: list[str] = []

@@ -109,9 +109,9 @@ def sirene_establishments(d: Dialect, present: frozenset[str]) -> dict[str, Expr
         "location": location,
         "activity": d.when(rev2, parsed),
         "bad_activity": d.when(rev2 & ~d.is_null(raw) & d.is_null(parsed), raw),
-        "employees": d.lit(None),
+        "employees": d.null("number"),
         "band": col["band"],
-        "wages": d.lit(None),
+        "wages": d.null("number"),
         "excluded": excluded,
     }
 
@@ -128,10 +128,10 @@ def generic_establishments(
         "location": d.col("location"),
         "activity": parsed,
         "bad_activity": d.when(~d.is_null(raw) & d.is_null(parsed), raw),
-        "employees": d.number(d.col("employees")) if "employees" in present else d.lit(None),
-        "band": d.col("band") if "band" in present else d.lit(None),
-        "wages": d.number(d.col("wages")) if "wages" in present else d.lit(None),
-        "excluded": d.lit(None),
+        "employees": d.number(d.col("employees")) if "employees" in present else d.null("number"),
+        "band": d.col("band") if "band" in present else d.null("text"),
+        "wages": d.number(d.col("wages")) if "wages" in present else d.null("number"),
+        "excluded": d.null("text"),
     }
 
 

@@ -30,7 +30,9 @@ EXPECTED = "a NUTS 3 column (NUTS 3 CODE, NUTS3) and a location column (LAU CODE
 def read_places(path: Path) -> pl.DataFrame:
     """``location, nuts3`` from a correspondence file (``.xlsx`` or delimited text)."""
     if path.suffix.lower() == ".xlsx":
-        sheets = pl.read_excel(path, sheet_id=0, infer_schema_length=0)
+        sheets = pl.read_excel(
+            path, sheet_id=0, engine="openpyxl", infer_schema_length=0, raise_if_empty=False
+        )
         parts = [_columns(frame, path, sheet) for sheet, frame in sheets.items()]
         usable = [p for p in parts if p is not None]
         if not usable:

@@ -9,7 +9,7 @@ from operator import add
 from pyspark.sql import Column, Window
 from pyspark.sql import functions as F  # noqa: N812 - Spark's own convention
 
-from clusterhub.stats.dialect import Scalar
+from clusterhub.stats.dialect import NullKind, Scalar
 
 
 class SparkDialect:
@@ -22,6 +22,10 @@ class SparkDialect:
     def lit(self, value: Scalar) -> Column:
         """A constant (``None`` is null)."""
         return F.lit(value)
+
+    def null(self, kind: NullKind) -> Column:
+        """A typed null: a column a layout does not have."""
+        return F.lit(None).cast("string" if kind == "text" else "double")
 
     def when(self, condition: Column, then: Column, otherwise: Column | None = None) -> Column:
         """``then`` where ``condition`` holds, else ``otherwise`` (null when None)."""

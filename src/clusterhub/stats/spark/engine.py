@@ -8,6 +8,7 @@ from pathlib import Path
 import polars as pl
 from pyspark.sql import DataFrame, SparkSession
 
+from clusterhub.stats.cells import FillReport, ParentOf
 from clusterhub.stats.complexity import (
     OUTPUT_COLUMNS,
     ComplexityOptions,
@@ -26,12 +27,13 @@ from clusterhub.stats.metrics import (
 from clusterhub.stats.registers.cells import Register, RegisterCells
 from clusterhub.stats.schema import CLUSTER_CELLS, INDUSTRY_CELLS, REGION_TOTALS, conform
 from clusterhub.stats.spark import mapping
-from clusterhub.stats.spark.complexity import complexity_by_year, raise_failed_years
+from clusterhub.stats.spark.complexity import complexity_by_year
 from clusterhub.stats.spark.dialect import SPARK
+from clusterhub.stats.spark.fill import fill_by_year
 from clusterhub.stats.spark.frames import conform_spark, to_polars, to_spark
 from clusterhub.stats.spark.registers import spark_register_cells
 from clusterhub.stats.spark.session import spark_session
-from clusterhub.stats.vocabulary import EngineName
+from clusterhub.stats.vocabulary import EngineName, FillMethod
 
 #: Output order of every rated table, as the Polars engine returns it.
 ORDER = ("year", "cluster_code", "region_code")
@@ -94,15 +96,20 @@ class SparkEngine:
     def complexity(self, frame: pl.DataFrame, options: ComplexityOptions) -> ComplexityTable:
         """Checked as the Polars engine checks, then one Spark task per year."""
         data = checked_values(frame)
-        solved = complexity_by_year(to_spark(self.session, data), options)
-        table = pl.DataFrame(solved.orderBy("year", "region", "industry").toArrow())
-        raise_failed_years(table)
+        table = complexity_by_year(to_spark(self.session, data), options)
         codes = {
             name: pl.Enum(sorted(data.get_column(name).unique().to_list()))
             for name in ("region", "industry")
         }
         table = table.select(OUTPUT_COLUMNS).cast(codes)  # type: ignore[arg-type]
         return ComplexityTable(table, activity_notes(table))
+
+    def fill_missing(
+        self, cells: pl.DataFrame, method: FillMethod, *, industry_parent: ParentOf | None
+    ) -> tuple[pl.DataFrame, FillReport]:
+        """Missing cells filled year by year, one Spark task per year."""
+        conformed = conform(cells, INDUSTRY_CELLS, what="industry cells")
+        return fill_by_year(to_spark(self.session, conformed), method, industry_parent)
 
     def register_cells(
         self, register: Register, places: pl.DataFrame, *, level: int, year: int
