@@ -59,6 +59,17 @@ REGION_TOTALS: dict[str, type[pl.DataType] | pl.DataType] = {
 KEYS = frozenset({"region_code", "industry_code", "cluster_code", "year"})
 
 
+def require_keys(
+    columns: list[str], schema: dict[str, type[pl.DataType] | pl.DataType], *, what: str
+) -> None:
+    """Refuse a frame (of any engine) that lacks one of the schema's key columns, by name."""
+    missing = [c for c in schema if c in KEYS and c not in columns]
+    if missing:
+        raise InvalidInput.single(
+            f"{what} lacks required column(s) {', '.join(missing)}; expected {', '.join(schema)}"
+        )
+
+
 def conform(
     frame: pl.DataFrame, schema: dict[str, type[pl.DataType] | pl.DataType], *, what: str
 ) -> pl.DataFrame:
@@ -67,12 +78,7 @@ def conform(
     The key columns (``region_code``, ``year`` and the industry or cluster code) must be
     present; a frame without them is a programming or input error worth naming.
     """
-    required = [c for c in schema if c in KEYS]
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        raise InvalidInput.single(
-            f"{what} lacks required column(s) {', '.join(missing)}; expected {', '.join(schema)}"
-        )
+    require_keys(frame.columns, schema, what=what)
     return frame.select(
         [
             (pl.col(name) if name in frame.columns else pl.lit(None)).cast(dtype).alias(name)

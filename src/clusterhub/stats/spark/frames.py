@@ -7,8 +7,7 @@ import polars.selectors as cs
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F  # noqa: N812 - Spark's own convention
 
-from clusterhub.errors import InvalidInput
-from clusterhub.stats.schema import KEYS
+from clusterhub.stats.schema import require_keys
 
 
 def to_spark(spark: SparkSession, frame: pl.DataFrame) -> DataFrame:
@@ -34,12 +33,7 @@ def conform_spark(
 ) -> DataFrame:
     """``stats.schema.conform`` for a Spark frame (a Parquet file read by Spark): exactly the
     contract's columns, in its types, absent optional ones added as null."""
-    required = [c for c in schema if c in KEYS]
-    missing = [c for c in required if c not in frame.columns]
-    if missing:
-        raise InvalidInput.single(
-            f"{what} lacks required column(s) {', '.join(missing)}; expected {', '.join(schema)}"
-        )
+    require_keys(frame.columns, schema, what=what)
     return frame.select(
         *(
             (F.col(name) if name in frame.columns else F.lit(None))
