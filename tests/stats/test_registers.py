@@ -17,6 +17,7 @@ from clusterhub.errors import InvalidInput
 from clusterhub.stats.registers.cells import Register, register_cells
 from clusterhub.stats.registers.layouts import GenericLayout
 from clusterhub.stats.registers.places import read_places
+from clusterhub.stats.sources import read_long_table
 
 
 @pytest.fixture
@@ -152,3 +153,38 @@ def test_a_location_in_two_regions_and_a_bad_code_are_refused(tmp_path: Path) ->
     messages = [(p.line, p.field) for p in error.value.problems]
     assert (4, "NUTS 3") in messages
     assert (3, "location") in messages
+
+
+def test_cells_written_and_read_back_as_a_long_table_keep_their_estimates(
+    tmp_path: Path, lau: pl.DataFrame
+) -> None:
+    cells = register_cells(sirene(tmp_path), lau, level=3, year=2021).cells
+    for name in ("cells.parquet", "cells.csv"):
+        path = tmp_path / name
+        cells.write_parquet(path) if name.endswith("parquet") else cells.write_csv(path)
+        read, report = read_long_table(path)
+        assert read.sort("region_code", "industry_code").equals(cells), name
+        assert report.missing == 1  # Lyon 62.02: an establishment without a band
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("imputed", "guessed", "unknown estimate mark; expected blank or parent-residual"),
+        ("estimated_employment", "x", "not a number"),
+        ("estimated_employment", "40", "more than the cell's employment"),
+    ],
+)
+def test_long_table_estimates_are_checked_by_line_and_field(
+    tmp_path: Path, column: str, value: str, expected: str
+) -> None:
+    rows = {"imputed": "size-class", "estimated_employment": "36"} | {column: value}
+    lines = [
+        "region_code,industry_code,year,employment,imputed,estimated_employment",
+        "FR101,62.02,2021,3,,0",
+        f"FR101,62.01,2021,36,{rows['imputed']},{rows['estimated_employment']}",
+    ]
+    with pytest.raises(InvalidInput, match=expected) as error:
+        read_long_table(write(tmp_path / "cells.csv", lines))
+    problem = error.value.problems[0]
+    assert (problem.line, problem.field, problem.value) == (3, column, value)

@@ -33,6 +33,7 @@ from clusterhub.stats._tables import (
     value_problems,
 )
 from clusterhub.stats.schema import INDUSTRY_CELLS, conform
+from clusterhub.stats.vocabulary import FILL_METHODS
 
 __all__ = [
     "EMPLOYMENT_INDICATOR",
@@ -53,6 +54,8 @@ __all__ = [
 EMPLOYMENT_INDICATOR = "V16110"
 #: County Business Patterns employment size classes (letters of suppressed cells).
 SIZE_CLASSES = frozenset("ABCEFGHIJKLM")
+#: What a long table's ``imputed`` may say: the marks of the fill methods (``stats.cells``).
+ESTIMATE_MARKS: tuple[str, ...] = tuple(m for m in FILL_METHODS if m != "none")
 _SBS_NACE = re.compile(r"([A-U])(?:(\d{2})(\d{1,2})?)?")
 _NACE_AGGREGATE = re.compile(r"[A-U](?:\d{2})?(?:[-_][A-Z0-9]+)+|TOTAL")
 _NUTS = r"^[A-Z]{2}[A-Z0-9]{0,3}$"
@@ -239,12 +242,19 @@ def read_sdmx_csv(
 
 
 def read_long_table(path: str | Path) -> tuple[pl.DataFrame, ReadReport]:
-    """Read a long table: ``region,industry,year,employment[,establishments][,wages][,size_class]``.
+    """Read a long table: ``region,industry,year,employment[,establishments][,wages][,size_class]``
+    ``[,imputed][,estimated_employment]``.
 
     CSV (comma, semicolon or tab) or Parquet (``.parquet``); ``region_code`` and
     ``industry_code`` are accepted as column names too. Blank or ``NA`` values are missing;
-    ``size_class`` must be a County Business Patterns letter (A-C, E-M). For Parquet,
-    ``line`` in problems is the row number plus one, as if the table were a CSV.
+    ``size_class`` must be a County Business Patterns letter (A-C, E-M). ``imputed`` and
+    ``estimated_employment`` carry estimates made before the table was written (the cells of
+    an establishment register, whose band midpoints are estimates: ``clusterhub register
+    --cells-out``), so that a map read from the table withholds their stars as the register's
+    own map does; ``imputed`` is blank or a fill method's mark (``size-class``,
+    ``parent-residual``), ``estimated_employment`` the estimated part of ``employment``, never
+    more (``imputed_key`` and ``nuts_recode`` are kept as written). For Parquet, ``line`` in
+    problems is the row number plus one, as if the table were a CSV.
 
     Parameters
     ----------
@@ -262,17 +272,22 @@ def read_long_table(path: str | Path) -> tuple[pl.DataFrame, ReadReport]:
         Every defect found, each with file, line, field and what was expected.
     """
     path = Path(path)
-    expected = "region,industry,year,employment[,establishments][,wages][,size_class]"
+    expected = (
+        "region,industry,year,employment[,establishments][,wages][,size_class]"
+        "[,imputed][,estimated_employment]"
+    )
     table = read_long(path, expected)
     aliases = {"region_code": "region", "industry_code": "industry"}
     table.frame = table.frame.rename({k: v for k, v in aliases.items() if k in table.header})
     table.header = [aliases.get(c, c) for c in table.header]
     require(table, ["region", "industry", "year", "employment"], expected)
     frame = _checked_keys(table)
-    numbers = [c for c in ("employment", "establishments", "wages") if c in table.header]
+    measures = ("employment", "establishments", "wages", "estimated_employment")
+    numbers = [c for c in measures if c in table.header]
     for column in numbers:
         frame = parse_values(frame, column, f"_{column}")
         value_problems(table, frame, column, f"_{column}", column, flags_allowed=False)
+    frame = _estimate_marks(table, frame)
     if "size_class" in table.header:
         size = pl.col("size_class").str.strip_chars().str.to_uppercase()
         frame = frame.with_columns(size_class=pl.when(size != "").then(size))
@@ -292,6 +307,24 @@ def read_long_table(path: str | Path) -> tuple[pl.DataFrame, ReadReport]:
     )
     cells = conform(frame, INDUSTRY_CELLS, what=table.name)
     return cells, build_report(table, cells, frame)
+
+
+def _estimate_marks(table: Table, frame: pl.DataFrame) -> pl.DataFrame:
+    """Check a long table's ``imputed`` marks and that no estimate exceeds its employment;
+    blank marks (as a CSV writes nulls) are none."""
+    marks = [c for c in ("imputed", "imputed_key", "nuts_recode") if c in table.header]
+    stripped = [pl.col(c).str.strip_chars() for c in marks]
+    frame = frame.with_columns(pl.when(c != "").then(c) for c in stripped)
+    if "imputed" in table.header:
+        known = pl.col("imputed").is_in(ESTIMATE_MARKS) | pl.col("imputed").is_null()
+        message = "unknown estimate mark; expected blank or " + ", ".join(ESTIMATE_MARKS)
+        check(table, frame, ~known, "imputed", message)
+    if "estimated_employment" in table.header:
+        # Both sums come from the same rows; the tolerance absorbs their order of addition.
+        above = pl.col("_estimated_employment") > pl.col("_employment") * (1 + 1e-9)
+        message = "more than the cell's employment; expected the estimated part of employment"
+        check(table, frame, above.fill_null(False), "estimated_employment", message)
+    return frame
 
 
 def read_cmp_states(path: str | Path, *, tolerance: float = 1e-5) -> CmpStates:
