@@ -60,3 +60,41 @@ def test_a_missing_correspondence_is_named(tmp_path: Path) -> None:
     )  # fmt: skip
     assert result.exit_code != 0
     assert "none.csv does not exist" in result.output
+
+
+def test_the_cells_map_later_as_a_long_table_exactly_as_the_register_does(tmp_path: Path) -> None:
+    register, cells = sirene(tmp_path), tmp_path / "cells.parquet"
+    common = ["--input", str(register.path), "--places", str(places(tmp_path)), "--year", "2021"]
+    staged = runner.invoke(app, ["register", *common, "--cells-out", str(cells)])
+    assert staged.exit_code == 0, staged.output
+    assert "9 establishment rows read; 4 placed in a region" in " ".join(staged.output.split())
+    direct = runner.invoke(app, ["register", *common, "--out", str(tmp_path / "direct.csv")])
+    later = runner.invoke(
+        app,
+        ["map", "--source", "long", "--input", str(cells), "--out", str(tmp_path / "later.csv")],
+    )
+    assert direct.exit_code == 0 and later.exit_code == 0, later.output
+    later_map = pl.read_csv(tmp_path / "later.csv")
+    assert later_map.equals(pl.read_csv(tmp_path / "direct.csv"))
+    assert later_map.get_column("estimated_share").max() == 1.0  # the estimates survived
+
+
+def test_sic_registers_write_cells_and_are_not_mapped(tmp_path: Path) -> None:
+    lines = ["id,activity,location,employees", "a,7371,75056,4", "b,7372,69123,2"]
+    common = [
+        "register", "--layout", "generic", "--classification", "sic", "--version", "1987",
+        "--input", str(write(tmp_path / "sic.csv", lines)), "--places", str(places(tmp_path)),
+        "--year", "2020",
+    ]  # fmt: skip
+    cells = tmp_path / "cells.csv"
+    written = runner.invoke(app, [*common, "--cells-out", str(cells)])
+    assert written.exit_code == 0, written.output
+    assert pl.read_csv(cells).select("industry_code", "employment").rows() == [
+        (7371, 4.0),
+        (7372, 2.0),
+    ]
+    mapped = runner.invoke(app, [*common, "--out", str(tmp_path / "map.csv")])
+    assert mapped.exit_code != 0
+    assert "SIC-coded cells cannot be mapped" in " ".join(mapped.output.split())
+    neither = runner.invoke(app, common)
+    assert neither.exit_code != 0 and "--cells-out" in neither.output

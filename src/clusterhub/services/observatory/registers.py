@@ -45,16 +45,20 @@ def register_cells(request: RegisterRequest, engine: Engine = POLARS_ENGINE) -> 
 def map_register(
     request: RegisterRequest, reference: ReferenceData, engine: Engine = POLARS_ENGINE
 ) -> RegisterMap:
-    """Cells, then the cluster map of the register's classification, rated like any other."""
-    cells = register_cells(request, engine)
+    """Cells, then the cluster map of the register's classification, rated like any other.
+
+    SIC codes are refused before the register is read: taxonomies, built-in or the user's,
+    are in NACE or NAICS, so SIC cells can be written (``register_cells``) but not mapped.
+    """
     classification = request.register.generic.classification
     if request.register.layout == "generic" and classification == "sic":
         raise InvalidInput.single(
-            "SIC-coded cells have no built-in cluster taxonomy; write them with --cells-out "
-            "and map them with a SIC taxonomy of your own",
+            "SIC-coded cells cannot be mapped (cluster taxonomies are in NACE or NAICS); "
+            "write the cells alone: clusterhub register --cells-out FILE, without --out",
             field="classification",
             value="sic",
         )
+    cells = register_cells(request, engine)
     map_request = MapRequest(
         source="long",
         input_path=request.register.path,
