@@ -1,7 +1,8 @@
 """A SYNTHETIC establishment register in SIRENE's layout, at any size, in bounded memory.
 
 ``python -m benchmarks.synthetic_register OUT [--rows 50000000] [--seed 7]`` writes
-``OUT/SYNTHETIC-sirene/part-NNNN.parquet`` (INSEE ``StockEtablissement`` columns), a
+``OUT/SYNTHETIC-sirene/part-NNNN.parquet`` (INSEE ``StockEtablissement`` columns, and a
+``SYNTHETIC`` key in each file's metadata, so a part copied alone still says what it is), a
 ``_SYNTHETIC.txt`` saying so (Spark skips files named with ``_``), and
 ``OUT/SYNTHETIC-lau-nuts3.csv``, a correspondence in Eurostat's LAU-to-NUTS layout placing
 the register's (invented) municipality codes in real NUTS 2021 level 3 regions.
@@ -77,11 +78,11 @@ def write_register(out: Path, rows: int = DEFAULT_ROWS, seed: int = DEFAULT_SEED
     lau.write_csv(out / "SYNTHETIC-lau-nuts3.csv")
     folder = out / "SYNTHETIC-sirene"
     folder.mkdir(exist_ok=True)
-    (folder / "_SYNTHETIC.txt").write_text(
+    marker = (
         f"SYNTHETIC register, not real establishments: {rows:,} rows, seed {seed}; "
-        "written by benchmarks/synthetic_register.py\n",
-        encoding="utf-8",
+        "written by benchmarks/synthetic_register.py"
     )
+    (folder / "_SYNTHETIC.txt").write_text(marker + "\n", encoding="utf-8")
     weights = _region_weights(rng, len(regions))
     shares = rng.dirichlet(np.full(len(classes), 0.7))
     specialised = rng.integers(0, len(classes), size=(len(regions), 10))
@@ -89,7 +90,7 @@ def write_register(out: Path, rows: int = DEFAULT_ROWS, seed: int = DEFAULT_SEED
         size = min(CHUNK_ROWS, rows - first)
         rows_here = range(first, first + size)
         chunk = _chunk(rng, rows_here, (weights, shares, specialised), starts, classes)
-        chunk.write_parquet(folder / f"part-{number:04d}.parquet")
+        chunk.write_parquet(folder / f"part-{number:04d}.parquet", metadata={"SYNTHETIC": marker})
     return {
         "rows": f"{rows:,}",
         "regions": region_note,
