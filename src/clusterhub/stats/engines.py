@@ -33,6 +33,8 @@ if TYPE_CHECKING:
     from clusterhub.stats.spark.engine import SparkEngine
 
 #: What to tell a user whose installation lacks the Spark extra.
+#: The libraries of the optional extra ``spark``.
+SPARK_MODULES = frozenset({"pyspark", "pyarrow", "grpc", "google", "zstandard"})
 SPARK_INSTALL = (
     "install the optional extra: `uv sync --extra spark` (or pip install 'clusterhub[spark]')"
 )
@@ -161,8 +163,10 @@ def spark_engine(settings: SparkSettings) -> SparkEngine:
     """The Spark engine, or a clear error naming the extra when pyspark is not installed."""
     try:
         from clusterhub.stats.spark.engine import SparkEngine  # noqa: PLC0415 - optional
-    except ImportError as error:
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] not in SPARK_MODULES:
+            raise  # our own code is broken: say so, not that pyspark is missing
         raise InvalidInput.single(
-            f"the Spark engine needs pyspark ({error}); {SPARK_INSTALL}", field="engine"
+            f"the Spark engine needs {error.name}; {SPARK_INSTALL}", field="engine"
         ) from error
     return SparkEngine(settings)
