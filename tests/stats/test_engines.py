@@ -13,7 +13,7 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from benchmarks.synthetic import SCALES, generate
+from benchmarks.synthetic import SCALES, Scale, generate
 from polars.testing import assert_frame_equal
 from tests.register_files import sirene, write
 
@@ -31,6 +31,10 @@ from clusterhub.stats.registers.places import read_places
 from clusterhub.stats.sources import read_sbs_csv
 
 pytestmark = [pytest.mark.spark, pytest.mark.xdist_group("spark")]
+
+#: A small synthetic instance (12 NUTS 3 regions x 615 classes x 6 years): Spark's cost is
+#: per stage, not per row, so more rows would only slow the suite.
+TINY = Scale(regions=12, years=6)
 
 
 def assert_identical(polars: pl.DataFrame, spark: pl.DataFrame) -> None:
@@ -53,7 +57,7 @@ def test_real_inputs_map_identically(
 
 
 def test_growth_dynamism_and_keyed_weights_identical(spark_engine: Engine) -> None:
-    data = generate(SCALES["small"])
+    data = generate(TINY)
     # Country keys for the first cluster's codes: a different weight in each country.
     first = data.members.filter(pl.col("cluster_code") == pl.col("cluster_code").min())
     keyed = pl.concat(
@@ -125,7 +129,7 @@ def _value_table() -> pl.DataFrame:
 def test_cells_read_from_parquet_map_as_the_frame_does(
     tmp_path: Path, spark_engine: Engine
 ) -> None:
-    data = generate(SCALES["small"])
+    data = generate(TINY)
     path = tmp_path / "cells.parquet"
     data.cells.write_parquet(path)
     in_memory = MapInput(

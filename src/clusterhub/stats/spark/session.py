@@ -14,6 +14,7 @@ from clusterhub.stats.engines import SparkSettings
 #: or Spark Connect server's own configuration is left alone.
 LOCAL_DEFAULTS = {
     "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
     "spark.sql.shuffle.partitions": "8",
     "spark.sql.session.timeZone": "UTC",
     "spark.driver.memory": "2g",
