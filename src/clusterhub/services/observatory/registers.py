@@ -59,9 +59,12 @@ def map_register(
             value="sic",
         )
     cells = register_cells(request, engine)
+    # A register's cells are counted, not published: nothing is suppressed, so there is
+    # nothing to fill (a cell whose establishments have no band stays unknown, as reported).
     map_request = MapRequest(
         source="long",
         input_path=request.register.path,
+        fill="none",
         classification="naics" if classification == "naics" else "nace",
         rating=request.rating,
     )
