@@ -12,7 +12,6 @@ import polars as pl
 import pytest
 
 from clusterhub.config import Settings
-from clusterhub.datasets import eurostat_dataset, get_spec
 from clusterhub.services.observatory.analytics import (
     ClusterMap,
     MapRequest,
@@ -33,30 +32,12 @@ from tests.sbs_series import (
     OLD_FILE,
     OLD_YEARS,
     employment,
-    new_series,
-    old_series,
-    series_mirror,
     tobacco_cagr,
 )
-from tests.stand_in_sources import stand_in_server
+from tests.stand_in_sources import build_series_stand_in, stand_in_server
 
 TOBACCO = "43"
 YEARS = [*OLD_YEARS, *NEW_YEARS]
-
-
-@pytest.fixture(scope="module")
-def mirror(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return series_mirror(shared_data, tmp_path_factory.mktemp("series-mirror"))
-
-
-@pytest.fixture(scope="module")
-def series_reference(mirror: Path) -> ReferenceData:
-    return ReferenceData(Settings(data_mirror=mirror))
-
-
-@pytest.fixture(scope="module")
-def series_map(series_reference: ReferenceData) -> ClusterMap:
-    return build_cluster_map(MapRequest(source="eurostat-sbs"), series_reference)
 
 
 def _tobacco(table: pl.DataFrame, region: str) -> dict[int, dict[str, object]]:
@@ -66,28 +47,32 @@ def _tobacco(table: pl.DataFrame, region: str) -> dict[int, dict[str, object]]:
     return {row["year"]: row for row in rows.iter_rows(named=True)}
 
 
-def test_every_year_of_both_data_sets_is_mapped_with_the_break_said(series_map: ClusterMap) -> None:
-    assert sorted(series_map.table.get_column("year").unique()) == YEARS
-    assert [(b.year, b.before, b.after) for b in series_map.series_breaks] == [
+def test_every_year_of_both_data_sets_is_mapped_with_the_break_said(
+    sbs_series_map: ClusterMap,
+) -> None:
+    assert sorted(sbs_series_map.table.get_column("year").unique()) == YEARS
+    assert [(b.year, b.before, b.after) for b in sbs_series_map.series_breaks] == [
         (2021, "sbs_r_nuts06_r2", "sbs_r_nuts2021")
     ]
-    notes = "\n".join(series_map.notes)
+    notes = "\n".join(sbs_series_map.notes)
     assert "series break in 2021: sbs_r_nuts06_r2 up to 2020, sbs_r_nuts2021 from 2021" in notes
     # Health (Q86) is published from 2021 only: kept, it would read as growth at the break.
     assert "sbs_r_nuts2021: 1 activity not published by every data set" in notes
-    assert len(series_map.more_sources) == 1 and series_map.more_sources[0].endswith(NEW_FILE)
+    assert len(sbs_series_map.more_sources) == 1 and sbs_series_map.more_sources[0].endswith(
+        NEW_FILE
+    )
     assert "growth: compound annual growth of employment over 5 year(s)" in notes
     assert "2018–2022 (years in the data: 2013–2022)" in notes
 
 
-def test_each_year_is_carried_to_nuts_2021_from_its_own_version(series_map: ClusterMap) -> None:
+def test_each_year_is_carried_to_nuts_2021_from_its_own_version(sbs_series_map: ClusterMap) -> None:
     # FR62 (NUTS 2013, published to 2017) and FRJ2 (NUTS 2016, from 2018) are one region: one
     # code every year, the published figure kept (a pure recode).
-    tobacco = _tobacco(series_map.table, "FRJ2")
+    tobacco = _tobacco(sbs_series_map.table, "FRJ2")
     assert sorted(tobacco) == YEARS
     assert [tobacco[y]["employment"] for y in (2013, 2017, 2018, 2022)] == [900, 1100, 1200, 1650]
-    assert "FR62" not in series_map.table.get_column("region_code").to_list()
-    notes = series_map.notes
+    assert "FR62" not in sbs_series_map.table.get_column("region_code").to_list()
+    notes = sbs_series_map.notes
     assert "regions read as NUTS 2013 in 2013–2017 and carried to NUTS 2021: 1 recoded" in (
         next(n for n in notes if n.startswith("regions read as NUTS 2013"))
     )
@@ -95,16 +80,16 @@ def test_each_year_is_carried_to_nuts_2021_from_its_own_version(series_map: Clus
 
 
 def test_provenance_is_that_of_the_year_shown(
-    series_reference: ReferenceData, series_map: ClusterMap
+    sbs_series_reference: ReferenceData, sbs_series_map: ClusterMap
 ) -> None:
-    history = series_reference.nuts_history
-    recoded = provenance(history, series_map.notes, "FRJ2", 2015)
+    history = sbs_series_reference.nuts_history
+    recoded = provenance(history, sbs_series_map.notes, "FRJ2", 2015)
     assert recoded is not None and recoded.startswith("Formerly FR62 Midi-Pyrénées (NUTS 2013)")
-    assert provenance(history, series_map.notes, "FRJ2", 2020) is None  # published as FRJ2
+    assert provenance(history, sbs_series_map.notes, "FRJ2", 2020) is None  # published as FRJ2
 
 
-def test_growth_is_the_compound_annual_rate_over_the_period(series_map: ClusterMap) -> None:
-    tobacco = _tobacco(series_map.table, "FRJ2")
+def test_growth_is_the_compound_annual_rate_over_the_period(sbs_series_map: ClusterMap) -> None:
+    tobacco = _tobacco(sbs_series_map.table, "FRJ2")
     # (1500 / 1000) ** (1 / 5) - 1, from the published figures of 2015 and 2020.
     assert tobacco[2020]["growth"] == pytest.approx(tobacco_cagr(2015, 2020), rel=1e-12)
     assert tobacco[2020]["growth"] == pytest.approx(0.0844717712, rel=1e-9)
@@ -113,16 +98,16 @@ def test_growth_is_the_compound_annual_rate_over_the_period(series_map: ClusterM
     assert tobacco[2021]["growth"] == pytest.approx(tobacco_cagr(2016, 2021), rel=1e-12)
     # No 2012 in the data: no growth for 2017, and no start year claimed.
     assert tobacco[2017]["growth"] is None and tobacco[2017]["growth_from"] is None
-    other = _tobacco(series_map.table, "AT12")[2020]
+    other = _tobacco(sbs_series_map.table, "AT12")[2020]
     assert other["growth"] == pytest.approx(
         math.pow(employment("AT12", "C12", 2020) / employment("AT12", "C12", 2015), 0.2) - 1
     )
 
 
 def test_the_dynamism_star_goes_to_the_fastest_growth_only_where_growth_exists(
-    series_map: ClusterMap,
+    sbs_series_map: ClusterMap,
 ) -> None:
-    regions = series_map.table.filter(
+    regions = sbs_series_map.table.filter(
         (pl.col("cluster_code") == TOBACCO) & (pl.col("region_type") == "nuts2")
     )
     by_year = {
@@ -142,11 +127,11 @@ def test_the_dynamism_star_goes_to_the_fastest_growth_only_where_growth_exists(
     assert possible[2020] == possible[2017] + 1
 
 
-def test_a_longer_period_moves_the_start_year(series_reference: ReferenceData) -> None:
+def test_a_longer_period_moves_the_start_year(sbs_series_reference: ReferenceData) -> None:
     request = MapRequest(
         source="eurostat-sbs", rating=RatingOptions(metrics=MetricOptions(growth_years=8))
     )
-    result = build_cluster_map(request, series_reference)
+    result = build_cluster_map(request, sbs_series_reference)
     tobacco = _tobacco(result.table, "FRJ2")
     assert result.growth_years == 8
     assert tobacco[2022]["growth_from"] == 2014
@@ -154,12 +139,14 @@ def test_a_longer_period_moves_the_start_year(series_reference: ReferenceData) -
     assert tobacco[2020]["growth"] is None
 
 
-def test_missing_cells_are_filled_within_their_own_year(series_reference: ReferenceData) -> None:
+def test_missing_cells_are_filled_within_their_own_year(
+    sbs_series_reference: ReferenceData,
+) -> None:
     read = read_sbs_series(
-        series_reference.fetch, lambda p: read_industry_source("eurostat-sbs", p), str
+        sbs_series_reference.fetch, lambda p: read_industry_source("eurostat-sbs", p), str
     )
     filled, _ = fill_missing(
-        read.series.cells, "parent-residual", industry_parent=series_reference.nace.parent
+        read.series.cells, "parent-residual", industry_parent=sbs_series_reference.nace.parent
     )
     region, nace, year = CONFIDENTIAL
     cell = filled.filter(
@@ -188,18 +175,9 @@ def test_without_the_newer_data_set_the_map_says_how_to_fetch_it(eu_map: Cluster
 
 
 def test_online_every_year_is_downloaded_once_then_read_from_the_cache(
-    tmp_path: Path, mirror: Path
+    tmp_path: Path, sbs_series_mirror: Path
 ) -> None:
-    root = tmp_path / "official"
-    for spec, body in (
-        (get_spec("eurostat-sbs"), old_series()),
-        (eurostat_dataset("sbs_r_nuts2021"), new_series()),
-        *((get_spec(f"nuts2021-l{level}"), None) for level in range(4)),
-    ):
-        assert spec.url is not None
-        served = root / spec.url.split("://", 1)[1].split("?", 1)[0]
-        served.parent.mkdir(parents=True, exist_ok=True)
-        served.write_bytes(body if body is not None else (mirror / spec.mirror_path).read_bytes())
+    root = build_series_stand_in(sbs_series_mirror, tmp_path / "official")
     cache = tmp_path / "cache"
     with stand_in_server(root) as (base_url, requests):
         settings = Settings(data_mirror=None, source_base_url=base_url, cache_dir=cache)

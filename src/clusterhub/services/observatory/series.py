@@ -92,13 +92,14 @@ def read_sbs_series(
     for index, source in enumerate(sources):
         try:
             path = fetch(source.dataset)
-        except DataSourceError as error:
+        except DataSourceError:
             if index == 0:
                 raise
+            # Said without the error's paths: the note is shown to readers of the platform.
             notes.append(
-                f"{source.name} (the series from {source.continues_from}) not available, so "
-                f"the years it publishes are not shown: {error}; "
-                f"`{FETCH_COMMAND} {source.dataset}` fetches it"
+                f"{source.name} (the series from {source.continues_from}) not available (not "
+                "in the data mirror, or not reachable), so the years it publishes are not "
+                f"shown; `{FETCH_COMMAND} {source.dataset}` fetches it"
             )
             continue
         cells, report = (source.reader or read_by_shape)(path)
