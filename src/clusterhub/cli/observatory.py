@@ -298,7 +298,7 @@ def _years_caption(year: int, years: tuple[int, ...], rows: pl.DataFrame) -> str
 
     starts = growth_starts(rows)
     if starts:
-        growth = f"growth/yr: compound annual growth {starts[0]}–{year} (CAGR)"
+        growth = f"growth: compound annual growth per year {starts[0]}–{year} (CAGR)"
     else:
         growth = f"growth: none for {year}, the map has no figures for its start year"
     return f"year {shown}; {growth}"
@@ -353,8 +353,10 @@ def _print_metrics(
     (or why they are withheld) and U.S. flags."""
     share_title, share_column = share
     growth = "growth" in rows.columns and rows.get_column("growth").is_not_null().any()
-    table.add_column(first, min_width=14)  # names stay readable on an 80-column terminal
-    for column in ("employed", "LQ", share_title, *(["growth/yr"] if growth else [])):
+    # One space between columns: with growth the table still fits an 80-column terminal.
+    table.collapse_padding = True
+    table.add_column(first, min_width=12)  # names stay readable on an 80-column terminal
+    for column in ("employed", "LQ", share_title, *(["growth"] if growth else [])):
         table.add_column(column, justify="right")
     for column in ("est.", "stars", "U.S."):
         table.add_column(column, justify="right")

@@ -150,8 +150,12 @@ def read_table(path: Path) -> pl.DataFrame:
         load_json(path, limit=1024**3, expected="a cluster map")
     try:
         if suffix == ".csv":
+            # Types from every row: a measure null in the first rows (growth before the first
+            # year with a start year) must not be read as text.
             return pl.read_csv(
-                path, schema_overrides={"region_code": pl.String, "cluster_code": pl.String}
+                path,
+                schema_overrides={"region_code": pl.String, "cluster_code": pl.String},
+                infer_schema_length=None,
             )
         return pl.read_json(path) if suffix == ".json" else pl.read_parquet(path)
     except (OSError, pl.exceptions.PolarsError) as exc:
