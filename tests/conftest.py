@@ -19,6 +19,7 @@ from clusterhub.services.observatory.analytics import ClusterMap, MapRequest, bu
 from clusterhub.services.reference import Catalogues, ReferenceData
 from clusterhub.stats.engines import Engine, SparkSettings, compute_engine
 from clusterhub.store.db import make_engine, upgrade
+from tests.sbs_series import series_mirror
 from tests.smtp_server import PASSWORD as SMTP_PASSWORD
 from tests.smtp_server import USER as SMTP_USER
 from tests.smtp_server import LocalSmtp, tls_files
@@ -68,6 +69,25 @@ def shipped_reference(tmp_path_factory: pytest.TempPathFactory) -> ReferenceData
 def eu_map(reference: ReferenceData) -> ClusterMap:
     """The cluster map of the real Eurostat SBS 2015 file, built once."""
     return build_cluster_map(MapRequest(source="eurostat-sbs"), reference)
+
+
+@pytest.fixture(scope="session")
+def sbs_series_mirror(shared_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A mirror holding the ten-year stand-in of Eurostat's regional business statistics
+    (tests/sbs_series.py) and the shared mirror's other files."""
+    return series_mirror(shared_data, tmp_path_factory.mktemp("series-mirror"))
+
+
+@pytest.fixture(scope="session")
+def sbs_series_reference(sbs_series_mirror: Path) -> ReferenceData:
+    """Reference data reading the stand-in series' mirror."""
+    return ReferenceData(Settings(data_mirror=sbs_series_mirror))
+
+
+@pytest.fixture(scope="session")
+def sbs_series_map(sbs_series_reference: ReferenceData) -> ClusterMap:
+    """The cluster map of the stand-in series (2013-2022), built once."""
+    return build_cluster_map(MapRequest(source="eurostat-sbs"), sbs_series_reference)
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ real data at the official URL paths (``<host>/<path>``, see ``Settings.source_ba
 Where the official file has another layout than the mirror's extract, the mirror's data are
 written in the official layout: the SBS 2015 extract as Eurostat's gzipped bulk TSV, the
 flattened CORDIS tables as the official export zip (``project.csv``, ``organization.csv``).
+``build_series_stand_in`` serves the ten-year stand-in of both SBS data sets instead.
 Query strings are ignored, as one file stands for each URL.
 """
 
@@ -21,8 +22,9 @@ from urllib.parse import urlsplit
 
 import polars as pl
 
-from clusterhub.datasets import DATASETS, get_spec
+from clusterhub.datasets import DATASETS, eurostat_dataset, get_spec
 from clusterhub.services.directory.cordis_export import LEGAL_BASES
+from tests.sbs_series import new_series, old_series
 
 _BASIS_OF_PART = {part: f"H2020-EU.{code}." for code, part in LEGAL_BASES.items()}
 _BASIS_OF_PART["Euratom"] = "H2020-Euratom-1.1."
@@ -44,6 +46,17 @@ def build_stand_in(mirror: Path, root: Path) -> Path:
     sbs = get_spec("eurostat-sbs")
     _write_bulk_tsv(mirror / sbs.mirror_path, _served(root, sbs.url))
     _write_cordis_zip(mirror, _served(root, DATASETS["cordis-h2020-projects"].url))
+    return root
+
+
+def build_series_stand_in(mirror: Path, root: Path) -> Path:
+    """Lay out ``root`` as the official servers would answer for the ten-year stand-in series
+    (``tests/sbs_series.py``): both SBS data sets as bulk TSV, and the NUTS polygons."""
+    for level in range(4):
+        spec = get_spec(f"nuts2021-l{level}")
+        shutil.copyfile(mirror / spec.mirror_path, _served(root, spec.url))
+    _served(root, get_spec("eurostat-sbs").url).write_bytes(old_series())
+    _served(root, eurostat_dataset("sbs_r_nuts2021").url).write_bytes(new_series())
     return root
 
 

@@ -168,6 +168,19 @@ def test_a_configured_mirror_is_the_only_route(server: _Server, tmp_path: Path) 
     assert server.requests == [], "nothing is downloaded while a mirror is configured"
 
 
+def test_a_mirror_holding_the_official_download_serves_it_first(tmp_path: Path) -> None:
+    # The SBS mirror file is a one-year extract; a mirror may hold the whole bulk TSV (every
+    # year) under its cache name, and then that is read.
+    mirror = tmp_path / "mirror"
+    spec = get_spec("eurostat-sbs")
+    assert spec.download_path is not None
+    (mirror / spec.mirror_path).parent.mkdir(parents=True)
+    (mirror / spec.mirror_path).write_text("nace_r2;geo;n2015\n", encoding="utf-8")
+    assert fetch(spec, _settings(tmp_path, mirror=mirror)) == mirror / spec.mirror_path
+    (mirror / spec.download_path).write_bytes(b"bulk")
+    assert fetch(spec, _settings(tmp_path, mirror=mirror)) == mirror / spec.download_path
+
+
 def test_a_mirror_only_data_set_says_how_to_get_it(tmp_path: Path) -> None:
     with pytest.raises(DataSourceError, match="CLUSTERHUB_DATA_MIRROR"):
         fetch(_spec(None), _settings(tmp_path))

@@ -121,9 +121,11 @@ _SPECS = (
         description=(
             "Eurostat Structural Business Statistics sbs_r_nuts06_r2 (SBS by NUTS 2 region and "
             "NACE Rev.2, 2008-2020). The mirror holds a 2015 employment extract "
-            "(nace_r2;geo;n2015, read with read_sbs_csv); the official download is the whole "
+            "(nace_r2;geo;n2015, read with read_sbs_csv), or the official download under its "
+            "cache name (preferred when present); the official download is the whole "
             "data set as a gzipped bulk TSV with every indicator and year (read with "
-            "read_eurostat_tsv, indicator V16110 = persons employed)."
+            "read_eurostat_tsv, indicator V16110 = persons employed). Continued from 2021 by "
+            "eurostat:sbs_r_nuts2021 (services.observatory.series)."
         ),
         licence=_EUROSTAT_LICENCE,
     ),
@@ -309,7 +311,9 @@ def fetch(
     """Return a local path to a data set, downloading it only when that is allowed.
 
     With a mirror configured the mirror is the only source that is ever downloaded from
-    (air-gapped installs must never reach out); a data set that ships with clusterhub is
+    (air-gapped installs must never reach out); it may hold the official download at
+    ``download_path`` (preferred) or the extract at ``mirror_path``; a data set that ships
+    with clusterhub is
     read from the mirror when the mirror has it, else from the package. Otherwise a cached
     copy is reused, and only a missing one is downloaded from the official URL (or the
     ``source_base_url`` stand-in), atomically, so an interrupted download never leaves a
@@ -341,6 +345,12 @@ def fetch(
     spec = get_spec(dataset) if isinstance(dataset, str) else dataset
     settings = settings or get_settings()
     if settings.data_mirror is not None:
+        # A mirror may hold the official download itself, laid out as in the cache (the
+        # whole SBS bulk TSV, every year, beside or instead of the one-year extract): the
+        # fuller file wins.
+        fuller = settings.data_mirror / spec.download_path if spec.download_path else None
+        if fuller is not None and fuller.is_file():
+            return fuller
         path = settings.data_mirror / spec.mirror_path
         if path.is_file():
             return path

@@ -12,7 +12,7 @@ from clusterhub.cli import app
 from clusterhub.config import get_settings
 from clusterhub.services.audit import BOOTSTRAP
 from clusterhub.services.observatory.analytics import ClusterMap
-from clusterhub.services.observatory.datasets import load_cluster_map
+from clusterhub.services.observatory.loading import load_cluster_map
 from clusterhub.store.db import make_engine, make_session_factory, transaction, upgrade
 
 runner = CliRunner()

@@ -19,7 +19,7 @@ from clusterhub.services.audit import BOOTSTRAP, Actor
 from clusterhub.services.directory import sources
 from clusterhub.services.embeddings import Embedder, text_hash, to_blob
 from clusterhub.services.observatory.analytics import ClusterMap
-from clusterhub.services.observatory.datasets import load_cluster_map
+from clusterhub.services.observatory.loading import load_cluster_map
 from clusterhub.services.reference import Catalogues, ReferenceData
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import (

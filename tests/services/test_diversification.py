@@ -14,8 +14,8 @@ from clusterhub.config import Settings
 from clusterhub.errors import InvalidInput, NotFound
 from clusterhub.services.audit import BOOTSTRAP
 from clusterhub.services.observatory.analytics import ClusterMap, MapRequest, build_cluster_map
-from clusterhub.services.observatory.datasets import load_cluster_map
 from clusterhub.services.observatory.diversification import region_diversification
+from clusterhub.services.observatory.loading import load_cluster_map
 from clusterhub.services.reference import ReferenceData
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.web.app import create_app

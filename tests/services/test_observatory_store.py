@@ -19,9 +19,9 @@ from clusterhub.services.observatory.datasets import (
     list_datasets,
     list_metrics,
     list_regions,
-    load_cluster_map,
     region_detail,
 )
+from clusterhub.services.observatory.loading import load_cluster_map
 from clusterhub.services.reference import ReferenceData
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.store.models import ClusterMetric

@@ -21,7 +21,7 @@ from clusterhub.errors import DataSourceError, InvalidInput, NotFound
 from clusterhub.services import dataset_cache
 from clusterhub.services.audit import BOOTSTRAP, Actor
 from clusterhub.services.observatory.analytics import ClusterMap, MapRequest, build_cluster_map
-from clusterhub.services.observatory.datasets import load_cluster_map
+from clusterhub.services.observatory.loading import load_cluster_map
 from clusterhub.services.reference import BUILT_IN_TAXONOMIES, ReferenceData
 from clusterhub.services.scoreboard import imports as scoreboard_imports
 from clusterhub.services.scoreboard import scorecards as scoreboard

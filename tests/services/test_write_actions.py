@@ -32,7 +32,7 @@ from clusterhub.services.directory import cordis, io, labels, profiles, sources
 from clusterhub.services.directory.backfill import EmbeddingBackfill
 from clusterhub.services.embeddings import Embedder
 from clusterhub.services.mail import FileMailer
-from clusterhub.services.observatory import datasets
+from clusterhub.services.observatory import loading
 from clusterhub.services.observatory.analytics import ClusterMap
 from clusterhub.services.posts import board, interest
 from clusterhub.services.reference import Catalogues, ReferenceData
@@ -492,11 +492,11 @@ def _mark_read(w: World) -> Act:
     return act(w, lambda s: notifications.mark_read(s, actor=reader), _as(reader), reader.id)
 
 
-@scenario(datasets.load_cluster_map, "observatory.load")
+@scenario(loading.load_cluster_map, "observatory.load")
 def _load_map(w: World) -> Act:
     table = w.us_map.table.filter(pl.col("region_code").is_in(["06", "26", "48"]))
     few = ClusterMap(w.us_map.source, table, w.us_map.coverage, ())
-    return act(w, lambda s: datasets.load_cluster_map(
+    return act(w, lambda s: loading.load_cluster_map(
         s, key="few-states", title="Three states", result=few, by=BOOTSTRAP),
         BOOTSTRAP.name, "few-states")  # fmt: skip
 

@@ -10,7 +10,7 @@ from fastapi.testclient import TestClient
 from clusterhub.config import Settings
 from clusterhub.services.audit import BOOTSTRAP
 from clusterhub.services.observatory.analytics import ClusterMap
-from clusterhub.services.observatory.datasets import load_cluster_map
+from clusterhub.services.observatory.loading import load_cluster_map
 from clusterhub.services.reference import ReferenceData
 from clusterhub.store.db import make_engine, make_session_factory, transaction
 from clusterhub.web.app import create_app

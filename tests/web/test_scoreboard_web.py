@@ -19,7 +19,7 @@ from clusterhub.services.accounts import users
 from clusterhub.services.accounts.users import Role
 from clusterhub.services.audit import BOOTSTRAP
 from clusterhub.services.observatory.analytics import ClusterMap
-from clusterhub.services.observatory.datasets import load_cluster_map
+from clusterhub.services.observatory.loading import load_cluster_map
 from clusterhub.services.reference import ReferenceData
 from clusterhub.services.scoreboard import imports, scorecards
 from clusterhub.services.scoreboard.data import ensure_computed

@@ -285,12 +285,33 @@ def _us_rule(row: dict[str, Any], flags: tuple[str, ...]) -> str:
     return met[-1] if met else ""
 
 
+def _years_caption(year: int, years: tuple[int, ...], rows: pl.DataFrame) -> str:
+    """Which year is shown of which, and the growth period (or why there is no growth)."""
+    from clusterhub.stats.series import year_span
+
+    shown = (
+        f"{year} of {year_span(years)} (another with --year)"
+        if len(years) > 1
+        else f"{year}, the only year of the map"
+    )
+    from clusterhub.services.observatory.maps import growth_starts
+
+    starts = growth_starts(rows)
+    if starts:
+        growth = f"growth: compound annual growth per year {starts[0]}–{year} (CAGR)"
+    else:
+        growth = f"growth: none for {year}, the map has no figures for its start year"
+    return f"year {shown}; {growth}"
+
+
 def _print_region(profile: RegionProfile) -> None:
     name = profile.region_name or profile.region_code
+    years = _years_caption(profile.year, profile.years, profile.clusters)
     _print_metrics(
         Table(
             title=f"{name} ({profile.region_code}, {profile.region_type}), {profile.year}",
-            caption=f"total employment {_fmt(profile.total_employment)}; {ESTIMATED_CAPTION}",
+            caption=f"total employment {_fmt(profile.total_employment)}; {years}; "
+            f"{ESTIMATED_CAPTION}",
         ),
         profile.clusters,
         first="cluster",
@@ -304,11 +325,12 @@ def _print_region(profile: RegionProfile) -> None:
 
 def _print_cluster(profile: ClusterProfile) -> None:
     counts = ", ".join(f"{k}★: {v}" for k, v in profile.star_counts.items())
+    years = _years_caption(profile.year, profile.years, profile.regions)
     _print_metrics(
         Table(
             title=f"{profile.cluster_name or profile.cluster_code} ({profile.cluster_code}), "
             f"{profile.region_type}, {profile.year}",
-            caption=f"regions by stars — {counts}; {ESTIMATED_CAPTION}",
+            caption=f"regions by stars — {counts}; {years}; {ESTIMATED_CAPTION}",
         ),
         profile.regions,
         first="region",
@@ -330,17 +352,24 @@ def _print_metrics(
     """One profile table: a label column, employment, LQ, a share, the estimated share, stars
     (or why they are withheld) and U.S. flags."""
     share_title, share_column = share
-    table.add_column(first, min_width=14)  # names stay readable on an 80-column terminal
-    for column in ("employed", "LQ", share_title, "est.", "stars", "U.S."):
+    growth = "growth" in rows.columns and rows.get_column("growth").is_not_null().any()
+    # One space between columns: with growth the table still fits an 80-column terminal.
+    table.collapse_padding = True
+    table.add_column(first, min_width=12)  # names stay readable on an 80-column terminal
+    for column in ("employed", "LQ", share_title, *(["growth"] if growth else [])):
+        table.add_column(column, justify="right")
+    for column in ("est.", "stars", "U.S."):
         table.add_column(column, justify="right")
     for row in rows.iter_rows(named=True):
         value = row[share_column]
         estimated = row.get("estimated_share")
+        rate = row.get("growth")
         table.add_row(
             label(row),
             _fmt(row["employment"]),
             _fmt(row["lq"], ".2f"),
             _fmt(None if value is None else 100 * value, ".1f") + " %",
+            *([_fmt(None if rate is None else 100 * rate, "+.1f") + " %"] if growth else []),
             _fmt(None if estimated is None else 100 * estimated, ".0f") + " %",
             "withheld" if row.get("stars_withheld") else "★" * int(row["stars"] or 0),
             _us_rule(row, flags),

@@ -29,7 +29,7 @@ from clusterhub.services.directory import cordis, sources
 from clusterhub.services.embeddings import Embedder, load_embedder
 from clusterhub.services.events import demo as event_demo
 from clusterhub.services.observatory.analytics import MapRequest, build_cluster_map
-from clusterhub.services.observatory.datasets import load_cluster_map
+from clusterhub.services.observatory.loading import load_cluster_map
 from clusterhub.services.observatory.vocabulary import Source
 from clusterhub.services.reference import BUILT_IN_TAXONOMIES, Catalogues, ReferenceData
 from clusterhub.services.s3 import seed as s3_seed

@@ -38,7 +38,7 @@ from clusterhub.services.events import demo as event_demo
 from clusterhub.services.events import events as event_admin
 from clusterhub.services.events import files as event_files
 from clusterhub.services.events import notify as event_notify
-from clusterhub.services.observatory import datasets
+from clusterhub.services.observatory import loading
 from clusterhub.services.posts import board, interest
 from clusterhub.services.s3 import coding as s3_coding
 from clusterhub.services.s3 import imports as s3_imports
@@ -207,7 +207,7 @@ WRITE_ACTIONS: tuple[WriteAction, ...] = (
     WriteAction(notifications.mark_read, "notifications.read", "user", Role.VISITOR,
                 ("web", "api"), "the notifications' owner"),
     # observatory and scoreboard
-    WriteAction(datasets.load_cluster_map, "observatory.load", "dataset", None, ("system",),
+    WriteAction(loading.load_cluster_map, "observatory.load", "dataset", None, ("system",),
                 "first start and `serve --reload-data`"),
     WriteAction(scoreboard_data.ensure_computed, "scoreboard.compute", "indicator_values",
                 None, ("system",), "first start and `serve --reload-data`"),

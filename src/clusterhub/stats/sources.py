@@ -123,15 +123,21 @@ def read_eurostat_tsv(
     codes (``B-N_S95_X_K``, ``EU28``) are skipped with a warning: they are sums of the
     cells read, not cells.
 
+    A further breakdown (a size class, a unit) with several values keeps its total
+    (``TOTAL`` or ``_T``), with a warning: its other values are parts of the total, and
+    reading them as well would count the same persons twice.
+
     Parameters
     ----------
     path
         The tab-separated file, plain or gzipped (as the API serves it).
     indicator
-        Value of ``dimension`` to keep; V16110 is persons employed in sbs_r_nuts06_r2.
+        Value of ``dimension`` to keep; V16110 is persons employed in sbs_r_nuts06_r2,
+        EMP_LOC_NR persons employed in local units in sbs_r_nuts2021 (``indic_sbs``).
         None keeps every row, for files that hold one indicator only.
     dimension
-        The indicator dimension of the data set (``indic_sb`` for sbs_r_nuts06_r2).
+        The indicator dimension of the data set (``indic_sb`` for sbs_r_nuts06_r2,
+        ``indic_sbs`` for sbs_r_nuts2021).
 
     Returns
     -------
@@ -142,10 +148,11 @@ def read_eurostat_tsv(
     Raises
     ------
     InvalidInput
-        Every defect found, each with file, line, field and what was expected.
+        Every defect found, each with file, line, field and what was expected; a further
+        breakdown with several values and no total.
     """
     path = Path(path)
-    expected = "freq,indic_sb,nace_r2,geo\\TIME_PERIOD followed by year columns"
+    expected = f"freq,{dimension},nace_r2,geo\\TIME_PERIOD followed by year columns"
     table = read_table(path, "\t", expected)
     first, periods = table.header[0], [p.strip() for p in table.header[1:]]
     head = re.fullmatch(r"([\w,]+)[\\/](?:TIME_PERIOD|time)", first, re.IGNORECASE)
@@ -175,6 +182,8 @@ def read_eurostat_tsv(
         parts.list.get(i).str.strip_chars().alias(d) for i, d in enumerate(dims)
     )
     frame = _select_indicator(frame, table.name, dimension, indicator)
+    keys = ("nace_r2", "geo", *([dimension] if indicator else []))
+    frame = _totals_only(frame, table, [d for d in dims if d not in keys])
     renamed = dict(zip(table.header[1:], periods, strict=True))
     long = (
         frame.rename(renamed)
@@ -388,6 +397,38 @@ def _select_indicator(
             field=dimension,
         )
     return kept
+
+
+#: The codes under which Eurostat publishes the total of a breakdown (size classes, ...).
+_TOTALS = ("TOTAL", "_T")
+
+
+def _totals_only(frame: pl.DataFrame, table: Table, breakdowns: list[str]) -> pl.DataFrame:
+    """Keep, of each further breakdown of a bulk file (frequency, size class, unit), its one
+    value or else its total, saying what was left out; without a total the parts cannot be
+    told from each other and the file is refused, naming the breakdown."""
+    for dim in breakdowns:
+        values = sorted(frame.get_column(dim).drop_nulls().unique().to_list())
+        if len(values) <= 1:
+            continue
+        total = next((code for code in _TOTALS if code in values), None)
+        listed = ", ".join(values[:8]) + (", ..." if len(values) > 8 else "")
+        if total is None:
+            raise InvalidInput.single(
+                f"several {dim} values ({listed}) and no total ({' or '.join(_TOTALS)}); "
+                "expected one value, or their total",
+                file=table.name,
+                field=dim,
+            )
+        frame = frame.filter(pl.col(dim) == total)
+        table.warnings.append(
+            Problem(
+                f"{dim}: the total {total} kept, the other {len(values) - 1} value(s) of "
+                f"{listed} left out (parts of the total)",
+                table.name,
+            )
+        )
+    return frame
 
 
 def _eurostat_cells(long: pl.DataFrame, table: Table) -> tuple[pl.DataFrame, ReadReport]:

@@ -160,6 +160,13 @@ class Dataset(Base):
     source: Mapped[str] = mapped_column(Text)
     notes: Mapped[list[str]] = mapped_column(JSON, default=list)
     loaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    #: The years with data, oldest first (null: loaded before revision 0011).
+    years: Mapped[list[int] | None] = mapped_column(JSON)
+    #: The period of the growth rates, in years (null: loaded before revision 0011).
+    growth_years: Mapped[int | None] = mapped_column(Integer)
+    #: Where the data pass from one published data set to the next:
+    #: ``[{"year": 2021, "before": "sbs_r_nuts06_r2", "after": "sbs_r_nuts2021"}]``.
+    series_breaks: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
 
 class Region(Base):

@@ -43,7 +43,15 @@ COLUMNS: dict[str, Column] = {
     "wage_per_employee": Column(
         "Wage per employee (USD)", PERSONS, 14, "Annual payroll per employee (U.S. CMP only)."
     ),
-    "growth": Column("Growth (% per year)", SHARE, 12, "Annual employment growth."),
+    "growth": Column(
+        "Growth (% per year)",
+        SHARE,
+        12,
+        "Compound annual employment growth (CAGR) from the year of Growth from to Year.",
+    ),
+    "growth_from": Column(
+        "Growth from (year)", "0", 9, "The year growth is measured from; empty: no growth."
+    ),
     "emp_rank": Column("Rank by employment", "0", 10),
     "lq_rank": Column("Rank by LQ", "0", 10),
     "strong": Column("Strong (U.S. rule)", None, 11, "TRUE/FALSE; empty when not rated."),

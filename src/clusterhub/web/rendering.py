@@ -15,6 +15,7 @@ from clusterhub.services.observatory.glossary import region_type_label
 from clusterhub.services.observatory.terms import TERMS
 from clusterhub.services.reports.render import TEMPLATES as REPORT_TEMPLATES
 from clusterhub.services.reports.render import css_string
+from clusterhub.stats.series import year_span
 from clusterhub.web.assets import static_url
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -29,6 +30,7 @@ def make_templates() -> Jinja2Templates:
         percent=percent,
         stars=stars,
         region_type=region_type_label,
+        year_span=year_span,
         event_time=event_time,
         css_string=css_string,  # the report templates in the loader use it
     )

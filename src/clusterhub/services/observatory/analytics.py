@@ -26,6 +26,7 @@ from clusterhub.errors import InvalidInput, NotFound
 from clusterhub.input_files import TextLines
 from clusterhub.services.missing_sources import FETCH_COMMAND
 from clusterhub.services.observatory.recoding import recode_to_current
+from clusterhub.services.observatory.series import read_sbs_series
 from clusterhub.services.observatory.vocabulary import SOURCES, Source
 from clusterhub.services.reference import ReferenceData, taxonomy_file
 from clusterhub.stats.apportion import class_structure, keyed_weights
@@ -33,6 +34,7 @@ from clusterhub.stats.cells import FillReport
 from clusterhub.stats.engines import POLARS_ENGINE, Engine, MapInput
 from clusterhub.stats.mapping import RatingOptions, RegionRule, nuts_region_type
 from clusterhub.stats.metrics import Benchmark, MetricOptions
+from clusterhub.stats.series import SeriesBreak, year_span
 from clusterhub.stats.sources import (
     ReadReport,
     read_cmp_states,
@@ -61,12 +63,20 @@ class MapRequest:
 
 @dataclass(frozen=True)
 class ClusterMap:
-    """A rated cluster map and what a reader must know to trust it."""
+    """A rated cluster map and what a reader must know to trust it.
+
+    ``growth_years`` is the period of ``growth`` (each row's ``growth_from`` is its start
+    year); ``series_breaks`` are the years where the data pass from one published data set to
+    the next, and ``more_sources`` the files read besides ``source``.
+    """
 
     source: str
     table: pl.DataFrame
     coverage: pl.DataFrame
     notes: tuple[str, ...]
+    growth_years: int = MetricOptions().growth_years
+    series_breaks: tuple[SeriesBreak, ...] = ()
+    more_sources: tuple[str, ...] = ()
 
 
 def build_cluster_map(
@@ -112,9 +122,25 @@ def read_industry_source(source: Source, path: Path) -> tuple[pl.DataFrame, Read
 
 
 def _industry_map(request: MapRequest, reference: ReferenceData, engine: Engine) -> ClusterMap:
+    if request.input_path is None and request.source == "eurostat-sbs":
+        return _sbs_series_map(request, reference, engine)
     path = _input(request, reference)
     cells, report = read_industry_source(request.source, path)
     return map_industry_cells(cells, request, reference, engine, (path, [_read_note(report)]))
+
+
+def _sbs_series_map(request: MapRequest, reference: ReferenceData, engine: Engine) -> ClusterMap:
+    """Every year of Eurostat's regional business statistics the install can have: the
+    2008-2020 data set (or the mirror's extract) continued by the one from 2021 on."""
+    read = read_sbs_series(
+        reference.fetch, lambda path: read_industry_source(request.source, path), _read_note
+    )
+    joined = read.series
+    origin = (read.paths[0], [*read.read_notes, *joined.notes])
+    result = map_industry_cells(joined.cells, request, reference, engine, origin)
+    return replace(
+        result, series_breaks=joined.breaks, more_sources=tuple(str(p) for p in read.paths[1:])
+    )
 
 
 def map_industry_cells(
@@ -158,8 +184,9 @@ def map_industry_cells(
         region_type=_region_type(filled),
         keyed=keyed,
     )
+    growth_years = request.rating.metrics.growth_years
     table = engine.map_clusters(mapped, request.rating)
-    table = _named(table, plan.taxonomy, reference)
+    table = _with_growth_from(_named(table, plan.taxonomy, reference), growth_years)
     notes = (
         *read_notes,
         _fill_note(fill_report),
@@ -169,12 +196,39 @@ def map_industry_cells(
         *_invisible_note(plan.coverage, plan.taxonomy),
         *_region_notes(table, reference),
         *([f"extra-regio codes left out (not regions): {', '.join(left_out)}"] if left_out else []),
+        growth_note(table, growth_years),
     )
     # The kind (traded, local, emerging) travels with the coverage so that stored clusters
     # keep it: a data set of emerging industries must not be listed as traded clusters.
     kinds = plan.taxonomy.clusters.select("cluster_code", "kind")
     coverage = plan.coverage.join(kinds, on="cluster_code", how="left")
-    return ClusterMap(str(path), table, coverage, notes)
+    return ClusterMap(str(path), table, coverage, notes, growth_years)
+
+
+def _with_growth_from(table: pl.DataFrame, years: int) -> pl.DataFrame:
+    """``growth_from``: the start year of each row's growth (null where there is none), so a
+    table read on its own (a CSV download, ``clusterhub region --map``) says its period."""
+    start = (pl.col("year") - years).cast(pl.Int32)
+    return table.with_columns(growth_from=pl.when(pl.col("growth").is_not_null()).then(start))
+
+
+def growth_note(table: pl.DataFrame, years: int) -> str:
+    """Which years of a map have a growth rate, over which period, and why the others not."""
+    present = sorted(int(y) for y in table.get_column("year").unique().to_list())
+    measured = sorted(
+        int(y) for y in table.filter(pl.col("growth").is_not_null()).get_column("year").unique()
+    )
+    rule = (
+        f"growth: compound annual growth of employment over {years} year(s) "
+        f"((E_t / E_t-{years})^(1/{years}) - 1), for a year whose year {years} earlier the data has"
+    )
+    if measured:
+        return f"{rule}: {year_span(measured)} (years in the data: {year_span(present)})"
+    return (
+        f"{rule}: none can be computed, the data has {year_span(present)} only"
+        if len(present) == 1
+        else f"{rule}: none can be computed from {year_span(present)}"
+    )
 
 
 #: Industry codes read as NAICS when every code is 3 to 6 digits (2 digits is ambiguous with
@@ -442,7 +496,9 @@ def _cmp_map(request: MapRequest, reference: ReferenceData, engine: Engine) -> C
             stars=request.rating.stars,
         )
         parts.append(engine.rate_clusters(cells, totals, options=options, benchmark=benchmark))
+    growth_years = request.rating.metrics.growth_years
     table = pl.concat(parts, how="diagonal_relaxed").select(*_LEADING, pl.exclude(_LEADING))
+    table = _with_growth_from(table, growth_years)
     coverage = (
         states.cells.select("cluster_code", "cluster_name", "traded").unique().sort("cluster_code")
     )
@@ -450,5 +506,6 @@ def _cmp_map(request: MapRequest, reference: ReferenceData, engine: Engine) -> C
         _read_note(states.report),
         "LQ denominators: traded (local) employment; "
         "U.S. national totals recovered from the published shares",
+        growth_note(table, growth_years),
     )
-    return ClusterMap(str(path), table, coverage, notes)
+    return ClusterMap(str(path), table, coverage, notes, growth_years)

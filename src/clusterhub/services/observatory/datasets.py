@@ -1,29 +1,25 @@
-"""Observatory use cases on the database: load rated cluster maps, query them for pages and API.
+"""Observatory use cases on the database: query the stored cluster maps for pages and API.
 
-Cluster maps are computed by ``services.observatory.analytics`` (Polars) and stored whole,
-one data set at a time, in one transaction: a reload replaces a data set completely or not at all.
+Cluster maps are computed by ``services.observatory.analytics`` (Polars) and stored whole by
+``services.observatory.loading``.
 """
 
 from __future__ import annotations
 
 import difflib
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import PurePath
 from typing import Any, Literal
 
-import polars as pl
-from sqlalchemy import ColumnElement, Select, and_, case, delete, false, func, insert, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, or_, select
 from sqlalchemy.orm import Session
 
-from clusterhub.classify import NutsHistory, RegionCatalogue
+from clusterhub.classify import NutsHistory
 from clusterhub.classify.nuts_versions import fold
 from clusterhub.classify.places import find_places
 from clusterhub.errors import InvalidInput, NotFound
-from clusterhub.services import audit
-from clusterhub.services.audit import Actor
-from clusterhub.services.observatory.analytics import ClusterMap
+from clusterhub.services.observatory.loading import METRIC_COLUMNS
+from clusterhub.services.observatory.periods import growth_period
 from clusterhub.services.observatory.schemas import (
     ClusterPublic,
     ClusterSummary,
@@ -37,11 +33,6 @@ from clusterhub.stats.ratings import check_max_estimated
 from clusterhub.stats.vocabulary import MAX_ESTIMATED_SHARE
 from clusterhub.store.models import Cluster, ClusterMetric, Dataset, Region
 
-METRIC_COLUMNS = [
-    c.name
-    for c in ClusterMetric.__table__.columns
-    if c.name not in ("id", "dataset_id", "star_flags")
-]
 MAX_PAGE_SIZE = 500
 SortKey = Literal["strength", "employment", "lq", "region", "cluster"]
 
@@ -76,122 +67,39 @@ class StarPolicy:
 DEFAULT_STARS = StarPolicy()
 
 
-# --- loading ----------------------------------------------------------------------------------
-
-
-def load_cluster_map(
-    session: Session,
-    *,
-    key: str,
-    title: str,
-    result: ClusterMap,
-    by: Actor,
-    regions: RegionCatalogue | None = None,
-) -> Dataset:
-    """Store ``result`` as data set ``key``, replacing any earlier version of it (one audit
-    entry ``by`` whoever loaded it)."""
-    session.execute(delete(Dataset).where(Dataset.key == key))
-    # Readers of the platform see file names, not where the server keeps its files.
-    folder = str(PurePath(result.source).parent) + "/"
-    dataset = Dataset(
-        key=key,
-        title=title,
-        source=PurePath(result.source).name,
-        notes=[note.replace(folder, "") for note in result.notes],
-    )
-    session.add(dataset)
-    session.flush()
-    table = result.table
-    session.execute(insert(Region), _region_rows(dataset.id, table, regions))
-    session.execute(insert(Cluster), _cluster_rows(dataset.id, table, result.coverage))
-    session.execute(insert(ClusterMetric), _metric_rows(dataset.id, table))
-    audit.record(
-        session, actor=by, action="observatory.load", entity_type="dataset", entity_id=key,
-        details={"title": title, "source": dataset.source, "rows": table.height},
-    )  # fmt: skip
-    return dataset
-
-
-def _region_rows(
-    dataset_id: int, table: pl.DataFrame, regions: RegionCatalogue | None
-) -> list[dict[str, Any]]:
-    rows = table.group_by("region_code").agg(
-        pl.col("region_name").first(), pl.col("region_type").first(), pl.col("region_total").max()
-    )
-    with_polygon = set(regions.match(rows.get_column("region_code")).matched) if regions else set()
-    return [
-        {
-            "dataset_id": dataset_id,
-            "code": row["region_code"],
-            "name": row["region_name"],
-            "region_type": row["region_type"],
-            "country": row["region_code"][:2] if row["region_type"].startswith("nuts") else None,
-            "total_employment": row["region_total"],
-            "has_geometry": row["region_code"] in with_polygon,
-        }
-        for row in rows.iter_rows(named=True)
-    ]
-
-
-def _cluster_rows(
-    dataset_id: int, table: pl.DataFrame, coverage: pl.DataFrame
-) -> list[dict[str, Any]]:
-    traded = "traded" in table.columns
-    rows = table.group_by("cluster_code").agg(
-        pl.col("cluster_name").first(),
-        (pl.col("traded").first() if traded else pl.lit(value=True)).alias("traded"),
-    )
-    visible = (
-        dict(coverage.select("cluster_code", "visible_share").iter_rows())
-        if "visible_share" in coverage.columns
-        else {}
-    )
-    kinds = (
-        dict(coverage.select("cluster_code", "kind").iter_rows())
-        if "kind" in coverage.columns
-        else {}
-    )
-    return [
-        {
-            "dataset_id": dataset_id,
-            "code": row["cluster_code"],
-            "name": row["cluster_name"] or row["cluster_code"],
-            "kind": kinds.get(row["cluster_code"]) or ("traded" if row["traded"] else "local"),
-            "visible_share": visible.get(row["cluster_code"], 1.0 if visible == {} else None),
-        }
-        for row in rows.iter_rows(named=True)
-    ]
-
-
-def _metric_rows(dataset_id: int, table: pl.DataFrame) -> list[dict[str, Any]]:
-    star_columns = [c for c in table.columns if c.startswith("star_")]
-    present = [c for c in METRIC_COLUMNS if c in table.columns]
-    rows = []
-    for row in table.select(*present, *star_columns).iter_rows(named=True):
-        record = {c: _clean(row[c]) for c in present}
-        record["dataset_id"] = dataset_id
-        record["star_flags"] = {c.removeprefix("star_"): row[c] for c in star_columns}
-        rows.append(record)
-    return rows
-
-
-def _clean(value: Any) -> Any:
-    """NaN never reaches the database (PostgreSQL would store it, and sort it above all)."""
-    return None if isinstance(value, float) and math.isnan(value) else value
-
-
 # --- queries ----------------------------------------------------------------------------------
 
 
 def list_datasets(session: Session) -> list[DatasetPublic]:
     """Loaded data sets, oldest first (the first is the default of pages and API)."""
     rows = session.scalars(select(Dataset).order_by(Dataset.id)).all()
-    return [DatasetPublic.model_validate(row) for row in rows]
+    return [_dataset_public(session, row) for row in rows]
 
 
 def get_dataset(session: Session, key: str | None = None) -> DatasetPublic:
-    """One loaded data set (the default when ``key`` is None), with its title and notes."""
-    return DatasetPublic.model_validate(_dataset(session, key))
+    """One loaded data set (the default when ``key`` is None), with its title, notes, years
+    and growth period."""
+    return _dataset_public(session, _dataset(session, key))
+
+
+def _dataset_public(session: Session, row: Dataset) -> DatasetPublic:
+    """A data set as readers see it; one loaded before its years were stored (revision 0011)
+    gets them from its metrics, and the default growth period."""
+    public = DatasetPublic.model_validate(
+        {
+            **{c: getattr(row, c) for c in ("key", "title", "source", "notes", "loaded_at")},
+            "series_breaks": row.series_breaks or [],
+            **({"growth_years": row.growth_years} if row.growth_years else {}),
+        }
+    )
+    years = row.years
+    if years is None:
+        years = sorted(
+            session.scalars(
+                select(ClusterMetric.year).where(ClusterMetric.dataset_id == row.id).distinct()
+            ).all()
+        )
+    return public.model_copy(update={"years": list(years)})
 
 
 def _dataset(session: Session, key: str | None) -> Dataset:
@@ -225,10 +133,12 @@ def _metrics_query(
 
 
 def _public(dataset: Dataset, rows: Sequence[Any], policy: StarPolicy) -> list[MetricPublic]:
+    period = dataset.growth_years or DatasetPublic.model_fields["growth_years"].default
     return [
         MetricPublic.model_validate(
             {
                 **{c: getattr(metric, c) for c in METRIC_COLUMNS},
+                "growth_from": None if metric.growth is None else metric.year - period,
                 "stars": 0 if withheld else metric.stars,
                 "stars_withheld": bool(withheld),
                 "mostly_estimated": (metric.estimated_share or 0.0) > policy.max_estimated,
@@ -298,9 +208,19 @@ def region_detail(
         .limit(limit)
     )
     summary = RegionSummary.model_validate({**_attrs(region), "dataset": data.key})
+    year_total = session.scalar(
+        select(func.max(ClusterMetric.region_total)).where(
+            ClusterMetric.dataset_id == data.id,
+            ClusterMetric.region_code == code,
+            ClusterMetric.year == chosen,
+        )
+    )
+    info = _dataset_public(session, data)
     return RegionPublic(
-        **summary.model_dump(),
+        **{**summary.model_dump(), "total_employment": year_total},
         year=chosen,
+        years=info.years,
+        growth_period=growth_period(info, chosen),
         clusters=_public(data, session.execute(query).all(), stars),
     )
 
@@ -373,9 +293,12 @@ def cluster_detail(
         .limit(limit)
     )
     summary = ClusterSummary.model_validate({**_attrs(cluster), "dataset": data.key})
+    info = _dataset_public(session, data)
     return ClusterPublic(
         **summary.model_dump(),
         year=chosen,
+        years=info.years,
+        growth_period=growth_period(info, chosen),
         region_type=kind,
         star_counts={int(stars): int(n) for stars, n in counts},
         withheld_regions=int(withheld or 0),

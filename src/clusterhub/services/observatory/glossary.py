@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from clusterhub.services.observatory.schemas import DatasetPublic, MetricPublic
+from clusterhub.services.observatory.periods import growth_period
+from clusterhub.services.observatory.schemas import DatasetPublic, GrowthPeriodPublic, MetricPublic
 from clusterhub.services.observatory.terms import STRONG_STARS, TERMS
 from clusterhub.services.observatory.vocabulary import (
     REGION_TYPE_LABELS,
@@ -73,9 +74,9 @@ class StarLegend:
 def star_legend(rows: Sequence[MetricPublic], preset: StarPreset = "eocic") -> StarLegend:
     """The legend for ``rows``, from the rule of ``preset`` and the rows' own star flags.
 
-    Only the criteria the data can assess can be earned (SBS publishes neither wages nor a
-    second year: two of four); the legend names the others as not assessable rather than let
-    two stars read as "two of four".
+    Only the criteria the data can assess can be earned (SBS publishes no wages, and a year
+    without its growth period's start year has no growth: two or three of four); the legend
+    names the others as not assessable rather than let two stars read as "two of four".
     """
     criteria = STAR_PRESETS[preset].criteria
     assessed = {name for row in rows for name, met in row.star_flags.items() if met is not None}
@@ -109,9 +110,11 @@ class TableNotes:
 
 
 def table_notes(rows: Sequence[MetricPublic], dataset: DatasetPublic) -> TableNotes:
-    """Columns no row fills (said why) and the star legend of ``rows``."""
+    """Columns no row fills (said why, growth with its period) and the star legend of
+    ``rows`` (one year of ``dataset``)."""
+    period = growth_period(dataset, rows[0].year) if rows else None
     return TableNotes(
-        absent_measures(rows, dataset.title),
+        absent_measures(rows, dataset.title, period),
         star_legend(rows),
     )
 
@@ -124,16 +127,21 @@ def is_strong(metric: MetricPublic, *, estimated: bool = False) -> bool:
     return metric.stars >= STRONG_STARS or bool(metric.strong)
 
 
-def absent_measures(rows: Sequence[MetricPublic], dataset_title: str) -> list[Absent]:
+def absent_measures(
+    rows: Sequence[MetricPublic], dataset_title: str, growth: GrowthPeriodPublic | None = None
+) -> list[Absent]:
     """The optional measures no row has a value for, each with the reason in words.
 
-    Eurostat SBS publishes employment for one year: wages need a wage bill, growth needs the
-    same cells five years earlier. A column of dashes says nothing; a sentence says why.
+    Eurostat SBS publishes no wage bill, and growth needs the same cells ``growth_years``
+    earlier (with ``growth``, the period of the rows' year says which year is missing). A
+    column of dashes says nothing; a sentence says why.
     """
     reasons = {
         "wage_per_employee": f"{dataset_title} publishes no wage bill for these cells",
-        "growth": f"{dataset_title} has no employment figures for the same cells five years "
-        "earlier",
+        "growth": growth.explanation
+        if growth is not None and not growth.available
+        else f"{dataset_title} has no employment figures for the same cells at the start of "
+        "the growth period",
     }
     return [
         Absent(column, TERMS[column].label, reasons[column])

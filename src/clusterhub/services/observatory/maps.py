@@ -14,7 +14,7 @@ request leaves the page.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -161,6 +161,8 @@ class MapLayer:
     year: int
     measure: Measure
     region_type: str
+    #: The growth period ("2015–2020 CAGR"), named in a growth map's legend and title.
+    period: str | None = None
 
 
 # Maps are plain figure data (``charts.Figure``): plotly's per-property validation costs
@@ -200,6 +202,9 @@ def cluster_figure(table: pl.DataFrame, geojson: dict[str, Any] | str, layer: Ma
     ]
     marked = rows.filter(share.fill_null(0.0) > MAX_ESTIMATED_SHARE)
     withheld = rows.filter(pl.col("stars_withheld")) if "stars_withheld" in rows.columns else None
+    starts = growth_starts(rows)
+    if layer.measure == "growth" and starts:
+        layer = replace(layer, period=f"{starts[0]}–{layer.year} CAGR")
     return _choropleth(
         rows.select(columns).rows(),
         geojson,
@@ -207,6 +212,14 @@ def cluster_figure(table: pl.DataFrame, geojson: dict[str, Any] | str, layer: Ma
         marked.get_column("region_code").to_list(),
         [] if withheld is None else withheld.get_column("region_code").to_list(),
     )
+
+
+def growth_starts(rows: pl.DataFrame) -> list[int]:
+    """The start years of the growth rates of ``rows`` (one year's rows: one start year, or
+    none when no row has growth or the table predates ``growth_from``)."""
+    if "growth_from" not in rows.columns:
+        return []
+    return sorted(int(y) for y in rows.get_column("growth_from").drop_nulls().unique())
 
 
 def _estimated_trace(
@@ -237,7 +250,8 @@ def _choropleth(
     possible) per region; ``estimated``: the regions to mark as mostly estimated;
     ``withheld``: those of them whose stars are withheld (marked apart on a star map);
     ``everywhere``: every region with a polygon, those without a row drawn as "no data"."""
-    label = MEASURE_LABELS[layer.measure]
+    period = f", {layer.period}" if layer.measure == "growth" and layer.period else ""
+    label = MEASURE_LABELS[layer.measure] + period
     scale: dict[str, Any] = {"colorscale": BLUES, "colorbar": {"title": {"text": label}}}
     if layer.measure == "stars":
         scale = star_scale(max((r[7] for r in rows), default=0))
@@ -258,7 +272,10 @@ def _choropleth(
         **scale,
     }
     layout = {
-        "title": {"text": f"{layer.cluster_name}: {label.lower()} by region, {layer.year}"},
+        "title": {
+            "text": f"{layer.cluster_name}: {MEASURE_LABELS[layer.measure].lower()}{period} "
+            f"by region, {layer.year}"
+        },
         "height": 720,
         "margin": {"l": 0, "r": 0, "t": 48, "b": 0},
         "geo": view,
@@ -339,11 +356,13 @@ def cluster_map_figure(
     ]
     estimated = [m.region_code for m in cluster.regions if m.mostly_estimated]
     withheld = [m.region_code for m in cluster.regions if m.stars_withheld]
+    period = cluster.growth_period
     layer = MapLayer(
         cluster_code=cluster.code,
         cluster_name=cluster.name,
         year=cluster.year,
         measure=measure,
         region_type=cluster.region_type,
+        period=period.label if period and period.available else None,
     )
     return _choropleth(rows, geojson, layer, estimated, withheld, everywhere=everywhere)

@@ -20,6 +20,7 @@ PAGES = (
     ("methodology/emerging-industries.md", "emerging-industries"),
     ("methodology/missing-cells.md", "missing-cells"),
     ("methodology/nuts-recoding.md", "nuts-recoding"),
+    ("methodology/time-series.md", "time-series"),
     ("methodology/complexity.md", "complexity"),
     ("methodology/relatedness.md", "relatedness"),
     ("methodology/scoreboard.md", "scoreboard"),

@@ -26,6 +26,8 @@ class RegionProfile:
     year: int
     total_employment: float | None
     clusters: pl.DataFrame
+    #: Every year the map has for the region, oldest first.
+    years: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,8 @@ class ClusterProfile:
     year: int
     star_counts: dict[int, int]
     regions: pl.DataFrame
+    #: Every year the map has for the cluster, oldest first.
+    years: tuple[int, ...] = ()
 
 
 def region_profile(
@@ -47,7 +51,7 @@ def region_profile(
     rows = table.filter(pl.col("region_code") == code)
     if rows.is_empty():
         raise NotFound(_not_found("region", code, table.get_column("region_code")))
-    chosen = _year(rows, year)
+    chosen, years = _year(rows, year)
     rows = rows.filter(pl.col("year") == chosen)
     first = rows.row(0, named=True)
     ranked = rows.sort(STRENGTH_ORDER, descending=True, nulls_last=True).head(top)
@@ -58,6 +62,7 @@ def region_profile(
         year=chosen,
         total_employment=first.get("region_total"),
         clusters=ranked,
+        years=years,
     )
 
 
@@ -73,7 +78,7 @@ def cluster_profile(
     rows = table.filter(pl.col("cluster_code") == code)
     if rows.is_empty():
         raise NotFound(_not_found("cluster", code, table.get_column("cluster_code")))
-    chosen = _year(rows, year)
+    chosen, years = _year(rows, year)
     kinds = sorted(rows.get_column("region_type").unique().to_list())
     kind = region_type or kinds[-1]
     if kind not in kinds:
@@ -91,16 +96,18 @@ def cluster_profile(
         regions=rows.sort([*STRENGTH_ORDER, "employment"], descending=True, nulls_last=True).head(
             top
         ),
+        years=years,
     )
 
 
-def _year(rows: pl.DataFrame, year: int | None) -> int:
-    years = sorted(rows.get_column("year").unique().to_list())
+def _year(rows: pl.DataFrame, year: int | None) -> tuple[int, tuple[int, ...]]:
+    """The year asked for (the latest when None) and every year of ``rows``."""
+    years = tuple(sorted(int(y) for y in rows.get_column("year").unique().to_list()))
     if year is None:
-        return int(years[-1])
+        return years[-1], years
     if year not in years:
         raise NotFound(f"no data for {year}; years available: {', '.join(map(str, years))}")
-    return year
+    return year, years
 
 
 def _not_found(what: str, code: str, codes: pl.Series) -> str:
@@ -143,8 +150,12 @@ def read_table(path: Path) -> pl.DataFrame:
         load_json(path, limit=1024**3, expected="a cluster map")
     try:
         if suffix == ".csv":
+            # Types from every row: a measure null in the first rows (growth before the first
+            # year with a start year) must not be read as text.
             return pl.read_csv(
-                path, schema_overrides={"region_code": pl.String, "cluster_code": pl.String}
+                path,
+                schema_overrides={"region_code": pl.String, "cluster_code": pl.String},
+                infer_schema_length=None,
             )
         return pl.read_json(path) if suffix == ".json" else pl.read_parquet(path)
     except (OSError, pl.exceptions.PolarsError) as exc:

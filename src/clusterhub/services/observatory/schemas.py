@@ -14,6 +14,14 @@ def _said(term: str) -> str:
     return TERMS[term].definition
 
 
+class SeriesBreakPublic(BaseModel):
+    """Where a data set's figures pass from one published data set to the next."""
+
+    year: int = Field(description="The first year of the newer data set.")
+    before: str = Field(description="The data set up to the year before, e.g. sbs_r_nuts06_r2.")
+    after: str = Field(description="The data set from this year on, e.g. sbs_r_nuts2021.")
+
+
 class DatasetPublic(BaseModel):
     """A loaded cluster map and the notes a reader must know to trust it."""
 
@@ -24,6 +32,32 @@ class DatasetPublic(BaseModel):
     source: str
     notes: list[str]
     loaded_at: UtcDatetime = Field(description="When the data set was loaded (UTC, with offset).")
+    years: list[int] = Field(
+        default=[], description="The years with data, oldest first; pick one with `year`."
+    )
+    growth_years: int = Field(
+        default=5, description="The period of the growth rates (CAGR), in years."
+    )
+    series_breaks: list[SeriesBreakPublic] = Field(
+        default=[],
+        description="Years where the figures pass from one published data set to the next: "
+        "a growth rate over a period that spans one compares two data sets.",
+    )
+
+
+class GrowthPeriodPublic(BaseModel):
+    """The growth rate of a table: its period, whether the data has it, and how to read it."""
+
+    start: int = Field(description="The year growth is measured from.")
+    end: int = Field(description="The year shown, which growth is measured to.")
+    label: str = Field(description='The period as pages show it, e.g. "2015–2020 CAGR".')
+    available: bool = Field(
+        description="Whether the data set has the start year (else growth cannot be computed)."
+    )
+    series_break: SeriesBreakPublic | None = Field(
+        default=None, description="The series break within the period, if any."
+    )
+    explanation: str = Field(description="How the growth rate of this period reads, in words.")
 
 
 class MetricPublic(BaseModel):
@@ -59,6 +93,10 @@ class MetricPublic(BaseModel):
     lq: float | None = Field(description=_said("lq"))
     wage_per_employee: float | None = Field(description=_said("wage_per_employee"))
     growth: float | None = Field(description=_said("growth"))
+    growth_from: int | None = Field(
+        default=None,
+        description="The year growth is measured from (to `year`); null where there is none.",
+    )
     emp_rank: int | None
     lq_rank: int | None
     emp_percentile: float | None
@@ -110,6 +148,8 @@ class RegionPublic(RegionSummary):
     """A region with its clusters (strongest first) in one year."""
 
     year: int
+    years: list[int] = Field(default=[], description="The years the data set has.")
+    growth_period: GrowthPeriodPublic | None = None
     clusters: list[MetricPublic]
 
 
@@ -129,6 +169,8 @@ class ClusterPublic(ClusterSummary):
     """A cluster with its regions (strongest first) in one year and the star distribution."""
 
     year: int
+    years: list[int] = Field(default=[], description="The years the data set has.")
+    growth_period: GrowthPeriodPublic | None = None
     region_type: str
     star_counts: dict[int, int]
     withheld_regions: int = Field(

@@ -77,7 +77,9 @@ _TERMS = (
     Term(
         "growth",
         "Growth / year",
-        "Compound annual growth of employment over the last five years.",
+        "Compound annual growth rate (CAGR) of employment over the growth period ending in "
+        "the year shown (five years unless the data set says otherwise; the period is named "
+        "beside the table).",
         _METRICS,
     ),
     Term(

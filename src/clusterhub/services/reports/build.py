@@ -23,7 +23,7 @@ from clusterhub.services.audit import BOOTSTRAP
 from clusterhub.services.bootstrap import BUILT_IN
 from clusterhub.services.observatory.analytics import ClusterMap
 from clusterhub.services.observatory.build import BuildRequest, build_outputs
-from clusterhub.services.observatory.datasets import load_cluster_map
+from clusterhub.services.observatory.loading import load_cluster_map
 from clusterhub.services.reference import ReferenceData
 from clusterhub.services.reports import render
 from clusterhub.services.reports.profiles import (

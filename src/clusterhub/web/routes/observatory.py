@@ -46,8 +46,8 @@ MAX_PEERS = 5
 METRIC_EXPORT = [
     "dataset", "region_code", "region_name", "region_type", "cluster_code", "cluster_name",
     "year", "employment", "size_share", "focus", "lq", "wage_per_employee", "growth",
-    "emp_rank", "lq_rank", "strong", "strong10", "stars", "stars_possible", "stars_withheld",
-    "imputed_share", "apportioned_share", "estimated_share",
+    "growth_from", "emp_rank", "lq_rank", "strong", "strong10", "stars", "stars_possible",
+    "stars_withheld", "imputed_share", "apportioned_share", "estimated_share",
 ]  # fmt: skip
 #: Show the stars of mostly estimated cells too (they are withheld by default).
 EstimatedStars = Annotated[bool, Query()]
@@ -77,9 +77,17 @@ class MapChoice:
     measure: Measure = "stars"
     region_type: Annotated[str, Query(pattern=r"^(nuts[0-3]|state|county)$")] = "nuts2"
     estimated_stars: EstimatedStars = False
+    year: Year = None
 
-    def key(self) -> tuple[str | bool | None, ...]:
-        return (self.dataset, self.cluster, self.measure, self.region_type, self.estimated_stars)
+    def key(self) -> tuple[str | bool | int | None, ...]:
+        return (
+            self.dataset,
+            self.cluster,
+            self.measure,
+            self.region_type,
+            self.estimated_stars,
+            self.year,
+        )
 
 
 MapQuery = Annotated[MapChoice, Depends()]
@@ -157,10 +165,14 @@ def _map_context(
     # when the map was on NUTS 2 and the reader picked the U.S. data set).
     region_type = choice.region_type if choice.region_type in kinds else (kinds or ["nuts2"])[-1]
     code = choice.cluster or observatory.default_cluster(session, dataset)
+    years = observatory.get_dataset(session, dataset).years
     detail = observatory.cluster_detail(
         session,
         code=code,
         dataset=dataset,
+        # A year the data set does not have (one picked on another data set's map): its
+        # latest, which the page then names.
+        year=choice.year if choice.year in years else None,
         region_type=region_type,
         stars=_policy(choice.estimated_stars),
     )
@@ -177,6 +189,7 @@ def _map_context(
         "estimated_stars": choice.estimated_stars,
         "figure_json": figure_json(figure, fit_to_page=True),
         "top_regions": detail.regions[:10],
+        "period": detail.growth_period,
     }
 
 
@@ -331,7 +344,9 @@ def region(
         return {
             "region": detail,
             "dataset_info": info,
-            "provenance": provenance(history, info.notes, detail.code) if history else None,
+            "provenance": (
+                provenance(history, info.notes, detail.code, detail.year) if history else None
+            ),
             "strong": [
                 m for m in detail.clusters if glossary.is_strong(m, estimated=estimated_stars)
             ],
