@@ -214,10 +214,10 @@ Run on {now} with `uv run --extra spark python -m benchmarks.bench_engines --sca
 {facts}
 
 **Input: SYNTHETIC** {cells:,} industry cells ({size.regions:,} NUTS 3 regions x NACE classes x
-{size.years} years, seed
-{DEFAULT_SEED}), read from Parquet; the real CMP clusters derived to NACE; {rows:,} rated
-cluster cells out. Each engine runs as a whole command in a fresh process (start, read,
-aggregate, measure, rate, write); peak memory is the process tree's (Spark's JVM included).
+{size.years} years, seed {DEFAULT_SEED}), read from Parquet; the real CMP clusters derived to
+NACE; {rows:,} rated cluster cells out. Each engine runs as a whole command in a fresh process
+(start, read, aggregate, measure, rate, write); peak memory is the process tree's (Spark's JVM
+included).
 
 | engine | wall time (s) | peak RSS (GB) |
 |---|---|---|

@@ -11,9 +11,11 @@ from tests.shipped import shipped
 from clusterhub.errors import InvalidInput
 from clusterhub.stats.cells import (
     SIZE_CLASS_MIDPOINTS,
+    FillReport,
     fill_missing,
     fill_parent_residual,
     fill_size_class,
+    merge_reports,
     nuts_parent,
 )
 from clusterhub.stats.sources import read_sbs_csv
@@ -347,8 +349,6 @@ def test_parent_residual_on_the_real_sbs_extract(shared_data: Path) -> None:
 
 
 def test_reports_of_years_merge_as_one_run() -> None:
-    from clusterhub.stats.cells import FillReport, merge_reports  # noqa: PLC0415
-
     years = [
         FillReport("parent-residual", {"industry": 3, "region": 1}, {"region": 2}, 1, 4,
                    ("1 region groups had known children above their parent", "no hierarchy")),

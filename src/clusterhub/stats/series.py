@@ -99,8 +99,8 @@ def join_series(parts: Sequence[SeriesPart]) -> JoinedSeries:
         own, note = _until(name, cells, following)
         notes.extend(note)
         kept.append((name, own))
-    notes.extend(_common_activities(kept))
     common = set.intersection(*(_codes(cells) for _, cells in kept))
+    notes.extend(_left_out_activities(kept, common))
     joined = pl.concat(
         [cells.filter(pl.col("industry_code").is_in(sorted(common))) for _, cells in kept]
     ).sort("region_code", "industry_code", "year")
@@ -146,11 +146,8 @@ def _until(
     return cells.filter(pl.col("year") < start), note
 
 
-def _common_activities(kept: list[tuple[str, pl.DataFrame]]) -> list[str]:
+def _left_out_activities(kept: list[tuple[str, pl.DataFrame]], common: set[str]) -> list[str]:
     """Notes on the activities of each part that another part does not publish."""
-    if len(kept) < 2:
-        return []
-    common = set.intersection(*(_codes(cells) for _, cells in kept))
     notes = []
     for name, cells in kept:
         dropped = sorted(_codes(cells) - common)

@@ -18,26 +18,17 @@ import pyarrow as pa
 from pyspark.sql import DataFrame
 
 from clusterhub.errors import InvalidInput, Problem
+from clusterhub.stats.spark.frames import TYPES
 
 #: One year's rows in, that year's result out (a Polars function of the engine).
 YearTask = Callable[[pl.DataFrame], pl.DataFrame]
-#: Spark's and Arrow's names for each Polars type a year's result may hold (Arrow's plain, not
-#: large, strings: Spark checks the returned types exactly).
-_TYPES = {
-    pl.String: ("string", pa.string()),
-    pl.Int8: ("tinyint", pa.int8()),
-    pl.Int32: ("int", pa.int32()),
-    pl.Int64: ("bigint", pa.int64()),
-    pl.Float64: ("double", pa.float64()),
-    pl.Boolean: ("boolean", pa.bool_()),
-}
 
 
 def by_year(frame: DataFrame, task: YearTask, schema: pl.Schema) -> DataFrame:
     """``task`` applied to each year's rows of ``frame``; its result has ``schema``'s columns
     and ``error`` (null, or why the year could not be computed)."""
     full = pl.Schema([*schema.items(), ("error", pl.String())])
-    types = {name: _TYPES[type(dtype)] for name, dtype in full.items()}
+    types = {name: TYPES[type(dtype)] for name, dtype in full.items()}
     arrow = pa.schema([(name, arrow_type) for name, (_, arrow_type) in types.items()])
     ddl = ", ".join(f"`{name}` {spark_type}" for name, (spark_type, _) in types.items())
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 import polars.selectors as cs
+import pyarrow as pa
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F  # noqa: N812 - Spark's own convention
 
@@ -24,8 +25,21 @@ def to_polars(frame: DataFrame, schema: pl.Schema) -> pl.DataFrame:
     return collected.select(pl.col(name).cast(dtype) for name, dtype in schema.items())
 
 
-#: Spark's name for each Polars type of the column contracts (``stats.schema``).
-_SPARK_TYPES = {pl.String: "string", pl.Int32: "int", pl.Float64: "double"}
+#: Spark's and Arrow's names for each Polars type the engine moves between them (Arrow's
+#: plain, not large, strings: Spark checks the types a Python task returns exactly).
+TYPES: dict[type[pl.DataType], tuple[str, pa.DataType]] = {
+    pl.String: ("string", pa.string()),
+    pl.Int8: ("tinyint", pa.int8()),
+    pl.Int32: ("int", pa.int32()),
+    pl.Int64: ("bigint", pa.int64()),
+    pl.Float64: ("double", pa.float64()),
+    pl.Boolean: ("boolean", pa.bool_()),
+}
+
+
+def spark_type(dtype: type[pl.DataType] | pl.DataType) -> str:
+    """Spark's name of a Polars type (a class or an instance)."""
+    return TYPES[dtype if isinstance(dtype, type) else type(dtype)][0]
 
 
 def conform_spark(
@@ -37,7 +51,7 @@ def conform_spark(
     return frame.select(
         *(
             (F.col(name) if name in frame.columns else F.lit(None))
-            .cast(_SPARK_TYPES[dtype])  # type: ignore[index]
+            .cast(spark_type(dtype))
             .alias(name)
             for name, dtype in schema.items()
         )
